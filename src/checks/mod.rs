@@ -1,0 +1,68 @@
+//! Checks: pure functions from evidence to findings.
+//!
+//! No I/O and no clock: the scan time is passed in through [`CheckContext`], so the same
+//! stored evidence always yields the same findings for the same `now`.
+
+use crate::evidence::Evidence;
+use crate::finding::Finding;
+use time::OffsetDateTime;
+
+mod certificate;
+mod cookies;
+mod headers;
+pub mod parse;
+mod reachability;
+mod transport;
+
+/// Thresholds the checks use; defaults follow the label policy (HSTS of one year).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CheckSettings {
+    /// HSTS max-age below this (seconds) is `header.hsts.short`.
+    pub hsts_min_max_age: u64,
+    /// A certificate expiring within this many days is `cert.expiring_soon`.
+    pub expiring_soon_days: i64,
+    /// RSA/DSA keys below this many bits are `cert.weak_key`.
+    pub min_rsa_bits: u32,
+    /// EC keys below this many bits are `cert.weak_key`.
+    pub min_ec_bits: u32,
+}
+
+impl Default for CheckSettings {
+    fn default() -> Self {
+        CheckSettings {
+            hsts_min_max_age: 31_536_000,
+            expiring_soon_days: 30,
+            min_rsa_bits: 2048,
+            min_ec_bits: 256,
+        }
+    }
+}
+
+/// Everything a check may depend on besides the evidence.
+#[derive(Debug, Clone)]
+pub struct CheckContext<'a> {
+    pub now: OffsetDateTime,
+    pub settings: &'a CheckSettings,
+}
+
+/// Runs every check over one site's evidence. Findings come out sorted by id so that
+/// stored results and reports are deterministic.
+pub fn run_all(evidence: &Evidence, ctx: &CheckContext<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    reachability::check(evidence, &mut findings);
+    transport::check(evidence, &mut findings);
+    certificate::check(evidence, ctx, &mut findings);
+    headers::check(evidence, ctx, &mut findings);
+    cookies::check(evidence, &mut findings);
+    findings.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.detail.cmp(&b.detail)));
+    findings.dedup();
+    findings
+}
+
+/// The response whose headers represent the site: the final answer of the https chain,
+/// or its last answer when the chain stopped early (a redirect off-site, a loop).
+/// `None` when nothing was fetched over verified HTTPS.
+pub fn primary_response(evidence: &Evidence) -> Option<&crate::evidence::HttpResponse> {
+    evidence.https.as_ref().and_then(|c| c.last_response())
+}

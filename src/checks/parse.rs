@@ -1,0 +1,1 @@
+//! Parsers for header grammars (HSTS, CSP, Set-Cookie): pure, total over any input.

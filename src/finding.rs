@@ -1,0 +1,269 @@
+//! The finding catalog: stable ids, categories and severities.
+//!
+//! Finding ids are public API (reports, policy files and tests name them), so they are
+//! an enum with one canonical string each rather than loose strings: a typo in a policy
+//! file is caught when the file is loaded, not silently ignored.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// The area a finding belongs to; category scores are computed per area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Reachability,
+    Transport,
+    Certificate,
+    Headers,
+    Content,
+    Privacy,
+    Exposure,
+    Software,
+    Compromise,
+}
+
+impl Category {
+    pub const ALL: [Category; 9] = [
+        Category::Reachability,
+        Category::Transport,
+        Category::Certificate,
+        Category::Headers,
+        Category::Content,
+        Category::Privacy,
+        Category::Exposure,
+        Category::Software,
+        Category::Compromise,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Reachability => "reachability",
+            Category::Transport => "transport",
+            Category::Certificate => "certificate",
+            Category::Headers => "headers",
+            Category::Content => "content",
+            Category::Privacy => "privacy",
+            Category::Exposure => "exposure",
+            Category::Software => "software",
+            Category::Compromise => "compromise",
+        }
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How much a finding matters to a site owner; ordered from least to most severe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Declares the catalog once: variant, stable id string and category. Everything that
+/// maps between them is generated so the three can never drift apart.
+macro_rules! finding_catalog {
+    ($( $variant:ident => $id:literal, $category:ident; )*) => {
+        /// Every finding the scanner can report (DESIGN.md's catalog).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum FindingId { $( $variant, )* }
+
+        impl FindingId {
+            pub const ALL: &'static [FindingId] = &[ $( FindingId::$variant, )* ];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $( FindingId::$variant => $id, )* }
+            }
+
+            pub fn category(self) -> Category {
+                match self { $( FindingId::$variant => Category::$category, )* }
+            }
+        }
+
+        impl FromStr for FindingId {
+            type Err = UnknownFindingId;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $( $id => Ok(FindingId::$variant), )*
+                    other => Err(UnknownFindingId(other.to_string())),
+                }
+            }
+        }
+    };
+}
+
+finding_catalog! {
+    SiteUnreachable => "site.unreachable", Reachability;
+    SiteTimeout => "site.timeout", Reachability;
+    SiteDnsFailed => "site.dns_failed", Reachability;
+    SiteAddressRefused => "site.address_refused", Reachability;
+
+    TlsNone => "tls.none", Transport;
+    HttpNoHttpsRedirect => "http.no_https_redirect", Transport;
+    HttpRedirectOffsite => "http.redirect_offsite", Transport;
+    HttpRedirectLoop => "http.redirect_loop", Transport;
+    TlsProtoSslv3 => "tls.proto.sslv3", Transport;
+    TlsProtoTls10 => "tls.proto.tls10", Transport;
+    TlsProtoTls11 => "tls.proto.tls11", Transport;
+    TlsProtoNoTls12 => "tls.proto.no_tls12", Transport;
+    TlsProtoNoTls13 => "tls.proto.no_tls13", Transport;
+    TlsCipherWeak => "tls.cipher.weak", Transport;
+    TlsCipherNoForwardSecrecy => "tls.cipher.no_forward_secrecy", Transport;
+    TlsCipherNoAead => "tls.cipher.no_aead", Transport;
+
+    CertExpired => "cert.expired", Certificate;
+    CertNotYetValid => "cert.not_yet_valid", Certificate;
+    CertExpiringSoon => "cert.expiring_soon", Certificate;
+    CertNameMismatch => "cert.name_mismatch", Certificate;
+    CertSelfSigned => "cert.self_signed", Certificate;
+    CertUntrusted => "cert.untrusted", Certificate;
+    CertChainIncomplete => "cert.chain_incomplete", Certificate;
+    CertWeakKey => "cert.weak_key", Certificate;
+    CertWeakSignature => "cert.weak_signature", Certificate;
+    CertRevoked => "cert.revoked", Certificate;
+
+    HeaderHstsMissing => "header.hsts.missing", Headers;
+    HeaderHstsShort => "header.hsts.short", Headers;
+    HeaderCspMissing => "header.csp.missing", Headers;
+    HeaderCspUnsafe => "header.csp.unsafe", Headers;
+    HeaderFrameMissing => "header.frame.missing", Headers;
+    HeaderXctoMissing => "header.xcto.missing", Headers;
+    HeaderReferrerUnsafe => "header.referrer.unsafe", Headers;
+    HeaderPermissionsMissing => "header.permissions.missing", Headers;
+    HeaderVersionLeak => "header.version_leak", Headers;
+    CookieInsecure => "cookie.insecure", Headers;
+    CookieNoHttponly => "cookie.no_httponly", Headers;
+    CookieNoSamesite => "cookie.no_samesite", Headers;
+    CorsWildcardCredentials => "cors.wildcard_credentials", Headers;
+
+    ContentMixedActive => "content.mixed_active", Content;
+    ContentMixedPassive => "content.mixed_passive", Content;
+    ContentSriMissing => "content.sri_missing", Content;
+    ContentTrackers => "content.trackers", Content;
+
+    PrivacyCollectsPersonalData => "privacy.collects_personal_data", Privacy;
+    PrivacyNoticeMissing => "privacy.notice.missing", Privacy;
+    PrivacyNoticeIncomplete => "privacy.notice.incomplete", Privacy;
+    PrivacyFormInsecureAction => "privacy.form.insecure_action", Privacy;
+    PrivacyFormOverHttp => "privacy.form.over_http", Privacy;
+
+    ExposureVcs => "exposure.vcs", Exposure;
+    ExposureEnv => "exposure.env", Exposure;
+    ExposureBackup => "exposure.backup", Exposure;
+    ExposureDirListing => "exposure.dir_listing", Exposure;
+    ExposureDebugPage => "exposure.debug_page", Exposure;
+    ExposureAdminPanel => "exposure.admin_panel", Exposure;
+
+    SoftwareOutdated => "software.outdated", Software;
+    SoftwareVulnerableJs => "software.vulnerable_js", Software;
+
+    CompromiseSpamInjection => "compromise.spam_injection", Compromise;
+    CompromiseCloaking => "compromise.cloaking", Compromise;
+    CompromiseBlocklisted => "compromise.blocklisted", Compromise;
+}
+
+/// A finding id that is not in the catalog, e.g. a typo in a policy file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown finding id `{0}`")]
+pub struct UnknownFindingId(pub String);
+
+impl fmt::Display for FindingId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for FindingId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for FindingId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// One observed problem (or informational fact) about a site.
+///
+/// `detail` is the evidence excerpt that justifies the finding (a header value, the
+/// certificate dates...), so an owner can see exactly what was observed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub id: FindingId,
+    pub severity: Severity,
+    pub detail: String,
+}
+
+impl Finding {
+    pub fn new(id: FindingId, severity: Severity, detail: impl Into<String>) -> Self {
+        Finding {
+            id,
+            severity,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn category(&self) -> Category {
+        self.id.category()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_id_round_trips_through_its_string() {
+        for id in FindingId::ALL {
+            assert_eq!(id.as_str().parse::<FindingId>(), Ok(*id));
+            let json = serde_json::to_string(id).unwrap();
+            assert_eq!(serde_json::from_str::<FindingId>(&json).unwrap(), *id);
+        }
+    }
+
+    #[test]
+    fn ids_are_unique_and_prefixed_by_their_family() {
+        let mut seen = std::collections::HashSet::new();
+        for id in FindingId::ALL {
+            assert!(seen.insert(id.as_str()), "duplicate id {id}");
+            assert!(id.as_str().contains('.'), "{id} has no family prefix");
+        }
+    }
+
+    #[test]
+    fn a_typo_is_refused() {
+        assert_eq!(
+            "header.hsts.mising".parse::<FindingId>(),
+            Err(UnknownFindingId("header.hsts.mising".into()))
+        );
+    }
+}

@@ -1,0 +1,16 @@
+//! trustlabel: scanner and publishing service for a national website trust label.
+//!
+//! Pipeline: targets → collect (all network I/O) → evidence → checks (pure) → findings →
+//! policy (pure) → store (all SQL). See ARCHITECTURE.md for the map.
+
+pub mod checks;
+pub mod collect;
+pub mod config;
+pub mod evidence;
+pub mod finding;
+pub mod fleet;
+pub mod policy;
+pub mod report;
+pub mod scan;
+pub mod store;
+pub mod target;

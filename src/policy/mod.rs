@@ -1,0 +1,252 @@
+//! Policy: findings → scores, grade and label decision; and the label state machine.
+//!
+//! Pure functions over data: the policy itself is a versioned TOML file in `checks/`
+//! (compiled in, overridable), and every stored verdict records the version it used.
+
+use crate::finding::{Category, FindingId};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+use time::OffsetDateTime;
+
+/// Letter grade, best first; `Ord` puts `APlus` lowest so "worse" compares greater.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Grade {
+    #[serde(rename = "A+")]
+    APlus,
+    A,
+    #[serde(rename = "A-")]
+    AMinus,
+    #[serde(rename = "B+")]
+    BPlus,
+    B,
+    #[serde(rename = "B-")]
+    BMinus,
+    #[serde(rename = "C+")]
+    CPlus,
+    C,
+    #[serde(rename = "C-")]
+    CMinus,
+    #[serde(rename = "D+")]
+    DPlus,
+    D,
+    #[serde(rename = "D-")]
+    DMinus,
+    F,
+}
+
+impl Grade {
+    pub const ALL: [Grade; 13] = [
+        Grade::APlus,
+        Grade::A,
+        Grade::AMinus,
+        Grade::BPlus,
+        Grade::B,
+        Grade::BMinus,
+        Grade::CPlus,
+        Grade::C,
+        Grade::CMinus,
+        Grade::DPlus,
+        Grade::D,
+        Grade::DMinus,
+        Grade::F,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grade::APlus => "A+",
+            Grade::A => "A",
+            Grade::AMinus => "A-",
+            Grade::BPlus => "B+",
+            Grade::B => "B",
+            Grade::BMinus => "B-",
+            Grade::CPlus => "C+",
+            Grade::C => "C",
+            Grade::CMinus => "C-",
+            Grade::DPlus => "D+",
+            Grade::D => "D",
+            Grade::DMinus => "D-",
+            Grade::F => "F",
+        }
+    }
+
+    /// True when `self` is at least as good as `other`.
+    pub fn at_least(self, other: Grade) -> bool {
+        self <= other
+    }
+}
+
+impl fmt::Display for Grade {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown grade `{0}` (expected A+, A, A-, B+, ... F)")]
+pub struct UnknownGrade(pub String);
+
+impl FromStr for Grade {
+    type Err = UnknownGrade;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Grade::ALL
+            .into_iter()
+            .find(|g| g.as_str() == s)
+            .ok_or_else(|| UnknownGrade(s.to_string()))
+    }
+}
+
+/// Public label status of a site (DESIGN.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LabelStatus {
+    NotAssessed,
+    Labelled,
+    AtRisk,
+    Revoked,
+    NotLabelled,
+    Unreachable,
+}
+
+impl LabelStatus {
+    pub const ALL: [LabelStatus; 6] = [
+        LabelStatus::NotAssessed,
+        LabelStatus::Labelled,
+        LabelStatus::AtRisk,
+        LabelStatus::Revoked,
+        LabelStatus::NotLabelled,
+        LabelStatus::Unreachable,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LabelStatus::NotAssessed => "not_assessed",
+            LabelStatus::Labelled => "labelled",
+            LabelStatus::AtRisk => "at_risk",
+            LabelStatus::Revoked => "revoked",
+            LabelStatus::NotLabelled => "not_labelled",
+            LabelStatus::Unreachable => "unreachable",
+        }
+    }
+
+    /// Whether the site may display the label in this status.
+    pub fn holds_label(self) -> bool {
+        matches!(self, LabelStatus::Labelled | LabelStatus::AtRisk)
+    }
+}
+
+impl fmt::Display for LabelStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown label status `{0}`")]
+pub struct UnknownStatus(pub String);
+
+impl FromStr for LabelStatus {
+    type Err = UnknownStatus;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        LabelStatus::ALL
+            .into_iter()
+            .find(|g| g.as_str() == s)
+            .ok_or_else(|| UnknownStatus(s.to_string()))
+    }
+}
+
+/// Label level: `basic` from automated checks, `advanced` with a staff attestation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LabelLevel {
+    Basic,
+    Advanced,
+}
+
+impl LabelLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LabelLevel::Basic => "basic",
+            LabelLevel::Advanced => "advanced",
+        }
+    }
+}
+
+impl FromStr for LabelLevel {
+    type Err = UnknownStatus;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "basic" => Ok(LabelLevel::Basic),
+            "advanced" => Ok(LabelLevel::Advanced),
+            other => Err(UnknownStatus(other.to_string())),
+        }
+    }
+}
+
+/// What one scan says about the label, before history is taken into account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// Every label requirement holds.
+    Pass,
+    /// Reachable, but at least one requirement fails.
+    Fail,
+    /// The site could not be assessed at all.
+    Unreachable,
+}
+
+/// The judgement of one scan: scores, grade, decision and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub policy_version: String,
+    pub score: i32,
+    pub grade: Grade,
+    pub category_scores: BTreeMap<Category, i32>,
+    pub decision: Decision,
+    /// Findings that block the label on their own.
+    pub blocking: Vec<FindingId>,
+    /// Grade caps that applied, as (finding, cap).
+    pub caps: Vec<(FindingId, Grade)>,
+    /// Human-readable reasons for the decision (English; ids are in `blocking`).
+    pub reasons: Vec<String>,
+}
+
+/// A site's current label as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabelState {
+    pub status: LabelStatus,
+    pub level: Option<LabelLevel>,
+    pub grade: Option<Grade>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub status_since: Option<OffsetDateTime>,
+    /// First failing scan while labelled; the grace period runs from here.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub at_risk_since: Option<OffsetDateTime>,
+    /// Last scan that passed every requirement.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_pass_at: Option<OffsetDateTime>,
+}
+
+impl LabelState {
+    pub fn not_assessed() -> Self {
+        LabelState {
+            status: LabelStatus::NotAssessed,
+            level: None,
+            grade: None,
+            status_since: None,
+            at_risk_since: None,
+            last_pass_at: None,
+        }
+    }
+}
+
+/// One status change, recorded with the reason and the scan that caused it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transition {
+    pub from: LabelStatus,
+    pub to: LabelStatus,
+    pub reason: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
