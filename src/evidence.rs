@@ -87,6 +87,8 @@ pub enum TlsProbe {
     /// TCP connected but the handshake did not complete (alert, reset, garbage).
     HandshakeFailed {
         message: String,
+        /// The peer accepted TCP but the handshake did not finish in time.
+        timed_out: bool,
         /// Certificates seen before the failure (the verifier still records them).
         chain: Vec<CertificateInfo>,
     },
@@ -116,6 +118,9 @@ pub struct TlsSession {
     /// Base64 of the stapled OCSP response, if the server sent one.
     pub ocsp_staple_base64: Option<String>,
     pub verification: Verification,
+    /// The server's handshake signature did not verify with its certificate key (for
+    /// instance an RSA key too small for the verifier to accept).
+    pub handshake_signature_error: Option<String>,
 }
 
 /// What the webpki verifier concluded, split into independent questions so a check can

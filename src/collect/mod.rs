@@ -1,1 +1,509 @@
-//! TODO
+//! Evidence collection: the only layer that touches the network.
+//!
+//! One call to [`Collector::collect`] scans one site: resolve and pin an address, run
+//! the recording TLS handshake, fetch the `http://` and `https://` chains (concurrently),
+//! complete the chain through AIA when needed, and check revocation. Every failure is
+//! written into the evidence; nothing here returns an error for a bad site.
+
+mod body;
+mod certinfo;
+pub mod http;
+mod net;
+pub mod politeness;
+pub mod resolve;
+mod revocation;
+pub mod tls;
+
+pub use certinfo::{CertParseError, parse_certificate};
+pub use politeness::RateLimit;
+pub use resolve::{DnsConfig, is_public, load_hosts_file, parse_hosts};
+
+use crate::config::ConnectTo;
+use crate::evidence::{
+    AiaOutcome, CertificateInfo, ChainEnd, EVIDENCE_SCHEMA_VERSION, Evidence, FetchChain,
+    Resolution, Revocation, TlsProbe, VerifyError,
+};
+use http::{ChainKind, FetchSettings, SiteFetcher};
+use politeness::Politeness;
+use resolve::{ResolveFailure, Resolver};
+use revocation::CrlCache;
+use rustls::RootCertStore;
+use rustls::pki_types::{CertificateDer, ServerName};
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+use tokio::time::Instant;
+use url::Url;
+
+/// Everything that shapes how sites are fetched. Defaults are the documented defaults of
+/// the CLI and `trustlabel.example.toml`.
+#[derive(Debug, Clone)]
+pub struct CollectorSettings {
+    pub dns: DnsConfig,
+    pub overrides: Vec<ConnectTo>,
+    pub hosts: HashMap<String, Vec<IpAddr>>,
+    /// Extra trust anchors (PEM) added to the Mozilla root set.
+    pub extra_roots_pem: Vec<String>,
+    /// Trust only `extra_roots_pem`, not the Mozilla set (tests, closed networks).
+    pub only_extra_roots: bool,
+    pub allow_private_addresses: bool,
+    pub connect_timeout: Duration,
+    pub handshake_timeout: Duration,
+    pub request_timeout: Duration,
+    /// Hard limit for one whole site scan.
+    pub site_deadline: Duration,
+    pub body_cap: usize,
+    pub crl_cap: usize,
+    pub max_redirects: usize,
+    pub user_agent: String,
+    pub http_port: u16,
+    pub per_host: RateLimit,
+    pub per_ip: RateLimit,
+}
+
+impl Default for CollectorSettings {
+    fn default() -> Self {
+        CollectorSettings {
+            dns: DnsConfig::System,
+            overrides: Vec::new(),
+            hosts: HashMap::new(),
+            extra_roots_pem: Vec::new(),
+            only_extra_roots: false,
+            allow_private_addresses: false,
+            connect_timeout: Duration::from_secs(5),
+            handshake_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(15),
+            site_deadline: Duration::from_secs(45),
+            body_cap: 2 * 1024 * 1024,
+            crl_cap: 16 * 1024 * 1024,
+            max_redirects: 10,
+            user_agent: default_user_agent(),
+            http_port: 80,
+            per_host: RateLimit {
+                per_second: 5,
+                burst: 10,
+            },
+            per_ip: RateLimit {
+                per_second: 20,
+                burst: 40,
+            },
+        }
+    }
+}
+
+/// Names the scanner and where to learn about it, as polite crawlers do.
+pub fn default_user_agent() -> String {
+    format!(
+        "trustlabel/{} (website trust-label scanner; +https://github.com/trustlabel/trustlabel)",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CollectorError {
+    #[error(transparent)]
+    Resolver(#[from] resolve::ResolverError),
+    #[error(transparent)]
+    Tls(#[from] tls::TlsSetupError),
+    #[error("no usable certificate in the CA file: {0}")]
+    CaFile(String),
+}
+
+pub struct Collector {
+    settings: CollectorSettings,
+    resolver: Resolver,
+    tls: tls::TlsContext,
+    politeness: Politeness,
+    fetch: FetchSettings,
+    crl_fetch: FetchSettings,
+    crls: CrlCache,
+}
+
+impl Collector {
+    pub fn new(settings: CollectorSettings) -> Result<Self, CollectorError> {
+        let mut roots = RootCertStore::empty();
+        if !settings.only_extra_roots {
+            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        }
+        for pem in &settings.extra_roots_pem {
+            let mut added = 0;
+            for block in pem_blocks(pem) {
+                roots
+                    .add(CertificateDer::from(block))
+                    .map_err(|e| CollectorError::CaFile(e.to_string()))?;
+                added += 1;
+            }
+            if added == 0 {
+                return Err(CollectorError::CaFile(
+                    "no PEM CERTIFICATE block found".into(),
+                ));
+            }
+        }
+        let resolver = Resolver::new(
+            &settings.dns,
+            settings.connect_timeout,
+            &settings.overrides,
+            settings.hosts.clone(),
+            settings.allow_private_addresses,
+        )?;
+        let fetch = FetchSettings {
+            connect_timeout: settings.connect_timeout,
+            request_timeout: settings.request_timeout,
+            body_cap: settings.body_cap,
+            max_redirects: settings.max_redirects,
+            user_agent: settings.user_agent.clone(),
+        };
+        let crl_fetch = FetchSettings {
+            body_cap: settings.crl_cap,
+            max_redirects: 0,
+            ..fetch.clone()
+        };
+        Ok(Collector {
+            tls: tls::TlsContext::new(roots)?,
+            politeness: Politeness::new(settings.per_host, settings.per_ip),
+            resolver,
+            fetch,
+            crl_fetch,
+            crls: CrlCache::new(Duration::from_secs(3600)),
+            settings,
+        })
+    }
+
+    /// Scans one site. Never fails: unreachable or hostile sites become evidence.
+    pub async fn collect(&self, host: &str, https_port: u16) -> Evidence {
+        let started_at = OffsetDateTime::now_utc();
+        let deadline = Instant::now() + self.settings.site_deadline;
+        let mut evidence = Evidence {
+            schema_version: EVIDENCE_SCHEMA_VERSION,
+            host: host.to_string(),
+            https_port,
+            http_port: self.settings.http_port,
+            started_at,
+            finished_at: started_at,
+            resolution: Resolution::Failed {
+                kind: crate::evidence::DnsFailureKind::Other,
+                message: "not resolved".into(),
+            },
+            tls: None,
+            http: None,
+            https: None,
+            revocation: None,
+            deadline_exceeded: false,
+        };
+        let resolve = tokio::time::timeout_at(deadline, self.resolver.resolve(host)).await;
+        let pinned = match resolve {
+            Err(_) => {
+                evidence.resolution = Resolution::Failed {
+                    kind: crate::evidence::DnsFailureKind::Timeout,
+                    message: "name resolution did not finish before the site deadline".into(),
+                };
+                return self.finish(evidence, deadline);
+            }
+            Ok(Err(ResolveFailure::Dns { kind, message })) => {
+                evidence.resolution = Resolution::Failed { kind, message };
+                return self.finish(evidence, deadline);
+            }
+            Ok(Ok(resolved)) => match self.resolver.pick_allowed(&resolved.addresses) {
+                None => {
+                    evidence.resolution = Resolution::Refused {
+                        addresses: resolved.addresses,
+                    };
+                    return self.finish(evidence, deadline);
+                }
+                Some(ip) => {
+                    evidence.resolution = Resolution::Resolved {
+                        addresses: resolved.addresses,
+                        pinned: ip,
+                        source: resolved.source,
+                    };
+                    ip
+                }
+            },
+        };
+
+        let secure = self.secure_side(host, https_port, pinned, deadline);
+        let plain = self.plain_side(host, pinned, deadline);
+        let ((tls_probe, https_chain), http_chain) = tokio::join!(secure, plain);
+        evidence.http = Some(http_chain);
+        evidence.https = https_chain;
+        let mut tls_probe = tls_probe;
+        if let Some(TlsProbe::Established(session)) = tls_probe.as_mut() {
+            let chain_der = revocation::chain_der(&session.chain);
+            let mut extra = Vec::new();
+            if session.verification.path_as_sent == Some(VerifyError::UnknownIssuer) {
+                let (outcome, fetched) = self.complete_via_aia(&session.chain, &chain_der, deadline).await;
+                session.verification.path_with_aia = outcome;
+                extra = fetched;
+            }
+            evidence.revocation = Some(self.revocation(&session.chain, &chain_der, &extra, deadline).await);
+        }
+        evidence.tls = tls_probe;
+        self.finish(evidence, deadline)
+    }
+
+    fn finish(&self, mut evidence: Evidence, deadline: Instant) -> Evidence {
+        evidence.finished_at = OffsetDateTime::now_utc();
+        evidence.deadline_exceeded = Instant::now() >= deadline;
+        evidence
+    }
+
+    async fn secure_side(
+        &self,
+        host: &str,
+        port: u16,
+        pinned: IpAddr,
+        deadline: Instant,
+    ) -> (Option<TlsProbe>, Option<FetchChain>) {
+        let addr = self
+            .resolver
+            .override_for(host, port)
+            .unwrap_or(SocketAddr::new(pinned, port));
+        if !self.resolver.is_allowed(addr.ip()) {
+            let end = ChainEnd::AddressRefused {
+                url: format!("https://{host}:{port}/"),
+                address: addr.ip(),
+            };
+            return (None, Some(FetchChain { hops: vec![], end }));
+        }
+        let server_name = match host.parse::<IpAddr>() {
+            Ok(ip) => ServerName::IpAddress(ip.into()),
+            Err(_) => match ServerName::try_from(host.to_string()) {
+                Ok(n) => n,
+                Err(e) => {
+                    let probe = TlsProbe::HandshakeFailed {
+                        message: format!("`{host}` cannot be a TLS server name: {e}"),
+                        timed_out: false,
+                        chain: vec![],
+                    };
+                    return (Some(probe), None);
+                }
+            },
+        };
+        self.politeness.wait(host, addr.ip()).await;
+        let (probe, stream) = self
+            .tls
+            .probe(
+                addr,
+                server_name,
+                self.settings.connect_timeout,
+                self.settings.handshake_timeout,
+                deadline,
+            )
+            .await;
+        let chain = match (&probe, stream) {
+            (_, Some(stream)) => {
+                let mut fetcher = self.fetcher(host, Some(pinned), &self.fetch, deadline);
+                fetcher.adopt_tls(host, port, stream);
+                Some(match site_url("https", host, port, 443) {
+                    Ok(url) => fetcher.fetch_chain(url, ChainKind::Secure).await,
+                    Err(failed) => failed,
+                })
+            }
+            (TlsProbe::Established(_), None) => Some(FetchChain {
+                hops: vec![],
+                end: ChainEnd::CertificateNotTrusted,
+            }),
+            _ => None,
+        };
+        (Some(probe), chain)
+    }
+
+    async fn plain_side(&self, host: &str, pinned: IpAddr, deadline: Instant) -> FetchChain {
+        let port = self.settings.http_port;
+        let mut fetcher = self.fetcher(host, Some(pinned), &self.fetch, deadline);
+        match site_url("http", host, port, 80) {
+            Ok(url) => fetcher.fetch_chain(url, ChainKind::Plain).await,
+            Err(failed) => failed,
+        }
+    }
+
+    fn fetcher<'a>(
+        &'a self,
+        host: &str,
+        pinned: Option<IpAddr>,
+        settings: &'a FetchSettings,
+        deadline: Instant,
+    ) -> SiteFetcher<'a> {
+        SiteFetcher::new(
+            host,
+            pinned,
+            &self.resolver,
+            &self.tls,
+            &self.politeness,
+            settings,
+            deadline,
+        )
+    }
+
+    /// Fetches the leaf's issuer from its AIA `caIssuers` URL and retries the path.
+    async fn complete_via_aia(
+        &self,
+        chain: &[CertificateInfo],
+        chain_der: &[CertificateDer<'static>],
+        deadline: Instant,
+    ) -> (Option<AiaOutcome>, Vec<CertificateDer<'static>>) {
+        let Some(leaf) = chain.first() else {
+            return (None, vec![]);
+        };
+        if leaf.self_signed {
+            return (None, vec![]);
+        }
+        let Some(url) = leaf
+            .aia_ca_issuers
+            .iter()
+            .find(|u| u.starts_with("http://") || u.starts_with("https://"))
+        else {
+            return (None, vec![]);
+        };
+        let fetched = match self.download(url, &self.fetch, deadline).await {
+            Err(message) => {
+                return (
+                    Some(AiaOutcome::FetchFailed {
+                        url: url.clone(),
+                        message,
+                    }),
+                    vec![],
+                );
+            }
+            Ok(bytes) => bytes,
+        };
+        let der = if fetched.starts_with(b"-----BEGIN") {
+            revocation::pem_body(&fetched).unwrap_or_default()
+        } else {
+            fetched
+        };
+        if parse_certificate(&der).is_err() {
+            return (
+                Some(AiaOutcome::FetchFailed {
+                    url: url.clone(),
+                    message: "the AIA URL did not return a certificate (DER or PEM)".into(),
+                }),
+                vec![],
+            );
+        }
+        let extra = vec![CertificateDer::from(der)];
+        let outcome = match self.tls.verify_path(chain_der, &extra) {
+            Ok(()) => AiaOutcome::Verified,
+            Err(error) => AiaOutcome::StillFailed { error },
+        };
+        (Some(outcome), extra)
+    }
+
+    async fn revocation(
+        &self,
+        chain: &[CertificateInfo],
+        chain_der: &[CertificateDer<'static>],
+        extra: &[CertificateDer<'static>],
+        deadline: Instant,
+    ) -> Revocation {
+        let Some(leaf) = chain.first() else {
+            return Revocation::Unknown {
+                attempts: vec!["no certificate".into()],
+            };
+        };
+        let urls: Vec<&String> = leaf
+            .crl_distribution_points
+            .iter()
+            .filter(|u| u.starts_with("http://"))
+            .collect();
+        if urls.is_empty() {
+            let mut note = "the certificate names no HTTP CRL distribution point".to_string();
+            if !leaf.aia_ocsp.is_empty() {
+                note.push_str("; OCSP responder queries are not implemented");
+            }
+            return Revocation::Unknown {
+                attempts: vec![note],
+            };
+        }
+        let serial = hex::decode(&leaf.serial_hex).unwrap_or_default();
+        let mut attempts = Vec::new();
+        for url in urls {
+            let slot = self.crls.slot(url);
+            let crl = slot
+                .get_or_init(|| async {
+                    let bytes = self.download(url, &self.crl_fetch, deadline).await?;
+                    revocation::parse_crl(&bytes)
+                })
+                .await;
+            match crl {
+                Err(message) => attempts.push(format!("{url}: {message}")),
+                Ok(crl) => {
+                    let check = self.tls.check_crl(chain_der, extra, crl);
+                    match revocation::judge(url, crl, &serial, check) {
+                        Revocation::Unknown { attempts: more } => attempts.extend(more),
+                        decided => return decided,
+                    }
+                }
+            }
+        }
+        Revocation::Unknown { attempts }
+    }
+
+    /// GET one URL (no redirects), with address safety and politeness; the body bytes.
+    async fn download(
+        &self,
+        url: &str,
+        settings: &FetchSettings,
+        deadline: Instant,
+    ) -> Result<Vec<u8>, String> {
+        let parsed = Url::parse(url).map_err(|e| format!("bad URL {url}: {e}"))?;
+        let host = parsed
+            .host_str()
+            .ok_or_else(|| format!("no host in {url}"))?
+            .to_string();
+        let mut fetcher = self.fetcher(&host, None, settings, deadline);
+        let response = fetcher.fetch_once(&parsed).await?;
+        if response.status != 200 {
+            return Err(format!("HTTP {}", response.status));
+        }
+        if response.body.truncated {
+            return Err(format!("larger than {} bytes", settings.body_cap));
+        }
+        Ok(response.body.bytes)
+    }
+}
+
+fn site_url(scheme: &str, host: &str, port: u16, default_port: u16) -> Result<Url, FetchChain> {
+    let host_part = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    };
+    let text = if port == default_port {
+        format!("{scheme}://{host_part}/")
+    } else {
+        format!("{scheme}://{host_part}:{port}/")
+    };
+    Url::parse(&text).map_err(|e| FetchChain {
+        hops: vec![],
+        end: ChainEnd::Failed {
+            kind: crate::evidence::FetchFailureKind::Protocol,
+            message: format!("cannot form a URL from `{text}`: {e}"),
+        },
+    })
+}
+
+/// DER bodies of every CERTIFICATE block in a PEM text.
+fn pem_blocks(pem: &str) -> Vec<Vec<u8>> {
+    let mut blocks = Vec::new();
+    let mut rest = pem;
+    while let Some(start) = rest.find("-----BEGIN CERTIFICATE-----") {
+        let after = &rest[start..];
+        match after.find("-----END CERTIFICATE-----") {
+            Some(end) => {
+                let block = &after[..end + "-----END CERTIFICATE-----".len()];
+                if let Some(der) = revocation::pem_body(block.as_bytes()) {
+                    blocks.push(der);
+                }
+                rest = &after[end + 1..];
+            }
+            None => break,
+        }
+    }
+    blocks
+}
+
+/// Shared handle for scan tasks.
+pub type SharedCollector = Arc<Collector>;
