@@ -16,8 +16,7 @@ use x509_parser::public_key::PublicKey;
 pub struct CertParseError(pub String);
 
 pub fn parse_certificate(der: &[u8]) -> Result<CertificateInfo, CertParseError> {
-    let (_, cert) =
-        X509Certificate::from_der(der).map_err(|e| CertParseError(e.to_string()))?;
+    let (_, cert) = X509Certificate::from_der(der).map_err(|e| CertParseError(e.to_string()))?;
     let mut san_dns = Vec::new();
     let mut san_ip = Vec::new();
     if let Ok(Some(san)) = cert.subject_alternative_name() {
@@ -71,11 +70,12 @@ pub fn parse_certificate(der: &[u8]) -> Result<CertificateInfo, CertParseError> 
         .and_then(|cn| cn.as_str().ok())
         .map(str::to_string);
     let sig_oid = cert.signature_algorithm.algorithm.clone();
-    let signature_algorithm = x509_parser::objects::oid2sn(&sig_oid, x509_parser::objects::oid_registry())
-        .map(str::to_string)
-        .unwrap_or_else(|_| sig_oid.to_id_string());
-    let self_signed = cert.subject().as_raw() == cert.issuer().as_raw()
-        && cert.verify_signature(None).is_ok();
+    let signature_algorithm =
+        x509_parser::objects::oid2sn(&sig_oid, x509_parser::objects::oid_registry())
+            .map(str::to_string)
+            .unwrap_or_else(|_| sig_oid.to_id_string());
+    let self_signed =
+        cert.subject().as_raw() == cert.issuer().as_raw() && cert.verify_signature(None).is_ok();
     Ok(CertificateInfo {
         subject: cert.subject().to_string(),
         issuer: cert.issuer().to_string(),

@@ -122,7 +122,8 @@ impl<'a> SiteFetcher<'a> {
     /// Hands over the verified stream of the recording handshake so the first https
     /// request needs no second handshake.
     pub fn adopt_tls(&mut self, host: &str, port: u16, stream: TlsStream<TcpStream>) {
-        self.ready_tls.insert((true, host.to_string(), port), stream);
+        self.ready_tls
+            .insert((true, host.to_string(), port), stream);
     }
 
     /// Follows redirects from `start` and records every hop.
@@ -262,8 +263,13 @@ impl<'a> SiteFetcher<'a> {
     ) {
         let secure = url.scheme() == "https";
         let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
-        let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
-        let port = url.port_or_known_default().unwrap_or(if secure { 443 } else { 80 });
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let port = url
+            .port_or_known_default()
+            .unwrap_or(if secure { 443 } else { 80 });
         let addr = match self.resolve_target(&host, port).await {
             Target::Addr(a) => a,
             Target::Refused(ip) => {
@@ -519,18 +525,20 @@ async fn read_body(
 
 fn headers_of(map: &HeaderMap<HeaderValue>) -> Vec<Header> {
     map.iter()
-        .map(|(name, value)| match std::str::from_utf8(value.as_bytes()) {
-            Ok(v) => Header {
-                name: name.as_str().to_string(),
-                value: v.to_string(),
-                invalid_utf8: false,
+        .map(
+            |(name, value)| match std::str::from_utf8(value.as_bytes()) {
+                Ok(v) => Header {
+                    name: name.as_str().to_string(),
+                    value: v.to_string(),
+                    invalid_utf8: false,
+                },
+                Err(_) => Header {
+                    name: name.as_str().to_string(),
+                    value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                    invalid_utf8: true,
+                },
             },
-            Err(_) => Header {
-                name: name.as_str().to_string(),
-                value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                invalid_utf8: true,
-            },
-        })
+        )
         .collect()
 }
 

@@ -233,11 +233,16 @@ impl Collector {
             let chain_der = revocation::chain_der(&session.chain);
             let mut extra = Vec::new();
             if session.verification.path_as_sent == Some(VerifyError::UnknownIssuer) {
-                let (outcome, fetched) = self.complete_via_aia(&session.chain, &chain_der, deadline).await;
+                let (outcome, fetched) = self
+                    .complete_via_aia(&session.chain, &chain_der, deadline)
+                    .await;
                 session.verification.path_with_aia = outcome;
                 extra = fetched;
             }
-            evidence.revocation = Some(self.revocation(&session.chain, &chain_der, &extra, deadline).await);
+            evidence.revocation = Some(
+                self.revocation(&session.chain, &chain_der, &extra, deadline)
+                    .await,
+            );
         }
         evidence.tls = tls_probe;
         self.finish(evidence, deadline)

@@ -23,7 +23,10 @@ pub async fn connect_tcp(
     match tokio::time::timeout_at(limit, TcpStream::connect(addr)).await {
         Err(_) => Err(ConnectFailure {
             kind: ConnectFailureKind::Timeout,
-            message: format!("no TCP connection to {addr} within {} ms", timeout.as_millis()),
+            message: format!(
+                "no TCP connection to {addr} within {} ms",
+                timeout.as_millis()
+            ),
         }),
         Ok(Err(e)) => Err(ConnectFailure {
             kind: classify_io_error(&e),
@@ -42,9 +45,9 @@ pub fn classify_io_error(e: &std::io::Error) -> ConnectFailureKind {
         ErrorKind::ConnectionRefused => ConnectFailureKind::Refused,
         ErrorKind::TimedOut => ConnectFailureKind::Timeout,
         ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => ConnectFailureKind::Reset,
-        ErrorKind::HostUnreachable | ErrorKind::NetworkUnreachable | ErrorKind::AddrNotAvailable => {
-            ConnectFailureKind::Unreachable
-        }
+        ErrorKind::HostUnreachable
+        | ErrorKind::NetworkUnreachable
+        | ErrorKind::AddrNotAvailable => ConnectFailureKind::Unreachable,
         _ => ConnectFailureKind::Other,
     }
 }

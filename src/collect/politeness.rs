@@ -51,8 +51,14 @@ mod tests {
     #[tokio::test]
     async fn requests_beyond_the_burst_wait_for_the_rate() {
         let p = Politeness::new(
-            RateLimit { per_second: 10, burst: 2 },
-            RateLimit { per_second: 1000, burst: 1000 },
+            RateLimit {
+                per_second: 10,
+                burst: 2,
+            },
+            RateLimit {
+                per_second: 1000,
+                burst: 1000,
+            },
         );
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
         let start = Instant::now();

@@ -51,7 +51,10 @@ pub struct Resolved {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResolveFailure {
-    Dns { kind: DnsFailureKind, message: String },
+    Dns {
+        kind: DnsFailureKind,
+        message: String,
+    },
 }
 
 pub struct Resolver {
@@ -204,10 +207,7 @@ pub fn load_hosts_file(path: &Path) -> Result<HashMap<String, Vec<IpAddr>>, Reso
     parse_hosts(&path.display().to_string(), &text)
 }
 
-pub fn parse_hosts(
-    path: &str,
-    text: &str,
-) -> Result<HashMap<String, Vec<IpAddr>>, ResolverError> {
+pub fn parse_hosts(path: &str, text: &str) -> Result<HashMap<String, Vec<IpAddr>>, ResolverError> {
     let mut map: HashMap<String, Vec<IpAddr>> = HashMap::new();
     for (index, raw) in text.lines().enumerate() {
         let line = raw.split('#').next().unwrap_or("").trim();

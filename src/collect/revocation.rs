@@ -90,9 +90,7 @@ pub fn judge(
                     time::OffsetDateTime::from_unix_timestamp(e.revocation_date.as_secs() as i64)
                         .ok()
                 }),
-                reason: entry
-                    .and_then(|e| e.reason_code)
-                    .map(|r| format!("{r:?}")),
+                reason: entry.and_then(|e| e.reason_code).map(|r| format!("{r:?}")),
             }
         }
         Err(e) => Revocation::Unknown {

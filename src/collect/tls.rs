@@ -15,7 +15,9 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -72,7 +74,14 @@ impl TlsContext {
         deadline: Instant,
     ) -> (TlsProbe, Option<TlsStream<TcpStream>>) {
         let strict = match self
-            .handshake(addr, server_name.clone(), false, connect_timeout, handshake_timeout, deadline)
+            .handshake(
+                addr,
+                server_name.clone(),
+                false,
+                connect_timeout,
+                handshake_timeout,
+                deadline,
+            )
             .await
         {
             Err(failure) => return (failure, None),
@@ -87,7 +96,14 @@ impl TlsContext {
                 // The strict verifier refused the certificate: handshake again, accepting
                 // anything, only to learn the protocol parameters. No content is fetched.
                 match self
-                    .handshake(addr, server_name, true, connect_timeout, handshake_timeout, deadline)
+                    .handshake(
+                        addr,
+                        server_name,
+                        true,
+                        connect_timeout,
+                        handshake_timeout,
+                        deadline,
+                    )
                     .await
                 {
                     Ok(Recorded::Completed { stream, record }) => {
@@ -95,15 +111,26 @@ impl TlsContext {
                         drop(stream);
                         (TlsProbe::Established(Box::new(session)), None)
                     }
-                    Ok(Recorded::Aborted { record: again, message }) => (
+                    Ok(Recorded::Aborted {
+                        record: again,
+                        message,
+                    }) => (
                         TlsProbe::HandshakeFailed {
                             message,
                             timed_out: false,
-                            chain: parse_chain(if again.chain.is_empty() { &record.chain } else { &again.chain }),
+                            chain: parse_chain(if again.chain.is_empty() {
+                                &record.chain
+                            } else {
+                                &again.chain
+                            }),
                         },
                         None,
                     ),
-                    Err(TlsProbe::HandshakeFailed { message: m2, timed_out, .. }) => (
+                    Err(TlsProbe::HandshakeFailed {
+                        message: m2,
+                        timed_out,
+                        ..
+                    }) => (
                         TlsProbe::HandshakeFailed {
                             message: format!("{message}; permissive retry: {m2}"),
                             timed_out,
@@ -134,9 +161,9 @@ impl TlsContext {
         handshake_timeout: Duration,
         deadline: Instant,
     ) -> Result<Recorded, TlsProbe> {
-        let tcp = connect_tcp(addr, connect_timeout, deadline)
-            .await
-            .map_err(|ConnectFailure { kind, message }| TlsProbe::ConnectFailed { kind, message })?;
+        let tcp = connect_tcp(addr, connect_timeout, deadline).await.map_err(
+            |ConnectFailure { kind, message }| TlsProbe::ConnectFailed { kind, message },
+        )?;
         let verifier = Arc::new(RecordingVerifier {
             inner: self.webpki.clone(),
             permissive,
@@ -155,7 +182,10 @@ impl TlsContext {
         let record = verifier.take();
         match result {
             Err(_) => Err(TlsProbe::HandshakeFailed {
-                message: format!("no TLS handshake within {} ms", handshake_timeout.as_millis()),
+                message: format!(
+                    "no TLS handshake within {} ms",
+                    handshake_timeout.as_millis()
+                ),
                 timed_out: true,
                 chain: parse_chain(&record.chain),
             }),
@@ -167,11 +197,7 @@ impl TlsContext {
         }
     }
 
-    fn session(
-        &self,
-        stream: &TlsStream<TcpStream>,
-        record: Record,
-    ) -> TlsSession {
+    fn session(&self, stream: &TlsStream<TcpStream>, record: Record) -> TlsSession {
         let (_, conn) = stream.get_ref();
         let version = match conn.protocol_version() {
             Some(rustls::ProtocolVersion::TLSv1_3) => "TLSv1.3".to_string(),
@@ -306,7 +332,9 @@ fn mid_validity(leaf: &CertificateDer<'_>) -> Option<UnixTime> {
     )))
 }
 
-pub(super) fn parse_chain(chain: &[CertificateDer<'static>]) -> Vec<crate::evidence::CertificateInfo> {
+pub(super) fn parse_chain(
+    chain: &[CertificateDer<'static>],
+) -> Vec<crate::evidence::CertificateInfo> {
     chain
         .iter()
         .filter_map(|der| parse_certificate(der).ok())
@@ -365,9 +393,13 @@ impl ServerCertVerifier for RecordingVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let verdict =
-            self.inner
-                .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now);
+        let verdict = self.inner.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        );
         self.with_record(|r| {
             r.chain = std::iter::once(end_entity)
                 .chain(intermediates)

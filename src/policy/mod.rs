@@ -250,3 +250,12 @@ pub struct Transition {
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
 }
+
+mod lifecycle;
+mod rules;
+
+pub use lifecycle::next_label;
+pub use rules::{BUILTIN_POLICY, POLICY_FILE, Policy, PolicyError, line_of};
+
+#[cfg(test)]
+mod tests;

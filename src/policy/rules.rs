@@ -1,0 +1,261 @@
+//! The policy file (`checks/policy.toml`) and the scoring it drives.
+
+use super::{Decision, Grade, Verdict};
+use crate::checks::CheckSettings;
+use crate::finding::{Category, Finding, FindingId, Severity};
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+pub const BUILTIN_POLICY: &str = include_str!("../../checks/policy.toml");
+pub const POLICY_FILE: &str = "policy.toml";
+
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("{file}:{line}: {reason}")]
+    Invalid {
+        file: String,
+        line: usize,
+        reason: String,
+    },
+    #[error("{file}: {reason}")]
+    Inconsistent { file: String, reason: String },
+    #[error("cannot read {file}: {source}")]
+    Read {
+        file: String,
+        source: std::io::Error,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    pub version: String,
+    /// (grade, minimum score), best first.
+    pub grades: Vec<(Grade, i32)>,
+    pub modifiers: HashMap<FindingId, i32>,
+    pub caps: HashMap<FindingId, Grade>,
+    pub minimum_grade: Grade,
+    pub grace_days: i64,
+    pub blocking: BTreeSet<FindingId>,
+    pub blocking_when_critical: BTreeSet<FindingId>,
+    pub unreachable: BTreeSet<FindingId>,
+    pub checks: CheckSettings,
+    /// The text the policy was read from (hashed into the rules hash).
+    pub source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    version: String,
+    grades: BTreeMap<String, i32>,
+    modifiers: BTreeMap<String, i32>,
+    #[serde(default)]
+    caps: BTreeMap<String, String>,
+    label: LabelSection,
+    #[serde(default)]
+    checks: CheckSettings,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LabelSection {
+    minimum_grade: String,
+    grace_days: i64,
+    blocking: Vec<String>,
+    #[serde(default)]
+    blocking_when_critical: Vec<String>,
+    unreachable: Vec<String>,
+}
+
+impl Policy {
+    pub fn builtin() -> Result<Policy, PolicyError> {
+        Policy::from_toml("checks/policy.toml (built in)", BUILTIN_POLICY)
+    }
+
+    /// `DIR/policy.toml` when it exists, else the built-in policy.
+    pub fn load_dir(dir: &Path) -> Result<Policy, PolicyError> {
+        let path = dir.join(POLICY_FILE);
+        if !path.exists() {
+            return Policy::builtin();
+        }
+        let text = std::fs::read_to_string(&path).map_err(|source| PolicyError::Read {
+            file: path.display().to_string(),
+            source,
+        })?;
+        Policy::from_toml(&path.display().to_string(), &text)
+    }
+
+    pub fn from_toml(file: &str, text: &str) -> Result<Policy, PolicyError> {
+        let raw: PolicyFile = toml::from_str(text).map_err(|e| PolicyError::Invalid {
+            file: file.to_string(),
+            line: e.span().map(|s| line_of(text, s.start)).unwrap_or(0),
+            reason: e.message().to_string(),
+        })?;
+        let at = |needle: &str| find_line(text, needle);
+        let id = |s: &str| -> Result<FindingId, PolicyError> {
+            s.parse()
+                .map_err(|e: crate::finding::UnknownFindingId| PolicyError::Invalid {
+                    file: file.to_string(),
+                    line: at(s),
+                    reason: e.to_string(),
+                })
+        };
+        let grade = |s: &str| -> Result<Grade, PolicyError> {
+            s.parse()
+                .map_err(|e: super::UnknownGrade| PolicyError::Invalid {
+                    file: file.to_string(),
+                    line: at(s),
+                    reason: e.to_string(),
+                })
+        };
+        let mut grades = Vec::new();
+        for (name, min) in &raw.grades {
+            grades.push((grade(name)?, *min));
+        }
+        grades.sort_by_key(|(g, _)| *g);
+        for pair in grades.windows(2) {
+            if pair[0].1 <= pair[1].1 {
+                return Err(PolicyError::Inconsistent {
+                    file: file.to_string(),
+                    reason: format!(
+                        "grade {} needs a higher minimum score than {}",
+                        pair[0].0, pair[1].0
+                    ),
+                });
+            }
+        }
+        let mut modifiers = HashMap::new();
+        for (name, value) in &raw.modifiers {
+            modifiers.insert(id(name)?, *value);
+        }
+        let mut caps = HashMap::new();
+        for (name, cap) in &raw.caps {
+            caps.insert(id(name)?, grade(cap)?);
+        }
+        let set = |names: &[String]| -> Result<BTreeSet<FindingId>, PolicyError> {
+            names.iter().map(|n| id(n)).collect()
+        };
+        if raw.label.grace_days < 0 {
+            return Err(PolicyError::Inconsistent {
+                file: file.to_string(),
+                reason: "label.grace_days cannot be negative".into(),
+            });
+        }
+        Ok(Policy {
+            version: raw.version,
+            grades,
+            modifiers,
+            caps,
+            minimum_grade: grade(&raw.label.minimum_grade)?,
+            grace_days: raw.label.grace_days,
+            blocking: set(&raw.label.blocking)?,
+            blocking_when_critical: set(&raw.label.blocking_when_critical)?,
+            unreachable: set(&raw.label.unreachable)?,
+            checks: raw.checks,
+            source: text.to_string(),
+        })
+    }
+
+    fn grade_for(&self, score: i32) -> Grade {
+        self.grades
+            .iter()
+            .find(|(_, min)| score >= *min)
+            .map(|(g, _)| *g)
+            .unwrap_or(Grade::F)
+    }
+
+    /// Scores, grade and decision for one scan's findings.
+    pub fn evaluate(&self, findings: &[Finding]) -> Verdict {
+        let ids: BTreeSet<FindingId> = findings.iter().map(|f| f.id).collect();
+        let modifier = |id: &FindingId| self.modifiers.get(id).copied().unwrap_or(0);
+        let score = (100 + ids.iter().map(modifier).sum::<i32>()).clamp(0, 100);
+        let mut category_scores: BTreeMap<Category, i32> =
+            Category::ALL.iter().map(|c| (*c, 100)).collect();
+        for id in &ids {
+            if let Some(s) = category_scores.get_mut(&id.category()) {
+                *s = (*s + modifier(id)).max(0);
+            }
+        }
+        let mut grade = self.grade_for(score);
+        let mut caps = Vec::new();
+        for id in &ids {
+            if let Some(cap) = self.caps.get(id) {
+                caps.push((*id, *cap));
+                // `Ord` ranks worse grades higher, so `max` applies the cap.
+                grade = grade.max(*cap);
+            }
+        }
+        let mut blocking: Vec<FindingId> = ids
+            .iter()
+            .filter(|id| self.blocking.contains(id))
+            .copied()
+            .collect();
+        for f in findings {
+            if f.severity == Severity::Critical
+                && self.blocking_when_critical.contains(&f.id)
+                && !blocking.contains(&f.id)
+            {
+                blocking.push(f.id);
+            }
+        }
+        blocking.sort();
+        let mut reasons = Vec::new();
+        let unreachable: Vec<&FindingId> = ids
+            .iter()
+            .filter(|id| self.unreachable.contains(id))
+            .collect();
+        let decision = if !unreachable.is_empty() {
+            reasons.push(format!(
+                "the site could not be assessed ({})",
+                join_ids(unreachable.into_iter())
+            ));
+            Decision::Unreachable
+        } else {
+            if !blocking.is_empty() {
+                reasons.push(format!("blocking findings: {}", join_ids(blocking.iter())));
+            }
+            if !grade.at_least(self.minimum_grade) {
+                reasons.push(format!(
+                    "grade {grade} is below the required {}",
+                    self.minimum_grade
+                ));
+            }
+            if reasons.is_empty() {
+                reasons.push(format!(
+                    "all label requirements pass with grade {grade} (score {score})"
+                ));
+                Decision::Pass
+            } else {
+                Decision::Fail
+            }
+        };
+        Verdict {
+            policy_version: self.version.clone(),
+            score,
+            grade,
+            category_scores,
+            decision,
+            blocking,
+            caps,
+            reasons,
+        }
+    }
+}
+
+fn join_ids<'a>(ids: impl Iterator<Item = &'a FindingId>) -> String {
+    ids.map(|i| i.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+/// 1-based line of a byte offset.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// Line of the first occurrence of `needle` (quoted, as keys and values appear).
+fn find_line(text: &str, needle: &str) -> usize {
+    text.find(&format!("\"{needle}\""))
+        .or_else(|| text.find(needle))
+        .map(|o| line_of(text, o))
+        .unwrap_or(0)
+}

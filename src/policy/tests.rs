@@ -1,0 +1,217 @@
+use super::*;
+use crate::finding::{Finding, FindingId, Severity};
+use time::macros::datetime;
+
+fn policy() -> Policy {
+    Policy::builtin().expect("built-in policy loads")
+}
+
+fn f(id: FindingId) -> Finding {
+    Finding::new(id, Severity::Medium, "test")
+}
+
+#[test]
+fn a_clean_site_gets_a_plus_and_passes() {
+    let v = policy().evaluate(&[]);
+    assert_eq!(
+        (v.score, v.grade, v.decision),
+        (100, Grade::APlus, Decision::Pass)
+    );
+    assert!(v.category_scores.values().all(|s| *s == 100));
+}
+
+#[test]
+fn informational_findings_cost_nothing() {
+    let v = policy().evaluate(&[f(FindingId::TlsProtoNoTls13)]);
+    assert_eq!(v.grade, Grade::APlus);
+    assert_eq!(v.decision, Decision::Pass);
+}
+
+#[test]
+fn a_blocking_finding_refuses_the_label_whatever_the_grade() {
+    let v = policy().evaluate(&[f(FindingId::HeaderHstsShort)]);
+    assert_eq!(v.grade, Grade::A);
+    assert_eq!(v.decision, Decision::Fail);
+    assert_eq!(v.blocking, vec![FindingId::HeaderHstsShort]);
+}
+
+#[test]
+fn severe_tls_faults_cap_the_grade() {
+    let v = policy().evaluate(&[f(FindingId::CertChainIncomplete)]);
+    assert_eq!(v.score, 80);
+    assert_eq!(v.grade, Grade::B, "chain_incomplete caps at B");
+    assert_eq!(v.caps, vec![(FindingId::CertChainIncomplete, Grade::B)]);
+    let v = policy().evaluate(&[f(FindingId::CertExpired)]);
+    assert_eq!(v.grade, Grade::F);
+    assert_eq!(v.decision, Decision::Fail);
+}
+
+#[test]
+fn many_small_faults_fail_on_grade_alone() {
+    let v = policy().evaluate(&[
+        f(FindingId::HeaderCspMissing),
+        f(FindingId::HeaderFrameMissing),
+        f(FindingId::HeaderXctoMissing),
+    ]);
+    assert_eq!(v.score, 50);
+    assert_eq!(v.grade, Grade::C);
+    assert!(v.blocking.is_empty());
+    assert_eq!(v.decision, Decision::Fail);
+    assert!(
+        v.reasons[0].contains("below the required B"),
+        "{:?}",
+        v.reasons
+    );
+    assert_eq!(v.category_scores[&crate::finding::Category::Headers], 50);
+}
+
+#[test]
+fn a_modifier_applies_once_per_id() {
+    let v = policy().evaluate(&[
+        f(FindingId::CookieNoSamesite),
+        f(FindingId::CookieNoSamesite),
+    ]);
+    assert_eq!(v.score, 95);
+}
+
+#[test]
+fn unreachable_sites_are_not_judged_as_failing() {
+    let v = policy().evaluate(&[f(FindingId::SiteTimeout)]);
+    assert_eq!(v.decision, Decision::Unreachable);
+    assert_eq!(v.grade, Grade::F);
+}
+
+#[test]
+fn software_blocks_only_when_critical() {
+    let p = policy();
+    let high = Finding::new(
+        FindingId::SoftwareVulnerableJs,
+        Severity::High,
+        "jquery 1.12",
+    );
+    assert!(p.evaluate(&[high]).blocking.is_empty());
+    let critical = Finding::new(FindingId::SoftwareVulnerableJs, Severity::Critical, "x");
+    assert_eq!(
+        p.evaluate(&[critical]).blocking,
+        vec![FindingId::SoftwareVulnerableJs]
+    );
+}
+
+#[test]
+fn every_catalog_id_has_a_modifier_in_the_builtin_policy() {
+    let p = policy();
+    for id in FindingId::ALL {
+        assert!(p.modifiers.contains_key(id), "{id} has no modifier");
+    }
+}
+
+#[test]
+fn a_bad_policy_is_refused_with_file_and_line() {
+    let text = BUILTIN_POLICY.replace(
+        "\"header.xcto.missing\" = -5",
+        "\"header.xcto.mising\" = -5",
+    );
+    let err = Policy::from_toml("p.toml", &text).unwrap_err().to_string();
+    let line = line_of(&text, text.find("header.xcto.mising").unwrap());
+    assert_eq!(
+        err,
+        format!("p.toml:{line}: unknown finding id `header.xcto.mising`")
+    );
+
+    let err = Policy::from_toml("p.toml", "version = \n")
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("p.toml:1: "), "{err}");
+
+    let text = BUILTIN_POLICY.replace("\"A\" = 90", "\"A\" = 100");
+    let err = Policy::from_toml("p.toml", &text).unwrap_err().to_string();
+    assert!(err.contains("higher minimum score"), "{err}");
+
+    let text = BUILTIN_POLICY.replace("minimum_grade = \"B\"", "minimum_grade = \"Q\"");
+    assert!(
+        Policy::from_toml("p.toml", &text)
+            .unwrap_err()
+            .to_string()
+            .contains("unknown grade `Q`")
+    );
+}
+
+fn verdict(decision: Decision) -> Verdict {
+    let p = policy();
+    let mut v = p.evaluate(&[]);
+    v.decision = decision;
+    v
+}
+
+const T0: time::OffsetDateTime = datetime!(2026-11-01 00:00 UTC);
+
+#[test]
+fn a_first_pass_grants_the_label() {
+    let (next, t) = next_label(
+        &LabelState::not_assessed(),
+        &verdict(Decision::Pass),
+        T0,
+        14,
+    );
+    assert_eq!(next.status, LabelStatus::Labelled);
+    assert_eq!(next.level, Some(LabelLevel::Basic));
+    let t = t.expect("transition recorded");
+    assert_eq!(
+        (t.from, t.to),
+        (LabelStatus::NotAssessed, LabelStatus::Labelled)
+    );
+}
+
+#[test]
+fn a_labelled_site_that_fails_is_at_risk_then_revoked_after_grace() {
+    let (labelled, _) = next_label(
+        &LabelState::not_assessed(),
+        &verdict(Decision::Pass),
+        T0,
+        14,
+    );
+    let day = |d| T0 + time::Duration::days(d);
+    let (at_risk, t) = next_label(&labelled, &verdict(Decision::Fail), day(1), 14);
+    assert_eq!(at_risk.status, LabelStatus::AtRisk);
+    assert!(at_risk.status.holds_label());
+    assert!(t.unwrap().reason.contains("label kept until 2026-11-16"));
+    let (still, t) = next_label(&at_risk, &verdict(Decision::Fail), day(14), 14);
+    assert_eq!(still.status, LabelStatus::AtRisk);
+    assert!(t.is_none(), "no transition inside the grace period");
+    let (revoked, t) = next_label(&still, &verdict(Decision::Fail), day(15), 14);
+    assert_eq!(revoked.status, LabelStatus::Revoked);
+    assert_eq!(t.unwrap().from, LabelStatus::AtRisk);
+    let (again, t) = next_label(&revoked, &verdict(Decision::Fail), day(16), 14);
+    assert_eq!(again.status, LabelStatus::Revoked);
+    assert!(t.is_none());
+}
+
+#[test]
+fn an_at_risk_site_that_recovers_is_labelled_again() {
+    let (labelled, _) = next_label(
+        &LabelState::not_assessed(),
+        &verdict(Decision::Pass),
+        T0,
+        14,
+    );
+    let (at_risk, _) = next_label(&labelled, &verdict(Decision::Unreachable), T0, 14);
+    assert_eq!(at_risk.status, LabelStatus::AtRisk);
+    let (back, t) = next_label(&at_risk, &verdict(Decision::Pass), T0, 14);
+    assert_eq!(back.status, LabelStatus::Labelled);
+    assert_eq!(back.at_risk_since, None);
+    assert!(t.unwrap().reason.starts_with("requirements pass again"));
+}
+
+#[test]
+fn never_labelled_sites_are_not_labelled_or_unreachable() {
+    let (n, _) = next_label(
+        &LabelState::not_assessed(),
+        &verdict(Decision::Fail),
+        T0,
+        14,
+    );
+    assert_eq!(n.status, LabelStatus::NotLabelled);
+    let (u, t) = next_label(&n, &verdict(Decision::Unreachable), T0, 14);
+    assert_eq!(u.status, LabelStatus::Unreachable);
+    assert_eq!(t.unwrap().from, LabelStatus::NotLabelled);
+}
