@@ -7,6 +7,8 @@
 
 mod codec;
 mod sqlite;
+#[cfg(test)]
+mod tests;
 
 use crate::evidence::Evidence;
 use crate::finding::Finding;
