@@ -1,1 +1,239 @@
-//! TODO
+//! The store: the only module that speaks SQL.
+//!
+//! Everything else hands it plain values (targets, evidence, findings, verdicts, label
+//! states) and gets plain values back. `Store` is a thin front that picks a backend from
+//! the URL; each backend keeps all of its SQL in one file (`sqlite.rs` today, a
+//! PostgreSQL one beside it later), and `codec.rs` holds the text forms they share.
+
+mod codec;
+mod sqlite;
+#[cfg(test)]
+mod tests;
+
+use crate::evidence::Evidence;
+use crate::finding::Finding;
+use crate::policy::{LabelState, Transition, Verdict};
+use crate::target::Target;
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// `location` never contains credentials (a file name, or a URL with them removed).
+    #[error("cannot open the database {location}: {source}")]
+    Open {
+        location: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("cannot bring the database schema up to date: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database query failed: {0}")]
+    Query(#[from] sqlx::Error),
+    /// A stored value no longer decodes (hand-edited row, newer writer, disk damage).
+    #[error("stored value cannot be decoded: {0}")]
+    Corrupt(String),
+    /// A value could not be turned into its stored form; nothing was written.
+    #[error("value cannot be stored: {0}")]
+    Encode(String),
+    #[error("{0} not found")]
+    NotFound(String),
+}
+
+/// Outcome of an import, so the CLI can say what a re-import actually changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UpsertSummary {
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+/// A target together with the id that scans, runs and labels refer to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredTarget {
+    pub id: i64,
+    pub target: Target,
+}
+
+/// Everything one finished scan produces, written atomically by [`Store::record_scan`].
+#[derive(Debug, Clone, Copy)]
+pub struct ScanRecord<'a> {
+    pub target_id: i64,
+    /// The run this scan belongs to; its run item is marked done in the same transaction.
+    pub run_id: Option<i64>,
+    pub evidence: &'a Evidence,
+    pub findings: &'a [Finding],
+    pub verdict: &'a Verdict,
+    pub tool_version: &'a str,
+    pub rules_hash: &'a str,
+    /// The label state after this scan (the policy state machine's output).
+    pub label: &'a LabelState,
+    pub transition: Option<&'a Transition>,
+}
+
+/// A stored scan, decoded. Scan times are `evidence.started_at` / `finished_at`, and the
+/// policy version is `verdict.policy_version`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredScan {
+    pub id: i64,
+    pub target_id: i64,
+    pub run_id: Option<i64>,
+    pub tool_version: String,
+    pub rules_hash: String,
+    pub evidence: Evidence,
+    pub findings: Vec<Finding>,
+    pub verdict: Verdict,
+}
+
+/// One label_history row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredTransition {
+    pub id: i64,
+    pub target_id: i64,
+    /// The scan that caused the change; `None` is reserved for changes no scan caused
+    /// (e.g. a staff decision), which `record_scan` never writes.
+    pub scan_id: Option<i64>,
+    pub transition: Transition,
+}
+
+/// Handle to the database; cheap to clone and share between scan tasks.
+#[derive(Debug, Clone)]
+pub struct Store {
+    backend: Backend,
+}
+
+/// One variant per backend; a PostgreSQL variant is added beside `Sqlite`.
+#[derive(Debug, Clone)]
+enum Backend {
+    Sqlite(sqlite::SqliteStore),
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `url`: `sqlite://PATH`,
+    /// `sqlite:PATH`, `sqlite::memory:` or a bare file path.
+    ///
+    /// SQLite files use WAL with `synchronous=NORMAL`: once a write returns, it survives
+    /// the process being killed or crashing (the commit is already in the OS page cache),
+    /// which is the failure a long `scan --all` must survive. Only an OS crash or power
+    /// cut can lose the last few commits, never corrupt the file; a lost scan costs a
+    /// rescan, whereas an fsync per scan would slow every write. Foreign keys are
+    /// enforced and a busy timeout makes writers from other processes wait their turn.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            return Err(StoreError::Open {
+                location: "PostgreSQL URL".into(),
+                source: sqlx::Error::Configuration(
+                    "the PostgreSQL backend is not available yet; use a sqlite:// URL".into(),
+                ),
+            });
+        }
+        Ok(Store {
+            backend: Backend::Sqlite(sqlite::SqliteStore::open(url).await?),
+        })
+    }
+
+    /// Closes every connection, waiting for in-flight work; call before exit so the
+    /// write-ahead log is checkpointed into the main file.
+    pub async fn close(&self) {
+        match &self.backend {
+            Backend::Sqlite(s) => s.close().await,
+        }
+    }
+
+    /// Inserts new targets and updates changed ones (matched on host) in one
+    /// transaction; re-importing the same list changes nothing.
+    pub async fn upsert_targets(&self, targets: &[Target]) -> Result<UpsertSummary, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(s) => s.upsert_targets(targets).await,
+        }
+    }
+
+    /// All targets, ordered by host.
+    pub async fn targets(&self) -> Result<Vec<StoredTarget>, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(s) => s.targets().await,
+        }
+    }
+
+    /// Exact match on the stored ASCII host; normalise user input with
+    /// [`crate::target::normalise_host`] first.
+    pub async fn target_by_host(&self, host: &str) -> Result<Option<StoredTarget>, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(s) => s.target_by_host(host).await,
+        }
+    }
+
+    /// Records a new run with every target pending, in the given order (duplicates
+    /// ignored), so it can be resumed after a crash.
+    pub async fn start_run(
+        &self,
+        description: &str,
+        target_ids: &[i64],
+    ) -> Result<i64, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(s) => s.start_run(description, target_ids).await,
+        }
+    }
+
+    /// The most recent run that was never finished and still has pending items, with
+    /// those items' targets in run order.
+    pub async fn unfinished_run(&self) -> Result<Option<(i64, Vec<StoredTarget>)>, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(s) => s.unfinished_run().await,
+        }
+    }
+
+    /// Marks a run finished so it is never offered for resumption; idempotent (the first
+    /// finish time is kept).
+    pub async fn finish_run(&self, run_id: i64) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sqlite(s) => s.finish_run(run_id).await,
+        }
+    }
+
+    /// One transaction: insert the scan and its findings, upsert the label row, append the
+    /// transition (if any) to the history, and mark the run item done. Returns the scan id.
+    ///
+    /// Either all of it is stored or none: a crash mid-way leaves nothing half-written, and
+    /// once this returns the scan survives a crash of the process. A `run_id` whose run
+    /// does not list `target_id` is a `NotFound` error and stores nothing.
+    pub async fn record_scan(&self, rec: &ScanRecord<'_>) -> Result<i64, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(s) => s.record_scan(rec).await,
+        }
+    }
+
+    /// The site's current label; `not_assessed` when it was never scanned.
+    pub async fn label(&self, target_id: i64) -> Result<LabelState, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(s) => s.label(target_id).await,
+        }
+    }
+
+    /// The site's label transitions, oldest first.
+    pub async fn history(&self, target_id: i64) -> Result<Vec<StoredTransition>, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(s) => s.history(target_id).await,
+        }
+    }
+
+    /// The site's most recent scan (by finish time), fully decoded.
+    pub async fn latest_scan(&self, target_id: i64) -> Result<Option<StoredScan>, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(s) => s.latest_scan(target_id).await,
+        }
+    }
+
+    pub async fn scan_count(&self) -> Result<i64, StoreError> {
+        match &self.backend {
+            Backend::Sqlite(s) => s.scan_count().await,
+        }
+    }
+
+    /// Raw access for tests that must look under the API (crash consistency, corruption).
+    #[cfg(test)]
+    fn sqlite_pool(&self) -> &sqlx::SqlitePool {
+        match &self.backend {
+            Backend::Sqlite(s) => s.writer_pool(),
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Store tests, one topic per file, all against real SQLite files in a tempdir.
+
+mod concurrency;
+mod crash;
+mod fixtures;
+mod import;
+mod runs;
+mod scans;

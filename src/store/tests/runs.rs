@@ -1,0 +1,65 @@
+//! Runs: an interrupted `scan --all` resumes with exactly the targets it did not finish.
+
+use super::fixtures::{Scan, db_url, seeded_targets};
+use crate::store::{Store, StoreError};
+
+#[tokio::test]
+async fn an_interrupted_run_resumes_with_its_pending_targets_after_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = db_url(dir.path());
+    let store = Store::open(&url).await.unwrap();
+    let sites = seeded_targets(&store, 3).await;
+    // Run order differs from id order: resumption must keep the run's order.
+    let order = [sites[2].id, sites[0].id, sites[1].id];
+    let run = store.start_run("scan --all", &order).await.unwrap();
+    store
+        .record_scan(&Scan::failing(&sites[0].target.host).record(sites[0].id, Some(run)))
+        .await
+        .unwrap();
+    drop(store); // as if the process died here
+
+    let store = Store::open(&url).await.unwrap();
+    let (resumed, pending) = store.unfinished_run().await.unwrap().unwrap();
+    assert_eq!(resumed, run);
+    let pending_ids: Vec<i64> = pending.iter().map(|t| t.id).collect();
+    assert_eq!(pending_ids, [sites[2].id, sites[1].id]);
+    assert_eq!(pending[0].target, sites[2].target);
+
+    for site in &pending {
+        store
+            .record_scan(&Scan::failing(&site.target.host).record(site.id, Some(run)))
+            .await
+            .unwrap();
+    }
+    store.finish_run(run).await.unwrap();
+    assert_eq!(store.unfinished_run().await.unwrap(), None);
+    assert_eq!(store.scan_count().await.unwrap(), 3);
+}
+
+#[tokio::test]
+async fn the_most_recent_unfinished_run_is_the_one_resumed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&db_url(dir.path())).await.unwrap();
+    let sites = seeded_targets(&store, 2).await;
+    let older = store.start_run("old", &[sites[0].id]).await.unwrap();
+    let newer = store
+        .start_run("new", &[sites[1].id, sites[1].id])
+        .await
+        .unwrap();
+
+    let (run, pending) = store.unfinished_run().await.unwrap().unwrap();
+    assert_eq!(run, newer);
+    assert_eq!(pending.len(), 1, "a target listed twice is scanned once");
+
+    store.finish_run(newer).await.unwrap();
+    let (run, _) = store.unfinished_run().await.unwrap().unwrap();
+    assert_eq!(run, older, "a finished run is never offered again");
+}
+
+#[tokio::test]
+async fn finishing_an_unknown_run_is_not_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&db_url(dir.path())).await.unwrap();
+    let err = store.finish_run(999).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+}
