@@ -83,3 +83,149 @@ impl FromStr for ConnectTo {
         ConnectTo::parse_resolve(s)
     }
 }
+
+/// `trustlabel.toml`: every field optional; command-line options override it.
+/// The committed `trustlabel.example.toml` documents each field and its default.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// `sqlite://PATH` (default `sqlite://trustlabel.db`).
+    pub database: Option<String>,
+    /// Directory overriding the built-in rule files (`policy.toml`, `findings.toml`).
+    pub checks: Option<std::path::PathBuf>,
+    #[serde(default)]
+    pub scan: ScanSection,
+    #[serde(default)]
+    pub network: NetworkSection,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanSection {
+    /// Sites scanned at once (default 64).
+    pub concurrency: Option<usize>,
+    pub connect_timeout_secs: Option<f64>,
+    pub handshake_timeout_secs: Option<f64>,
+    pub request_timeout_secs: Option<f64>,
+    /// Hard limit for one site (default 45 s).
+    pub site_deadline_secs: Option<f64>,
+    pub body_cap_bytes: Option<usize>,
+    pub max_redirects: Option<usize>,
+    /// Requests per second per host name, and the burst allowed (default 5 / 10).
+    pub rate_per_host: Option<u32>,
+    pub burst_per_host: Option<u32>,
+    /// Requests per second per IP address, and the burst allowed (default 20 / 40).
+    pub rate_per_ip: Option<u32>,
+    pub burst_per_ip: Option<u32>,
+    pub user_agent: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSection {
+    /// curl-style `HOST:PORT:ADDR` entries.
+    #[serde(default)]
+    pub resolve: Vec<String>,
+    /// curl-style `HOST:PORT:ADDR:PORT` entries.
+    #[serde(default)]
+    pub connect_to: Vec<String>,
+    pub hosts_file: Option<std::path::PathBuf>,
+    /// PEM file with extra trust anchors.
+    pub ca_file: Option<std::path::PathBuf>,
+    /// DNS servers (`IP` or `IP:PORT`) instead of the system resolver.
+    #[serde(default)]
+    pub dns_servers: Vec<String>,
+    /// Allow targets on private, loopback and link-local addresses (default false).
+    pub allow_private_addresses: Option<bool>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: {reason}")]
+    Invalid {
+        path: String,
+        line: usize,
+        reason: String,
+    },
+}
+
+impl FileConfig {
+    pub fn load(path: &std::path::Path) -> Result<FileConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        FileConfig::parse(&path.display().to_string(), &text)
+    }
+
+    pub fn parse(path: &str, text: &str) -> Result<FileConfig, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Invalid {
+            path: path.to_string(),
+            line: e
+                .span()
+                .map(|s| crate::policy::line_of(text, s.start))
+                .unwrap_or(0),
+            reason: e.message().to_string(),
+        })
+    }
+}
+
+/// Parses a DNS server given as `IP` or `IP:PORT` (`[v6]:PORT`).
+pub fn parse_dns_server(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = s.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    s.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 53))
+        .map_err(|_| format!("`{s}` is not a DNS server address (IP or IP:PORT)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolve_and_connect_to_parse_like_curl() {
+        let r = ConnectTo::parse_resolve("Example.vn:443:127.0.0.5").unwrap();
+        assert_eq!(r.host, "example.vn");
+        assert_eq!(r.addr, "127.0.0.5:443".parse().unwrap());
+        let r = ConnectTo::parse_resolve("a.vn:443:[::1]").unwrap();
+        assert_eq!(r.addr, "[::1]:443".parse().unwrap());
+        let c = ConnectTo::parse_connect_to("a.vn:80:127.0.0.1:8080").unwrap();
+        assert_eq!((c.port, c.addr), (80, "127.0.0.1:8080".parse().unwrap()));
+        let c = ConnectTo::parse_connect_to("a.vn:443:[::1]:8443").unwrap();
+        assert_eq!(c.addr, "[::1]:8443".parse().unwrap());
+        assert!(ConnectTo::parse_resolve("a.vn:443").is_err());
+        assert!(ConnectTo::parse_resolve("a.vn:https:1.2.3.4").is_err());
+        assert!(ConnectTo::parse_resolve("a.vn:443:nope").is_err());
+        assert!(ConnectTo::parse_connect_to("a.vn:443:1.2.3.4").is_err());
+    }
+
+    #[test]
+    fn config_file_errors_name_the_line() {
+        let err = FileConfig::parse("t.toml", "[scan]\nconcurency = 3\n").unwrap_err();
+        assert!(err.to_string().starts_with("t.toml:2: "), "{err}");
+        let ok = FileConfig::parse("t.toml", "[scan]\nconcurrency = 3\n").unwrap();
+        assert_eq!(ok.scan.concurrency, Some(3));
+    }
+
+    #[test]
+    fn the_committed_example_config_parses() {
+        let text = include_str!("../trustlabel.example.toml");
+        FileConfig::parse("trustlabel.example.toml", text).expect("example parses");
+    }
+
+    #[test]
+    fn dns_servers_default_to_port_53() {
+        assert_eq!(parse_dns_server("127.0.0.1").unwrap(), "127.0.0.1:53".parse().unwrap());
+        assert_eq!(parse_dns_server("127.0.0.1:5353").unwrap(), "127.0.0.1:5353".parse().unwrap());
+        assert!(parse_dns_server("dns.google").is_err());
+    }
+}

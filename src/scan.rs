@@ -1,1 +1,232 @@
-//! TODO
+//! The scan runner: collect → check → judge → store, for many sites at once.
+//!
+//! Each site is its own task (so both cores work), bounded by a semaphore; each site's
+//! result is stored in one transaction as soon as it is known, so an interrupted run
+//! loses only the sites in flight, and the run's pending items say where to resume.
+
+use crate::checks::{self, CheckContext};
+use crate::collect::Collector;
+use crate::evidence::Evidence;
+use crate::finding::Finding;
+use crate::policy::{LabelState, Policy, Transition, Verdict, next_label};
+use crate::store::{ScanRecord, Store, StoreError, StoredTarget};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use time::OffsetDateTime;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+/// The outcome of one site scan.
+#[derive(Debug, Clone)]
+pub struct SiteResult {
+    pub host: String,
+    pub target_id: Option<i64>,
+    pub evidence: Evidence,
+    pub findings: Vec<Finding>,
+    pub verdict: Verdict,
+    /// The label after this scan (only for stored targets).
+    pub label: Option<LabelState>,
+    pub transition: Option<Transition>,
+    pub scan_id: Option<i64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("a scan task failed: {0}")]
+    Task(String),
+}
+
+/// What a scan is about: a stored target (result stored) or an ad-hoc host (not stored).
+#[derive(Debug, Clone)]
+pub enum ScanItem {
+    Stored(StoredTarget),
+    AdHoc { host: String, https_port: u16 },
+}
+
+impl ScanItem {
+    fn host(&self) -> &str {
+        match self {
+            ScanItem::Stored(t) => &t.target.host,
+            ScanItem::AdHoc { host, .. } => host,
+        }
+    }
+
+    fn https_port(&self) -> u16 {
+        match self {
+            ScanItem::Stored(t) => t.target.https_port,
+            ScanItem::AdHoc { https_port, .. } => *https_port,
+        }
+    }
+}
+
+/// Cooperative stop: set it (on Ctrl-C) and no new site starts; sites in flight finish
+/// and are stored.
+#[derive(Debug, Clone, Default)]
+pub struct StopFlag(Arc<AtomicBool>);
+
+impl StopFlag {
+    pub fn stop(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+pub struct Scanner {
+    collector: Collector,
+    policy: Policy,
+    store: Option<Store>,
+    concurrency: usize,
+    rules_hash: String,
+}
+
+/// Hash of every rule text in force, stored with each scan so a verdict can be traced to
+/// the exact rules that produced it.
+pub fn rules_hash(texts: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    for text in texts {
+        hasher.update((text.len() as u64).to_be_bytes());
+        hasher.update(text.as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
+impl Scanner {
+    pub fn new(
+        collector: Collector,
+        policy: Policy,
+        store: Option<Store>,
+        concurrency: usize,
+        rules_hash: String,
+    ) -> Arc<Scanner> {
+        Arc::new(Scanner {
+            collector,
+            policy,
+            store,
+            concurrency: concurrency.max(1),
+            rules_hash,
+        })
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Scans every item, calling `on_result` as each finishes (in completion order).
+    /// Returns the results in completion order.
+    pub async fn run(
+        self: &Arc<Self>,
+        items: Vec<ScanItem>,
+        run_id: Option<i64>,
+        stop: &StopFlag,
+        mut on_result: impl FnMut(&SiteResult),
+    ) -> Result<Vec<SiteResult>, ScanError> {
+        let permits = Arc::new(Semaphore::new(self.concurrency));
+        let mut tasks: JoinSet<Result<SiteResult, ScanError>> = JoinSet::new();
+        let mut results = Vec::with_capacity(items.len());
+        let mut first_error = None;
+        for item in items {
+            // Wait for a free slot, collecting finished sites meanwhile.
+            let permit = loop {
+                tokio::select! {
+                    permit = permits.clone().acquire_owned() => break permit,
+                    Some(done) = tasks.join_next() => {
+                        Self::absorb(done, &mut results, &mut first_error, &mut on_result);
+                    }
+                }
+            };
+            let Ok(permit) = permit else { break };
+            if stop.is_stopped() || first_error.is_some() {
+                break;
+            }
+            let scanner = self.clone();
+            tasks.spawn(async move {
+                let result = scanner.scan_one(item, run_id).await;
+                drop(permit);
+                result
+            });
+        }
+        while let Some(done) = tasks.join_next().await {
+            Self::absorb(done, &mut results, &mut first_error, &mut on_result);
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(results),
+        }
+    }
+
+    fn absorb(
+        done: Result<Result<SiteResult, ScanError>, tokio::task::JoinError>,
+        results: &mut Vec<SiteResult>,
+        first_error: &mut Option<ScanError>,
+        on_result: &mut impl FnMut(&SiteResult),
+    ) {
+        match done {
+            Ok(Ok(result)) => {
+                on_result(&result);
+                results.push(result);
+            }
+            Ok(Err(e)) => {
+                first_error.get_or_insert(e);
+            }
+            Err(join) => {
+                first_error.get_or_insert(ScanError::Task(join.to_string()));
+            }
+        }
+    }
+
+    /// Judges evidence: pure apart from reading the clock once, here at the edge.
+    pub fn judge(&self, evidence: &Evidence, now: OffsetDateTime) -> (Vec<Finding>, Verdict) {
+        let ctx = CheckContext {
+            now,
+            settings: &self.policy.checks,
+        };
+        let findings = checks::run_all(evidence, &ctx);
+        let verdict = self.policy.evaluate(&findings);
+        (findings, verdict)
+    }
+
+    async fn scan_one(&self, item: ScanItem, run_id: Option<i64>) -> Result<SiteResult, ScanError> {
+        let evidence = self.collector.collect(item.host(), item.https_port()).await;
+        let now = OffsetDateTime::now_utc();
+        let (findings, verdict) = self.judge(&evidence, now);
+        let mut result = SiteResult {
+            host: item.host().to_string(),
+            target_id: None,
+            evidence,
+            findings,
+            verdict,
+            label: None,
+            transition: None,
+            scan_id: None,
+        };
+        if let (ScanItem::Stored(target), Some(store)) = (&item, &self.store) {
+            let previous = store.label(target.id).await?;
+            let (label, transition) =
+                next_label(&previous, &result.verdict, now, self.policy.grace_days);
+            let scan_id = store
+                .record_scan(&ScanRecord {
+                    target_id: target.id,
+                    run_id,
+                    evidence: &result.evidence,
+                    findings: &result.findings,
+                    verdict: &result.verdict,
+                    tool_version: env!("CARGO_PKG_VERSION"),
+                    rules_hash: &self.rules_hash,
+                    label: &label,
+                    transition: transition.as_ref(),
+                })
+                .await?;
+            result.target_id = Some(target.id);
+            result.label = Some(label);
+            result.transition = transition;
+            result.scan_id = Some(scan_id);
+        }
+        Ok(result)
+    }
+}

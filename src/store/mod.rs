@@ -174,11 +174,14 @@ impl Store {
         }
     }
 
-    /// The most recent run that was never finished and still has pending items, with
-    /// those items' targets in run order.
-    pub async fn unfinished_run(&self) -> Result<Option<(i64, Vec<StoredTarget>)>, StoreError> {
+    /// The most recent run with this description (the command that started it) that was
+    /// never finished and still has pending items, with those items' targets in run order.
+    pub async fn unfinished_run(
+        &self,
+        description: &str,
+    ) -> Result<Option<(i64, Vec<StoredTarget>)>, StoreError> {
         match &self.backend {
-            Backend::Sqlite(s) => s.unfinished_run().await,
+            Backend::Sqlite(s) => s.unfinished_run(description).await,
         }
     }
 

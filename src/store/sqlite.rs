@@ -286,14 +286,16 @@ impl SqliteStore {
 
     pub(super) async fn unfinished_run(
         &self,
+        description: &str,
     ) -> Result<Option<(i64, Vec<StoredTarget>)>, StoreError> {
         // One read transaction, so the run and its items come from the same snapshot.
         let mut tx = self.reader.begin().await?;
         let run_id: Option<i64> = sqlx::query_scalar(
-            "SELECT r.id FROM runs r WHERE r.finished_at IS NULL AND EXISTS \
-             (SELECT 1 FROM run_items i WHERE i.run_id = r.id AND i.state = 'pending') \
+            "SELECT r.id FROM runs r WHERE r.finished_at IS NULL AND r.description = $1 \
+             AND EXISTS (SELECT 1 FROM run_items i WHERE i.run_id = r.id AND i.state = 'pending') \
              ORDER BY r.started_at DESC, r.id DESC LIMIT 1",
         )
+        .bind(description)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(run_id) = run_id else {

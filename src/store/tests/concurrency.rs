@@ -30,7 +30,7 @@ async fn thirty_two_concurrent_recordings_all_land() {
     assert_eq!(scan_ids.len(), 32);
     assert_eq!(store.scan_count().await.unwrap(), 32);
     assert_eq!(
-        store.unfinished_run().await.unwrap(),
+        store.unfinished_run("concurrent").await.unwrap(),
         None,
         "every item done"
     );

@@ -33,7 +33,7 @@ async fn crash_writer_child() {
         return;
     };
     let store = Store::open(&url).await.unwrap();
-    let (run, pending) = store.unfinished_run().await.unwrap().unwrap();
+    let (run, pending) = store.unfinished_run("crash").await.unwrap().unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     for round in 0.. {
         for site in &pending {
@@ -179,7 +179,7 @@ async fn a_killed_writer_loses_nothing_it_reported() {
         .unwrap();
     let total = store.scan_count().await.unwrap();
     assert!(total >= printed.len() as i64);
-    match store.unfinished_run().await.unwrap() {
+    match store.unfinished_run("crash").await.unwrap() {
         Some((resumed, pending)) => {
             assert_eq!(resumed, run);
             assert_eq!(pending.len() as i64, TARGETS as i64 - done);

@@ -19,7 +19,7 @@ async fn an_interrupted_run_resumes_with_its_pending_targets_after_reopening() {
     drop(store); // as if the process died here
 
     let store = Store::open(&url).await.unwrap();
-    let (resumed, pending) = store.unfinished_run().await.unwrap().unwrap();
+    let (resumed, pending) = store.unfinished_run("scan --all").await.unwrap().unwrap();
     assert_eq!(resumed, run);
     let pending_ids: Vec<i64> = pending.iter().map(|t| t.id).collect();
     assert_eq!(pending_ids, [sites[2].id, sites[1].id]);
@@ -32,7 +32,7 @@ async fn an_interrupted_run_resumes_with_its_pending_targets_after_reopening() {
             .unwrap();
     }
     store.finish_run(run).await.unwrap();
-    assert_eq!(store.unfinished_run().await.unwrap(), None);
+    assert_eq!(store.unfinished_run("scan --all").await.unwrap(), None);
     assert_eq!(store.scan_count().await.unwrap(), 3);
 }
 
@@ -41,19 +41,24 @@ async fn the_most_recent_unfinished_run_is_the_one_resumed() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&db_url(dir.path())).await.unwrap();
     let sites = seeded_targets(&store, 2).await;
-    let older = store.start_run("old", &[sites[0].id]).await.unwrap();
+    let older = store.start_run("scan --all", &[sites[0].id]).await.unwrap();
     let newer = store
-        .start_run("new", &[sites[1].id, sites[1].id])
+        .start_run("scan --all", &[sites[1].id, sites[1].id])
         .await
         .unwrap();
+    let other = store.start_run("scan --targets x.csv", &[sites[0].id]).await.unwrap();
 
-    let (run, pending) = store.unfinished_run().await.unwrap().unwrap();
+    let (run, pending) = store.unfinished_run("scan --all").await.unwrap().unwrap();
     assert_eq!(run, newer);
     assert_eq!(pending.len(), 1, "a target listed twice is scanned once");
 
     store.finish_run(newer).await.unwrap();
-    let (run, _) = store.unfinished_run().await.unwrap().unwrap();
+    let (run, _) = store.unfinished_run("scan --all").await.unwrap().unwrap();
     assert_eq!(run, older, "a finished run is never offered again");
+
+    let (run, _) = store.unfinished_run("scan --targets x.csv").await.unwrap().unwrap();
+    assert_eq!(run, other, "runs of another command are not mixed in");
+    assert_eq!(store.unfinished_run("scan --targets y.csv").await.unwrap(), None);
 }
 
 #[tokio::test]

@@ -1,0 +1,359 @@
+//! One function per subcommand; each returns the process exit code.
+
+use super::args::ScanArgs;
+use super::settings::{DEFAULT_DATABASE, Settings};
+use super::{CliError, EXIT_NOT_LABELLED, EXIT_OK, EXIT_RUNTIME, runtime, usage};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::Path;
+use trustlabel::catalog::Catalog;
+use trustlabel::collect::Collector;
+use trustlabel::policy::{Decision, Policy};
+use trustlabel::report::{self, Format};
+use trustlabel::scan::{ScanItem, Scanner, SiteResult, StopFlag, rules_hash};
+use trustlabel::store::Store;
+use trustlabel::target::{normalise_host, parse_list_file};
+
+pub const DEMO_DATABASE: &str = "sqlite://trustlabel-demo.db";
+
+struct Rules {
+    policy: Policy,
+    catalog: Catalog,
+    hash: String,
+}
+
+fn load_rules(settings: &Settings) -> Result<Rules, CliError> {
+    let (policy, catalog) = match &settings.checks_dir {
+        Some(dir) => (
+            Policy::load_dir(dir).map_err(usage)?,
+            Catalog::load_dir(dir).map_err(usage)?,
+        ),
+        None => (
+            Policy::builtin().map_err(runtime)?,
+            Catalog::builtin().map_err(runtime)?,
+        ),
+    };
+    let hash = rules_hash(&[&policy.source, catalog.source()]);
+    Ok(Rules {
+        policy,
+        catalog,
+        hash,
+    })
+}
+
+async fn open_store(url: &str) -> Result<Store, CliError> {
+    Store::open(url)
+        .await
+        .map_err(|e| usage(format!("cannot open database {url}: {e}")))
+}
+
+fn progress_bar(total: usize, quiet: bool) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total as u64);
+    let style = ProgressStyle::with_template(
+        "{bar:30} {pos}/{len} sites · {per_sec} · ETA {eta} · {msg}",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.set_message("0 failing");
+    bar
+}
+
+/// Ctrl-C once: stop starting sites, finish the ones in flight. Twice: leave now
+/// (stored results are safe either way; the next run resumes).
+fn install_ctrl_c(stop: StopFlag) {
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            stop.stop();
+            eprintln!("\ninterrupted: finishing the sites in flight (Ctrl-C again to quit now)");
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(i32::from(EXIT_RUNTIME));
+            }
+        }
+    });
+}
+
+async fn run_scan(
+    settings: &Settings,
+    rules: Rules,
+    store: Option<Store>,
+    items: Vec<ScanItem>,
+    run_id: Option<i64>,
+    format: Format,
+    quiet: bool,
+) -> Result<u8, CliError> {
+    let collector = Collector::new(settings.collector.clone()).map_err(usage)?;
+    let scanner = Scanner::new(
+        collector,
+        rules.policy,
+        store.clone(),
+        settings.concurrency,
+        rules.hash,
+    );
+    let stop = StopFlag::default();
+    install_ctrl_c(stop.clone());
+    let total = items.len();
+    let bar = progress_bar(total, quiet);
+    let mut failing = 0usize;
+    let results = scanner
+        .run(items, run_id, &stop, |r: &SiteResult| {
+            if r.verdict.decision != Decision::Pass {
+                failing += 1;
+                bar.set_message(format!("{failing} failing"));
+            }
+            bar.inc(1);
+        })
+        .await
+        .map_err(runtime)?;
+    bar.finish_and_clear();
+    let mut results = results;
+    results.sort_by(|a, b| a.host.cmp(&b.host));
+    print!("{}", report::render(format, &results, &rules.catalog));
+    let interrupted = stop.is_stopped() && results.len() < total;
+    if let (Some(store), Some(run_id)) = (&store, run_id) {
+        if !interrupted {
+            store.finish_run(run_id).await.map_err(runtime)?;
+        }
+    }
+    if interrupted {
+        eprintln!(
+            "scan interrupted after {} of {total} sites; every finished site is stored. \
+             Run the same command again to resume.",
+            results.len()
+        );
+        return Ok(EXIT_RUNTIME);
+    }
+    Ok(if results.iter().all(|r| r.verdict.decision == Decision::Pass) {
+        EXIT_OK
+    } else {
+        EXIT_NOT_LABELLED
+    })
+}
+
+pub async fn scan(settings: &Settings, args: ScanArgs) -> Result<u8, CliError> {
+    let rules = load_rules(settings)?;
+    let store = open_store(&settings.database_or(DEFAULT_DATABASE)).await?;
+    if args.all || args.targets.is_some() {
+        let description = match &args.targets {
+            Some(path) => {
+                import_file(&store, path).await?;
+                format!("scan --targets {}", path.display())
+            }
+            None => "scan --all".to_string(),
+        };
+        let unfinished = store.unfinished_run(&description).await.map_err(runtime)?;
+        let (run_id, items) = match unfinished {
+            Some((run_id, pending)) if !args.restart => {
+                eprintln!("resuming run #{run_id}: {} sites left", pending.len());
+                (run_id, pending)
+            }
+            _ => {
+                let targets = match &args.targets {
+                    Some(path) => {
+                        let parsed = parse_list_file(path).map_err(usage)?;
+                        let mut stored = Vec::new();
+                        for t in parsed.targets {
+                            if let Some(s) = store.target_by_host(&t.host).await.map_err(runtime)? {
+                                stored.push(s);
+                            }
+                        }
+                        stored
+                    }
+                    None => store.targets().await.map_err(runtime)?,
+                };
+                if targets.is_empty() {
+                    return Err(usage(
+                        "no targets to scan: import a list with `trustlabel targets import FILE`",
+                    ));
+                }
+                let ids: Vec<i64> = targets.iter().map(|t| t.id).collect();
+                let run_id = store.start_run(&description, &ids).await.map_err(runtime)?;
+                (run_id, targets)
+            }
+        };
+        let items = items.into_iter().map(ScanItem::Stored).collect();
+        return run_scan(settings, rules, Some(store), items, Some(run_id), args.format, args.quiet)
+            .await;
+    }
+    if args.hosts.is_empty() {
+        return Err(usage(
+            "name the sites to scan, or use --all or --targets FILE (see `trustlabel scan --help`)",
+        ));
+    }
+    let mut items = Vec::new();
+    let mut not_stored = Vec::new();
+    for raw in &args.hosts {
+        let (host, port) = normalise_host(raw).map_err(|e| usage(format!("`{raw}`: {e}")))?;
+        match store.target_by_host(&host).await.map_err(runtime)? {
+            Some(t) => items.push(ScanItem::Stored(t)),
+            None if args.add => {
+                let target = trustlabel::target::Target {
+                    host: host.clone(),
+                    https_port: port,
+                    organisation: String::new(),
+                    category: String::new(),
+                    province: String::new(),
+                    contact_email: String::new(),
+                };
+                store.upsert_targets(&[target]).await.map_err(runtime)?;
+                let stored = store
+                    .target_by_host(&host)
+                    .await
+                    .map_err(runtime)?
+                    .ok_or_else(|| runtime(format!("{host} vanished after being added")))?;
+                items.push(ScanItem::Stored(stored));
+            }
+            None => {
+                not_stored.push(host.clone());
+                items.push(ScanItem::AdHoc {
+                    host,
+                    https_port: port,
+                });
+            }
+        }
+    }
+    if !not_stored.is_empty() {
+        eprintln!(
+            "note: {} not in the target list; results are shown but not stored (use --add to add)",
+            not_stored.join(", ")
+        );
+    }
+    run_scan(settings, rules, Some(store), items, None, args.format, args.quiet).await
+}
+
+async fn import_file(store: &Store, path: &Path) -> Result<(usize, usize), CliError> {
+    let parsed = parse_list_file(path).map_err(usage)?;
+    for error in &parsed.errors {
+        eprintln!("refused: {error}");
+    }
+    let summary = store
+        .upsert_targets(&parsed.targets)
+        .await
+        .map_err(runtime)?;
+    eprintln!(
+        "{}: {} targets read: {} new, {} updated, {} unchanged; {} lines refused",
+        path.display(),
+        parsed.targets.len(),
+        summary.inserted,
+        summary.updated,
+        summary.unchanged,
+        parsed.errors.len()
+    );
+    Ok((parsed.targets.len(), parsed.errors.len()))
+}
+
+pub async fn import(settings: &Settings, file: &Path) -> Result<u8, CliError> {
+    let store = open_store(&settings.database_or(DEFAULT_DATABASE)).await?;
+    let (_, refused) = import_file(&store, file).await?;
+    Ok(if refused == 0 { EXIT_OK } else { EXIT_NOT_LABELLED })
+}
+
+pub async fn list(settings: &Settings, format: Format) -> Result<u8, CliError> {
+    let store = open_store(&settings.database_or(DEFAULT_DATABASE)).await?;
+    let targets = store.targets().await.map_err(runtime)?;
+    let mut rows = Vec::new();
+    for t in &targets {
+        let label = store.label(t.id).await.map_err(runtime)?;
+        rows.push((t, label));
+    }
+    match format {
+        Format::Json => {
+            let value: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|(t, l)| {
+                    serde_json::json!({
+                        "host": t.target.host,
+                        "display_host": trustlabel::target::display_host(&t.target.host),
+                        "organisation": t.target.organisation,
+                        "category": t.target.category,
+                        "province": t.target.province,
+                        "status": l.status,
+                        "level": l.level,
+                        "grade": l.grade,
+                    })
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        }
+        Format::Csv | Format::Table => {
+            let mut w = csv::WriterBuilder::new()
+                .delimiter(if format == Format::Csv { b',' } else { b'\t' })
+                .from_writer(std::io::stdout());
+            let _ = w.write_record(["host", "organisation", "category", "province", "status", "grade"]);
+            for (t, l) in rows {
+                let _ = w.write_record([
+                    trustlabel::target::display_host(&t.target.host),
+                    t.target.organisation.clone(),
+                    t.target.category.clone(),
+                    t.target.province.clone(),
+                    l.status.to_string(),
+                    l.grade.map(|g| g.to_string()).unwrap_or_default(),
+                ]);
+            }
+            let _ = w.flush();
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+pub async fn status(settings: &Settings, host: &str, format: Format) -> Result<u8, CliError> {
+    let rules = load_rules(settings)?;
+    let store = open_store(&settings.database_or(DEFAULT_DATABASE)).await?;
+    let (ascii, _) = normalise_host(host).map_err(|e| usage(format!("`{host}`: {e}")))?;
+    let target = store
+        .target_by_host(&ascii)
+        .await
+        .map_err(runtime)?
+        .ok_or_else(|| usage(format!("{host} is not in the target list")))?;
+    let label = store.label(target.id).await.map_err(runtime)?;
+    let history = store.history(target.id).await.map_err(runtime)?;
+    let latest = store.latest_scan(target.id).await.map_err(runtime)?;
+    print!(
+        "{}",
+        report::render_status(format, &target, &label, &history, latest.as_ref(), &rules.catalog)
+    );
+    Ok(EXIT_OK)
+}
+
+pub async fn demo(mut settings: Settings, format: Format) -> Result<u8, CliError> {
+    let domain = "demo.trustlabel.test";
+    let fleet = trustlabel::fleet::Fleet::start(domain, trustlabel::fleet::demo_specs(domain))
+        .await
+        .map_err(runtime)?;
+    settings.collector.overrides.extend(fleet.connect_overrides());
+    settings.collector.dns = trustlabel::collect::DnsConfig::Servers(vec![fleet.dns_addr()]);
+    settings.collector.extra_roots_pem = vec![fleet.root_ca_pem()];
+    settings.collector.only_extra_roots = true;
+    settings.collector.allow_private_addresses = true;
+    let store = open_store(&settings.database_or(DEMO_DATABASE)).await?;
+    let targets: Vec<trustlabel::target::Target> = fleet
+        .sites()
+        .iter()
+        .map(|site| trustlabel::target::Target {
+            host: site.host.clone(),
+            https_port: 443,
+            organisation: "Demo".into(),
+            category: "demo".into(),
+            province: String::new(),
+            contact_email: String::new(),
+        })
+        .collect();
+    store.upsert_targets(&targets).await.map_err(runtime)?;
+    let mut items = Vec::new();
+    for t in &targets {
+        if let Some(stored) = store.target_by_host(&t.host).await.map_err(runtime)? {
+            items.push(ScanItem::Stored(stored));
+        }
+    }
+    eprintln!(
+        "demo: {} local sites on loopback (domain {domain}), results in {}",
+        items.len(),
+        settings.database_or(DEMO_DATABASE)
+    );
+    let rules = load_rules(&settings)?;
+    let code = run_scan(&settings, rules, Some(store), items, None, format, false).await?;
+    drop(fleet);
+    // The demo fleet is built to fail on purpose; the demo itself succeeded.
+    Ok(if code == EXIT_RUNTIME { code } else { EXIT_OK })
+}

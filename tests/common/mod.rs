@@ -1,0 +1,91 @@
+//! Shared set-up for integration tests: a local fleet and a collector pointed at it.
+//! Everything stays on loopback: DNS goes to the fleet's own responder.
+
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::sync::Arc;
+use time::OffsetDateTime;
+use trustlabel::checks::{CheckContext, CheckSettings, run_all};
+use trustlabel::collect::{Collector, CollectorSettings, DnsConfig};
+use trustlabel::evidence::Evidence;
+use trustlabel::finding::{Finding, FindingId};
+use trustlabel::fleet::{Fleet, SiteSpec};
+
+pub const DOMAIN: &str = "fleet.test";
+
+pub fn host(name: &str) -> String {
+    format!("{name}.{DOMAIN}")
+}
+
+/// Collector settings that trust only the fleet's root and resolve only through it.
+pub fn settings_for(fleet: &Fleet) -> CollectorSettings {
+    CollectorSettings {
+        dns: DnsConfig::Servers(vec![fleet.dns_addr()]),
+        overrides: fleet.connect_overrides(),
+        extra_roots_pem: vec![fleet.root_ca_pem()],
+        only_extra_roots: true,
+        allow_private_addresses: true,
+        connect_timeout: std::time::Duration::from_secs(2),
+        handshake_timeout: std::time::Duration::from_secs(2),
+        request_timeout: std::time::Duration::from_secs(3),
+        site_deadline: std::time::Duration::from_secs(10),
+        per_host: trustlabel::collect::RateLimit { per_second: 1000, burst: 1000 },
+        per_ip: trustlabel::collect::RateLimit { per_second: 1000, burst: 1000 },
+        ..CollectorSettings::default()
+    }
+}
+
+pub struct TestFleet {
+    pub fleet: Fleet,
+    pub collector: Arc<Collector>,
+}
+
+impl TestFleet {
+    pub async fn start(specs: Vec<SiteSpec>) -> TestFleet {
+        let fleet = Fleet::start(DOMAIN, specs).await.expect("fleet starts");
+        let collector = Collector::new(settings_for(&fleet)).expect("collector builds");
+        TestFleet {
+            fleet,
+            collector: Arc::new(collector),
+        }
+    }
+
+    pub async fn evidence(&self, host: &str) -> Evidence {
+        self.collector.collect(host, 443).await
+    }
+
+    pub async fn findings(&self, host: &str) -> (Evidence, Vec<Finding>) {
+        let evidence = self.evidence(host).await;
+        let findings = judge(&evidence, OffsetDateTime::now_utc());
+        (evidence, findings)
+    }
+}
+
+pub fn judge(evidence: &Evidence, now: OffsetDateTime) -> Vec<Finding> {
+    let settings = CheckSettings::default();
+    run_all(evidence, &CheckContext { now, settings: &settings })
+}
+
+pub fn ids(findings: &[Finding]) -> Vec<FindingId> {
+    let mut ids: Vec<FindingId> = findings.iter().map(|f| f.id).collect();
+    ids.dedup();
+    ids
+}
+
+#[track_caller]
+pub fn assert_fires(findings: &[Finding], id: FindingId) {
+    assert!(
+        findings.iter().any(|f| f.id == id),
+        "expected {id} to fire; got {:#?}",
+        findings
+    );
+}
+
+#[track_caller]
+pub fn assert_silent(findings: &[Finding], id: FindingId) {
+    assert!(
+        !findings.iter().any(|f| f.id == id),
+        "expected {id} not to fire; got {:#?}",
+        findings
+    );
+}
