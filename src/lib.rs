@@ -3,6 +3,7 @@
 //! Pipeline: targets → collect (all network I/O) → evidence → checks (pure) → findings →
 //! policy (pure) → store (all SQL). See ARCHITECTURE.md for the map.
 
+pub mod catalog;
 pub mod checks;
 pub mod collect;
 pub mod config;
