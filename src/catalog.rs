@@ -36,6 +36,8 @@ pub struct Catalog {
     /// Indexed by the id's position in [`FindingId::ALL`] (its discriminant), which is
     /// why every id must be present before a `Catalog` can exist.
     texts: Vec<FindingText>,
+    /// The text it was read from, hashed into the rules hash stored with each scan.
+    source: String,
 }
 
 /// Why a catalog file was refused.
@@ -164,7 +166,7 @@ impl Catalog {
     pub fn from_toml(file_name: &str, text: &str) -> Result<Catalog, CatalogError> {
         let invalid = |offset: Option<usize>, problem: Problem| CatalogError::Invalid {
             file: file_name.to_string(),
-            line: offset.map_or(0, |o| line_of(text, o)),
+            line: offset.map_or(0, |o| crate::rulefile::line_of(text, o)),
             problem,
         };
         let raw: RawFile = toml::from_str(text).map_err(|e| {
@@ -222,7 +224,15 @@ impl Catalog {
                 texts.push(entry.into_inner().into_text());
             }
         }
-        Ok(Catalog { texts })
+        Ok(Catalog {
+            texts,
+            source: text.to_string(),
+        })
+    }
+
+    /// The text the catalog was loaded from.
+    pub fn source(&self) -> &str {
+        &self.source
     }
 
     /// The texts for `id`; every id has one, the loader made sure of it.
@@ -289,15 +299,6 @@ fn is_combining_diacritic(c: char) -> bool {
     ('\u{0300}'..='\u{036F}').contains(&c)
 }
 
-/// 1-based line of a byte offset (counted in bytes, so any offset is safe).
-fn line_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
-}
 
 #[cfg(test)]
 mod tests {

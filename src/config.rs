@@ -168,7 +168,7 @@ impl FileConfig {
             path: path.to_string(),
             line: e
                 .span()
-                .map(|s| crate::policy::line_of(text, s.start))
+                .map(|s| crate::rulefile::line_of(text, s.start))
                 .unwrap_or(0),
             reason: e.message().to_string(),
         })

@@ -12,6 +12,7 @@ pub mod finding;
 pub mod fleet;
 pub mod policy;
 pub mod report;
+pub mod rulefile;
 pub mod scan;
 pub mod store;
 pub mod target;

@@ -255,7 +255,7 @@ mod lifecycle;
 mod rules;
 
 pub use lifecycle::next_label;
-pub use rules::{BUILTIN_POLICY, POLICY_FILE, Policy, PolicyError, line_of};
+pub use rules::{BUILTIN_POLICY, POLICY_FILE, Policy, PolicyError};
 
 #[cfg(test)]
 mod tests;

@@ -5,6 +5,7 @@ use crate::checks::CheckSettings;
 use crate::finding::{Category, Finding, FindingId, Severity};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use crate::rulefile::line_of;
 use std::path::Path;
 
 pub const BUILTIN_POLICY: &str = include_str!("../../checks/policy.toml");
@@ -247,10 +248,6 @@ fn join_ids<'a>(ids: impl Iterator<Item = &'a FindingId>) -> String {
     ids.map(|i| i.as_str()).collect::<Vec<_>>().join(", ")
 }
 
-/// 1-based line of a byte offset.
-pub fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
-}
 
 /// Line of the first occurrence of `needle` (quoted, as keys and values appear).
 fn find_line(text: &str, needle: &str) -> usize {

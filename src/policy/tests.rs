@@ -1,4 +1,5 @@
 use super::*;
+use crate::rulefile::line_of;
 use crate::finding::{Finding, FindingId, Severity};
 use time::macros::datetime;
 

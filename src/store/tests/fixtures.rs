@@ -122,6 +122,7 @@ pub fn evidence(host: &str) -> Evidence {
                 path_as_sent: None,
                 path_with_aia: Some(AiaOutcome::Verified),
             },
+            handshake_signature_error: None,
         }))),
         http: Some(FetchChain {
             hops: vec![Hop {
