@@ -171,3 +171,38 @@ fn ip_from_bytes(bytes: &[u8]) -> Option<std::net::IpAddr> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A self-signed SHA-1 certificate made once with
+    /// `openssl req -x509 -newkey rsa:2048 -sha1 -days 3650 -subj /CN=sha1.example.vn
+    ///  -addext subjectAltName=DNS:sha1.example.vn,DNS:*.sha1.example.vn`.
+    const SHA1_PEM: &str = include_str!("../../tests/fixtures/sha1-rsa2048.pem");
+
+    fn der() -> Vec<u8> {
+        super::super::revocation::pem_body(SHA1_PEM.as_bytes()).expect("PEM decodes")
+    }
+
+    #[test]
+    fn the_facts_checks_need_are_read_from_der() {
+        let info = parse_certificate(&der()).unwrap();
+        assert_eq!(info.signature_algorithm_oid, "1.2.840.113549.1.1.5");
+        assert_eq!(info.signature_algorithm, "sha1WithRSAEncryption");
+        assert_eq!(info.key.algorithm, "rsa");
+        assert_eq!(info.key.bits, 2048);
+        assert_eq!(info.san_dns, vec!["sha1.example.vn", "*.sha1.example.vn"]);
+        assert_eq!(info.common_name.as_deref(), Some("sha1.example.vn"));
+        assert!(info.self_signed, "subject = issuer and the signature verifies");
+        assert!(info.not_after > info.not_before);
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        assert!(parse_certificate(b"not a certificate").is_err());
+        let mut truncated = der();
+        truncated.truncate(100);
+        assert!(parse_certificate(&truncated).is_err());
+    }
+}
