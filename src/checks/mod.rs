@@ -12,6 +12,8 @@ mod cookies;
 mod headers;
 pub mod parse;
 mod reachability;
+#[cfg(test)]
+mod test_support;
 mod transport;
 
 /// Thresholds the checks use; defaults follow the label policy (HSTS of one year).
