@@ -299,7 +299,6 @@ fn is_combining_diacritic(c: char) -> bool {
     ('\u{0300}'..='\u{036F}').contains(&c)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,11 @@ use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 use time::OffsetDateTime;
 
+/// `Origin` the collector sends with every https request of the site's own chain, so a
+/// CORS policy that reflects any origin shows itself in the response (checked by
+/// `cors.wildcard_credentials`).
+pub const CORS_PROBE_ORIGIN: &str = "https://origin-probe.trustlabel.invalid";
+
 /// Bumped whenever a field changes meaning, so old stored evidence can be recognised.
 pub const EVIDENCE_SCHEMA_VERSION: u32 = 1;
 

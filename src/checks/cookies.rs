@@ -113,6 +113,7 @@ fn observed_cookies(evidence: &Evidence) -> Vec<Observed> {
             let Ok(cookie) = set_cookie::parse(line) else {
                 continue;
             };
+            // A deletion is judged at the time the cookie was received, not at re-judging.
             if cookie.stored_by_browsers(over_https) && !cookie.is_removal(evidence.started_at) {
                 observed.push(Observed { cookie, over_https });
             }

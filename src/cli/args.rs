@@ -41,7 +41,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "HOST:PORT:ADDR")]
     pub resolve: Vec<String>,
     /// Send HOST:PORT to ADDR:PORT2 (like curl's --connect-to); repeatable.
-    #[arg(long = "connect-to", global = true, value_name = "HOST:PORT:ADDR:PORT2")]
+    #[arg(
+        long = "connect-to",
+        global = true,
+        value_name = "HOST:PORT:ADDR:PORT2"
+    )]
     pub connect_to: Vec<String>,
     /// Hosts file (`IP NAME...` lines, /etc/hosts format) consulted before DNS.
     #[arg(long = "hosts-file", global = true, value_name = "FILE")]

@@ -51,10 +51,9 @@ fn progress_bar(total: usize, quiet: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(total as u64);
-    let style = ProgressStyle::with_template(
-        "{bar:30} {pos}/{len} sites · {per_sec} · ETA {eta} · {msg}",
-    )
-    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let style =
+        ProgressStyle::with_template("{bar:30} {pos}/{len} sites · {per_sec} · ETA {eta} · {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
     bar.set_message("0 failing");
     bar
@@ -124,11 +123,13 @@ async fn run_scan(
         );
         return Ok(EXIT_RUNTIME);
     }
-    Ok(if results.iter().all(|r| r.verdict.decision == Decision::Pass) {
-        EXIT_OK
-    } else {
-        EXIT_NOT_LABELLED
-    })
+    Ok(
+        if results.iter().all(|r| r.verdict.decision == Decision::Pass) {
+            EXIT_OK
+        } else {
+            EXIT_NOT_LABELLED
+        },
+    )
 }
 
 pub async fn scan(settings: &Settings, args: ScanArgs) -> Result<u8, CliError> {
@@ -173,8 +174,16 @@ pub async fn scan(settings: &Settings, args: ScanArgs) -> Result<u8, CliError> {
             }
         };
         let items = items.into_iter().map(ScanItem::Stored).collect();
-        return run_scan(settings, rules, Some(store), items, Some(run_id), args.format, args.quiet)
-            .await;
+        return run_scan(
+            settings,
+            rules,
+            Some(store),
+            items,
+            Some(run_id),
+            args.format,
+            args.quiet,
+        )
+        .await;
     }
     if args.hosts.is_empty() {
         return Err(usage(
@@ -219,7 +228,16 @@ pub async fn scan(settings: &Settings, args: ScanArgs) -> Result<u8, CliError> {
             not_stored.join(", ")
         );
     }
-    run_scan(settings, rules, Some(store), items, None, args.format, args.quiet).await
+    run_scan(
+        settings,
+        rules,
+        Some(store),
+        items,
+        None,
+        args.format,
+        args.quiet,
+    )
+    .await
 }
 
 async fn import_file(store: &Store, path: &Path) -> Result<(usize, usize), CliError> {
@@ -246,7 +264,11 @@ async fn import_file(store: &Store, path: &Path) -> Result<(usize, usize), CliEr
 pub async fn import(settings: &Settings, file: &Path) -> Result<u8, CliError> {
     let store = open_store(&settings.database_or(DEFAULT_DATABASE)).await?;
     let (_, refused) = import_file(&store, file).await?;
-    Ok(if refused == 0 { EXIT_OK } else { EXIT_NOT_LABELLED })
+    Ok(if refused == 0 {
+        EXIT_OK
+    } else {
+        EXIT_NOT_LABELLED
+    })
 }
 
 pub async fn list(settings: &Settings, format: Format) -> Result<u8, CliError> {
@@ -274,13 +296,23 @@ pub async fn list(settings: &Settings, format: Format) -> Result<u8, CliError> {
                     })
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
         }
         Format::Csv | Format::Table => {
             let mut w = csv::WriterBuilder::new()
                 .delimiter(if format == Format::Csv { b',' } else { b'\t' })
                 .from_writer(std::io::stdout());
-            let _ = w.write_record(["host", "organisation", "category", "province", "status", "grade"]);
+            let _ = w.write_record([
+                "host",
+                "organisation",
+                "category",
+                "province",
+                "status",
+                "grade",
+            ]);
             for (t, l) in rows {
                 let _ = w.write_record([
                     trustlabel::target::display_host(&t.target.host),
@@ -311,7 +343,14 @@ pub async fn status(settings: &Settings, host: &str, format: Format) -> Result<u
     let latest = store.latest_scan(target.id).await.map_err(runtime)?;
     print!(
         "{}",
-        report::render_status(format, &target, &label, &history, latest.as_ref(), &rules.catalog)
+        report::render_status(
+            format,
+            &target,
+            &label,
+            &history,
+            latest.as_ref(),
+            &rules.catalog
+        )
     );
     Ok(EXIT_OK)
 }
@@ -321,7 +360,10 @@ pub async fn demo(mut settings: Settings, format: Format) -> Result<u8, CliError
     let fleet = trustlabel::fleet::Fleet::start(domain, trustlabel::fleet::demo_specs(domain))
         .await
         .map_err(runtime)?;
-    settings.collector.overrides.extend(fleet.connect_overrides());
+    settings
+        .collector
+        .overrides
+        .extend(fleet.connect_overrides());
     settings.collector.dns = trustlabel::collect::DnsConfig::Servers(vec![fleet.dns_addr()]);
     settings.collector.extra_roots_pem = vec![fleet.root_ca_pem()];
     settings.collector.only_extra_roots = true;

@@ -27,7 +27,9 @@ fn secs(value: f64, what: &str) -> Result<Duration, CliError> {
     if value.is_finite() && value > 0.0 && value < 86_400.0 {
         Ok(Duration::from_secs_f64(value))
     } else {
-        Err(usage(format!("{what} must be a number of seconds between 0 and 86400")))
+        Err(usage(format!(
+            "{what} must be a number of seconds between 0 and 86400"
+        )))
     }
 }
 
@@ -100,11 +102,17 @@ pub fn resolve_settings(args: &GlobalArgs) -> Result<Settings, CliError> {
         c.user_agent = ua.clone();
     }
     c.per_host = RateLimit {
-        per_second: args.rate_per_host.or(scan.rate_per_host).unwrap_or(c.per_host.per_second),
+        per_second: args
+            .rate_per_host
+            .or(scan.rate_per_host)
+            .unwrap_or(c.per_host.per_second),
         burst: scan.burst_per_host.unwrap_or(c.per_host.burst),
     };
     c.per_ip = RateLimit {
-        per_second: args.rate_per_ip.or(scan.rate_per_ip).unwrap_or(c.per_ip.per_second),
+        per_second: args
+            .rate_per_ip
+            .or(scan.rate_per_ip)
+            .unwrap_or(c.per_ip.per_second),
         burst: scan.burst_per_ip.unwrap_or(c.per_ip.burst),
     };
     let concurrency = args

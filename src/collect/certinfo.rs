@@ -194,7 +194,10 @@ mod tests {
         assert_eq!(info.key.bits, 2048);
         assert_eq!(info.san_dns, vec!["sha1.example.vn", "*.sha1.example.vn"]);
         assert_eq!(info.common_name.as_deref(), Some("sha1.example.vn"));
-        assert!(info.self_signed, "subject = issuer and the signature verifies");
+        assert!(
+            info.self_signed,
+            "subject = issuer and the signature verifies"
+        );
         assert!(info.not_after > info.not_before);
     }
 

@@ -10,7 +10,9 @@ use super::net::connect_tcp;
 use super::politeness::Politeness;
 use super::resolve::Resolver;
 use super::tls::TlsContext;
-use crate::evidence::{Body, ChainEnd, FetchChain, FetchFailureKind, Header, Hop, HttpResponse};
+use crate::evidence::{
+    Body, CORS_PROBE_ORIGIN, ChainEnd, FetchChain, FetchFailureKind, Header, Hop, HttpResponse,
+};
 use bytes::Bytes;
 use http::header::{HeaderMap, HeaderValue};
 use http_body_util::{BodyExt, Empty};
@@ -26,9 +28,6 @@ use tokio::time::Instant;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 use url::Url;
-
-/// Origin sent with https requests so a CORS policy that reflects any origin shows itself.
-pub const CORS_PROBE_ORIGIN: &str = "https://origin-probe.trustlabel.invalid";
 
 #[derive(Debug, Clone)]
 pub struct FetchSettings {

@@ -3,9 +3,9 @@
 use super::{Decision, Grade, Verdict};
 use crate::checks::CheckSettings;
 use crate::finding::{Category, Finding, FindingId, Severity};
+use crate::rulefile::line_of;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use crate::rulefile::line_of;
 use std::path::Path;
 
 pub const BUILTIN_POLICY: &str = include_str!("../../checks/policy.toml");
@@ -247,7 +247,6 @@ impl Policy {
 fn join_ids<'a>(ids: impl Iterator<Item = &'a FindingId>) -> String {
     ids.map(|i| i.as_str()).collect::<Vec<_>>().join(", ")
 }
-
 
 /// Line of the first occurrence of `needle` (quoted, as keys and values appear).
 fn find_line(text: &str, needle: &str) -> usize {

@@ -1,6 +1,6 @@
 use super::*;
-use crate::rulefile::line_of;
 use crate::finding::{Finding, FindingId, Severity};
+use crate::rulefile::line_of;
 use time::macros::datetime;
 
 fn policy() -> Policy {

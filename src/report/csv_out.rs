@@ -8,8 +8,16 @@ use crate::scan::SiteResult;
 pub fn render(results: &[SiteResult], catalog: &Catalog) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let _ = writer.write_record([
-        "host", "grade", "score", "label", "finding", "severity", "category", "detail",
-        "remediation_vi", "remediation_en",
+        "host",
+        "grade",
+        "score",
+        "label",
+        "finding",
+        "severity",
+        "category",
+        "detail",
+        "remediation_vi",
+        "remediation_en",
     ]);
     for r in results {
         let base = [

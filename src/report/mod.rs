@@ -62,6 +62,9 @@ mod tests {
     #[test]
     fn first_sentence_stops_at_the_first_full_stop_followed_by_space() {
         assert_eq!(first_sentence("Bật HSTS. Sau đó kiểm tra."), "Bật HSTS.");
-        assert_eq!(first_sentence("Use max-age=31536000 (1.0 year)"), "Use max-age=31536000 (1.0 year)");
+        assert_eq!(
+            first_sentence("Use max-age=31536000 (1.0 year)"),
+            "Use max-age=31536000 (1.0 year)"
+        );
     }
 }

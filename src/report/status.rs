@@ -53,9 +53,16 @@ pub fn render_status(
             out.push_str(&format!(
                 "{} ({})\n",
                 crate::target::display_host(&t.host),
-                if t.organisation.is_empty() { "no organisation" } else { &t.organisation }
+                if t.organisation.is_empty() {
+                    "no organisation"
+                } else {
+                    &t.organisation
+                }
             ));
-            let level = label.level.map(|l| format!(" ({})", l.as_str())).unwrap_or_default();
+            let level = label
+                .level
+                .map(|l| format!(" ({})", l.as_str()))
+                .unwrap_or_default();
             out.push_str(&format!("status: {}{level}", label.status));
             if let Some(since) = &label.status_since {
                 out.push_str(&format!(" since {}", ts(since)));
@@ -93,7 +100,9 @@ pub fn render_status(
                     ts(&h.transition.at),
                     h.transition.from,
                     h.transition.to,
-                    h.scan_id.map(|i| i.to_string()).unwrap_or_else(|| "-".into()),
+                    h.scan_id
+                        .map(|i| i.to_string())
+                        .unwrap_or_else(|| "-".into()),
                     h.transition.reason
                 ));
             }

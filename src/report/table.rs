@@ -27,7 +27,12 @@ pub fn render(results: &[SiteResult], catalog: &Catalog) -> String {
             .load_preset(UTF8_FULL_CONDENSED)
             .set_content_arrangement(ContentArrangement::Dynamic)
             .set_width(160)
-            .set_header(vec!["severity", "finding", "observed", "remediation (vi / en)"]);
+            .set_header(vec![
+                "severity",
+                "finding",
+                "observed",
+                "remediation (vi / en)",
+            ]);
         let mut findings: Vec<_> = result.findings.iter().collect();
         findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.id.cmp(&b.id)));
         for f in findings {

@@ -19,9 +19,7 @@ mod referrer;
 mod version_leak;
 mod xcto;
 
-/// The `Origin` the collector sends on the primary request. A site that echoes it back
-/// in Access-Control-Allow-Origin would echo any attacker's origin the same way.
-pub const CORS_PROBE_ORIGIN: &str = "https://origin-probe.trustlabel.invalid";
+pub use crate::evidence::CORS_PROBE_ORIGIN;
 
 /// Longest header text quoted in a finding's detail: the detail is evidence for a
 /// person, and a hostile server must not be able to bloat stored findings.

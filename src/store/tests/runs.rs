@@ -46,7 +46,10 @@ async fn the_most_recent_unfinished_run_is_the_one_resumed() {
         .start_run("scan --all", &[sites[1].id, sites[1].id])
         .await
         .unwrap();
-    let other = store.start_run("scan --targets x.csv", &[sites[0].id]).await.unwrap();
+    let other = store
+        .start_run("scan --targets x.csv", &[sites[0].id])
+        .await
+        .unwrap();
 
     let (run, pending) = store.unfinished_run("scan --all").await.unwrap().unwrap();
     assert_eq!(run, newer);
@@ -56,9 +59,16 @@ async fn the_most_recent_unfinished_run_is_the_one_resumed() {
     let (run, _) = store.unfinished_run("scan --all").await.unwrap().unwrap();
     assert_eq!(run, older, "a finished run is never offered again");
 
-    let (run, _) = store.unfinished_run("scan --targets x.csv").await.unwrap().unwrap();
+    let (run, _) = store
+        .unfinished_run("scan --targets x.csv")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(run, other, "runs of another command are not mixed in");
-    assert_eq!(store.unfinished_run("scan --targets y.csv").await.unwrap(), None);
+    assert_eq!(
+        store.unfinished_run("scan --targets y.csv").await.unwrap(),
+        None
+    );
 }
 
 #[tokio::test]
