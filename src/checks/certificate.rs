@@ -267,3 +267,180 @@ fn weak_signatures(chain: &[CertificateInfo], out: &mut Vec<Finding>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::CheckSettings;
+    use crate::checks::test_support::{SCAN_TIME, ctx, evidence_with_tls, leaf, verified};
+    use crate::evidence::Verification;
+    use time::Duration;
+
+    const HOST: &str = "example.test";
+
+    fn run(evidence: &Evidence) -> Vec<FindingId> {
+        let settings = CheckSettings::default();
+        let mut out = Vec::new();
+        check(evidence, &ctx(&settings), &mut out);
+        out.iter().map(|f| f.id).collect()
+    }
+
+    fn failed(path: VerifyError, aia: Option<AiaOutcome>) -> Verification {
+        Verification {
+            error_now: Some(path.clone()),
+            path_as_sent: Some(path),
+            path_with_aia: aia,
+        }
+    }
+
+    #[test]
+    fn a_good_certificate_raises_nothing() {
+        assert_eq!(
+            run(&evidence_with_tls(vec![leaf(HOST)], verified())),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn dates_are_judged_at_now() {
+        let mut cert = leaf(HOST);
+        cert.not_after = SCAN_TIME - Duration::days(1);
+        assert_eq!(
+            run(&evidence_with_tls(vec![cert.clone()], verified())),
+            vec![FindingId::CertExpired]
+        );
+        cert.not_before = SCAN_TIME + Duration::days(1);
+        cert.not_after = SCAN_TIME + Duration::days(300);
+        assert_eq!(
+            run(&evidence_with_tls(vec![cert.clone()], verified())),
+            vec![FindingId::CertNotYetValid]
+        );
+        cert.not_before = SCAN_TIME - Duration::days(80);
+        cert.not_after = SCAN_TIME + Duration::days(10);
+        assert_eq!(
+            run(&evidence_with_tls(vec![cert.clone()], verified())),
+            vec![FindingId::CertExpiringSoon]
+        );
+        cert.not_after = SCAN_TIME + Duration::days(31);
+        assert_eq!(run(&evidence_with_tls(vec![cert], verified())), vec![]);
+    }
+
+    #[test]
+    fn an_expired_intermediate_is_reported() {
+        let mut ca = leaf("Intermediate");
+        ca.is_ca = true;
+        ca.not_after = SCAN_TIME - Duration::days(3);
+        let findings = run(&evidence_with_tls(vec![leaf(HOST), ca], verified()));
+        assert_eq!(findings, vec![FindingId::CertExpired]);
+    }
+
+    #[test]
+    fn names_follow_rfc_6125() {
+        assert!(dns_name_matches("*.example.test", "www.example.test"));
+        assert!(!dns_name_matches("*.example.test", "example.test"));
+        assert!(!dns_name_matches("*.example.test", "a.b.example.test"));
+        assert!(
+            !dns_name_matches("*.test", "example.test"),
+            "no wildcard on a bare TLD"
+        );
+        assert!(dns_name_matches("Example.TEST.", "example.test"));
+        let mut cert = leaf("other.test");
+        assert_eq!(
+            run(&evidence_with_tls(vec![cert.clone()], verified())),
+            vec![FindingId::CertNameMismatch]
+        );
+        cert.san_dns = vec!["*.example.test".into(), "example.test".into()];
+        assert_eq!(run(&evidence_with_tls(vec![cert], verified())), vec![]);
+    }
+
+    #[test]
+    fn trust_failures_are_told_apart() {
+        let mut own = leaf(HOST);
+        own.self_signed = true;
+        let e = evidence_with_tls(vec![own], failed(VerifyError::UnknownIssuer, None));
+        assert_eq!(run(&e), vec![FindingId::CertSelfSigned]);
+
+        let e = evidence_with_tls(
+            vec![leaf(HOST)],
+            failed(VerifyError::UnknownIssuer, Some(AiaOutcome::Verified)),
+        );
+        assert_eq!(run(&e), vec![FindingId::CertChainIncomplete]);
+
+        let aia_failed = AiaOutcome::FetchFailed {
+            url: "http://ca.test/i.der".into(),
+            message: "refused".into(),
+        };
+        let e = evidence_with_tls(
+            vec![leaf(HOST)],
+            failed(VerifyError::UnknownIssuer, Some(aia_failed)),
+        );
+        assert_eq!(run(&e), vec![FindingId::CertUntrusted]);
+
+        // Expired but otherwise trusted: only the date finding, not "untrusted".
+        let mut old = leaf(HOST);
+        old.not_after = SCAN_TIME - Duration::days(2);
+        let v = Verification {
+            error_now: Some(VerifyError::Expired),
+            path_as_sent: None,
+            path_with_aia: None,
+        };
+        assert_eq!(
+            run(&evidence_with_tls(vec![old], v)),
+            vec![FindingId::CertExpired]
+        );
+    }
+
+    #[test]
+    fn weak_keys_and_signatures() {
+        let mut cert = leaf(HOST);
+        cert.key = crate::evidence::PublicKeyInfo {
+            algorithm: "rsa".into(),
+            bits: 1024,
+            curve: None,
+        };
+        assert_eq!(
+            run(&evidence_with_tls(vec![cert.clone()], verified())),
+            vec![FindingId::CertWeakKey]
+        );
+        cert.key.bits = 2048;
+        cert.signature_algorithm_oid = "1.2.840.113549.1.1.5".into();
+        cert.signature_algorithm = "sha1WithRSAEncryption".into();
+        assert_eq!(
+            run(&evidence_with_tls(vec![cert], verified())),
+            vec![FindingId::CertWeakSignature]
+        );
+        // A SHA-1 self-signed root sent along is never relied on.
+        let mut root = leaf("Root");
+        root.self_signed = true;
+        root.signature_algorithm_oid = "1.2.840.113549.1.1.5".into();
+        assert_eq!(
+            run(&evidence_with_tls(vec![leaf(HOST), root], verified())),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn a_revoked_certificate_names_its_source() {
+        let mut e = evidence_with_tls(vec![leaf(HOST)], verified());
+        e.revocation = Some(Revocation::Revoked {
+            source: RevocationSource::Crl {
+                url: "http://ca.test/i.crl".into(),
+            },
+            revoked_at: Some(SCAN_TIME - Duration::days(5)),
+            reason: Some("KeyCompromise".into()),
+        });
+        let settings = CheckSettings::default();
+        let mut out = Vec::new();
+        check(&e, &ctx(&settings), &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].id, FindingId::CertRevoked);
+        assert!(
+            out[0].detail.contains("http://ca.test/i.crl"),
+            "{}",
+            out[0].detail
+        );
+        assert!(out[0].detail.contains("KeyCompromise"));
+        e.revocation = Some(Revocation::Unknown { attempts: vec![] });
+        assert_eq!(run(&e), vec![], "unknown status is never a finding");
+    }
+}

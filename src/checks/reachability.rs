@@ -47,6 +47,22 @@ pub(super) fn check(evidence: &Evidence, out: &mut Vec<Finding>) {
                         status.https_note, status.http_note
                     ),
                 ));
+            } else if let Some(chain) = &evidence.https {
+                // TLS worked but the home page never answered: nothing can be assessed.
+                if let (ChainEnd::Failed { kind, message }, None) =
+                    (&chain.end, chain.last_response())
+                {
+                    let id = if *kind == FetchFailureKind::Timeout {
+                        FindingId::SiteTimeout
+                    } else {
+                        FindingId::SiteUnreachable
+                    };
+                    out.push(Finding::new(
+                        id,
+                        Severity::High,
+                        format!("the HTTPS home page did not answer: {message}"),
+                    ));
+                }
             }
         }
     }
@@ -81,6 +97,11 @@ impl Reach {
                 (false, message.clone())
             }
         };
+        let https_answered = https_answered
+            || evidence
+                .https
+                .as_ref()
+                .is_some_and(|c| c.last_response().is_some());
         let (http_answered, http_note) = match &evidence.http {
             None => (false, "not tried".to_string()),
             Some(chain) => match (&chain.end, chain.last_response()) {
@@ -99,5 +120,89 @@ impl Reach {
             https_note,
             http_note,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::test_support::{chain, evidence_with_chains, final_chain, response};
+    use crate::evidence::FetchFailureKind;
+
+    fn run(evidence: &Evidence) -> Vec<FindingId> {
+        let mut out = Vec::new();
+        check(evidence, &mut out);
+        out.iter().map(|f| f.id).collect()
+    }
+
+    fn failed_http(kind: FetchFailureKind) -> crate::evidence::FetchChain {
+        chain(
+            "http",
+            vec![],
+            ChainEnd::Failed {
+                kind,
+                message: "x".into(),
+            },
+        )
+    }
+
+    #[test]
+    fn dns_failure_and_refused_addresses() {
+        let mut e = evidence_with_chains(None, None);
+        e.resolution = Resolution::Failed {
+            kind: DnsFailureKind::NoSuchName,
+            message: "NXDOMAIN".into(),
+        };
+        assert_eq!(run(&e), vec![FindingId::SiteDnsFailed]);
+        e.resolution = Resolution::Refused {
+            addresses: vec!["10.0.0.1".parse().unwrap()],
+        };
+        assert_eq!(run(&e), vec![FindingId::SiteAddressRefused]);
+    }
+
+    #[test]
+    fn silence_on_both_ports_is_timeout_and_refusal_is_unreachable() {
+        let mut e = evidence_with_chains(Some(failed_http(FetchFailureKind::Connect)), None);
+        e.tls = Some(TlsProbe::ConnectFailed {
+            kind: ConnectFailureKind::Refused,
+            message: "refused".into(),
+        });
+        assert_eq!(run(&e), vec![FindingId::SiteUnreachable]);
+        e.tls = Some(TlsProbe::HandshakeFailed {
+            message: "no TLS handshake".into(),
+            timed_out: true,
+            chain: vec![],
+        });
+        assert_eq!(run(&e), vec![FindingId::SiteTimeout]);
+    }
+
+    #[test]
+    fn a_silent_https_home_page_cannot_be_assessed() {
+        let https = chain(
+            "https",
+            vec![],
+            ChainEnd::Failed {
+                kind: FetchFailureKind::Timeout,
+                message: "no response within 3000 ms".into(),
+            },
+        );
+        let mut e =
+            evidence_with_chains(Some(final_chain("http", vec![response(&[])])), Some(https));
+        e.tls = Some(TlsProbe::HandshakeFailed {
+            message: "x".into(),
+            timed_out: false,
+            chain: vec![],
+        });
+        assert_eq!(run(&e), vec![FindingId::SiteTimeout]);
+    }
+
+    #[test]
+    fn one_answering_port_is_reachable() {
+        let mut e = evidence_with_chains(Some(final_chain("http", vec![response(&[])])), None);
+        e.tls = Some(TlsProbe::ConnectFailed {
+            kind: ConnectFailureKind::Refused,
+            message: "refused".into(),
+        });
+        assert_eq!(run(&e), vec![]);
     }
 }

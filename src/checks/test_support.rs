@@ -114,3 +114,61 @@ pub(crate) fn the(findings: &[Finding], id: FindingId) -> &Finding {
         other => panic!("expected exactly one {id}, got {other:?} in {findings:?}"),
     }
 }
+
+/// A leaf certificate for `host`, valid a year around [`SCAN_TIME`], P-256, SHA-256.
+pub(crate) fn leaf(host: &str) -> crate::evidence::CertificateInfo {
+    crate::evidence::CertificateInfo {
+        subject: format!("CN={host}"),
+        issuer: "CN=Test Intermediate".into(),
+        serial_hex: "01".into(),
+        not_before: SCAN_TIME - time::Duration::days(180),
+        not_after: SCAN_TIME + time::Duration::days(180),
+        san_dns: vec![host.to_string()],
+        san_ip: vec![],
+        common_name: Some(host.to_string()),
+        key: crate::evidence::PublicKeyInfo {
+            algorithm: "ec".into(),
+            bits: 256,
+            curve: Some("prime256v1".into()),
+        },
+        signature_algorithm_oid: "1.2.840.10045.4.3.2".into(),
+        signature_algorithm: "ecdsa-with-SHA256".into(),
+        is_ca: false,
+        self_signed: false,
+        aia_ca_issuers: vec![],
+        aia_ocsp: vec![],
+        crl_distribution_points: vec![],
+        der_base64: String::new(),
+    }
+}
+
+/// Evidence of an established TLS 1.3 session presenting `chain`, with the verifier's
+/// verdicts as given, and a good https home page.
+pub(crate) fn evidence_with_tls(
+    chain: Vec<crate::evidence::CertificateInfo>,
+    verification: crate::evidence::Verification,
+) -> Evidence {
+    let mut evidence = evidence_with_https_headers(&[]);
+    evidence.tls = Some(crate::evidence::TlsProbe::Established(Box::new(
+        crate::evidence::TlsSession {
+            version: "TLSv1.3".into(),
+            cipher_suite: "TLS13_AES_128_GCM_SHA256".into(),
+            key_exchange_group: Some("X25519".into()),
+            alpn: Some("http/1.1".into()),
+            chain,
+            ocsp_staple_base64: None,
+            verification,
+            handshake_signature_error: None,
+        },
+    )));
+    evidence
+}
+
+/// The verifier accepted the chain.
+pub(crate) fn verified() -> crate::evidence::Verification {
+    crate::evidence::Verification {
+        error_now: None,
+        path_as_sent: None,
+        path_with_aia: None,
+    }
+}

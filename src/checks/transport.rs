@@ -99,3 +99,130 @@ fn redirect_faults(chain: &FetchChain, scheme: &str, out: &mut Vec<Finding>) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::test_support::{
+        chain, evidence_with_chains, final_chain, response, response_with_status,
+    };
+
+    fn run(evidence: &Evidence) -> Vec<(FindingId, Severity)> {
+        let mut out = Vec::new();
+        check(evidence, &mut out);
+        out.iter().map(|f| (f.id, f.severity)).collect()
+    }
+
+    fn redirect(to: &str) -> crate::evidence::HttpResponse {
+        response_with_status(301, &[("location", to)])
+    }
+
+    fn upgraded(responses: Vec<crate::evidence::HttpResponse>) -> FetchChain {
+        chain(
+            "http",
+            responses,
+            ChainEnd::UpgradedToHttps {
+                location: "https://example.test/".into(),
+            },
+        )
+    }
+
+    #[test]
+    fn an_immediate_redirect_to_https_is_clean() {
+        let e = evidence_with_chains(
+            Some(upgraded(vec![redirect("https://example.test/")])),
+            Some(final_chain("https", vec![response(&[])])),
+        );
+        assert_eq!(run(&e), vec![]);
+    }
+
+    #[test]
+    fn content_over_http_is_no_https_redirect() {
+        let e = evidence_with_chains(
+            Some(final_chain("http", vec![response(&[])])),
+            Some(final_chain("https", vec![response(&[])])),
+        );
+        assert_eq!(
+            run(&e),
+            vec![(FindingId::HttpNoHttpsRedirect, Severity::High)]
+        );
+    }
+
+    #[test]
+    fn reaching_https_late_is_a_low_finding() {
+        let e = evidence_with_chains(
+            Some(upgraded(vec![
+                redirect("http://www.example.test/"),
+                redirect("https://www.example.test/"),
+            ])),
+            Some(final_chain("https", vec![response(&[])])),
+        );
+        assert_eq!(
+            run(&e),
+            vec![(FindingId::HttpNoHttpsRedirect, Severity::Low)]
+        );
+    }
+
+    #[test]
+    fn no_plain_http_service_needs_no_redirect() {
+        let http = chain(
+            "http",
+            vec![],
+            ChainEnd::Failed {
+                kind: crate::evidence::FetchFailureKind::Connect,
+                message: "refused".into(),
+            },
+        );
+        let e = evidence_with_chains(Some(http), Some(final_chain("https", vec![response(&[])])));
+        assert_eq!(run(&e), vec![]);
+    }
+
+    #[test]
+    fn loops_and_offsite_redirects() {
+        let looping = chain(
+            "https",
+            vec![redirect("/a"), redirect("/")],
+            ChainEnd::Loop {
+                url: "https://example.test/".into(),
+            },
+        );
+        let e = evidence_with_chains(
+            Some(upgraded(vec![redirect("https://example.test/")])),
+            Some(looping),
+        );
+        assert_eq!(run(&e), vec![(FindingId::HttpRedirectLoop, Severity::High)]);
+        let too_many = chain(
+            "https",
+            vec![redirect("/x")],
+            ChainEnd::TooManyRedirects { limit: 10 },
+        );
+        let e = evidence_with_chains(None, Some(too_many));
+        assert_eq!(run(&e), vec![(FindingId::HttpRedirectLoop, Severity::High)]);
+        let offsite = chain(
+            "https",
+            vec![redirect("https://elsewhere.test/")],
+            ChainEnd::Offsite {
+                location: "https://elsewhere.test/".into(),
+            },
+        );
+        let e = evidence_with_chains(None, Some(offsite));
+        assert_eq!(
+            run(&e),
+            vec![(FindingId::HttpRedirectOffsite, Severity::Medium)]
+        );
+    }
+
+    #[test]
+    fn no_tls_port_with_working_http_is_tls_none() {
+        let mut e = evidence_with_chains(Some(final_chain("http", vec![response(&[])])), None);
+        e.tls = Some(TlsProbe::ConnectFailed {
+            kind: crate::evidence::ConnectFailureKind::Refused,
+            message: "connection refused".into(),
+        });
+        let ids: Vec<FindingId> = run(&e).into_iter().map(|(id, _)| id).collect();
+        assert_eq!(
+            ids,
+            vec![FindingId::TlsNone, FindingId::HttpNoHttpsRedirect]
+        );
+    }
+}
