@@ -1,7 +1,10 @@
 //! The local test fleet (work in progress: see the following commits).
 
 mod aia;
+mod dns;
+mod http;
 mod pki;
+mod server;
 mod spec;
 mod weak_rsa;
 
