@@ -25,8 +25,10 @@ pub use weak_rsa::WeakKeyError;
 use crate::config::ConnectTo;
 use http::{Resource, Responder};
 use pki::{IssuedLeaf, Pki};
+use rustls::crypto::CryptoProvider;
 use rustls::pki_types::CertificateDer;
 use std::collections::HashMap;
+use std::future::Future;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -114,64 +116,23 @@ impl Fleet {
             .collect();
         let crl_der = pki.intermediate_crl(&revoked)?;
 
-        let mut tasks = JoinSet::new();
-        let mut closed_ports = Vec::new();
+        let mut launcher = Launcher {
+            provider,
+            tasks: JoinSet::new(),
+            closed_ports: Vec::new(),
+        };
         let mut zone = dns::Zone::new();
         let mut sites = Vec::with_capacity(specs.len());
         for (i, (spec, leaf)) in specs.into_iter().zip(leaves).enumerate() {
-            let ip = site_ip(i);
-            let routes = Arc::new(Responder::routes(
-                spec.routes
-                    .iter()
-                    .map(|r| (r.path.clone(), Resource::from(r))),
-            ));
-            let https_addr = match (spec.tls, &leaf) {
-                (TlsBehaviour::Serve(_), Some(leaf)) => {
-                    let listener = bind(ip).await?;
-                    let config = server::tls_config(&provider, leaf)?;
-                    let addr = local_addr(&listener, ip)?;
-                    tasks.spawn(server::serve_tls(listener, config, Arc::clone(&routes)));
-                    addr
-                }
-                (TlsBehaviour::Silent, _) => {
-                    let listener = bind(ip).await?;
-                    let addr = local_addr(&listener, ip)?;
-                    tasks.spawn(server::serve_silent(listener));
-                    addr
-                }
-                _ => reserve_closed(ip, &mut closed_ports)?,
-            };
-            let http_responder = match spec.http {
-                HttpBehaviour::RedirectToHttps => Some(Arc::new(Responder::RedirectToHttps {
-                    host: spec.host.clone(),
-                })),
-                HttpBehaviour::Serve => Some(routes),
-                HttpBehaviour::Closed => None,
-            };
-            let http_addr = match http_responder {
-                Some(responder) => {
-                    let listener = bind(ip).await?;
-                    let addr = local_addr(&listener, ip)?;
-                    tasks.spawn(server::serve_plain(listener, responder));
-                    addr
-                }
-                None => reserve_closed(ip, &mut closed_ports)?,
-            };
-            zone.insert(spec.host.clone(), ip);
-            sites.push(RunningSite {
-                host: spec.host.clone(),
-                spec,
-                ip,
-                https_addr,
-                http_addr,
-                leaf: leaf.map(|l| l.leaf().clone()),
-            });
+            let site = launcher.start_site(site_ip(i), spec, leaf).await?;
+            zone.insert(site.host.clone(), site.ip);
+            sites.push(site);
         }
 
-        let pki_listener = bind(PKI_IP).await?;
-        let pki_addr = local_addr(&pki_listener, PKI_IP)?;
-        let pki_files = pki_responder(&pki, &crl_der)?;
-        tasks.spawn(server::serve_plain(pki_listener, Arc::new(pki_files)));
+        let pki_files = Arc::new(pki_responder(&pki, &crl_der)?);
+        let pki_addr = launcher
+            .listen(PKI_IP, |l| server::serve_plain(l, pki_files))
+            .await?;
         zone.insert(pki_host, PKI_IP);
 
         let dns_bind = SocketAddr::new(IpAddr::V4(DNS_IP), 0);
@@ -185,7 +146,7 @@ impl Fleet {
             addr: dns_bind,
             source,
         })?;
-        tasks.spawn(dns::serve(dns_socket, Arc::new(zone)));
+        launcher.tasks.spawn(dns::serve(dns_socket, Arc::new(zone)));
 
         let index = sites
             .iter()
@@ -203,8 +164,8 @@ impl Fleet {
             index,
             dns_addr,
             pki_addr,
-            tasks,
-            _closed_ports: closed_ports,
+            tasks: launcher.tasks,
+            _closed_ports: launcher.closed_ports,
         })
     }
 
@@ -359,28 +320,83 @@ async fn issue_all(
     Ok(leaves)
 }
 
-async fn bind(ip: Ipv4Addr) -> Result<TcpListener, FleetError> {
-    let addr = SocketAddr::new(IpAddr::V4(ip), 0);
-    TcpListener::bind(addr)
-        .await
-        .map_err(|source| FleetError::Bind { addr, source })
+/// Binds ports and spawns their servers during start-up; its tasks and reserved ports
+/// move into the [`Fleet`] at the end (or are dropped, stopping everything, on error).
+struct Launcher {
+    provider: Arc<CryptoProvider>,
+    tasks: JoinSet<()>,
+    closed_ports: Vec<TcpSocket>,
 }
 
-fn local_addr(listener: &TcpListener, ip: Ipv4Addr) -> Result<SocketAddr, FleetError> {
-    listener.local_addr().map_err(|source| FleetError::Bind {
-        addr: SocketAddr::new(IpAddr::V4(ip), 0),
-        source,
-    })
-}
+impl Launcher {
+    async fn start_site(
+        &mut self,
+        ip: Ipv4Addr,
+        spec: SiteSpec,
+        leaf: Option<IssuedLeaf>,
+    ) -> Result<RunningSite, FleetError> {
+        let routes = Arc::new(Responder::routes(
+            spec.routes
+                .iter()
+                .map(|r| (r.path.clone(), Resource::from(r))),
+        ));
+        let https_addr = match (spec.tls, &leaf) {
+            (TlsBehaviour::Serve(_), Some(leaf)) => {
+                let config = server::tls_config(&self.provider, leaf)?;
+                let routes = Arc::clone(&routes);
+                self.listen(ip, |l| server::serve_tls(l, config, routes))
+                    .await?
+            }
+            (TlsBehaviour::Silent, _) => self.listen(ip, server::serve_silent).await?,
+            // `issue_all` gives every `Serve` site a leaf, so this is only `Closed`.
+            _ => self.closed(ip)?,
+        };
+        let http_addr = match spec.http {
+            HttpBehaviour::RedirectToHttps => {
+                let redirect = Arc::new(Responder::RedirectToHttps {
+                    host: spec.host.clone(),
+                });
+                self.listen(ip, |l| server::serve_plain(l, redirect))
+                    .await?
+            }
+            HttpBehaviour::Serve => self.listen(ip, |l| server::serve_plain(l, routes)).await?,
+            HttpBehaviour::Closed => self.closed(ip)?,
+        };
+        Ok(RunningSite {
+            host: spec.host.clone(),
+            spec,
+            ip,
+            https_addr,
+            http_addr,
+            leaf: leaf.map(|l| l.leaf().clone()),
+        })
+    }
 
-fn reserve_closed(ip: Ipv4Addr, held: &mut Vec<TcpSocket>) -> Result<SocketAddr, FleetError> {
-    let (socket, addr) =
-        server::reserve_closed_port(IpAddr::V4(ip)).map_err(|source| FleetError::Bind {
-            addr: SocketAddr::new(IpAddr::V4(ip), 0),
-            source,
-        })?;
-    held.push(socket);
-    Ok(addr)
+    /// Binds an ephemeral port on `ip` and spawns `serve` on it.
+    async fn listen<F, Fut>(&mut self, ip: Ipv4Addr, serve: F) -> Result<SocketAddr, FleetError>
+    where
+        F: FnOnce(TcpListener) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let addr = SocketAddr::new(IpAddr::V4(ip), 0);
+        let bind_error = |source| FleetError::Bind { addr, source };
+        let listener = TcpListener::bind(addr).await.map_err(bind_error)?;
+        let local = listener.local_addr().map_err(bind_error)?;
+        self.tasks.spawn(serve(listener));
+        Ok(local)
+    }
+
+    /// A port on `ip` that refuses connections for as long as the fleet lives.
+    fn closed(&mut self, ip: Ipv4Addr) -> Result<SocketAddr, FleetError> {
+        let ip = IpAddr::V4(ip);
+        let (socket, addr) =
+            server::reserve_closed_port(ip).map_err(|source| FleetError::Bind {
+                addr: SocketAddr::new(ip, 0),
+                source,
+            })?;
+        self.closed_ports.push(socket);
+        Ok(addr)
+    }
 }
 
 /// The files leaves point at: intermediates for AIA `caIssuers`, CRLs for revocation.
