@@ -1,0 +1,394 @@
+//! A deliberately small HTTP/1.1 responder.
+//!
+//! hyper would normalise what goes on the wire; the fleet must send exactly the bytes a
+//! spec asks for (duplicate headers, odd values, a wrong `Content-Length`), so requests are
+//! parsed and responses written by hand. It supports keep-alive because the scanner reuses
+//! connections, and caps the request head so a misbehaving client cannot grow memory.
+
+use super::spec::Route;
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+/// Largest request head (request line + headers) the responder reads.
+pub(crate) const MAX_HEAD: usize = 64 * 1024;
+/// A keep-alive connection idle for this long is closed, so abandoned clients free tasks.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Request bodies up to this size are skipped so the connection can be reused; a larger
+/// body gets its answer and then the connection is closed.
+const MAX_SKIPPED_BODY: u64 = 1024 * 1024;
+
+/// One response, as bytes: a [`Route`] after conversion, or a PKI file.
+#[derive(Debug, Clone)]
+pub(crate) struct Resource {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl From<&Route> for Resource {
+    fn from(route: &Route) -> Resource {
+        Resource {
+            status: route.status,
+            headers: route.headers.clone(),
+            body: route.body.clone().into_bytes(),
+        }
+    }
+}
+
+/// How a listener answers every request on it.
+#[derive(Debug)]
+pub(crate) enum Responder {
+    /// Exact-path lookup (query string ignored); unknown paths get a small 404.
+    Routes(HashMap<String, Resource>),
+    /// `301` to the same path on `https://<host>`.
+    RedirectToHttps { host: String },
+}
+
+impl Responder {
+    /// A route table; when two routes share a path the first wins, as in the spec's order.
+    pub(crate) fn routes(routes: impl IntoIterator<Item = (String, Resource)>) -> Responder {
+        let mut table = HashMap::new();
+        for (path, resource) in routes {
+            table.entry(path).or_insert(resource);
+        }
+        Responder::Routes(table)
+    }
+
+    fn respond(&self, target: &str) -> Resource {
+        let path = request_path(target);
+        match self {
+            Responder::Routes(table) => table.get(path).cloned().unwrap_or_else(not_found),
+            Responder::RedirectToHttps { host } => Resource {
+                status: 301,
+                headers: vec![("Location".to_string(), format!("https://{host}{path}"))],
+                body: Vec::new(),
+            },
+        }
+    }
+}
+
+fn not_found() -> Resource {
+    Resource {
+        status: 404,
+        headers: vec![(
+            "Content-Type".to_string(),
+            "text/plain; charset=utf-8".to_string(),
+        )],
+        body: b"not found\n".to_vec(),
+    }
+}
+
+/// The path of a request target: origin-form minus the query, or the path of an
+/// absolute-form target (`GET http://host/x HTTP/1.1`, as proxies send).
+fn request_path(target: &str) -> &str {
+    let path = match target.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
+        None => target,
+    };
+    path.split(['?', '#']).next().unwrap_or(path)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct RequestHead {
+    method: String,
+    target: String,
+    keep_alive: bool,
+    body: Body,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Body {
+    Length(u64),
+    /// Chunked or otherwise unframed: cannot be skipped reliably, so the connection ends.
+    Unframed,
+}
+
+/// Parses a request head (without the final blank line); `None` when malformed.
+fn parse_head(head: &[u8]) -> Option<RequestHead> {
+    let text = std::str::from_utf8(head).ok()?;
+    let mut lines = text.split("\r\n");
+    let mut parts = lines.next()?.split(' ');
+    let (method, target, version) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || method.is_empty() || target.is_empty() {
+        return None;
+    }
+    let http11 = match version {
+        "HTTP/1.1" => true,
+        "HTTP/1.0" => false,
+        _ => return None,
+    };
+    let mut keep_alive = http11;
+    let mut body = Body::Length(0);
+    for line in lines {
+        let (name, value) = line.split_once(':')?;
+        if name.is_empty() || name.contains([' ', '\t']) {
+            return None;
+        }
+        let value = value.trim();
+        if name.eq_ignore_ascii_case("connection") {
+            let has = |token: &str| {
+                value
+                    .split(',')
+                    .any(|t| t.trim().eq_ignore_ascii_case(token))
+            };
+            if has("close") {
+                keep_alive = false;
+            } else if has("keep-alive") {
+                keep_alive = true;
+            }
+        } else if name.eq_ignore_ascii_case("content-length") {
+            body = Body::Length(value.parse().ok()?);
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            body = Body::Unframed;
+        }
+    }
+    Some(RequestHead {
+        method: method.to_string(),
+        target: target.to_string(),
+        keep_alive,
+        body,
+    })
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}
+
+/// The response bytes. Headers go out verbatim; `Content-Length` is added unless the
+/// resource sets its own (so a test can lie about it).
+fn render(resource: &Resource, head_only: bool, close: bool) -> Vec<u8> {
+    let mut out = format!(
+        "HTTP/1.1 {} {}\r\n",
+        resource.status,
+        reason(resource.status)
+    );
+    let mut has_length = false;
+    for (name, value) in &resource.headers {
+        has_length |= name.eq_ignore_ascii_case("content-length");
+        out.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if !has_length {
+        out.push_str(&format!("Content-Length: {}\r\n", resource.body.len()));
+    }
+    if close {
+        out.push_str("Connection: close\r\n");
+    }
+    out.push_str("\r\n");
+    let mut bytes = out.into_bytes();
+    if !head_only {
+        bytes.extend(&resource.body);
+    }
+    bytes
+}
+
+fn error_response(status: u16) -> Vec<u8> {
+    let resource = Resource {
+        status,
+        headers: Vec::new(),
+        body: Vec::new(),
+    };
+    render(&resource, false, true)
+}
+
+enum Head {
+    /// Length of the head including the blank line.
+    Complete(usize),
+    Eof,
+    TooLarge,
+}
+
+/// Reads until `buf` holds a full request head. Leading blank lines are tolerated, as
+/// RFC 9112 asks of servers.
+async fn read_head<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<Head> {
+    let mut scanned: usize = 0;
+    loop {
+        if scanned == 0 {
+            while buf.starts_with(b"\r\n") {
+                buf.drain(..2);
+            }
+        }
+        let from = scanned.saturating_sub(3);
+        if let Some(pos) = buf[from..].windows(4).position(|w| w == b"\r\n\r\n") {
+            return Ok(Head::Complete(from + pos + 4));
+        }
+        if buf.len() >= MAX_HEAD {
+            return Ok(Head::TooLarge);
+        }
+        scanned = buf.len();
+        let mut chunk = [0u8; 8192];
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(Head::Eof);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// Discards `len` body bytes, using what is already buffered first.
+async fn skip_body<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &mut Vec<u8>,
+    len: u64,
+) -> std::io::Result<()> {
+    let buffered = buf.len().min(usize::try_from(len).unwrap_or(usize::MAX));
+    buf.drain(..buffered);
+    let rest = len - buffered as u64;
+    let copied = tokio::io::copy(&mut (&mut *stream).take(rest), &mut tokio::io::sink()).await?;
+    if copied < rest {
+        return Err(std::io::ErrorKind::UnexpectedEof.into());
+    }
+    Ok(())
+}
+
+/// Answers requests on one connection until the client closes, asks to close, idles out,
+/// or sends something unparseable.
+pub(crate) async fn serve_connection<S>(mut stream: S, responder: &Responder) -> std::io::Result<()>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut buf = Vec::with_capacity(4096);
+    loop {
+        let head = match tokio::time::timeout(IDLE_TIMEOUT, read_head(&mut stream, &mut buf)).await
+        {
+            Err(_) | Ok(Ok(Head::Eof)) => break,
+            Ok(Err(e)) => return Err(e),
+            Ok(Ok(Head::TooLarge)) => {
+                stream.write_all(&error_response(431)).await?;
+                break;
+            }
+            Ok(Ok(Head::Complete(len))) => len,
+        };
+        let Some(request) = parse_head(&buf[..head - 4]) else {
+            stream.write_all(&error_response(400)).await?;
+            break;
+        };
+        buf.drain(..head);
+        let close = match request.body {
+            Body::Length(len) if len <= MAX_SKIPPED_BODY => {
+                skip_body(&mut stream, &mut buf, len).await?;
+                !request.keep_alive
+            }
+            _ => true,
+        };
+        let resource = responder.respond(&request.target);
+        let bytes = render(&resource, request.method == "HEAD", close);
+        stream.write_all(&bytes).await?;
+        stream.flush().await?;
+        if close {
+            break;
+        }
+    }
+    stream.shutdown().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::duplex;
+
+    fn table() -> Responder {
+        let route = Route::page("/", "hello")
+            .with_header("X-Dup", "1")
+            .with_added_header("X-Dup", "2");
+        Responder::routes([("/".to_string(), Resource::from(&route))])
+    }
+
+    /// Sends `request` on a fresh in-memory connection and returns everything answered.
+    async fn exchange(responder: Responder, request: &[u8]) -> String {
+        let (mut client, server) = duplex(256 * 1024);
+        let task = tokio::spawn(async move { serve_connection(server, &responder).await });
+        client.write_all(request).await.unwrap();
+        client.shutdown().await.unwrap();
+        let mut out = Vec::new();
+        client.read_to_end(&mut out).await.unwrap();
+        task.await.unwrap().unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[tokio::test]
+    async fn pipelined_requests_on_one_connection_each_get_an_answer() {
+        let out = exchange(
+            table(),
+            b"GET /?q=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc\
+              HEAD / HTTP/1.1\r\nHost: a\r\n\r\n\
+              GET /missing HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+        )
+        .await;
+        let expected = "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\
+             X-Dup: 1\r\nX-Dup: 2\r\nContent-Length: 5\r\n\r\nhello\
+             HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\
+             X-Dup: 1\r\nX-Dup: 2\r\nContent-Length: 5\r\n\r\n\
+             HTTP/1.1 404 Not Found\r\nContent-Type: text/plain; charset=utf-8\r\n\
+             Content-Length: 10\r\nConnection: close\r\n\r\nnot found\n";
+        assert_eq!(out, expected);
+    }
+
+    #[tokio::test]
+    async fn redirect_keeps_the_path_and_drops_the_query() {
+        let responder = Responder::RedirectToHttps {
+            host: "a.test".into(),
+        };
+        let out = exchange(responder, b"GET /x/y?z=1 HTTP/1.0\r\n\r\n").await;
+        assert!(
+            out.starts_with("HTTP/1.1 301 Moved Permanently\r\nLocation: https://a.test/x/y\r\n")
+        );
+        assert!(
+            out.contains("Connection: close\r\n"),
+            "HTTP/1.0 closes by default"
+        );
+    }
+
+    #[tokio::test]
+    async fn oversized_or_malformed_heads_are_refused() {
+        let mut huge = b"GET / HTTP/1.1\r\nX-Big: ".to_vec();
+        huge.resize(MAX_HEAD + 10, b'a');
+        let out = exchange(table(), &huge).await;
+        assert!(out.starts_with("HTTP/1.1 431 "), "{out}");
+        let out = exchange(table(), b"GET / SPDY/3\r\n\r\nGET / HTTP/1.1\r\n\r\n").await;
+        assert!(out.starts_with("HTTP/1.1 400 "), "{out}");
+        assert_eq!(
+            out.matches("HTTP/1.1").count(),
+            1,
+            "closes after a bad request"
+        );
+    }
+
+    #[test]
+    fn route_content_length_is_not_doubled() {
+        let resource = Resource {
+            status: 200,
+            headers: vec![("content-length".into(), "99".into())],
+            body: b"short".to_vec(),
+        };
+        let text = String::from_utf8(render(&resource, false, false)).unwrap();
+        assert_eq!(text, "HTTP/1.1 200 OK\r\ncontent-length: 99\r\n\r\nshort");
+    }
+
+    #[test]
+    fn absolute_form_targets_route_by_path() {
+        assert_eq!(request_path("http://a.test/x?y"), "/x");
+        assert_eq!(request_path("http://a.test"), "/");
+        assert_eq!(request_path("/p#frag"), "/p");
+    }
+}

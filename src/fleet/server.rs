@@ -1,0 +1,114 @@
+//! The listeners a site can have: TLS in front of the HTTP responder, plain HTTP, a
+//! "silent" port that accepts and never answers, and a "closed" port that refuses.
+//!
+//! Each listener task owns its connections in a `JoinSet`, so aborting the listener (which
+//! the fleet does on drop) also ends every connection it accepted.
+
+use super::http::{Responder, serve_connection};
+use super::pki::IssuedLeaf;
+use rustls::ServerConfig;
+use rustls::crypto::CryptoProvider;
+use rustls::sign::SingleCertAndKey;
+use std::future::Future;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
+
+/// A client that opens TCP and never finishes the handshake is dropped after this.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Pause after a failed `accept` (e.g. out of file descriptors) before trying again.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+/// TLS 1.2 and 1.3 with ALPN `http/1.1`, always presenting `leaf` (with or without SNI:
+/// every site has its own address, as a single-site server on the internet would).
+pub(crate) fn tls_config(
+    provider: &Arc<CryptoProvider>,
+    leaf: &IssuedLeaf,
+) -> Result<Arc<ServerConfig>, rustls::Error> {
+    let mut config = ServerConfig::builder_with_provider(Arc::clone(provider))
+        .with_protocol_versions(&[&rustls::version::TLS12, &rustls::version::TLS13])?
+        .with_no_client_auth()
+        .with_cert_resolver(Arc::new(SingleCertAndKey::from(leaf.certified_key())));
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// A port on `ip` that refuses connections. The socket stays bound (never listening) for
+/// as long as it is held, so no other listener, say a parallel test's fleet, can take the
+/// port and turn "refused" into "answered".
+pub(crate) fn reserve_closed_port(ip: IpAddr) -> io::Result<(TcpSocket, SocketAddr)> {
+    let socket = match ip {
+        IpAddr::V4(_) => TcpSocket::new_v4()?,
+        IpAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.bind(SocketAddr::new(ip, 0))?;
+    let addr = socket.local_addr()?;
+    Ok((socket, addr))
+}
+
+pub(crate) async fn serve_tls(
+    listener: TcpListener,
+    config: Arc<ServerConfig>,
+    responder: Arc<Responder>,
+) {
+    let acceptor = TlsAcceptor::from(config);
+    accept_loop(listener, move |stream| {
+        let acceptor = acceptor.clone();
+        let responder = Arc::clone(&responder);
+        async move {
+            match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                Ok(Ok(tls)) => log_end(serve_connection(tls, &responder).await),
+                Ok(Err(e)) => tracing::debug!("fleet TLS handshake failed: {e}"),
+                Err(_) => tracing::debug!("fleet TLS handshake timed out"),
+            }
+        }
+    })
+    .await;
+}
+
+pub(crate) async fn serve_plain(listener: TcpListener, responder: Arc<Responder>) {
+    accept_loop(listener, move |stream| {
+        let responder = Arc::clone(&responder);
+        async move { log_end(serve_connection(stream, &responder).await) }
+    })
+    .await;
+}
+
+/// Accepts and reads (so the client's writes never block) but never writes a byte.
+pub(crate) async fn serve_silent(listener: TcpListener) {
+    accept_loop(listener, |mut stream| async move {
+        let _ = tokio::io::copy(&mut stream, &mut tokio::io::sink()).await;
+    })
+    .await;
+}
+
+fn log_end(result: io::Result<()>) {
+    if let Err(e) = result {
+        tracing::debug!("fleet connection ended: {e}");
+    }
+}
+
+async fn accept_loop<F, Fut>(listener: TcpListener, handle: F)
+where
+    F: Fn(TcpStream) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let mut connections = JoinSet::new();
+    loop {
+        match listener.accept().await {
+            Ok((stream, _peer)) => {
+                let _ = stream.set_nodelay(true);
+                connections.spawn(handle(stream));
+            }
+            Err(e) => {
+                tracing::warn!("fleet accept failed: {e}");
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
+            }
+        }
+        while connections.try_join_next().is_some() {}
+    }
+}

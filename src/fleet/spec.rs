@@ -1,0 +1,368 @@
+//! Site specifications: what one fleet site serves, plus the presets tests and the demo use.
+//!
+//! A spec is plain data so a test can state a defect in one line
+//! (`SiteSpec::good(h).without_header("Strict-Transport-Security")`) and the fleet can be
+//! rebuilt from it any day: certificates are made at start-up, never stored.
+
+/// Which certificate (and chain) a site's TLS listener presents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CertKind {
+    /// Leaf + intermediate from the trusted test root, valid now, right name.
+    Good,
+    /// notAfter in the past.
+    Expired,
+    /// notBefore in the future.
+    NotYetValid,
+    /// Expires in 10 days: inside the scanner's default 30-day warning window.
+    ExpiringSoon,
+    /// Valid chain, but the SAN names another host.
+    WrongHost,
+    /// The leaf is its own issuer.
+    SelfSigned,
+    /// Issued through a second root that is never given to the scanner.
+    UntrustedRoot,
+    /// Good leaf, but the server sends only the leaf; AIA points at the intermediate.
+    MissingIntermediate,
+    /// RSA 1024-bit leaf key.
+    WeakKey,
+    /// Good leaf whose serial is listed in the intermediate's CRL.
+    Revoked,
+}
+
+impl CertKind {
+    /// Every kind, so demos and tests can cover them all without forgetting a new one.
+    pub const ALL: [CertKind; 10] = [
+        CertKind::Good,
+        CertKind::Expired,
+        CertKind::NotYetValid,
+        CertKind::ExpiringSoon,
+        CertKind::WrongHost,
+        CertKind::SelfSigned,
+        CertKind::UntrustedRoot,
+        CertKind::MissingIntermediate,
+        CertKind::WeakKey,
+        CertKind::Revoked,
+    ];
+
+    /// The host label the demo uses for a site with this defect (`expired.<domain>`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            CertKind::Good => "good",
+            CertKind::Expired => "expired",
+            CertKind::NotYetValid => "not-yet-valid",
+            CertKind::ExpiringSoon => "expiring-soon",
+            CertKind::WrongHost => "wrong-host",
+            CertKind::SelfSigned => "self-signed",
+            CertKind::UntrustedRoot => "untrusted-root",
+            CertKind::MissingIntermediate => "missing-intermediate",
+            CertKind::WeakKey => "weak-key",
+            CertKind::Revoked => "revoked",
+        }
+    }
+}
+
+/// What the site's HTTPS port does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsBehaviour {
+    /// TLS 1.2/1.3 with the given certificate, then the site's routes.
+    Serve(CertKind),
+    /// Nothing listens: a connection is refused.
+    Closed,
+    /// Accepts TCP and never sends a byte, so a client must time out.
+    Silent,
+}
+
+/// What the site's plain-HTTP port does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpBehaviour {
+    /// Every request gets `301` to `https://<host><path>`.
+    RedirectToHttps,
+    /// The same routes as HTTPS, in clear text.
+    Serve,
+    /// Nothing listens: a connection is refused.
+    Closed,
+}
+
+/// One path the site answers. Headers are sent verbatim and in order (duplicates and odd
+/// values included); the responder adds only `Content-Length` unless a route sets its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub path: String,
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Route {
+    /// A route with no headers and an empty body.
+    pub fn new(path: &str, status: u16) -> Route {
+        Route {
+            path: path.to_string(),
+            status,
+            headers: Vec::new(),
+            body: String::new(),
+        }
+    }
+
+    /// A `200` HTML page.
+    pub fn page(path: &str, body: &str) -> Route {
+        Route::new(path, 200)
+            .with_header("Content-Type", "text/html; charset=utf-8")
+            .with_body(body)
+    }
+
+    /// A redirect (`status` should be 301, 302, 303, 307 or 308).
+    pub fn redirect(path: &str, status: u16, location: &str) -> Route {
+        Route::new(path, status).with_header("Location", location)
+    }
+
+    /// Sets `name` to `value`, replacing every existing header of that name (any case).
+    pub fn with_header(mut self, name: &str, value: &str) -> Route {
+        match self
+            .headers
+            .iter()
+            .position(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            Some(first) => {
+                self.headers[first] = (name.to_string(), value.to_string());
+                let mut index = 0;
+                self.headers.retain(|(n, _)| {
+                    let keep = index <= first || !n.eq_ignore_ascii_case(name);
+                    index += 1;
+                    keep
+                });
+            }
+            None => self.headers.push((name.to_string(), value.to_string())),
+        }
+        self
+    }
+
+    /// Appends a header even if one of that name exists, to produce duplicates on purpose.
+    pub fn with_added_header(mut self, name: &str, value: &str) -> Route {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// Removes every header of that name (any case).
+    pub fn without_header(mut self, name: &str) -> Route {
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self
+    }
+
+    pub fn with_body(mut self, body: &str) -> Route {
+        self.body = body.to_string();
+        self
+    }
+}
+
+/// Everything one fleet site does. Header helpers apply to every route the spec has at
+/// the time they are called, so call them after `with_route` when the new route should
+/// carry them too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteSpec {
+    pub host: String,
+    pub tls: TlsBehaviour,
+    pub http: HttpBehaviour,
+    /// Served over HTTPS, and over HTTP when `http` is [`HttpBehaviour::Serve`].
+    pub routes: Vec<Route>,
+}
+
+/// The headers of a well-run site: each one satisfies the scanner's strictest check.
+pub const STRICT_HEADERS: [(&str, &str); 8] = [
+    (
+        "Strict-Transport-Security",
+        "max-age=63072000; includeSubDomains; preload",
+    ),
+    (
+        "Content-Security-Policy",
+        "default-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    ),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    (
+        "Permissions-Policy",
+        "camera=(), microphone=(), geolocation=()",
+    ),
+    (
+        "Set-Cookie",
+        "__Host-session=abc; Path=/; Secure; HttpOnly; SameSite=Strict",
+    ),
+    ("Content-Type", "text/html; charset=utf-8"),
+];
+
+impl SiteSpec {
+    /// A site with no findings: good certificate, HTTP redirects to HTTPS, strict headers.
+    pub fn good(host: &str) -> SiteSpec {
+        let body = format!(
+            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <title>{host}</title></head>\n<body><h1>{host}</h1>\
+             <p>A trustlabel test site.</p></body></html>\n"
+        );
+        let mut home = Route::new("/", 200).with_body(&body);
+        home.headers = STRICT_HEADERS
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        SiteSpec {
+            host: host.to_string(),
+            tls: TlsBehaviour::Serve(CertKind::Good),
+            http: HttpBehaviour::RedirectToHttps,
+            routes: vec![home],
+        }
+    }
+
+    pub fn with_cert(self, kind: CertKind) -> SiteSpec {
+        self.with_tls(TlsBehaviour::Serve(kind))
+    }
+
+    pub fn with_tls(mut self, tls: TlsBehaviour) -> SiteSpec {
+        self.tls = tls;
+        self
+    }
+
+    pub fn with_http(mut self, http: HttpBehaviour) -> SiteSpec {
+        self.http = http;
+        self
+    }
+
+    /// Adds a route, replacing any route with the same path.
+    pub fn with_route(mut self, route: Route) -> SiteSpec {
+        match self.routes.iter_mut().find(|r| r.path == route.path) {
+            Some(existing) => *existing = route,
+            None => self.routes.push(route),
+        }
+        self
+    }
+
+    /// Sets a header on every route (see [`Route::with_header`]).
+    pub fn with_header(self, name: &str, value: &str) -> SiteSpec {
+        self.map_routes(|r| r.with_header(name, value))
+    }
+
+    /// Removes a header from every route.
+    pub fn without_header(self, name: &str) -> SiteSpec {
+        self.map_routes(|r| r.without_header(name))
+    }
+
+    fn map_routes(mut self, f: impl Fn(Route) -> Route) -> SiteSpec {
+        self.routes = self.routes.into_iter().map(f).collect();
+        self
+    }
+}
+
+/// The demo fleet: one good site and one site per defect the fleet can show, each named
+/// after its defect so a person reading a report knows what to expect.
+pub fn demo_specs(domain: &str) -> Vec<SiteSpec> {
+    let host = |label: &str| format!("{label}.{domain}");
+    let mut specs: Vec<SiteSpec> = CertKind::ALL
+        .iter()
+        .map(|&kind| SiteSpec::good(&host(kind.slug())).with_cert(kind))
+        .collect();
+    specs.extend([
+        SiteSpec::good(&host("no-redirect")).with_http(HttpBehaviour::Serve),
+        SiteSpec::good(&host("no-https"))
+            .with_tls(TlsBehaviour::Closed)
+            .with_http(HttpBehaviour::Serve),
+        SiteSpec::good(&host("no-hsts")).without_header("Strict-Transport-Security"),
+        without_security_headers(SiteSpec::good(&host("no-headers"))),
+        weak_headers(SiteSpec::good(&host("weak-headers"))),
+        SiteSpec::good(&host("redirect-loop"))
+            .with_route(Route::redirect("/", 302, "/a"))
+            .with_route(Route::redirect("/a", 302, "/")),
+        SiteSpec::good(&host("offsite-redirect")).with_route(Route::redirect(
+            "/",
+            301,
+            "https://elsewhere.example/",
+        )),
+        SiteSpec::good(&host("silent")).with_tls(TlsBehaviour::Silent),
+        SiteSpec::good(&host("unreachable"))
+            .with_tls(TlsBehaviour::Closed)
+            .with_http(HttpBehaviour::Closed),
+    ]);
+    specs
+}
+
+/// Keeps only `Content-Type` and the (secure) cookie, so the only findings are header ones.
+fn without_security_headers(spec: SiteSpec) -> SiteSpec {
+    STRICT_HEADERS
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| !matches!(*name, "Content-Type" | "Set-Cookie"))
+        .fold(spec, |spec, name| spec.without_header(name))
+}
+
+fn weak_headers(spec: SiteSpec) -> SiteSpec {
+    spec.with_header("Strict-Transport-Security", "max-age=300")
+        .with_header(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'",
+        )
+        .with_header("X-Powered-By", "PHP/7.4.3")
+        .with_header("Set-Cookie", "session=abc; Path=/")
+        .with_header("Access-Control-Allow-Origin", "*")
+        .with_header("Access-Control-Allow-Credentials", "true")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header<'a>(route: &'a Route, name: &str) -> Vec<&'a str> {
+        route
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn with_header_replaces_all_duplicates_in_place() {
+        let route = Route::new("/", 200)
+            .with_header("A", "1")
+            .with_added_header("x-dup", "1")
+            .with_header("B", "2")
+            .with_added_header("X-Dup", "2")
+            .with_header("X-DUP", "3");
+        let names: Vec<&str> = route.headers.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["A", "X-DUP", "B"]);
+        assert_eq!(header(&route, "x-dup"), ["3"]);
+    }
+
+    #[test]
+    fn site_helpers_touch_every_route_and_replace_same_path() {
+        let spec = SiteSpec::good("a.test")
+            .with_route(Route::page("/about", "hi"))
+            .with_header("X-Frame-Options", "SAMEORIGIN")
+            .with_route(Route::page("/", "replaced"));
+        assert_eq!(spec.routes.len(), 2);
+        assert_eq!(spec.routes[0].body, "replaced");
+        assert_eq!(header(&spec.routes[1], "x-frame-options"), ["SAMEORIGIN"]);
+    }
+
+    #[test]
+    fn demo_names_every_defect_once() {
+        let specs = demo_specs("demo.test");
+        let mut hosts: Vec<&str> = specs.iter().map(|s| s.host.as_str()).collect();
+        hosts.sort_unstable();
+        hosts.dedup();
+        assert_eq!(hosts.len(), specs.len(), "duplicate demo host");
+        for kind in CertKind::ALL {
+            let host = format!("{}.demo.test", kind.slug());
+            let spec = specs.iter().find(|s| s.host == host);
+            assert_eq!(spec.map(|s| s.tls), Some(TlsBehaviour::Serve(kind)));
+        }
+        let weak = specs.iter().find(|s| s.host == "weak-headers.demo.test");
+        let home = &weak.expect("weak-headers site").routes[0];
+        assert_eq!(header(home, "strict-transport-security"), ["max-age=300"]);
+        assert_eq!(header(home, "set-cookie"), ["session=abc; Path=/"]);
+        let bare = specs.iter().find(|s| s.host == "no-headers.demo.test");
+        let names: Vec<&str> = bare.expect("no-headers site").routes[0]
+            .headers
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect();
+        assert_eq!(names, ["Set-Cookie", "Content-Type"]);
+    }
+}
