@@ -47,6 +47,14 @@ pub(super) fn check(evidence: &Evidence, out: &mut Vec<Finding>) {
                         status.https_note, status.http_note
                     ),
                 ));
+            } else if let Some(note) = https_silent(evidence) {
+                // Plain HTTP answers but the TLS port swallows connections: the secure
+                // site cannot be assessed, which is not the same as having no HTTPS.
+                out.push(Finding::new(
+                    FindingId::SiteTimeout,
+                    Severity::High,
+                    format!("the HTTPS port does not answer in time: {note}"),
+                ));
             } else if let Some(chain) = &evidence.https {
                 // TLS worked but the home page never answered: nothing can be assessed.
                 if let (ChainEnd::Failed { kind, message }, None) =
@@ -65,6 +73,21 @@ pub(super) fn check(evidence: &Evidence, out: &mut Vec<Finding>) {
                 }
             }
         }
+    }
+}
+
+fn https_silent(evidence: &Evidence) -> Option<&str> {
+    match &evidence.tls {
+        Some(TlsProbe::HandshakeFailed {
+            timed_out: true,
+            message,
+            ..
+        }) => Some(message),
+        Some(TlsProbe::ConnectFailed {
+            kind: ConnectFailureKind::Timeout,
+            message,
+        }) => Some(message),
+        _ => None,
     }
 }
 
@@ -191,6 +214,17 @@ mod tests {
         e.tls = Some(TlsProbe::HandshakeFailed {
             message: "x".into(),
             timed_out: false,
+            chain: vec![],
+        });
+        assert_eq!(run(&e), vec![FindingId::SiteTimeout]);
+    }
+
+    #[test]
+    fn a_tls_port_that_never_answers_is_a_timeout_even_when_http_works() {
+        let mut e = evidence_with_chains(Some(final_chain("http", vec![response(&[])])), None);
+        e.tls = Some(TlsProbe::HandshakeFailed {
+            message: "no TLS handshake within 2000 ms".into(),
+            timed_out: true,
             chain: vec![],
         });
         assert_eq!(run(&e), vec![FindingId::SiteTimeout]);

@@ -92,7 +92,9 @@ impl TlsContext {
                 let session = self.session(&stream, record);
                 (TlsProbe::Established(Box::new(session)), Some(stream))
             }
-            Recorded::Aborted { record, message } if record.verdict.is_some() => {
+            Recorded::Aborted { record, message }
+                if record.verdict.is_some() || record.signature_error.is_some() =>
+            {
                 // The strict verifier refused the certificate: handshake again, accepting
                 // anything, only to learn the protocol parameters. No content is fetched.
                 match self

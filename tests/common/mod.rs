@@ -29,8 +29,14 @@ pub fn settings_for(fleet: &Fleet) -> CollectorSettings {
         handshake_timeout: std::time::Duration::from_secs(2),
         request_timeout: std::time::Duration::from_secs(3),
         site_deadline: std::time::Duration::from_secs(10),
-        per_host: trustlabel::collect::RateLimit { per_second: 1000, burst: 1000 },
-        per_ip: trustlabel::collect::RateLimit { per_second: 1000, burst: 1000 },
+        per_host: trustlabel::collect::RateLimit {
+            per_second: 1000,
+            burst: 1000,
+        },
+        per_ip: trustlabel::collect::RateLimit {
+            per_second: 1000,
+            burst: 1000,
+        },
         ..CollectorSettings::default()
     }
 }
@@ -63,7 +69,13 @@ impl TestFleet {
 
 pub fn judge(evidence: &Evidence, now: OffsetDateTime) -> Vec<Finding> {
     let settings = CheckSettings::default();
-    run_all(evidence, &CheckContext { now, settings: &settings })
+    run_all(
+        evidence,
+        &CheckContext {
+            now,
+            settings: &settings,
+        },
+    )
 }
 
 pub fn ids(findings: &[Finding]) -> Vec<FindingId> {
