@@ -62,8 +62,6 @@ fn fleet_args(env: &Env, fleet: &Fleet) -> Vec<String> {
         fleet.dns_addr().to_string(),
         "--ca-file".into(),
         ca.display().to_string(),
-        "--site-deadline".into(),
-        "3".into(),
         "--rate-per-host".into(),
         "1000".into(),
         "--rate-per-ip".into(),
@@ -71,7 +69,13 @@ fn fleet_args(env: &Env, fleet: &Fleet) -> Vec<String> {
     ];
     for o in fleet.connect_overrides() {
         args.push("--connect-to".into());
-        args.push(format!("{}:{}:{}:{}", o.host, o.port, o.addr.ip(), o.addr.port()));
+        args.push(format!(
+            "{}:{}:{}:{}",
+            o.host,
+            o.port,
+            o.addr.ip(),
+            o.addr.port()
+        ));
     }
     args
 }
@@ -91,20 +95,42 @@ async fn import_names_bad_lines_keeps_good_ones_and_is_idempotent() {
          not a host,Org,government,,\n\
          bộgiáodục.vn,Bộ,government,,\n",
     );
-    let out = env.run(&["targets", "import", list.to_str().unwrap()]).await;
+    let out = env
+        .run(&["targets", "import", list.to_str().unwrap()])
+        .await;
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "some lines refused: {stderr}");
     assert!(stderr.contains("sites.csv:4: "), "{stderr}");
     assert!(stderr.contains("1 lines refused"), "{stderr}");
-    let again = env.run(&["targets", "import", list.to_str().unwrap()]).await;
-    assert!(text(&again.stderr).contains("0 new, 0 updated, 2 unchanged"), "{}", text(&again.stderr));
+    let again = env
+        .run(&["targets", "import", list.to_str().unwrap()])
+        .await;
+    assert!(
+        text(&again.stderr).contains("0 new, 0 updated, 2 unchanged"),
+        "{}",
+        text(&again.stderr)
+    );
     let listed = env.run(&["targets", "list", "--format", "json"]).await;
     let value: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("json");
-    let hosts: Vec<&str> = value.as_array().unwrap().iter().map(|t| t["host"].as_str().unwrap()).collect();
+    let hosts: Vec<&str> = value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["host"].as_str().unwrap())
+        .collect();
     assert_eq!(hosts.len(), 2);
     assert!(hosts.contains(&"a.example.gov.vn"));
-    assert!(hosts.iter().any(|h| h.starts_with("xn--")), "IDN stored as punycode: {hosts:?}");
-    assert!(value.as_array().unwrap().iter().all(|t| t["status"] == "not_assessed"));
+    assert!(
+        hosts.iter().any(|h| h.starts_with("xn--")),
+        "IDN stored as punycode: {hosts:?}"
+    );
+    assert!(
+        value
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["status"] == "not_assessed")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -112,16 +138,26 @@ async fn usage_errors_exit_2_with_a_reason() {
     let env = Env::new();
     let out = env.run(&["scan", "--resolve", "bad", "x.example.vn"]).await;
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("expected HOST:PORT:ADDR"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("expected HOST:PORT:ADDR"),
+        "{}",
+        text(&out.stderr)
+    );
     let out = env.run(&["scan"]).await;
     assert_eq!(out.status.code(), Some(2));
     let out = env.run(&["targets", "import", "missing.csv"]).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("missing.csv"));
     let cfg = env.write("bad.toml", "[scan]\nconcurency = 3\n");
-    let out = env.run(&["--config", cfg.to_str().unwrap(), "targets", "list"]).await;
+    let out = env
+        .run(&["--config", cfg.to_str().unwrap(), "targets", "list"])
+        .await;
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("bad.toml:2:"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("bad.toml:2:"),
+        "{}",
+        text(&out.stderr)
+    );
     let help = env.run(&["--help"]).await;
     assert!(text(&help.stdout).contains("EXIT CODES"));
 }
@@ -140,19 +176,38 @@ async fn scan_stores_results_and_status_shows_them() {
     )
     .await
     .expect("fleet");
-    let list = env.write("t.csv", &format!("{good},Good Org,government,Hà Nội,\n{expired},Old Org,ecommerce,,\n"));
+    let list = env.write(
+        "t.csv",
+        &format!("{good},Good Org,government,Hà Nội,\n{expired},Old Org,ecommerce,,\n"),
+    );
     let mut args = fleet_args(&env, &fleet);
-    args.extend(["scan".into(), "--targets".into(), list.display().to_string(), "--quiet".into()]);
+    args.extend([
+        "scan".into(),
+        "--targets".into(),
+        list.display().to_string(),
+        "--quiet".into(),
+    ]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = env.run(&args).await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "one site fails: {stdout}\n{}", text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "one site fails: {stdout}\n{}",
+        text(&out.stderr)
+    );
     assert!(stdout.contains("cert.expired"), "{stdout}");
     assert!(stdout.contains("labelled (basic)"), "{stdout}");
 
     // JSON for one known host: stored, labelled, exit 0.
     let mut args = fleet_args(&env, &fleet);
-    args.extend(["scan".into(), good.clone(), "--format".into(), "json".into(), "--quiet".into()]);
+    args.extend([
+        "scan".into(),
+        good.clone(),
+        "--format".into(),
+        "json".into(),
+        "--quiet".into(),
+    ]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = env.run(&args).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -171,23 +226,38 @@ async fn scan_stores_results_and_status_shows_them() {
     let out = env.run(&["status", &good, "--format", "json"]).await;
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(value["label"]["status"], "labelled");
-    assert_eq!(value["history"].as_array().unwrap().len(), 1, "second pass adds no transition");
+    assert_eq!(
+        value["history"].as_array().unwrap().len(),
+        1,
+        "second pass adds no transition"
+    );
 
     // CSV: a header row and one row per finding.
     let mut args = fleet_args(&env, &fleet);
-    args.extend(["scan".into(), expired.clone(), "--format".into(), "csv".into(), "--quiet".into()]);
+    args.extend([
+        "scan".into(),
+        expired.clone(),
+        "--format".into(),
+        "csv".into(),
+        "--quiet".into(),
+    ]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = env.run(&args).await;
     let csv = text(&out.stdout);
     assert!(csv.starts_with("host,grade,score,label,finding"), "{csv}");
-    assert!(csv.lines().any(|l| l.starts_with(&format!("{expired},F,")) && l.contains("cert.expired")));
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with(&format!("{expired},F,")) && l.contains("cert.expired"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unknown_host_is_scanned_but_not_stored_without_add() {
     let env = Env::new();
     let good = host("good");
-    let fleet = Fleet::start(DOMAIN, vec![SiteSpec::good(&good)]).await.expect("fleet");
+    let fleet = Fleet::start(DOMAIN, vec![SiteSpec::good(&good)])
+        .await
+        .expect("fleet");
     let mut args = fleet_args(&env, &fleet);
     args.extend(["scan".into(), good.clone(), "--quiet".into()]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -226,7 +296,12 @@ async fn demo_scans_the_built_in_fleet() {
     ] {
         let s = by_host(site);
         assert_ne!(s["label"], "labelled", "{site}");
-        let ids: Vec<&str> = s["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+        let ids: Vec<&str> = s["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap())
+            .collect();
         assert!(ids.contains(&id), "{site}: {ids:?}");
     }
     assert!(env.path("trustlabel-demo.db").exists() || env.path("t.db").exists());
@@ -261,21 +336,46 @@ async fn a_killed_scan_loses_nothing_stored_and_resumes() {
     let list_arg = list.display().to_string();
     let mut args = fleet_args(&env, &fleet);
     args.extend(
-        ["--concurrency", "1", "--site-deadline", "1", "scan", "--targets", &list_arg, "--quiet"]
-            .map(String::from),
+        [
+            "--concurrency",
+            "1",
+            "--site-deadline",
+            "1",
+            "scan",
+            "--targets",
+            &list_arg,
+            "--quiet",
+        ]
+        .map(String::from),
     );
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut child = env.command(&args).spawn().expect("spawn");
+    let mut child = env
+        .command(&args)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
     let db = env.db();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while scans_in(&db).await < 2 {
-        assert!(tokio::time::Instant::now() < deadline, "scan made no progress");
+        let ended = child.try_wait().ok().flatten();
+        if ended.is_some() || tokio::time::Instant::now() > deadline {
+            let _ = child.start_kill();
+            let mut err = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                use tokio::io::AsyncReadExt;
+                let _ = e.read_to_string(&mut err).await;
+            }
+            panic!("scan made no progress ({ended:?}): {err}");
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     child.start_kill().expect("SIGKILL");
     let _ = child.wait().await;
     let stored_before = scans_in(&db).await;
-    assert!(stored_before >= 2 && stored_before < 8, "killed mid-run: {stored_before}");
+    assert!(
+        (2..8).contains(&stored_before),
+        "killed mid-run: {stored_before}"
+    );
 
     let out = env.run(&args).await;
     assert!(
@@ -284,9 +384,23 @@ async fn a_killed_scan_loses_nothing_stored_and_resumes() {
         text(&out.stderr)
     );
     let store = Store::open(&db).await.unwrap();
-    assert_eq!(store.scan_count().await.unwrap(), 8, "each site scanned exactly once overall");
+    assert_eq!(
+        store.scan_count().await.unwrap(),
+        8,
+        "each site scanned exactly once overall"
+    );
     for t in store.targets().await.unwrap() {
-        assert!(store.latest_scan(t.id).await.unwrap().is_some(), "{} has no result", t.target.host);
+        assert!(
+            store.latest_scan(t.id).await.unwrap().is_some(),
+            "{} has no result",
+            t.target.host
+        );
     }
-    assert!(store.unfinished_run(&format!("scan --targets {list_arg}")).await.unwrap().is_none());
+    assert!(
+        store
+            .unfinished_run(&format!("scan --targets {list_arg}"))
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

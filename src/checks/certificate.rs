@@ -122,7 +122,7 @@ fn validity(
 fn name(leaf: &CertificateInfo, host: &str, out: &mut Vec<Finding>) {
     let host = host.to_ascii_lowercase();
     let matches = if host.parse::<std::net::IpAddr>().is_ok() {
-        leaf.san_ip.iter().any(|ip| *ip == host)
+        leaf.san_ip.contains(&host)
     } else {
         leaf.san_dns
             .iter()

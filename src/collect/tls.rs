@@ -90,7 +90,7 @@ impl TlsContext {
         match strict {
             Recorded::Completed { stream, record } => {
                 let session = self.session(&stream, record);
-                (TlsProbe::Established(Box::new(session)), Some(stream))
+                (TlsProbe::Established(Box::new(session)), Some(*stream))
             }
             Recorded::Aborted { record, message }
                 if record.verdict.is_some() || record.signature_error.is_some() =>
@@ -191,7 +191,10 @@ impl TlsContext {
                 timed_out: true,
                 chain: parse_chain(&record.chain),
             }),
-            Ok(Ok(stream)) => Ok(Recorded::Completed { stream, record }),
+            Ok(Ok(stream)) => Ok(Recorded::Completed {
+                stream: Box::new(stream),
+                record,
+            }),
             Ok(Err(e)) => Ok(Recorded::Aborted {
                 record,
                 message: e.to_string(),
@@ -345,7 +348,7 @@ pub(super) fn parse_chain(
 
 enum Recorded {
     Completed {
-        stream: TlsStream<TcpStream>,
+        stream: Box<TlsStream<TcpStream>>,
         record: Record,
     },
     Aborted {

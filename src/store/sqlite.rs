@@ -43,6 +43,18 @@ const WRITER_QUEUE_TIMEOUT: Duration = Duration::from_secs(300);
 /// Concurrent readers (web requests, reports); the machine is small.
 const READERS: u32 = 4;
 
+/// Errors of a concurrent first open that go away on a second try.
+fn is_transient_open_error(e: &StoreError) -> bool {
+    match e {
+        StoreError::Open { source, .. } => source
+            .as_database_error()
+            .and_then(|d| d.code())
+            .is_some_and(|code| code == "5" || code == "6"),
+        StoreError::Migrate(_) => true,
+        _ => false,
+    }
+}
+
 /// Migrations embedded at compile time, in version order. `sqlx::migrate!` would do this
 /// but needs sqlx's `macros` feature, which the crate does not enable; the versions,
 /// descriptions and SQL here are exactly what `migrate!` would derive from the file names,
@@ -93,7 +105,28 @@ const TARGET_COLUMNS: &str =
     "t.id, t.host, t.https_port, t.organisation, t.category, t.province, t.contact_email";
 
 impl SqliteStore {
+    /// Opens (creating and migrating when needed). Several processes may open a brand
+    /// new file at the same moment: switching it to WAL and creating the schema then
+    /// race, and SQLite answers the loser "database is locked" without waiting, or its
+    /// `CREATE` meets the winner's table. Both are transient, and every step is
+    /// idempotent (WAL is persistent, applied migrations are skipped), so the whole open
+    /// is retried a few times with a growing pause.
     pub(super) async fn open(url: &str) -> Result<Self, StoreError> {
+        let mut attempt: u64 = 0;
+        loop {
+            match Self::open_once(url).await {
+                Ok(store) => return Ok(store),
+                Err(e) if attempt < 8 && is_transient_open_error(&e) => {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(25 * attempt * attempt))
+                        .await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn open_once(url: &str) -> Result<Self, StoreError> {
         let (options, location) = connect_options(url)?;
         let open_error = |source| StoreError::Open {
             location: location.clone(),
@@ -148,10 +181,14 @@ impl SqliteStore {
                 .map_err(open_error)?;
             SqliteStore { writer, reader }
         };
-        Migrator::new(EmbeddedMigrations)
-            .await?
-            .run(&store.writer)
-            .await?;
+        let migrated = match Migrator::new(EmbeddedMigrations).await {
+            Ok(migrator) => migrator.run(&store.writer).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = migrated {
+            store.close().await;
+            return Err(e.into());
+        }
         Ok(store)
     }
 

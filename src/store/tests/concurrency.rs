@@ -72,3 +72,24 @@ async fn two_handles_on_one_file_write_concurrently() {
     }
     assert_eq!(second.scan_count().await.unwrap(), 16);
 }
+
+/// A scan and an import (two processes, here two independent stores) opening a brand-new
+/// database at the same moment must both end up with the schema, not an error.
+#[tokio::test]
+async fn simultaneous_opens_of_a_new_database_all_succeed() {
+    for _ in 0..10 {
+        let dir = tempfile::tempdir().unwrap();
+        let url = db_url(dir.path());
+        let (a, b, c, d) = tokio::join!(
+            Store::open(&url),
+            Store::open(&url),
+            Store::open(&url),
+            Store::open(&url)
+        );
+        for store in [a, b, c, d] {
+            let store = store.expect("every open succeeds");
+            assert_eq!(store.scan_count().await.unwrap(), 0);
+            store.close().await;
+        }
+    }
+}
