@@ -100,6 +100,16 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
+    /// Serve a local fleet of N sites and print its manifest (JSON) on one line; runs
+    /// until standard input closes. Used by the benchmark to keep servers out of the
+    /// measured process.
+    #[command(hide = true)]
+    FleetServe {
+        #[arg(long, default_value_t = 1000)]
+        sites: usize,
+        #[arg(long, default_value = "bench.test")]
+        domain: String,
+    },
 }
 
 #[derive(Debug, Args)]

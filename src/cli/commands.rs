@@ -399,3 +399,25 @@ pub async fn demo(mut settings: Settings, format: Format) -> Result<u8, CliError
     // The demo fleet is built to fail on purpose; the demo itself succeeded.
     Ok(if code == EXIT_RUNTIME { code } else { EXIT_OK })
 }
+
+pub async fn fleet_serve(sites: usize, domain: &str) -> Result<u8, CliError> {
+    use tokio::io::AsyncReadExt;
+    let specs = (0..sites)
+        .map(|i| trustlabel::fleet::SiteSpec::good(&format!("site{i}.{domain}")))
+        .collect();
+    let fleet = trustlabel::fleet::Fleet::start(domain, specs)
+        .await
+        .map_err(runtime)?;
+    let manifest = serde_json::json!({
+        "root_ca_pem": fleet.root_ca_pem(),
+        "dns": fleet.dns_addr().to_string(),
+        "overrides": fleet.connect_overrides(),
+        "hosts": fleet.sites().iter().map(|s| s.host.clone()).collect::<Vec<_>>(),
+    });
+    println!("{manifest}");
+    // Serve until whoever started us closes our standard input.
+    let mut sink = Vec::new();
+    let _ = tokio::io::stdin().read_to_end(&mut sink).await;
+    fleet.shutdown().await;
+    Ok(EXIT_OK)
+}

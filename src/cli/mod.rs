@@ -57,5 +57,6 @@ pub async fn run(cli: args::Cli) -> Result<u8, CliError> {
         }
         args::Command::Status { host, format } => commands::status(&settings, &host, format).await,
         args::Command::Demo { format } => commands::demo(settings, format).await,
+        args::Command::FleetServe { sites, domain } => commands::fleet_serve(sites, &domain).await,
     }
 }

@@ -54,6 +54,19 @@ pub(super) fn excerpt(text: &str) -> String {
     out
 }
 
+/// Runs every header check over a response with these headers (unit-test helper).
+#[cfg(test)]
+fn run_on_headers(headers: &[(&str, &str)]) -> Vec<Finding> {
+    let settings = crate::checks::CheckSettings::default();
+    let mut out = Vec::new();
+    check(
+        &crate::checks::test_support::evidence_with_https_headers(headers),
+        &crate::checks::test_support::ctx(&settings),
+        &mut out,
+    );
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

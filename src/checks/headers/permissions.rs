@@ -22,19 +22,11 @@ pub(super) fn check(response: &HttpResponse, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::checks::CheckSettings;
-    use crate::checks::test_support::{ctx, evidence_with_https_headers, the, with_id};
+    use crate::checks::test_support::{the, with_id};
     use crate::finding::{Finding, FindingId, Severity};
 
     fn run(headers: &[(&str, &str)]) -> Vec<Finding> {
-        let settings = CheckSettings::default();
-        let mut out = Vec::new();
-        super::super::check(
-            &evidence_with_https_headers(headers),
-            &ctx(&settings),
-            &mut out,
-        );
-        out
+        super::super::run_on_headers(headers)
     }
 
     #[test]

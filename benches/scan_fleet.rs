@@ -1,0 +1,154 @@
+//! Whole-pipeline throughput: N loopback HTTPS sites (served by a separate
+//! `trustlabel fleet-serve` process, so only the scanner is measured) scanned end to end
+//! (collect → checks → policy → SQLite) at one concurrency.
+//!
+//! cargo bench --bench scan_fleet -- --sites 1000 --concurrency 64
+//!
+//! Prints sites/s, CPU seconds per site (user + system of this process) and peak RSS.
+//! Run once per concurrency: peak RSS is per process.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+use trustlabel::collect::{Collector, CollectorSettings, DnsConfig};
+use trustlabel::config::ConnectTo;
+use trustlabel::policy::{Decision, Policy};
+use trustlabel::scan::{ScanItem, Scanner, StopFlag, rules_hash};
+use trustlabel::store::Store;
+use trustlabel::target::Target;
+
+struct Args {
+    sites: usize,
+    concurrency: usize,
+}
+
+fn args() -> Args {
+    let mut args = Args {
+        sites: 1000,
+        concurrency: 64,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut value = || it.next().and_then(|v| v.parse().ok());
+        match a.as_str() {
+            "--sites" => args.sites = value().unwrap_or(args.sites),
+            "--concurrency" => args.concurrency = value().unwrap_or(args.concurrency),
+            _ => {} // cargo bench passes --bench
+        }
+    }
+    args
+}
+
+/// (user + system CPU seconds, peak RSS in MiB) of this process.
+fn usage() -> (f64, f64) {
+    let mut ru = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the struct it is given; RUSAGE_SELF is always valid.
+    let ru = unsafe {
+        libc::getrusage(libc::RUSAGE_SELF, ru.as_mut_ptr());
+        ru.assume_init()
+    };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    (
+        secs(ru.ru_utime) + secs(ru.ru_stime),
+        ru.ru_maxrss as f64 / 1024.0,
+    )
+}
+
+fn main() {
+    let args = args();
+    let mut fleet = Command::new(env!("CARGO_BIN_EXE_trustlabel"))
+        .args(["fleet-serve", "--sites", &args.sites.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the fleet process");
+    let mut line = String::new();
+    BufReader::new(fleet.stdout.take().expect("fleet stdout"))
+        .read_line(&mut line)
+        .expect("fleet manifest");
+    let manifest: serde_json::Value = serde_json::from_str(&line).expect("manifest is JSON");
+    let overrides: Vec<ConnectTo> =
+        serde_json::from_value(manifest["overrides"].clone()).expect("overrides");
+    let hosts: Vec<String> = serde_json::from_value(manifest["hosts"].clone()).expect("hosts");
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (wall, cpu, rss, passed) = runtime.block_on(async {
+        let settings = CollectorSettings {
+            dns: DnsConfig::Servers(vec![manifest["dns"].as_str().unwrap().parse().unwrap()]),
+            overrides,
+            extra_roots_pem: vec![manifest["root_ca_pem"].as_str().unwrap().to_string()],
+            only_extra_roots: true,
+            allow_private_addresses: true,
+            ..CollectorSettings::default()
+        };
+        let store = Store::open(&format!(
+            "sqlite://{}",
+            dir.path().join("bench.db").display()
+        ))
+        .await
+        .expect("store");
+        let targets: Vec<Target> = hosts
+            .iter()
+            .map(|h| Target {
+                host: h.clone(),
+                https_port: 443,
+                organisation: "bench".into(),
+                category: "bench".into(),
+                province: String::new(),
+                contact_email: String::new(),
+            })
+            .collect();
+        store.upsert_targets(&targets).await.expect("targets");
+        let items: Vec<ScanItem> = store
+            .targets()
+            .await
+            .expect("targets")
+            .into_iter()
+            .map(ScanItem::Stored)
+            .collect();
+        let policy = Policy::builtin().expect("policy");
+        let hash = rules_hash(&[&policy.source]);
+        let scanner = Scanner::new(
+            Collector::new(settings).expect("collector"),
+            policy,
+            Some(store),
+            args.concurrency,
+            hash,
+        );
+        let (cpu0, _) = usage();
+        let start = Instant::now();
+        let results = scanner
+            .run(items, None, &StopFlag::default(), |_| {})
+            .await
+            .expect("scan");
+        let wall = start.elapsed();
+        let (cpu1, rss) = usage();
+        let passed = results
+            .iter()
+            .filter(|r| r.verdict.decision == Decision::Pass)
+            .count();
+        (wall, cpu1 - cpu0, rss, passed)
+    });
+    drop(fleet.stdin.take().map(|mut s| s.flush()));
+    let _ = fleet.kill();
+    let _ = fleet.wait();
+    let n = args.sites as f64;
+    println!(
+        "sites={} concurrency={} wall={:.2}s sites/s={:.0} cpu/site={:.2}ms peak_rss={:.0}MiB passed={}",
+        args.sites,
+        args.concurrency,
+        wall.as_secs_f64(),
+        n / wall.as_secs_f64().max(f64::EPSILON),
+        cpu / n * 1000.0,
+        rss,
+        passed
+    );
+    assert_eq!(
+        passed, args.sites,
+        "every bench site is a good site and must pass"
+    );
+}
