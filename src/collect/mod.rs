@@ -191,6 +191,7 @@ impl Collector {
             https: None,
             revocation: None,
             deadline_exceeded: false,
+            legacy: None,
         };
         let resolve = tokio::time::timeout_at(deadline, self.resolver.resolve(host)).await;
         let pinned = match resolve {

@@ -146,6 +146,7 @@ pub fn evidence(host: &str) -> Evidence {
             attempts: vec!["no OCSP URL".into()],
         }),
         deadline_exceeded: false,
+        legacy: None,
     }
 }
 
