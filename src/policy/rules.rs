@@ -35,6 +35,9 @@ pub struct Policy {
     pub grades: Vec<(Grade, i32)>,
     pub modifiers: HashMap<FindingId, i32>,
     pub caps: HashMap<FindingId, Grade>,
+    /// Caps that apply only when the finding is reported with critical severity (NULL or
+    /// anonymous suites make `tls.cipher.weak` critical: F instead of its usual cap).
+    pub caps_when_critical: HashMap<FindingId, Grade>,
     pub minimum_grade: Grade,
     pub grace_days: i64,
     pub blocking: BTreeSet<FindingId>,
@@ -53,6 +56,8 @@ struct PolicyFile {
     modifiers: BTreeMap<String, i32>,
     #[serde(default)]
     caps: BTreeMap<String, String>,
+    #[serde(default)]
+    caps_when_critical: BTreeMap<String, String>,
     label: LabelSection,
     #[serde(default)]
     checks: CheckSettings,
@@ -134,6 +139,19 @@ impl Policy {
         for (name, cap) in &raw.caps {
             caps.insert(id(name)?, grade(cap)?);
         }
+        let mut caps_when_critical = HashMap::new();
+        for (name, cap) in &raw.caps_when_critical {
+            let (id, cap) = (id(name)?, grade(cap)?);
+            if let Some(plain) = caps.get(&id).filter(|plain| cap < **plain) {
+                return Err(PolicyError::Inconsistent {
+                    file: file.to_string(),
+                    reason: format!(
+                        "caps_when_critical caps {id} at {cap}, milder than its [caps] entry {plain}"
+                    ),
+                });
+            }
+            caps_when_critical.insert(id, cap);
+        }
         let set = |names: &[String]| -> Result<BTreeSet<FindingId>, PolicyError> {
             names.iter().map(|n| id(n)).collect()
         };
@@ -148,6 +166,7 @@ impl Policy {
             grades,
             modifiers,
             caps,
+            caps_when_critical,
             minimum_grade: grade(&raw.label.minimum_grade)?,
             grace_days: raw.label.grace_days,
             blocking: set(&raw.label.blocking)?,
@@ -184,6 +203,14 @@ impl Policy {
             if let Some(cap) = self.caps.get(id) {
                 caps.push((*id, *cap));
                 // `Ord` ranks worse grades higher, so `max` applies the cap.
+                grade = grade.max(*cap);
+            }
+        }
+        for f in findings.iter().filter(|f| f.severity == Severity::Critical) {
+            if let Some(cap) = self.caps_when_critical.get(&f.id) {
+                if !caps.contains(&(f.id, *cap)) {
+                    caps.push((f.id, *cap));
+                }
                 grade = grade.max(*cap);
             }
         }

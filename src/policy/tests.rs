@@ -137,6 +137,71 @@ fn a_bad_policy_is_refused_with_file_and_line() {
     );
 }
 
+#[test]
+fn a_critical_weak_cipher_caps_at_f_a_lesser_one_at_c() {
+    let p = policy();
+    let medium = Finding::new(FindingId::TlsCipherWeak, Severity::Medium, "3DES");
+    let v = p.evaluate(&[medium]);
+    assert_eq!(v.grade, Grade::C);
+    assert_eq!(v.caps, vec![(FindingId::TlsCipherWeak, Grade::C)]);
+    let critical = Finding::new(FindingId::TlsCipherWeak, Severity::Critical, "NULL");
+    let v = p.evaluate(&[critical]);
+    assert_eq!(v.grade, Grade::F);
+    assert_eq!(
+        v.caps,
+        vec![
+            (FindingId::TlsCipherWeak, Grade::C),
+            (FindingId::TlsCipherWeak, Grade::F)
+        ]
+    );
+    assert_eq!(v.decision, Decision::Fail);
+}
+
+#[test]
+fn tls_protocol_and_forward_secrecy_faults_cap_at_b() {
+    for id in [
+        FindingId::TlsProtoTls10,
+        FindingId::TlsProtoTls11,
+        FindingId::TlsCipherNoForwardSecrecy,
+    ] {
+        let v = policy().evaluate(&[f(id)]);
+        assert!(v.caps.contains(&(id, Grade::B)), "{id}: {:?}", v.caps);
+        assert!(v.grade >= Grade::B, "{id}: {}", v.grade);
+    }
+    let v = policy().evaluate(&[f(FindingId::TlsProtoSslv3)]);
+    assert_eq!(v.grade, Grade::F);
+}
+
+#[test]
+fn caps_when_critical_is_optional_and_validated() {
+    let without = BUILTIN_POLICY.replace("[caps_when_critical]\n\"tls.cipher.weak\" = \"F\"\n", "");
+    assert_ne!(without, BUILTIN_POLICY, "the built-in policy has the table");
+    let p = Policy::from_toml("old.toml", &without).expect("an older policy still loads");
+    assert!(p.caps_when_critical.is_empty());
+    let critical = Finding::new(FindingId::TlsCipherWeak, Severity::Critical, "NULL");
+    assert_eq!(p.evaluate(&[critical]).grade, Grade::C);
+
+    let typo = BUILTIN_POLICY.replace(
+        "[caps_when_critical]\n\"tls.cipher.weak\"",
+        "[caps_when_critical]\n\"tls.cipher.weal\"",
+    );
+    let err = Policy::from_toml("p.toml", &typo).unwrap_err().to_string();
+    let line = line_of(&typo, typo.find("tls.cipher.weal").unwrap());
+    assert_eq!(
+        err,
+        format!("p.toml:{line}: unknown finding id `tls.cipher.weal`")
+    );
+
+    let milder = BUILTIN_POLICY.replace(
+        "[caps_when_critical]\n\"tls.cipher.weak\" = \"F\"",
+        "[caps_when_critical]\n\"tls.cipher.weak\" = \"A\"",
+    );
+    let err = Policy::from_toml("p.toml", &milder)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("milder than its [caps] entry C"), "{err}");
+}
+
 fn verdict(decision: Decision) -> Verdict {
     let p = policy();
     let mut v = p.evaluate(&[]);
