@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod openssl;
+
 use std::sync::Arc;
 use time::OffsetDateTime;
 use trustlabel::checks::{CheckContext, CheckSettings, run_all};
