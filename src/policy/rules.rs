@@ -2,8 +2,10 @@
 
 use super::{Decision, Grade, Verdict};
 use crate::checks::CheckSettings;
+use crate::evidence::LegacyTls;
 use crate::finding::{Category, Finding, FindingId, Severity};
 use crate::rulefile::line_of;
+use crate::tlsprobe::SuiteTable;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
@@ -187,6 +189,12 @@ impl Policy {
 
     /// Scores, grade and decision for one scan's findings.
     pub fn evaluate(&self, findings: &[Finding]) -> Verdict {
+        self.evaluate_with_tls(findings, None)
+    }
+
+    /// [`Policy::evaluate`], plus the SSL Labs-style rating of what the legacy TLS probe
+    /// saw; the rating's letter caps the grade like a finding's cap does.
+    pub fn evaluate_with_tls(&self, findings: &[Finding], legacy: Option<&LegacyTls>) -> Verdict {
         let ids: BTreeSet<FindingId> = findings.iter().map(|f| f.id).collect();
         let modifier = |id: &FindingId| self.modifiers.get(id).copied().unwrap_or(0);
         let score = (100 + ids.iter().map(modifier).sum::<i32>()).clamp(0, 100);
@@ -214,6 +222,15 @@ impl Policy {
                 grade = grade.max(*cap);
             }
         }
+        let tls_rating = legacy.and_then(|l| super::tls_rating::rate(l, &SuiteTable::builtin()));
+        let mut reasons = Vec::new();
+        if let Some(rating) = tls_rating.filter(|r| r.grade > grade) {
+            grade = rating.grade;
+            reasons.push(format!(
+                "TLS rating {} (protocol {}, key exchange {}, cipher strength {}) caps the grade at {}",
+                rating.score, rating.protocol, rating.key_exchange, rating.cipher_strength, rating.grade
+            ));
+        }
         let mut blocking: Vec<FindingId> = ids
             .iter()
             .filter(|id| self.blocking.contains(id))
@@ -228,7 +245,6 @@ impl Policy {
             }
         }
         blocking.sort();
-        let mut reasons = Vec::new();
         let unreachable: Vec<&FindingId> = ids
             .iter()
             .filter(|id| self.unreachable.contains(id))
@@ -249,7 +265,7 @@ impl Policy {
                     self.minimum_grade
                 ));
             }
-            if reasons.is_empty() {
+            if blocking.is_empty() && grade.at_least(self.minimum_grade) {
                 reasons.push(format!(
                     "all label requirements pass with grade {grade} (score {score})"
                 ));
@@ -267,6 +283,7 @@ impl Policy {
             blocking,
             caps,
             reasons,
+            tls_rating,
         }
     }
 }

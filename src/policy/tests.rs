@@ -202,6 +202,46 @@ fn caps_when_critical_is_optional_and_validated() {
     assert!(err.contains("milder than its [caps] entry C"), "{err}");
 }
 
+#[test]
+fn the_tls_rating_caps_the_grade_and_is_recorded() {
+    use crate::evidence::{AcceptedSuite, LegacyTls, TlsVersion, VersionOutcome, VersionProbe};
+    let probe = |code: u16| VersionProbe {
+        version: TlsVersion::Tls12,
+        outcome: VersionOutcome::Supported,
+        suites: vec![AcceptedSuite {
+            code,
+            name: String::new(),
+            key_exchange: Some(crate::evidence::KeyExchangeParams::Dh { bits: 512 }),
+        }],
+        server_order: None,
+        complete: true,
+        handshakes: 1,
+    };
+    let legacy = |code: u16| LegacyTls {
+        versions: vec![probe(code)],
+        handshakes: 1,
+        elapsed_ms: 1,
+        server_key: None,
+        cut_short: false,
+    };
+    // DHE with a 512-bit group and AES-128-GCM: key exchange 40, cipher 80 → 74 → B.
+    let v = policy().evaluate_with_tls(&[], Some(&legacy(0x009e)));
+    let rating = v.tls_rating.expect("rated");
+    assert_eq!((rating.score, rating.grade), (74, Grade::B));
+    assert_eq!(v.grade, Grade::B);
+    assert_eq!(
+        v.decision,
+        Decision::Pass,
+        "B is still enough for the label"
+    );
+    assert!(v.reasons[0].starts_with("TLS rating 74"), "{:?}", v.reasons);
+    // DHE-512 with DES-CBC: cipher 20 → score 50 → C, below the label's B.
+    let v = policy().evaluate_with_tls(&[], Some(&legacy(0x0015)));
+    assert_eq!(v.grade, Grade::C);
+    assert_eq!(v.decision, Decision::Fail);
+    assert!(policy().evaluate(&[]).tls_rating.is_none());
+}
+
 fn verdict(decision: Decision) -> Verdict {
     let p = policy();
     let mut v = p.evaluate(&[]);

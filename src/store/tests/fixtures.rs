@@ -186,6 +186,7 @@ pub fn verdict(decision: Decision) -> Verdict {
         blocking: vec![FindingId::CertExpiringSoon],
         caps: vec![(FindingId::CertExpiringSoon, Grade::B)],
         reasons: vec!["certificate expires soon".into()],
+        tls_rating: None,
     }
 }
 

@@ -169,3 +169,28 @@ fn prime_sizes_ignore_leading_zeros() {
     assert_eq!(significant_bits(&[0, 0]), 0);
     assert_eq!(significant_bits(&[]), 0);
 }
+
+#[test]
+fn the_fuzz_seed_corpus_parses_as_named() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/server_flight");
+    let seed = |name: &str| -> Flight {
+        let bytes = std::fs::read(dir.join(name)).expect("seed file");
+        // The fuzz target reads the first byte as the read size.
+        let mut f = ServerFlight::new();
+        f.feed(&bytes[1..]).unwrap_or_else(|| f.end_of_stream())
+    };
+    let suite = |flight: Flight| match flight {
+        Flight::Hello(a) => (a.hello.version, a.hello.suite),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(suite(seed("tls12_dhe_1024.bin")), (0x0303, 0x009f));
+    assert_eq!(suite(seed("tls12_ecdhe_split.bin")), (0x0303, 0xc02f));
+    assert_eq!(suite(seed("tls13_server_hello.bin")), (0x0304, 0x1301));
+    assert_eq!(suite(seed("tls13_hello_retry.bin")), (0x0304, 0x1302));
+    assert_eq!(suite(seed("sslv3_static_rsa.bin")), (0x0300, 0x000a));
+    assert!(matches!(seed("alert_protocol_version.bin"), Flight::Alert(a) if a.description == 70));
+    assert!(
+        matches!(seed("oversized_record.bin"), Flight::Malformed(m) if m.contains("oversized"))
+    );
+    assert!(matches!(seed("garbage.bin"), Flight::Malformed(m) if m.contains("not a TLS record")));
+}
