@@ -143,7 +143,10 @@ mod tests {
     use super::*;
     use crate::evidence::{AcceptedSuite, PublicKeyInfo, VersionProbe};
 
-    fn legacy(versions: &[(TlsVersion, &[(u16, Option<KeyExchangeParams>)])]) -> LegacyTls {
+    /// Accepted suites of one version: (code point, key-exchange parameters seen).
+    type Accepted<'a> = &'a [(u16, Option<KeyExchangeParams>)];
+
+    fn legacy(versions: &[(TlsVersion, Accepted<'_>)]) -> LegacyTls {
         let table = SuiteTable::builtin();
         LegacyTls {
             versions: versions
