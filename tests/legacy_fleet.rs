@@ -4,45 +4,16 @@
 
 mod common;
 
+use common::legacy::{alert, legacy, legacy_findings, outcomes, suites};
 use common::{TestFleet, host};
 use std::time::{Duration, Instant};
-use trustlabel::evidence::{Evidence, LegacyTls, TlsVersion, VersionOutcome};
+use trustlabel::evidence::{TlsVersion, VersionOutcome};
 use trustlabel::finding::{Finding, FindingId};
 use trustlabel::fleet::{HostileTls, SiteSpec, TlsBehaviour};
 use trustlabel::policy::{Grade, Policy};
 
-fn legacy(evidence: &Evidence) -> &LegacyTls {
-    evidence.legacy.as_ref().expect("the legacy probe ran")
-}
-
-fn outcomes(l: &LegacyTls) -> Vec<(TlsVersion, VersionOutcome)> {
-    l.versions
-        .iter()
-        .map(|v| (v.version, v.outcome.clone()))
-        .collect()
-}
-
-fn suites(l: &LegacyTls, version: TlsVersion) -> Vec<&str> {
-    l.version(version)
-        .map(|v| v.suites.iter().map(|s| s.name.as_str()).collect())
-        .unwrap_or_default()
-}
-
-/// The findings the legacy probe drives (`tls.none` and the certificate come from rustls).
 fn tls_ids(findings: &[Finding]) -> Vec<FindingId> {
-    findings
-        .iter()
-        .map(|f| f.id)
-        .filter(|id| {
-            id.as_str().starts_with("tls.proto.") || id.as_str().starts_with("tls.cipher.")
-        })
-        .collect()
-}
-
-fn alert(description: &str) -> VersionOutcome {
-    VersionOutcome::Alert {
-        description: description.into(),
-    }
+    legacy_findings(findings).iter().map(|f| f.id).collect()
 }
 
 #[tokio::test]

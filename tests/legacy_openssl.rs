@@ -6,13 +6,14 @@
 
 mod common;
 
+use common::legacy::{alert, legacy, legacy_findings, outcomes, suites};
 use common::openssl::{OpensslServer, RsaCert, dh1024};
 use std::net::SocketAddr;
 use std::time::Duration;
 use time::OffsetDateTime;
 use trustlabel::collect::{Collector, CollectorSettings, DnsConfig, RateLimit};
 use trustlabel::config::ConnectTo;
-use trustlabel::evidence::{Evidence, KeyExchangeParams, LegacyTls, TlsVersion, VersionOutcome};
+use trustlabel::evidence::{Evidence, KeyExchangeParams, TlsVersion, VersionOutcome};
 use trustlabel::finding::{Finding, FindingId, Severity};
 use trustlabel::policy::{Grade, Policy, Verdict};
 
@@ -60,35 +61,10 @@ async fn scan(addr: SocketAddr, cert: &RsaCert) -> (Evidence, Vec<Finding>) {
     (evidence, findings)
 }
 
-fn outcomes(l: &LegacyTls) -> Vec<(TlsVersion, VersionOutcome)> {
-    l.versions
-        .iter()
-        .map(|v| (v.version, v.outcome.clone()))
-        .collect()
-}
-
-fn suites(l: &LegacyTls, version: TlsVersion) -> Vec<&str> {
-    l.version(version)
-        .map(|v| v.suites.iter().map(|s| s.name.as_str()).collect())
-        .unwrap_or_default()
-}
-
-fn alert(description: &str) -> VersionOutcome {
-    VersionOutcome::Alert {
-        description: description.into(),
-    }
-}
-
 /// The findings the legacy probe drives, and the policy's verdict over them alone (so
 /// the header findings of `s_server -www` do not blur the TLS grade).
 fn tls_only(findings: &[Finding]) -> (Vec<(FindingId, Severity)>, Verdict) {
-    let tls: Vec<Finding> = findings
-        .iter()
-        .filter(|f| {
-            f.id.as_str().starts_with("tls.proto.") || f.id.as_str().starts_with("tls.cipher.")
-        })
-        .cloned()
-        .collect();
+    let tls = legacy_findings(findings);
     let verdict = Policy::builtin().expect("policy").evaluate(&tls);
     (tls.iter().map(|f| (f.id, f.severity)).collect(), verdict)
 }
@@ -106,7 +82,7 @@ async fn tls10_to_12_with_cbc_only_static_rsa_in_server_order() {
         ],
     );
     let (evidence, findings) = scan(server.addr, &cert).await;
-    let l = evidence.legacy.as_ref().expect("legacy probe");
+    let l = legacy(&evidence);
     assert_eq!(
         outcomes(l),
         vec![
@@ -174,7 +150,7 @@ async fn tls12_with_null_anonymous_and_1024_bit_dhe_suites_is_f() {
         ],
     );
     let (evidence, findings) = scan(server.addr, &cert).await;
-    let l = evidence.legacy.as_ref().expect("legacy probe");
+    let l = legacy(&evidence);
     assert_eq!(
         outcomes(l),
         vec![
@@ -243,7 +219,7 @@ async fn a_tls10_only_server_lacks_tls12() {
     let cert = RsaCert::generate(HOST);
     let server = OpensslServer::start(&cert, &["-tls1", "-cipher", "AES128-SHA:@SECLEVEL=0"]);
     let (evidence, findings) = scan(server.addr, &cert).await;
-    let l = evidence.legacy.as_ref().expect("legacy probe");
+    let l = legacy(&evidence);
     let answered_tls10 = || VersionOutcome::OtherVersion {
         answered: "TLSv1.0".into(),
     };

@@ -42,7 +42,7 @@ fn timed_out(version: TlsVersion) -> VersionProbe {
     }
 }
 
-fn run(versions: Vec<VersionProbe>) -> Vec<(FindingId, Severity)> {
+fn evidence_of(versions: Vec<VersionProbe>) -> Evidence {
     let mut e = evidence_with_chains(None, None);
     e.legacy = Some(LegacyTls {
         versions,
@@ -51,8 +51,12 @@ fn run(versions: Vec<VersionProbe>) -> Vec<(FindingId, Severity)> {
         server_key: None,
         cut_short: false,
     });
+    e
+}
+
+fn run(versions: Vec<VersionProbe>) -> Vec<(FindingId, Severity)> {
     let mut out = Vec::new();
-    check(&e, &mut out);
+    check(&evidence_of(versions), &mut out);
     out.sort_by_key(|f| f.id);
     out.iter().map(|f| (f.id, f.severity)).collect()
 }
@@ -128,16 +132,8 @@ fn null_and_anonymous_suites_are_critical_and_named() {
     v[3].suites.push(suite(0x0002, None)); // RSA_WITH_NULL_SHA
     v[3].suites
         .push(suite(0x0034, Some(KeyExchangeParams::Dh { bits: 2048 }))); // DH_anon_WITH_AES_128_CBC_SHA
-    let mut e = evidence_with_chains(None, None);
-    e.legacy = Some(LegacyTls {
-        versions: v,
-        handshakes: 0,
-        elapsed_ms: 0,
-        server_key: None,
-        cut_short: false,
-    });
     let mut out = Vec::new();
-    check(&e, &mut out);
+    check(&evidence_of(v), &mut out);
     assert_eq!(out.len(), 1, "{out:?}");
     assert_eq!(
         (out[0].id, out[0].severity),
@@ -201,14 +197,6 @@ fn static_rsa_preferred_is_no_forward_secrecy_and_cbc_only_is_no_aead() {
 
 #[test]
 fn the_legacy_probe_settles_tls13_for_the_transport_check() {
-    let mut e = evidence_with_chains(None, None);
-    assert!(!decides_tls13(&e));
-    e.legacy = Some(LegacyTls {
-        versions: modern(),
-        handshakes: 0,
-        elapsed_ms: 0,
-        server_key: None,
-        cut_short: false,
-    });
-    assert!(decides_tls13(&e));
+    assert!(!decides_tls13(&evidence_with_chains(None, None)));
+    assert!(decides_tls13(&evidence_of(modern())));
 }
