@@ -42,7 +42,8 @@ async fn scan(addr: SocketAddr, cert: &RsaCert) -> (Evidence, Vec<Finding>) {
         only_extra_roots: true,
         allow_private_addresses: true,
         connect_timeout: Duration::from_secs(2),
-        handshake_timeout: Duration::from_secs(3),
+        // Generous: s_server is single-threaded, so a hello may wait for another connection.
+        handshake_timeout: Duration::from_secs(10),
         request_timeout: Duration::from_secs(3),
         site_deadline: Duration::from_secs(30),
         per_host: RateLimit {
