@@ -11,10 +11,12 @@ use ring::digest;
 use x509_parser::asn1_rs::Tag;
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::x509::SubjectPublicKeyInfo;
-use yasna::models::{ObjectIdentifier, TaggedDerValue};
+use yasna::models::TaggedDerValue;
+use yasna::tags::{TAG_INTEGER, TAG_OID};
 
-const SHA1_OID: [u64; 6] = [1, 3, 14, 3, 2, 26];
-const SHA256_OID: [u64; 9] = [2, 16, 840, 1, 101, 3, 4, 2, 1];
+/// id-sha1 (1.3.14.3.2.26) and id-sha256 (2.16.840.1.101.3.4.2.1) as DER content octets.
+const SHA1_OID: [u8; 5] = [0x2b, 0x0e, 0x03, 0x02, 0x1a];
+const SHA256_OID: [u8; 9] = [0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
 
 /// The hash of a CertID. Requests use SHA-1, the one every responder must understand
 /// (RFC 5019 §2.1.1); answers hashed with SHA-256 are understood too.
@@ -25,17 +27,17 @@ pub enum CertIdHash {
 }
 
 impl CertIdHash {
-    fn oid(self) -> &'static [u64] {
+    fn oid(self) -> &'static [u8] {
         match self {
             CertIdHash::Sha1 => &SHA1_OID,
             CertIdHash::Sha256 => &SHA256_OID,
         }
     }
 
-    fn from_dotted(oid: &str) -> Option<CertIdHash> {
+    fn from_oid(oid: &[u8]) -> Option<CertIdHash> {
         [CertIdHash::Sha1, CertIdHash::Sha256]
             .into_iter()
-            .find(|h| dotted(h.oid()) == oid)
+            .find(|h| h.oid() == oid)
     }
 
     pub(crate) fn digest(self, data: &[u8]) -> Vec<u8> {
@@ -45,13 +47,6 @@ impl CertIdHash {
         };
         digest::digest(algorithm, data).as_ref().to_vec()
     }
-}
-
-fn dotted(arcs: &[u64]) -> String {
-    arcs.iter()
-        .map(u64::to_string)
-        .collect::<Vec<_>>()
-        .join(".")
 }
 
 /// The issuer of a certificate as far as OCSP cares: who it is and which key it signs with.
@@ -138,8 +133,10 @@ impl CertId {
     pub(crate) fn write(&self, w: yasna::DERWriter<'_>) {
         w.write_sequence(|w| {
             w.next().write_sequence(|w| {
-                w.next()
-                    .write_oid(&ObjectIdentifier::from_slice(self.hash.oid()));
+                w.next().write_tagged_der(&TaggedDerValue::from_tag_and_bytes(
+                    TAG_OID,
+                    self.hash.oid().to_vec(),
+                ));
                 w.next().write_null();
             });
             w.next().write_bytes(&self.issuer_name_hash);
@@ -148,7 +145,7 @@ impl CertId {
             // change a (non-conforming but real) negative or zero-padded serial.
             w.next()
                 .write_tagged_der(&TaggedDerValue::from_tag_and_bytes(
-                    yasna::tags::TAG_INTEGER,
+                    TAG_INTEGER,
                     self.serial.clone(),
                 ));
         });
@@ -181,7 +178,7 @@ impl CertId {
         if serial.data.is_empty() {
             return Err(OcspError::Malformed("serialNumber"));
         }
-        Ok(CertIdHash::from_dotted(&oid).map(|hash| CertId {
+        Ok(CertIdHash::from_oid(oid).map(|hash| CertId {
             hash,
             issuer_name_hash: name_hash.data.to_vec(),
             issuer_key_hash: key_hash.data.to_vec(),
@@ -214,6 +211,14 @@ mod tests {
     }
 
     #[test]
+    fn hash_identifiers_are_the_registered_ones() {
+        use x509_parser::asn1_rs::Oid;
+        let dotted = |h: CertIdHash| Oid::new(h.oid().into()).to_id_string();
+        assert_eq!(dotted(CertIdHash::Sha1), "1.3.14.3.2.26");
+        assert_eq!(dotted(CertIdHash::Sha256), "2.16.840.1.101.3.4.2.1");
+    }
+
+    #[test]
     fn a_cert_id_reads_back_what_was_written() {
         let id = CertId {
             hash: CertIdHash::Sha256,
@@ -231,8 +236,9 @@ mod tests {
         let der = yasna::construct_der(|w| {
             w.write_sequence(|w| {
                 w.next().write_sequence(|w| {
-                    w.next()
-                        .write_oid(&ObjectIdentifier::from_slice(&[1, 2, 840, 113549, 2, 5]));
+                    w.next().write_oid(&yasna::models::ObjectIdentifier::from_slice(&[
+                        1, 2, 840, 113549, 2, 5,
+                    ]));
                     w.next().write_null();
                 });
                 w.next().write_bytes(&[1; 16]);

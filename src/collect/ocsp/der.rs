@@ -56,6 +56,9 @@ impl<'a> Reader<'a> {
         }
         let (rest, element) = Any::from_der(self.rest).map_err(|_| OcspError::Malformed(what))?;
         let raw = &self.rest[..self.rest.len() - rest.len()];
+        if !minimal_length(raw, element.data.len()) {
+            return Err(OcspError::Malformed(what));
+        }
         self.rest = rest;
         Ok((element, raw))
     }
@@ -105,6 +108,33 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// DER writes every length in the fewest octets; the parser underneath also takes BER's
+/// longer forms, which would give one value several encodings.
+fn minimal_length(raw: &[u8], content_len: usize) -> bool {
+    let header = &raw[..raw.len() - content_len];
+    // Tag octets: one, or a run ending with a byte whose high bit is clear.
+    let tag_len = match header.first() {
+        Some(first) if first & 0x1f == 0x1f => {
+            match header[1..].iter().position(|b| b & 0x80 == 0) {
+                Some(i) => i + 2,
+                None => return false,
+            }
+        }
+        Some(_) => 1,
+        None => return false,
+    };
+    let length = &header[tag_len.min(header.len())..];
+    match length {
+        [short] => *short < 0x80,
+        [first, octets @ ..] => {
+            usize::from(first & 0x7f) == octets.len()
+                && octets.first().is_some_and(|b| *b != 0)
+                && content_len >= 0x80
+        }
+        [] => false,
+    }
+}
+
 /// Checks class, tag and form of an element.
 pub(crate) fn expect(
     element: &Any<'_>,
@@ -130,13 +160,11 @@ pub(crate) fn time(element: &Any<'_>, what: &'static str) -> Result<time::Offset
         .map_err(|_| OcspError::Malformed(what))
 }
 
-/// An OBJECT IDENTIFIER element in dotted form.
-pub(crate) fn oid(element: &Any<'_>, what: &'static str) -> Result<String, OcspError> {
+/// The content octets of an OBJECT IDENTIFIER element. OIDs are compared as bytes:
+/// turning an invalid encoding into dotted text can make it look like a valid one.
+pub(crate) fn oid<'a>(element: &Any<'a>, what: &'static str) -> Result<&'a [u8], OcspError> {
     expect(element, Class::Universal, Tag::Oid, false, what)?;
-    element
-        .as_oid()
-        .map(|o| o.to_id_string())
-        .map_err(|_| OcspError::Malformed(what))
+    Ok(element.data)
 }
 
 #[cfg(test)]
@@ -162,6 +190,19 @@ mod tests {
         for cut in 0..seq.len() {
             assert!(Reader::whole(&seq[..cut], "test").is_err(), "cut at {cut}");
         }
+    }
+
+    #[test]
+    fn only_minimal_lengths_are_der() {
+        // INTEGER 5 with its length written as 0x81 0x01 (BER, not DER).
+        assert!(Reader::whole(&[0x02, 0x81, 0x01, 0x05], "t").is_err());
+        assert!(Reader::whole(&[0x02, 0x01, 0x05], "t").is_ok());
+        let mut long = vec![0x04, 0x81, 0x80];
+        long.extend([7; 0x80]);
+        assert!(Reader::whole(&long, "t").is_ok());
+        let mut padded = vec![0x04, 0x82, 0x00, 0x80];
+        padded.extend([7; 0x80]);
+        assert!(Reader::whole(&padded, "t").is_err());
     }
 
     #[test]

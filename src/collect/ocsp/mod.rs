@@ -51,7 +51,7 @@ const MAX_RESPONDERS: usize = 3;
 pub enum OcspError {
     #[error("malformed {0}")]
     Malformed(&'static str),
-    #[error("response type {0} is not the basic OCSP response")]
+    #[error("response type (OID octets {0}) is not the basic OCSP response")]
     UnsupportedResponseType(String),
     #[error("unusable certificate: {0}")]
     Certificate(String),
@@ -197,3 +197,6 @@ fn decided(answer: OcspAnswer, source: RevocationSource) -> Result<Revocation, S
         OcspAnswer::Unknown(why) => Err(why),
     }
 }
+
+#[cfg(test)]
+mod tests;

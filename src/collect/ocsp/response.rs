@@ -8,12 +8,14 @@ use super::OcspError;
 use super::certid::CertId;
 use super::der::{self, Reader};
 use time::OffsetDateTime;
-use x509_parser::asn1_rs::{Any, BitString, Tag};
+use std::borrow::Cow;
+use x509_parser::asn1_rs::{Any, BitString, Oid, Tag};
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::x509::AlgorithmIdentifier;
 
-/// id-pkix-ocsp-basic, the only response type in use.
-const BASIC_RESPONSE_OID: &str = "1.3.6.1.5.5.7.48.1.1";
+/// id-pkix-ocsp-basic (1.3.6.1.5.5.7.48.1.1), the only response type in use, as DER
+/// content octets.
+const BASIC_RESPONSE_OID: [u8; 9] = [0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x01];
 
 /// `OCSPResponseStatus`: whether the responder answered at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,11 +26,11 @@ pub enum ResponseStatus {
     TryLater,
     SigRequired,
     Unauthorized,
-    Other(u32),
+    Other(u8),
 }
 
 impl ResponseStatus {
-    fn from_code(code: u32) -> ResponseStatus {
+    fn from_code(code: u8) -> ResponseStatus {
         match code {
             0 => ResponseStatus::Successful,
             1 => ResponseStatus::MalformedRequest,
@@ -89,10 +91,11 @@ pub(crate) fn parse(
     let response = Reader::whole(input, "OCSPResponse")?;
     let mut fields = Reader::inside(&response, Tag::Sequence, "OCSPResponse")?;
     let status = fields.next_universal(Tag::Enumerated, false, "responseStatus")?;
-    let status = status
-        .as_enumerated()
-        .map(|e| ResponseStatus::from_code(e.0))
-        .map_err(|_| OcspError::Malformed("responseStatus"))?;
+    // Every defined status is one small number: one content octet in DER.
+    let status = match status.data {
+        [code] if *code < 0x80 => ResponseStatus::from_code(*code),
+        _ => return Err(OcspError::Malformed("responseStatus")),
+    };
     let bytes = fields.optional_context(0, "responseBytes")?;
     fields.end()?;
     let Some(bytes) = bytes else {
@@ -109,7 +112,7 @@ pub(crate) fn parse(
     let body = bytes.next_universal(Tag::OctetString, false, "response")?;
     bytes.end()?;
     if kind != BASIC_RESPONSE_OID {
-        return Err(OcspError::UnsupportedResponseType(kind));
+        return Err(OcspError::UnsupportedResponseType(hex::encode(kind)));
     }
     if status != ResponseStatus::Successful {
         return Ok((status, None));
@@ -121,11 +124,8 @@ fn parse_basic(input: &[u8]) -> Result<BasicResponse<'_>, OcspError> {
     let basic = Reader::whole(input, "BasicOCSPResponse")?;
     let mut fields = Reader::inside(&basic, Tag::Sequence, "BasicOCSPResponse")?;
     let (tbs, signed) = fields.next("tbsResponseData")?;
-    let (_, algorithm_raw) = fields.next("signatureAlgorithm")?;
-    let signature_algorithm = match AlgorithmIdentifier::from_der(algorithm_raw) {
-        Ok((rest, algorithm)) if rest.is_empty() => algorithm,
-        _ => return Err(OcspError::Malformed("signatureAlgorithm")),
-    };
+    let algorithm = fields.next_universal(Tag::Sequence, true, "signatureAlgorithm")?;
+    let signature_algorithm = algorithm_identifier(&algorithm)?;
     let signature = fields
         .next_universal(Tag::BitString, false, "signature")?
         .bitstring()
@@ -149,6 +149,25 @@ fn parse_basic(input: &[u8]) -> Result<BasicResponse<'_>, OcspError> {
         signature,
         certs,
     })
+}
+
+/// `AlgorithmIdentifier ::= SEQUENCE { algorithm OID, parameters ANY OPTIONAL }`, read
+/// strictly (the signature check only looks at the result, so laxness here would let
+/// altered bytes pass).
+fn algorithm_identifier<'a>(element: &Any<'a>) -> Result<AlgorithmIdentifier<'a>, OcspError> {
+    let what = "signatureAlgorithm";
+    let mut fields = Reader::inside(element, Tag::Sequence, what)?;
+    let oid = der::oid(&fields.next_universal(Tag::Oid, false, what)?, what)?;
+    let parameters = if fields.is_empty() {
+        None
+    } else {
+        Some(fields.next(what)?.0)
+    };
+    fields.end()?;
+    Ok(AlgorithmIdentifier::new(
+        Oid::new(Cow::Borrowed(oid)),
+        parameters,
+    ))
 }
 
 /// `certs [0] EXPLICIT SEQUENCE OF Certificate`.
@@ -266,7 +285,7 @@ fn parse_status(status: &Any<'_>) -> Result<CertStatus, OcspError> {
             let code = wrapper.next_universal(Tag::Enumerated, false, "revocationReason")?;
             wrapper.end()?;
             match code.data {
-                [code] => Some(*code),
+                [code] if *code < 0x80 => Some(*code),
                 _ => return Err(OcspError::Malformed("revocationReason")),
             }
         }
