@@ -305,11 +305,8 @@ impl<'a> SiteFetcher<'a> {
                 );
             }
         };
-        let waited = tokio::time::timeout_at(
-            self.deadline,
-            self.politeness.wait(&host, addr.ip()),
-        )
-        .await;
+        let waited =
+            tokio::time::timeout_at(self.deadline, self.politeness.wait(&host, addr.ip())).await;
         if waited.is_err() {
             return (
                 Some(addr.ip()),
@@ -621,6 +618,61 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A request whose turn under the rate limit would come after the deadline fails at
+    /// the deadline instead of waiting: the per-site deadline bounds every step.
+    #[tokio::test]
+    async fn a_rate_limit_wait_ends_at_the_deadline() {
+        use super::super::politeness::RateLimit;
+        use super::super::resolve::DnsConfig;
+        let resolver = Resolver::new(
+            &DnsConfig::Servers(vec![]),
+            Duration::from_secs(1),
+            &[],
+            HashMap::new(),
+            true,
+        )
+        .unwrap();
+        let mut roots = rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        let tls = TlsContext::new(roots).unwrap();
+        let one_per_second = RateLimit {
+            per_second: 1,
+            burst: 1,
+        };
+        let politeness = Politeness::new(one_per_second, one_per_second);
+        let settings = FetchSettings {
+            connect_timeout: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(1),
+            body_cap: 1024,
+            max_redirects: 0,
+            user_agent: "test".into(),
+        };
+        // Nothing listens on this bound socket: requests fail fast once they are sent.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = Url::parse(&format!(
+            "http://a.test:{}/",
+            closed.local_addr().unwrap().port()
+        ))
+        .unwrap();
+        drop(closed);
+        let deadline = Instant::now() + Duration::from_millis(300);
+        let mut fetcher = SiteFetcher::new(
+            "a.test",
+            Some("127.0.0.1".parse().unwrap()),
+            &resolver,
+            &tls,
+            &politeness,
+            &settings,
+            deadline,
+        );
+        let first = fetcher.fetch_once(&url, None).await.unwrap_err();
+        assert!(!first.contains("rate limit"), "{first}");
+        let started = Instant::now();
+        let second = fetcher.fetch_once(&url, None).await.unwrap_err();
+        assert!(second.contains("rate limit"), "{second}");
+        assert!(started.elapsed() < Duration::from_millis(600));
+    }
 
     #[test]
     fn same_site_uses_the_registrable_domain() {

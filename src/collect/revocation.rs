@@ -6,8 +6,8 @@
 //! signature is checked by webpki against the issuer in the verified path; an
 //! unreachable, unsigned or unrelated CRL yields `Unknown`, never a guess.
 
-use crate::evidence::{Revocation, RevocationSource};
 use super::slots::TimedSlots;
+use crate::evidence::{Revocation, RevocationSource};
 use rustls::pki_types::CertificateDer;
 use std::sync::Arc;
 

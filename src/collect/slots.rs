@@ -75,7 +75,11 @@ mod tests {
         assert_eq!(slots.slot(&"a").get(), Some(&1));
         assert_eq!(slots.slot(&"b").get(), None);
         std::thread::sleep(Duration::from_millis(60));
-        assert_eq!(slots.slot(&"a").get(), None, "expired entries are refetched");
+        assert_eq!(
+            slots.slot(&"a").get(),
+            None,
+            "expired entries are refetched"
+        );
     }
 
     #[test]

@@ -109,8 +109,7 @@ pub(crate) fn signed_response(
                 w.next()
                     .write_oid(&ObjectIdentifier::from_slice(&ECDSA_WITH_SHA256));
             });
-            w.next()
-                .write_bitvec_bytes(&signature, signature.len() * 8);
+            w.next().write_bitvec_bytes(&signature, signature.len() * 8);
             if !signer.certs.is_empty() {
                 w.next().write_tagged(Tag::context(0), |w| {
                     w.write_sequence(|w| {

@@ -7,9 +7,9 @@
 
 use super::aia::aia_extension;
 use super::ocsp::Signer;
-use crate::collect::ocsp::{IssuerKey, OcspError};
 use super::spec::CertKind;
 use super::weak_rsa::{WeakKeyError, WeakRsaKey};
+use crate::collect::ocsp::{IssuerKey, OcspError};
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
     DnType, ExtendedKeyUsagePurpose, IsCa, KeyIdMethod, KeyPair, KeyUsagePurpose, RevocationReason,

@@ -279,7 +279,9 @@ async fn ocsp_host_answers_for_the_intermediates_leaves_only() {
         OcspAnswer::Revoked { reason: Some(r), .. } if r == "KeyCompromise"
     ));
     let stranger = CertId::new(CertIdHash::Sha1, &issuer, &[0x01, 0x02]).unwrap();
-    assert!(matches!(ask(&stranger).await, OcspAnswer::Unknown(why) if why.contains("does not know")));
+    assert!(
+        matches!(ask(&stranger).await, OcspAnswer::Unknown(why) if why.contains("does not know"))
+    );
     let garbage = post(&mut tcp, &fleet.ocsp_host(), b"not a request").await;
     assert_eq!(
         judge(&garbage.body, &stranger, &issuer, now),

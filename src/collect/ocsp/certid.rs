@@ -61,8 +61,8 @@ pub struct IssuerKey {
 impl IssuerKey {
     /// The issuer described by its own certificate.
     pub fn from_certificate(der: &[u8]) -> Result<IssuerKey, OcspError> {
-        let (_, cert) = X509Certificate::from_der(der)
-            .map_err(|e| OcspError::Certificate(e.to_string()))?;
+        let (_, cert) =
+            X509Certificate::from_der(der).map_err(|e| OcspError::Certificate(e.to_string()))?;
         Ok(IssuerKey {
             name_der: cert.subject().as_raw().to_vec(),
             spki_der: cert.public_key().raw.to_vec(),
@@ -119,11 +119,7 @@ impl CertId {
 
     /// The same certificate named with another hash (to compare with an answer that
     /// used it).
-    pub(crate) fn rehash(
-        &self,
-        hash: CertIdHash,
-        issuer: &IssuerKey,
-    ) -> Result<CertId, OcspError> {
+    pub(crate) fn rehash(&self, hash: CertIdHash, issuer: &IssuerKey) -> Result<CertId, OcspError> {
         if hash == self.hash {
             return Ok(self.clone());
         }
@@ -133,10 +129,11 @@ impl CertId {
     pub(crate) fn write(&self, w: yasna::DERWriter<'_>) {
         w.write_sequence(|w| {
             w.next().write_sequence(|w| {
-                w.next().write_tagged_der(&TaggedDerValue::from_tag_and_bytes(
-                    TAG_OID,
-                    self.hash.oid().to_vec(),
-                ));
+                w.next()
+                    .write_tagged_der(&TaggedDerValue::from_tag_and_bytes(
+                        TAG_OID,
+                        self.hash.oid().to_vec(),
+                    ));
                 w.next().write_null();
             });
             w.next().write_bytes(&self.issuer_name_hash);
@@ -197,8 +194,8 @@ mod tests {
             name_der: b"name".to_vec(),
             // SPKI of an EC key: the hash covers only the key bits, not the algorithm.
             spki_der: vec![
-                0x30, 0x0f, 0x30, 0x09, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
-                0x03, 0x02, 0x00, 0x04,
+                0x30, 0x0f, 0x30, 0x09, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x03,
+                0x02, 0x00, 0x04,
             ],
         };
         let id = CertId::new(CertIdHash::Sha1, &issuer, &[0x01, 0x02]).unwrap();
@@ -236,9 +233,10 @@ mod tests {
         let der = yasna::construct_der(|w| {
             w.write_sequence(|w| {
                 w.next().write_sequence(|w| {
-                    w.next().write_oid(&yasna::models::ObjectIdentifier::from_slice(&[
-                        1, 2, 840, 113549, 2, 5,
-                    ]));
+                    w.next()
+                        .write_oid(&yasna::models::ObjectIdentifier::from_slice(&[
+                            1, 2, 840, 113549, 2, 5,
+                        ]));
                     w.next().write_null();
                 });
                 w.next().write_bytes(&[1; 16]);

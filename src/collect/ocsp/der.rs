@@ -152,7 +152,10 @@ pub(crate) fn expect(
 }
 
 /// A GeneralizedTime element as a UTC time.
-pub(crate) fn time(element: &Any<'_>, what: &'static str) -> Result<time::OffsetDateTime, OcspError> {
+pub(crate) fn time(
+    element: &Any<'_>,
+    what: &'static str,
+) -> Result<time::OffsetDateTime, OcspError> {
     expect(element, Class::Universal, Tag::GeneralizedTime, false, what)?;
     element
         .as_generalizedtime()
@@ -216,7 +219,10 @@ mod tests {
         assert!(r.optional_context(1, "t").unwrap().is_none());
         assert!(r.optional_context(0, "t").unwrap().is_some());
         assert!(r.optional_context(0, "t").unwrap().is_none());
-        assert_eq!(r.next_universal(Tag::Integer, false, "t").unwrap().data, [2]);
+        assert_eq!(
+            r.next_universal(Tag::Integer, false, "t").unwrap().data,
+            [2]
+        );
         assert!(r.is_empty());
     }
 }

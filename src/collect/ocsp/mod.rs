@@ -128,17 +128,18 @@ impl Collector {
         extra: &[CertificateDer<'static>],
     ) -> Result<(CertId, IssuerKey), String> {
         let leaf = chain_der.first().ok_or("no certificate")?;
-        let spki_der = self.tls.issuer_spki(chain_der, extra).map_err(|e| {
-            format!("no trusted issuer to check an answer against ({e:?})")
-        })?;
+        let spki_der = self
+            .tls
+            .issuer_spki(chain_der, extra)
+            .map_err(|e| format!("no trusted issuer to check an answer against ({e:?})"))?;
         let (_, cert) =
             X509Certificate::from_der(leaf).map_err(|e| format!("unreadable certificate: {e}"))?;
         let issuer = IssuerKey {
             name_der: cert.issuer().as_raw().to_vec(),
             spki_der,
         };
-        let id = CertId::new(CertIdHash::Sha1, &issuer, cert.raw_serial())
-            .map_err(|e| e.to_string())?;
+        let id =
+            CertId::new(CertIdHash::Sha1, &issuer, cert.raw_serial()).map_err(|e| e.to_string())?;
         Ok((id, issuer))
     }
 

@@ -7,8 +7,8 @@
 use super::OcspError;
 use super::certid::CertId;
 use super::der::{self, Reader};
-use time::OffsetDateTime;
 use std::borrow::Cow;
+use time::OffsetDateTime;
 use x509_parser::asn1_rs::{Any, BitString, Oid, Tag};
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::x509::AlgorithmIdentifier;
@@ -187,9 +187,7 @@ fn parse_certs<'a>(wrapper: &Any<'a>) -> Result<Vec<X509Certificate<'a>>, OcspEr
 }
 
 /// `ResponseData`: who answered and the answers.
-fn parse_tbs<'a>(
-    tbs: &Any<'a>,
-) -> Result<(ResponderId<'a>, Vec<SingleResponse>), OcspError> {
+fn parse_tbs<'a>(tbs: &Any<'a>) -> Result<(ResponderId<'a>, Vec<SingleResponse>), OcspError> {
     let mut fields = Reader::inside(tbs, Tag::Sequence, "ResponseData")?;
     if let Some(version) = fields.optional_context(0, "ResponseData version")? {
         // Only v1 (0) exists; DER omits the DEFAULT, but accept it spelled out.

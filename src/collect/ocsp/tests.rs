@@ -29,7 +29,10 @@ fn ca(name: &str) -> Ca {
     let mut params = CertificateParams::default();
     params.distinguished_name.push(DnType::CommonName, name);
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
     let cert = params.self_signed(&key).unwrap();
     Ca { cert, key }
@@ -274,4 +277,3 @@ fn a_delegated_responder_must_be_authorised_by_the_issuer() {
     let hidden = signed_response(&answer, &signer(&authorised, false), now()).unwrap();
     assert_unknown(c.judge(&hidden), "signed by neither");
 }
-
