@@ -6,6 +6,7 @@
 //! and raw slices stay available for the parts that are hashed or signed.
 
 use super::OcspError;
+use time::OffsetDateTime;
 use x509_parser::asn1_rs::{Any, Class, FromDer, Tag};
 
 pub(crate) struct Reader<'a> {
@@ -92,6 +93,32 @@ impl<'a> Reader<'a> {
             self.rest = before;
             Ok(None)
         }
+    }
+
+    /// The next element if it is `[n] EXPLICIT` around one universal `tag`: the inner
+    /// element.
+    pub(crate) fn optional_explicit(
+        &mut self,
+        n: u32,
+        tag: Tag,
+        constructed: bool,
+        what: &'static str,
+    ) -> Result<Option<Any<'a>>, OcspError> {
+        let Some(wrapper) = self.optional_context(n, what)? else {
+            return Ok(None);
+        };
+        let mut inner = Reader::inside_context(&wrapper, n, what)?;
+        let element = inner.next_universal(tag, constructed, what)?;
+        inner.end()?;
+        Ok(Some(element))
+    }
+
+    /// The next element, a GeneralizedTime, as a UTC time.
+    pub(crate) fn next_time(&mut self, what: &'static str) -> Result<OffsetDateTime, OcspError> {
+        time(
+            &self.next_universal(Tag::GeneralizedTime, false, what)?,
+            what,
+        )
     }
 
     pub(crate) fn is_empty(&self) -> bool {

@@ -96,14 +96,11 @@ pub(crate) fn parse(
         [code] if *code < 0x80 => ResponseStatus::from_code(*code),
         _ => return Err(OcspError::Malformed("responseStatus")),
     };
-    let bytes = fields.optional_context(0, "responseBytes")?;
+    let bytes = fields.optional_explicit(0, Tag::Sequence, true, "responseBytes")?;
     fields.end()?;
     let Some(bytes) = bytes else {
         return Ok((status, None));
     };
-    let mut wrapper = Reader::inside_context(&bytes, 0, "responseBytes")?;
-    let bytes = wrapper.next_universal(Tag::Sequence, true, "ResponseBytes")?;
-    wrapper.end()?;
     let mut bytes = Reader::inside(&bytes, Tag::Sequence, "ResponseBytes")?;
     let kind = der::oid(
         &bytes.next_universal(Tag::Oid, false, "responseType")?,
@@ -135,9 +132,9 @@ fn parse_basic(input: &[u8]) -> Result<BasicResponse<'_>, OcspError> {
     if signature.unused_bits != 0 {
         return Err(OcspError::Malformed("signature"));
     }
-    let certs = match fields.optional_context(0, "certs")? {
+    let certs = match fields.optional_explicit(0, Tag::Sequence, true, "certs")? {
         None => Vec::new(),
-        Some(wrapper) => parse_certs(&wrapper)?,
+        Some(list) => parse_certs(&list)?,
     };
     fields.end()?;
     let (responder, responses) = parse_tbs(&tbs)?;
@@ -170,11 +167,8 @@ fn algorithm_identifier<'a>(element: &Any<'a>) -> Result<AlgorithmIdentifier<'a>
     ))
 }
 
-/// `certs [0] EXPLICIT SEQUENCE OF Certificate`.
-fn parse_certs<'a>(wrapper: &Any<'a>) -> Result<Vec<X509Certificate<'a>>, OcspError> {
-    let mut wrapper = Reader::inside_context(wrapper, 0, "certs")?;
-    let list = wrapper.next_universal(Tag::Sequence, true, "certs")?;
-    wrapper.end()?;
+/// `certs [0] EXPLICIT SEQUENCE OF Certificate`: the SEQUENCE.
+fn parse_certs<'a>(list: &Any<'a>) -> Result<Vec<X509Certificate<'a>>, OcspError> {
     let mut list = Reader::inside(&list, Tag::Sequence, "certs")?;
     let mut certs = Vec::new();
     while !list.is_empty() {
@@ -189,11 +183,9 @@ fn parse_certs<'a>(wrapper: &Any<'a>) -> Result<Vec<X509Certificate<'a>>, OcspEr
 /// `ResponseData`: who answered and the answers.
 fn parse_tbs<'a>(tbs: &Any<'a>) -> Result<(ResponderId<'a>, Vec<SingleResponse>), OcspError> {
     let mut fields = Reader::inside(tbs, Tag::Sequence, "ResponseData")?;
-    if let Some(version) = fields.optional_context(0, "ResponseData version")? {
+    let version = fields.optional_explicit(0, Tag::Integer, false, "ResponseData version")?;
+    if let Some(number) = version {
         // Only v1 (0) exists; DER omits the DEFAULT, but accept it spelled out.
-        let mut version = Reader::inside_context(&version, 0, "ResponseData version")?;
-        let number = version.next_universal(Tag::Integer, false, "ResponseData version")?;
-        version.end()?;
         if number.data != [0] {
             return Err(OcspError::Malformed("ResponseData version"));
         }
@@ -209,10 +201,7 @@ fn parse_tbs<'a>(tbs: &Any<'a>) -> Result<(ResponderId<'a>, Vec<SingleResponse>)
         by_key.end()?;
         ResponderId::ByKey(hash.data)
     };
-    der::time(
-        &fields.next_universal(Tag::GeneralizedTime, false, "producedAt")?,
-        "producedAt",
-    )?;
+    fields.next_time("producedAt")?;
     let list = fields.next_universal(Tag::Sequence, true, "responses")?;
     fields.optional_context(1, "responseExtensions")?;
     fields.end()?;
@@ -231,22 +220,11 @@ fn parse_single(single: &Any<'_>) -> Result<SingleResponse, OcspError> {
     let cert_id = CertId::read(&cert_id)?;
     let (status, _) = fields.next("certStatus")?;
     let status = parse_status(&status)?;
-    let this_update = der::time(
-        &fields.next_universal(Tag::GeneralizedTime, false, "thisUpdate")?,
-        "thisUpdate",
-    )?;
-    let next_update = match fields.optional_context(0, "nextUpdate")? {
-        None => None,
-        Some(wrapper) => {
-            let mut wrapper = Reader::inside_context(&wrapper, 0, "nextUpdate")?;
-            let time = der::time(
-                &wrapper.next_universal(Tag::GeneralizedTime, false, "nextUpdate")?,
-                "nextUpdate",
-            )?;
-            wrapper.end()?;
-            Some(time)
-        }
-    };
+    let this_update = fields.next_time("thisUpdate")?;
+    let next_update = fields
+        .optional_explicit(0, Tag::GeneralizedTime, false, "nextUpdate")?
+        .map(|t| der::time(&t, "nextUpdate"))
+        .transpose()?;
     fields.optional_context(1, "singleExtensions")?;
     fields.end()?;
     Ok(SingleResponse {
@@ -272,21 +250,13 @@ fn parse_status(status: &Any<'_>) -> Result<CertStatus, OcspError> {
         return Ok(CertStatus::Unknown);
     }
     let mut info = Reader::inside_context(status, 1, "certStatus")?;
-    let at = der::time(
-        &info.next_universal(Tag::GeneralizedTime, false, "revocationTime")?,
-        "revocationTime",
-    )?;
-    let reason = match info.optional_context(0, "revocationReason")? {
+    let at = info.next_time("revocationTime")?;
+    let reason = match info.optional_explicit(0, Tag::Enumerated, false, "revocationReason")? {
         None => None,
-        Some(wrapper) => {
-            let mut wrapper = Reader::inside_context(&wrapper, 0, "revocationReason")?;
-            let code = wrapper.next_universal(Tag::Enumerated, false, "revocationReason")?;
-            wrapper.end()?;
-            match code.data {
-                [code] if *code < 0x80 => Some(*code),
-                _ => return Err(OcspError::Malformed("revocationReason")),
-            }
-        }
+        Some(code) => match code.data {
+            [code] if *code < 0x80 => Some(*code),
+            _ => return Err(OcspError::Malformed("revocationReason")),
+        },
     };
     info.end()?;
     Ok(CertStatus::Revoked { at, reason })
