@@ -169,7 +169,7 @@ fn algorithm_identifier<'a>(element: &Any<'a>) -> Result<AlgorithmIdentifier<'a>
 
 /// `certs [0] EXPLICIT SEQUENCE OF Certificate`: the SEQUENCE.
 fn parse_certs<'a>(list: &Any<'a>) -> Result<Vec<X509Certificate<'a>>, OcspError> {
-    let mut list = Reader::inside(&list, Tag::Sequence, "certs")?;
+    let mut list = Reader::inside(list, Tag::Sequence, "certs")?;
     let mut certs = Vec::new();
     while !list.is_empty() {
         let (_, raw) = list.next("certificate")?;
