@@ -92,6 +92,12 @@ fn main() {
                 enabled: args.legacy,
                 ..Default::default()
             },
+            // The fleet's one OCSP responder stands in for every CA on the internet; the
+            // default per-responder budget would measure the rate limit, not the scanner.
+            per_responder: trustlabel::collect::RateLimit {
+                per_second: 100_000,
+                burst: 100_000,
+            },
             ..CollectorSettings::default()
         };
         let store = Store::open(&format!(

@@ -368,6 +368,7 @@ pub enum Revocation {
 pub enum RevocationSource {
     OcspStaple,
     Crl { url: String },
+    OcspResponder { url: String },
 }
 
 mod base64_bytes {

@@ -87,6 +87,17 @@ pub enum HttpBehaviour {
     Closed,
 }
 
+/// What the site and its CA's OCSP responder do about the site's certificate. Only
+/// leaves of the trusted intermediate name the responder; for the others this is moot.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OcspBehaviour {
+    /// The server staples the responder's answer about its certificate.
+    pub staple: bool,
+    /// The responder signs answers about this certificate with its delegated responder
+    /// certificate instead of the intermediate's own key.
+    pub delegated: bool,
+}
+
 /// One path the site answers. Headers are sent verbatim and in order (duplicates and odd
 /// values included); the responder adds only `Content-Length` unless a route sets its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,6 +180,7 @@ pub struct SiteSpec {
     pub http: HttpBehaviour,
     /// Served over HTTPS, and over HTTP when `http` is [`HttpBehaviour::Serve`].
     pub routes: Vec<Route>,
+    pub ocsp: OcspBehaviour,
 }
 
 /// The headers of a well-run site: each one satisfies the scanner's strictest check.
@@ -213,6 +225,7 @@ impl SiteSpec {
             tls: TlsBehaviour::Serve(CertKind::Good),
             http: HttpBehaviour::RedirectToHttps,
             routes: vec![home],
+            ocsp: OcspBehaviour::default(),
         }
     }
 
@@ -227,6 +240,18 @@ impl SiteSpec {
 
     pub fn with_http(mut self, http: HttpBehaviour) -> SiteSpec {
         self.http = http;
+        self
+    }
+
+    /// Staples the OCSP responder's (signed) answer about the certificate.
+    pub fn with_ocsp_staple(mut self) -> SiteSpec {
+        self.ocsp.staple = true;
+        self
+    }
+
+    /// Has the OCSP responder answer for this certificate with its delegated key.
+    pub fn with_delegated_ocsp(mut self) -> SiteSpec {
+        self.ocsp.delegated = true;
         self
     }
 
