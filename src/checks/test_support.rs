@@ -87,6 +87,9 @@ pub(crate) fn evidence_with_chains(
         https,
         revocation: None,
         deadline_exceeded: false,
+        privacy_page: None,
+        crawler_views: Vec::new(),
+        exposure: None,
     }
 }
 

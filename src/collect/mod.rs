@@ -191,6 +191,9 @@ impl Collector {
             https: None,
             revocation: None,
             deadline_exceeded: false,
+            privacy_page: None,
+            crawler_views: Vec::new(),
+            exposure: None,
         };
         let resolve = tokio::time::timeout_at(deadline, self.resolver.resolve(host)).await;
         let pinned = match resolve {

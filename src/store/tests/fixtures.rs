@@ -146,6 +146,9 @@ pub fn evidence(host: &str) -> Evidence {
             attempts: vec!["no OCSP URL".into()],
         }),
         deadline_exceeded: false,
+        privacy_page: None,
+        crawler_views: Vec::new(),
+        exposure: None,
     }
 }
 
