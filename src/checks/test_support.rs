@@ -102,6 +102,9 @@ pub(crate) fn ctx(settings: &CheckSettings) -> CheckContext<'_> {
     CheckContext {
         now: SCAN_TIME,
         settings,
+        exposures: std::sync::Arc::new(
+            crate::exposures::ExposureRules::builtin().expect("built-in exposure rules"),
+        ),
     }
 }
 

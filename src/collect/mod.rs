@@ -10,19 +10,24 @@ mod certinfo;
 pub mod http;
 mod net;
 pub mod politeness;
+mod privacy_link;
+mod probe;
 pub mod resolve;
 mod revocation;
 pub mod tls;
+mod views;
 
 pub use certinfo::{CertParseError, parse_certificate};
 pub use politeness::RateLimit;
 pub use resolve::{DnsConfig, is_public, load_hosts_file, parse_hosts};
+pub use views::{GOOGLEBOT_USER_AGENT, SEARCH_VISITOR_USER_AGENT};
 
 use crate::config::ConnectTo;
 use crate::evidence::{
-    AiaOutcome, CertificateInfo, ChainEnd, EVIDENCE_SCHEMA_VERSION, Evidence, FetchChain,
-    Resolution, Revocation, TlsProbe, VerifyError,
+    AiaOutcome, CertificateInfo, ChainEnd, CrawlerView, EVIDENCE_SCHEMA_VERSION, Evidence,
+    ExposureEvidence, FetchChain, ProbeChannel, Resolution, Revocation, TlsProbe, VerifyError,
 };
+use crate::exposures::{ExposureRules, ExposureRulesError};
 use http::{ChainKind, FetchSettings, SiteFetcher};
 use politeness::Politeness;
 use resolve::{ResolveFailure, Resolver};
@@ -61,6 +66,8 @@ pub struct CollectorSettings {
     pub http_port: u16,
     pub per_host: RateLimit,
     pub per_ip: RateLimit,
+    /// Exposure probe requests per site, the soft-404 baseline included; 0 turns probing off.
+    pub exposure_max_requests: usize,
 }
 
 impl Default for CollectorSettings {
@@ -89,6 +96,7 @@ impl Default for CollectorSettings {
                 per_second: 20,
                 burst: 40,
             },
+            exposure_max_requests: 20,
         }
     }
 }
@@ -109,6 +117,8 @@ pub enum CollectorError {
     Tls(#[from] tls::TlsSetupError),
     #[error("no usable certificate in the CA file: {0}")]
     CaFile(String),
+    #[error(transparent)]
+    ExposureRules(#[from] ExposureRulesError),
 }
 
 pub struct Collector {
@@ -119,6 +129,7 @@ pub struct Collector {
     fetch: FetchSettings,
     crl_fetch: FetchSettings,
     crls: CrlCache,
+    exposures: Arc<ExposureRules>,
 }
 
 impl Collector {
@@ -167,8 +178,20 @@ impl Collector {
             fetch,
             crl_fetch,
             crls: CrlCache::new(Duration::from_secs(3600)),
+            exposures: Arc::new(ExposureRules::builtin()?),
             settings,
         })
+    }
+
+    /// Probes with these rules instead of the built-in ones (`--checks DIR`).
+    pub fn with_exposure_rules(mut self, rules: Arc<ExposureRules>) -> Self {
+        self.exposures = rules;
+        self
+    }
+
+    /// The exposure rules the collector probes with; the checks must judge with the same.
+    pub fn exposure_rules(&self) -> &Arc<ExposureRules> {
+        &self.exposures
     }
 
     /// Scans one site. Never fails: unreachable or hostile sites become evidence.
@@ -228,11 +251,43 @@ impl Collector {
 
         let secure = self.secure_side(host, https_port, pinned, deadline);
         let plain = self.plain_side(host, pinned, deadline);
-        let ((tls_probe, https_chain), http_chain) = tokio::join!(secure, plain);
-        evidence.http = Some(http_chain);
-        evidence.https = https_chain;
-        let mut tls_probe = tls_probe;
-        if let Some(TlsProbe::Established(session)) = tls_probe.as_mut() {
+        let ((mut tls_probe, https_chain, secure_fetcher), (http_chain, plain_fetcher)) =
+            tokio::join!(secure, plain);
+        let channel = match (secure_fetcher, &https_chain) {
+            (Some(fetcher), Some(home)) => site_url("https", host, https_port, 443)
+                .ok()
+                .map(|url| (fetcher, ProbeChannel::VerifiedHttps, ChainKind::Secure, url, home)),
+            // Plain http only for a site with no HTTPS port at all, never as a fallback
+            // for one whose certificate failed.
+            _ if matches!(tls_probe, Some(TlsProbe::ConnectFailed { .. })) => {
+                site_url("http", host, self.settings.http_port, 80)
+                    .ok()
+                    .map(|url| {
+                        let channel = ProbeChannel::PlainHttpNoHttps;
+                        (plain_fetcher, channel, ChainKind::Plain, url, &http_chain)
+                    })
+            }
+            _ => None,
+        };
+        let extras = async {
+            match channel {
+                Some((mut fetcher, channel, kind, url, home)) => {
+                    let content = Content {
+                        host,
+                        channel,
+                        kind,
+                        home_url: &url,
+                        home,
+                    };
+                    self.page_extras(&mut fetcher, &content, deadline).await
+                }
+                None => PageExtras::default(),
+            }
+        };
+        let certificate = async {
+            let Some(TlsProbe::Established(session)) = tls_probe.as_mut() else {
+                return None;
+            };
             let chain_der = revocation::chain_der(&session.chain);
             let mut extra = Vec::new();
             if session.verification.path_as_sent == Some(VerifyError::UnknownIssuer) {
@@ -242,13 +297,54 @@ impl Collector {
                 session.verification.path_with_aia = outcome;
                 extra = fetched;
             }
-            evidence.revocation = Some(
+            Some(
                 self.revocation(&session.chain, &chain_der, &extra, deadline)
                     .await,
-            );
-        }
+            )
+        };
+        let (extras, revocation) = tokio::join!(extras, certificate);
+        evidence.revocation = revocation;
+        evidence.privacy_page = extras.privacy_page;
+        evidence.crawler_views = extras.crawler_views;
+        evidence.exposure = extras.exposure;
+        evidence.http = Some(http_chain);
+        evidence.https = https_chain;
         evidence.tls = tls_probe;
         self.finish(evidence, deadline)
+    }
+
+    /// The fetches beyond the home pages, one after another on the content channel: the
+    /// privacy notice first (the label depends on it), then the cloaking views, then the
+    /// exposure probes, which the budget and the deadline may cut short.
+    async fn page_extras(
+        &self,
+        fetcher: &mut SiteFetcher<'_>,
+        content: &Content<'_>,
+        deadline: Instant,
+    ) -> PageExtras {
+        let privacy_page = views::privacy_page(
+            fetcher,
+            content.host,
+            content.home,
+            content.kind,
+            deadline,
+        )
+        .await;
+        let crawler_views =
+            views::crawler_views(fetcher, content.home_url, content.kind, deadline).await;
+        let paths = self.exposures.paths();
+        let plan = probe::ProbePlan {
+            base: content.home_url,
+            channel: content.channel,
+            paths: &paths,
+            max_requests: self.settings.exposure_max_requests,
+        };
+        let exposure = probe::probe_site(fetcher, &plan, deadline).await;
+        PageExtras {
+            privacy_page,
+            crawler_views,
+            exposure,
+        }
     }
 
     fn finish(&self, mut evidence: Evidence, deadline: Instant) -> Evidence {
@@ -263,7 +359,7 @@ impl Collector {
         port: u16,
         pinned: IpAddr,
         deadline: Instant,
-    ) -> (Option<TlsProbe>, Option<FetchChain>) {
+    ) -> (Option<TlsProbe>, Option<FetchChain>, Option<SiteFetcher<'_>>) {
         let addr = self
             .resolver
             .override_for(host, port)
@@ -273,7 +369,7 @@ impl Collector {
                 url: format!("https://{host}:{port}/"),
                 address: addr.ip(),
             };
-            return (None, Some(FetchChain { hops: vec![], end }));
+            return (None, Some(FetchChain { hops: vec![], end }), None);
         }
         let server_name = match host.parse::<IpAddr>() {
             Ok(ip) => ServerName::IpAddress(ip.into()),
@@ -285,7 +381,7 @@ impl Collector {
                         timed_out: false,
                         chain: vec![],
                     };
-                    return (Some(probe), None);
+                    return (Some(probe), None, None);
                 }
             },
         };
@@ -300,31 +396,42 @@ impl Collector {
                 deadline,
             )
             .await;
-        let chain = match (&probe, stream) {
+        // Only a stream the strict verifier accepted comes back, so the fetcher returned
+        // here (and used for the page extras) never carries the permissive connection.
+        match (&probe, stream) {
             (_, Some(stream)) => {
                 let mut fetcher = self.fetcher(host, Some(pinned), &self.fetch, deadline);
                 fetcher.adopt_tls(host, port, stream);
-                Some(match site_url("https", host, port, 443) {
+                let chain = match site_url("https", host, port, 443) {
                     Ok(url) => fetcher.fetch_chain(url, ChainKind::Secure).await,
                     Err(failed) => failed,
-                })
+                };
+                (Some(probe), Some(chain), Some(fetcher))
             }
-            (TlsProbe::Established(_), None) => Some(FetchChain {
-                hops: vec![],
-                end: ChainEnd::CertificateNotTrusted,
-            }),
-            _ => None,
-        };
-        (Some(probe), chain)
+            (TlsProbe::Established(_), None) => {
+                let chain = FetchChain {
+                    hops: vec![],
+                    end: ChainEnd::CertificateNotTrusted,
+                };
+                (Some(probe), Some(chain), None)
+            }
+            _ => (Some(probe), None, None),
+        }
     }
 
-    async fn plain_side(&self, host: &str, pinned: IpAddr, deadline: Instant) -> FetchChain {
+    async fn plain_side(
+        &self,
+        host: &str,
+        pinned: IpAddr,
+        deadline: Instant,
+    ) -> (FetchChain, SiteFetcher<'_>) {
         let port = self.settings.http_port;
         let mut fetcher = self.fetcher(host, Some(pinned), &self.fetch, deadline);
-        match site_url("http", host, port, 80) {
+        let chain = match site_url("http", host, port, 80) {
             Ok(url) => fetcher.fetch_chain(url, ChainKind::Plain).await,
             Err(failed) => failed,
-        }
+        };
+        (chain, fetcher)
     }
 
     fn fetcher<'a>(
@@ -491,6 +598,22 @@ fn site_url(scheme: &str, host: &str, port: u16, default_port: u16) -> Result<Ur
             message: format!("cannot form a URL from `{text}`: {e}"),
         },
     })
+}
+
+/// The channel the page extras use and the home page it starts from.
+struct Content<'c> {
+    host: &'c str,
+    channel: ProbeChannel,
+    kind: ChainKind,
+    home_url: &'c Url,
+    home: &'c FetchChain,
+}
+
+#[derive(Default)]
+struct PageExtras {
+    privacy_page: Option<FetchChain>,
+    crawler_views: Vec<CrawlerView>,
+    exposure: Option<ExposureEvidence>,
 }
 
 /// DER bodies of every CERTIFICATE block in a PEM text.
