@@ -5,8 +5,9 @@
 //! parsed and responses written by hand. It supports keep-alive because the scanner reuses
 //! connections, and caps the request head so a misbehaving client cannot grow memory.
 
-use super::spec::Route;
-use std::collections::HashMap;
+use super::log::{RequestLog, SeenRequest};
+use super::routes::RouteTable;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
@@ -26,21 +27,18 @@ pub(crate) struct Resource {
     pub body: Vec<u8>,
 }
 
-impl From<&Route> for Resource {
-    fn from(route: &Route) -> Resource {
-        Resource {
-            status: route.status,
-            headers: route.headers.clone(),
-            body: route.body.clone().into_bytes(),
-        }
-    }
+/// How a listener answers every request on it, and where it records them.
+#[derive(Debug)]
+pub(crate) struct Responder {
+    answer: Answer,
+    log: Option<(Arc<RequestLog>, &'static str)>,
 }
 
-/// How a listener answers every request on it.
 #[derive(Debug)]
-pub(crate) enum Responder {
-    /// Exact-path lookup (query string ignored); unknown paths get a small 404.
-    Routes(HashMap<String, Resource>),
+enum Answer {
+    /// Path lookup (query string ignored); unknown paths get the table's catch-all or a
+    /// small 404.
+    Routes(RouteTable),
     /// `301` to the same path on `https://<host>`.
     RedirectToHttps { host: String },
 }
@@ -48,18 +46,55 @@ pub(crate) enum Responder {
 impl Responder {
     /// A route table; when two routes share a path the first wins, as in the spec's order.
     pub(crate) fn routes(routes: impl IntoIterator<Item = (String, Resource)>) -> Responder {
-        let mut table = HashMap::new();
-        for (path, resource) in routes {
-            table.entry(path).or_insert(resource);
-        }
-        Responder::Routes(table)
+        Responder::table(RouteTable::plain(routes))
     }
 
-    fn respond(&self, target: &str) -> Resource {
-        let path = request_path(target);
-        match self {
-            Responder::Routes(table) => table.get(path).cloned().unwrap_or_else(not_found),
-            Responder::RedirectToHttps { host } => Resource {
+    pub(crate) fn table(table: RouteTable) -> Responder {
+        Responder {
+            answer: Answer::Routes(table),
+            log: None,
+        }
+    }
+
+    pub(crate) fn redirect_to_https(host: &str) -> Responder {
+        Responder {
+            answer: Answer::RedirectToHttps {
+                host: host.to_string(),
+            },
+            log: None,
+        }
+    }
+
+    /// Records every request into `log`, tagged with the scheme of this listener.
+    pub(crate) fn logged(mut self, log: Arc<RequestLog>, scheme: &'static str) -> Responder {
+        self.log = Some((log, scheme));
+        self
+    }
+
+    fn respond(&self, request: &RequestHead) -> Resource {
+        if let Some((log, scheme)) = &self.log {
+            let header = |name: &str| {
+                request
+                    .headers
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.clone())
+            };
+            log.record(SeenRequest {
+                scheme,
+                method: request.method.clone(),
+                target: request.target.clone(),
+                user_agent: header("user-agent"),
+                referer: header("referer"),
+            });
+        }
+        let path = request_path(&request.target);
+        match &self.answer {
+            Answer::Routes(table) => table
+                .lookup(path, &request.headers)
+                .cloned()
+                .unwrap_or_else(not_found),
+            Answer::RedirectToHttps { host } => Resource {
                 status: 301,
                 headers: vec![("Location".to_string(), format!("https://{host}{path}"))],
                 body: Vec::new(),
@@ -95,6 +130,8 @@ struct RequestHead {
     target: String,
     keep_alive: bool,
     body: Body,
+    /// Every header line as sent (routes can depend on them).
+    headers: Vec<(String, String)>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -120,12 +157,14 @@ fn parse_head(head: &[u8]) -> Option<RequestHead> {
     };
     let mut keep_alive = http11;
     let mut body = Body::Length(0);
+    let mut headers = Vec::new();
     for line in lines {
         let (name, value) = line.split_once(':')?;
         if name.is_empty() || name.contains([' ', '\t']) {
             return None;
         }
         let value = value.trim();
+        headers.push((name.to_string(), value.to_string()));
         if name.eq_ignore_ascii_case("connection") {
             let has = |token: &str| {
                 value
@@ -148,6 +187,7 @@ fn parse_head(head: &[u8]) -> Option<RequestHead> {
         target: target.to_string(),
         keep_alive,
         body,
+        headers,
     })
 }
 
@@ -291,7 +331,7 @@ where
             }
             _ => true,
         };
-        let resource = responder.respond(&request.target);
+        let resource = responder.respond(&request);
         let bytes = render(&resource, request.method == "HEAD", close);
         stream.write_all(&bytes).await?;
         stream.flush().await?;
@@ -306,6 +346,8 @@ where
 mod tests {
     use super::*;
     use tokio::io::duplex;
+
+    use crate::fleet::spec::Route;
 
     fn table() -> Responder {
         let route = Route::page("/", "hello")
@@ -346,9 +388,7 @@ mod tests {
 
     #[tokio::test]
     async fn redirect_keeps_the_path_and_drops_the_query() {
-        let responder = Responder::RedirectToHttps {
-            host: "a.test".into(),
-        };
+        let responder = Responder::redirect_to_https("a.test");
         let out = exchange(responder, b"GET /x/y?z=1 HTTP/1.0\r\n\r\n").await;
         assert!(
             out.starts_with("HTTP/1.1 301 Moved Permanently\r\nLocation: https://a.test/x/y\r\n")

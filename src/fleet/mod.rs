@@ -9,7 +9,9 @@
 mod aia;
 mod dns;
 mod http;
+mod log;
 mod pki;
+mod routes;
 mod server;
 mod spec;
 #[cfg(test)]
@@ -17,13 +19,16 @@ mod tests;
 mod weak_rsa;
 
 pub use pki::{PkiError, WRONG_HOST_SAN};
+pub use log::{RequestLog, SeenRequest};
 pub use spec::{
-    CertKind, HttpBehaviour, Route, STRICT_HEADERS, SiteSpec, TlsBehaviour, demo_specs,
+    CertKind, HeaderCondition, HttpBehaviour, Route, STRICT_HEADERS, SiteSpec, TlsBehaviour,
+    demo_specs,
 };
 pub use weak_rsa::WeakKeyError;
 
 use crate::config::ConnectTo;
 use http::{Resource, Responder};
+use routes::RouteTable;
 use pki::{IssuedLeaf, Pki};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::CertificateDer;
@@ -75,6 +80,8 @@ pub struct RunningSite {
     pub http_addr: SocketAddr,
     /// The leaf certificate the HTTPS port presents, when it serves TLS.
     pub leaf: Option<CertificateDer<'static>>,
+    /// Every HTTP request the site received, on either port.
+    pub requests: Arc<RequestLog>,
 }
 
 /// A running fleet. Dropping it (or [`Fleet::shutdown`]) stops every listener and the
@@ -335,15 +342,15 @@ impl Launcher {
         spec: SiteSpec,
         leaf: Option<IssuedLeaf>,
     ) -> Result<RunningSite, FleetError> {
-        let routes = Arc::new(Responder::routes(
-            spec.routes
-                .iter()
-                .map(|r| (r.path.clone(), Resource::from(r))),
-        ));
+        let requests = Arc::new(RequestLog::default());
+        let table = RouteTable::for_site(&spec);
+        let routes = |scheme| {
+            Arc::new(Responder::table(table.clone()).logged(Arc::clone(&requests), scheme))
+        };
         let https_addr = match (spec.tls, &leaf) {
             (TlsBehaviour::Serve(_), Some(leaf)) => {
                 let config = server::tls_config(&self.provider, leaf)?;
-                let routes = Arc::clone(&routes);
+                let routes = routes("https");
                 self.listen(ip, |l| server::serve_tls(l, config, routes))
                     .await?
             }
@@ -353,13 +360,17 @@ impl Launcher {
         };
         let http_addr = match spec.http {
             HttpBehaviour::RedirectToHttps => {
-                let redirect = Arc::new(Responder::RedirectToHttps {
-                    host: spec.host.clone(),
-                });
+                let redirect = Arc::new(
+                    Responder::redirect_to_https(&spec.host)
+                        .logged(Arc::clone(&requests), "http"),
+                );
                 self.listen(ip, |l| server::serve_plain(l, redirect))
                     .await?
             }
-            HttpBehaviour::Serve => self.listen(ip, |l| server::serve_plain(l, routes)).await?,
+            HttpBehaviour::Serve => {
+                let routes = routes("http");
+                self.listen(ip, |l| server::serve_plain(l, routes)).await?
+            }
             HttpBehaviour::Closed => self.closed(ip)?,
         };
         Ok(RunningSite {
@@ -369,6 +380,7 @@ impl Launcher {
             https_addr,
             http_addr,
             leaf: leaf.map(|l| l.leaf().clone()),
+            requests,
         })
     }
 

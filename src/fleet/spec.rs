@@ -91,6 +91,17 @@ pub struct Route {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// Answer with this route only when the request matches; otherwise the path's plain
+    /// route (or the site's catch-all) answers.
+    pub when: Option<HeaderCondition>,
+}
+
+/// A request header whose value contains `contains` (both compared case-insensitively),
+/// e.g. a `User-Agent` containing "Googlebot".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderCondition {
+    pub header: String,
+    pub contains: String,
 }
 
 impl Route {
@@ -101,6 +112,7 @@ impl Route {
             status,
             headers: Vec::new(),
             body: String::new(),
+            when: None,
         }
     }
 
@@ -153,6 +165,15 @@ impl Route {
         self.body = body.to_string();
         self
     }
+
+    /// Serve this route only to requests whose `header` contains `contains`.
+    pub fn when_header(mut self, header: &str, contains: &str) -> Route {
+        self.when = Some(HeaderCondition {
+            header: header.to_string(),
+            contains: contains.to_string(),
+        });
+        self
+    }
 }
 
 /// Everything one fleet site does. Header helpers apply to every route the spec has at
@@ -165,6 +186,9 @@ pub struct SiteSpec {
     pub http: HttpBehaviour,
     /// Served over HTTPS, and over HTTP when `http` is [`HttpBehaviour::Serve`].
     pub routes: Vec<Route>,
+    /// The answer to every path no route names (its `path` is ignored): a site that
+    /// answers `200` everywhere. `None` answers `404`.
+    pub fallback: Option<Route>,
 }
 
 /// The headers of a well-run site: each one satisfies the scanner's strictest check.
@@ -209,6 +233,7 @@ impl SiteSpec {
             tls: TlsBehaviour::Serve(CertKind::Good),
             http: HttpBehaviour::RedirectToHttps,
             routes: vec![home],
+            fallback: None,
         }
     }
 
@@ -226,9 +251,13 @@ impl SiteSpec {
         self
     }
 
-    /// Adds a route, replacing any route with the same path.
+    /// Adds a route, replacing any route with the same path and condition.
     pub fn with_route(mut self, route: Route) -> SiteSpec {
-        match self.routes.iter_mut().find(|r| r.path == route.path) {
+        match self
+            .routes
+            .iter_mut()
+            .find(|r| r.path == route.path && r.when == route.when)
+        {
             Some(existing) => *existing = route,
             None => self.routes.push(route),
         }
@@ -245,8 +274,15 @@ impl SiteSpec {
         self.map_routes(|r| r.without_header(name))
     }
 
+    /// Answers every path without a route with `route` (see [`SiteSpec::fallback`]).
+    pub fn with_fallback(mut self, route: Route) -> SiteSpec {
+        self.fallback = Some(route);
+        self
+    }
+
     fn map_routes(mut self, f: impl Fn(Route) -> Route) -> SiteSpec {
-        self.routes = self.routes.into_iter().map(f).collect();
+        self.routes = self.routes.into_iter().map(&f).collect();
+        self.fallback = self.fallback.map(f);
         self
     }
 }
