@@ -375,8 +375,7 @@ impl<'a> SiteFetcher<'a> {
         };
         let elapsed_ms = started.elapsed().as_millis() as u64;
         let (parts, incoming) = response.into_parts();
-        let (raw, raw_truncated, timed_out) =
-            read_body(incoming, how.body_cap, limit).await;
+        let (raw, raw_truncated, timed_out) = read_body(incoming, how.body_cap, limit).await;
         if raw_truncated || timed_out {
             // The rest of the body is still in flight: the connection cannot be reused.
             self.senders.remove(&key);

@@ -254,9 +254,17 @@ impl Collector {
         let ((mut tls_probe, https_chain, secure_fetcher), (http_chain, plain_fetcher)) =
             tokio::join!(secure, plain);
         let channel = match (secure_fetcher, &https_chain) {
-            (Some(fetcher), Some(home)) => site_url("https", host, https_port, 443)
-                .ok()
-                .map(|url| (fetcher, ProbeChannel::VerifiedHttps, ChainKind::Secure, url, home)),
+            (Some(fetcher), Some(home)) => {
+                site_url("https", host, https_port, 443).ok().map(|url| {
+                    (
+                        fetcher,
+                        ProbeChannel::VerifiedHttps,
+                        ChainKind::Secure,
+                        url,
+                        home,
+                    )
+                })
+            }
             // Plain http only for a site with no HTTPS port at all, never as a fallback
             // for one whose certificate failed.
             _ if matches!(tls_probe, Some(TlsProbe::ConnectFailed { .. })) => {
@@ -322,14 +330,8 @@ impl Collector {
         content: &Content<'_>,
         deadline: Instant,
     ) -> PageExtras {
-        let privacy_page = views::privacy_page(
-            fetcher,
-            content.host,
-            content.home,
-            content.kind,
-            deadline,
-        )
-        .await;
+        let privacy_page =
+            views::privacy_page(fetcher, content.host, content.home, content.kind, deadline).await;
         let crawler_views =
             views::crawler_views(fetcher, content.home_url, content.kind, deadline).await;
         let paths = self.exposures.paths();
@@ -359,7 +361,11 @@ impl Collector {
         port: u16,
         pinned: IpAddr,
         deadline: Instant,
-    ) -> (Option<TlsProbe>, Option<FetchChain>, Option<SiteFetcher<'_>>) {
+    ) -> (
+        Option<TlsProbe>,
+        Option<FetchChain>,
+        Option<SiteFetcher<'_>>,
+    ) {
         let addr = self
             .resolver
             .override_for(host, port)

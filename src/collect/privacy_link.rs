@@ -102,7 +102,9 @@ mod tests {
     #[test]
     fn vietnamese_text_slugs_and_english_are_recognised() {
         assert_eq!(
-            links("<a href='/gioi-thieu'>Giới thiệu</a><a class=x href=\"/cs\">Chính Sách <b>Bảo Mật</b></a>"),
+            links(
+                "<a href='/gioi-thieu'>Giới thiệu</a><a class=x href=\"/cs\">Chính Sách <b>Bảo Mật</b></a>"
+            ),
             ["https://portal.gov.vn/cs"]
         );
         assert_eq!(
@@ -121,7 +123,10 @@ mod tests {
 
     #[test]
     fn other_links_and_non_web_targets_are_ignored() {
-        assert_eq!(links("<a href=\"/tin-tuc\">Tin tức</a>"), Vec::<String>::new());
+        assert_eq!(
+            links("<a href=\"/tin-tuc\">Tin tức</a>"),
+            Vec::<String>::new()
+        );
         assert_eq!(
             links("<a href=\"mailto:privacy@portal.gov.vn\">privacy</a><a>privacy</a>"),
             Vec::<String>::new()

@@ -8,8 +8,8 @@
 
 use super::http::{Presentation, SiteFetcher};
 use crate::evidence::{
-    ChainEnd, ExposureEvidence, FetchFailureKind, HttpResponse, NotSentReason,
-    PROBE_EXCERPT_CAP, Probe, ProbeChannel, ProbeOutcome, ProbeResponse,
+    ChainEnd, ExposureEvidence, FetchFailureKind, HttpResponse, NotSentReason, PROBE_EXCERPT_CAP,
+    Probe, ProbeChannel, ProbeOutcome, ProbeResponse,
 };
 use sha2::{Digest, Sha256};
 use tokio::time::Instant;
@@ -99,21 +99,22 @@ async fn send(
                 kind: FetchFailureKind::Protocol,
                 message: format!("cannot form a URL from `{path}`: {e}"),
             },
-            Ok(url) => match tokio::time::timeout_at(deadline, fetcher.fetch_one(&url, how)).await
-            {
-                Err(_) => ProbeOutcome::Failed {
-                    kind: FetchFailureKind::Timeout,
-                    message: "the site deadline passed before an answer".into(),
-                },
-                Ok(Ok(response)) => ProbeOutcome::Answered(summarise(&response, catch_all_sha)),
-                Ok(Err(ChainEnd::Failed { kind, message })) => {
-                    ProbeOutcome::Failed { kind, message }
+            Ok(url) => {
+                match tokio::time::timeout_at(deadline, fetcher.fetch_one(&url, how)).await {
+                    Err(_) => ProbeOutcome::Failed {
+                        kind: FetchFailureKind::Timeout,
+                        message: "the site deadline passed before an answer".into(),
+                    },
+                    Ok(Ok(response)) => ProbeOutcome::Answered(summarise(&response, catch_all_sha)),
+                    Ok(Err(ChainEnd::Failed { kind, message })) => {
+                        ProbeOutcome::Failed { kind, message }
+                    }
+                    Ok(Err(other)) => ProbeOutcome::Failed {
+                        kind: FetchFailureKind::Connect,
+                        message: format!("{other:?}"),
+                    },
                 }
-                Ok(Err(other)) => ProbeOutcome::Failed {
-                    kind: FetchFailureKind::Connect,
-                    message: format!("{other:?}"),
-                },
-            },
+            }
         }
     };
     Probe {

@@ -70,7 +70,9 @@ pub enum ProbeOutcome {
         message: String,
     },
     /// Not requested, and why.
-    NotSent { reason: NotSentReason },
+    NotSent {
+        reason: NotSentReason,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

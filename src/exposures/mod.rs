@@ -217,7 +217,10 @@ fn validate(rule: RawRule) -> Result<ExposureRule, Fault> {
     for path in rule.paths.get_ref() {
         check_path(path.get_ref()).map_err(|reason| (at(&path.span()), reason))?;
     }
-    for (field, value) in [("rationale", &rule.rationale), ("reference", &rule.reference)] {
+    for (field, value) in [
+        ("rationale", &rule.rationale),
+        ("reference", &rule.reference),
+    ] {
         if value.get_ref().trim().is_empty() {
             return Err((at(&value.span()), format!("`{field}` is empty")));
         }

@@ -43,7 +43,13 @@ pub fn compile(pattern: &str) -> Result<Regex, ProofError> {
         .build()
         .map_err(|e| ProofError::BadRegex {
             pattern: pattern.to_string(),
-            reason: e.to_string().lines().last().unwrap_or_default().trim().to_string(),
+            reason: e
+                .to_string()
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .trim()
+                .to_string(),
         })
 }
 

@@ -43,10 +43,18 @@ fn builtin_rules_cover_every_exposure_finding_within_the_default_budget() {
     }
     // The default budget is 20 requests, one of them the baseline.
     assert!(rules.paths().len() <= 19, "{:?}", rules.paths());
-    assert_eq!(rules.paths()[0], "/.git/HEAD", "the most telling path first");
+    assert_eq!(
+        rules.paths()[0],
+        "/.git/HEAD",
+        "the most telling path first"
+    );
     for r in rules.rules() {
         if r.finding == FindingId::ExposureAdminPanel {
-            assert!(r.severity <= Severity::Low, "{}: admin panels are low/info", r.id);
+            assert!(
+                r.severity <= Severity::Low,
+                "{}: admin panels are low/info",
+                r.id
+            );
         }
     }
 }

@@ -18,8 +18,8 @@ mod spec;
 mod tests;
 mod weak_rsa;
 
-pub use pki::{PkiError, WRONG_HOST_SAN};
 pub use log::{RequestLog, SeenRequest};
+pub use pki::{PkiError, WRONG_HOST_SAN};
 pub use spec::{
     CertKind, HeaderCondition, HttpBehaviour, Route, STRICT_HEADERS, SiteSpec, TlsBehaviour,
     demo_specs,
@@ -28,8 +28,8 @@ pub use weak_rsa::WeakKeyError;
 
 use crate::config::ConnectTo;
 use http::{Resource, Responder};
-use routes::RouteTable;
 use pki::{IssuedLeaf, Pki};
+use routes::RouteTable;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::CertificateDer;
 use std::collections::HashMap;
@@ -361,8 +361,7 @@ impl Launcher {
         let http_addr = match spec.http {
             HttpBehaviour::RedirectToHttps => {
                 let redirect = Arc::new(
-                    Responder::redirect_to_https(&spec.host)
-                        .logged(Arc::clone(&requests), "http"),
+                    Responder::redirect_to_https(&spec.host).logged(Arc::clone(&requests), "http"),
                 );
                 self.listen(ip, |l| server::serve_plain(l, redirect))
                     .await?

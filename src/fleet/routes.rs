@@ -26,7 +26,11 @@ impl RouteTable {
     pub(crate) fn for_site(spec: &SiteSpec) -> RouteTable {
         let mut table = RouteTable::default();
         for route in &spec.routes {
-            table.insert(route.path.clone(), route.when.clone(), Resource::from(route));
+            table.insert(
+                route.path.clone(),
+                route.when.clone(),
+                Resource::from(route),
+            );
         }
         table.fallback = spec.fallback.as_ref().map(Resource::from);
         table
