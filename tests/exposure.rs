@@ -6,8 +6,9 @@ mod common;
 
 use common::{TestFleet, assert_fires, host, settings_for};
 use std::sync::Arc;
-use trustlabel::collect::Collector;
-use trustlabel::evidence::{NotSentReason, ProbeChannel, ProbeOutcome};
+use std::time::{Duration, Instant};
+use trustlabel::collect::{Collector, RateLimit};
+use trustlabel::evidence::{FetchFailureKind, NotSentReason, ProbeChannel, ProbeOutcome};
 use trustlabel::exposures::ExposureRules;
 use trustlabel::finding::{Category, Finding, FindingId, Severity};
 use trustlabel::fleet::{CertKind, HttpBehaviour, Route, SiteSpec, TlsBehaviour};
@@ -326,4 +327,51 @@ all = ['\ATOP SECRET']
         },
     );
     assert_eq!(exposure_ids(&findings), vec![FindingId::ExposureBackup]);
+}
+
+#[tokio::test]
+async fn probing_stops_at_the_site_deadline_under_a_slow_politeness_rate() {
+    let name = host("slow");
+    let fleet = TestFleet::start(vec![leaky(&name)]).await;
+    let mut settings = settings_for(&fleet.fleet);
+    settings.per_host = RateLimit {
+        per_second: 4,
+        burst: 1,
+    };
+    settings.site_deadline = Duration::from_secs(2);
+    let started = Instant::now();
+    let evidence = Collector::new(settings).unwrap().collect(&name, 443).await;
+    let elapsed = started.elapsed();
+    // Unbounded, the ~24 requests at 4 per second would take about 6 s.
+    assert!(elapsed < Duration::from_secs(4), "{elapsed:?}");
+    assert!(evidence.deadline_exceeded);
+    let requests = fleet.fleet.site(&name).unwrap().requests.count();
+    assert!(requests <= 10, "about 4 per second for 2 s, got {requests}");
+    let exposure = evidence.exposure.expect("the home page came first");
+    assert_eq!(
+        exposure.probes.len(),
+        probe_paths(),
+        "every path accounted for"
+    );
+    let cut: Vec<&ProbeOutcome> = exposure
+        .probes
+        .iter()
+        .map(|p| &p.outcome)
+        .filter(|o| !matches!(o, ProbeOutcome::Answered(_)))
+        .collect();
+    assert!(!cut.is_empty());
+    for outcome in cut {
+        assert!(
+            matches!(
+                outcome,
+                ProbeOutcome::NotSent {
+                    reason: NotSentReason::Deadline | NotSentReason::BaselineFailed
+                } | ProbeOutcome::Failed {
+                    kind: FetchFailureKind::Timeout,
+                    ..
+                }
+            ),
+            "{outcome:?}"
+        );
+    }
 }

@@ -311,6 +311,8 @@ pub fn demo_specs(domain: &str) -> Vec<SiteSpec> {
             301,
             "https://elsewhere.example/",
         )),
+        exposed_files(SiteSpec::good(&host("exposed-files"))),
+        soft_404(SiteSpec::good(&host("soft-404"))),
         SiteSpec::good(&host("silent")).with_tls(TlsBehaviour::Silent),
         SiteSpec::good(&host("unreachable"))
             .with_tls(TlsBehaviour::Closed)
@@ -326,6 +328,28 @@ fn without_security_headers(spec: SiteSpec) -> SiteSpec {
         .map(|(name, _)| *name)
         .filter(|name| !matches!(*name, "Content-Type" | "Set-Cookie"))
         .fold(spec, |spec, name| spec.without_header(name))
+}
+
+/// A readable `.git/HEAD` and a directory index: what the exposure probes look for.
+fn exposed_files(spec: SiteSpec) -> SiteSpec {
+    spec.with_route(
+        Route::new("/.git/HEAD", 200)
+            .with_header("Content-Type", "text/plain")
+            .with_body("ref: refs/heads/main\n"),
+    )
+    .with_route(Route::page(
+        "/uploads/",
+        "<html><head><title>Index of /uploads</title></head>\
+         <body><h1>Index of /uploads</h1></body></html>",
+    ))
+}
+
+/// Answers every path with its home page: the probes must not accuse it of anything.
+fn soft_404(spec: SiteSpec) -> SiteSpec {
+    match spec.routes.first().cloned() {
+        Some(home) => spec.with_fallback(home),
+        None => spec,
+    }
 }
 
 fn weak_headers(spec: SiteSpec) -> SiteSpec {
