@@ -365,7 +365,9 @@ async fn probing_stops_at_the_site_deadline_under_a_slow_politeness_rate() {
             matches!(
                 outcome,
                 ProbeOutcome::NotSent {
-                    reason: NotSentReason::Deadline | NotSentReason::BaselineFailed
+                    reason: NotSentReason::Deadline
+                        | NotSentReason::BaselineFailed
+                        | NotSentReason::Unresponsive
                 } | ProbeOutcome::Failed {
                     kind: FetchFailureKind::Timeout,
                     ..
@@ -374,4 +376,63 @@ async fn probing_stops_at_the_site_deadline_under_a_slow_politeness_rate() {
             "{outcome:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_site_that_stops_answering_is_left_alone() {
+    let hanging_probe = host("hanging-probe");
+    let hanging_unknown = host("hanging-unknown");
+    let hanging_home = host("hanging-home");
+    let hang = Duration::from_secs(30);
+    let fleet = TestFleet::start(vec![
+        SiteSpec::good(&hanging_probe)
+            .with_route(text("/.git/HEAD", "ref: refs/heads/main\n").with_delay(hang)),
+        SiteSpec::good(&hanging_unknown).with_fallback(Route::page("/", "late").with_delay(hang)),
+        SiteSpec::good(&hanging_home).with_route(Route::page("/", "late").with_delay(hang)),
+    ])
+    .await;
+    let mut settings = settings_for(&fleet.fleet);
+    settings.request_timeout = Duration::from_millis(500);
+    let collector = Collector::new(settings).unwrap();
+    let requests = |name: &str| fleet.fleet.site(name).unwrap().requests.count();
+    let all_not_sent = |probes: &[trustlabel::evidence::Probe], reason| {
+        probes
+            .iter()
+            .all(|p| p.outcome == ProbeOutcome::NotSent { reason })
+    };
+
+    // A probe hangs: the rest are not sent.
+    let evidence = collector.collect(&hanging_probe, 443).await;
+    let exposure = evidence.exposure.unwrap();
+    assert!(matches!(
+        exposure.probes[0].outcome,
+        ProbeOutcome::Failed {
+            kind: FetchFailureKind::Timeout,
+            ..
+        }
+    ));
+    assert!(all_not_sent(
+        &exposure.probes[1..],
+        NotSentReason::Unresponsive
+    ));
+    assert_eq!(requests(&hanging_probe), 1 + 1 + 2 + 1 + 1);
+
+    // The baseline hangs: no probe is sent.
+    let evidence = collector.collect(&hanging_unknown, 443).await;
+    let exposure = evidence.exposure.unwrap();
+    assert!(all_not_sent(
+        &exposure.probes,
+        NotSentReason::BaselineFailed
+    ));
+    assert_eq!(requests(&hanging_unknown), 1 + 1 + 2 + 1);
+
+    // The home page hangs: no views, no probes.
+    let evidence = collector.collect(&hanging_home, 443).await;
+    assert_eq!(evidence.exposure, None);
+    assert!(evidence.crawler_views.is_empty());
+    assert_eq!(
+        requests(&hanging_home),
+        2,
+        "the http:// redirect and the home page"
+    );
 }

@@ -253,42 +253,24 @@ impl Collector {
         let plain = self.plain_side(host, pinned, deadline);
         let ((mut tls_probe, https_chain, secure_fetcher), (http_chain, plain_fetcher)) =
             tokio::join!(secure, plain);
-        let channel = match (secure_fetcher, &https_chain) {
+        let content = match (secure_fetcher, &https_chain) {
             (Some(fetcher), Some(home)) => {
-                site_url("https", host, https_port, 443).ok().map(|url| {
-                    (
-                        fetcher,
-                        ProbeChannel::VerifiedHttps,
-                        ChainKind::Secure,
-                        url,
-                        home,
-                    )
-                })
+                Content::new(fetcher, host, https_port, ProbeChannel::VerifiedHttps, home)
             }
             // Plain http only for a site with no HTTPS port at all, never as a fallback
             // for one whose certificate failed.
-            _ if matches!(tls_probe, Some(TlsProbe::ConnectFailed { .. })) => {
-                site_url("http", host, self.settings.http_port, 80)
-                    .ok()
-                    .map(|url| {
-                        let channel = ProbeChannel::PlainHttpNoHttps;
-                        (plain_fetcher, channel, ChainKind::Plain, url, &http_chain)
-                    })
-            }
+            _ if matches!(tls_probe, Some(TlsProbe::ConnectFailed { .. })) => Content::new(
+                plain_fetcher,
+                host,
+                self.settings.http_port,
+                ProbeChannel::PlainHttpNoHttps,
+                &http_chain,
+            ),
             _ => None,
         };
         let extras = async {
-            match channel {
-                Some((mut fetcher, channel, kind, url, home)) => {
-                    let content = Content {
-                        host,
-                        channel,
-                        kind,
-                        home_url: &url,
-                        home,
-                    };
-                    self.page_extras(&mut fetcher, &content, deadline).await
-                }
+            match content {
+                Some(mut content) => self.page_extras(&mut content, deadline).await,
                 None => PageExtras::default(),
             }
         };
@@ -324,19 +306,15 @@ impl Collector {
     /// The fetches beyond the home pages, one after another on the content channel: the
     /// privacy notice first (the label depends on it), then the cloaking views, then the
     /// exposure probes, which the budget and the deadline may cut short.
-    async fn page_extras(
-        &self,
-        fetcher: &mut SiteFetcher<'_>,
-        content: &Content<'_>,
-        deadline: Instant,
-    ) -> PageExtras {
+    async fn page_extras(&self, content: &mut Content<'_>, deadline: Instant) -> PageExtras {
+        let fetcher = &mut content.fetcher;
         let privacy_page =
             views::privacy_page(fetcher, content.host, content.home, content.kind, deadline).await;
         let crawler_views =
-            views::crawler_views(fetcher, content.home_url, content.kind, deadline).await;
+            views::crawler_views(fetcher, &content.home_url, content.kind, deadline).await;
         let paths = self.exposures.paths();
         let plan = probe::ProbePlan {
-            base: content.home_url,
+            base: &content.home_url,
             channel: content.channel,
             paths: &paths,
             max_requests: self.settings.exposure_max_requests,
@@ -606,13 +584,41 @@ fn site_url(scheme: &str, host: &str, port: u16, default_port: u16) -> Result<Ur
     })
 }
 
-/// The channel the page extras use and the home page it starts from.
+/// The channel the page extras use (its fetcher and connections) and the home page they
+/// start from.
 struct Content<'c> {
+    fetcher: SiteFetcher<'c>,
     host: &'c str,
     channel: ProbeChannel,
     kind: ChainKind,
-    home_url: &'c Url,
+    home_url: Url,
     home: &'c FetchChain,
+}
+
+impl<'c> Content<'c> {
+    fn new(
+        fetcher: SiteFetcher<'c>,
+        host: &'c str,
+        port: u16,
+        channel: ProbeChannel,
+        home: &'c FetchChain,
+    ) -> Option<Content<'c>> {
+        // A site whose home page never answered gets no further requests: there is
+        // nothing to compare with, and it would only spend the deadline on timeouts.
+        home.last_response()?;
+        let (scheme, default_port, kind) = match channel {
+            ProbeChannel::VerifiedHttps => ("https", 443, ChainKind::Secure),
+            ProbeChannel::PlainHttpNoHttps => ("http", 80, ChainKind::Plain),
+        };
+        Some(Content {
+            fetcher,
+            host,
+            channel,
+            kind,
+            home_url: site_url(scheme, host, port, default_port).ok()?,
+            home,
+        })
+    }
 }
 
 #[derive(Default)]

@@ -42,34 +42,39 @@ pub(super) async fn probe_site(
     };
     let baseline_path = format!("/trustlabel-not-found-{:016x}", rand::random::<u64>());
     let baseline = send(fetcher, plan.base, &baseline_path, &how, None, deadline).await;
-    let baseline_answer = baseline.response();
-    let baseline_failed = baseline_answer.is_none();
-    let catch_all_sha = baseline_answer
+    let catch_all_sha = baseline
+        .response()
         .filter(|r| r.status == 200)
         .map(|r| r.sha256.clone());
+    let mut stop = baseline
+        .response()
+        .is_none()
+        .then_some(NotSentReason::BaselineFailed);
     let mut sent = 1;
     let mut probes = Vec::with_capacity(plan.paths.len());
     for path in plan.paths {
-        let not_sent = |reason| Probe {
-            path: path.to_string(),
-            outcome: ProbeOutcome::NotSent { reason },
+        if sent >= plan.max_requests {
+            stop = stop.or(Some(NotSentReason::Budget));
+        }
+        let probe = match stop {
+            Some(reason) => Probe {
+                path: path.to_string(),
+                outcome: ProbeOutcome::NotSent { reason },
+            },
+            None => {
+                sent += 1;
+                let catch_all = catch_all_sha.as_deref();
+                send(fetcher, plan.base, path, &how, catch_all, deadline).await
+            }
         };
-        let probe = if baseline_failed {
-            not_sent(NotSentReason::BaselineFailed)
-        } else if sent >= plan.max_requests {
-            not_sent(NotSentReason::Budget)
-        } else {
-            sent += 1;
-            send(
-                fetcher,
-                plan.base,
-                path,
-                &how,
-                catch_all_sha.as_deref(),
-                deadline,
-            )
-            .await
-        };
+        stop = stop.or(match &probe.outcome {
+            ProbeOutcome::Failed {
+                kind: FetchFailureKind::Timeout,
+                ..
+            } => Some(NotSentReason::Unresponsive),
+            ProbeOutcome::NotSent { reason } => Some(*reason),
+            _ => None,
+        });
         probes.push(probe);
     }
     Some(ExposureEvidence {

@@ -84,6 +84,8 @@ pub enum NotSentReason {
     Deadline,
     /// The baseline request failed outright, so the site is not probed further.
     BaselineFailed,
+    /// An earlier probe timed out: the site is struggling and is left alone.
+    Unresponsive,
 }
 
 /// One answer, without following redirects (a redirect to a login page is an answer, not

@@ -25,6 +25,8 @@ pub(crate) struct Resource {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// Wait this long before answering (a slow or hanging page).
+    pub delay: Option<Duration>,
 }
 
 /// How a listener answers every request on it, and where it records them.
@@ -98,6 +100,7 @@ impl Responder {
                 status: 301,
                 headers: vec![("Location".to_string(), format!("https://{host}{path}"))],
                 body: Vec::new(),
+                delay: None,
             },
         }
     }
@@ -111,6 +114,7 @@ fn not_found() -> Resource {
             "text/plain; charset=utf-8".to_string(),
         )],
         body: b"not found\n".to_vec(),
+        delay: None,
     }
 }
 
@@ -244,6 +248,7 @@ fn error_response(status: u16) -> Vec<u8> {
         status,
         headers: Vec::new(),
         body: Vec::new(),
+        delay: None,
     };
     render(&resource, false, true)
 }
@@ -332,6 +337,9 @@ where
             _ => true,
         };
         let resource = responder.respond(&request);
+        if let Some(delay) = resource.delay {
+            tokio::time::sleep(delay).await;
+        }
         let bytes = render(&resource, request.method == "HEAD", close);
         stream.write_all(&bytes).await?;
         stream.flush().await?;
@@ -420,6 +428,7 @@ mod tests {
             status: 200,
             headers: vec![("content-length".into(), "99".into())],
             body: b"short".to_vec(),
+            delay: None,
         };
         let text = String::from_utf8(render(&resource, false, false)).unwrap();
         assert_eq!(text, "HTTP/1.1 200 OK\r\ncontent-length: 99\r\n\r\nshort");

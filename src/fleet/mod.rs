@@ -416,6 +416,7 @@ fn pki_responder(pki: &Pki, crl_der: &[u8]) -> Result<Responder, FleetError> {
         status: 200,
         headers: vec![("Content-Type".to_string(), content_type.to_string())],
         body,
+        delay: None,
     };
     let cert = |der: &CertificateDer<'_>| file("application/pkix-cert", der.to_vec());
     Ok(Responder::routes([

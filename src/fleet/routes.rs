@@ -73,6 +73,7 @@ impl From<&Route> for Resource {
             status: route.status,
             headers: route.headers.clone(),
             body: route.body.clone().into_bytes(),
+            delay: route.delay,
         }
     }
 }

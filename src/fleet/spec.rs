@@ -94,6 +94,8 @@ pub struct Route {
     /// Answer with this route only when the request matches; otherwise the path's plain
     /// route (or the site's catch-all) answers.
     pub when: Option<HeaderCondition>,
+    /// Wait this long before answering, to play a slow or hanging page.
+    pub delay: Option<std::time::Duration>,
 }
 
 /// A request header whose value contains `contains` (both compared case-insensitively),
@@ -113,6 +115,7 @@ impl Route {
             headers: Vec::new(),
             body: String::new(),
             when: None,
+            delay: None,
         }
     }
 
@@ -163,6 +166,12 @@ impl Route {
 
     pub fn with_body(mut self, body: &str) -> Route {
         self.body = body.to_string();
+        self
+    }
+
+    /// Answer only after `delay` (longer than the scanner's timeout: a hanging page).
+    pub fn with_delay(mut self, delay: std::time::Duration) -> Route {
+        self.delay = Some(delay);
         self
     }
 
