@@ -121,6 +121,8 @@ pub struct ScanSection {
     pub rate_per_responder: Option<u32>,
     pub burst_per_responder: Option<u32>,
     pub user_agent: Option<String>,
+    /// Exposure probe requests per site, soft-404 baseline included (default 20; 0 = off).
+    pub exposure_max_requests: Option<usize>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

@@ -8,6 +8,7 @@ pub mod checks;
 pub mod collect;
 pub mod config;
 pub mod evidence;
+pub mod exposures;
 pub mod finding;
 pub mod fleet;
 pub mod policy;

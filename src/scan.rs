@@ -185,6 +185,7 @@ impl Scanner {
         let ctx = CheckContext {
             now,
             settings: &self.policy.checks,
+            exposures: self.collector.exposure_rules().clone(),
         };
         let findings = checks::run_all(evidence, &ctx);
         let verdict = self

@@ -4,11 +4,14 @@
 //! stored evidence always yields the same findings for the same `now`.
 
 use crate::evidence::Evidence;
+use crate::exposures::ExposureRules;
 use crate::finding::Finding;
+use std::sync::Arc;
 use time::OffsetDateTime;
 
 mod certificate;
 mod cookies;
+mod exposure;
 mod headers;
 mod legacy_tls;
 pub mod parse;
@@ -47,6 +50,8 @@ impl Default for CheckSettings {
 pub struct CheckContext<'a> {
     pub now: OffsetDateTime,
     pub settings: &'a CheckSettings,
+    /// The exposure rules in force: the same set the collector probed with.
+    pub exposures: Arc<ExposureRules>,
 }
 
 /// Runs every check over one site's evidence. Findings come out sorted by id so that
@@ -59,6 +64,7 @@ pub fn run_all(evidence: &Evidence, ctx: &CheckContext<'_>) -> Vec<Finding> {
     certificate::check(evidence, ctx, &mut findings);
     headers::check(evidence, ctx, &mut findings);
     cookies::check(evidence, &mut findings);
+    exposure::check(evidence, &ctx.exposures, &mut findings);
     findings.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.detail.cmp(&b.detail)));
     findings.dedup();
     findings

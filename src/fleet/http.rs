@@ -5,9 +5,9 @@
 //! parsed and responses written by hand. It supports keep-alive because the scanner reuses
 //! connections, and caps the request head so a misbehaving client cannot grow memory.
 
+use super::log::{RequestLog, SeenRequest};
 use super::ocsp::OcspResponder;
-use super::spec::Route;
-use std::collections::HashMap;
+use super::routes::RouteTable;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -16,9 +16,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 pub(crate) const MAX_HEAD: usize = 64 * 1024;
 /// A keep-alive connection idle for this long is closed, so abandoned clients free tasks.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
-/// Request bodies up to this size are read (an OCSP request needs its body; others are
-/// dropped) so the connection can be reused; a larger body gets its answer and then the
-/// connection is closed.
+/// Request bodies up to this size are skipped so the connection can be reused; a larger
+/// body gets its answer and then the connection is closed.
 const MAX_READ_BODY: u64 = 1024 * 1024;
 
 /// One response, as bytes: a [`Route`] after conversion, or a PKI file.
@@ -27,23 +26,22 @@ pub(crate) struct Resource {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// Wait this long before answering (a slow or hanging page).
+    pub delay: Option<Duration>,
 }
 
-impl From<&Route> for Resource {
-    fn from(route: &Route) -> Resource {
-        Resource {
-            status: route.status,
-            headers: route.headers.clone(),
-            body: route.body.clone().into_bytes(),
-        }
-    }
-}
-
-/// How a listener answers every request on it.
+/// How a listener answers every request on it, and where it records them.
 #[derive(Debug)]
-pub(crate) enum Responder {
-    /// Exact-path lookup (query string ignored); unknown paths get a small 404.
-    Routes(HashMap<String, Resource>),
+pub(crate) struct Responder {
+    answer: Answer,
+    log: Option<(Arc<RequestLog>, &'static str)>,
+}
+
+#[derive(Debug)]
+enum Answer {
+    /// Path lookup (query string ignored); unknown paths get the table's catch-all or a
+    /// small 404.
+    Routes(RouteTable),
     /// `301` to the same path on `https://<host>`.
     RedirectToHttps { host: String },
     /// An OCSP responder: a POSTed request in, a DER response out.
@@ -51,36 +49,83 @@ pub(crate) enum Responder {
 }
 
 impl Responder {
-    /// A route table; when two routes share a path the first wins, as in the spec's order.
-    pub(crate) fn routes(routes: impl IntoIterator<Item = (String, Resource)>) -> Responder {
-        let mut table = HashMap::new();
-        for (path, resource) in routes {
-            table.entry(path).or_insert(resource);
+    pub(crate) fn ocsp(responder: Arc<OcspResponder>) -> Responder {
+        Responder {
+            answer: Answer::Ocsp(responder),
+            log: None,
         }
-        Responder::Routes(table)
     }
 
-    fn respond(&self, method: &str, target: &str, body: &[u8]) -> Resource {
-        let path = request_path(target);
-        match self {
-            Responder::Ocsp(responder) if method == "POST" => Resource {
+    /// A route table; when two routes share a path the first wins, as in the spec's order.
+    pub(crate) fn routes(routes: impl IntoIterator<Item = (String, Resource)>) -> Responder {
+        Responder::table(RouteTable::plain(routes))
+    }
+
+    pub(crate) fn table(table: RouteTable) -> Responder {
+        Responder {
+            answer: Answer::Routes(table),
+            log: None,
+        }
+    }
+
+    pub(crate) fn redirect_to_https(host: &str) -> Responder {
+        Responder {
+            answer: Answer::RedirectToHttps {
+                host: host.to_string(),
+            },
+            log: None,
+        }
+    }
+
+    /// Records every request into `log`, tagged with the scheme of this listener.
+    pub(crate) fn logged(mut self, log: Arc<RequestLog>, scheme: &'static str) -> Responder {
+        self.log = Some((log, scheme));
+        self
+    }
+
+    fn respond(&self, request: &RequestHead, body: &[u8]) -> Resource {
+        if let Some((log, scheme)) = &self.log {
+            let header = |name: &str| {
+                request
+                    .headers
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.clone())
+            };
+            log.record(SeenRequest {
+                scheme,
+                method: request.method.clone(),
+                target: request.target.clone(),
+                user_agent: header("user-agent"),
+                referer: header("referer"),
+            });
+        }
+        let path = request_path(&request.target);
+        match &self.answer {
+            Answer::Routes(table) => table
+                .lookup(path, &request.headers)
+                .cloned()
+                .unwrap_or_else(not_found),
+            Answer::RedirectToHttps { host } => Resource {
+                status: 301,
+                headers: vec![("Location".to_string(), format!("https://{host}{path}"))],
+                body: Vec::new(),
+                delay: None,
+            },
+            Answer::Ocsp(responder) if request.method == "POST" => Resource {
                 status: 200,
                 headers: vec![(
                     "Content-Type".to_string(),
                     crate::collect::ocsp::RESPONSE_MEDIA_TYPE.to_string(),
                 )],
                 body: responder.respond(body),
+                delay: None,
             },
-            Responder::Ocsp(_) => Resource {
+            Answer::Ocsp(_) => Resource {
                 status: 405,
                 headers: vec![("Allow".to_string(), "POST".to_string())],
                 body: Vec::new(),
-            },
-            Responder::Routes(table) => table.get(path).cloned().unwrap_or_else(not_found),
-            Responder::RedirectToHttps { host } => Resource {
-                status: 301,
-                headers: vec![("Location".to_string(), format!("https://{host}{path}"))],
-                body: Vec::new(),
+                delay: None,
             },
         }
     }
@@ -94,6 +139,7 @@ fn not_found() -> Resource {
             "text/plain; charset=utf-8".to_string(),
         )],
         body: b"not found\n".to_vec(),
+        delay: None,
     }
 }
 
@@ -113,6 +159,8 @@ struct RequestHead {
     target: String,
     keep_alive: bool,
     body: Body,
+    /// Every header line as sent (routes can depend on them).
+    headers: Vec<(String, String)>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -138,12 +186,14 @@ fn parse_head(head: &[u8]) -> Option<RequestHead> {
     };
     let mut keep_alive = http11;
     let mut body = Body::Length(0);
+    let mut headers = Vec::new();
     for line in lines {
         let (name, value) = line.split_once(':')?;
         if name.is_empty() || name.contains([' ', '\t']) {
             return None;
         }
         let value = value.trim();
+        headers.push((name.to_string(), value.to_string()));
         if name.eq_ignore_ascii_case("connection") {
             let has = |token: &str| {
                 value
@@ -166,6 +216,7 @@ fn parse_head(head: &[u8]) -> Option<RequestHead> {
         target: target.to_string(),
         keep_alive,
         body,
+        headers,
     })
 }
 
@@ -183,7 +234,6 @@ fn reason(status: u16) -> &'static str {
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
-        405 => "Method Not Allowed",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
         503 => "Service Unavailable",
@@ -223,6 +273,7 @@ fn error_response(status: u16) -> Vec<u8> {
         status,
         headers: Vec::new(),
         body: Vec::new(),
+        delay: None,
     };
     render(&resource, false, true)
 }
@@ -311,7 +362,10 @@ where
             ),
             _ => (Vec::new(), true),
         };
-        let resource = responder.respond(&request.method, &request.target, &body);
+        let resource = responder.respond(&request, &body);
+        if let Some(delay) = resource.delay {
+            tokio::time::sleep(delay).await;
+        }
         let bytes = render(&resource, request.method == "HEAD", close);
         stream.write_all(&bytes).await?;
         stream.flush().await?;
@@ -326,6 +380,8 @@ where
 mod tests {
     use super::*;
     use tokio::io::duplex;
+
+    use crate::fleet::spec::Route;
 
     fn table() -> Responder {
         let route = Route::page("/", "hello")
@@ -366,9 +422,7 @@ mod tests {
 
     #[tokio::test]
     async fn redirect_keeps_the_path_and_drops_the_query() {
-        let responder = Responder::RedirectToHttps {
-            host: "a.test".into(),
-        };
+        let responder = Responder::redirect_to_https("a.test");
         let out = exchange(responder, b"GET /x/y?z=1 HTTP/1.0\r\n\r\n").await;
         assert!(
             out.starts_with("HTTP/1.1 301 Moved Permanently\r\nLocation: https://a.test/x/y\r\n")
@@ -400,6 +454,7 @@ mod tests {
             status: 200,
             headers: vec![("content-length".into(), "99".into())],
             body: b"short".to_vec(),
+            delay: None,
         };
         let text = String::from_utf8(render(&resource, false, false)).unwrap();
         assert_eq!(text, "HTTP/1.1 200 OK\r\ncontent-length: 99\r\n\r\nshort");

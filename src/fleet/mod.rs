@@ -10,8 +10,10 @@ mod aia;
 mod dns;
 mod http;
 mod legacy;
+mod log;
 pub(crate) mod ocsp;
 mod pki;
+mod routes;
 mod server;
 mod spec;
 #[cfg(test)]
@@ -19,9 +21,11 @@ mod tests;
 mod weak_rsa;
 
 pub use legacy::{HostileTls, SSLV3_SUITES};
+pub use log::{RequestLog, SeenRequest};
 pub use pki::{PkiError, WRONG_HOST_SAN};
 pub use spec::{
-    CertKind, HttpBehaviour, OcspBehaviour, Route, STRICT_HEADERS, SiteSpec, TlsBehaviour,
+    CertKind, HeaderCondition, HttpBehaviour, OcspBehaviour, Route, STRICT_HEADERS, SiteSpec,
+    TlsBehaviour,
     demo_specs,
 };
 pub use weak_rsa::WeakKeyError;
@@ -30,6 +34,7 @@ use crate::config::ConnectTo;
 use http::{Resource, Responder};
 use ocsp::{KnownLeaf, OcspResponder, Status};
 use pki::{IssuedLeaf, Pki};
+use routes::RouteTable;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::CertificateDer;
 use std::collections::HashMap;
@@ -81,6 +86,8 @@ pub struct RunningSite {
     pub http_addr: SocketAddr,
     /// The leaf certificate the HTTPS port presents, when it serves TLS.
     pub leaf: Option<CertificateDer<'static>>,
+    /// Every HTTP request the site received, on either port.
+    pub requests: Arc<RequestLog>,
 }
 
 /// A running fleet. Dropping it (or [`Fleet::shutdown`]) stops every listener and the
@@ -151,7 +158,7 @@ impl Fleet {
             .listen(PKI_IP, |l| server::serve_plain(l, pki_files))
             .await?;
         zone.insert(pki_host, PKI_IP);
-        let ocsp_service = Arc::new(Responder::Ocsp(Arc::clone(&ocsp)));
+        let ocsp_service = Arc::new(Responder::ocsp(Arc::clone(&ocsp)));
         let ocsp_addr = launcher
             .listen(OCSP_IP, |l| server::serve_plain(l, ocsp_service))
             .await?;
@@ -377,15 +384,15 @@ impl Launcher {
         leaf: Option<IssuedLeaf>,
         ocsp_staple: Option<Vec<u8>>,
     ) -> Result<RunningSite, FleetError> {
-        let routes = Arc::new(Responder::routes(
-            spec.routes
-                .iter()
-                .map(|r| (r.path.clone(), Resource::from(r))),
-        ));
+        let requests = Arc::new(RequestLog::default());
+        let table = RouteTable::for_site(&spec);
+        let routes = |scheme| {
+            Arc::new(Responder::table(table.clone()).logged(Arc::clone(&requests), scheme))
+        };
         let https_addr = match (spec.tls, &leaf) {
             (TlsBehaviour::Serve(_), Some(leaf)) => {
                 let config = server::tls_config(&self.provider, leaf, ocsp_staple)?;
-                let routes = Arc::clone(&routes);
+                let routes = routes("https");
                 self.listen(ip, |l| server::serve_tls(l, config, routes))
                     .await?
             }
@@ -400,13 +407,16 @@ impl Launcher {
         };
         let http_addr = match spec.http {
             HttpBehaviour::RedirectToHttps => {
-                let redirect = Arc::new(Responder::RedirectToHttps {
-                    host: spec.host.clone(),
-                });
+                let redirect = Arc::new(
+                    Responder::redirect_to_https(&spec.host).logged(Arc::clone(&requests), "http"),
+                );
                 self.listen(ip, |l| server::serve_plain(l, redirect))
                     .await?
             }
-            HttpBehaviour::Serve => self.listen(ip, |l| server::serve_plain(l, routes)).await?,
+            HttpBehaviour::Serve => {
+                let routes = routes("http");
+                self.listen(ip, |l| server::serve_plain(l, routes)).await?
+            }
             HttpBehaviour::Closed => self.closed(ip)?,
         };
         Ok(RunningSite {
@@ -416,6 +426,7 @@ impl Launcher {
             https_addr,
             http_addr,
             leaf: leaf.map(|l| l.leaf().clone()),
+            requests,
         })
     }
 
@@ -486,6 +497,7 @@ fn pki_responder(pki: &Pki, crl_der: &[u8]) -> Result<Responder, FleetError> {
         status: 200,
         headers: vec![("Content-Type".to_string(), content_type.to_string())],
         body,
+        delay: None,
     };
     let cert = |der: &CertificateDer<'_>| file("application/pkix-cert", der.to_vec());
     Ok(Responder::routes([

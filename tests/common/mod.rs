@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use trustlabel::checks::{CheckContext, CheckSettings, run_all};
 use trustlabel::collect::{Collector, CollectorSettings, DnsConfig};
 use trustlabel::evidence::Evidence;
+use trustlabel::exposures::ExposureRules;
 use trustlabel::finding::{Finding, FindingId};
 use trustlabel::fleet::{Fleet, SiteSpec};
 
@@ -88,6 +89,7 @@ pub fn judge(evidence: &Evidence, now: OffsetDateTime) -> Vec<Finding> {
         &CheckContext {
             now,
             settings: &settings,
+            exposures: Arc::new(ExposureRules::builtin().expect("built-in exposure rules")),
         },
     )
 }

@@ -147,6 +147,9 @@ pub fn evidence(host: &str) -> Evidence {
         }),
         deadline_exceeded: false,
         legacy: None,
+        privacy_page: None,
+        crawler_views: Vec::new(),
+        exposure: None,
     }
 }
 
