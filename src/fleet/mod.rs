@@ -25,8 +25,7 @@ pub use log::{RequestLog, SeenRequest};
 pub use pki::{PkiError, WRONG_HOST_SAN};
 pub use spec::{
     CertKind, HeaderCondition, HttpBehaviour, OcspBehaviour, Route, STRICT_HEADERS, SiteSpec,
-    TlsBehaviour,
-    demo_specs,
+    TlsBehaviour, demo_specs,
 };
 pub use weak_rsa::WeakKeyError;
 
