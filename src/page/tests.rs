@@ -1,0 +1,1 @@
+//! Page analysis over HTML fixtures.
