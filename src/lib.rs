@@ -14,6 +14,7 @@ pub mod page;
 pub mod policy;
 pub mod report;
 pub mod rulefile;
+pub mod rules;
 pub mod scan;
 pub mod store;
 pub mod target;
