@@ -111,10 +111,14 @@ fn main() {
             .map(ScanItem::Stored)
             .collect();
         let policy = Policy::builtin().expect("policy");
-        let hash = rules_hash(&[&policy.source]);
+        let page_rules = trustlabel::rules::PageRules::builtin().expect("page rules");
+        let mut texts = vec![policy.source.as_str()];
+        texts.extend(page_rules.sources());
+        let hash = rules_hash(&texts);
         let scanner = Scanner::new(
             Collector::new(settings).expect("collector"),
             policy,
+            page_rules,
             Some(store),
             args.concurrency,
             hash,

@@ -9,6 +9,7 @@ use crate::collect::Collector;
 use crate::evidence::Evidence;
 use crate::finding::Finding;
 use crate::policy::{LabelState, Policy, Transition, Verdict, next_label};
+use crate::rules::PageRules;
 use crate::store::{ScanRecord, Store, StoreError, StoredTarget};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -80,6 +81,7 @@ impl StopFlag {
 pub struct Scanner {
     collector: Collector,
     policy: Policy,
+    page_rules: PageRules,
     store: Option<Store>,
     concurrency: usize,
     rules_hash: String,
@@ -100,6 +102,7 @@ impl Scanner {
     pub fn new(
         collector: Collector,
         policy: Policy,
+        page_rules: PageRules,
         store: Option<Store>,
         concurrency: usize,
         rules_hash: String,
@@ -107,6 +110,7 @@ impl Scanner {
         Arc::new(Scanner {
             collector,
             policy,
+            page_rules,
             store,
             concurrency: concurrency.max(1),
             rules_hash,
@@ -185,6 +189,7 @@ impl Scanner {
         let ctx = CheckContext {
             now,
             settings: &self.policy.checks,
+            page_rules: &self.page_rules,
         };
         let findings = checks::run_all(evidence, &ctx);
         let verdict = self.policy.evaluate(&findings);

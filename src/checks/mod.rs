@@ -5,16 +5,24 @@
 
 use crate::evidence::Evidence;
 use crate::finding::Finding;
+use crate::rules::PageRules;
 use time::OffsetDateTime;
 
 mod certificate;
+pub mod compromise;
+mod content;
 mod cookies;
 mod headers;
+mod pages;
 pub mod parse;
+mod privacy;
 mod reachability;
+mod software;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 mod transport;
+
+pub use privacy::notice_incomplete;
 
 /// Thresholds the checks use; defaults follow the label policy (HSTS of one year).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -46,6 +54,8 @@ impl Default for CheckSettings {
 pub struct CheckContext<'a> {
     pub now: OffsetDateTime,
     pub settings: &'a CheckSettings,
+    /// Rule files of the page checks (privacy, trackers, software, spam, blocklist).
+    pub page_rules: &'a PageRules,
 }
 
 /// Runs every check over one site's evidence. Findings come out sorted by id so that
@@ -57,6 +67,11 @@ pub fn run_all(evidence: &Evidence, ctx: &CheckContext<'_>) -> Vec<Finding> {
     certificate::check(evidence, ctx, &mut findings);
     headers::check(evidence, ctx, &mut findings);
     cookies::check(evidence, &mut findings);
+    let pages = pages::Pages::from_evidence(evidence, ctx.page_rules);
+    privacy::check(&pages, ctx.page_rules, &mut findings);
+    content::check(&pages, ctx.page_rules, &mut findings);
+    software::check(&pages, ctx.page_rules, &mut findings);
+    compromise::check(evidence, &pages, ctx.page_rules, &mut findings);
     findings.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.detail.cmp(&b.detail)));
     findings.dedup();
     findings

@@ -9,6 +9,7 @@ use trustlabel::catalog::Catalog;
 use trustlabel::collect::Collector;
 use trustlabel::policy::{Decision, Policy};
 use trustlabel::report::{self, Format};
+use trustlabel::rules::PageRules;
 use trustlabel::scan::{ScanItem, Scanner, SiteResult, StopFlag, rules_hash};
 use trustlabel::store::Store;
 use trustlabel::target::{normalise_host, parse_list_file};
@@ -18,24 +19,30 @@ pub const DEMO_DATABASE: &str = "sqlite://trustlabel-demo.db";
 struct Rules {
     policy: Policy,
     catalog: Catalog,
+    page_rules: PageRules,
     hash: String,
 }
 
 fn load_rules(settings: &Settings) -> Result<Rules, CliError> {
-    let (policy, catalog) = match &settings.checks_dir {
+    let (policy, catalog, page_rules) = match &settings.checks_dir {
         Some(dir) => (
             Policy::load_dir(dir).map_err(usage)?,
             Catalog::load_dir(dir).map_err(usage)?,
+            PageRules::load_dir(dir).map_err(usage)?,
         ),
         None => (
             Policy::builtin().map_err(runtime)?,
             Catalog::builtin().map_err(runtime)?,
+            PageRules::builtin().map_err(runtime)?,
         ),
     };
-    let hash = rules_hash(&[&policy.source, catalog.source()]);
+    let mut texts = vec![policy.source.as_str(), catalog.source()];
+    texts.extend(page_rules.sources());
+    let hash = rules_hash(&texts);
     Ok(Rules {
         policy,
         catalog,
+        page_rules,
         hash,
     })
 }
@@ -86,6 +93,7 @@ async fn run_scan(
     let scanner = Scanner::new(
         collector,
         rules.policy,
+        rules.page_rules,
         store.clone(),
         settings.concurrency,
         rules.hash,

@@ -9,7 +9,7 @@ pub(crate) const GOV_HOME_NFD: &[u8] =
 pub(crate) const FORM_CP1258: &[u8] = include_bytes!("../../tests/fixtures/pages/form_cp1258.html");
 
 /// A 200 response carrying `body` with this `Content-Type` (none when `None`).
-pub(crate) fn html_response(content_type: Option<&str>, body: &[u8]) -> HttpResponse {
+fn html_response(content_type: Option<&str>, body: &[u8]) -> HttpResponse {
     HttpResponse {
         status: 200,
         version: "HTTP/1.1".to_string(),
@@ -33,11 +33,11 @@ pub(crate) fn html_response(content_type: Option<&str>, body: &[u8]) -> HttpResp
 }
 
 /// Facts of `body` served as UTF-8 HTML from `https://portal.example.gov.vn/`.
-pub(crate) fn facts_of(body: &str) -> PageFacts {
+fn facts_of(body: &str) -> PageFacts {
     analyse(body.as_bytes(), Some("text/html; charset=utf-8"))
 }
 
-pub(crate) fn analyse(body: &[u8], content_type: Option<&str>) -> PageFacts {
+fn analyse(body: &[u8], content_type: Option<&str>) -> PageFacts {
     analyse_page(
         "https://portal.example.gov.vn/",
         &html_response(content_type, body),

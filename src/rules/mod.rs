@@ -150,6 +150,37 @@ impl PageRules {
         })
     }
 
+    /// A rule set with no rules at all, for tests of checks that do not use them.
+    #[cfg(test)]
+    pub(crate) const fn none() -> PageRules {
+        PageRules {
+            privacy: PrivacyRules {
+                fields: Vec::new(),
+                elements: Vec::new(),
+                notice_links: Vec::new(),
+            },
+            trackers: TrackerRules {
+                trackers: Vec::new(),
+            },
+            software: SoftwareRules {
+                software: Vec::new(),
+            },
+            spam: SpamRules {
+                scoring: spam::Scoring {
+                    threshold: u32::MAX,
+                    hidden_factor: 1,
+                    max_count: 1,
+                    counter_min: 1,
+                    link_weight: 0,
+                },
+                groups: Vec::new(),
+                links: Vec::new(),
+            },
+            blocklist: Blocklist { lists: Vec::new() },
+            sources: Vec::new(),
+        }
+    }
+
     /// The texts in force, in a fixed order, to be hashed with the other rule files.
     pub fn sources(&self) -> impl Iterator<Item = &str> {
         self.sources.iter().map(|(_, text)| text.as_str())

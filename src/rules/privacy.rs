@@ -93,7 +93,7 @@ pub struct ElementRule {
 pub struct PrivacyRules {
     pub fields: Vec<FieldRule>,
     pub elements: Vec<ElementRule>,
-    notice_links: Vec<(RuleInfo, TermSet, Vec<String>)>,
+    pub(crate) notice_links: Vec<(RuleInfo, TermSet, Vec<String>)>,
 }
 
 fn compile_field(

@@ -1,0 +1,76 @@
+//! `compromise.cloaking`: the page a search-engine crawler (or a visitor arriving from a
+//! search result) gets differs from what a browser gets, in the way hacked sites do it —
+//! spam or a redirect shown only to the crawler, so the owner never sees it.
+//!
+//! Pure comparisons: the collector fetches the crawler views and the caller passes them
+//! here. Differences that are not spam or an off-site redirect (ads, timestamps, A/B
+//! tests) are not cloaking and are ignored.
+
+use super::spam::assess;
+use crate::collect::http::same_site;
+use crate::evidence::{ChainEnd, FetchChain};
+use crate::finding::{Finding, FindingId, Severity};
+use crate::page::text::excerpt;
+use crate::page::{PageFacts, PageLimits, analyse_chain};
+use crate::rules::spam::SpamRules;
+use crate::rules::url_host;
+
+/// Why a crawler view counts as cloaked, comparing two analysed pages: spam the browser
+/// view does not carry, or a meta refresh to another site that the browser view lacks.
+pub fn compare(browser: &PageFacts, crawler: &PageFacts, rules: &SpamRules) -> Option<String> {
+    let seen = assess(crawler, rules);
+    if seen.is_spam(rules) && !assess(browser, rules).is_spam(rules) {
+        return Some(format!(
+            "spam shown only to the crawler: {}",
+            seen.describe(rules)
+        ));
+    }
+    let site = url_host(&browser.url).unwrap_or_default();
+    let offsite = |p: &PageFacts| {
+        p.meta_refresh
+            .as_deref()
+            .and_then(url_host)
+            .filter(|h| !same_site(h, &site))
+    };
+    match (offsite(browser), offsite(crawler)) {
+        (None, Some(host)) => Some(format!("the crawler is sent to {host} by a meta refresh")),
+        _ => None,
+    }
+}
+
+/// `compromise.cloaking` for one crawler view (`label`: "Googlebot", "search referrer")
+/// of the same URL the browser chain fetched: an off-site redirect only the crawler
+/// gets, or a [`compare`] difference between the final pages.
+pub fn check_view(
+    browser: &FetchChain,
+    label: &str,
+    crawler: &FetchChain,
+    rules: &SpamRules,
+) -> Option<Finding> {
+    let reason = match (&browser.end, &crawler.end) {
+        (ChainEnd::Offsite { location: a }, ChainEnd::Offsite { location: b })
+            if url_host(a) == url_host(b) =>
+        {
+            None
+        }
+        (_, ChainEnd::Offsite { location }) => Some(format!(
+            "the crawler is redirected to {}",
+            excerpt(location, 160)
+        )),
+        _ => {
+            let limits = PageLimits::default();
+            match (
+                analyse_chain(browser, &limits),
+                analyse_chain(crawler, &limits),
+            ) {
+                (Some(b), Some(c)) => compare(&b, &c, rules),
+                _ => None,
+            }
+        }
+    }?;
+    Some(Finding::new(
+        FindingId::CompromiseCloaking,
+        Severity::Critical,
+        format!("{label} view: {reason}"),
+    ))
+}
