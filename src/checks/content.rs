@@ -156,3 +156,108 @@ fn quote(list: &[String]) -> String {
     }
     text.join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::test_support::pages::*;
+    use crate::checks::test_support::{evidence_with_home, judge_pages, the, with_id};
+    use crate::finding::{FindingId, Severity};
+
+    fn findings(body: &str) -> Vec<crate::finding::Finding> {
+        judge_pages(&evidence_with_home(body.as_bytes()))
+    }
+
+    #[test]
+    fn http_scripts_are_active_and_http_images_passive_mixed_content() {
+        let f = findings(
+            "<script src='http://cdn.example.vn/app.js'></script>\
+             <link rel=stylesheet href='http://cdn.example.vn/a.css'>\
+             <img src='http://cdn.example.vn/a.png'>\
+             <noscript><img src='http://stats.example.vn/p.gif'></noscript>",
+        );
+        let active = the(&f, FindingId::ContentMixedActive);
+        assert_eq!(active.severity, Severity::High);
+        assert!(
+            active
+                .detail
+                .contains("<script> http://cdn.example.vn/app.js")
+        );
+        assert!(active.detail.contains("<link> http://cdn.example.vn/a.css"));
+        let passive = the(&f, FindingId::ContentMixedPassive);
+        assert!(
+            !passive.detail.contains("p.gif"),
+            "noscript content is not loaded"
+        );
+
+        let f = findings(
+            "<script src='https://cdn.example.vn/app.js'></script>\
+             <img src='//cdn.example.vn/a.png'><a href='http://other.example/'>x</a>",
+        );
+        assert!(with_id(&f, FindingId::ContentMixedActive).is_empty());
+        assert!(
+            with_id(&f, FindingId::ContentMixedPassive).is_empty(),
+            "links are not content"
+        );
+    }
+
+    #[test]
+    fn third_party_code_without_integrity_is_reported_but_not_first_party_or_trackers() {
+        let f = judge_pages(&evidence_with_home(GOV_HOME));
+        let sri = the(&f, FindingId::ContentSriMissing);
+        assert!(
+            sri.detail.contains("cdn.jsdelivr.net/npm/bootstrap@3.3.7"),
+            "{}",
+            sri.detail
+        );
+        assert!(!sri.detail.contains("googletagmanager"), "{}", sri.detail);
+        assert!(!sri.detail.contains("wp-includes"), "{}", sri.detail);
+
+        let f = findings(
+            "<script src='https://cdn.jsdelivr.net/npm/x@1/x.js' integrity='sha384-abc' crossorigin></script>\
+             <script src='/local.js'></script><script src='https://static.example.test/a.js'></script>",
+        );
+        assert!(with_id(&f, FindingId::ContentSriMissing).is_empty());
+    }
+
+    #[test]
+    fn trackers_are_named_and_say_whether_the_notice_discloses_them() {
+        let f = judge_pages(&evidence_with_home(GOV_HOME));
+        let t = the(&f, FindingId::ContentTrackers);
+        assert!(t.detail.contains("Google Analytics"), "{}", t.detail);
+        assert!(t.detail.contains("no privacy notice seen"), "{}", t.detail);
+        assert_eq!(t.severity, Severity::Low);
+
+        // The same tracker with a notice (inside the page) that names it.
+        let mut page =
+            b"<script async src='https://www.googletagmanager.com/gtag/js?id=G-1'></script>\
+                         <a href='#privacy'>Privacy policy</a><div id=privacy>"
+                .to_vec();
+        page.extend_from_slice(NOTICE_COMPLETE);
+        let f = judge_pages(&evidence_with_home(&page));
+        let t = the(&f, FindingId::ContentTrackers);
+        assert!(
+            t.detail.contains("named in the privacy notice"),
+            "{}",
+            t.detail
+        );
+        assert_eq!(t.severity, Severity::Info, "disclosed, but still a tracker");
+
+        // A pixel built by an inline snippet is found too.
+        let f = findings(
+            "<script>!function(f,b,e,v){}(window,document,'script',\
+             'https://connect.facebook.net/en_US/fbevents.js');</script>",
+        );
+        assert!(
+            the(&f, FindingId::ContentTrackers)
+                .detail
+                .contains("Facebook")
+        );
+
+        let f =
+            findings("<script src='/js/app.js'></script><a href='https://facebook.com/so'>fb</a>");
+        assert!(
+            with_id(&f, FindingId::ContentTrackers).is_empty(),
+            "a link is not a tracker"
+        );
+    }
+}

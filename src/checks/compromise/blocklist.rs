@@ -65,3 +65,47 @@ pub fn check(site: &str, page: Option<&PageFacts>, rules: &Blocklist) -> Vec<Fin
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::test_support::{html_page, page_rules};
+    use crate::finding::Severity;
+    use crate::page::{PageLimits, analyse_page};
+
+    fn facts(body: &str) -> PageFacts {
+        analyse_page(
+            "https://so.example.gov.vn/",
+            &html_page(body.as_bytes(), &[]),
+            &PageLimits::default(),
+        )
+    }
+
+    #[test]
+    fn a_listed_site_or_a_listed_reference_is_reported_once_per_host() {
+        let rules = page_rules();
+        let f = check("cdn.malware-drop.example", None, &rules.blocklist);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::Critical);
+        let page = facts(
+            "<a href='https://seo-backlink-network.example/a'>a</a>\
+             <a href='https://seo-backlink-network.example/b'>b</a>\
+             <script src='https://malware-drop.example/x.js'></script>",
+        );
+        let f = check("so.example.gov.vn", Some(&page), &rules.blocklist);
+        let details: Vec<&str> = f.iter().map(|f| f.detail.as_str()).collect();
+        assert_eq!(f.len(), 2, "{details:?}");
+        assert!(details[0].starts_with("the page links to https://seo-backlink-network.example/a"));
+        assert!(
+            details[1]
+                .starts_with("the page loads a script from https://malware-drop.example/x.js")
+        );
+    }
+
+    #[test]
+    fn unlisted_sites_and_lookalike_names_are_not_reported() {
+        let rules = page_rules();
+        let page = facts("<a href='https://notmalware-drop.example/'>x</a><a href='/local'>y</a>");
+        assert!(check("so.example.gov.vn", Some(&page), &rules.blocklist).is_empty());
+    }
+}

@@ -74,3 +74,70 @@ pub fn check_view(
         format!("{label} view: {reason}"),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::test_support::pages::*;
+    use crate::checks::test_support::{html_page, page_chain, page_rules};
+
+    const URL: &str = "https://portal.example.gov.vn/";
+
+    fn facts(body: &[u8]) -> PageFacts {
+        crate::page::analyse_page(URL, &html_page(body, &[]), &PageLimits::default())
+    }
+
+    #[test]
+    fn spam_shown_only_to_the_crawler_is_cloaking() {
+        let rules = page_rules();
+        let reason = compare(&facts(GOV_HOME), &facts(SPAM_VISIBLE), &rules.spam).expect("cloaked");
+        assert!(
+            reason.starts_with("spam shown only to the crawler"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn the_same_page_or_the_same_spam_for_everyone_is_not_cloaking() {
+        let rules = page_rules();
+        assert_eq!(
+            compare(&facts(GOV_HOME), &facts(GOV_HOME), &rules.spam),
+            None
+        );
+        assert_eq!(
+            compare(&facts(NEWS_GAMBLING), &facts(NEWS_GAMBLING), &rules.spam),
+            None
+        );
+        assert_eq!(
+            compare(&facts(SPAM_HIDDEN), &facts(SPAM_HIDDEN), &rules.spam),
+            None,
+            "spam everyone gets is spam_injection, not cloaking"
+        );
+        let different_but_clean = facts(b"<p>Phien ban cho may tim kiem</p>");
+        assert_eq!(
+            compare(&facts(GOV_HOME), &different_but_clean, &rules.spam),
+            None
+        );
+    }
+
+    #[test]
+    fn a_redirect_only_the_crawler_gets_is_cloaking() {
+        let rules = page_rules();
+        let browser = page_chain(URL, html_page(GOV_HOME, &[]));
+        let mut crawler = browser.clone();
+        crawler.end = ChainEnd::Offsite {
+            location: "https://fb88vn.bet/".into(),
+        };
+        let f = check_view(&browser, "Googlebot", &crawler, &rules.spam).expect("cloaking");
+        assert_eq!(
+            f.detail,
+            "Googlebot view: the crawler is redirected to https://fb88vn.bet/"
+        );
+        assert_eq!(
+            check_view(&browser, "Googlebot", &browser, &rules.spam),
+            None
+        );
+        let refresh = facts(b"<meta http-equiv=refresh content='0;url=https://fb88vn.bet/'>");
+        assert!(compare(&facts(GOV_HOME), &refresh, &rules.spam).is_some());
+    }
+}

@@ -31,8 +31,9 @@ pub struct SpamAssessment {
     pub hidden_score: u32,
     /// The visible text reads as news or a warning about gambling.
     pub news_context: bool,
-    /// Terms that counted, by region ("visible", "hidden (display:none)"), with counts.
-    pub terms: Vec<String>,
+    /// Terms that counted: (region, term, occurrences counted), region being "visible"
+    /// or "hidden (display:none)" and the like.
+    pub terms: Vec<(String, String, u32)>,
     /// Outbound gambling hosts linked, with "(hidden)" when the link is hidden.
     pub links: Vec<String>,
 }
@@ -53,17 +54,37 @@ impl SpamAssessment {
             "score {} (threshold {})",
             self.score, rules.scoring.threshold
         )];
-        if !self.terms.is_empty() {
-            parts.push(format!("terms: {}", self.terms.join(", ")));
-        }
         if !self.links.is_empty() {
-            parts.push(format!(
-                "links to gambling hosts: {}",
-                self.links.join(", ")
-            ));
+            parts.push(format!("links to gambling hosts: {}", listed(&self.links)));
         }
-        excerpt(&parts.join("; "), 600)
+        let mut regions: Vec<&str> = self.terms.iter().map(|(r, _, _)| r.as_str()).collect();
+        regions.dedup();
+        for region in regions {
+            let terms: Vec<String> = self
+                .terms
+                .iter()
+                .filter(|(r, _, _)| r == region)
+                .map(|(_, term, n)| format!("\"{term}\" ×{n}"))
+                .collect();
+            parts.push(format!("{region}: {}", listed(&terms)));
+        }
+        excerpt(&parts.join("; "), 800)
     }
+}
+
+/// The first entries of a list, and how many more.
+fn listed(items: &[String]) -> String {
+    const SHOWN: usize = 6;
+    let mut text = items
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > SHOWN {
+        text.push_str(&format!(" and {} more", items.len() - SHOWN));
+    }
+    text
 }
 
 /// Scores one page (see the module docs).
@@ -138,7 +159,7 @@ fn score_region(
     rules: &SpamRules,
     factor: u32,
     region: &str,
-    terms: &mut Vec<String>,
+    terms: &mut Vec<(String, String, u32)>,
     counts: impl Fn(TermKind) -> bool,
 ) -> u32 {
     let mut score = 0;
@@ -150,7 +171,7 @@ fn score_region(
         for (term, n) in per_term {
             let n = n.min(rules.scoring.max_count);
             score += group.weight * n * factor;
-            terms.push(format!("\"{}\" ×{n} ({region})", group.terms.display(term)));
+            terms.push((region.to_string(), group.terms.display(term).to_string(), n));
         }
     }
     score
@@ -172,4 +193,72 @@ pub fn check(page: &PageFacts, rules: &SpamRules) -> Option<Finding> {
         severity,
         format!("gambling spam, {how}: {}", assessment.describe(rules)),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::test_support::pages::*;
+    use crate::checks::test_support::{html_page, page_rules};
+    use crate::page::{PageLimits, analyse_page};
+
+    fn page(body: &[u8]) -> PageFacts {
+        analyse_page(
+            "https://truong.example.edu.vn/",
+            &html_page(body, &[]),
+            &PageLimits::default(),
+        )
+    }
+
+    #[test]
+    fn hidden_gambling_links_are_critical_spam() {
+        let rules = page_rules();
+        let f = check(&page(SPAM_HIDDEN), &rules.spam).expect("spam");
+        assert_eq!(f.severity, Severity::Critical);
+        assert!(f.detail.contains("hidden from visitors"), "{}", f.detail);
+        assert!(
+            f.detail
+                .contains("hidden (off-screen position): \"tài xỉu\" ×1"),
+            "{}",
+            f.detail
+        );
+        assert!(f.detail.contains("fb88vn.bet (hidden)"), "{}", f.detail);
+    }
+
+    #[test]
+    fn visible_unaccented_spam_is_found() {
+        let rules = page_rules();
+        let f = check(&page(SPAM_VISIBLE), &rules.spam).expect("spam");
+        assert_eq!(f.severity, Severity::High);
+        assert!(f.detail.contains("\"nhà cái uy tín\""), "{}", f.detail);
+        assert!(f.detail.contains("w88-link.example"), "{}", f.detail);
+    }
+
+    #[test]
+    fn a_news_article_warning_about_gambling_is_not_spam() {
+        let rules = page_rules();
+        let assessment = assess(&page(NEWS_GAMBLING), &rules.spam);
+        assert!(assessment.news_context);
+        assert!(
+            !assessment.is_spam(&rules.spam),
+            "{}",
+            assessment.describe(&rules.spam)
+        );
+        assert_eq!(check(&page(GOV_HOME), &rules.spam), None);
+    }
+
+    #[test]
+    fn a_stray_mention_or_one_gambling_link_is_below_the_threshold() {
+        let rules = page_rules();
+        let one_link = page(b"<p>Trang tin</p><a href='https://fb88.com/'>doi tac</a>");
+        assert_eq!(check(&one_link, &rules.spam), None);
+        let two_links = page(
+            b"<p>Trang tin</p><a href='https://fb88.com/'>a</a><a href='https://kubet.example/'>b</a>",
+        );
+        assert!(check(&two_links, &rules.spam).is_some());
+        let menu = page(
+            "<nav style='display:none'><a href='/tin'>Phòng chống cờ bạc</a></nav>".as_bytes(),
+        );
+        assert_eq!(check(&menu, &rules.spam), None);
+    }
 }
