@@ -429,3 +429,31 @@ pub async fn fleet_serve(sites: usize, domain: &str) -> Result<u8, CliError> {
     fleet.shutdown().await;
     Ok(EXIT_OK)
 }
+
+/// `checks lint DIR`: one line per rule file, errors as `file:line: reason`.
+pub fn lint(dir: &Path) -> Result<u8, CliError> {
+    if !dir.is_dir() {
+        return Err(usage(format!("{} is not a directory", dir.display())));
+    }
+    let mut failed = 0;
+    for entry in trustlabel::rules::lint::lint(dir) {
+        match (&entry.error, entry.present) {
+            (Some(error), _) => {
+                failed += 1;
+                println!("FAIL  {}: {error}", entry.file);
+            }
+            (None, true) => println!("ok    {}", entry.file),
+            (None, false) => println!(
+                "-     {} (not in {}: built-in used)",
+                entry.file,
+                dir.display()
+            ),
+        }
+    }
+    if failed > 0 {
+        eprintln!("{failed} rule file(s) refused");
+        Ok(super::EXIT_USAGE)
+    } else {
+        Ok(EXIT_OK)
+    }
+}
