@@ -137,41 +137,58 @@ pub fn notice_incomplete(notice: &PageFacts, rules: &PageRules) -> Option<Findin
     ))
 }
 
-fn insecure_actions(page: &PageFacts, rules: &PageRules, out: &mut Vec<Finding>) {
-    for form in &page.forms {
-        if form.detached || !form.action.starts_with("http://") {
-            continue;
-        }
+/// Forms of `page` with personal-data or password fields that `applies` selects, each
+/// reported as `id` with `describe(form, fields)`.
+fn risky_forms(
+    page: &PageFacts,
+    rules: &PageRules,
+    id: FindingId,
+    applies: impl Fn(&Form) -> bool,
+    describe: impl Fn(&Form, &str) -> String,
+    out: &mut Vec<Finding>,
+) {
+    for form in page.forms.iter().filter(|f| applies(f)) {
         let fields = form_fields(form, rules);
         if !fields.is_empty() {
             out.push(Finding::new(
-                FindingId::PrivacyFormInsecureAction,
+                id,
                 Severity::High,
-                format!(
-                    "a form asking for {} submits to {}",
-                    labels(&fields),
-                    excerpt(&form.action, 120)
-                ),
+                describe(form, &labels(&fields)),
             ));
         }
     }
 }
 
+fn insecure_actions(page: &PageFacts, rules: &PageRules, out: &mut Vec<Finding>) {
+    risky_forms(
+        page,
+        rules,
+        FindingId::PrivacyFormInsecureAction,
+        |form| !form.detached && form.action.starts_with("http://"),
+        |form, fields| {
+            format!(
+                "a form asking for {fields} submits to {}",
+                excerpt(&form.action, 120)
+            )
+        },
+        out,
+    );
+}
+
 fn over_http(page: &PageFacts, rules: &PageRules, out: &mut Vec<Finding>) {
-    for form in &page.forms {
-        let fields = form_fields(form, rules);
-        if !fields.is_empty() {
-            out.push(Finding::new(
-                FindingId::PrivacyFormOverHttp,
-                Severity::High,
-                format!(
-                    "{} serves a form asking for {} over plain http",
-                    excerpt(&page.url, 120),
-                    labels(&fields)
-                ),
-            ));
-        }
-    }
+    risky_forms(
+        page,
+        rules,
+        FindingId::PrivacyFormOverHttp,
+        |_| true,
+        |_, fields| {
+            format!(
+                "{} serves a form asking for {fields} over plain http",
+                excerpt(&page.url, 120)
+            )
+        },
+        out,
+    );
 }
 
 #[cfg(test)]

@@ -108,7 +108,7 @@ pub(super) fn walk(text: &str, limits: &PageLimits, facts: &mut PageFacts) {
         limits,
         base: Url::parse(&facts.url).ok(),
         hiding: HidingRules::default(),
-        facts: std::mem::replace(facts, empty_like(facts)),
+        facts: std::mem::replace(facts, PageFacts::empty(&facts.url, facts.status)),
         stack: vec![Frame::ROOT],
         open_links: Vec::new(),
         labels: Vec::new(),
@@ -124,32 +124,6 @@ pub(super) fn walk(text: &str, limits: &PageLimits, facts: &mut PageFacts) {
     walker.learn_stylesheets(&document);
     walker.run(&document);
     *facts = walker.finish();
-}
-
-/// A placeholder while the walker owns the facts.
-fn empty_like(facts: &PageFacts) -> PageFacts {
-    PageFacts {
-        url: facts.url.clone(),
-        status: facts.status,
-        content_type: None,
-        is_html: true,
-        charset: None,
-        title: None,
-        generators: Vec::new(),
-        software_headers: Vec::new(),
-        forms: Vec::new(),
-        links: Vec::new(),
-        scripts: Vec::new(),
-        embedded_urls: Vec::new(),
-        stylesheets: Vec::new(),
-        frames: Vec::new(),
-        objects: Vec::new(),
-        media: Vec::new(),
-        meta_refresh: None,
-        visible_text: String::new(),
-        hidden_text: Vec::new(),
-        limits_hit: Vec::new(),
-    }
 }
 
 impl Walker<'_> {

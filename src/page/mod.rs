@@ -87,6 +87,34 @@ pub struct PageFacts {
     pub limits_hit: Vec<LimitHit>,
 }
 
+impl PageFacts {
+    /// Facts of a page nothing was learned from yet.
+    pub fn empty(url: &str, status: u16) -> PageFacts {
+        PageFacts {
+            url: url.to_string(),
+            status,
+            content_type: None,
+            is_html: false,
+            charset: None,
+            title: None,
+            generators: Vec::new(),
+            software_headers: Vec::new(),
+            forms: Vec::new(),
+            links: Vec::new(),
+            scripts: Vec::new(),
+            embedded_urls: Vec::new(),
+            stylesheets: Vec::new(),
+            frames: Vec::new(),
+            objects: Vec::new(),
+            media: Vec::new(),
+            meta_refresh: None,
+            visible_text: String::new(),
+            hidden_text: Vec::new(),
+            limits_hit: Vec::new(),
+        }
+    }
+}
+
 /// A form, or the inputs that belong to no form (`detached`), which scripts submit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Form {
@@ -187,28 +215,9 @@ pub fn analyse_page(url: &str, response: &HttpResponse, limits: &PageLimits) -> 
                 .map(move |v| (name.to_string(), v.to_string()))
         })
         .collect();
-    let mut facts = PageFacts {
-        url: url.to_string(),
-        status: response.status,
-        content_type: content_type.clone(),
-        is_html: false,
-        charset: None,
-        title: None,
-        generators: Vec::new(),
-        software_headers,
-        forms: Vec::new(),
-        links: Vec::new(),
-        scripts: Vec::new(),
-        embedded_urls: Vec::new(),
-        stylesheets: Vec::new(),
-        frames: Vec::new(),
-        objects: Vec::new(),
-        media: Vec::new(),
-        meta_refresh: None,
-        visible_text: String::new(),
-        hidden_text: Vec::new(),
-        limits_hit: Vec::new(),
-    };
+    let mut facts = PageFacts::empty(url, response.status);
+    facts.content_type = content_type.clone();
+    facts.software_headers = software_headers;
     let bytes = &response.body.bytes;
     if !looks_like_html(content_type.as_deref(), bytes) {
         return facts;
