@@ -393,13 +393,11 @@ impl Walker<'_> {
 
     fn meta(&mut self, el: &Element) {
         let content = el.attr("content").unwrap_or("");
-        if el
+        let generator = el
             .attr("name")
-            .is_some_and(|n| n.eq_ignore_ascii_case("generator"))
-        {
-            if !content.trim().is_empty() && self.facts.generators.len() < 16 {
-                self.facts.generators.push(squeeze(content));
-            }
+            .is_some_and(|n| n.eq_ignore_ascii_case("generator"));
+        if generator && !content.trim().is_empty() && self.facts.generators.len() < 16 {
+            self.facts.generators.push(squeeze(content));
         }
         if el
             .attr("http-equiv")
@@ -433,15 +431,14 @@ impl Walker<'_> {
         {
             let r = self.resource(el, href, frame);
             self.push_item(|f| &mut f.media, r);
-        } else if rels.contains(&"preload") || rels.contains(&"modulepreload") {
-            if el
-                .attr("as")
-                .is_some_and(|a| a.eq_ignore_ascii_case("script"))
-                || rels.contains(&"modulepreload")
-            {
-                let r = self.resource(el, href, frame);
-                self.push_item(|f| &mut f.scripts, r);
-            }
+        } else if rels.contains(&"modulepreload")
+            || (rels.contains(&"preload")
+                && el
+                    .attr("as")
+                    .is_some_and(|a| a.eq_ignore_ascii_case("script")))
+        {
+            let r = self.resource(el, href, frame);
+            self.push_item(|f| &mut f.scripts, r);
         }
     }
 
