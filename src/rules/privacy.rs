@@ -4,8 +4,9 @@
 
 use super::terms::{TermSet, Tokens};
 use super::{RuleInfo, RuleText, RulesError, check_meta, compile_terms};
+use crate::collect::http::same_site;
 use crate::page::text::identifier;
-use crate::page::{Input, Link};
+use crate::page::{Input, Link, PageFacts};
 use serde::Deserialize;
 
 pub const FILE: &str = "privacy.toml";
@@ -58,13 +59,16 @@ raw_rule!(RawElement {
     terms: Vec<String>,
 });
 
-/// Personal data, or a credential that needs transport security but is not by itself
-/// personal data needing a notice.
+/// What a matching control collects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldKind {
     Personal,
+    /// Needs transport security but is not by itself personal data needing a notice.
     Credential,
+    /// A search or look-up box: what is typed is a query, not data about the visitor,
+    /// even when it names personal data ("Tìm theo họ tên cán bộ").
+    Lookup,
 }
 
 #[derive(Debug, Clone)]
@@ -139,6 +143,24 @@ fn compile_field(
     })
 }
 
+impl FieldRule {
+    fn matches(&self, input: &Input, names: &[String], texts: &[Tokens]) -> bool {
+        let by_type = self.types.contains(&input.kind);
+        let by_autocomplete = input.autocomplete.as_ref().is_some_and(|a| {
+            a.split_whitespace()
+                .any(|token| self.autocomplete.iter().any(|r| r == token))
+        });
+        let by_name = names.iter().any(|n| {
+            self.exact_identifiers.contains(n)
+                || self.identifiers.iter().any(|i| n.contains(i.as_str()))
+        });
+        let by_text = texts
+            .iter()
+            .any(|t| self.terms.any(t) && !self.unless.any(t));
+        by_type || by_autocomplete || by_name || by_text
+    }
+}
+
 impl PrivacyRules {
     pub fn parse(source: &RuleText<'_>) -> Result<PrivacyRules, RulesError> {
         let raw: RawFile = source.parse()?;
@@ -183,7 +205,7 @@ impl PrivacyRules {
 
     /// The field rules an input matches (none for buttons and hidden fields).
     pub fn classify<'r>(&'r self, input: &Input) -> Vec<&'r FieldRule> {
-        if !input.takes_entry() && input.kind != "password" {
+        if !input.takes_entry() {
             return Vec::new();
         }
         let names: Vec<String> = [&input.name, &input.id]
@@ -197,24 +219,15 @@ impl PrivacyRules {
             .flatten()
             .map(|t| Tokens::new(t))
             .collect();
-        self.fields
+        let matched: Vec<&FieldRule> = self
+            .fields
             .iter()
-            .filter(|rule| {
-                let by_type = rule.types.contains(&input.kind);
-                let by_autocomplete = input.autocomplete.as_ref().is_some_and(|a| {
-                    a.split_whitespace()
-                        .any(|token| rule.autocomplete.iter().any(|r| r == token))
-                });
-                let by_name = names.iter().any(|n| {
-                    rule.exact_identifiers.contains(n)
-                        || rule.identifiers.iter().any(|i| n.contains(i.as_str()))
-                });
-                let by_text = texts
-                    .iter()
-                    .any(|t| rule.terms.any(t) && !rule.unless.any(t));
-                by_type || by_autocomplete || by_name || by_text
-            })
-            .collect()
+            .filter(|rule| rule.matches(input, &names, &texts))
+            .collect();
+        if matched.iter().any(|f| f.kind == FieldKind::Lookup) {
+            return Vec::new();
+        }
+        matched
     }
 
     /// Whether a link reads as a privacy notice, by its text or its URL path.
@@ -226,6 +239,23 @@ impl PrivacyRules {
         self.notice_links.iter().any(|(_, terms, urls)| {
             terms.any(&text) || (!path.is_empty() && urls.iter().any(|u| path.contains(u.as_str())))
         })
+    }
+
+    /// The privacy-notice page to fetch for `page`: its first notice link to another
+    /// page of the same site (a fragment of the page itself needs no fetch; a notice on
+    /// another site is not fetched, for politeness and address safety). Links a visitor
+    /// can see come first.
+    pub fn notice_link_to_fetch<'p>(&self, page: &'p PageFacts) -> Option<&'p Link> {
+        let site = super::url_host(&page.url)?;
+        let own = page.url.split('#').next().unwrap_or("");
+        let candidates = page.links.iter().filter(|l| {
+            l.url.split('#').next() != Some(own)
+                && (l.url.starts_with("https://") || l.url.starts_with("http://"))
+                && super::url_host(&l.url).is_some_and(|h| same_site(&h, &site))
+                && self.is_notice_link(l)
+        });
+        let (visible, hidden): (Vec<&Link>, Vec<&Link>) = candidates.partition(|l| !l.hidden);
+        visible.into_iter().chain(hidden).next()
     }
 
     /// The notice elements whose wording occurs in `tokens`.

@@ -193,14 +193,11 @@ fn personal_data_fields_are_recognised_by_name_type_and_words() {
         input("search", "q", None, Some("Tìm kiếm...")),
         input("text", "keyword", Some("Từ khóa"), None),
         input("hidden", "email", None, None),
-        input("text", "sodt_cong_ty_khong", Some("Mã hồ sơ"), None),
+        input("text", "ma_ho_so", Some("Mã hồ sơ"), None),
+        input("text", "noi_dung", None, Some("Nội dung góp ý")),
     ] {
         let ids = field_ids(&rules, &not_personal);
-        if not_personal.kind == "hidden"
-            || not_personal.name.as_deref() != Some("sodt_cong_ty_khong")
-        {
-            assert!(ids.is_empty(), "{not_personal:?} → {ids:?}");
-        }
+        assert!(ids.is_empty(), "{not_personal:?} → {ids:?}");
     }
 }
 
@@ -224,4 +221,47 @@ fn gambling_hosts_are_recognised_without_catching_banks() {
         assert!(rules.spam.gambling_host(host).is_none(), "{host}");
     }
     assert_eq!(folded_form("Nhà cái"), " nha cai ");
+}
+
+#[test]
+fn a_search_box_naming_personal_data_is_not_collection() {
+    let rules = builtin();
+    let staff_search = input(
+        "text",
+        "ten_can_bo",
+        None,
+        Some("Tìm kiếm cán bộ theo họ tên"),
+    );
+    assert!(field_ids(&rules, &staff_search).is_empty());
+    assert!(field_ids(&rules, &input("search", "hoten", None, None)).is_empty());
+    let record_lookup = input("text", "so_cccd", Some("Tra cứu hồ sơ: nhập số CCCD"), None);
+    assert_eq!(field_ids(&rules, &record_lookup), ["national_id"]);
+}
+
+#[test]
+fn the_notice_to_fetch_is_a_same_site_page_not_a_fragment_or_another_site() {
+    use crate::page::{PageLimits, analyse_page};
+    let rules = builtin();
+    let facts = |body: &str| {
+        let mut response = crate::checks::test_support::html_page(body.as_bytes(), &[]);
+        response.status = 200;
+        analyse_page(
+            "https://so.example.gov.vn/trang-chu",
+            &response,
+            &PageLimits::default(),
+        )
+    };
+    let page = facts(
+        "<a href='#bao-mat'>Chính sách bảo mật</a>\
+         <a href='https://other.example/privacy'>Privacy</a>\
+         <a href='/gioi-thieu'>Giới thiệu</a>\
+         <a href='https://www.example.gov.vn/chinh-sach-bao-mat'>Bảo mật thông tin</a>",
+    );
+    let link = rules
+        .privacy
+        .notice_link_to_fetch(&page)
+        .expect("a notice link");
+    assert_eq!(link.url, "https://www.example.gov.vn/chinh-sach-bao-mat");
+    let none = facts("<a href='#p'>Privacy policy</a><a href='/lien-he'>Liên hệ</a>");
+    assert_eq!(rules.privacy.notice_link_to_fetch(&none), None);
 }
