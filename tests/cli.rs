@@ -293,6 +293,8 @@ async fn demo_scans_the_built_in_fleet() {
         ("no-hsts.", "header.hsts.missing"),
         ("silent.", "site.timeout"),
         ("unreachable.", "site.unreachable"),
+        ("privacy-form.", "privacy.notice.missing"),
+        ("gambling-spam.", "compromise.spam_injection"),
     ] {
         let s = by_host(site);
         assert_ne!(s["label"], "labelled", "{site}");
