@@ -10,6 +10,7 @@ pub mod config;
 pub mod evidence;
 pub mod finding;
 pub mod fleet;
+pub mod fold;
 pub mod policy;
 pub mod report;
 pub mod rulefile;

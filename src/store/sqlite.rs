@@ -12,6 +12,8 @@
 //! wait for. Reads use a separate small pool; in WAL mode they never block the writer
 //! nor wait for it.
 
+mod publish;
+
 use super::codec::{self, timestamp};
 use super::{ScanRecord, StoreError, StoredScan, StoredTarget, StoredTransition, UpsertSummary};
 use crate::finding::{Finding, FindingId};
@@ -60,11 +62,18 @@ fn is_transient_open_error(e: &StoreError) -> bool {
 /// descriptions and SQL here are exactly what `migrate!` would derive from the file names,
 /// so switching to it later keeps every checksum (a test checks the list against the
 /// directory).
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial",
-    include_str!("../../migrations/sqlite/0001_initial.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial",
+        include_str!("../../migrations/sqlite/0001_initial.sql"),
+    ),
+    (
+        2,
+        "publish",
+        include_str!("../../migrations/sqlite/0002_publish.sql"),
+    ),
+];
 
 #[derive(Debug)]
 struct EmbeddedMigrations;
@@ -189,6 +198,10 @@ impl SqliteStore {
             store.close().await;
             return Err(e.into());
         }
+        if let Err(e) = store.fill_search_keys().await {
+            store.close().await;
+            return Err(e);
+        }
         Ok(store)
     }
 
@@ -226,8 +239,8 @@ impl SqliteStore {
                 None => {
                     sqlx::query(
                         "INSERT INTO targets (host, https_port, organisation, category, \
-                         province, contact_email, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+                         province, contact_email, created_at, updated_at, search_key) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
                     )
                     .bind(&target.host)
                     .bind(i64::from(target.https_port))
@@ -236,6 +249,7 @@ impl SqliteStore {
                     .bind(&target.province)
                     .bind(&target.contact_email)
                     .bind(&now)
+                    .bind(target_search_key(target))
                     .execute(&mut *tx)
                     .await?;
                     summary.inserted += 1;
@@ -244,7 +258,8 @@ impl SqliteStore {
                 Some(stored) => {
                     sqlx::query(
                         "UPDATE targets SET https_port = $1, organisation = $2, category = $3, \
-                         province = $4, contact_email = $5, updated_at = $6 WHERE id = $7",
+                         province = $4, contact_email = $5, updated_at = $6, search_key = $8 \
+                         WHERE id = $7",
                     )
                     .bind(i64::from(target.https_port))
                     .bind(&target.organisation)
@@ -253,6 +268,7 @@ impl SqliteStore {
                     .bind(&target.contact_email)
                     .bind(&now)
                     .bind(stored.id)
+                    .bind(target_search_key(target))
                     .execute(&mut *tx)
                     .await?;
                     summary.updated += 1;
@@ -595,6 +611,10 @@ fn connect_options(url: &str) -> Result<(SqliteConnectOptions, String), StoreErr
         return Ok((options, location));
     }
     Ok((SqliteConnectOptions::new().filename(url), url.to_string()))
+}
+
+fn target_search_key(t: &Target) -> String {
+    crate::fold::search_key(&t.host, &t.organisation, &t.category, &t.province)
 }
 
 fn decode_target(row: &SqliteRow) -> Result<StoredTarget, StoreError> {

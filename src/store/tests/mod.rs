@@ -4,5 +4,6 @@ mod concurrency;
 mod crash;
 mod fixtures;
 mod import;
+mod publish;
 mod runs;
 mod scans;
