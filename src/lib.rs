@@ -3,6 +3,7 @@
 //! Pipeline: targets → collect (all network I/O) → evidence → checks (pure) → findings →
 //! policy (pure) → store (all SQL). See ARCHITECTURE.md for the map.
 
+pub mod auth;
 pub mod catalog;
 pub mod checks;
 pub mod collect;
@@ -12,8 +13,10 @@ pub mod finding;
 pub mod fleet;
 pub mod fold;
 pub mod policy;
+pub mod publish;
 pub mod report;
 pub mod rulefile;
 pub mod scan;
 pub mod store;
 pub mod target;
+pub mod web;

@@ -236,6 +236,10 @@ macro_rules! dispatch {
 }
 
 impl Store {
+    pub async fn target_by_id(&self, id: i64) -> Result<Option<super::StoredTarget>, StoreError> {
+        dispatch!(self.target_by_id(id))
+    }
+
     /// A page of the public list.
     pub async fn list_sites(&self, query: &SiteQuery) -> Result<SitePage, StoreError> {
         dispatch!(self.list_sites(query))

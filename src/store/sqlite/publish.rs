@@ -229,6 +229,21 @@ impl SqliteStore {
         Ok(())
     }
 
+    pub(in crate::store) async fn target_by_id(
+        &self,
+        id: i64,
+    ) -> Result<Option<super::super::StoredTarget>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {} FROM targets t WHERE t.id = $1",
+            super::TARGET_COLUMNS
+        ))
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?
+        .map(|row| super::decode_target(&row))
+        .transpose()
+    }
+
     pub(in crate::store) async fn list_sites(&self, q: &SiteQuery) -> Result<SitePage, StoreError> {
         // One snapshot, so the total agrees with the rows.
         let mut tx = self.reader.begin().await?;
