@@ -15,13 +15,13 @@ use trustlabel::target::{normalise_host, parse_list_file};
 
 pub const DEMO_DATABASE: &str = "sqlite://trustlabel-demo.db";
 
-struct Rules {
-    policy: Policy,
-    catalog: Catalog,
-    hash: String,
+pub(super) struct Rules {
+    pub policy: Policy,
+    pub catalog: Catalog,
+    pub hash: String,
 }
 
-fn load_rules(settings: &Settings) -> Result<Rules, CliError> {
+pub(super) fn load_rules(settings: &Settings) -> Result<Rules, CliError> {
     let (policy, catalog) = match &settings.checks_dir {
         Some(dir) => (
             Policy::load_dir(dir).map_err(usage)?,
@@ -40,7 +40,7 @@ fn load_rules(settings: &Settings) -> Result<Rules, CliError> {
     })
 }
 
-async fn open_store(url: &str) -> Result<Store, CliError> {
+pub(super) async fn open_store(url: &str) -> Result<Store, CliError> {
     Store::open(url)
         .await
         .map_err(|e| usage(format!("cannot open database {url}: {e}")))
@@ -355,7 +355,12 @@ pub async fn status(settings: &Settings, host: &str, format: Format) -> Result<u
     Ok(EXIT_OK)
 }
 
-pub async fn demo(mut settings: Settings, format: Format) -> Result<u8, CliError> {
+/// `serve`: `Some(listen)` keeps the fleet running and serves the results afterwards.
+pub async fn demo(
+    mut settings: Settings,
+    format: Format,
+    serve: Option<Option<String>>,
+) -> Result<u8, CliError> {
     let domain = "demo.trustlabel.test";
     let fleet = trustlabel::fleet::Fleet::start(domain, trustlabel::fleet::demo_specs(domain))
         .await
@@ -394,7 +399,25 @@ pub async fn demo(mut settings: Settings, format: Format) -> Result<u8, CliError
         settings.database_or(DEMO_DATABASE)
     );
     let rules = load_rules(&settings)?;
-    let code = run_scan(&settings, rules, Some(store), items, None, format, false).await?;
+    let code = run_scan(
+        &settings,
+        rules,
+        Some(store.clone()),
+        items,
+        None,
+        format,
+        false,
+    )
+    .await?;
+    if let Some(listen) = serve {
+        if code != EXIT_RUNTIME {
+            let options = super::publishing::ServeOptions {
+                listen,
+                ..Default::default()
+            };
+            super::publishing::serve_store(&settings, store, options).await?;
+        }
+    }
     drop(fleet);
     // The demo fleet is built to fail on purpose; the demo itself succeeded.
     Ok(if code == EXIT_RUNTIME { code } else { EXIT_OK })

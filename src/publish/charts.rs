@@ -56,11 +56,7 @@ const LABEL_W: u64 = 160;
 const ROW_H: u64 = 28;
 
 fn share(part: u64, total: u64, width: u64) -> u64 {
-    if total == 0 {
-        0
-    } else {
-        part.min(total) * width / total
-    }
+    (part.min(total) * width).checked_div(total).unwrap_or(0)
 }
 
 /// Horizontal bars: grey = in scope, blue = assessed, green = labelled.

@@ -9,7 +9,7 @@ mod codec;
 mod publish;
 mod sqlite;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use crate::evidence::Evidence;
 use crate::finding::Finding;

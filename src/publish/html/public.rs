@@ -262,13 +262,7 @@ fn progress(counts: &StatusCounts, name: &str) -> GroupProgress {
 pub fn dashboard_page(ctx: &PageCtx<'_>, data: &DashboardData<'_>) -> Markup {
     let t = ctx.lang.t();
     let overall = progress(data.overall, t.total);
-    let pct = |n: u64| {
-        if overall.total == 0 {
-            0
-        } else {
-            n * 100 / overall.total
-        }
-    };
+    let pct = |n: u64| (n * 100).checked_div(overall.total).unwrap_or(0);
     let categories: Vec<GroupProgress> = data
         .by_category
         .iter()
