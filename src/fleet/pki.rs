@@ -50,6 +50,8 @@ pub(crate) struct IssuedLeaf {
     pub chain: Vec<CertificateDer<'static>>,
     pub key: Arc<dyn SigningKey>,
     pub serial: Vec<u8>,
+    /// PKCS#8 DER of the key, for servers outside the fleet (none for the weak RSA key).
+    pub key_pkcs8: Option<Vec<u8>>,
 }
 
 impl IssuedLeaf {
@@ -69,6 +71,14 @@ pub(crate) struct Pki {
     intermediate: Ca,
     untrusted_root: Ca,
     untrusted_intermediate: Ca,
+}
+
+impl std::fmt::Debug for Pki {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pki")
+            .field("domain", &self.domain)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Pki {
@@ -154,12 +164,14 @@ impl Pki {
                 vec![ca_issuers_extension(&self.url(&format!("{file}.der")))];
         }
 
+        let mut key_pkcs8 = None;
         let (leaf, key): (rcgen::Certificate, Arc<dyn SigningKey>) = if kind == CertKind::WeakKey {
             let rsa = WeakRsaKey::generate()?;
             let ca = &self.intermediate;
             (params.signed_by(&rsa, &ca.cert, &ca.key)?, Arc::new(rsa))
         } else {
             let key_pair = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
+            key_pkcs8 = Some(key_pair.serialize_der());
             let pkcs8 = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key_pair.serialize_der()));
             let signing = self.provider.key_provider.load_private_key(pkcs8)?;
             let leaf = match issuer {
@@ -175,7 +187,12 @@ impl Pki {
             CertKind::UntrustedRoot => chain.push(self.untrusted_intermediate_der().clone()),
             _ => chain.push(self.intermediate_der().clone()),
         }
-        Ok(IssuedLeaf { chain, key, serial })
+        Ok(IssuedLeaf {
+            chain,
+            key,
+            serial,
+            key_pkcs8,
+        })
     }
 
     /// The trusted intermediate's CRL (DER) listing `revoked` serials.

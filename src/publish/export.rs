@@ -226,3 +226,94 @@ pub async fn export(
         files: w.files,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::tests::fixtures::{Scan, seeded_targets, temp_store};
+
+    fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+        let mut files = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    let rel = path.strip_prefix(dir).unwrap().display().to_string();
+                    files.push((rel, std::fs::read(&path).unwrap()));
+                }
+            }
+        }
+        files.sort();
+        files
+    }
+
+    #[tokio::test]
+    async fn the_same_database_exports_to_identical_files_without_findings() {
+        let (_db, store) = temp_store().await;
+        let sites = seeded_targets(&store, 7).await;
+        for site in &sites[..3] {
+            let scan = Scan::failing(&site.target.host);
+            store
+                .record_scan(&scan.record(site.id, None))
+                .await
+                .unwrap();
+        }
+        let settings = PublishSettings {
+            page_size: 5,
+            ..PublishSettings::default()
+        };
+        let out = tempfile::tempdir().unwrap();
+        let a = out.path().join("a");
+        let b = out.path().join("b");
+        let summary = export(&store, &settings, &a).await.unwrap();
+        assert_eq!(summary.sites, 7);
+        export(&store, &settings, &b).await.unwrap();
+        let first = snapshot(&a);
+        assert_eq!(first, snapshot(&b), "same database, same bytes");
+        // Exporting again into the same directory replaces it, with the same result.
+        export(&store, &settings, &a).await.unwrap();
+        assert_eq!(first, snapshot(&a));
+
+        let names: Vec<&str> = first.iter().map(|(n, _)| n.as_str()).collect();
+        for expected in [
+            "index.html",
+            "index-2.html",
+            "assessed.html",
+            "not-assessed.html",
+            "en/index.html",
+            "dashboard.html",
+            "data/sites.csv",
+            "data/sites.json",
+            "feed.atom",
+            "static/style.css",
+            "site/site0.example.vn.html",
+            "en/site/site0.example.vn.html",
+            "badge/site0.example.vn.svg",
+        ] {
+            assert!(
+                names.contains(&expected),
+                "{expected} missing from {names:?}"
+            );
+        }
+        for (name, bytes) in &first {
+            let text = String::from_utf8_lossy(bytes);
+            assert!(!text.contains("nginx/1.18.0"), "{name} shows a finding");
+            assert!(!text.contains("href=\"/"), "{name} links to a server route");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_directory_that_is_not_an_export_is_never_cleared() {
+        let (_db, store) = temp_store().await;
+        let out = tempfile::tempdir().unwrap();
+        std::fs::write(out.path().join("precious.txt"), "keep me").unwrap();
+        let err = export(&store, &PublishSettings::default(), out.path())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ExportError::NotOurs(_)));
+        assert!(out.path().join("precious.txt").exists());
+    }
+}
