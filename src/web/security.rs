@@ -97,7 +97,11 @@ pub fn client_ip(request_ip: Option<&ConnectInfo<SocketAddr>>) -> IpAddr {
 }
 
 /// A state-changing request sent by another site's page (a forged form post).
-fn is_cross_site(method: &Method, headers: &HeaderMap) -> bool {
+/// `Sec-Fetch-Site` decides when the browser sends it; otherwise an `Origin` naming
+/// another host. `Origin: null` proves nothing: browsers send it for our own forms
+/// because our Referrer-Policy is `no-referrer`. Over HTTP/2 the host is the URI's
+/// authority (`authority`), not a `Host` header.
+fn is_cross_site(method: &Method, headers: &HeaderMap, authority: Option<&str>) -> bool {
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return false;
     }
@@ -108,10 +112,20 @@ fn is_cross_site(method: &Method, headers: &HeaderMap) -> bool {
     {
         return true;
     }
+    if headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| matches!(v, "same-origin" | "none"))
+    {
+        return false;
+    }
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or(authority);
     match (origin, host) {
-        (Some("null"), _) => true,
+        (Some("null"), _) => false,
         (Some(origin), Some(host)) => url::Url::parse(origin)
             .ok()
             .map(|u| {
@@ -135,7 +149,8 @@ fn plain(status: StatusCode, text: &'static str) -> Response {
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let ip = client_ip(request.extensions().get::<ConnectInfo<SocketAddr>>());
     let is_badge = request.uri().path().starts_with("/badge/");
-    let mut response = if is_cross_site(request.method(), request.headers()) {
+    let authority = request.uri().authority().map(|a| a.as_str().to_string());
+    let mut response = if is_cross_site(request.method(), request.headers(), authority.as_deref()) {
         plain(
             StatusCode::FORBIDDEN,
             "Yêu cầu từ trang khác bị từ chối / Cross-site request refused",
@@ -198,36 +213,44 @@ mod tests {
     #[test]
     fn posts_from_other_origins_are_cross_site_and_same_origin_ones_are_not() {
         let post = Method::POST;
-        assert!(!is_cross_site(
-            &post,
-            &headers(&[("host", "a.vn"), ("origin", "https://a.vn")])
-        ));
-        assert!(!is_cross_site(
-            &post,
-            &headers(&[
-                ("host", "127.0.0.1:8080"),
-                ("origin", "http://127.0.0.1:8080")
-            ])
-        ));
-        assert!(is_cross_site(
-            &post,
-            &headers(&[("host", "a.vn"), ("origin", "https://evil.example")])
-        ));
-        assert!(is_cross_site(
-            &post,
-            &headers(&[("host", "a.vn"), ("origin", "null")])
-        ));
-        assert!(is_cross_site(
-            &post,
-            &headers(&[("sec-fetch-site", "cross-site")])
-        ));
+        let cross = |h: &[(&'static str, &'static str)]| is_cross_site(&post, &headers(h), None);
+        assert!(!cross(&[("host", "a.vn"), ("origin", "https://a.vn")]));
+        assert!(!cross(&[
+            ("host", "127.0.0.1:8080"),
+            ("origin", "http://127.0.0.1:8080")
+        ]));
+        assert!(cross(&[
+            ("host", "a.vn"),
+            ("origin", "https://evil.example")
+        ]));
+        assert!(
+            !cross(&[("host", "a.vn"), ("origin", "null")]),
+            "our own forms under no-referrer"
+        );
+        assert!(cross(&[
+            ("sec-fetch-site", "cross-site"),
+            ("origin", "null")
+        ]));
+        assert!(!cross(&[
+            ("sec-fetch-site", "same-origin"),
+            ("origin", "null")
+        ]));
         assert!(!is_cross_site(
             &Method::GET,
-            &headers(&[("sec-fetch-site", "cross-site")])
+            &headers(&[("sec-fetch-site", "cross-site")]),
+            None
         ));
         assert!(
-            !is_cross_site(&post, &headers(&[("host", "a.vn")])),
+            !cross(&[("host", "a.vn")]),
             "no Origin: older clients, curl"
+        );
+        assert!(
+            is_cross_site(
+                &post,
+                &headers(&[("origin", "https://evil.example")]),
+                Some("a.vn")
+            ),
+            "HTTP/2: the authority stands in for Host"
         );
     }
 
