@@ -119,7 +119,7 @@ pub async fn serve_store(
             let l = tokio::net::TcpListener::bind(parse_addr(addr)?)
                 .await
                 .map_err(|e| usage(format!("cannot listen on {addr}: {e}")))?;
-            let https_base = settings.publish.public_url.clone();
+            let https_base = section.public_url.clone();
             Some(web::spawn_redirect(l, https_base).map_err(runtime)?)
         }
         (Some(_), None) => return Err(usage("--http-redirect needs --tls-cert/--tls-key")),

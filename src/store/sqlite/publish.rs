@@ -17,13 +17,21 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use std::collections::BTreeMap;
 use time::{Duration, OffsetDateTime};
 
-/// The public row of a site: target, current label and the finish time of the scan
-/// behind it. A site with no label row is `not_assessed`.
+/// The public row of a site: target, current label and when it was last scanned. A site
+/// with no label row is `not_assessed`. The scan time comes from the covering index
+/// `scans_by_target`, never from the scan rows themselves, which carry the evidence JSON
+/// (kilobytes each): a list page must not read evidence.
 const SITE_SELECT: &str = "SELECT t.id, t.host, t.organisation, t.category, t.province, \
      COALESCE(l.status, 'not_assessed') AS status, l.level, l.grade, l.status_since, \
-     l.last_pass_at, l.at_risk_since, s.finished_at AS last_assessed \
-     FROM targets t LEFT JOIN labels l ON l.target_id = t.id \
-     LEFT JOIN scans s ON s.id = l.last_scan_id";
+     l.last_pass_at, l.at_risk_since, \
+     (SELECT MAX(s.finished_at) FROM scans s WHERE s.target_id = t.id) AS last_assessed \
+     FROM targets t LEFT JOIN labels l ON l.target_id = t.id";
+
+/// Grades best first, as a sortable number (the stored grade is its text, "A+").
+const GRADE_RANK: &str = "CASE l.grade WHEN 'A+' THEN 0 WHEN 'A' THEN 1 WHEN 'A-' THEN 2 \
+     WHEN 'B+' THEN 3 WHEN 'B' THEN 4 WHEN 'B-' THEN 5 WHEN 'C+' THEN 6 WHEN 'C' THEN 7 \
+     WHEN 'C-' THEN 8 WHEN 'D+' THEN 9 WHEN 'D' THEN 10 WHEN 'D-' THEN 11 WHEN 'F' THEN 12 \
+     ELSE 13 END";
 
 const JOB_COLUMNS: &str = "id, target_id, requested_by, state, created_at, started_at, \
      finished_at, attempts, scan_id, error";
@@ -64,15 +72,14 @@ fn push_filters(b: &mut QueryBuilder<'_, Sqlite>, q: &SiteQuery) {
 
 fn order_by(q: &SiteQuery) -> String {
     let dir = if q.descending { "DESC" } else { "ASC" };
-    // "Ascending" grade means best first, i.e. the highest score first.
-    let flip = if q.descending { "ASC" } else { "DESC" };
     match q.sort {
         SortKey::Host => format!(" ORDER BY t.host {dir}"),
         SortKey::Organisation => format!(" ORDER BY t.organisation {dir}, t.host"),
         SortKey::Status => format!(" ORDER BY status {dir}, t.host"),
-        SortKey::Grade => format!(" ORDER BY COALESCE(s.score, -1000) {flip}, t.host"),
+        // Ascending grade is best first; sites without a grade come last.
+        SortKey::Grade => format!(" ORDER BY {GRADE_RANK} {dir}, t.host"),
         SortKey::LastAssessed => {
-            format!(" ORDER BY COALESCE(s.finished_at, '') {dir}, t.host")
+            format!(" ORDER BY COALESCE(last_assessed, '') {dir}, t.host")
         }
     }
 }
@@ -247,9 +254,14 @@ impl SqliteStore {
     pub(in crate::store) async fn list_sites(&self, q: &SiteQuery) -> Result<SitePage, StoreError> {
         // One snapshot, so the total agrees with the rows.
         let mut tx = self.reader.begin().await?;
-        let mut counter: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
-            "SELECT COUNT(*) FROM targets t LEFT JOIN labels l ON l.target_id = t.id",
-        );
+        // The label join costs a lookup per site; count without it when no filter
+        // needs the status.
+        let needs_label = !q.statuses.is_empty() || q.view != View::All;
+        let mut counter: QueryBuilder<'_, Sqlite> = QueryBuilder::new(if needs_label {
+            "SELECT COUNT(*) FROM targets t LEFT JOIN labels l ON l.target_id = t.id"
+        } else {
+            "SELECT COUNT(*) FROM targets t"
+        });
         push_filters(&mut counter, q);
         let total: i64 = counter.build_query_scalar().fetch_one(&mut *tx).await?;
 
