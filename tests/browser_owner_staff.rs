@@ -41,18 +41,18 @@ async fn an_owner_reads_the_findings_and_gets_a_rescan() {
         .click()
         .await;
     browser
-        .wait_for_text("Đã nhận yêu cầu quét lại", Duration::from_secs(5))
+        .wait_for_text("Đã nhận yêu cầu quét lại", Duration::from_secs(15))
         .await;
     // The page refreshes itself (no script) until the worker has finished.
     browser
-        .wait_for_text("Đã quét xong", Duration::from_secs(40))
+        .wait_for_text("Đã quét xong", Duration::from_secs(90))
         .await;
     let after = app.store.latest_scan(target.id).await.unwrap().unwrap().id;
     assert!(after > before, "the re-scan stored a new scan");
 
     browser.goto(&app.url("/owner/not-a-valid-token")).await;
     browser
-        .wait_for_text("không hợp lệ", Duration::from_secs(5))
+        .wait_for_text("không hợp lệ", Duration::from_secs(15))
         .await;
     browser.close().await;
     app.stop().await;
@@ -82,12 +82,12 @@ async fn staff_sign_in_import_a_list_and_override_a_label() {
         .await;
     browser.find("main form button").await.click().await;
     browser
-        .wait_for_text("Sai tên đăng nhập hoặc mật khẩu", Duration::from_secs(5))
+        .wait_for_text("Sai tên đăng nhập hoặc mật khẩu", Duration::from_secs(15))
         .await;
     browser.find("#password").await.type_text(password).await;
     browser.find("main form button").await.click().await;
     browser
-        .wait_for_text("Đăng nhập với tên lan", Duration::from_secs(5))
+        .wait_for_text("Đăng nhập với tên lan", Duration::from_secs(15))
         .await;
 
     let csv = "host,organisation,category,province\nmoi.gov.vn,Sở Mới,government,Huế\nkhong hop le,x,y,z\n";
@@ -98,7 +98,7 @@ async fn staff_sign_in_import_a_list_and_override_a_label() {
         .click()
         .await;
     let report = browser
-        .wait_for_text("import.csv:3:", Duration::from_secs(5))
+        .wait_for_text("import.csv:3:", Duration::from_secs(15))
         .await;
     assert!(
         report.contains("moi.gov.vn"),
@@ -124,14 +124,14 @@ async fn staff_sign_in_import_a_list_and_override_a_label() {
         .click()
         .await;
     browser
-        .wait_for_text("Đã thực hiện", Duration::from_secs(5))
+        .wait_for_text("Đã thực hiện", Duration::from_secs(15))
         .await;
 
     browser
         .goto(&app.url(&format!("/site/{}", failing())))
         .await;
     browser
-        .wait_for_text("Đã gắn nhãn", Duration::from_secs(5))
+        .wait_for_text("Đã gắn nhãn", Duration::from_secs(15))
         .await;
 
     browser.goto(&app.url("/staff/audit")).await;

@@ -21,7 +21,7 @@ async fn a_visitor_searches_filters_and_opens_a_site_page() {
     browser.find("#q").await.type_text("bo tai chinh").await;
     browser.find("form.filters button").await.click().await;
     let found = browser
-        .wait_for_text("1 kết quả", std::time::Duration::from_secs(5))
+        .wait_for_text("1 kết quả", std::time::Duration::from_secs(15))
         .await;
     assert!(
         found.contains(&good()) && !found.contains(&failing()),
@@ -37,7 +37,7 @@ async fn a_visitor_searches_filters_and_opens_a_site_page() {
         .await;
     browser.find("form.filters button").await.click().await;
     let filtered = browser
-        .wait_for_text("1 kết quả", std::time::Duration::from_secs(5))
+        .wait_for_text("1 kết quả", std::time::Duration::from_secs(15))
         .await;
     assert!(
         filtered.contains(&failing()) && !filtered.contains(&good()),
@@ -57,7 +57,7 @@ async fn a_visitor_searches_filters_and_opens_a_site_page() {
         .click()
         .await;
     let page = browser
-        .wait_for_text("Không đạt", std::time::Duration::from_secs(5))
+        .wait_for_text("Không đạt", std::time::Duration::from_secs(15))
         .await;
     assert!(
         browser
@@ -73,7 +73,7 @@ async fn a_visitor_searches_filters_and_opens_a_site_page() {
     // Switch to English and back.
     browser.find("a.lang").await.click().await;
     browser
-        .wait_for_text("Not labelled", std::time::Duration::from_secs(5))
+        .wait_for_text("Not labelled", std::time::Duration::from_secs(15))
         .await;
     assert_eq!(browser.find("html").await.attribute("lang").await, "en");
 
@@ -92,7 +92,7 @@ async fn the_badge_links_to_the_verification_page() {
     assert!(source.contains("Đã gắn nhãn"), "{source}");
     browser.find("a").await.click().await;
     browser
-        .wait_for_text("Đã gắn nhãn", std::time::Duration::from_secs(5))
+        .wait_for_text("Đã gắn nhãn", std::time::Duration::from_secs(15))
         .await;
     assert_eq!(browser.url().await, app.url(&format!("/site/{}", good())));
     assert!(browser.find("main").await.text().await.contains("A+"));

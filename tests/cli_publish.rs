@@ -3,69 +3,32 @@
 
 mod common;
 
+use common::cli_env::Env;
 use common::webapp::http_get;
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Child;
 use trustlabel::store::Store;
 
-const BIN: &str = env!("CARGO_BIN_EXE_trustlabel");
-
-struct Env {
-    dir: tempfile::TempDir,
+/// An environment with two targets in `targets.csv`.
+fn env() -> Env {
+    let env = env();
+    env.write(
+        "targets.csv",
+        "host,organisation,category,province\nbotaichinh.gov.vn,Bộ Tài chính,government,Hà Nội\nshop.example.vn,Cửa hàng,ecommerce,Huế\n",
+    );
+    env
 }
 
-impl Env {
-    fn new() -> Env {
-        let env = Env {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        std::fs::write(
-            env.path("targets.csv"),
-            "host,organisation,category,province\nbotaichinh.gov.vn,Bộ Tài chính,government,Hà Nội\nshop.example.vn,Cửa hàng,ecommerce,Huế\n",
-        )
-        .unwrap();
-        env
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn db(&self) -> String {
-        format!("sqlite://{}", self.path("t.db").display())
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(BIN);
-        cmd.current_dir(self.dir.path())
-            .arg("--database")
-            .arg(self.db())
-            .args(args)
-            .kill_on_drop(true);
-        cmd
-    }
-
-    async fn run(&self, args: &[&str], stdin: &str) -> (i32, String, String) {
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut input = child.stdin.take().unwrap();
-        input.write_all(stdin.as_bytes()).await.unwrap();
-        drop(input);
-        let out = child.wait_with_output().await.unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
+/// Exit code, stdout and stderr.
+async fn run(env: &Env, args: &[&str], stdin: &str) -> (i32, String, String) {
+    let out = env.run_with_stdin(args, stdin).await;
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// Waits for the "serving on http://ADDR" line of a `serve`/`demo` process.
@@ -89,18 +52,14 @@ async fn serving_address(child: &mut Child) -> std::net::SocketAddr {
 
 #[tokio::test]
 async fn staff_accounts_are_created_from_the_cli_with_a_hashed_password() {
-    let env = Env::new();
-    let (code, _, err) = env.run(&["staff", "add", "lan"], "short\n").await;
+    let env = env();
+    let (code, _, err) = run(&env, &["staff", "add", "lan"], "short\n").await;
     assert_eq!(code, 2, "a short password is refused: {err}");
-    let (code, _, err) = env
-        .run(&["staff", "add", "lan"], "một mật khẩu thật dài\n")
-        .await;
+    let (code, _, err) = run(&env, &["staff", "add", "lan"], "một mật khẩu thật dài\n").await;
     assert_eq!(code, 0, "{err}");
-    let (code, _, _) = env
-        .run(&["staff", "add", "lan"], "một mật khẩu thật dài\n")
-        .await;
+    let (code, _, _) = run(&env, &["staff", "add", "lan"], "một mật khẩu thật dài\n").await;
     assert_eq!(code, 2, "the name is taken");
-    let (_, out, _) = env.run(&["staff", "list"], "").await;
+    let (_, out, _) = run(&env, &["staff", "list"], "").await;
     assert_eq!(out.trim(), "lan\tactive");
     let store = Store::open(&env.db()).await.unwrap();
     let user = store.staff_by_username("lan").await.unwrap().unwrap();
@@ -110,14 +69,17 @@ async fn staff_accounts_are_created_from_the_cli_with_a_hashed_password() {
 
 #[tokio::test]
 async fn owner_links_are_printed_once_stored_hashed_and_revocable() {
-    let env = Env::new();
+    let env = env();
     assert_eq!(
-        env.run(&["targets", "import", "targets.csv"], "").await.0,
+        run(&env, &["targets", "import", "targets.csv"], "").await.0,
         0
     );
-    let (code, out, err) = env
-        .run(&["owner-link", "botaichinh.gov.vn", "--days", "7"], "")
-        .await;
+    let (code, out, err) = run(
+        &env,
+        &["owner-link", "botaichinh.gov.vn", "--days", "7"],
+        "",
+    )
+    .await;
     assert_eq!(code, 0, "{err}");
     let url = out.trim();
     let token = url.rsplit('/').next().unwrap();
@@ -134,9 +96,7 @@ async fn owner_links_are_printed_once_stored_hashed_and_revocable() {
         store.owner_link(token, now).await.unwrap().is_none(),
         "only the hash is stored"
     );
-    let (code, _, _) = env
-        .run(&["owner-link", "botaichinh.gov.vn", "--revoke"], "")
-        .await;
+    let (code, _, _) = run(&env, &["owner-link", "botaichinh.gov.vn", "--revoke"], "").await;
     assert_eq!(code, 0);
     assert!(
         store
@@ -145,37 +105,37 @@ async fn owner_links_are_printed_once_stored_hashed_and_revocable() {
             .unwrap()
             .is_none()
     );
-    assert_eq!(env.run(&["owner-link", "unknown.gov.vn"], "").await.0, 2);
+    assert_eq!(run(&env, &["owner-link", "unknown.gov.vn"], "").await.0, 2);
 }
 
 #[tokio::test]
 async fn publish_writes_the_same_export_twice_and_never_clears_a_foreign_directory() {
-    let env = Env::new();
+    let env = env();
     assert_eq!(
-        env.run(&["targets", "import", "targets.csv"], "").await.0,
+        run(&env, &["targets", "import", "targets.csv"], "").await.0,
         0
     );
-    let (code, _, err) = env.run(&["publish", "--out", "reports/a"], "").await;
+    let (code, _, err) = run(&env, &["publish", "--out", "reports/a"], "").await;
     assert_eq!(code, 0, "{err}");
     let index = std::fs::read_to_string(env.path("reports/a/index.html")).unwrap();
     assert!(index.contains("botaichinh.gov.vn"));
     let first = std::fs::read(env.path("reports/a/data/sites.csv")).unwrap();
-    assert_eq!(env.run(&["publish", "--out", "reports/a"], "").await.0, 0);
+    assert_eq!(run(&env, &["publish", "--out", "reports/a"], "").await.0, 0);
     assert_eq!(
         first,
         std::fs::read(env.path("reports/a/data/sites.csv")).unwrap()
     );
     std::fs::create_dir_all(env.path("mine")).unwrap();
     std::fs::write(env.path("mine/notes.txt"), "x").unwrap();
-    assert_eq!(env.run(&["publish", "--out", "mine"], "").await.0, 2);
+    assert_eq!(run(&env, &["publish", "--out", "mine"], "").await.0, 2);
     assert!(env.path("mine/notes.txt").exists());
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_answers_on_the_address_it_prints() {
-    let env = Env::new();
+    let env = env();
     assert_eq!(
-        env.run(&["targets", "import", "targets.csv"], "").await.0,
+        run(&env, &["targets", "import", "targets.csv"], "").await.0,
         0
     );
     let mut child = env
@@ -195,7 +155,7 @@ async fn serve_answers_on_the_address_it_prints() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_serves_the_web_list_of_its_fleet() {
-    let env = Env::new();
+    let env = env();
     let mut child = env
         .command(&[
             "--site-deadline",

@@ -329,15 +329,23 @@ pub async fn list(settings: &Settings, format: Format) -> Result<u8, CliError> {
     Ok(EXIT_OK)
 }
 
-pub async fn status(settings: &Settings, host: &str, format: Format) -> Result<u8, CliError> {
-    let rules = load_rules(settings)?;
-    let store = open_store(&settings.database_or(DEFAULT_DATABASE)).await?;
+/// The stored target for what the user typed (URL, IDN or ASCII host).
+pub(super) async fn stored_target(
+    store: &Store,
+    host: &str,
+) -> Result<trustlabel::store::StoredTarget, CliError> {
     let (ascii, _) = normalise_host(host).map_err(|e| usage(format!("`{host}`: {e}")))?;
-    let target = store
+    store
         .target_by_host(&ascii)
         .await
         .map_err(runtime)?
-        .ok_or_else(|| usage(format!("{host} is not in the target list")))?;
+        .ok_or_else(|| usage(format!("{host} is not in the target list")))
+}
+
+pub async fn status(settings: &Settings, host: &str, format: Format) -> Result<u8, CliError> {
+    let rules = load_rules(settings)?;
+    let store = open_store(&settings.database_or(DEFAULT_DATABASE)).await?;
+    let target = stored_target(&store, host).await?;
     let label = store.label(target.id).await.map_err(runtime)?;
     let history = store.history(target.id).await.map_err(runtime)?;
     let latest = store.latest_scan(target.id).await.map_err(runtime)?;

@@ -1,7 +1,7 @@
 //! The publishing commands: `serve`, `publish`, `owner-link`, `staff`.
 
 use super::args::{ServeArgs, StaffCommand};
-use super::commands::{load_rules, open_store};
+use super::commands::{load_rules, open_store, stored_target};
 use super::settings::{DEFAULT_DATABASE, Settings};
 use super::{CliError, EXIT_OK, runtime, usage};
 use std::io::BufRead;
@@ -13,7 +13,6 @@ use trustlabel::collect::Collector;
 use trustlabel::publish::settings::{DEFAULT_LISTEN, PublishSettings};
 use trustlabel::scan::Scanner;
 use trustlabel::store::{Audit, Store};
-use trustlabel::target::normalise_host;
 use trustlabel::web::{self, AppState, TlsFiles};
 
 /// What `serve` (and `demo`) listen on; unset fields come from `[publish]`.
@@ -185,12 +184,8 @@ pub async fn owner_link(
     revoke: bool,
 ) -> Result<u8, CliError> {
     let store = open_store(&settings.database_or(DEFAULT_DATABASE)).await?;
-    let (ascii, _) = normalise_host(host).map_err(|e| usage(format!("`{host}`: {e}")))?;
-    let target = store
-        .target_by_host(&ascii)
-        .await
-        .map_err(runtime)?
-        .ok_or_else(|| usage(format!("{host} is not in the target list")))?;
+    let target = stored_target(&store, host).await?;
+    let ascii = target.target.host.clone();
     let now = OffsetDateTime::now_utc();
     let rules = load_rules(settings)?;
     let listen = settings
@@ -214,18 +209,13 @@ pub async fn owner_link(
             .revoke_owner_links(target.id, None, now)
             .await
             .map_err(runtime)?;
-        store
-            .record_audit(
-                Audit {
-                    actor: "cli",
-                    action: "owner_link_revoke",
-                    host: Some(&ascii),
-                    detail: &format!("{n} links revoked"),
-                },
-                now,
-            )
-            .await
-            .map_err(runtime)?;
+        cli_audit(
+            &store,
+            "owner_link_revoke",
+            Some(&ascii),
+            &format!("{n} links revoked"),
+        )
+        .await?;
         eprintln!("{n} owner links of {ascii} revoked");
         return Ok(EXIT_OK);
     }
@@ -240,18 +230,13 @@ pub async fn owner_link(
         )
         .await
         .map_err(runtime)?;
-    store
-        .record_audit(
-            Audit {
-                actor: "cli",
-                action: "owner_link",
-                host: Some(&ascii),
-                detail: &format!("link {id} issued, expires {}", expires.date()),
-            },
-            now,
-        )
-        .await
-        .map_err(runtime)?;
+    cli_audit(
+        &store,
+        "owner_link",
+        Some(&ascii),
+        &format!("link {id} issued, expires {}", expires.date()),
+    )
+    .await?;
     println!("{}/owner/{token}", publish.public_url);
     eprintln!(
         "owner link {id} for {ascii}, valid until {} (revoke with `trustlabel owner-link {ascii} --revoke`)",
@@ -325,18 +310,7 @@ pub async fn staff(settings: &Settings, command: StaffCommand) -> Result<u8, Cli
             return Ok(EXIT_OK);
         }
     };
-    store
-        .record_audit(
-            Audit {
-                actor: "cli",
-                action,
-                host: None,
-                detail: &detail,
-            },
-            now,
-        )
-        .await
-        .map_err(runtime)?;
+    cli_audit(&store, action, None, &detail).await?;
     store.close().await;
     Ok(EXIT_OK)
 }
@@ -354,4 +328,25 @@ async fn set_disabled(store: &Store, username: &str, disabled: bool) -> Result<(
         if disabled { "disabled" } else { "enabled" }
     );
     Ok(())
+}
+
+/// Staff-side actions taken from the command line are audited like those on the web.
+async fn cli_audit(
+    store: &Store,
+    action: &str,
+    host: Option<&str>,
+    detail: &str,
+) -> Result<(), CliError> {
+    store
+        .record_audit(
+            Audit {
+                actor: "cli",
+                action,
+                host,
+                detail,
+            },
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        .map_err(runtime)
 }

@@ -510,26 +510,10 @@ impl SqliteStore {
         .bind(target_id)
         .fetch_optional(&self.reader)
         .await?;
-        let Some(row) = row else {
-            return Ok(LabelState::not_assessed());
-        };
-        Ok(LabelState {
-            status: codec::parse_enum("labels.status", row.try_get("status")?)?,
-            level: codec::parse_optional_enum("labels.level", row.try_get("level")?)?,
-            grade: codec::parse_optional_enum("labels.grade", row.try_get("grade")?)?,
-            status_since: codec::parse_optional_timestamp(
-                "labels.status_since",
-                row.try_get("status_since")?,
-            )?,
-            at_risk_since: codec::parse_optional_timestamp(
-                "labels.at_risk_since",
-                row.try_get("at_risk_since")?,
-            )?,
-            last_pass_at: codec::parse_optional_timestamp(
-                "labels.last_pass_at",
-                row.try_get("last_pass_at")?,
-            )?,
-        })
+        match row {
+            Some(row) => decode_label(&row),
+            None => Ok(LabelState::not_assessed()),
+        }
     }
 
     pub(super) async fn history(
@@ -640,6 +624,27 @@ fn decode_target(row: &SqliteRow) -> Result<StoredTarget, StoreError> {
             province: row.try_get("province")?,
             contact_email: row.try_get("contact_email")?,
         },
+    })
+}
+
+/// A `labels` row (status, level, grade and the three timestamps).
+fn decode_label(row: &SqliteRow) -> Result<LabelState, StoreError> {
+    Ok(LabelState {
+        status: codec::parse_enum("labels.status", row.try_get("status")?)?,
+        level: codec::parse_optional_enum("labels.level", row.try_get("level")?)?,
+        grade: codec::parse_optional_enum("labels.grade", row.try_get("grade")?)?,
+        status_since: codec::parse_optional_timestamp(
+            "labels.status_since",
+            row.try_get("status_since")?,
+        )?,
+        at_risk_since: codec::parse_optional_timestamp(
+            "labels.at_risk_since",
+            row.try_get("at_risk_since")?,
+        )?,
+        last_pass_at: codec::parse_optional_timestamp(
+            "labels.last_pass_at",
+            row.try_get("last_pass_at")?,
+        )?,
     })
 }
 

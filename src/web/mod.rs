@@ -43,6 +43,9 @@ pub struct AppState {
     pub queue_wake: Arc<Notify>,
     /// Verified against when a user name does not exist, so both failures take as long.
     pub dummy_hash: Arc<str>,
+    /// The filter menus (categories, provinces with counts): two scans of the whole
+    /// target list that change only on import, so they are kept for a minute.
+    pub facets: Arc<std::sync::Mutex<Option<public::FacetCache>>>,
 }
 
 impl AppState {
@@ -62,6 +65,7 @@ impl AppState {
             tls,
             queue_wake: Arc::new(Notify::new()),
             dummy_hash: dummy_hash.into(),
+            facets: Arc::default(),
         })
     }
 }

@@ -11,6 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+use std::sync::Arc;
 
 /// Public data changes at most once per scan; a short cache spares the database.
 const PUBLIC_CACHE: &str = "public, max-age=60";
@@ -39,6 +40,46 @@ async fn find_site(
     }
 }
 
+/// Categories and provinces with their site counts, as of `at`.
+#[derive(Debug)]
+pub struct FacetCache {
+    at: std::time::Instant,
+    facets: Arc<Facets>,
+}
+
+pub type Facets = (Vec<(String, u64)>, Vec<(String, u64)>);
+
+const FACET_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+async fn facets(state: &AppState) -> Result<Arc<Facets>, crate::store::StoreError> {
+    let cached = state.facets.lock().ok().and_then(|c| {
+        c.as_ref()
+            .filter(|c| c.at.elapsed() < FACET_TTL)
+            .map(|c| Arc::clone(&c.facets))
+    });
+    if let Some(f) = cached {
+        return Ok(f);
+    }
+    let fresh = Arc::new((
+        state.store.facet(Facet::Category).await?,
+        state.store.facet(Facet::Province).await?,
+    ));
+    if let Ok(mut slot) = state.facets.lock() {
+        *slot = Some(FacetCache {
+            at: std::time::Instant::now(),
+            facets: Arc::clone(&fresh),
+        });
+    }
+    Ok(fresh)
+}
+
+/// Forgets the filter menus (after an import changed the target list).
+pub fn forget_facets(state: &AppState) {
+    if let Ok(mut slot) = state.facets.lock() {
+        *slot = None;
+    }
+}
+
 pub async fn list(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -46,8 +87,8 @@ pub async fn list(
 ) -> WebResult {
     let per_page = u64::from(state.settings.page_size);
     let page = state.store.list_sites(&params.to_query(per_page)).await?;
-    let categories = state.store.facet(Facet::Category).await?;
-    let provinces = state.store.facet(Facet::Province).await?;
+    let facets = facets(&state).await?;
+    let (categories, provinces) = (&facets.0, &facets.1);
     let markup = pages::list_page(
         &ctx.page(&state),
         &ListPage {
@@ -55,8 +96,8 @@ pub async fn list(
             rows: &page.rows,
             total: page.total,
             per_page: params.per_page(per_page),
-            categories: &categories,
-            provinces: &provinces,
+            categories,
+            provinces,
         },
     );
     Ok(cached(html(markup).into_response()))

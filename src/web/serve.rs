@@ -14,11 +14,12 @@ use rustls::ServerConfig;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 use tower::ServiceExt;
@@ -116,6 +117,17 @@ pub fn spawn_server(
     app: Router,
     tls: Option<Arc<ServerConfig>>,
 ) -> Result<RunningServer, ServeError> {
+    spawn_accept_loop(listener, move |tcp, peer| {
+        serve_connection(tcp, peer, app.clone(), tls.clone())
+    })
+}
+
+/// Accepts connections until stopped, each handled by `handle` in its own task.
+fn spawn_accept_loop<F, Fut>(listener: TcpListener, handle: F) -> Result<RunningServer, ServeError>
+where
+    F: Fn(TcpStream, SocketAddr) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let addr = listener.local_addr().map_err(ServeError::Listen)?;
     let (stop, mut stopped) = watch::channel(false);
     let task = tokio::spawn(async move {
@@ -135,7 +147,7 @@ pub fn spawn_server(
                         }
                     };
                     let _ = tcp.set_nodelay(true);
-                    connections.spawn(serve_connection(tcp, peer, app.clone(), tls.clone()));
+                    connections.spawn(handle(tcp, peer));
                 }
             }
         }
@@ -144,8 +156,17 @@ pub fn spawn_server(
     Ok(RunningServer { addr, stop, task })
 }
 
+fn http1_builder() -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT);
+    builder
+}
+
 async fn serve_connection(
-    tcp: tokio::net::TcpStream,
+    tcp: TcpStream,
     peer: SocketAddr,
     app: Router,
     tls: Option<Arc<ServerConfig>>,
@@ -154,11 +175,7 @@ async fn serve_connection(
         request.extensions_mut().insert(ConnectInfo(peer));
         app.clone().oneshot(request.map(Body::new))
     });
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT);
+    let builder = http1_builder();
     let result = match tls {
         Some(config) => {
             let acceptor = tokio_rustls::TlsAcceptor::from(config);
@@ -204,45 +221,27 @@ pub fn spawn_redirect(
     listener: TcpListener,
     https_base: Option<String>,
 ) -> Result<RunningServer, ServeError> {
-    let addr = listener.local_addr().map_err(ServeError::Listen)?;
-    let (stop, mut stopped) = watch::channel(false);
     let base: Arc<Option<String>> = Arc::new(https_base);
-    let task = tokio::spawn(async move {
-        let mut connections = JoinSet::new();
-        loop {
-            tokio::select! {
-                _ = stopped.changed() => break,
-                Some(_) = connections.join_next(), if !connections.is_empty() => {}
-                accepted = listener.accept() => {
-                    let Ok((tcp, _)) = accepted else {
-                        tokio::time::sleep(Duration::from_millis(100)).await;
-                        continue;
-                    };
-                    let base = Arc::clone(&base);
-                    connections.spawn(async move {
-                        let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-                            let response = match redirect_target(base.as_deref(), &request) {
-                                Some(location) => Response::builder()
-                                    .status(StatusCode::MOVED_PERMANENTLY)
-                                    .header(header::LOCATION, location)
-                                    .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
-                                    .body(Body::from("HTTPS only")),
-                                None => Response::builder()
-                                    .status(StatusCode::BAD_REQUEST)
-                                    .body(Body::from("missing Host")),
-                            };
-                            async move {
-                                Ok::<_, Infallible>(response.unwrap_or_else(|_| Response::new(Body::empty())))
-                            }
-                        });
-                        let mut builder = auto::Builder::new(TokioExecutor::new());
-                        builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT);
-                        let _ = builder.serve_connection(TokioIo::new(tcp), service).await;
-                    });
-                }
-            }
-        }
-        connections.shutdown().await;
+    spawn_accept_loop(listener, move |tcp, _| {
+        redirect_connection(tcp, Arc::clone(&base))
+    })
+}
+
+async fn redirect_connection(tcp: TcpStream, base: Arc<Option<String>>) {
+    let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+        let response = match redirect_target(base.as_deref(), &request) {
+            Some(location) => Response::builder()
+                .status(StatusCode::MOVED_PERMANENTLY)
+                .header(header::LOCATION, location)
+                .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+                .body(Body::from("HTTPS only")),
+            None => Response::builder()
+                .status(StatusCode::BAD_REQUEST)
+                .body(Body::from("missing Host")),
+        };
+        async move { Ok::<_, Infallible>(response.unwrap_or_else(|_| Response::new(Body::empty()))) }
     });
-    Ok(RunningServer { addr, stop, task })
+    let _ = http1_builder()
+        .serve_connection(TokioIo::new(tcp), service)
+        .await;
 }

@@ -261,6 +261,7 @@ pub async fn import(
     }
     let parsed = crate::target::parse_list("import.csv", form.csv.as_bytes());
     let summary = state.store.upsert_targets(&parsed.targets).await?;
+    super::public::forget_facets(&state);
     let report = ImportReport {
         read: parsed.targets.len(),
         inserted: summary.inserted,

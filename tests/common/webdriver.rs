@@ -149,9 +149,9 @@ impl Browser {
             .to_string()
     }
 
-    /// The element matching `css`, waiting up to five seconds for it to appear.
+    /// The element matching `css`, waiting up to fifteen seconds for it to appear.
     pub async fn find(&self, css: &str) -> Element<'_> {
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             let full = format!("/session/{}/element", self.session);
             let found = call(

@@ -72,6 +72,49 @@ pub fn grade_text(grade: Option<Grade>) -> String {
     grade.map(|g| g.to_string()).unwrap_or_else(|| "—".into())
 }
 
+/// The status history, newest first. Reasons (and times) only for owners and staff: a
+/// reason names findings, which are never public.
+pub fn history_table(
+    lang: Lang,
+    history: &[crate::store::StoredTransition],
+    with_reasons: bool,
+) -> Markup {
+    let t = lang.t();
+    html! {
+        h2 { (t.history) }
+        @if history.is_empty() {
+            p { (t.no_history) }
+        } @else {
+            div class="table-wrap" {
+                table {
+                    thead {
+                        tr {
+                            th scope="col" { (t.date) }
+                            th scope="col" { (t.from) }
+                            th scope="col" { (t.to) }
+                            @if with_reasons { th scope="col" { (t.reason) } }
+                        }
+                    }
+                    tbody {
+                        @for h in history.iter().rev() {
+                            tr {
+                                @if with_reasons {
+                                    td { (date_time(lang, h.transition.at)) }
+                                } @else {
+                                    td { (date(lang, Some(h.transition.at))) }
+                                }
+                                td { (lang.status(h.transition.from)) }
+                                td { (lang.status(h.transition.to)) }
+                                @if with_reasons { td { (h.transition.reason) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 pub fn layout(ctx: &PageCtx<'_>, title: &str, body: Markup) -> Markup {
     let t = ctx.lang.t();
     let links = &ctx.links;

@@ -2,11 +2,11 @@
 //! evidence excerpts and remediation, the history with reasons, and "re-scan now".
 
 use super::public::{SitePage, site_facts};
-use super::{PageCtx, date, date_time, layout};
+use super::{PageCtx, date, date_time, history_table, layout};
 use crate::catalog::Catalog;
 use crate::finding::Finding;
 use crate::publish::i18n::Lang;
-use crate::store::{ScanJob, StoredTransition};
+use crate::store::ScanJob;
 use maud::{Markup, html};
 use time::OffsetDateTime;
 
@@ -63,33 +63,6 @@ pub fn findings_table(lang: Lang, findings: &[Finding], catalog: &Catalog) -> Ma
     }
 }
 
-/// History with reasons (owners and staff only: reasons name findings).
-pub fn detailed_history(lang: Lang, history: &[StoredTransition]) -> Markup {
-    let t = lang.t();
-    html! {
-        h2 { (t.history) }
-        @if history.is_empty() {
-            p { (t.no_history) }
-        } @else {
-            div class="table-wrap" {
-                table {
-                    thead { tr { th scope="col" { (t.date) } th scope="col" { (t.from) } th scope="col" { (t.to) } th scope="col" { (t.reason) } } }
-                    tbody {
-                        @for h in history.iter().rev() {
-                            tr {
-                                td { (date_time(lang, h.transition.at)) }
-                                td { (lang.status(h.transition.from)) }
-                                td { (lang.status(h.transition.to)) }
-                                td { (h.transition.reason) }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
 pub fn job_status(lang: Lang, job: &ScanJob) -> Markup {
     let t = lang.t();
     html! {
@@ -119,7 +92,7 @@ pub fn owner_page(ctx: &PageCtx<'_>, view: &OwnerView<'_>) -> Markup {
             button type="submit" { (t.rescan) }
         }
         (findings_table(ctx.lang, view.findings, view.catalog))
-        (detailed_history(ctx.lang, view.site.history))
+        (history_table(ctx.lang, view.site.history, true))
     };
     layout(ctx, &format!("{} — {host}", t.owner_title), body)
 }

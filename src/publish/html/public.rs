@@ -1,7 +1,7 @@
 //! Public pages: the list, a site's verification page, the dashboard, open data.
 //! They show status, level, grade, dates and history — never findings.
 
-use super::{PageCtx, date, grade_text, layout, status_pill};
+use super::{PageCtx, date, grade_text, history_table, layout, status_pill};
 use crate::policy::LabelStatus;
 use crate::publish::charts::{self, GroupProgress, TrendPoint};
 use crate::publish::listing::ListParams;
@@ -193,32 +193,6 @@ pub fn site_facts(ctx: &PageCtx<'_>, page: &SitePage<'_>) -> Markup {
     }
 }
 
-/// Public history: when and between which statuses, never why (reasons name findings).
-pub fn public_history(ctx: &PageCtx<'_>, history: &[StoredTransition]) -> Markup {
-    let t = ctx.lang.t();
-    html! {
-        h2 { (t.history) }
-        @if history.is_empty() {
-            p { (t.no_history) }
-        } @else {
-            div class="table-wrap" {
-                table {
-                    thead { tr { th scope="col" { (t.date) } th scope="col" { (t.from) } th scope="col" { (t.to) } } }
-                    tbody {
-                        @for h in history.iter().rev() {
-                            tr {
-                                td { (date(ctx.lang, Some(h.transition.at))) }
-                                td { (ctx.lang.status(h.transition.from)) }
-                                td { (ctx.lang.status(h.transition.to)) }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
 pub fn site_page(ctx: &PageCtx<'_>, page: &SitePage<'_>) -> Markup {
     let t = ctx.lang.t();
     let host = crate::target::display_host(&page.row.host);
@@ -229,7 +203,7 @@ pub fn site_page(ctx: &PageCtx<'_>, page: &SitePage<'_>) -> Markup {
     let body = html! {
         p class="notice" { (t.verify_note) }
         (site_facts(ctx, page))
-        (public_history(ctx, page.history))
+        (history_table(ctx.lang, page.history, false))
         h2 { (t.badge_title) }
         p { img src=(ctx.links.badge(&page.row.host)) alt=(format!("{} — {}", t.label_name, ctx.lang.status(page.row.status))) width="220" height="40"; }
         p class="hint" { (t.badge_help) }

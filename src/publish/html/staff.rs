@@ -2,9 +2,9 @@
 //! staff actions (scan, attest, override), and the audit log. Every form carries the
 //! session's CSRF token.
 
-use super::owner::{detailed_history, findings_table, job_status};
+use super::owner::{findings_table, job_status};
 use super::public::{SitePage, site_facts, site_table};
-use super::{PageCtx, date_time, layout};
+use super::{PageCtx, date_time, history_table, layout};
 use crate::catalog::Catalog;
 use crate::finding::Finding;
 use crate::policy::LabelStatus;
@@ -161,7 +161,7 @@ pub fn staff_site_page(ctx: &PageCtx<'_>, csrf: &str, view: &StaffSiteView<'_>) 
             textarea id="reason" name="reason" required {}
             div { button type="submit" { (t.override_button) } }
         }
-        (detailed_history(ctx.lang, view.site.history))
+        (history_table(ctx.lang, view.site.history, true))
     };
     layout(ctx, &display, body)
 }

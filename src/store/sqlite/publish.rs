@@ -21,11 +21,11 @@ use time::{Duration, OffsetDateTime};
 /// with no label row is `not_assessed`. The scan time comes from the covering index
 /// `scans_by_target`, never from the scan rows themselves, which carry the evidence JSON
 /// (kilobytes each): a list page must not read evidence.
-const SITE_SELECT: &str = "SELECT t.id, t.host, t.organisation, t.category, t.province, \
+const SITE_COLUMNS: &str = "SELECT t.id, t.host, t.organisation, t.category, t.province, \
      COALESCE(l.status, 'not_assessed') AS status, l.level, l.grade, l.status_since, \
      l.last_pass_at, l.at_risk_since, \
-     (SELECT MAX(s.finished_at) FROM scans s WHERE s.target_id = t.id) AS last_assessed \
-     FROM targets t LEFT JOIN labels l ON l.target_id = t.id";
+     (SELECT MAX(s.finished_at) FROM scans s WHERE s.target_id = t.id) AS last_assessed";
+const LEFT_JOIN: &str = " FROM targets t LEFT JOIN labels l ON l.target_id = t.id";
 
 /// Grades best first, as a sortable number (the stored grade is its text, "A+").
 const GRADE_RANK: &str = "CASE l.grade WHEN 'A+' THEN 0 WHEN 'A' THEN 1 WHEN 'A-' THEN 2 \
@@ -38,7 +38,50 @@ const JOB_COLUMNS: &str = "id, target_id, requested_by, state, created_at, start
 
 const STAFF_COLUMNS: &str = "u.id, u.username, u.password_hash, u.disabled";
 
-fn push_filters(b: &mut QueryBuilder<'_, Sqlite>, q: &SiteQuery) {
+/// How a list query reaches the label. When every wanted site has a label row (a status
+/// filter without `not_assessed`, or the assessed view), an inner join on the plain
+/// `l.status` lets SQLite start from `labels_by_status` and visit only matching sites;
+/// otherwise the left join keeps sites never scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LabelJoin {
+    None,
+    Inner,
+    Left,
+}
+
+impl LabelJoin {
+    fn for_query(q: &SiteQuery, need_columns: bool) -> LabelJoin {
+        let wants_unlabelled =
+            q.statuses.contains(&LabelStatus::NotAssessed) || q.view == View::NotAssessed;
+        let filters_status = !q.statuses.is_empty() || q.view != View::All;
+        if filters_status && !wants_unlabelled {
+            LabelJoin::Inner
+        } else if filters_status || need_columns {
+            LabelJoin::Left
+        } else {
+            LabelJoin::None
+        }
+    }
+
+    fn from(self) -> &'static str {
+        match self {
+            LabelJoin::None => " FROM targets t",
+            LabelJoin::Inner => " FROM targets t JOIN labels l ON l.target_id = t.id",
+            LabelJoin::Left => LEFT_JOIN,
+        }
+    }
+
+    /// The status expression filters compare against.
+    fn status(self) -> &'static str {
+        match self {
+            LabelJoin::Inner => "l.status",
+            _ => "COALESCE(l.status, 'not_assessed')",
+        }
+    }
+}
+
+fn push_filters(b: &mut QueryBuilder<'_, Sqlite>, q: &SiteQuery, join: LabelJoin) {
+    let status = join.status();
     b.push(" WHERE 1 = 1");
     if let Some(search) = q.search.as_deref().filter(|s| !s.is_empty()) {
         // Folded text has no `%` or `_`, so nothing needs escaping.
@@ -46,7 +89,7 @@ fn push_filters(b: &mut QueryBuilder<'_, Sqlite>, q: &SiteQuery) {
             .push_bind(format!("%{search}%"));
     }
     if !q.statuses.is_empty() {
-        b.push(" AND COALESCE(l.status, 'not_assessed') IN (");
+        b.push(format!(" AND {status} IN ("));
         let mut list = b.separated(", ");
         for status in &q.statuses {
             list.push_bind(status.as_str());
@@ -62,10 +105,10 @@ fn push_filters(b: &mut QueryBuilder<'_, Sqlite>, q: &SiteQuery) {
     match q.view {
         View::All => {}
         View::Assessed => {
-            b.push(" AND COALESCE(l.status, 'not_assessed') <> 'not_assessed'");
+            b.push(format!(" AND {status} <> 'not_assessed'"));
         }
         View::NotAssessed => {
-            b.push(" AND COALESCE(l.status, 'not_assessed') = 'not_assessed'");
+            b.push(format!(" AND {status} = 'not_assessed'"));
         }
     }
 }
@@ -183,26 +226,7 @@ async fn read_label(
     .bind(target_id)
     .fetch_optional(conn)
     .await?;
-    row.map(|row| {
-        Ok(LabelState {
-            status: codec::parse_enum("labels.status", row.try_get("status")?)?,
-            level: codec::parse_optional_enum("labels.level", row.try_get("level")?)?,
-            grade: codec::parse_optional_enum("labels.grade", row.try_get("grade")?)?,
-            status_since: codec::parse_optional_timestamp(
-                "labels.status_since",
-                row.try_get("status_since")?,
-            )?,
-            at_risk_since: codec::parse_optional_timestamp(
-                "labels.at_risk_since",
-                row.try_get("at_risk_since")?,
-            )?,
-            last_pass_at: codec::parse_optional_timestamp(
-                "labels.last_pass_at",
-                row.try_get("last_pass_at")?,
-            )?,
-        })
-    })
-    .transpose()
+    row.map(|row| super::decode_label(&row)).transpose()
 }
 
 impl SqliteStore {
@@ -254,19 +278,17 @@ impl SqliteStore {
     pub(in crate::store) async fn list_sites(&self, q: &SiteQuery) -> Result<SitePage, StoreError> {
         // One snapshot, so the total agrees with the rows.
         let mut tx = self.reader.begin().await?;
-        // The label join costs a lookup per site; count without it when no filter
-        // needs the status.
-        let needs_label = !q.statuses.is_empty() || q.view != View::All;
-        let mut counter: QueryBuilder<'_, Sqlite> = QueryBuilder::new(if needs_label {
-            "SELECT COUNT(*) FROM targets t LEFT JOIN labels l ON l.target_id = t.id"
-        } else {
-            "SELECT COUNT(*) FROM targets t"
-        });
-        push_filters(&mut counter, q);
+        // The count needs the label only to filter by status.
+        let join = LabelJoin::for_query(q, false);
+        let mut counter: QueryBuilder<'_, Sqlite> = QueryBuilder::new("SELECT COUNT(*)");
+        counter.push(join.from());
+        push_filters(&mut counter, q, join);
         let total: i64 = counter.build_query_scalar().fetch_one(&mut *tx).await?;
 
-        let mut select: QueryBuilder<'_, Sqlite> = QueryBuilder::new(SITE_SELECT);
-        push_filters(&mut select, q);
+        let join = LabelJoin::for_query(q, true);
+        let mut select: QueryBuilder<'_, Sqlite> = QueryBuilder::new(SITE_COLUMNS);
+        select.push(join.from());
+        push_filters(&mut select, q, join);
         select.push(order_by(q));
         if q.limit > 0 {
             select
@@ -293,7 +315,7 @@ impl SqliteStore {
         &self,
         host: &str,
     ) -> Result<Option<SiteRow>, StoreError> {
-        sqlx::query(&format!("{SITE_SELECT} WHERE t.host = $1"))
+        sqlx::query(&format!("{SITE_COLUMNS}{LEFT_JOIN} WHERE t.host = $1"))
             .bind(host)
             .fetch_optional(&self.reader)
             .await?
