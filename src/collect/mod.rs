@@ -3,8 +3,8 @@
 //! One call to [`Collector::collect`] scans one site: resolve and pin an address, run
 //! the recording TLS handshake, fetch the `http://` and `https://` chains (concurrently),
 //! complete the chain through AIA when needed, and check revocation (OCSP staple, then
-//! the CA's OCSP responder, then its CRL). Every failure is
-//! written into the evidence; nothing here returns an error for a bad site.
+//! the CA's OCSP responder, then its CRL). Every failure is written into the evidence;
+//! nothing here returns an error for a bad site.
 
 mod body;
 mod certinfo;
