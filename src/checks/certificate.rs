@@ -454,7 +454,9 @@ mod tests {
         check(&e, &ctx(&settings), &mut out);
         assert_eq!(out.len(), 1);
         assert!(
-            out[0].detail.contains("OCSP responder (http://ocsp.ca.test/)"),
+            out[0]
+                .detail
+                .contains("OCSP responder (http://ocsp.ca.test/)"),
             "{}",
             out[0].detail
         );
