@@ -9,6 +9,12 @@ use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 use time::OffsetDateTime;
 
+mod legacy;
+pub use legacy::{
+    AcceptedSuite, KeyExchangeParams, LegacyTls, TlsVersion, VersionOutcome, VersionProbe,
+    wire_version_name,
+};
+
 /// `Origin` the collector sends with every https request of the site's own chain, so a
 /// CORS policy that reflects any origin shows itself in the response (checked by
 /// `cors.wildcard_credentials`).
@@ -40,6 +46,10 @@ pub struct Evidence {
     pub revocation: Option<Revocation>,
     /// Set when the per-site deadline cut the collection short.
     pub deadline_exceeded: bool,
+    /// Protocol versions and cipher suites learned with hand-built hellos; `None` when
+    /// the scan stopped before TLS or the evidence predates the legacy prober.
+    #[serde(default)]
+    pub legacy: Option<LegacyTls>,
 }
 
 /// How the host name became an address.

@@ -16,3 +16,4 @@ pub mod rulefile;
 pub mod scan;
 pub mod store;
 pub mod target;
+pub mod tlsprobe;

@@ -187,7 +187,9 @@ impl Scanner {
             settings: &self.policy.checks,
         };
         let findings = checks::run_all(evidence, &ctx);
-        let verdict = self.policy.evaluate(&findings);
+        let verdict = self
+            .policy
+            .evaluate_with_tls(&findings, evidence.legacy.as_ref());
         (findings, verdict)
     }
 

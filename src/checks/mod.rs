@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 mod certificate;
 mod cookies;
 mod headers;
+mod legacy_tls;
 pub mod parse;
 mod reachability;
 #[cfg(test)]
@@ -54,6 +55,7 @@ pub fn run_all(evidence: &Evidence, ctx: &CheckContext<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
     reachability::check(evidence, &mut findings);
     transport::check(evidence, &mut findings);
+    legacy_tls::check(evidence, &mut findings);
     certificate::check(evidence, ctx, &mut findings);
     headers::check(evidence, ctx, &mut findings);
     cookies::check(evidence, &mut findings);

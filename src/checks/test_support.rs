@@ -87,6 +87,7 @@ pub(crate) fn evidence_with_chains(
         https,
         revocation: None,
         deadline_exceeded: false,
+        legacy: None,
     }
 }
 

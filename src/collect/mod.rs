@@ -9,6 +9,7 @@
 mod body;
 mod certinfo;
 pub mod http;
+pub mod legacy;
 mod net;
 pub mod ocsp;
 pub mod politeness;
@@ -18,13 +19,14 @@ mod slots;
 pub mod tls;
 
 pub use certinfo::{CertParseError, parse_certificate};
+pub use legacy::LegacySettings;
 pub use politeness::RateLimit;
 pub use resolve::{DnsConfig, is_public, load_hosts_file, parse_hosts};
 
 use crate::config::ConnectTo;
 use crate::evidence::{
     AiaOutcome, CertificateInfo, ChainEnd, EVIDENCE_SCHEMA_VERSION, Evidence, FetchChain,
-    Resolution, Revocation, TlsProbe, VerifyError,
+    LegacyTls, Resolution, Revocation, TlsProbe, VerifyError,
 };
 use http::{ChainKind, FetchSettings, Payload, SiteFetcher};
 use politeness::Politeness;
@@ -67,6 +69,8 @@ pub struct CollectorSettings {
     /// Requests per second to one CA OCSP responder (per host name and per address).
     /// Separate from the sites' budget: every site of a CA asks the same responder.
     pub per_responder: RateLimit,
+    /// The hand-built-hello probe of protocol versions and cipher suites.
+    pub legacy: LegacySettings,
 }
 
 impl Default for CollectorSettings {
@@ -99,6 +103,7 @@ impl Default for CollectorSettings {
                 per_second: 50,
                 burst: 100,
             },
+            legacy: LegacySettings::default(),
         }
     }
 }
@@ -130,6 +135,7 @@ pub struct Collector {
     crl_fetch: FetchSettings,
     crls: CrlCache,
     ocsp: ocsp::OcspClient,
+    legacy: legacy::LegacyProber,
 }
 
 impl Collector {
@@ -187,6 +193,11 @@ impl Collector {
                 ocsp_fetch,
                 Politeness::new(settings.per_responder, settings.per_responder),
             ),
+            legacy: legacy::LegacyProber::new(
+                settings.legacy.clone(),
+                settings.connect_timeout,
+                settings.handshake_timeout,
+            ),
             settings,
         })
     }
@@ -211,6 +222,7 @@ impl Collector {
             https: None,
             revocation: None,
             deadline_exceeded: false,
+            legacy: None,
         };
         let resolve = tokio::time::timeout_at(deadline, self.resolver.resolve(host)).await;
         let pinned = match resolve {
@@ -245,7 +257,9 @@ impl Collector {
 
         let secure = self.secure_side(host, https_port, pinned, deadline);
         let plain = self.plain_side(host, pinned, deadline);
-        let ((tls_probe, https_chain), http_chain) = tokio::join!(secure, plain);
+        let legacy = self.legacy_side(host, https_port, pinned, deadline);
+        let ((tls_probe, https_chain), http_chain, legacy) = tokio::join!(secure, plain, legacy);
+        evidence.legacy = legacy;
         evidence.http = Some(http_chain);
         evidence.https = https_chain;
         let mut tls_probe = tls_probe;
@@ -282,10 +296,7 @@ impl Collector {
         pinned: IpAddr,
         deadline: Instant,
     ) -> (Option<TlsProbe>, Option<FetchChain>) {
-        let addr = self
-            .resolver
-            .override_for(host, port)
-            .unwrap_or(SocketAddr::new(pinned, port));
+        let addr = self.tls_addr(host, port, pinned);
         if !self.resolver.is_allowed(addr.ip()) {
             let end = ChainEnd::AddressRefused {
                 url: format!("https://{host}:{port}/"),
@@ -334,6 +345,37 @@ impl Collector {
             _ => None,
         };
         (Some(probe), chain)
+    }
+
+    /// Where the site's TLS port really is (a `--connect-to` override or the pinned address).
+    fn tls_addr(&self, host: &str, port: u16, pinned: IpAddr) -> SocketAddr {
+        self.resolver
+            .override_for(host, port)
+            .unwrap_or(SocketAddr::new(pinned, port))
+    }
+
+    /// Protocol versions and suites through hand-built hellos, concurrently with the
+    /// rustls handshake and sharing the site's politeness budget.
+    async fn legacy_side(
+        &self,
+        host: &str,
+        port: u16,
+        pinned: IpAddr,
+        deadline: Instant,
+    ) -> Option<LegacyTls> {
+        if !self.legacy.enabled() {
+            return None;
+        }
+        let addr = self.tls_addr(host, port, pinned);
+        if !self.resolver.is_allowed(addr.ip()) {
+            return None;
+        }
+        let target = legacy::Target {
+            addr,
+            server_name: host.parse::<IpAddr>().is_err().then_some(host),
+            host,
+        };
+        Some(self.legacy.probe(&target, &self.politeness, deadline).await)
     }
 
     async fn plain_side(&self, host: &str, pinned: IpAddr, deadline: Instant) -> FetchChain {

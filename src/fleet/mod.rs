@@ -9,6 +9,7 @@
 mod aia;
 mod dns;
 mod http;
+mod legacy;
 pub(crate) mod ocsp;
 mod pki;
 mod server;
@@ -17,6 +18,7 @@ mod spec;
 mod tests;
 mod weak_rsa;
 
+pub use legacy::{HostileTls, SSLV3_SUITES};
 pub use pki::{PkiError, WRONG_HOST_SAN};
 pub use spec::{
     CertKind, HttpBehaviour, OcspBehaviour, Route, STRICT_HEADERS, SiteSpec, TlsBehaviour,
@@ -388,6 +390,11 @@ impl Launcher {
                     .await?
             }
             (TlsBehaviour::Silent, _) => self.listen(ip, server::serve_silent).await?,
+            (TlsBehaviour::Hostile(kind), _) => {
+                self.listen(ip, move |l| legacy::serve_hostile(l, kind))
+                    .await?
+            }
+            (TlsBehaviour::Sslv3Only, _) => self.listen(ip, legacy::serve_sslv3).await?,
             // `issue_all` gives every `Serve` site a leaf, so this is only `Closed`.
             _ => self.closed(ip)?,
         };

@@ -96,7 +96,7 @@ fn log_end(result: io::Result<()>) {
     }
 }
 
-async fn accept_loop<F, Fut>(listener: TcpListener, handle: F)
+pub(super) async fn accept_loop<F, Fut>(listener: TcpListener, handle: F)
 where
     F: Fn(TcpStream) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,

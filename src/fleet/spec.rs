@@ -70,6 +70,10 @@ pub enum TlsBehaviour {
     Closed,
     /// Accepts TCP and never sends a byte, so a client must time out.
     Silent,
+    /// Answers a ClientHello the hostile way given.
+    Hostile(super::legacy::HostileTls),
+    /// Answers every hello with an SSLv3 ServerHello (see `fleet::SSLV3_SUITES`).
+    Sslv3Only,
 }
 
 /// What the site's plain-HTTP port does.

@@ -3,6 +3,9 @@
 
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod legacy;
+pub mod openssl;
+
 use std::sync::Arc;
 use time::OffsetDateTime;
 use trustlabel::checks::{CheckContext, CheckSettings, run_all};
