@@ -88,15 +88,15 @@ fn main() {
             extra_roots_pem: vec![manifest["root_ca_pem"].as_str().unwrap().to_string()],
             only_extra_roots: true,
             allow_private_addresses: true,
+            legacy: trustlabel::collect::LegacySettings {
+                enabled: args.legacy,
+                ..Default::default()
+            },
             // The fleet's one OCSP responder stands in for every CA on the internet; the
             // default per-responder budget would measure the rate limit, not the scanner.
             per_responder: trustlabel::collect::RateLimit {
                 per_second: 100_000,
                 burst: 100_000,
-            },
-            legacy: trustlabel::collect::LegacySettings {
-                enabled: args.legacy,
-                ..Default::default()
             },
             ..CollectorSettings::default()
         };

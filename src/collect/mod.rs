@@ -66,11 +66,11 @@ pub struct CollectorSettings {
     pub http_port: u16,
     pub per_host: RateLimit,
     pub per_ip: RateLimit,
+    /// The hand-built-hello probe of protocol versions and cipher suites.
+    pub legacy: LegacySettings,
     /// Requests per second to one CA OCSP responder (per host name and per address).
     /// Separate from the sites' budget: every site of a CA asks the same responder.
     pub per_responder: RateLimit,
-    /// The hand-built-hello probe of protocol versions and cipher suites.
-    pub legacy: LegacySettings,
 }
 
 impl Default for CollectorSettings {
@@ -99,11 +99,11 @@ impl Default for CollectorSettings {
                 per_second: 20,
                 burst: 40,
             },
+            legacy: LegacySettings::default(),
             per_responder: RateLimit {
                 per_second: 50,
                 burst: 100,
             },
-            legacy: LegacySettings::default(),
         }
     }
 }
@@ -134,8 +134,8 @@ pub struct Collector {
     fetch: FetchSettings,
     crl_fetch: FetchSettings,
     crls: CrlCache,
-    ocsp: ocsp::OcspClient,
     legacy: legacy::LegacyProber,
+    ocsp: ocsp::OcspClient,
 }
 
 impl Collector {
@@ -189,14 +189,14 @@ impl Collector {
             fetch,
             crl_fetch,
             crls: CrlCache::new(Duration::from_secs(3600), 1024),
-            ocsp: ocsp::OcspClient::new(
-                ocsp_fetch,
-                Politeness::new(settings.per_responder, settings.per_responder),
-            ),
             legacy: legacy::LegacyProber::new(
                 settings.legacy.clone(),
                 settings.connect_timeout,
                 settings.handshake_timeout,
+            ),
+            ocsp: ocsp::OcspClient::new(
+                ocsp_fetch,
+                Politeness::new(settings.per_responder, settings.per_responder),
             ),
             settings,
         })
