@@ -16,6 +16,11 @@ pub use exposure::{
     ExposureEvidence, NotSentReason, PROBE_EXCERPT_CAP, Probe, ProbeChannel, ProbeOutcome,
     ProbeResponse,
 };
+mod legacy;
+pub use legacy::{
+    AcceptedSuite, KeyExchangeParams, LegacyTls, TlsVersion, VersionOutcome, VersionProbe,
+    wire_version_name,
+};
 
 /// `Origin` the collector sends with every https request of the site's own chain, so a
 /// CORS policy that reflects any origin shows itself in the response (checked by
@@ -59,6 +64,10 @@ pub struct Evidence {
     /// certificate that did not verify, or no answer at all).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exposure: Option<ExposureEvidence>,
+    /// Protocol versions and cipher suites learned with hand-built hellos; `None` when
+    /// the scan stopped before TLS or the evidence predates the legacy prober.
+    #[serde(default)]
+    pub legacy: Option<LegacyTls>,
 }
 
 /// How the host name became an address.
@@ -377,6 +386,7 @@ pub enum Revocation {
 pub enum RevocationSource {
     OcspStaple,
     Crl { url: String },
+    OcspResponder { url: String },
 }
 
 mod base64_bytes {

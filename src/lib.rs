@@ -17,3 +17,4 @@ pub mod rulefile;
 pub mod scan;
 pub mod store;
 pub mod target;
+pub mod tlsprobe;

@@ -188,7 +188,9 @@ impl Scanner {
             exposures: self.collector.exposure_rules().clone(),
         };
         let findings = checks::run_all(evidence, &ctx);
-        let verdict = self.policy.evaluate(&findings);
+        let verdict = self
+            .policy
+            .evaluate_with_tls(&findings, evidence.legacy.as_ref());
         (findings, verdict)
     }
 

@@ -272,7 +272,7 @@ async fn an_unknown_host_is_scanned_but_not_stored_without_add() {
 async fn demo_scans_the_built_in_fleet() {
     let env = Env::new();
     let out = env
-        .run(&["--site-deadline", "3", "demo", "--format", "json"])
+        .run(&["--site-deadline", "10", "demo", "--format", "json"])
         .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");

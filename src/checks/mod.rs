@@ -13,6 +13,7 @@ mod certificate;
 mod cookies;
 mod exposure;
 mod headers;
+mod legacy_tls;
 pub mod parse;
 mod reachability;
 #[cfg(test)]
@@ -59,6 +60,7 @@ pub fn run_all(evidence: &Evidence, ctx: &CheckContext<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
     reachability::check(evidence, &mut findings);
     transport::check(evidence, &mut findings);
+    legacy_tls::check(evidence, &mut findings);
     certificate::check(evidence, ctx, &mut findings);
     headers::check(evidence, ctx, &mut findings);
     cookies::check(evidence, &mut findings);

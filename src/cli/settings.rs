@@ -118,6 +118,12 @@ pub fn resolve_settings(args: &GlobalArgs) -> Result<Settings, CliError> {
             .unwrap_or(c.per_ip.per_second),
         burst: scan.burst_per_ip.unwrap_or(c.per_ip.burst),
     };
+    c.per_responder = RateLimit {
+        per_second: scan
+            .rate_per_responder
+            .unwrap_or(c.per_responder.per_second),
+        burst: scan.burst_per_responder.unwrap_or(c.per_responder.burst),
+    };
     let concurrency = args
         .concurrency
         .or(scan.concurrency)

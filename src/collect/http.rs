@@ -15,7 +15,7 @@ use crate::evidence::{
 };
 use bytes::Bytes;
 use http::header::{HeaderMap, HeaderValue};
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Full};
 use hyper::client::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls::pki_types::ServerName;
@@ -49,6 +49,8 @@ pub struct Presentation<'p> {
     pub cors_probe: bool,
     /// Body bytes kept, after decompression.
     pub body_cap: usize,
+    /// A body to POST instead of a GET (OCSP).
+    pub payload: Option<&'p Payload>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,9 +61,18 @@ pub enum ChainKind {
     Secure,
 }
 
+/// A request body to POST, for protocols that send one (OCSP).
+#[derive(Debug, Clone)]
+pub struct Payload {
+    pub content_type: &'static str,
+    /// What the answer should be (`Accept`).
+    pub accept: &'static str,
+    pub body: Bytes,
+}
+
 enum Sender {
-    H1(http1::SendRequest<Empty<Bytes>>),
-    H2(http2::SendRequest<Empty<Bytes>>),
+    H1(http1::SendRequest<Full<Bytes>>),
+    H2(http2::SendRequest<Full<Bytes>>),
 }
 
 /// Aborts the hyper connection tasks when the site scan ends.
@@ -147,6 +158,7 @@ impl<'a> SiteFetcher<'a> {
             referer: None,
             cors_probe: false,
             body_cap: settings.body_cap,
+            payload: None,
         }
     }
 
@@ -255,9 +267,17 @@ impl<'a> SiteFetcher<'a> {
         }
     }
 
-    /// Fetches one URL without following redirects (CRL and AIA downloads).
-    pub async fn fetch_once(&mut self, url: &Url) -> Result<HttpResponse, String> {
-        let how = self.presentation();
+    /// Fetches one URL without following redirects (CRL and AIA downloads, OCSP
+    /// queries): a GET, or a POST of `payload`.
+    pub async fn fetch_once(
+        &mut self,
+        url: &Url,
+        payload: Option<&Payload>,
+    ) -> Result<HttpResponse, String> {
+        let how = Presentation {
+            payload,
+            ..self.presentation()
+        };
         match self.fetch_one(url, &how).await {
             Ok(r) => Ok(r),
             Err(ChainEnd::Failed { message, .. }) => Err(message),
@@ -348,7 +368,17 @@ impl<'a> SiteFetcher<'a> {
                 );
             }
         };
-        self.politeness.wait(&host, addr.ip()).await;
+        let waited =
+            tokio::time::timeout_at(self.deadline, self.politeness.wait(&host, addr.ip())).await;
+        if waited.is_err() {
+            return (
+                Some(addr.ip()),
+                Err(Err(RequestFailure {
+                    kind: FetchFailureKind::Timeout,
+                    message: format!("the rate limit for {host} allowed no request in time"),
+                })),
+            );
+        }
         let key = (secure, host.clone(), port);
         let started = Instant::now();
         let limit = (started + self.settings.request_timeout).min(self.deadline);
@@ -514,7 +544,7 @@ fn build_request(
     key: &ConnKey,
     h2: bool,
     how: &Presentation<'_>,
-) -> Result<hyper::Request<Empty<Bytes>>, RequestFailure> {
+) -> Result<hyper::Request<Full<Bytes>>, RequestFailure> {
     let (secure, host, port) = key;
     let default_port = if *secure { 443 } else { 80 };
     let authority = if *port == default_port {
@@ -531,14 +561,18 @@ fn build_request(
     } else {
         path
     };
-    let mut builder = hyper::Request::get(uri)
-        .header(http::header::USER_AGENT, how.user_agent)
-        .header(
+    let mut builder = match how.payload {
+        None => hyper::Request::get(uri).header(
             http::header::ACCEPT,
             "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-        )
-        .header(http::header::ACCEPT_LANGUAGE, "vi,en;q=0.8")
-        .header(http::header::ACCEPT_ENCODING, "gzip, deflate, br");
+        ),
+        Some(p) => hyper::Request::post(uri)
+            .header(http::header::ACCEPT, p.accept)
+            .header(http::header::CONTENT_TYPE, p.content_type),
+    }
+    .header(http::header::USER_AGENT, how.user_agent)
+    .header(http::header::ACCEPT_LANGUAGE, "vi,en;q=0.8")
+    .header(http::header::ACCEPT_ENCODING, "gzip, deflate, br");
     if !h2 {
         builder = builder.header(http::header::HOST, authority);
     }
@@ -548,7 +582,8 @@ fn build_request(
     if *secure && how.cors_probe {
         builder = builder.header(http::header::ORIGIN, CORS_PROBE_ORIGIN);
     }
-    builder.body(Empty::new()).map_err(|e| RequestFailure {
+    let body = how.payload.map(|p| p.body.clone()).unwrap_or_default();
+    builder.body(Full::new(body)).map_err(|e| RequestFailure {
         kind: FetchFailureKind::Protocol,
         message: format!("cannot build request for {url}: {e}"),
     })
@@ -644,6 +679,61 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A request whose turn under the rate limit would come after the deadline fails at
+    /// the deadline instead of waiting: the per-site deadline bounds every step.
+    #[tokio::test]
+    async fn a_rate_limit_wait_ends_at_the_deadline() {
+        use super::super::politeness::RateLimit;
+        use super::super::resolve::DnsConfig;
+        let resolver = Resolver::new(
+            &DnsConfig::Servers(vec![]),
+            Duration::from_secs(1),
+            &[],
+            HashMap::new(),
+            true,
+        )
+        .unwrap();
+        let mut roots = rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        let tls = TlsContext::new(roots).unwrap();
+        let one_per_second = RateLimit {
+            per_second: 1,
+            burst: 1,
+        };
+        let politeness = Politeness::new(one_per_second, one_per_second);
+        let settings = FetchSettings {
+            connect_timeout: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(1),
+            body_cap: 1024,
+            max_redirects: 0,
+            user_agent: "test".into(),
+        };
+        // Nothing listens on this bound socket: requests fail fast once they are sent.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = Url::parse(&format!(
+            "http://a.test:{}/",
+            closed.local_addr().unwrap().port()
+        ))
+        .unwrap();
+        drop(closed);
+        let deadline = Instant::now() + Duration::from_millis(300);
+        let mut fetcher = SiteFetcher::new(
+            "a.test",
+            Some("127.0.0.1".parse().unwrap()),
+            &resolver,
+            &tls,
+            &politeness,
+            &settings,
+            deadline,
+        );
+        let first = fetcher.fetch_once(&url, None).await.unwrap_err();
+        assert!(!first.contains("rate limit"), "{first}");
+        let started = Instant::now();
+        let second = fetcher.fetch_once(&url, None).await.unwrap_err();
+        assert!(second.contains("rate limit"), "{second}");
+        assert!(started.elapsed() < Duration::from_millis(600));
+    }
 
     #[test]
     fn same_site_uses_the_registrable_domain() {

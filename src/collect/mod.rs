@@ -2,22 +2,27 @@
 //!
 //! One call to [`Collector::collect`] scans one site: resolve and pin an address, run
 //! the recording TLS handshake, fetch the `http://` and `https://` chains (concurrently),
-//! complete the chain through AIA when needed, and check revocation. Every failure is
+//! complete the chain through AIA when needed, and check revocation (OCSP staple, then
+//! the CA's OCSP responder, then its CRL). Every failure is
 //! written into the evidence; nothing here returns an error for a bad site.
 
 mod body;
 mod certinfo;
 pub mod http;
+pub mod legacy;
 mod net;
+pub mod ocsp;
 pub mod politeness;
 mod privacy_link;
 mod probe;
 pub mod resolve;
 mod revocation;
+mod slots;
 pub mod tls;
 mod views;
 
 pub use certinfo::{CertParseError, parse_certificate};
+pub use legacy::LegacySettings;
 pub use politeness::RateLimit;
 pub use resolve::{DnsConfig, is_public, load_hosts_file, parse_hosts};
 pub use views::{GOOGLEBOT_USER_AGENT, SEARCH_VISITOR_USER_AGENT};
@@ -25,10 +30,11 @@ pub use views::{GOOGLEBOT_USER_AGENT, SEARCH_VISITOR_USER_AGENT};
 use crate::config::ConnectTo;
 use crate::evidence::{
     AiaOutcome, CertificateInfo, ChainEnd, CrawlerView, EVIDENCE_SCHEMA_VERSION, Evidence,
-    ExposureEvidence, FetchChain, ProbeChannel, Resolution, Revocation, TlsProbe, VerifyError,
+    ExposureEvidence, FetchChain, LegacyTls, ProbeChannel, Resolution, Revocation, TlsProbe,
+    VerifyError,
 };
 use crate::exposures::{ExposureRules, ExposureRulesError};
-use http::{ChainKind, FetchSettings, SiteFetcher};
+use http::{ChainKind, FetchSettings, Payload, SiteFetcher};
 use politeness::Politeness;
 use resolve::{ResolveFailure, Resolver};
 use revocation::CrlCache;
@@ -66,6 +72,11 @@ pub struct CollectorSettings {
     pub http_port: u16,
     pub per_host: RateLimit,
     pub per_ip: RateLimit,
+    /// The hand-built-hello probe of protocol versions and cipher suites.
+    pub legacy: LegacySettings,
+    /// Requests per second to one CA OCSP responder (per host name and per address).
+    /// Separate from the sites' budget: every site of a CA asks the same responder.
+    pub per_responder: RateLimit,
     /// Exposure probe requests per site, the soft-404 baseline included; 0 turns probing off.
     pub exposure_max_requests: usize,
 }
@@ -95,6 +106,11 @@ impl Default for CollectorSettings {
             per_ip: RateLimit {
                 per_second: 20,
                 burst: 40,
+            },
+            legacy: LegacySettings::default(),
+            per_responder: RateLimit {
+                per_second: 50,
+                burst: 100,
             },
             exposure_max_requests: 20,
         }
@@ -129,6 +145,8 @@ pub struct Collector {
     fetch: FetchSettings,
     crl_fetch: FetchSettings,
     crls: CrlCache,
+    legacy: legacy::LegacyProber,
+    ocsp: ocsp::OcspClient,
     exposures: Arc<ExposureRules>,
 }
 
@@ -171,13 +189,27 @@ impl Collector {
             max_redirects: 0,
             ..fetch.clone()
         };
+        let ocsp_fetch = FetchSettings {
+            body_cap: ocsp::RESPONSE_CAP,
+            max_redirects: 0,
+            ..fetch.clone()
+        };
         Ok(Collector {
             tls: tls::TlsContext::new(roots)?,
             politeness: Politeness::new(settings.per_host, settings.per_ip),
             resolver,
             fetch,
             crl_fetch,
-            crls: CrlCache::new(Duration::from_secs(3600)),
+            crls: CrlCache::new(Duration::from_secs(3600), 1024),
+            legacy: legacy::LegacyProber::new(
+                settings.legacy.clone(),
+                settings.connect_timeout,
+                settings.handshake_timeout,
+            ),
+            ocsp: ocsp::OcspClient::new(
+                ocsp_fetch,
+                Politeness::new(settings.per_responder, settings.per_responder),
+            ),
             exposures: Arc::new(ExposureRules::builtin()?),
             settings,
         })
@@ -214,6 +246,7 @@ impl Collector {
             https: None,
             revocation: None,
             deadline_exceeded: false,
+            legacy: None,
             privacy_page: None,
             crawler_views: Vec::new(),
             exposure: None,
@@ -251,8 +284,10 @@ impl Collector {
 
         let secure = self.secure_side(host, https_port, pinned, deadline);
         let plain = self.plain_side(host, pinned, deadline);
-        let ((mut tls_probe, https_chain, secure_fetcher), (http_chain, plain_fetcher)) =
-            tokio::join!(secure, plain);
+        let legacy = self.legacy_side(host, https_port, pinned, deadline);
+        let ((mut tls_probe, https_chain, secure_fetcher), (http_chain, plain_fetcher), legacy) =
+            tokio::join!(secure, plain, legacy);
+        evidence.legacy = legacy;
         let content = match (secure_fetcher, &https_chain) {
             (Some(fetcher), Some(home)) => {
                 Content::new(fetcher, host, https_port, ProbeChannel::VerifiedHttps, home)
@@ -287,8 +322,9 @@ impl Collector {
                 session.verification.path_with_aia = outcome;
                 extra = fetched;
             }
+            let staple = session.ocsp_staple_base64.as_deref();
             Some(
-                self.revocation(&session.chain, &chain_der, &extra, deadline)
+                self.revocation(&session.chain, staple, &chain_der, &extra, deadline)
                     .await,
             )
         };
@@ -344,10 +380,7 @@ impl Collector {
         Option<FetchChain>,
         Option<SiteFetcher<'_>>,
     ) {
-        let addr = self
-            .resolver
-            .override_for(host, port)
-            .unwrap_or(SocketAddr::new(pinned, port));
+        let addr = self.tls_addr(host, port, pinned);
         if !self.resolver.is_allowed(addr.ip()) {
             let end = ChainEnd::AddressRefused {
                 url: format!("https://{host}:{port}/"),
@@ -401,6 +434,37 @@ impl Collector {
             }
             _ => (Some(probe), None, None),
         }
+    }
+
+    /// Where the site's TLS port really is (a `--connect-to` override or the pinned address).
+    fn tls_addr(&self, host: &str, port: u16, pinned: IpAddr) -> SocketAddr {
+        self.resolver
+            .override_for(host, port)
+            .unwrap_or(SocketAddr::new(pinned, port))
+    }
+
+    /// Protocol versions and suites through hand-built hellos, concurrently with the
+    /// rustls handshake and sharing the site's politeness budget.
+    async fn legacy_side(
+        &self,
+        host: &str,
+        port: u16,
+        pinned: IpAddr,
+        deadline: Instant,
+    ) -> Option<LegacyTls> {
+        if !self.legacy.enabled() {
+            return None;
+        }
+        let addr = self.tls_addr(host, port, pinned);
+        if !self.resolver.is_allowed(addr.ip()) {
+            return None;
+        }
+        let target = legacy::Target {
+            addr,
+            server_name: host.parse::<IpAddr>().is_err().then_some(host),
+            host,
+        };
+        Some(self.legacy.probe(&target, &self.politeness, deadline).await)
     }
 
     async fn plain_side(
@@ -490,9 +554,12 @@ impl Collector {
         (Some(outcome), extra)
     }
 
+    /// Staple, then OCSP responder, then CRL: the first source that gives a signed,
+    /// current answer about this certificate decides; otherwise every attempt is kept.
     async fn revocation(
         &self,
         chain: &[CertificateInfo],
+        staple: Option<&str>,
         chain_der: &[CertificateDer<'static>],
         extra: &[CertificateDer<'static>],
         deadline: Instant,
@@ -502,22 +569,22 @@ impl Collector {
                 attempts: vec!["no certificate".into()],
             };
         };
+        let mut attempts = Vec::new();
+        if let Some(decided) = self
+            .ocsp_status(leaf, staple, chain_der, extra, deadline, &mut attempts)
+            .await
+        {
+            return decided;
+        }
         let urls: Vec<&String> = leaf
             .crl_distribution_points
             .iter()
             .filter(|u| u.starts_with("http://"))
             .collect();
         if urls.is_empty() {
-            let mut note = "the certificate names no HTTP CRL distribution point".to_string();
-            if !leaf.aia_ocsp.is_empty() {
-                note.push_str("; OCSP responder queries are not implemented");
-            }
-            return Revocation::Unknown {
-                attempts: vec![note],
-            };
+            attempts.push("the certificate names no HTTP CRL distribution point".into());
         }
         let serial = hex::decode(&leaf.serial_hex).unwrap_or_default();
-        let mut attempts = Vec::new();
         for url in urls {
             let slot = self.crls.slot(url);
             let crl = slot
@@ -547,13 +614,35 @@ impl Collector {
         settings: &FetchSettings,
         deadline: Instant,
     ) -> Result<Vec<u8>, String> {
+        self.transfer(url, settings, &self.politeness, None, deadline)
+            .await
+    }
+
+    /// One request without redirects (a GET, or a POST of `payload`) under the given
+    /// politeness budget, with address safety; the body bytes of a `200`.
+    async fn transfer(
+        &self,
+        url: &str,
+        settings: &FetchSettings,
+        politeness: &Politeness,
+        payload: Option<&Payload>,
+        deadline: Instant,
+    ) -> Result<Vec<u8>, String> {
         let parsed = Url::parse(url).map_err(|e| format!("bad URL {url}: {e}"))?;
         let host = parsed
             .host_str()
             .ok_or_else(|| format!("no host in {url}"))?
             .to_string();
-        let mut fetcher = self.fetcher(&host, None, settings, deadline);
-        let response = fetcher.fetch_once(&parsed).await?;
+        let mut fetcher = SiteFetcher::new(
+            &host,
+            None,
+            &self.resolver,
+            &self.tls,
+            politeness,
+            settings,
+            deadline,
+        );
+        let response = fetcher.fetch_once(&parsed, payload).await?;
         if response.status != 200 {
             return Err(format!("HTTP {}", response.status));
         }

@@ -6,6 +6,7 @@
 //! connections, and caps the request head so a misbehaving client cannot grow memory.
 
 use super::log::{RequestLog, SeenRequest};
+use super::ocsp::OcspResponder;
 use super::routes::RouteTable;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,9 +16,10 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 pub(crate) const MAX_HEAD: usize = 64 * 1024;
 /// A keep-alive connection idle for this long is closed, so abandoned clients free tasks.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
-/// Request bodies up to this size are skipped so the connection can be reused; a larger
-/// body gets its answer and then the connection is closed.
-const MAX_SKIPPED_BODY: u64 = 1024 * 1024;
+/// Request bodies up to this size are read (an OCSP request needs its body; others are
+/// dropped) so the connection can be reused; a larger body gets its answer and then the
+/// connection is closed.
+const MAX_READ_BODY: u64 = 1024 * 1024;
 
 /// One response, as bytes: a [`Route`] after conversion, or a PKI file.
 #[derive(Debug, Clone)]
@@ -43,6 +45,8 @@ enum Answer {
     Routes(RouteTable),
     /// `301` to the same path on `https://<host>`.
     RedirectToHttps { host: String },
+    /// An OCSP responder: a POSTed request in, a DER response out.
+    Ocsp(Arc<OcspResponder>),
 }
 
 impl Responder {
@@ -67,13 +71,20 @@ impl Responder {
         }
     }
 
+    pub(crate) fn ocsp(responder: Arc<OcspResponder>) -> Responder {
+        Responder {
+            answer: Answer::Ocsp(responder),
+            log: None,
+        }
+    }
+
     /// Records every request into `log`, tagged with the scheme of this listener.
     pub(crate) fn logged(mut self, log: Arc<RequestLog>, scheme: &'static str) -> Responder {
         self.log = Some((log, scheme));
         self
     }
 
-    fn respond(&self, request: &RequestHead) -> Resource {
+    fn respond(&self, request: &RequestHead, body: &[u8]) -> Resource {
         if let Some((log, scheme)) = &self.log {
             let header = |name: &str| {
                 request
@@ -92,6 +103,21 @@ impl Responder {
         }
         let path = request_path(&request.target);
         match &self.answer {
+            Answer::Ocsp(responder) if request.method == "POST" => Resource {
+                status: 200,
+                headers: vec![(
+                    "Content-Type".to_string(),
+                    crate::collect::ocsp::RESPONSE_MEDIA_TYPE.to_string(),
+                )],
+                body: responder.respond(body),
+                delay: None,
+            },
+            Answer::Ocsp(_) => Resource {
+                status: 405,
+                headers: vec![("Allow".to_string(), "POST".to_string())],
+                body: Vec::new(),
+                delay: None,
+            },
             Answer::Routes(table) => table
                 .lookup(path, &request.headers)
                 .cloned()
@@ -209,6 +235,7 @@ fn reason(status: u16) -> &'static str {
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
+        405 => "Method Not Allowed",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
         503 => "Service Unavailable",
@@ -290,20 +317,21 @@ async fn read_head<S: AsyncRead + Unpin>(
     }
 }
 
-/// Discards `len` body bytes, using what is already buffered first.
-async fn skip_body<S: AsyncRead + Unpin>(
+/// Reads `len` (at most [`MAX_READ_BODY`]) body bytes, using what is already buffered
+/// first.
+async fn read_body<S: AsyncRead + Unpin>(
     stream: &mut S,
     buf: &mut Vec<u8>,
     len: u64,
-) -> std::io::Result<()> {
+) -> std::io::Result<Vec<u8>> {
     let buffered = buf.len().min(usize::try_from(len).unwrap_or(usize::MAX));
-    buf.drain(..buffered);
+    let mut body: Vec<u8> = buf.drain(..buffered).collect();
     let rest = len - buffered as u64;
-    let copied = tokio::io::copy(&mut (&mut *stream).take(rest), &mut tokio::io::sink()).await?;
-    if copied < rest {
+    let read = (&mut *stream).take(rest).read_to_end(&mut body).await?;
+    if (read as u64) < rest {
         return Err(std::io::ErrorKind::UnexpectedEof.into());
     }
-    Ok(())
+    Ok(body)
 }
 
 /// Answers requests on one connection until the client closes, asks to close, idles out,
@@ -329,14 +357,14 @@ where
             break;
         };
         buf.drain(..head);
-        let close = match request.body {
-            Body::Length(len) if len <= MAX_SKIPPED_BODY => {
-                skip_body(&mut stream, &mut buf, len).await?;
-                !request.keep_alive
-            }
-            _ => true,
+        let (body, close) = match request.body {
+            Body::Length(len) if len <= MAX_READ_BODY => (
+                read_body(&mut stream, &mut buf, len).await?,
+                !request.keep_alive,
+            ),
+            _ => (Vec::new(), true),
         };
-        let resource = responder.respond(&request);
+        let resource = responder.respond(&request, &body);
         if let Some(delay) = resource.delay {
             tokio::time::sleep(delay).await;
         }

@@ -70,6 +70,10 @@ pub enum TlsBehaviour {
     Closed,
     /// Accepts TCP and never sends a byte, so a client must time out.
     Silent,
+    /// Answers a ClientHello the hostile way given.
+    Hostile(super::legacy::HostileTls),
+    /// Answers every hello with an SSLv3 ServerHello (see `fleet::SSLV3_SUITES`).
+    Sslv3Only,
 }
 
 /// What the site's plain-HTTP port does.
@@ -81,6 +85,17 @@ pub enum HttpBehaviour {
     Serve,
     /// Nothing listens: a connection is refused.
     Closed,
+}
+
+/// What the site and its CA's OCSP responder do about the site's certificate. Only
+/// leaves of the trusted intermediate name the responder; for the others this is moot.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OcspBehaviour {
+    /// The server staples the responder's answer about its certificate.
+    pub staple: bool,
+    /// The responder signs answers about this certificate with its delegated responder
+    /// certificate instead of the intermediate's own key.
+    pub delegated: bool,
 }
 
 /// One path the site answers. Headers are sent verbatim and in order (duplicates and odd
@@ -198,6 +213,7 @@ pub struct SiteSpec {
     /// The answer to every path no route names (its `path` is ignored): a site that
     /// answers `200` everywhere. `None` answers `404`.
     pub fallback: Option<Route>,
+    pub ocsp: OcspBehaviour,
 }
 
 /// The headers of a well-run site: each one satisfies the scanner's strictest check.
@@ -243,6 +259,7 @@ impl SiteSpec {
             http: HttpBehaviour::RedirectToHttps,
             routes: vec![home],
             fallback: None,
+            ocsp: OcspBehaviour::default(),
         }
     }
 
@@ -257,6 +274,18 @@ impl SiteSpec {
 
     pub fn with_http(mut self, http: HttpBehaviour) -> SiteSpec {
         self.http = http;
+        self
+    }
+
+    /// Staples the OCSP responder's (signed) answer about the certificate.
+    pub fn with_ocsp_staple(mut self) -> SiteSpec {
+        self.ocsp.staple = true;
+        self
+    }
+
+    /// Has the OCSP responder answer for this certificate with its delegated key.
+    pub fn with_delegated_ocsp(mut self) -> SiteSpec {
+        self.ocsp.delegated = true;
         self
     }
 

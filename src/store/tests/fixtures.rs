@@ -149,6 +149,7 @@ pub fn evidence(host: &str) -> Evidence {
         privacy_page: None,
         crawler_views: Vec::new(),
         exposure: None,
+        legacy: None,
     }
 }
 
@@ -188,6 +189,7 @@ pub fn verdict(decision: Decision) -> Verdict {
         blocking: vec![FindingId::CertExpiringSoon],
         caps: vec![(FindingId::CertExpiringSoon, Grade::B)],
         reasons: vec!["certificate expires soon".into()],
+        tls_rating: None,
     }
 }
 
