@@ -2,7 +2,9 @@
 //! `trustlabel fleet-serve` process, so only the scanner is measured) scanned end to end
 //! (collect → checks → policy → SQLite) at one concurrency.
 //!
-//! cargo bench --bench scan_fleet -- --sites 1000 --concurrency 64
+//! cargo bench --bench scan_fleet -- --sites 1000 --concurrency 64 [--no-legacy]
+//!
+//! `--no-legacy` turns the legacy TLS probe (hand-built hellos) off, to measure its cost.
 //!
 //! Prints sites/s, CPU seconds per site (user + system of this process) and peak RSS.
 //! Run once per concurrency: peak RSS is per process.
@@ -20,12 +22,14 @@ use trustlabel::target::Target;
 struct Args {
     sites: usize,
     concurrency: usize,
+    legacy: bool,
 }
 
 fn args() -> Args {
     let mut args = Args {
         sites: 1000,
         concurrency: 64,
+        legacy: true,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -33,6 +37,7 @@ fn args() -> Args {
         match a.as_str() {
             "--sites" => args.sites = value().unwrap_or(args.sites),
             "--concurrency" => args.concurrency = value().unwrap_or(args.concurrency),
+            "--no-legacy" => args.legacy = false,
             _ => {} // cargo bench passes --bench
         }
     }
@@ -76,13 +81,23 @@ fn main() {
         .build()
         .expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
-    let (wall, cpu, rss, passed) = runtime.block_on(async {
+    let (wall, cpu, rss, passed, handshakes) = runtime.block_on(async {
         let settings = CollectorSettings {
             dns: DnsConfig::Servers(vec![manifest["dns"].as_str().unwrap().parse().unwrap()]),
             overrides,
             extra_roots_pem: vec![manifest["root_ca_pem"].as_str().unwrap().to_string()],
             only_extra_roots: true,
             allow_private_addresses: true,
+            legacy: trustlabel::collect::LegacySettings {
+                enabled: args.legacy,
+                ..Default::default()
+            },
+            // The fleet's one OCSP responder stands in for every CA on the internet; the
+            // default per-responder budget would measure the rate limit, not the scanner.
+            per_responder: trustlabel::collect::RateLimit {
+                per_second: 100_000,
+                burst: 100_000,
+            },
             ..CollectorSettings::default()
         };
         let store = Store::open(&format!(
@@ -111,18 +126,11 @@ fn main() {
             .map(ScanItem::Stored)
             .collect();
         let policy = Policy::builtin().expect("policy");
-        let page_rules = trustlabel::rules::PageRules::builtin().expect("page rules");
+        let collector = Collector::new(settings).expect("collector");
         let mut texts = vec![policy.source.as_str()];
-        texts.extend(page_rules.sources());
+        texts.extend(collector.page_rules().sources());
         let hash = rules_hash(&texts);
-        let scanner = Scanner::new(
-            Collector::new(settings).expect("collector"),
-            policy,
-            page_rules,
-            Some(store),
-            args.concurrency,
-            hash,
-        );
+        let scanner = Scanner::new(collector, policy, Some(store), args.concurrency, hash);
         let (cpu0, _) = usage();
         let start = Instant::now();
         let results = scanner
@@ -135,21 +143,28 @@ fn main() {
             .iter()
             .filter(|r| r.verdict.decision == Decision::Pass)
             .count();
-        (wall, cpu1 - cpu0, rss, passed)
+        let handshakes: u32 = results
+            .iter()
+            .filter_map(|r| r.evidence.legacy.as_ref())
+            .map(|l| l.handshakes)
+            .sum();
+        (wall, cpu1 - cpu0, rss, passed, handshakes)
     });
     drop(fleet.stdin.take().map(|mut s| s.flush()));
     let _ = fleet.kill();
     let _ = fleet.wait();
     let n = args.sites as f64;
     println!(
-        "sites={} concurrency={} wall={:.2}s sites/s={:.0} cpu/site={:.2}ms peak_rss={:.0}MiB passed={}",
+        "sites={} concurrency={} legacy={} wall={:.2}s sites/s={:.0} cpu/site={:.2}ms peak_rss={:.0}MiB passed={} legacy_handshakes/site={:.1}",
         args.sites,
         args.concurrency,
+        args.legacy,
         wall.as_secs_f64(),
         n / wall.as_secs_f64().max(f64::EPSILON),
         cpu / n * 1000.0,
         rss,
-        passed
+        passed,
+        f64::from(handshakes) / n
     );
     assert_eq!(
         passed, args.sites,

@@ -117,7 +117,12 @@ pub struct ScanSection {
     /// Requests per second per IP address, and the burst allowed (default 20 / 40).
     pub rate_per_ip: Option<u32>,
     pub burst_per_ip: Option<u32>,
+    /// Requests per second to one CA OCSP responder, and the burst (default 50 / 100).
+    pub rate_per_responder: Option<u32>,
+    pub burst_per_responder: Option<u32>,
     pub user_agent: Option<String>,
+    /// Exposure probe requests per site, soft-404 baseline included (default 20; 0 = off).
+    pub exposure_max_requests: Option<usize>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

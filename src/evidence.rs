@@ -9,6 +9,19 @@ use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 use time::OffsetDateTime;
 
+mod legacy;
+pub use legacy::{
+    AcceptedSuite, KeyExchangeParams, LegacyTls, TlsVersion, VersionOutcome, VersionProbe,
+    wire_version_name,
+};
+mod crawler;
+mod exposure;
+pub use crawler::{CrawlerKind, CrawlerView};
+pub use exposure::{
+    ExposureEvidence, NotSentReason, PROBE_EXCERPT_CAP, Probe, ProbeChannel, ProbeOutcome,
+    ProbeResponse,
+};
+
 /// `Origin` the collector sends with every https request of the site's own chain, so a
 /// CORS policy that reflects any origin shows itself in the response (checked by
 /// `cors.wildcard_credentials`).
@@ -40,6 +53,21 @@ pub struct Evidence {
     pub revocation: Option<Revocation>,
     /// Set when the per-site deadline cut the collection short.
     pub deadline_exceeded: bool,
+    /// Protocol versions and cipher suites learned with hand-built hellos; `None` when
+    /// the scan stopped before TLS or the evidence predates the legacy prober.
+    #[serde(default)]
+    pub legacy: Option<LegacyTls>,
+    /// The privacy-notice page the home page links to (same site), fetched like the home
+    /// page; `None` when no such link was found or no home page was fetched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy_page: Option<FetchChain>,
+    /// The home page again, as a search crawler and as a search visitor (cloaking).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub crawler_views: Vec<CrawlerView>,
+    /// Exposure probes; `None` when the site offered no channel to probe (an https
+    /// certificate that did not verify, or no answer at all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<ExposureEvidence>,
 }
 
 /// How the host name became an address.
@@ -358,6 +386,7 @@ pub enum Revocation {
 pub enum RevocationSource {
     OcspStaple,
     Crl { url: String },
+    OcspResponder { url: String },
 }
 
 mod base64_bytes {

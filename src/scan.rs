@@ -9,7 +9,6 @@ use crate::collect::Collector;
 use crate::evidence::Evidence;
 use crate::finding::Finding;
 use crate::policy::{LabelState, Policy, Transition, Verdict, next_label};
-use crate::rules::PageRules;
 use crate::store::{ScanRecord, Store, StoreError, StoredTarget};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -81,7 +80,6 @@ impl StopFlag {
 pub struct Scanner {
     collector: Collector,
     policy: Policy,
-    page_rules: PageRules,
     store: Option<Store>,
     concurrency: usize,
     rules_hash: String,
@@ -102,7 +100,6 @@ impl Scanner {
     pub fn new(
         collector: Collector,
         policy: Policy,
-        page_rules: PageRules,
         store: Option<Store>,
         concurrency: usize,
         rules_hash: String,
@@ -110,7 +107,6 @@ impl Scanner {
         Arc::new(Scanner {
             collector,
             policy,
-            page_rules,
             store,
             concurrency: concurrency.max(1),
             rules_hash,
@@ -189,10 +185,13 @@ impl Scanner {
         let ctx = CheckContext {
             now,
             settings: &self.policy.checks,
-            page_rules: &self.page_rules,
+            page_rules: self.collector.page_rules(),
+            exposures: self.collector.exposure_rules().clone(),
         };
         let findings = checks::run_all(evidence, &ctx);
-        let verdict = self.policy.evaluate(&findings);
+        let verdict = self
+            .policy
+            .evaluate_with_tls(&findings, evidence.legacy.as_ref());
         (findings, verdict)
     }
 

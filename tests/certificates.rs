@@ -124,7 +124,7 @@ async fn weak_key() {
 }
 
 #[tokio::test]
-async fn revoked_through_the_crl() {
+async fn revoked() {
     let (evidence, findings) = scan_kind(CertKind::Revoked).await;
     assert_eq!(cert_findings(&findings), vec![FindingId::CertRevoked]);
     assert!(matches!(

@@ -272,7 +272,7 @@ async fn an_unknown_host_is_scanned_but_not_stored_without_add() {
 async fn demo_scans_the_built_in_fleet() {
     let env = Env::new();
     let out = env
-        .run(&["--site-deadline", "3", "demo", "--format", "json"])
+        .run(&["--site-deadline", "10", "demo", "--format", "json"])
         .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
@@ -285,12 +285,19 @@ async fn demo_scans_the_built_in_fleet() {
     };
     assert_eq!(by_host("good.")["label"], "labelled");
     assert_eq!(by_host("good.")["grade"], "A+");
+    assert_eq!(
+        by_host("soft-404.")["label"],
+        "labelled",
+        "answering 200 everywhere is not an exposure"
+    );
     for (site, id) in [
         ("expired.", "cert.expired"),
         ("self-signed.", "cert.self_signed"),
         ("revoked.", "cert.revoked"),
         ("no-https.", "tls.none"),
         ("no-hsts.", "header.hsts.missing"),
+        ("exposed-files.", "exposure.vcs"),
+        ("exposed-files.", "exposure.dir_listing"),
         ("silent.", "site.timeout"),
         ("unreachable.", "site.unreachable"),
         ("privacy-form.", "privacy.notice.missing"),
@@ -405,4 +412,80 @@ async fn a_killed_scan_loses_nothing_stored_and_resumes() {
             .unwrap()
             .is_none()
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_checks_directory_replaces_the_exposure_rules_and_changes_the_rules_hash() {
+    let env = Env::new();
+    let name = host("own-rules");
+    let fleet = Fleet::start(
+        DOMAIN,
+        vec![SiteSpec::good(&name).with_route(
+            trustlabel::fleet::Route::new("/old-site.tar", 200).with_body("ustar archive"),
+        )],
+    )
+    .await
+    .expect("fleet");
+    let rules = |proof: &str| {
+        format!(
+            "version = \"own\"\n[[rule]]\nid = \"backup.old-site\"\nfinding = \"exposure.backup\"\n\
+             severity = \"high\"\npaths = [\"/old-site.tar\"]\nrationale = \"an old copy\"\n\
+             reference = \"https://example.org/\"\n[rule.proof]\n{proof}\n"
+        )
+    };
+    std::fs::create_dir(env.path("bad")).unwrap();
+    env.write("bad/exposures.toml", &rules("all = ['(ustar']"));
+    let out = env
+        .run(&["--checks", env.path("bad").to_str().unwrap(), "scan", &name])
+        .await;
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("bad/exposures.toml:10: bad regular expression `(ustar`"),
+        "{stderr}"
+    );
+
+    std::fs::create_dir(env.path("own")).unwrap();
+    env.write("own/exposures.toml", &rules("all = ['ustar']"));
+    let store = Store::open(&env.db()).await.unwrap();
+    let ids = scan_finding_ids(&env, &fleet, &name, None).await;
+    assert!(!ids.iter().any(|id| id == "exposure.backup"), "{ids:?}");
+    let target = store.target_by_host(&name).await.unwrap().unwrap();
+    let latest_hash = || async {
+        let scan = store.latest_scan(target.id).await.unwrap();
+        scan.expect("stored").rules_hash
+    };
+    let builtin_hash = latest_hash().await;
+    let ids = scan_finding_ids(&env, &fleet, &name, Some("own")).await;
+    assert!(ids.iter().any(|id| id == "exposure.backup"), "{ids:?}");
+    assert_ne!(
+        builtin_hash,
+        latest_hash().await,
+        "the rules in force are traceable"
+    );
+}
+
+/// `scan HOST --add --format json` against the fleet; the finding ids of the one site.
+async fn scan_finding_ids(
+    env: &Env,
+    fleet: &Fleet,
+    host: &str,
+    checks: Option<&str>,
+) -> Vec<String> {
+    let mut args = fleet_args(env, fleet);
+    if let Some(dir) = checks {
+        args.extend(["--checks".into(), env.path(dir).display().to_string()]);
+    }
+    args.extend(["scan", host, "--add", "--format", "json", "--quiet"].map(String::from));
+    let out = env
+        .run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        .await;
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", text(&out.stderr)));
+    value["sites"][0]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["id"].as_str().map(String::from))
+        .collect()
 }

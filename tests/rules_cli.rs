@@ -49,6 +49,7 @@ fn lint_accepts_the_shipped_rule_files() {
     for file in [
         "policy.toml",
         "findings.toml",
+        "exposures.toml",
         "privacy.toml",
         "trackers.toml",
         "software.toml",

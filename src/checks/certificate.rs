@@ -47,6 +47,9 @@ pub(super) fn check(evidence: &Evidence, ctx: &CheckContext<'_>, out: &mut Vec<F
         let source = match source {
             RevocationSource::OcspStaple => "the stapled OCSP response".to_string(),
             RevocationSource::Crl { url } => format!("the CA's CRL ({url})"),
+            RevocationSource::OcspResponder { url } => {
+                format!("the CA's OCSP responder ({url})")
+            }
         };
         let when = revoked_at
             .map(|t| format!(" on {}", date(&t)))

@@ -4,15 +4,19 @@
 //! stored evidence always yields the same findings for the same `now`.
 
 use crate::evidence::Evidence;
+use crate::exposures::ExposureRules;
 use crate::finding::Finding;
 use crate::rules::PageRules;
+use std::sync::Arc;
 use time::OffsetDateTime;
 
 mod certificate;
 pub mod compromise;
 mod content;
 mod cookies;
+mod exposure;
 mod headers;
+mod legacy_tls;
 mod pages;
 pub mod parse;
 mod privacy;
@@ -56,6 +60,8 @@ pub struct CheckContext<'a> {
     pub settings: &'a CheckSettings,
     /// Rule files of the page checks (privacy, trackers, software, spam, blocklist).
     pub page_rules: &'a PageRules,
+    /// The exposure rules in force: the same set the collector probed with.
+    pub exposures: Arc<ExposureRules>,
 }
 
 /// Runs every check over one site's evidence. Findings come out sorted by id so that
@@ -64,9 +70,11 @@ pub fn run_all(evidence: &Evidence, ctx: &CheckContext<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
     reachability::check(evidence, &mut findings);
     transport::check(evidence, &mut findings);
+    legacy_tls::check(evidence, &mut findings);
     certificate::check(evidence, ctx, &mut findings);
     headers::check(evidence, ctx, &mut findings);
     cookies::check(evidence, &mut findings);
+    exposure::check(evidence, &ctx.exposures, &mut findings);
     let pages = pages::Pages::from_evidence(evidence, ctx.page_rules);
     privacy::check(&pages, ctx.page_rules, &mut findings);
     content::check(&pages, ctx.page_rules, &mut findings);

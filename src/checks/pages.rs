@@ -6,9 +6,9 @@
 //!   the http chain when the site has no https at all;
 //! - `secure`: the https page alone (mixed content only exists there);
 //! - `plain_http`: a page the http chain served in clear text instead of redirecting;
-//! - `notice`: the privacy-notice page, when one was fetched — today only the primary
-//!   page itself when its notice link points inside it (`#privacy`); the collector's
-//!   privacy-page fetch plugs in at [`Pages::from_evidence`].
+//! - `notice`: the privacy-notice page the collector fetched from the primary page's
+//!   notice link, or the primary page itself when that link points inside it
+//!   (`#privacy`); `notice_gone` when the linked notice answered 404/410.
 
 use crate::evidence::{ChainEnd, Evidence};
 use crate::page::{PageFacts, PageLimits, analyse_chain};
@@ -20,6 +20,8 @@ pub(crate) struct Pages {
     pub primary_is_secure: bool,
     pub plain_http: Option<PageFacts>,
     pub notice: Option<PageFacts>,
+    /// The linked notice does not exist: its URL and status.
+    pub notice_gone: Option<(String, u16)>,
 }
 
 impl Pages {
@@ -37,15 +39,28 @@ impl Pages {
             .filter(|p| p.url.starts_with("http://"));
         let primary_is_secure = secure.is_some();
         let primary = secure.or_else(|| plain_http.clone());
-        let notice = primary
+        let fetched = evidence
+            .privacy_page
             .as_ref()
-            .filter(|p| links_into_itself(p, rules))
-            .cloned();
+            .and_then(|c| analyse_chain(c, &limits));
+        let notice_gone = fetched
+            .as_ref()
+            .filter(|n| matches!(n.status, 404 | 410))
+            .map(|n| (n.url.clone(), n.status));
+        let notice = fetched
+            .filter(|n| (200..300).contains(&n.status))
+            .or_else(|| {
+                primary
+                    .as_ref()
+                    .filter(|p| links_into_itself(p, rules))
+                    .cloned()
+            });
         Pages {
             primary,
             primary_is_secure,
             plain_http,
             notice,
+            notice_gone,
         }
     }
 

@@ -19,7 +19,7 @@ use crate::rules::terms::Tokens;
 
 pub(super) fn check(pages: &Pages, rules: &PageRules, out: &mut Vec<Finding>) {
     if let Some(page) = &pages.primary {
-        collection(page, pages.notice.as_ref(), rules, out);
+        collection(page, pages, rules, out);
         if pages.primary_is_secure {
             insecure_actions(page, rules, out);
         }
@@ -66,12 +66,7 @@ fn is_personal(fields: &[&FieldRule]) -> bool {
     fields.iter().any(|f| f.kind == FieldKind::Personal)
 }
 
-fn collection(
-    page: &PageFacts,
-    notice: Option<&PageFacts>,
-    rules: &PageRules,
-    out: &mut Vec<Finding>,
-) {
+fn collection(page: &PageFacts, pages: &Pages, rules: &PageRules, out: &mut Vec<Finding>) {
     let collecting: Vec<(&Form, Vec<&FieldRule>)> = page
         .forms
         .iter()
@@ -90,19 +85,24 @@ fn collection(
         Severity::Info,
         format!("forms ask for: {}", forms.join("; ")),
     ));
+    let fields = labels(&unique(
+        rules,
+        collecting.iter().flat_map(|(_, f)| f.iter().copied()),
+    ));
     let linked = page.links.iter().any(|l| rules.privacy.is_notice_link(l));
-    if !linked && notice.is_none() {
+    let why = match &pages.notice_gone {
+        Some((url, status)) if pages.notice.is_none() => Some(format!(
+            "its privacy-notice link {} answers {status}",
+            excerpt(url, 120)
+        )),
+        _ if !linked && pages.notice.is_none() => Some("it links no privacy notice".to_string()),
+        _ => None,
+    };
+    if let Some(why) = why {
         out.push(Finding::new(
             FindingId::PrivacyNoticeMissing,
             Severity::High,
-            format!(
-                "{} collects {} but links no privacy notice",
-                excerpt(&page.url, 120),
-                labels(&unique(
-                    rules,
-                    collecting.iter().flat_map(|(_, f)| f.iter().copied())
-                ))
-            ),
+            format!("{} collects {fields} but {why}", excerpt(&page.url, 120)),
         ));
     }
 }
@@ -350,5 +350,31 @@ mod tests {
         );
         let f = super::notice_incomplete(&analyse(NOTICE_INCOMPLETE), &rules).expect("incomplete");
         assert!(f.detail.contains("/chinh-sach-bao-mat/"));
+    }
+
+    #[test]
+    fn the_fetched_privacy_page_is_judged_and_a_dead_notice_link_is_no_notice() {
+        let url = "https://example.test/chinh-sach-bao-mat/";
+        let mut evidence = evidence_with_home(GOV_HOME);
+        evidence.privacy_page = Some(page_chain(url, html_page(NOTICE_INCOMPLETE, &[])));
+        let findings = judge_pages(&evidence);
+        assert!(
+            the(&findings, FindingId::PrivacyNoticeIncomplete)
+                .detail
+                .contains(url)
+        );
+        assert!(with_id(&findings, FindingId::PrivacyNoticeMissing).is_empty());
+
+        evidence.privacy_page = Some(page_chain(url, html_page(NOTICE_COMPLETE, &[])));
+        let findings = judge_pages(&evidence);
+        assert!(with_id(&findings, FindingId::PrivacyNoticeIncomplete).is_empty());
+
+        let mut gone = html_page(b"<h1>Not found</h1>", &[]);
+        gone.status = 404;
+        evidence.privacy_page = Some(page_chain(url, gone));
+        let findings = judge_pages(&evidence);
+        let missing = the(&findings, FindingId::PrivacyNoticeMissing);
+        assert!(missing.detail.contains("answers 404"), "{}", missing.detail);
+        assert!(with_id(&findings, FindingId::PrivacyNoticeIncomplete).is_empty());
     }
 }

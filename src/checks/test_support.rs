@@ -88,6 +88,10 @@ pub(crate) fn evidence_with_chains(
         https,
         revocation: None,
         deadline_exceeded: false,
+        legacy: None,
+        privacy_page: None,
+        crawler_views: Vec::new(),
+        exposure: None,
     }
 }
 
@@ -104,6 +108,9 @@ pub(crate) fn ctx(settings: &CheckSettings) -> CheckContext<'_> {
         now: SCAN_TIME,
         settings,
         page_rules: &NO_PAGE_RULES,
+        exposures: std::sync::Arc::new(
+            crate::exposures::ExposureRules::builtin().expect("built-in exposure rules"),
+        ),
     }
 }
 
@@ -234,6 +241,9 @@ pub(crate) fn judge_pages(evidence: &Evidence) -> Vec<Finding> {
             now: SCAN_TIME,
             settings: &settings,
             page_rules: &rules,
+            exposures: std::sync::Arc::new(
+                crate::exposures::ExposureRules::builtin().expect("built-in exposure rules"),
+            ),
         },
     )
 }

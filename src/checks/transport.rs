@@ -28,7 +28,9 @@ pub(super) fn check(evidence: &Evidence, out: &mut Vec<Finding>) {
                 format!("the HTTPS port does not complete a TLS handshake: {message}"),
             ));
         }
-        Some(TlsProbe::Established(session)) if session.version == "TLSv1.2" => {
+        Some(TlsProbe::Established(session))
+            if session.version == "TLSv1.2" && !super::legacy_tls::decides_tls13(evidence) =>
+        {
             out.push(Finding::new(
                 FindingId::TlsProtoNoTls13,
                 Severity::Info,

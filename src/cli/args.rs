@@ -34,7 +34,7 @@ pub struct GlobalArgs {
     /// Database URL: sqlite://PATH [default: sqlite://trustlabel.db].
     #[arg(long, global = true, value_name = "URL", env = "TRUSTLABEL_DATABASE")]
     pub database: Option<String>,
-    /// Directory overriding the built-in rule files (policy.toml, findings.toml).
+    /// Directory overriding the built-in rule files (policy.toml, findings.toml, exposures.toml).
     #[arg(long, global = true, value_name = "DIR")]
     pub checks: Option<PathBuf>,
     /// Send HOST:PORT to ADDR instead of resolving HOST (like curl); repeatable.

@@ -5,8 +5,10 @@ use super::settings::{DEFAULT_DATABASE, Settings};
 use super::{CliError, EXIT_NOT_LABELLED, EXIT_OK, EXIT_RUNTIME, runtime, usage};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
+use std::sync::Arc;
 use trustlabel::catalog::Catalog;
 use trustlabel::collect::Collector;
+use trustlabel::exposures::ExposureRules;
 use trustlabel::policy::{Decision, Policy};
 use trustlabel::report::{self, Format};
 use trustlabel::rules::PageRules;
@@ -19,29 +21,33 @@ pub const DEMO_DATABASE: &str = "sqlite://trustlabel-demo.db";
 struct Rules {
     policy: Policy,
     catalog: Catalog,
+    exposures: Arc<ExposureRules>,
     page_rules: PageRules,
     hash: String,
 }
 
 fn load_rules(settings: &Settings) -> Result<Rules, CliError> {
-    let (policy, catalog, page_rules) = match &settings.checks_dir {
+    let (policy, catalog, exposures, page_rules) = match &settings.checks_dir {
         Some(dir) => (
             Policy::load_dir(dir).map_err(usage)?,
             Catalog::load_dir(dir).map_err(usage)?,
+            ExposureRules::load_dir(dir).map_err(usage)?,
             PageRules::load_dir(dir).map_err(usage)?,
         ),
         None => (
             Policy::builtin().map_err(runtime)?,
             Catalog::builtin().map_err(runtime)?,
+            ExposureRules::builtin().map_err(runtime)?,
             PageRules::builtin().map_err(runtime)?,
         ),
     };
-    let mut texts = vec![policy.source.as_str(), catalog.source()];
+    let mut texts = vec![policy.source.as_str(), catalog.source(), exposures.source()];
     texts.extend(page_rules.sources());
     let hash = rules_hash(&texts);
     Ok(Rules {
         policy,
         catalog,
+        exposures: Arc::new(exposures),
         page_rules,
         hash,
     })
@@ -89,11 +95,13 @@ async fn run_scan(
     format: Format,
     quiet: bool,
 ) -> Result<u8, CliError> {
-    let collector = Collector::new(settings.collector.clone()).map_err(usage)?;
+    let collector = Collector::new(settings.collector.clone())
+        .map_err(usage)?
+        .with_exposure_rules(rules.exposures)
+        .with_page_rules(Arc::new(rules.page_rules));
     let scanner = Scanner::new(
         collector,
         rules.policy,
-        rules.page_rules,
         store.clone(),
         settings.concurrency,
         rules.hash,

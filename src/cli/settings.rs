@@ -98,6 +98,9 @@ pub fn resolve_settings(args: &GlobalArgs) -> Result<Settings, CliError> {
     if let Some(v) = scan.max_redirects {
         c.max_redirects = v.min(50);
     }
+    if let Some(v) = scan.exposure_max_requests {
+        c.exposure_max_requests = v.min(200);
+    }
     if let Some(ua) = &scan.user_agent {
         c.user_agent = ua.clone();
     }
@@ -114,6 +117,12 @@ pub fn resolve_settings(args: &GlobalArgs) -> Result<Settings, CliError> {
             .or(scan.rate_per_ip)
             .unwrap_or(c.per_ip.per_second),
         burst: scan.burst_per_ip.unwrap_or(c.per_ip.burst),
+    };
+    c.per_responder = RateLimit {
+        per_second: scan
+            .rate_per_responder
+            .unwrap_or(c.per_responder.per_second),
+        burst: scan.burst_per_responder.unwrap_or(c.per_responder.burst),
     };
     let concurrency = args
         .concurrency

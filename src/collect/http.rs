@@ -15,7 +15,7 @@ use crate::evidence::{
 };
 use bytes::Bytes;
 use http::header::{HeaderMap, HeaderValue};
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Full};
 use hyper::client::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls::pki_types::ServerName;
@@ -38,6 +38,30 @@ pub struct FetchSettings {
     pub user_agent: String,
 }
 
+/// How one request presents itself. Every request of a scan carries the scanner's honest
+/// `User-Agent`, except the two cloaking views (see `collect::views`), which is why the
+/// agent is per request rather than per fetcher.
+#[derive(Debug, Clone, Copy)]
+pub struct Presentation<'p> {
+    pub user_agent: &'p str,
+    pub referer: Option<&'p str>,
+    /// Send the CORS probe `Origin` (https requests only).
+    pub cors_probe: bool,
+    /// Body bytes kept, after decompression.
+    pub body_cap: usize,
+    /// A body to POST instead of a GET (OCSP queries).
+    pub payload: Option<&'p Payload>,
+}
+
+/// A request body to POST, for protocols that send one (OCSP).
+#[derive(Debug, Clone)]
+pub struct Payload {
+    pub content_type: &'static str,
+    /// What the answer should be (`Accept`).
+    pub accept: &'static str,
+    pub body: Bytes,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChainKind {
     /// Starts at `http://`; stops once it reaches an https URL of the same site.
@@ -47,8 +71,8 @@ pub enum ChainKind {
 }
 
 enum Sender {
-    H1(http1::SendRequest<Empty<Bytes>>),
-    H2(http2::SendRequest<Empty<Bytes>>),
+    H1(http1::SendRequest<Full<Bytes>>),
+    H2(http2::SendRequest<Full<Bytes>>),
 }
 
 /// Aborts the hyper connection tasks when the site scan ends.
@@ -125,8 +149,36 @@ impl<'a> SiteFetcher<'a> {
             .insert((true, host.to_string(), port), stream);
     }
 
-    /// Follows redirects from `start` and records every hop.
+    /// The honest presentation: the configured `User-Agent`, no `Referer`, no `Origin`,
+    /// the configured body cap.
+    pub fn presentation(&self) -> Presentation<'a> {
+        let settings: &'a FetchSettings = self.settings;
+        Presentation {
+            user_agent: &settings.user_agent,
+            referer: None,
+            cors_probe: false,
+            body_cap: settings.body_cap,
+            payload: None,
+        }
+    }
+
+    /// Follows redirects from `start` and records every hop; a secure chain carries the
+    /// CORS probe `Origin`.
     pub async fn fetch_chain(&mut self, start: Url, kind: ChainKind) -> FetchChain {
+        let how = Presentation {
+            cors_probe: kind == ChainKind::Secure,
+            ..self.presentation()
+        };
+        self.fetch_chain_as(start, kind, &how).await
+    }
+
+    /// [`Self::fetch_chain`] with every request presented as `how`.
+    pub async fn fetch_chain_as(
+        &mut self,
+        start: Url,
+        kind: ChainKind,
+        how: &Presentation<'_>,
+    ) -> FetchChain {
         let mut hops = Vec::new();
         let mut visited = HashSet::new();
         let mut url = start;
@@ -147,7 +199,7 @@ impl<'a> SiteFetcher<'a> {
                     },
                 };
             }
-            let (address, result) = self.request(&url, kind).await;
+            let (address, result) = self.request(&url, how).await;
             let response = match result {
                 Ok(r) => r,
                 Err(Ok(end)) => {
@@ -215,12 +267,38 @@ impl<'a> SiteFetcher<'a> {
         }
     }
 
-    /// Fetches one URL without following redirects (CRL and AIA downloads).
-    pub async fn fetch_once(&mut self, url: &Url) -> Result<HttpResponse, String> {
-        match self.request(url, ChainKind::Plain).await {
+    /// Fetches one URL without following redirects (CRL and AIA downloads, OCSP
+    /// queries): a GET, or a POST of `payload`.
+    pub async fn fetch_once(
+        &mut self,
+        url: &Url,
+        payload: Option<&Payload>,
+    ) -> Result<HttpResponse, String> {
+        let how = Presentation {
+            payload,
+            ..self.presentation()
+        };
+        match self.fetch_one(url, &how).await {
+            Ok(r) => Ok(r),
+            Err(ChainEnd::Failed { message, .. }) => Err(message),
+            Err(end) => Err(format!("{end:?}")),
+        }
+    }
+
+    /// One request, no redirect followed; what stopped it is a [`ChainEnd`] (`Failed` or
+    /// `AddressRefused`).
+    pub async fn fetch_one(
+        &mut self,
+        url: &Url,
+        how: &Presentation<'_>,
+    ) -> Result<HttpResponse, ChainEnd> {
+        match self.request(url, how).await {
             (_, Ok(r)) => Ok(r),
-            (_, Err(Ok(end))) => Err(format!("{end:?}")),
-            (_, Err(Err(f))) => Err(f.message),
+            (_, Err(Ok(end))) => Err(end),
+            (_, Err(Err(f))) => Err(ChainEnd::Failed {
+                kind: f.kind,
+                message: f.message,
+            }),
         }
     }
 
@@ -255,7 +333,7 @@ impl<'a> SiteFetcher<'a> {
     async fn request(
         &mut self,
         url: &Url,
-        kind: ChainKind,
+        how: &Presentation<'_>,
     ) -> (
         Option<IpAddr>,
         Result<HttpResponse, Result<ChainEnd, RequestFailure>>,
@@ -294,7 +372,7 @@ impl<'a> SiteFetcher<'a> {
         let key = (secure, host.clone(), port);
         let started = Instant::now();
         let limit = (started + self.settings.request_timeout).min(self.deadline);
-        let result = tokio::time::timeout_at(limit, self.send(&key, addr, url, kind)).await;
+        let result = tokio::time::timeout_at(limit, self.send(&key, addr, url, how)).await;
         let response = match result {
             Err(_) => {
                 self.senders.remove(&key);
@@ -317,8 +395,7 @@ impl<'a> SiteFetcher<'a> {
         };
         let elapsed_ms = started.elapsed().as_millis() as u64;
         let (parts, incoming) = response.into_parts();
-        let (raw, raw_truncated, timed_out) =
-            read_body(incoming, self.settings.body_cap, limit).await;
+        let (raw, raw_truncated, timed_out) = read_body(incoming, how.body_cap, limit).await;
         if raw_truncated || timed_out {
             // The rest of the body is still in flight: the connection cannot be reused.
             self.senders.remove(&key);
@@ -327,7 +404,7 @@ impl<'a> SiteFetcher<'a> {
             .headers
             .get(http::header::CONTENT_ENCODING)
             .and_then(|v| v.to_str().ok());
-        let decoded = body::decode(raw, encoding, self.settings.body_cap);
+        let decoded = body::decode(raw, encoding, how.body_cap);
         let response = HttpResponse {
             status: parts.status.as_u16(),
             version: format!("{:?}", parts.version),
@@ -349,7 +426,7 @@ impl<'a> SiteFetcher<'a> {
         key: &ConnKey,
         addr: SocketAddr,
         url: &Url,
-        kind: ChainKind,
+        how: &Presentation<'_>,
     ) -> Result<hyper::Response<hyper::body::Incoming>, RequestFailure> {
         let reusable = match self.senders.get_mut(key) {
             Some(Sender::H1(s)) => s.ready().await.is_ok(),
@@ -366,7 +443,7 @@ impl<'a> SiteFetcher<'a> {
             message: "connection vanished".into(),
         })?;
         let is_h2 = matches!(sender, Sender::H2(_));
-        let request = build_request(url, key, is_h2, kind, &self.settings.user_agent)?;
+        let request = build_request(url, key, is_h2, how)?;
         let result = match sender {
             Sender::H1(s) => s.send_request(request).await,
             Sender::H2(s) => s.send_request(request).await,
@@ -456,9 +533,8 @@ fn build_request(
     url: &Url,
     key: &ConnKey,
     h2: bool,
-    kind: ChainKind,
-    user_agent: &str,
-) -> Result<hyper::Request<Empty<Bytes>>, RequestFailure> {
+    how: &Presentation<'_>,
+) -> Result<hyper::Request<Full<Bytes>>, RequestFailure> {
     let (secure, host, port) = key;
     let default_port = if *secure { 443 } else { 80 };
     let authority = if *port == default_port {
@@ -475,21 +551,29 @@ fn build_request(
     } else {
         path
     };
-    let mut builder = hyper::Request::get(uri)
-        .header(http::header::USER_AGENT, user_agent)
-        .header(
+    let mut builder = match how.payload {
+        None => hyper::Request::get(uri).header(
             http::header::ACCEPT,
             "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-        )
-        .header(http::header::ACCEPT_LANGUAGE, "vi,en;q=0.8")
-        .header(http::header::ACCEPT_ENCODING, "gzip, deflate, br");
+        ),
+        Some(p) => hyper::Request::post(uri)
+            .header(http::header::ACCEPT, p.accept)
+            .header(http::header::CONTENT_TYPE, p.content_type),
+    }
+    .header(http::header::USER_AGENT, how.user_agent)
+    .header(http::header::ACCEPT_LANGUAGE, "vi,en;q=0.8")
+    .header(http::header::ACCEPT_ENCODING, "gzip, deflate, br");
     if !h2 {
         builder = builder.header(http::header::HOST, authority);
     }
-    if *secure && kind == ChainKind::Secure {
+    if let Some(referer) = how.referer {
+        builder = builder.header(http::header::REFERER, referer);
+    }
+    if *secure && how.cors_probe {
         builder = builder.header(http::header::ORIGIN, CORS_PROBE_ORIGIN);
     }
-    builder.body(Empty::new()).map_err(|e| RequestFailure {
+    let body = how.payload.map(|p| p.body.clone()).unwrap_or_default();
+    builder.body(Full::new(body)).map_err(|e| RequestFailure {
         kind: FetchFailureKind::Protocol,
         message: format!("cannot build request for {url}: {e}"),
     })

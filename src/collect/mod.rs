@@ -2,28 +2,39 @@
 //!
 //! One call to [`Collector::collect`] scans one site: resolve and pin an address, run
 //! the recording TLS handshake, fetch the `http://` and `https://` chains (concurrently),
-//! complete the chain through AIA when needed, and check revocation. Every failure is
+//! complete the chain through AIA when needed, and check revocation (OCSP staple, then
+//! the CA's OCSP responder, then its CRL). Every failure is
 //! written into the evidence; nothing here returns an error for a bad site.
 
 mod body;
 mod certinfo;
 pub mod http;
+pub mod legacy;
 mod net;
+pub mod ocsp;
 pub mod politeness;
+mod probe;
 pub mod resolve;
 mod revocation;
+mod slots;
 pub mod tls;
+mod views;
 
 pub use certinfo::{CertParseError, parse_certificate};
+pub use legacy::LegacySettings;
 pub use politeness::RateLimit;
 pub use resolve::{DnsConfig, is_public, load_hosts_file, parse_hosts};
+pub use views::{GOOGLEBOT_USER_AGENT, SEARCH_VISITOR_USER_AGENT};
 
 use crate::config::ConnectTo;
 use crate::evidence::{
-    AiaOutcome, CertificateInfo, ChainEnd, EVIDENCE_SCHEMA_VERSION, Evidence, FetchChain,
-    Resolution, Revocation, TlsProbe, VerifyError,
+    AiaOutcome, CertificateInfo, ChainEnd, CrawlerView, EVIDENCE_SCHEMA_VERSION, Evidence,
+    ExposureEvidence, FetchChain, LegacyTls, ProbeChannel, Resolution, Revocation, TlsProbe,
+    VerifyError,
 };
-use http::{ChainKind, FetchSettings, SiteFetcher};
+use crate::exposures::{ExposureRules, ExposureRulesError};
+use crate::rules::PageRules;
+use http::{ChainKind, FetchSettings, Payload, SiteFetcher};
 use politeness::Politeness;
 use resolve::{ResolveFailure, Resolver};
 use revocation::CrlCache;
@@ -61,6 +72,13 @@ pub struct CollectorSettings {
     pub http_port: u16,
     pub per_host: RateLimit,
     pub per_ip: RateLimit,
+    /// The hand-built-hello probe of protocol versions and cipher suites.
+    pub legacy: LegacySettings,
+    /// Requests per second to one CA OCSP responder (per host name and per address).
+    /// Separate from the sites' budget: every site of a CA asks the same responder.
+    pub per_responder: RateLimit,
+    /// Exposure probe requests per site, the soft-404 baseline included; 0 turns probing off.
+    pub exposure_max_requests: usize,
 }
 
 impl Default for CollectorSettings {
@@ -89,6 +107,12 @@ impl Default for CollectorSettings {
                 per_second: 20,
                 burst: 40,
             },
+            legacy: LegacySettings::default(),
+            per_responder: RateLimit {
+                per_second: 50,
+                burst: 100,
+            },
+            exposure_max_requests: 20,
         }
     }
 }
@@ -109,6 +133,10 @@ pub enum CollectorError {
     Tls(#[from] tls::TlsSetupError),
     #[error("no usable certificate in the CA file: {0}")]
     CaFile(String),
+    #[error(transparent)]
+    ExposureRules(#[from] ExposureRulesError),
+    #[error(transparent)]
+    PageRules(#[from] crate::rules::RulesError),
 }
 
 pub struct Collector {
@@ -119,6 +147,10 @@ pub struct Collector {
     fetch: FetchSettings,
     crl_fetch: FetchSettings,
     crls: CrlCache,
+    legacy: legacy::LegacyProber,
+    ocsp: ocsp::OcspClient,
+    exposures: Arc<ExposureRules>,
+    page_rules: Arc<PageRules>,
 }
 
 impl Collector {
@@ -160,15 +192,53 @@ impl Collector {
             max_redirects: 0,
             ..fetch.clone()
         };
+        let ocsp_fetch = FetchSettings {
+            body_cap: ocsp::RESPONSE_CAP,
+            max_redirects: 0,
+            ..fetch.clone()
+        };
         Ok(Collector {
             tls: tls::TlsContext::new(roots)?,
             politeness: Politeness::new(settings.per_host, settings.per_ip),
             resolver,
             fetch,
             crl_fetch,
-            crls: CrlCache::new(Duration::from_secs(3600)),
+            crls: CrlCache::new(Duration::from_secs(3600), 1024),
+            legacy: legacy::LegacyProber::new(
+                settings.legacy.clone(),
+                settings.connect_timeout,
+                settings.handshake_timeout,
+            ),
+            ocsp: ocsp::OcspClient::new(
+                ocsp_fetch,
+                Politeness::new(settings.per_responder, settings.per_responder),
+            ),
+            exposures: Arc::new(ExposureRules::builtin()?),
+            page_rules: Arc::new(PageRules::builtin()?),
             settings,
         })
+    }
+
+    /// Probes with these rules instead of the built-in ones (`--checks DIR`).
+    pub fn with_exposure_rules(mut self, rules: Arc<ExposureRules>) -> Self {
+        self.exposures = rules;
+        self
+    }
+
+    /// The exposure rules the collector probes with; the checks must judge with the same.
+    pub fn exposure_rules(&self) -> &Arc<ExposureRules> {
+        &self.exposures
+    }
+
+    /// Finds the privacy-notice link with these rules instead of the built-in ones.
+    pub fn with_page_rules(mut self, rules: Arc<PageRules>) -> Self {
+        self.page_rules = rules;
+        self
+    }
+
+    /// The page rules the collector reads links with; the checks must judge with the same.
+    pub fn page_rules(&self) -> &Arc<PageRules> {
+        &self.page_rules
     }
 
     /// Scans one site. Never fails: unreachable or hostile sites become evidence.
@@ -191,6 +261,10 @@ impl Collector {
             https: None,
             revocation: None,
             deadline_exceeded: false,
+            legacy: None,
+            privacy_page: None,
+            crawler_views: Vec::new(),
+            exposure: None,
         };
         let resolve = tokio::time::timeout_at(deadline, self.resolver.resolve(host)).await;
         let pinned = match resolve {
@@ -225,11 +299,35 @@ impl Collector {
 
         let secure = self.secure_side(host, https_port, pinned, deadline);
         let plain = self.plain_side(host, pinned, deadline);
-        let ((tls_probe, https_chain), http_chain) = tokio::join!(secure, plain);
-        evidence.http = Some(http_chain);
-        evidence.https = https_chain;
-        let mut tls_probe = tls_probe;
-        if let Some(TlsProbe::Established(session)) = tls_probe.as_mut() {
+        let legacy = self.legacy_side(host, https_port, pinned, deadline);
+        let ((mut tls_probe, https_chain, secure_fetcher), (http_chain, plain_fetcher), legacy) =
+            tokio::join!(secure, plain, legacy);
+        evidence.legacy = legacy;
+        let content = match (secure_fetcher, &https_chain) {
+            (Some(fetcher), Some(home)) => {
+                Content::new(fetcher, host, https_port, ProbeChannel::VerifiedHttps, home)
+            }
+            // Plain http only for a site with no HTTPS port at all, never as a fallback
+            // for one whose certificate failed.
+            _ if matches!(tls_probe, Some(TlsProbe::ConnectFailed { .. })) => Content::new(
+                plain_fetcher,
+                host,
+                self.settings.http_port,
+                ProbeChannel::PlainHttpNoHttps,
+                &http_chain,
+            ),
+            _ => None,
+        };
+        let extras = async {
+            match content {
+                Some(mut content) => self.page_extras(&mut content, deadline).await,
+                None => PageExtras::default(),
+            }
+        };
+        let certificate = async {
+            let Some(TlsProbe::Established(session)) = tls_probe.as_mut() else {
+                return None;
+            };
             let chain_der = revocation::chain_der(&session.chain);
             let mut extra = Vec::new();
             if session.verification.path_as_sent == Some(VerifyError::UnknownIssuer) {
@@ -239,13 +337,51 @@ impl Collector {
                 session.verification.path_with_aia = outcome;
                 extra = fetched;
             }
-            evidence.revocation = Some(
-                self.revocation(&session.chain, &chain_der, &extra, deadline)
+            let staple = session.ocsp_staple_base64.as_deref();
+            Some(
+                self.revocation(&session.chain, staple, &chain_der, &extra, deadline)
                     .await,
-            );
-        }
+            )
+        };
+        let (extras, revocation) = tokio::join!(extras, certificate);
+        evidence.revocation = revocation;
+        evidence.privacy_page = extras.privacy_page;
+        evidence.crawler_views = extras.crawler_views;
+        evidence.exposure = extras.exposure;
+        evidence.http = Some(http_chain);
+        evidence.https = https_chain;
         evidence.tls = tls_probe;
         self.finish(evidence, deadline)
+    }
+
+    /// The fetches beyond the home pages, one after another on the content channel: the
+    /// privacy notice first (the label depends on it), then the cloaking views, then the
+    /// exposure probes, which the budget and the deadline may cut short.
+    async fn page_extras(&self, content: &mut Content<'_>, deadline: Instant) -> PageExtras {
+        let fetcher = &mut content.fetcher;
+        let privacy_page = views::privacy_page(
+            fetcher,
+            content.home,
+            content.kind,
+            &self.page_rules,
+            deadline,
+        )
+        .await;
+        let crawler_views =
+            views::crawler_views(fetcher, &content.home_url, content.kind, deadline).await;
+        let paths = self.exposures.paths();
+        let plan = probe::ProbePlan {
+            base: &content.home_url,
+            channel: content.channel,
+            paths: &paths,
+            max_requests: self.settings.exposure_max_requests,
+        };
+        let exposure = probe::probe_site(fetcher, &plan, deadline).await;
+        PageExtras {
+            privacy_page,
+            crawler_views,
+            exposure,
+        }
     }
 
     fn finish(&self, mut evidence: Evidence, deadline: Instant) -> Evidence {
@@ -260,17 +396,18 @@ impl Collector {
         port: u16,
         pinned: IpAddr,
         deadline: Instant,
-    ) -> (Option<TlsProbe>, Option<FetchChain>) {
-        let addr = self
-            .resolver
-            .override_for(host, port)
-            .unwrap_or(SocketAddr::new(pinned, port));
+    ) -> (
+        Option<TlsProbe>,
+        Option<FetchChain>,
+        Option<SiteFetcher<'_>>,
+    ) {
+        let addr = self.tls_addr(host, port, pinned);
         if !self.resolver.is_allowed(addr.ip()) {
             let end = ChainEnd::AddressRefused {
                 url: format!("https://{host}:{port}/"),
                 address: addr.ip(),
             };
-            return (None, Some(FetchChain { hops: vec![], end }));
+            return (None, Some(FetchChain { hops: vec![], end }), None);
         }
         let server_name = match host.parse::<IpAddr>() {
             Ok(ip) => ServerName::IpAddress(ip.into()),
@@ -282,7 +419,7 @@ impl Collector {
                         timed_out: false,
                         chain: vec![],
                     };
-                    return (Some(probe), None);
+                    return (Some(probe), None, None);
                 }
             },
         };
@@ -297,31 +434,73 @@ impl Collector {
                 deadline,
             )
             .await;
-        let chain = match (&probe, stream) {
+        // Only a stream the strict verifier accepted comes back, so the fetcher returned
+        // here (and used for the page extras) never carries the permissive connection.
+        match (&probe, stream) {
             (_, Some(stream)) => {
                 let mut fetcher = self.fetcher(host, Some(pinned), &self.fetch, deadline);
                 fetcher.adopt_tls(host, port, stream);
-                Some(match site_url("https", host, port, 443) {
+                let chain = match site_url("https", host, port, 443) {
                     Ok(url) => fetcher.fetch_chain(url, ChainKind::Secure).await,
                     Err(failed) => failed,
-                })
+                };
+                (Some(probe), Some(chain), Some(fetcher))
             }
-            (TlsProbe::Established(_), None) => Some(FetchChain {
-                hops: vec![],
-                end: ChainEnd::CertificateNotTrusted,
-            }),
-            _ => None,
-        };
-        (Some(probe), chain)
+            (TlsProbe::Established(_), None) => {
+                let chain = FetchChain {
+                    hops: vec![],
+                    end: ChainEnd::CertificateNotTrusted,
+                };
+                (Some(probe), Some(chain), None)
+            }
+            _ => (Some(probe), None, None),
+        }
     }
 
-    async fn plain_side(&self, host: &str, pinned: IpAddr, deadline: Instant) -> FetchChain {
+    /// Where the site's TLS port really is (a `--connect-to` override or the pinned address).
+    fn tls_addr(&self, host: &str, port: u16, pinned: IpAddr) -> SocketAddr {
+        self.resolver
+            .override_for(host, port)
+            .unwrap_or(SocketAddr::new(pinned, port))
+    }
+
+    /// Protocol versions and suites through hand-built hellos, concurrently with the
+    /// rustls handshake and sharing the site's politeness budget.
+    async fn legacy_side(
+        &self,
+        host: &str,
+        port: u16,
+        pinned: IpAddr,
+        deadline: Instant,
+    ) -> Option<LegacyTls> {
+        if !self.legacy.enabled() {
+            return None;
+        }
+        let addr = self.tls_addr(host, port, pinned);
+        if !self.resolver.is_allowed(addr.ip()) {
+            return None;
+        }
+        let target = legacy::Target {
+            addr,
+            server_name: host.parse::<IpAddr>().is_err().then_some(host),
+            host,
+        };
+        Some(self.legacy.probe(&target, &self.politeness, deadline).await)
+    }
+
+    async fn plain_side(
+        &self,
+        host: &str,
+        pinned: IpAddr,
+        deadline: Instant,
+    ) -> (FetchChain, SiteFetcher<'_>) {
         let port = self.settings.http_port;
         let mut fetcher = self.fetcher(host, Some(pinned), &self.fetch, deadline);
-        match site_url("http", host, port, 80) {
+        let chain = match site_url("http", host, port, 80) {
             Ok(url) => fetcher.fetch_chain(url, ChainKind::Plain).await,
             Err(failed) => failed,
-        }
+        };
+        (chain, fetcher)
     }
 
     fn fetcher<'a>(
@@ -396,9 +575,12 @@ impl Collector {
         (Some(outcome), extra)
     }
 
+    /// Staple, then OCSP responder, then CRL: the first source that gives a signed,
+    /// current answer about this certificate decides; otherwise every attempt is kept.
     async fn revocation(
         &self,
         chain: &[CertificateInfo],
+        staple: Option<&str>,
         chain_der: &[CertificateDer<'static>],
         extra: &[CertificateDer<'static>],
         deadline: Instant,
@@ -408,22 +590,22 @@ impl Collector {
                 attempts: vec!["no certificate".into()],
             };
         };
+        let mut attempts = Vec::new();
+        if let Some(decided) = self
+            .ocsp_status(leaf, staple, chain_der, extra, deadline, &mut attempts)
+            .await
+        {
+            return decided;
+        }
         let urls: Vec<&String> = leaf
             .crl_distribution_points
             .iter()
             .filter(|u| u.starts_with("http://"))
             .collect();
         if urls.is_empty() {
-            let mut note = "the certificate names no HTTP CRL distribution point".to_string();
-            if !leaf.aia_ocsp.is_empty() {
-                note.push_str("; OCSP responder queries are not implemented");
-            }
-            return Revocation::Unknown {
-                attempts: vec![note],
-            };
+            attempts.push("the certificate names no HTTP CRL distribution point".into());
         }
         let serial = hex::decode(&leaf.serial_hex).unwrap_or_default();
-        let mut attempts = Vec::new();
         for url in urls {
             let slot = self.crls.slot(url);
             let crl = slot
@@ -453,13 +635,35 @@ impl Collector {
         settings: &FetchSettings,
         deadline: Instant,
     ) -> Result<Vec<u8>, String> {
+        self.transfer(url, settings, &self.politeness, None, deadline)
+            .await
+    }
+
+    /// One request without redirects (a GET, or a POST of `payload`) under the given
+    /// politeness budget, with address safety; the body bytes of a `200`.
+    async fn transfer(
+        &self,
+        url: &str,
+        settings: &FetchSettings,
+        politeness: &Politeness,
+        payload: Option<&Payload>,
+        deadline: Instant,
+    ) -> Result<Vec<u8>, String> {
         let parsed = Url::parse(url).map_err(|e| format!("bad URL {url}: {e}"))?;
         let host = parsed
             .host_str()
             .ok_or_else(|| format!("no host in {url}"))?
             .to_string();
-        let mut fetcher = self.fetcher(&host, None, settings, deadline);
-        let response = fetcher.fetch_once(&parsed).await?;
+        let mut fetcher = SiteFetcher::new(
+            &host,
+            None,
+            &self.resolver,
+            &self.tls,
+            politeness,
+            settings,
+            deadline,
+        );
+        let response = fetcher.fetch_once(&parsed, payload).await?;
         if response.status != 200 {
             return Err(format!("HTTP {}", response.status));
         }
@@ -488,6 +692,48 @@ fn site_url(scheme: &str, host: &str, port: u16, default_port: u16) -> Result<Ur
             message: format!("cannot form a URL from `{text}`: {e}"),
         },
     })
+}
+
+/// The channel the page extras use (its fetcher and connections) and the home page they
+/// start from.
+struct Content<'c> {
+    fetcher: SiteFetcher<'c>,
+    channel: ProbeChannel,
+    kind: ChainKind,
+    home_url: Url,
+    home: &'c FetchChain,
+}
+
+impl<'c> Content<'c> {
+    fn new(
+        fetcher: SiteFetcher<'c>,
+        host: &'c str,
+        port: u16,
+        channel: ProbeChannel,
+        home: &'c FetchChain,
+    ) -> Option<Content<'c>> {
+        // A site whose home page never answered gets no further requests: there is
+        // nothing to compare with, and it would only spend the deadline on timeouts.
+        home.last_response()?;
+        let (scheme, default_port, kind) = match channel {
+            ProbeChannel::VerifiedHttps => ("https", 443, ChainKind::Secure),
+            ProbeChannel::PlainHttpNoHttps => ("http", 80, ChainKind::Plain),
+        };
+        Some(Content {
+            fetcher,
+            channel,
+            kind,
+            home_url: site_url(scheme, host, port, default_port).ok()?,
+            home,
+        })
+    }
+}
+
+#[derive(Default)]
+struct PageExtras {
+    privacy_page: Option<FetchChain>,
+    crawler_views: Vec<CrawlerView>,
+    exposure: Option<ExposureEvidence>,
 }
 
 /// DER bodies of every CERTIFICATE block in a PEM text.

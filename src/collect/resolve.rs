@@ -360,6 +360,43 @@ mod tests {
         }
     }
 
+    #[tokio::test]
+    async fn overrides_then_hosts_file_then_dns_and_literals() {
+        let hosts = parse_hosts("h", "127.0.0.9 from-hosts.test\n").unwrap();
+        let overrides = [ConnectTo::parse_resolve("pinned.test:443:127.0.0.7").unwrap()];
+        // A DNS server that does not exist: any DNS question fails fast.
+        let dns = DnsConfig::Servers(vec!["127.0.0.1:9".parse().unwrap()]);
+        let r = Resolver::new(&dns, Duration::from_millis(300), &overrides, hosts, false).unwrap();
+        let got = r.resolve("pinned.test").await.unwrap();
+        assert_eq!(
+            (got.addresses, got.source),
+            (vec![ip("127.0.0.7")], ResolutionSource::Override)
+        );
+        assert_eq!(
+            r.override_for("pinned.test", 443),
+            Some("127.0.0.7:443".parse().unwrap())
+        );
+        assert_eq!(
+            r.override_for("pinned.test", 80),
+            None,
+            "an override is per port"
+        );
+        let got = r.resolve("from-hosts.test").await.unwrap();
+        assert_eq!(
+            (got.addresses, got.source),
+            (vec![ip("127.0.0.9")], ResolutionSource::HostsFile)
+        );
+        let got = r.resolve("192.0.2.1").await.unwrap();
+        assert_eq!(got.source, ResolutionSource::Literal);
+        assert!(r.resolve("not-anywhere.test").await.is_err());
+        // The address rule: loopback answers are not usable unless allowed.
+        assert_eq!(r.pick_allowed(&[ip("127.0.0.9")]), None);
+        assert_eq!(
+            r.pick_allowed(&[ip("127.0.0.9"), ip("8.8.8.8")]),
+            Some(ip("8.8.8.8"))
+        );
+    }
+
     #[test]
     fn hosts_file_lines_map_names_and_bad_lines_are_named() {
         let map = parse_hosts("h", "# c\n127.0.0.2 a.test B.test\n\n::1 a.test\n").unwrap();

@@ -6,44 +6,14 @@
 //! signature is checked by webpki against the issuer in the verified path; an
 //! unreachable, unsigned or unrelated CRL yields `Unknown`, never a guess.
 
+use super::slots::TimedSlots;
 use crate::evidence::{Revocation, RevocationSource};
 use rustls::pki_types::CertificateDer;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-use tokio::sync::OnceCell;
+use std::sync::Arc;
 
-type CrlSlot = Arc<OnceCell<Result<Arc<webpki::CertRevocationList<'static>>, String>>>;
-
-/// Fetched CRLs by URL, each kept for `ttl`.
-pub struct CrlCache {
-    ttl: Duration,
-    entries: Mutex<HashMap<String, (Instant, CrlSlot)>>,
-}
-
-impl CrlCache {
-    pub fn new(ttl: Duration) -> Self {
-        CrlCache {
-            ttl,
-            entries: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// The slot for `url`; concurrent scans of sites of the same CA share one download.
-    pub fn slot(&self, url: &str) -> CrlSlot {
-        let mut entries = match self.entries.lock() {
-            Ok(e) => e,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        let now = Instant::now();
-        entries.retain(|_, (at, _)| now.duration_since(*at) < self.ttl);
-        entries
-            .entry(url.to_string())
-            .or_insert_with(|| (now, Arc::new(OnceCell::new())))
-            .1
-            .clone()
-    }
-}
+/// Fetched CRLs by URL, each kept for a bounded time (failures are kept too, so a dead
+/// distribution point is asked once per scan, not once per site).
+pub type CrlCache = TimedSlots<String, Result<Arc<webpki::CertRevocationList<'static>>, String>>;
 
 pub fn parse_crl(der: &[u8]) -> Result<Arc<webpki::CertRevocationList<'static>>, String> {
     let bytes = if der.starts_with(b"-----BEGIN") {

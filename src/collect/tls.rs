@@ -251,6 +251,35 @@ impl TlsContext {
         chain: &[CertificateDer<'static>],
         extra_intermediates: &[CertificateDer<'static>],
     ) -> Result<(), VerifyError> {
+        self.with_path(chain, extra_intermediates, None, |_| ())?
+            .map_err(|e| map_webpki_error(&e))
+    }
+
+    /// The SubjectPublicKeyInfo (DER) of the leaf's issuer in the path [`verify_path`]
+    /// builds: the key a revocation answer about the leaf must be signed with. Taken from
+    /// the verified path, never from what the server sent, so a forged issuer cannot
+    /// vouch for its own leaf.
+    pub fn issuer_spki(
+        &self,
+        chain: &[CertificateDer<'static>],
+        extra_intermediates: &[CertificateDer<'static>],
+    ) -> Result<Vec<u8>, VerifyError> {
+        self.with_path(chain, extra_intermediates, None, |path| {
+            path.issuer_spki().as_ref().to_vec()
+        })?
+        .map_err(|e| map_webpki_error(&e))
+    }
+
+    /// Builds the path (see [`verify_path`]) with optional revocation checking and reads
+    /// what is needed from it. The outer error is an unusable leaf, the inner one
+    /// webpki's verdict.
+    fn with_path<R>(
+        &self,
+        chain: &[CertificateDer<'static>],
+        extra_intermediates: &[CertificateDer<'static>],
+        revocation: Option<webpki::RevocationOptions<'_>>,
+        read: impl FnOnce(&webpki::VerifiedPath<'_>) -> R,
+    ) -> Result<Result<R, webpki::Error>, VerifyError> {
         let Some(leaf_der) = chain.first() else {
             return Err(VerifyError::BadEncoding);
         };
@@ -258,17 +287,17 @@ impl TlsContext {
         let time = mid_validity(leaf_der).ok_or(VerifyError::BadEncoding)?;
         let mut intermediates: Vec<CertificateDer<'static>> = chain[1..].to_vec();
         intermediates.extend_from_slice(extra_intermediates);
-        leaf.verify_for_usage(
-            self.provider.signature_verification_algorithms.all,
-            &self.roots.roots,
-            &intermediates,
-            time,
-            webpki::KeyUsage::server_auth(),
-            None,
-            None,
-        )
-        .map(|_| ())
-        .map_err(|e| map_webpki_error(&e))
+        Ok(leaf
+            .verify_for_usage(
+                self.provider.signature_verification_algorithms.all,
+                &self.roots.roots,
+                &intermediates,
+                time,
+                webpki::KeyUsage::server_auth(),
+                revocation,
+                None,
+            )
+            .map(|path| read(&path)))
     }
 
     /// Checks the leaf against a CRL, with the path built as for [`verify_path`] plus the
@@ -280,13 +309,6 @@ impl TlsContext {
         extra_intermediates: &[CertificateDer<'static>],
         crl: &webpki::CertRevocationList<'_>,
     ) -> Result<bool, VerifyError> {
-        let Some(leaf_der) = chain.first() else {
-            return Err(VerifyError::BadEncoding);
-        };
-        let leaf = webpki::EndEntityCert::try_from(leaf_der).map_err(|e| map_webpki_error(&e))?;
-        let time = mid_validity(leaf_der).ok_or(VerifyError::BadEncoding)?;
-        let mut intermediates: Vec<CertificateDer<'static>> = chain[1..].to_vec();
-        intermediates.extend_from_slice(extra_intermediates);
         let crls = [crl];
         let options = webpki::RevocationOptionsBuilder::new(&crls)
             .map_err(|e| VerifyError::Other(format!("{e:?}")))?
@@ -294,16 +316,8 @@ impl TlsContext {
             .with_status_policy(webpki::UnknownStatusPolicy::Deny)
             .with_expiration_policy(webpki::ExpirationPolicy::Ignore)
             .build();
-        match leaf.verify_for_usage(
-            self.provider.signature_verification_algorithms.all,
-            &self.roots.roots,
-            &intermediates,
-            time,
-            webpki::KeyUsage::server_auth(),
-            Some(options),
-            None,
-        ) {
-            Ok(_) => Ok(false),
+        match self.with_path(chain, extra_intermediates, Some(options), |_| ())? {
+            Ok(()) => Ok(false),
             Err(webpki::Error::CertRevoked) => Ok(true),
             Err(e) => Err(map_webpki_error(&e)),
         }

@@ -5,8 +5,10 @@
 //! parsed and responses written by hand. It supports keep-alive because the scanner reuses
 //! connections, and caps the request head so a misbehaving client cannot grow memory.
 
-use super::spec::Route;
-use std::collections::HashMap;
+use super::log::{RequestLog, SeenRequest};
+use super::ocsp::OcspResponder;
+use super::routes::RouteTable;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
@@ -16,7 +18,7 @@ pub(crate) const MAX_HEAD: usize = 64 * 1024;
 const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Request bodies up to this size are skipped so the connection can be reused; a larger
 /// body gets its answer and then the connection is closed.
-const MAX_SKIPPED_BODY: u64 = 1024 * 1024;
+const MAX_READ_BODY: u64 = 1024 * 1024;
 
 /// One response, as bytes: a [`Route`] after conversion, or a PKI file.
 #[derive(Debug, Clone)]
@@ -24,45 +26,106 @@ pub(crate) struct Resource {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// Wait this long before answering (a slow or hanging page).
+    pub delay: Option<Duration>,
 }
 
-impl From<&Route> for Resource {
-    fn from(route: &Route) -> Resource {
-        Resource {
-            status: route.status,
-            headers: route.headers.clone(),
-            body: route.body.clone().into_bytes(),
-        }
-    }
-}
-
-/// How a listener answers every request on it.
+/// How a listener answers every request on it, and where it records them.
 #[derive(Debug)]
-pub(crate) enum Responder {
-    /// Exact-path lookup (query string ignored); unknown paths get a small 404.
-    Routes(HashMap<String, Resource>),
+pub(crate) struct Responder {
+    answer: Answer,
+    log: Option<(Arc<RequestLog>, &'static str)>,
+}
+
+#[derive(Debug)]
+enum Answer {
+    /// Path lookup (query string ignored); unknown paths get the table's catch-all or a
+    /// small 404.
+    Routes(RouteTable),
     /// `301` to the same path on `https://<host>`.
     RedirectToHttps { host: String },
+    /// An OCSP responder: a POSTed request in, a DER response out.
+    Ocsp(Arc<OcspResponder>),
 }
 
 impl Responder {
-    /// A route table; when two routes share a path the first wins, as in the spec's order.
-    pub(crate) fn routes(routes: impl IntoIterator<Item = (String, Resource)>) -> Responder {
-        let mut table = HashMap::new();
-        for (path, resource) in routes {
-            table.entry(path).or_insert(resource);
+    pub(crate) fn ocsp(responder: Arc<OcspResponder>) -> Responder {
+        Responder {
+            answer: Answer::Ocsp(responder),
+            log: None,
         }
-        Responder::Routes(table)
     }
 
-    fn respond(&self, target: &str) -> Resource {
-        let path = request_path(target);
-        match self {
-            Responder::Routes(table) => table.get(path).cloned().unwrap_or_else(not_found),
-            Responder::RedirectToHttps { host } => Resource {
+    /// A route table; when two routes share a path the first wins, as in the spec's order.
+    pub(crate) fn routes(routes: impl IntoIterator<Item = (String, Resource)>) -> Responder {
+        Responder::table(RouteTable::plain(routes))
+    }
+
+    pub(crate) fn table(table: RouteTable) -> Responder {
+        Responder {
+            answer: Answer::Routes(table),
+            log: None,
+        }
+    }
+
+    pub(crate) fn redirect_to_https(host: &str) -> Responder {
+        Responder {
+            answer: Answer::RedirectToHttps {
+                host: host.to_string(),
+            },
+            log: None,
+        }
+    }
+
+    /// Records every request into `log`, tagged with the scheme of this listener.
+    pub(crate) fn logged(mut self, log: Arc<RequestLog>, scheme: &'static str) -> Responder {
+        self.log = Some((log, scheme));
+        self
+    }
+
+    fn respond(&self, request: &RequestHead, body: &[u8]) -> Resource {
+        if let Some((log, scheme)) = &self.log {
+            let header = |name: &str| {
+                request
+                    .headers
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.clone())
+            };
+            log.record(SeenRequest {
+                scheme,
+                method: request.method.clone(),
+                target: request.target.clone(),
+                user_agent: header("user-agent"),
+                referer: header("referer"),
+            });
+        }
+        let path = request_path(&request.target);
+        match &self.answer {
+            Answer::Routes(table) => table
+                .lookup(path, &request.headers)
+                .cloned()
+                .unwrap_or_else(not_found),
+            Answer::RedirectToHttps { host } => Resource {
                 status: 301,
                 headers: vec![("Location".to_string(), format!("https://{host}{path}"))],
                 body: Vec::new(),
+                delay: None,
+            },
+            Answer::Ocsp(responder) if request.method == "POST" => Resource {
+                status: 200,
+                headers: vec![(
+                    "Content-Type".to_string(),
+                    crate::collect::ocsp::RESPONSE_MEDIA_TYPE.to_string(),
+                )],
+                body: responder.respond(body),
+                delay: None,
+            },
+            Answer::Ocsp(_) => Resource {
+                status: 405,
+                headers: vec![("Allow".to_string(), "POST".to_string())],
+                body: Vec::new(),
+                delay: None,
             },
         }
     }
@@ -76,6 +139,7 @@ fn not_found() -> Resource {
             "text/plain; charset=utf-8".to_string(),
         )],
         body: b"not found\n".to_vec(),
+        delay: None,
     }
 }
 
@@ -95,6 +159,8 @@ struct RequestHead {
     target: String,
     keep_alive: bool,
     body: Body,
+    /// Every header line as sent (routes can depend on them).
+    headers: Vec<(String, String)>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -120,12 +186,14 @@ fn parse_head(head: &[u8]) -> Option<RequestHead> {
     };
     let mut keep_alive = http11;
     let mut body = Body::Length(0);
+    let mut headers = Vec::new();
     for line in lines {
         let (name, value) = line.split_once(':')?;
         if name.is_empty() || name.contains([' ', '\t']) {
             return None;
         }
         let value = value.trim();
+        headers.push((name.to_string(), value.to_string()));
         if name.eq_ignore_ascii_case("connection") {
             let has = |token: &str| {
                 value
@@ -148,6 +216,7 @@ fn parse_head(head: &[u8]) -> Option<RequestHead> {
         target: target.to_string(),
         keep_alive,
         body,
+        headers,
     })
 }
 
@@ -204,6 +273,7 @@ fn error_response(status: u16) -> Vec<u8> {
         status,
         headers: Vec::new(),
         body: Vec::new(),
+        delay: None,
     };
     render(&resource, false, true)
 }
@@ -245,20 +315,21 @@ async fn read_head<S: AsyncRead + Unpin>(
     }
 }
 
-/// Discards `len` body bytes, using what is already buffered first.
-async fn skip_body<S: AsyncRead + Unpin>(
+/// Reads `len` (at most [`MAX_READ_BODY`]) body bytes, using what is already buffered
+/// first.
+async fn read_body<S: AsyncRead + Unpin>(
     stream: &mut S,
     buf: &mut Vec<u8>,
     len: u64,
-) -> std::io::Result<()> {
+) -> std::io::Result<Vec<u8>> {
     let buffered = buf.len().min(usize::try_from(len).unwrap_or(usize::MAX));
-    buf.drain(..buffered);
+    let mut body: Vec<u8> = buf.drain(..buffered).collect();
     let rest = len - buffered as u64;
-    let copied = tokio::io::copy(&mut (&mut *stream).take(rest), &mut tokio::io::sink()).await?;
-    if copied < rest {
+    let read = (&mut *stream).take(rest).read_to_end(&mut body).await?;
+    if (read as u64) < rest {
         return Err(std::io::ErrorKind::UnexpectedEof.into());
     }
-    Ok(())
+    Ok(body)
 }
 
 /// Answers requests on one connection until the client closes, asks to close, idles out,
@@ -284,14 +355,17 @@ where
             break;
         };
         buf.drain(..head);
-        let close = match request.body {
-            Body::Length(len) if len <= MAX_SKIPPED_BODY => {
-                skip_body(&mut stream, &mut buf, len).await?;
-                !request.keep_alive
-            }
-            _ => true,
+        let (body, close) = match request.body {
+            Body::Length(len) if len <= MAX_READ_BODY => (
+                read_body(&mut stream, &mut buf, len).await?,
+                !request.keep_alive,
+            ),
+            _ => (Vec::new(), true),
         };
-        let resource = responder.respond(&request.target);
+        let resource = responder.respond(&request, &body);
+        if let Some(delay) = resource.delay {
+            tokio::time::sleep(delay).await;
+        }
         let bytes = render(&resource, request.method == "HEAD", close);
         stream.write_all(&bytes).await?;
         stream.flush().await?;
@@ -306,6 +380,8 @@ where
 mod tests {
     use super::*;
     use tokio::io::duplex;
+
+    use crate::fleet::spec::Route;
 
     fn table() -> Responder {
         let route = Route::page("/", "hello")
@@ -346,9 +422,7 @@ mod tests {
 
     #[tokio::test]
     async fn redirect_keeps_the_path_and_drops_the_query() {
-        let responder = Responder::RedirectToHttps {
-            host: "a.test".into(),
-        };
+        let responder = Responder::redirect_to_https("a.test");
         let out = exchange(responder, b"GET /x/y?z=1 HTTP/1.0\r\n\r\n").await;
         assert!(
             out.starts_with("HTTP/1.1 301 Moved Permanently\r\nLocation: https://a.test/x/y\r\n")
@@ -380,6 +454,7 @@ mod tests {
             status: 200,
             headers: vec![("content-length".into(), "99".into())],
             body: b"short".to_vec(),
+            delay: None,
         };
         let text = String::from_utf8(render(&resource, false, false)).unwrap();
         assert_eq!(text, "HTTP/1.1 200 OK\r\ncontent-length: 99\r\n\r\nshort");

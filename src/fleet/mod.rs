@@ -9,22 +9,31 @@
 mod aia;
 mod dns;
 mod http;
+mod legacy;
+mod log;
+pub(crate) mod ocsp;
 mod pki;
+mod routes;
 mod server;
 mod spec;
 #[cfg(test)]
 mod tests;
 mod weak_rsa;
 
+pub use legacy::{HostileTls, SSLV3_SUITES};
+pub use log::{RequestLog, SeenRequest};
 pub use pki::{PkiError, WRONG_HOST_SAN};
 pub use spec::{
-    CertKind, HttpBehaviour, Route, STRICT_HEADERS, SiteSpec, TlsBehaviour, demo_specs,
+    CertKind, HeaderCondition, HttpBehaviour, OcspBehaviour, Route, STRICT_HEADERS, SiteSpec,
+    TlsBehaviour, demo_specs,
 };
 pub use weak_rsa::WeakKeyError;
 
 use crate::config::ConnectTo;
 use http::{Resource, Responder};
+use ocsp::{KnownLeaf, OcspResponder, Status};
 use pki::{IssuedLeaf, Pki};
+use routes::RouteTable;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::CertificateDer;
 use std::collections::HashMap;
@@ -42,6 +51,7 @@ const HOSTS_PER_BLOCK: usize = 254;
 pub const MAX_SITES: usize = 255 * HOSTS_PER_BLOCK;
 const DNS_IP: Ipv4Addr = Ipv4Addr::new(127, 77, 0, 1);
 const PKI_IP: Ipv4Addr = Ipv4Addr::new(127, 77, 0, 2);
+const OCSP_IP: Ipv4Addr = Ipv4Addr::new(127, 77, 0, 3);
 
 #[derive(Debug, thiserror::Error)]
 pub enum FleetError {
@@ -75,6 +85,8 @@ pub struct RunningSite {
     pub http_addr: SocketAddr,
     /// The leaf certificate the HTTPS port presents, when it serves TLS.
     pub leaf: Option<CertificateDer<'static>>,
+    /// Every HTTP request the site received, on either port.
+    pub requests: Arc<RequestLog>,
 }
 
 /// A running fleet. Dropping it (or [`Fleet::shutdown`]) stops every listener and the
@@ -91,6 +103,8 @@ pub struct Fleet {
     index: HashMap<String, usize>,
     dns_addr: SocketAddr,
     pki_addr: SocketAddr,
+    ocsp_addr: SocketAddr,
+    ocsp: Arc<OcspResponder>,
     tasks: JoinSet<()>,
     /// Bound, never-listening sockets: holding them keeps "closed" ports refusing.
     _closed_ports: Vec<TcpSocket>,
@@ -98,12 +112,14 @@ pub struct Fleet {
 
 impl Fleet {
     /// Generates the PKI and every leaf, then binds and starts all listeners, the PKI
-    /// server (`pki.<domain>`) and the DNS responder. Needs a tokio runtime.
+    /// server (`pki.<domain>`), the OCSP responder (`ocsp.<domain>`) and the DNS
+    /// responder. Needs a tokio runtime.
     pub async fn start(domain: &str, specs: Vec<SiteSpec>) -> Result<Fleet, FleetError> {
         let domain =
             normalise_host(domain).ok_or_else(|| FleetError::InvalidHost(domain.to_string()))?;
         let pki_host = format!("pki.{domain}");
-        let specs = normalise_specs(specs, &pki_host)?;
+        let ocsp_host = format!("ocsp.{domain}");
+        let specs = normalise_specs(specs, &[&pki_host, &ocsp_host])?;
 
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let pki = Arc::new(Pki::new(&domain, Arc::clone(&provider))?);
@@ -115,6 +131,7 @@ impl Fleet {
             .filter_map(|(_, leaf)| leaf.as_ref().map(|l| l.serial.clone()))
             .collect();
         let crl_der = pki.intermediate_crl(&revoked)?;
+        let ocsp = Arc::new(ocsp_responder(&pki, &specs, &leaves)?);
 
         let mut launcher = Launcher {
             provider,
@@ -124,7 +141,13 @@ impl Fleet {
         let mut zone = dns::Zone::new();
         let mut sites = Vec::with_capacity(specs.len());
         for (i, (spec, leaf)) in specs.into_iter().zip(leaves).enumerate() {
-            let site = launcher.start_site(site_ip(i), spec, leaf).await?;
+            let staple = match &leaf {
+                Some(leaf) if spec.ocsp.staple && leaf.by_intermediate => {
+                    Some(ocsp.staple(&leaf.serial)?)
+                }
+                _ => None,
+            };
+            let site = launcher.start_site(site_ip(i), spec, leaf, staple).await?;
             zone.insert(site.host.clone(), site.ip);
             sites.push(site);
         }
@@ -134,6 +157,11 @@ impl Fleet {
             .listen(PKI_IP, |l| server::serve_plain(l, pki_files))
             .await?;
         zone.insert(pki_host, PKI_IP);
+        let ocsp_service = Arc::new(Responder::ocsp(Arc::clone(&ocsp)));
+        let ocsp_addr = launcher
+            .listen(OCSP_IP, |l| server::serve_plain(l, ocsp_service))
+            .await?;
+        zone.insert(ocsp_host, OCSP_IP);
 
         let dns_bind = SocketAddr::new(IpAddr::V4(DNS_IP), 0);
         let dns_socket = UdpSocket::bind(dns_bind)
@@ -164,6 +192,8 @@ impl Fleet {
             index,
             dns_addr,
             pki_addr,
+            ocsp_addr,
+            ocsp,
             tasks: launcher.tasks,
             _closed_ports: launcher.closed_ports,
         })
@@ -200,7 +230,8 @@ impl Fleet {
     }
 
     /// Where every fleet name and port really is: `(host, 443)` and `(host, 80)` for each
-    /// site, and `(pki.<domain>, 80)` for the PKI files.
+    /// site, `(pki.<domain>, 80)` for the PKI files and `(ocsp.<domain>, 80)` for the OCSP
+    /// responder.
     pub fn connect_overrides(&self) -> Vec<ConnectTo> {
         let connect = |host: &str, port: u16, addr: SocketAddr| ConnectTo {
             host: host.to_string(),
@@ -218,6 +249,7 @@ impl Fleet {
             })
             .collect();
         overrides.push(connect(&self.pki_host(), 80, self.pki_addr));
+        overrides.push(connect(&self.ocsp_host(), 80, self.ocsp_addr));
         overrides
     }
 
@@ -231,6 +263,20 @@ impl Fleet {
 
     pub fn pki_host(&self) -> String {
         format!("pki.{}", self.domain)
+    }
+
+    /// The OCSP responder's name; its URL is `http://ocsp.<domain>/`.
+    pub fn ocsp_host(&self) -> String {
+        format!("ocsp.{}", self.domain)
+    }
+
+    pub fn ocsp_addr(&self) -> SocketAddr {
+        self.ocsp_addr
+    }
+
+    /// How many requests the OCSP responder has answered.
+    pub fn ocsp_requests(&self) -> usize {
+        self.ocsp.served()
     }
 
     pub fn domain(&self) -> &str {
@@ -269,7 +315,8 @@ fn normalise_host(host: &str) -> Option<String> {
     (host.len() <= 253 && host.split('.').all(label_ok)).then_some(host)
 }
 
-fn normalise_specs(specs: Vec<SiteSpec>, pki_host: &str) -> Result<Vec<SiteSpec>, FleetError> {
+/// Normalises every host and refuses duplicates and the fleet's own service names.
+fn normalise_specs(specs: Vec<SiteSpec>, reserved: &[&str]) -> Result<Vec<SiteSpec>, FleetError> {
     if specs.len() > MAX_SITES {
         return Err(FleetError::TooManySites(specs.len()));
     }
@@ -279,7 +326,7 @@ fn normalise_specs(specs: Vec<SiteSpec>, pki_host: &str) -> Result<Vec<SiteSpec>
         .map(|mut spec| {
             let host = normalise_host(&spec.host)
                 .ok_or_else(|| FleetError::InvalidHost(spec.host.clone()))?;
-            if host == pki_host || !seen.insert(host.clone()) {
+            if reserved.contains(&host.as_str()) || !seen.insert(host.clone()) {
                 return Err(FleetError::DuplicateHost(host));
             }
             spec.host = host;
@@ -334,32 +381,41 @@ impl Launcher {
         ip: Ipv4Addr,
         spec: SiteSpec,
         leaf: Option<IssuedLeaf>,
+        ocsp_staple: Option<Vec<u8>>,
     ) -> Result<RunningSite, FleetError> {
-        let routes = Arc::new(Responder::routes(
-            spec.routes
-                .iter()
-                .map(|r| (r.path.clone(), Resource::from(r))),
-        ));
+        let requests = Arc::new(RequestLog::default());
+        let table = RouteTable::for_site(&spec);
+        let routes = |scheme| {
+            Arc::new(Responder::table(table.clone()).logged(Arc::clone(&requests), scheme))
+        };
         let https_addr = match (spec.tls, &leaf) {
             (TlsBehaviour::Serve(_), Some(leaf)) => {
-                let config = server::tls_config(&self.provider, leaf)?;
-                let routes = Arc::clone(&routes);
+                let config = server::tls_config(&self.provider, leaf, ocsp_staple)?;
+                let routes = routes("https");
                 self.listen(ip, |l| server::serve_tls(l, config, routes))
                     .await?
             }
             (TlsBehaviour::Silent, _) => self.listen(ip, server::serve_silent).await?,
+            (TlsBehaviour::Hostile(kind), _) => {
+                self.listen(ip, move |l| legacy::serve_hostile(l, kind))
+                    .await?
+            }
+            (TlsBehaviour::Sslv3Only, _) => self.listen(ip, legacy::serve_sslv3).await?,
             // `issue_all` gives every `Serve` site a leaf, so this is only `Closed`.
             _ => self.closed(ip)?,
         };
         let http_addr = match spec.http {
             HttpBehaviour::RedirectToHttps => {
-                let redirect = Arc::new(Responder::RedirectToHttps {
-                    host: spec.host.clone(),
-                });
+                let redirect = Arc::new(
+                    Responder::redirect_to_https(&spec.host).logged(Arc::clone(&requests), "http"),
+                );
                 self.listen(ip, |l| server::serve_plain(l, redirect))
                     .await?
             }
-            HttpBehaviour::Serve => self.listen(ip, |l| server::serve_plain(l, routes)).await?,
+            HttpBehaviour::Serve => {
+                let routes = routes("http");
+                self.listen(ip, |l| server::serve_plain(l, routes)).await?
+            }
             HttpBehaviour::Closed => self.closed(ip)?,
         };
         Ok(RunningSite {
@@ -369,6 +425,7 @@ impl Launcher {
             https_addr,
             http_addr,
             leaf: leaf.map(|l| l.leaf().clone()),
+            requests,
         })
     }
 
@@ -399,12 +456,47 @@ impl Launcher {
     }
 }
 
+/// The responder for the trusted intermediate's leaves: revoked exactly when the CRL
+/// lists them, signed by whom each spec asks.
+fn ocsp_responder(
+    pki: &Pki,
+    specs: &[SiteSpec],
+    leaves: &[Option<IssuedLeaf>],
+) -> Result<OcspResponder, FleetError> {
+    let revoked_at = time::OffsetDateTime::now_utc() - pki::REVOKED_DAYS_AGO;
+    let known = specs
+        .iter()
+        .zip(leaves)
+        .filter_map(|(spec, leaf)| {
+            let leaf = leaf.as_ref().filter(|l| l.by_intermediate)?;
+            let status = if spec.tls == TlsBehaviour::Serve(CertKind::Revoked) {
+                Status::Revoked {
+                    at: revoked_at,
+                    reason: Some(pki::REVOCATION_REASON_CODE),
+                }
+            } else {
+                Status::Good
+            };
+            let delegated = spec.ocsp.delegated;
+            Some((leaf.serial.clone(), KnownLeaf { status, delegated }))
+        })
+        .collect();
+    let (by_issuer, by_delegate) = pki.ocsp_signers()?;
+    Ok(OcspResponder::new(
+        pki.intermediate_issuer_key()?,
+        by_issuer,
+        by_delegate,
+        known,
+    ))
+}
+
 /// The files leaves point at: intermediates for AIA `caIssuers`, CRLs for revocation.
 fn pki_responder(pki: &Pki, crl_der: &[u8]) -> Result<Responder, FleetError> {
     let file = |content_type: &str, body: Vec<u8>| Resource {
         status: 200,
         headers: vec![("Content-Type".to_string(), content_type.to_string())],
         body,
+        delay: None,
     };
     let cert = |der: &CertificateDer<'_>| file("application/pkix-cert", der.to_vec());
     Ok(Responder::routes([

@@ -1,13 +1,15 @@
 //! The fleet's test PKI: a trusted root → intermediate → per-site leaves, a second root the
-//! scanner never trusts, and the intermediate's CRL.
+//! scanner never trusts, the intermediate's CRL and its delegated OCSP responder.
 //!
 //! Everything is generated at start-up with validity relative to the real clock, so the
 //! same test gives the same verdict on any day. Leaves use ECDSA P-256 because key
 //! generation is cheap enough for a 1,000-site fleet.
 
-use super::aia::ca_issuers_extension;
+use super::aia::aia_extension;
+use super::ocsp::Signer;
 use super::spec::CertKind;
 use super::weak_rsa::{WeakKeyError, WeakRsaKey};
+use crate::collect::ocsp::{IssuerKey, OcspError};
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
     DnType, ExtendedKeyUsagePurpose, IsCa, KeyIdMethod, KeyPair, KeyUsagePurpose, RevocationReason,
@@ -27,6 +29,8 @@ pub enum PkiError {
     WeakKey(#[from] WeakKeyError),
     #[error("rustls rejected a generated key: {0}")]
     Key(#[from] rustls::Error),
+    #[error("OCSP set-up failed: {0}")]
+    Ocsp(#[from] OcspError),
 }
 
 /// The SAN a `WrongHost` leaf carries instead of the site's name (`.invalid` is reserved,
@@ -37,7 +41,13 @@ pub const WRONG_HOST_SAN: &str = "wrong-host.invalid";
 /// differences between fleet and scanner never matter.
 const BACKDATE_DAYS: i64 = 1;
 
-/// A CA certificate with its key; rcgen needs both to issue.
+/// When revoked leaves were revoked, in the CRL and in OCSP answers alike.
+pub(crate) const REVOKED_DAYS_AGO: Duration = Duration::days(2);
+/// keyCompromise, the reason both the CRL and OCSP give.
+pub(crate) const REVOCATION_REASON_CODE: u8 = 1;
+
+/// A signing certificate (a CA, or the OCSP delegate) with its key; rcgen needs both to
+/// issue.
 struct Ca {
     cert: rcgen::Certificate,
     key: KeyPair,
@@ -50,6 +60,8 @@ pub(crate) struct IssuedLeaf {
     pub chain: Vec<CertificateDer<'static>>,
     pub key: Arc<dyn SigningKey>,
     pub serial: Vec<u8>,
+    /// Issued by the trusted intermediate, so it names the fleet's OCSP responder.
+    pub by_intermediate: bool,
 }
 
 impl IssuedLeaf {
@@ -69,6 +81,8 @@ pub(crate) struct Pki {
     intermediate: Ca,
     untrusted_root: Ca,
     untrusted_intermediate: Ca,
+    /// The intermediate's delegated OCSP responder.
+    ocsp_delegate: Ca,
 }
 
 impl Pki {
@@ -79,6 +93,7 @@ impl Pki {
         let untrusted_root = new_root("untrusted fleet root")?;
         let untrusted_intermediate =
             new_intermediate("untrusted fleet intermediate", &untrusted_root)?;
+        let ocsp_delegate = new_ocsp_delegate(&intermediate)?;
         Ok(Pki {
             domain: domain.to_string(),
             provider,
@@ -86,6 +101,7 @@ impl Pki {
             intermediate,
             untrusted_root,
             untrusted_intermediate,
+            ocsp_delegate,
         })
     }
 
@@ -112,6 +128,33 @@ impl Pki {
     /// The URL a leaf's AIA `caIssuers` names for the given intermediate file.
     pub(crate) fn url(&self, file: &str) -> String {
         format!("http://pki.{}/{file}", self.domain)
+    }
+
+    /// The OCSP responder the trusted intermediate's leaves name.
+    pub(crate) fn ocsp_url(&self) -> String {
+        format!("http://ocsp.{}/", self.domain)
+    }
+
+    /// The issuer OCSP answers about the intermediate's leaves come from.
+    pub(crate) fn intermediate_issuer_key(&self) -> Result<IssuerKey, PkiError> {
+        Ok(IssuerKey::from_certificate(self.intermediate_der())?)
+    }
+
+    /// Signers of OCSP answers: the intermediate itself, and its delegated responder
+    /// (whose certificate goes along with every answer it signs).
+    pub(crate) fn ocsp_signers(&self) -> Result<(Signer, Signer), PkiError> {
+        let signer = |ca: &Ca, include: bool| {
+            Signer::new(
+                &self.provider,
+                ca.key.serialize_der(),
+                ca.cert.der(),
+                include,
+            )
+        };
+        Ok((
+            signer(&self.intermediate, false)?,
+            signer(&self.ocsp_delegate, true)?,
+        ))
     }
 
     /// Issues the leaf `kind` describes for `host`.
@@ -146,12 +189,16 @@ impl Pki {
             CertKind::SelfSigned => None,
             _ => Some((&self.intermediate, "intermediate")),
         };
+        let by_intermediate = matches!(issuer, Some((_, "intermediate")));
         if let Some((_, file)) = issuer {
             params.crl_distribution_points = vec![CrlDistributionPoint {
                 uris: vec![self.url(&format!("{file}.crl"))],
             }];
-            params.custom_extensions =
-                vec![ca_issuers_extension(&self.url(&format!("{file}.der")))];
+            let ocsp = by_intermediate.then(|| self.ocsp_url());
+            params.custom_extensions = vec![aia_extension(
+                &self.url(&format!("{file}.der")),
+                ocsp.as_deref(),
+            )];
         }
 
         let (leaf, key): (rcgen::Certificate, Arc<dyn SigningKey>) = if kind == CertKind::WeakKey {
@@ -175,7 +222,12 @@ impl Pki {
             CertKind::UntrustedRoot => chain.push(self.untrusted_intermediate_der().clone()),
             _ => chain.push(self.intermediate_der().clone()),
         }
-        Ok(IssuedLeaf { chain, key, serial })
+        Ok(IssuedLeaf {
+            chain,
+            key,
+            serial,
+            by_intermediate,
+        })
     }
 
     /// The trusted intermediate's CRL (DER) listing `revoked` serials.
@@ -226,6 +278,19 @@ fn new_intermediate(name: &str, root: &Ca) -> Result<Ca, PkiError> {
     Ok(Ca { cert, key })
 }
 
+/// An end-entity certificate for signing OCSP answers on the intermediate's behalf.
+fn new_ocsp_delegate(intermediate: &Ca) -> Result<Ca, PkiError> {
+    let mut params = ca_params("trustlabel fleet OCSP responder");
+    params.is_ca = IsCa::ExplicitNoCa;
+    params.not_after = OffsetDateTime::now_utc() + Duration::days(90);
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::OcspSigning];
+    params.use_authority_key_identifier_extension = true;
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
+    let cert = params.signed_by(&key, &intermediate.cert, &intermediate.key)?;
+    Ok(Ca { cert, key })
+}
+
 fn crl(ca: &Ca, revoked: &[Vec<u8>]) -> Result<Vec<u8>, PkiError> {
     let now = OffsetDateTime::now_utc();
     let params = CertificateRevocationListParams {
@@ -237,7 +302,7 @@ fn crl(ca: &Ca, revoked: &[Vec<u8>]) -> Result<Vec<u8>, PkiError> {
             .iter()
             .map(|serial| RevokedCertParams {
                 serial_number: SerialNumber::from_slice(serial),
-                revocation_time: now - Duration::days(2),
+                revocation_time: now - REVOKED_DAYS_AGO,
                 reason_code: Some(RevocationReason::KeyCompromise),
                 invalidity_date: None,
             })
@@ -379,6 +444,12 @@ mod tests {
             }
         }
         assert_eq!(crl_urls, ["http://pki.demo.test/intermediate.crl"]);
-        assert_eq!(aia_urls, ["http://pki.demo.test/intermediate.der"]);
+        assert_eq!(
+            aia_urls,
+            [
+                "http://pki.demo.test/intermediate.der",
+                "http://ocsp.demo.test/"
+            ]
+        );
     }
 }

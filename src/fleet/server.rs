@@ -24,15 +24,19 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
 /// TLS 1.2 and 1.3 with ALPN `http/1.1`, always presenting `leaf` (with or without SNI:
-/// every site has its own address, as a single-site server on the internet would).
+/// every site has its own address, as a single-site server on the internet would), and
+/// stapling `ocsp_staple` when given.
 pub(crate) fn tls_config(
     provider: &Arc<CryptoProvider>,
     leaf: &IssuedLeaf,
+    ocsp_staple: Option<Vec<u8>>,
 ) -> Result<Arc<ServerConfig>, rustls::Error> {
+    let mut certified = leaf.certified_key();
+    certified.ocsp = ocsp_staple;
     let mut config = ServerConfig::builder_with_provider(Arc::clone(provider))
         .with_protocol_versions(&[&rustls::version::TLS12, &rustls::version::TLS13])?
         .with_no_client_auth()
-        .with_cert_resolver(Arc::new(SingleCertAndKey::from(leaf.certified_key())));
+        .with_cert_resolver(Arc::new(SingleCertAndKey::from(certified)));
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }
@@ -92,7 +96,7 @@ fn log_end(result: io::Result<()>) {
     }
 }
 
-async fn accept_loop<F, Fut>(listener: TcpListener, handle: F)
+pub(super) async fn accept_loop<F, Fut>(listener: TcpListener, handle: F)
 where
     F: Fn(TcpStream) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,

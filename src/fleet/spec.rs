@@ -70,6 +70,10 @@ pub enum TlsBehaviour {
     Closed,
     /// Accepts TCP and never sends a byte, so a client must time out.
     Silent,
+    /// Answers a ClientHello the hostile way given.
+    Hostile(super::legacy::HostileTls),
+    /// Answers every hello with an SSLv3 ServerHello (see `fleet::SSLV3_SUITES`).
+    Sslv3Only,
 }
 
 /// What the site's plain-HTTP port does.
@@ -83,6 +87,17 @@ pub enum HttpBehaviour {
     Closed,
 }
 
+/// What the site and its CA's OCSP responder do about the site's certificate. Only
+/// leaves of the trusted intermediate name the responder; for the others this is moot.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OcspBehaviour {
+    /// The server staples the responder's answer about its certificate.
+    pub staple: bool,
+    /// The responder signs answers about this certificate with its delegated responder
+    /// certificate instead of the intermediate's own key.
+    pub delegated: bool,
+}
+
 /// One path the site answers. Headers are sent verbatim and in order (duplicates and odd
 /// values included); the responder adds only `Content-Length` unless a route sets its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +106,19 @@ pub struct Route {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// Answer with this route only when the request matches; otherwise the path's plain
+    /// route (or the site's catch-all) answers.
+    pub when: Option<HeaderCondition>,
+    /// Wait this long before answering, to play a slow or hanging page.
+    pub delay: Option<std::time::Duration>,
+}
+
+/// A request header whose value contains `contains` (both compared case-insensitively),
+/// e.g. a `User-Agent` containing "Googlebot".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderCondition {
+    pub header: String,
+    pub contains: String,
 }
 
 impl Route {
@@ -101,6 +129,8 @@ impl Route {
             status,
             headers: Vec::new(),
             body: String::new(),
+            when: None,
+            delay: None,
         }
     }
 
@@ -153,6 +183,21 @@ impl Route {
         self.body = body.to_string();
         self
     }
+
+    /// Answer only after `delay` (longer than the scanner's timeout: a hanging page).
+    pub fn with_delay(mut self, delay: std::time::Duration) -> Route {
+        self.delay = Some(delay);
+        self
+    }
+
+    /// Serve this route only to requests whose `header` contains `contains`.
+    pub fn when_header(mut self, header: &str, contains: &str) -> Route {
+        self.when = Some(HeaderCondition {
+            header: header.to_string(),
+            contains: contains.to_string(),
+        });
+        self
+    }
 }
 
 /// Everything one fleet site does. Header helpers apply to every route the spec has at
@@ -165,6 +210,10 @@ pub struct SiteSpec {
     pub http: HttpBehaviour,
     /// Served over HTTPS, and over HTTP when `http` is [`HttpBehaviour::Serve`].
     pub routes: Vec<Route>,
+    pub ocsp: OcspBehaviour,
+    /// The answer to every path no route names (its `path` is ignored): a site that
+    /// answers `200` everywhere. `None` answers `404`.
+    pub fallback: Option<Route>,
 }
 
 /// The headers of a well-run site: each one satisfies the scanner's strictest check.
@@ -209,6 +258,8 @@ impl SiteSpec {
             tls: TlsBehaviour::Serve(CertKind::Good),
             http: HttpBehaviour::RedirectToHttps,
             routes: vec![home],
+            ocsp: OcspBehaviour::default(),
+            fallback: None,
         }
     }
 
@@ -226,9 +277,25 @@ impl SiteSpec {
         self
     }
 
-    /// Adds a route, replacing any route with the same path.
+    /// Staples the OCSP responder's (signed) answer about the certificate.
+    pub fn with_ocsp_staple(mut self) -> SiteSpec {
+        self.ocsp.staple = true;
+        self
+    }
+
+    /// Has the OCSP responder answer for this certificate with its delegated key.
+    pub fn with_delegated_ocsp(mut self) -> SiteSpec {
+        self.ocsp.delegated = true;
+        self
+    }
+
+    /// Adds a route, replacing any route with the same path and condition.
     pub fn with_route(mut self, route: Route) -> SiteSpec {
-        match self.routes.iter_mut().find(|r| r.path == route.path) {
+        match self
+            .routes
+            .iter_mut()
+            .find(|r| r.path == route.path && r.when == route.when)
+        {
             Some(existing) => *existing = route,
             None => self.routes.push(route),
         }
@@ -253,8 +320,15 @@ impl SiteSpec {
         self.map_routes(|r| r.without_header(name))
     }
 
+    /// Answers every path without a route with `route` (see [`SiteSpec::fallback`]).
+    pub fn with_fallback(mut self, route: Route) -> SiteSpec {
+        self.fallback = Some(route);
+        self
+    }
+
     fn map_routes(mut self, f: impl Fn(Route) -> Route) -> SiteSpec {
-        self.routes = self.routes.into_iter().map(f).collect();
+        self.routes = self.routes.into_iter().map(&f).collect();
+        self.fallback = self.fallback.map(f);
         self
     }
 }
@@ -285,6 +359,8 @@ pub fn demo_specs(domain: &str) -> Vec<SiteSpec> {
         )),
         SiteSpec::good(&host("privacy-form")).with_home_body(DEMO_PRIVACY_FORM),
         SiteSpec::good(&host("gambling-spam")).with_home_body(DEMO_GAMBLING_SPAM),
+        exposed_files(SiteSpec::good(&host("exposed-files"))),
+        soft_404(SiteSpec::good(&host("soft-404"))),
         SiteSpec::good(&host("silent")).with_tls(TlsBehaviour::Silent),
         SiteSpec::good(&host("unreachable"))
             .with_tls(TlsBehaviour::Closed)
@@ -314,6 +390,28 @@ fn without_security_headers(spec: SiteSpec) -> SiteSpec {
         .map(|(name, _)| *name)
         .filter(|name| !matches!(*name, "Content-Type" | "Set-Cookie"))
         .fold(spec, |spec, name| spec.without_header(name))
+}
+
+/// A readable `.git/HEAD` and a directory index: what the exposure probes look for.
+fn exposed_files(spec: SiteSpec) -> SiteSpec {
+    spec.with_route(
+        Route::new("/.git/HEAD", 200)
+            .with_header("Content-Type", "text/plain")
+            .with_body("ref: refs/heads/main\n"),
+    )
+    .with_route(Route::page(
+        "/uploads/",
+        "<html><head><title>Index of /uploads</title></head>\
+         <body><h1>Index of /uploads</h1></body></html>",
+    ))
+}
+
+/// Answers every path with its home page: the probes must not accuse it of anything.
+fn soft_404(spec: SiteSpec) -> SiteSpec {
+    match spec.routes.first().cloned() {
+        Some(home) => spec.with_fallback(home),
+        None => spec,
+    }
 }
 
 fn weak_headers(spec: SiteSpec) -> SiteSpec {

@@ -232,6 +232,65 @@ async fn pki_host_serves_the_intermediate_and_a_crl_listing_only_revoked_leaves(
     assert!(!listed.contains(&serial("good").as_slice()));
 }
 
+async fn post<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    host: &str,
+    body: &[u8],
+) -> Response {
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/ocsp-request\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    read_response(stream).await
+}
+
+#[tokio::test]
+async fn ocsp_host_answers_for_the_intermediates_leaves_only() {
+    use crate::collect::ocsp::{CertId, CertIdHash, IssuerKey, OcspAnswer, encode_request, judge};
+    let specs = vec![
+        SiteSpec::good(&host("good")),
+        SiteSpec::good(&host("revoked")).with_cert(CertKind::Revoked),
+        SiteSpec::good(&host("delegated")).with_delegated_ocsp(),
+    ];
+    let fleet = Fleet::start(DOMAIN, specs).await.unwrap();
+    let issuer = IssuerKey::from_certificate(fleet.intermediate_der()).unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let mut tcp = TcpStream::connect(fleet.ocsp_addr()).await.unwrap();
+    let mut ask = async |id: &CertId| {
+        let response = post(&mut tcp, &fleet.ocsp_host(), &encode_request(id)).await;
+        assert_eq!(response.status, 200);
+        assert_eq!(
+            response.header("content-type"),
+            ["application/ocsp-response"]
+        );
+        judge(&response.body, id, &issuer, now)
+    };
+    let leaf_id = |label: &str| {
+        let leaf = fleet.site(&host(label)).unwrap().leaf.clone().unwrap();
+        CertId::for_certificate(CertIdHash::Sha1, &leaf, &issuer).unwrap()
+    };
+    assert_eq!(ask(&leaf_id("good")).await, OcspAnswer::Good);
+    assert_eq!(ask(&leaf_id("delegated")).await, OcspAnswer::Good);
+    assert!(matches!(
+        ask(&leaf_id("revoked")).await,
+        OcspAnswer::Revoked { reason: Some(r), .. } if r == "KeyCompromise"
+    ));
+    let stranger = CertId::new(CertIdHash::Sha1, &issuer, &[0x01, 0x02]).unwrap();
+    assert!(
+        matches!(ask(&stranger).await, OcspAnswer::Unknown(why) if why.contains("does not know"))
+    );
+    let garbage = post(&mut tcp, &fleet.ocsp_host(), b"not a request").await;
+    assert_eq!(
+        judge(&garbage.body, &stranger, &issuer, now),
+        OcspAnswer::Unknown("the responder answered MalformedRequest".into())
+    );
+    assert_eq!(get(&mut tcp, &fleet.ocsp_host(), "/").await.status, 405);
+    assert_eq!(fleet.ocsp_requests(), 5);
+}
+
 #[tokio::test]
 async fn hickory_pointed_at_the_fleet_resolves_fleet_names_only() {
     use hickory_resolver::Resolver;
@@ -360,6 +419,10 @@ async fn demo_fleet_gives_every_site_its_own_address_and_both_overrides() {
         .iter()
         .find(|o| o.host == "pki.demo.test" && o.port == 80);
     assert_eq!(pki.map(|o| o.addr), Some(fleet.pki_addr()));
+    let ocsp = overrides
+        .iter()
+        .find(|o| o.host == "ocsp.demo.test" && o.port == 80);
+    assert_eq!(ocsp.map(|o| o.addr), Some(fleet.ocsp_addr()));
 }
 
 #[tokio::test]
@@ -372,11 +435,12 @@ async fn bad_host_lists_are_refused_before_anything_binds() {
         Fleet::start(DOMAIN, twice).await,
         Err(FleetError::DuplicateHost(h)) if h == "a.demo.test"
     ));
-    let pki = vec![SiteSpec::good("pki.demo.test")];
-    assert!(matches!(
-        Fleet::start(DOMAIN, pki).await,
-        Err(FleetError::DuplicateHost(_))
-    ));
+    for service in ["pki.demo.test", "ocsp.demo.test"] {
+        assert!(matches!(
+            Fleet::start(DOMAIN, vec![SiteSpec::good(service)]).await,
+            Err(FleetError::DuplicateHost(_))
+        ));
+    }
     let bad = vec![SiteSpec::good("bad_name.demo.test")];
     assert!(matches!(
         Fleet::start(DOMAIN, bad).await,

@@ -210,6 +210,9 @@ pub struct Verdict {
     pub caps: Vec<(FindingId, Grade)>,
     /// Human-readable reasons for the decision (English; ids are in `blocking`).
     pub reasons: Vec<String>,
+    /// SSL Labs-style TLS sub-scores, when the legacy probe saw a supported version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_rating: Option<TlsRating>,
 }
 
 /// A site's current label as stored.
@@ -253,9 +256,11 @@ pub struct Transition {
 
 mod lifecycle;
 mod rules;
+mod tls_rating;
 
 pub use lifecycle::next_label;
 pub use rules::{BUILTIN_POLICY, POLICY_FILE, Policy, PolicyError};
+pub use tls_rating::{TlsRating, rate as rate_tls};
 
 #[cfg(test)]
 mod tests;

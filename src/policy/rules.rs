@@ -2,8 +2,10 @@
 
 use super::{Decision, Grade, Verdict};
 use crate::checks::CheckSettings;
+use crate::evidence::LegacyTls;
 use crate::finding::{Category, Finding, FindingId, Severity};
 use crate::rulefile::line_of;
+use crate::tlsprobe::SuiteTable;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
@@ -35,6 +37,9 @@ pub struct Policy {
     pub grades: Vec<(Grade, i32)>,
     pub modifiers: HashMap<FindingId, i32>,
     pub caps: HashMap<FindingId, Grade>,
+    /// Caps that apply only when the finding is reported with critical severity (NULL or
+    /// anonymous suites make `tls.cipher.weak` critical: F instead of its usual cap).
+    pub caps_when_critical: HashMap<FindingId, Grade>,
     pub minimum_grade: Grade,
     pub grace_days: i64,
     pub blocking: BTreeSet<FindingId>,
@@ -53,6 +58,8 @@ struct PolicyFile {
     modifiers: BTreeMap<String, i32>,
     #[serde(default)]
     caps: BTreeMap<String, String>,
+    #[serde(default)]
+    caps_when_critical: BTreeMap<String, String>,
     label: LabelSection,
     #[serde(default)]
     checks: CheckSettings,
@@ -134,6 +141,19 @@ impl Policy {
         for (name, cap) in &raw.caps {
             caps.insert(id(name)?, grade(cap)?);
         }
+        let mut caps_when_critical = HashMap::new();
+        for (name, cap) in &raw.caps_when_critical {
+            let (id, cap) = (id(name)?, grade(cap)?);
+            if let Some(plain) = caps.get(&id).filter(|plain| cap < **plain) {
+                return Err(PolicyError::Inconsistent {
+                    file: file.to_string(),
+                    reason: format!(
+                        "caps_when_critical caps {id} at {cap}, milder than its [caps] entry {plain}"
+                    ),
+                });
+            }
+            caps_when_critical.insert(id, cap);
+        }
         let set = |names: &[String]| -> Result<BTreeSet<FindingId>, PolicyError> {
             names.iter().map(|n| id(n)).collect()
         };
@@ -148,6 +168,7 @@ impl Policy {
             grades,
             modifiers,
             caps,
+            caps_when_critical,
             minimum_grade: grade(&raw.label.minimum_grade)?,
             grace_days: raw.label.grace_days,
             blocking: set(&raw.label.blocking)?,
@@ -168,6 +189,12 @@ impl Policy {
 
     /// Scores, grade and decision for one scan's findings.
     pub fn evaluate(&self, findings: &[Finding]) -> Verdict {
+        self.evaluate_with_tls(findings, None)
+    }
+
+    /// [`Policy::evaluate`], plus the SSL Labs-style rating of what the legacy TLS probe
+    /// saw; the rating's letter caps the grade like a finding's cap does.
+    pub fn evaluate_with_tls(&self, findings: &[Finding], legacy: Option<&LegacyTls>) -> Verdict {
         let ids: BTreeSet<FindingId> = findings.iter().map(|f| f.id).collect();
         let modifier = |id: &FindingId| self.modifiers.get(id).copied().unwrap_or(0);
         let score = (100 + ids.iter().map(modifier).sum::<i32>()).clamp(0, 100);
@@ -187,6 +214,26 @@ impl Policy {
                 grade = grade.max(*cap);
             }
         }
+        for f in findings.iter().filter(|f| f.severity == Severity::Critical) {
+            if let Some(cap) = self.caps_when_critical.get(&f.id) {
+                if !caps.contains(&(f.id, *cap)) {
+                    caps.push((f.id, *cap));
+                }
+                grade = grade.max(*cap);
+            }
+        }
+        let tls_rating = legacy.and_then(|l| super::tls_rating::rate(l, &SuiteTable::builtin()));
+        let mut reasons = Vec::new();
+        // SSL Labs' numeric rating tops out at A; its A+ rewards HSTS and a clean
+        // configuration, which the Observatory-style score above already judges. So a
+        // rating of A never caps, only B and worse do.
+        if let Some(rating) = tls_rating.filter(|r| r.grade > grade && r.grade > Grade::A) {
+            grade = rating.grade;
+            reasons.push(format!(
+                "TLS rating {} (protocol {}, key exchange {}, cipher strength {}) caps the grade at {}",
+                rating.score, rating.protocol, rating.key_exchange, rating.cipher_strength, rating.grade
+            ));
+        }
         let mut blocking: Vec<FindingId> = ids
             .iter()
             .filter(|id| self.blocking.contains(id))
@@ -201,7 +248,6 @@ impl Policy {
             }
         }
         blocking.sort();
-        let mut reasons = Vec::new();
         let unreachable: Vec<&FindingId> = ids
             .iter()
             .filter(|id| self.unreachable.contains(id))
@@ -222,7 +268,7 @@ impl Policy {
                     self.minimum_grade
                 ));
             }
-            if reasons.is_empty() {
+            if blocking.is_empty() && grade.at_least(self.minimum_grade) {
                 reasons.push(format!(
                     "all label requirements pass with grade {grade} (score {score})"
                 ));
@@ -240,6 +286,7 @@ impl Policy {
             blocking,
             caps,
             reasons,
+            tls_rating,
         }
     }
 }

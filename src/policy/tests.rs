@@ -137,6 +137,111 @@ fn a_bad_policy_is_refused_with_file_and_line() {
     );
 }
 
+#[test]
+fn a_critical_weak_cipher_caps_at_f_a_lesser_one_at_c() {
+    let p = policy();
+    let medium = Finding::new(FindingId::TlsCipherWeak, Severity::Medium, "3DES");
+    let v = p.evaluate(&[medium]);
+    assert_eq!(v.grade, Grade::C);
+    assert_eq!(v.caps, vec![(FindingId::TlsCipherWeak, Grade::C)]);
+    let critical = Finding::new(FindingId::TlsCipherWeak, Severity::Critical, "NULL");
+    let v = p.evaluate(&[critical]);
+    assert_eq!(v.grade, Grade::F);
+    assert_eq!(
+        v.caps,
+        vec![
+            (FindingId::TlsCipherWeak, Grade::C),
+            (FindingId::TlsCipherWeak, Grade::F)
+        ]
+    );
+    assert_eq!(v.decision, Decision::Fail);
+}
+
+#[test]
+fn tls_protocol_and_forward_secrecy_faults_cap_at_b() {
+    for id in [
+        FindingId::TlsProtoTls10,
+        FindingId::TlsProtoTls11,
+        FindingId::TlsCipherNoForwardSecrecy,
+    ] {
+        let v = policy().evaluate(&[f(id)]);
+        assert!(v.caps.contains(&(id, Grade::B)), "{id}: {:?}", v.caps);
+        assert!(v.grade >= Grade::B, "{id}: {}", v.grade);
+    }
+    let v = policy().evaluate(&[f(FindingId::TlsProtoSslv3)]);
+    assert_eq!(v.grade, Grade::F);
+}
+
+#[test]
+fn caps_when_critical_is_optional_and_validated() {
+    let without = BUILTIN_POLICY.replace("[caps_when_critical]\n\"tls.cipher.weak\" = \"F\"\n", "");
+    assert_ne!(without, BUILTIN_POLICY, "the built-in policy has the table");
+    let p = Policy::from_toml("old.toml", &without).expect("an older policy still loads");
+    assert!(p.caps_when_critical.is_empty());
+    let critical = Finding::new(FindingId::TlsCipherWeak, Severity::Critical, "NULL");
+    assert_eq!(p.evaluate(&[critical]).grade, Grade::C);
+
+    let typo = BUILTIN_POLICY.replace(
+        "[caps_when_critical]\n\"tls.cipher.weak\"",
+        "[caps_when_critical]\n\"tls.cipher.weal\"",
+    );
+    let err = Policy::from_toml("p.toml", &typo).unwrap_err().to_string();
+    let line = line_of(&typo, typo.find("tls.cipher.weal").unwrap());
+    assert_eq!(
+        err,
+        format!("p.toml:{line}: unknown finding id `tls.cipher.weal`")
+    );
+
+    let milder = BUILTIN_POLICY.replace(
+        "[caps_when_critical]\n\"tls.cipher.weak\" = \"F\"",
+        "[caps_when_critical]\n\"tls.cipher.weak\" = \"A\"",
+    );
+    let err = Policy::from_toml("p.toml", &milder)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("milder than its [caps] entry C"), "{err}");
+}
+
+#[test]
+fn the_tls_rating_caps_the_grade_and_is_recorded() {
+    use crate::evidence::{AcceptedSuite, LegacyTls, TlsVersion, VersionOutcome, VersionProbe};
+    let probe = |code: u16| VersionProbe {
+        version: TlsVersion::Tls12,
+        outcome: VersionOutcome::Supported,
+        suites: vec![AcceptedSuite {
+            code,
+            name: String::new(),
+            key_exchange: Some(crate::evidence::KeyExchangeParams::Dh { bits: 512 }),
+        }],
+        server_order: None,
+        complete: true,
+        handshakes: 1,
+    };
+    let legacy = |code: u16| LegacyTls {
+        versions: vec![probe(code)],
+        handshakes: 1,
+        elapsed_ms: 1,
+        server_key: None,
+        cut_short: false,
+    };
+    // DHE with a 512-bit group and AES-128-GCM: key exchange 40, cipher 80 → 74 → B.
+    let v = policy().evaluate_with_tls(&[], Some(&legacy(0x009e)));
+    let rating = v.tls_rating.expect("rated");
+    assert_eq!((rating.score, rating.grade), (74, Grade::B));
+    assert_eq!(v.grade, Grade::B);
+    assert_eq!(
+        v.decision,
+        Decision::Pass,
+        "B is still enough for the label"
+    );
+    assert!(v.reasons[0].starts_with("TLS rating 74"), "{:?}", v.reasons);
+    // DHE-512 with DES-CBC: cipher 20 → score 50 → C, below the label's B.
+    let v = policy().evaluate_with_tls(&[], Some(&legacy(0x0015)));
+    assert_eq!(v.grade, Grade::C);
+    assert_eq!(v.decision, Decision::Fail);
+    assert!(policy().evaluate(&[]).tls_rating.is_none());
+}
+
 fn verdict(decision: Decision) -> Verdict {
     let p = policy();
     let mut v = p.evaluate(&[]);

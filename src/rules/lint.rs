@@ -4,6 +4,7 @@
 
 use super::{FILES, PageRules, RuleText, RulesError, read_rule_file};
 use crate::catalog::{CATALOG_FILE, Catalog};
+use crate::exposures::{EXPOSURES_FILE, ExposureRules};
 use crate::policy::{POLICY_FILE, Policy};
 use std::path::Path;
 
@@ -32,6 +33,11 @@ pub fn lint(dir: &Path) -> Vec<LintEntry> {
         file: CATALOG_FILE,
         present: present(CATALOG_FILE),
         error: Catalog::load_dir(dir).err().map(|e| e.to_string()),
+    });
+    out.push(LintEntry {
+        file: EXPOSURES_FILE,
+        present: present(EXPOSURES_FILE),
+        error: ExposureRules::load_dir(dir).err().map(|e| e.to_string()),
     });
     for file in FILES {
         out.push(LintEntry {

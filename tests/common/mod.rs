@@ -3,11 +3,15 @@
 
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod legacy;
+pub mod openssl;
+
 use std::sync::Arc;
 use time::OffsetDateTime;
 use trustlabel::checks::{CheckContext, CheckSettings, run_all};
 use trustlabel::collect::{Collector, CollectorSettings, DnsConfig};
 use trustlabel::evidence::Evidence;
+use trustlabel::exposures::ExposureRules;
 use trustlabel::finding::{Finding, FindingId};
 use trustlabel::fleet::{Fleet, SiteSpec};
 use trustlabel::rules::PageRules;
@@ -49,8 +53,19 @@ pub struct TestFleet {
 
 impl TestFleet {
     pub async fn start(specs: Vec<SiteSpec>) -> TestFleet {
+        TestFleet::start_with(specs, |_, _| {}).await
+    }
+
+    /// Like [`TestFleet::start`], with the collector's settings adjusted first (to point
+    /// a fleet service somewhere else, say).
+    pub async fn start_with(
+        specs: Vec<SiteSpec>,
+        adjust: impl FnOnce(&Fleet, &mut CollectorSettings),
+    ) -> TestFleet {
         let fleet = Fleet::start(DOMAIN, specs).await.expect("fleet starts");
-        let collector = Collector::new(settings_for(&fleet)).expect("collector builds");
+        let mut settings = settings_for(&fleet);
+        adjust(&fleet, &mut settings);
+        let collector = Collector::new(settings).expect("collector builds");
         TestFleet {
             fleet,
             collector: Arc::new(collector),
@@ -77,6 +92,7 @@ pub fn judge(evidence: &Evidence, now: OffsetDateTime) -> Vec<Finding> {
             now,
             settings: &settings,
             page_rules: &page_rules,
+            exposures: Arc::new(ExposureRules::builtin().expect("built-in exposure rules")),
         },
     )
 }

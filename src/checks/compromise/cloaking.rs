@@ -140,4 +140,32 @@ mod tests {
         let refresh = facts(b"<meta http-equiv=refresh content='0;url=https://fb88vn.bet/'>");
         assert!(compare(&facts(GOV_HOME), &refresh, &rules.spam).is_some());
     }
+
+    #[test]
+    fn run_all_judges_the_collected_crawler_views() {
+        use crate::checks::test_support::{evidence_with_home, judge_pages, the, with_id};
+        use crate::evidence::{CrawlerKind, CrawlerView};
+        use crate::finding::FindingId;
+        let view = |kind, body: &[u8]| CrawlerView {
+            kind,
+            user_agent: "test".into(),
+            referer: None,
+            chain: page_chain("https://example.test/", html_page(body, &[])),
+        };
+        let mut evidence = evidence_with_home(GOV_HOME);
+        evidence.crawler_views = vec![
+            view(CrawlerKind::Googlebot, SPAM_VISIBLE),
+            view(CrawlerKind::SearchReferrer, GOV_HOME),
+        ];
+        let findings = judge_pages(&evidence);
+        let f = the(&findings, FindingId::CompromiseCloaking);
+        assert!(
+            f.detail
+                .starts_with("Googlebot view: spam shown only to the crawler"),
+            "{}",
+            f.detail
+        );
+        evidence.crawler_views = vec![view(CrawlerKind::Googlebot, GOV_HOME)];
+        assert!(with_id(&judge_pages(&evidence), FindingId::CompromiseCloaking).is_empty());
+    }
 }

@@ -11,7 +11,7 @@ pub mod cloaking;
 pub mod spam;
 
 use super::pages::Pages;
-use crate::evidence::Evidence;
+use crate::evidence::{CrawlerKind, Evidence};
 use crate::finding::Finding;
 use crate::rules::PageRules;
 
@@ -24,4 +24,19 @@ pub(super) fn check(evidence: &Evidence, pages: &Pages, rules: &PageRules, out: 
         pages.primary.as_ref(),
         &rules.blocklist,
     ));
+    // The crawler views fetched the home page of the chain that carries content.
+    if let Some(browser) = evidence.https.as_ref().or(evidence.http.as_ref()) {
+        for view in &evidence.crawler_views {
+            let label = match view.kind {
+                CrawlerKind::Googlebot => "Googlebot",
+                CrawlerKind::SearchReferrer => "search-result visitor",
+            };
+            out.extend(cloaking::check_view(
+                browser,
+                label,
+                &view.chain,
+                &rules.spam,
+            ));
+        }
+    }
 }

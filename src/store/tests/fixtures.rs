@@ -146,6 +146,10 @@ pub fn evidence(host: &str) -> Evidence {
             attempts: vec!["no OCSP URL".into()],
         }),
         deadline_exceeded: false,
+        legacy: None,
+        privacy_page: None,
+        crawler_views: Vec::new(),
+        exposure: None,
     }
 }
 
@@ -185,6 +189,7 @@ pub fn verdict(decision: Decision) -> Verdict {
         blocking: vec![FindingId::CertExpiringSoon],
         caps: vec![(FindingId::CertExpiringSoon, Grade::B)],
         reasons: vec!["certificate expires soon".into()],
+        tls_rating: None,
     }
 }
 

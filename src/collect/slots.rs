@@ -1,0 +1,94 @@
+//! A time-bounded cache of "fetch once, share with everyone" slots.
+//!
+//! Many sites of one scan point at the same CA files (a CRL per issuer) or at the same
+//! certificate (one wildcard certificate for many subdomains), so a download is shared:
+//! concurrent scans wait on one slot instead of each fetching. Entries expire after a
+//! fixed time, so a long-running worker notices a CA's new answer, and their number is
+//! capped, so a scan of tens of thousands of sites cannot grow memory without bound.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::OnceCell;
+
+pub type Slot<V> = Arc<OnceCell<V>>;
+
+pub struct TimedSlots<K, V> {
+    ttl: Duration,
+    capacity: usize,
+    entries: Mutex<HashMap<K, (Instant, Slot<V>)>>,
+}
+
+impl<K: Eq + Hash + Clone, V> TimedSlots<K, V> {
+    pub fn new(ttl: Duration, capacity: usize) -> Self {
+        TimedSlots {
+            ttl,
+            capacity: capacity.max(1),
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The slot for `key`, created empty if absent or expired.
+    pub fn slot(&self, key: &K) -> Slot<V> {
+        let mut entries = match self.entries.lock() {
+            Ok(e) => e,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let now = Instant::now();
+        if let Some((at, slot)) = entries.get(key) {
+            if now.duration_since(*at) < self.ttl {
+                return slot.clone();
+            }
+        }
+        entries.retain(|_, (at, _)| now.duration_since(*at) < self.ttl);
+        if entries.len() >= self.capacity {
+            // Still full of live entries: drop the oldest (a refetch is the only cost).
+            if let Some(oldest) = entries
+                .iter()
+                .min_by_key(|(_, (at, _))| *at)
+                .map(|(k, _)| k.clone())
+            {
+                entries.remove(&oldest);
+            }
+        }
+        let slot: Slot<V> = Arc::new(OnceCell::new());
+        entries.insert(key.clone(), (now, slot.clone()));
+        slot
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.entries.lock().map(|e| e.len()).unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_key_shares_one_slot_until_it_expires() {
+        let slots: TimedSlots<&str, u32> = TimedSlots::new(Duration::from_millis(50), 10);
+        let a = slots.slot(&"a");
+        assert!(a.set(1).is_ok());
+        assert_eq!(slots.slot(&"a").get(), Some(&1));
+        assert_eq!(slots.slot(&"b").get(), None);
+        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!(
+            slots.slot(&"a").get(),
+            None,
+            "expired entries are refetched"
+        );
+    }
+
+    #[test]
+    fn the_number_of_entries_is_capped() {
+        let slots: TimedSlots<u32, u32> = TimedSlots::new(Duration::from_secs(60), 3);
+        for key in 0..10 {
+            let _ = slots.slot(&key).set(key);
+        }
+        assert_eq!(slots.len(), 3);
+        assert_eq!(slots.slot(&9).get(), Some(&9), "the newest entries stay");
+    }
+}

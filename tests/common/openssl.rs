@@ -1,0 +1,105 @@
+//! Debian's `openssl s_server` as a real legacy TLS peer on loopback, with an RSA
+//! certificate made here (the `rsa` crate makes the key, since ring cannot, and rcgen signs
+//! it). A missing `openssl` binary fails the test: `.ci/run` installs it.
+
+use std::io::{BufRead, BufReader};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+use tempfile::TempDir;
+
+/// A 1024-bit DH group (`openssl dhparam 1024`), for the weak-DHE peer.
+pub fn dh1024() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dh1024.pem")
+}
+
+/// A self-signed RSA-2048 certificate and key for `host`, as PEM files in a temp dir.
+pub struct RsaCert {
+    pub dir: TempDir,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+impl RsaCert {
+    pub fn generate(host: &str) -> RsaCert {
+        use rsa::pkcs8::EncodePrivateKey;
+        let key = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).expect("RSA key");
+        let pem = key
+            .to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
+            .expect("PKCS#8 PEM");
+        let pair = rcgen::KeyPair::from_pem_and_sign_algo(&pem, &rcgen::PKCS_RSA_SHA256)
+            .expect("rcgen accepts the RSA key");
+        let params = rcgen::CertificateParams::new(vec![host.to_string()]).expect("params");
+        let cert = params.self_signed(&pair).expect("self-signed certificate");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let cert_path = dir.path().join("cert.pem");
+        let key_path = dir.path().join("key.pem");
+        std::fs::write(&cert_path, cert.pem()).expect("write cert");
+        std::fs::write(&key_path, pem.as_bytes()).expect("write key");
+        RsaCert {
+            dir,
+            cert: cert_path,
+            key: key_path,
+        }
+    }
+}
+
+/// A running `openssl s_server`; killed on drop.
+pub struct OpensslServer {
+    child: Child,
+    pub addr: SocketAddr,
+}
+
+impl OpensslServer {
+    /// Starts `openssl s_server` with `args` after the certificate options and waits until
+    /// it accepts connections.
+    pub fn start(cert: &RsaCert, args: &[&str]) -> OpensslServer {
+        let port = {
+            let probe = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("free port");
+            probe.local_addr().expect("addr").port()
+        };
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let mut child = Command::new("openssl")
+            .arg("s_server")
+            .arg("-accept")
+            .arg(addr.to_string())
+            .arg("-cert")
+            .arg(&cert.cert)
+            .arg("-key")
+            .arg(&cert.key)
+            // Answer the scanner's HTTPS request and close, freeing the single-threaded server.
+            .arg("-www")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("`openssl` must be installed (Debian package openssl; .ci/run installs it)");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if line.contains("ACCEPT") {
+                    let _ = tx.send(());
+                }
+            }
+        });
+        let ready = rx.recv_timeout(Duration::from_secs(15));
+        let mut server = OpensslServer { child, addr };
+        if ready.is_err() {
+            let status = server.child.try_wait();
+            panic!("openssl s_server {args:?} did not start: {status:?}");
+        }
+        server
+    }
+}
+
+impl Drop for OpensslServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

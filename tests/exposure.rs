@@ -1,0 +1,439 @@
+//! Exposure probes through the real collector: each kind of exposed file fires, the
+//! look-alikes (a site that answers 200 everywhere, a login redirect) do not, and every
+//! site receives exactly the requests the budget allows, over the verified connection.
+
+mod common;
+
+use common::{TestFleet, assert_fires, host, settings_for};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use trustlabel::collect::{Collector, RateLimit};
+use trustlabel::evidence::{FetchFailureKind, NotSentReason, ProbeChannel, ProbeOutcome};
+use trustlabel::exposures::ExposureRules;
+use trustlabel::finding::{Category, Finding, FindingId, Severity};
+use trustlabel::fleet::{CertKind, HttpBehaviour, Route, SiteSpec, TlsBehaviour};
+
+fn exposure_ids(findings: &[Finding]) -> Vec<FindingId> {
+    let mut ids: Vec<FindingId> = findings
+        .iter()
+        .filter(|f| f.id.category() == Category::Exposure)
+        .map(|f| f.id)
+        .collect();
+    ids.dedup();
+    ids
+}
+
+fn text(path: &str, body: &str) -> Route {
+    Route::new(path, 200)
+        .with_header("Content-Type", "text/plain")
+        .with_body(body)
+}
+
+fn probe_paths() -> usize {
+    ExposureRules::builtin().unwrap().paths().len()
+}
+
+const LOGIN_PAGE: &str = "<!doctype html><html><body><form action=\"/login\" method=\"post\">\
+    <input name=\"username\"><input type=\"password\" name=\"password\"></form></body></html>";
+
+/// Every kind of exposure, each behind the path the built-in rules probe.
+fn leaky(name: &str) -> SiteSpec {
+    SiteSpec::good(name)
+        .with_route(text("/.git/HEAD", "ref: refs/heads/main\n"))
+        .with_route(text(
+            "/.env",
+            "APP_ENV=production\nAPP_KEY=base64:c2VjcmV0\nDB_HOST=10.0.0.5\nDB_PASSWORD=hunter2\n",
+        ))
+        .with_route(text(
+            "/backup.sql",
+            "-- MySQL dump 10.13  Distrib 5.7.44, for Linux (x86_64)\n--\n-- Host: localhost\n\
+             CREATE TABLE `cong_dan` (`cccd` varchar(12));\n",
+        ))
+        .with_route(Route::page(
+            "/uploads/",
+            "<html><head><title>Index of /uploads</title></head><body><h1>Index of /uploads</h1>\
+             <a href=\"ho-so-2024.pdf\">ho-so-2024.pdf</a></body></html>",
+        ))
+        .with_route(Route::page(
+            "/phpinfo.php",
+            "<!DOCTYPE html><html><head><title>PHP 7.4.3 - phpinfo()</title></head>\
+             <body><h1 class=\"p\">PHP Version 7.4.3</h1></body></html>",
+        ))
+        .with_route(Route::page(
+            "/server-status",
+            "<html><head><title>Apache Status</title></head><body>\
+             <h1>Apache Server Status for leaky (via 10.0.0.5)</h1></body></html>",
+        ))
+        .with_route(Route::page("/wp-login.php", WP_LOGIN))
+}
+
+const WP_LOGIN: &str = "<html><body><form name=\"loginform\" id=\"loginform\" \
+    action=\"/wp-login.php\" method=\"post\"><input type=\"text\" name=\"log\">\
+    <input type=\"password\" name=\"pwd\"></form></body></html>";
+
+#[tokio::test]
+async fn every_exposed_file_fires_with_proof_and_look_alikes_do_not() {
+    let leaky_host = host("leaky");
+    let catch_all = host("catch-all");
+    let redirect = host("login-redirect");
+    let login_everywhere = host("login-everywhere");
+    let home = SiteSpec::good(&catch_all).routes[0].clone();
+    let fleet = TestFleet::start(vec![
+        leaky(&leaky_host),
+        // Answers 200 with its home page for every path, probes included.
+        SiteSpec::good(&catch_all).with_fallback(home),
+        // Unknown and sensitive paths redirect to a login page that answers 200.
+        SiteSpec::good(&redirect)
+            .with_route(Route::redirect("/.env", 302, "/login?next=/.env"))
+            .with_route(Route::redirect("/wp-login.php", 302, "/login"))
+            .with_route(Route::page("/login", LOGIN_PAGE))
+            .with_fallback(Route::redirect("/", 302, "/login")),
+        // A CMS that renders its (WordPress-looking) login form for every unknown path:
+        // the form is the catch-all page, not an exposed panel at /wp-login.php.
+        SiteSpec::good(&login_everywhere).with_fallback(Route::page("/", WP_LOGIN)),
+    ])
+    .await;
+
+    let (evidence, findings) = fleet.findings(&leaky_host).await;
+    assert_eq!(
+        exposure_ids(&findings),
+        vec![
+            FindingId::ExposureVcs,
+            FindingId::ExposureEnv,
+            FindingId::ExposureBackup,
+            FindingId::ExposureDirListing,
+            FindingId::ExposureDebugPage,
+            FindingId::ExposureAdminPanel,
+        ],
+        "{findings:#?}"
+    );
+    let vcs = findings
+        .iter()
+        .find(|f| f.id == FindingId::ExposureVcs)
+        .unwrap();
+    assert!(
+        vcs.detail.contains("/.git/HEAD answered 200"),
+        "{}",
+        vcs.detail
+    );
+    assert!(
+        vcs.detail.contains("ref: refs/heads/main"),
+        "{}",
+        vcs.detail
+    );
+    let env = findings
+        .iter()
+        .find(|f| f.id == FindingId::ExposureEnv)
+        .unwrap();
+    assert_eq!(env.severity, Severity::Critical);
+    assert!(
+        !env.detail.contains("hunter2"),
+        "secrets stay out: {}",
+        env.detail
+    );
+    let debug: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.id == FindingId::ExposureDebugPage)
+        .collect();
+    assert_eq!(debug.len(), 2, "phpinfo and server-status: {debug:#?}");
+    let admin = findings
+        .iter()
+        .find(|f| f.id == FindingId::ExposureAdminPanel)
+        .unwrap();
+    assert_eq!(admin.severity, Severity::Info);
+    let exposure = evidence.exposure.as_ref().expect("probed");
+    assert_eq!(exposure.channel, ProbeChannel::VerifiedHttps);
+    assert_eq!(
+        exposure.baseline.response().map(|r| r.status),
+        Some(404),
+        "the baseline is a path that cannot exist"
+    );
+
+    let (evidence, findings) = fleet.findings(&catch_all).await;
+    assert_eq!(exposure_ids(&findings), vec![], "{findings:#?}");
+    let exposure = evidence.exposure.as_ref().expect("probed");
+    assert_eq!(exposure.baseline.response().map(|r| r.status), Some(200));
+    for probe in &exposure.probes {
+        let answer = probe.response().expect("answered");
+        assert_eq!(answer.status, 200, "{}", probe.path);
+        assert!(
+            answer.excerpt.is_empty(),
+            "{}: the catch-all page is not stored again",
+            probe.path
+        );
+    }
+
+    let (_, findings) = fleet.findings(&login_everywhere).await;
+    assert_eq!(exposure_ids(&findings), vec![], "{findings:#?}");
+
+    let (evidence, findings) = fleet.findings(&redirect).await;
+    assert_eq!(exposure_ids(&findings), vec![], "{findings:#?}");
+    let env = evidence.exposure.as_ref().unwrap().probe("/.env").unwrap();
+    let answer = env.response().unwrap();
+    assert_eq!(
+        (answer.status, answer.location.as_deref()),
+        (302, Some("/login?next=/.env")),
+        "recorded, not followed"
+    );
+}
+
+#[tokio::test]
+async fn a_real_file_behind_a_catch_all_site_still_fires() {
+    let name = host("catch-all-git");
+    let home = SiteSpec::good(&name).routes[0].clone();
+    let fleet = TestFleet::start(vec![
+        SiteSpec::good(&name)
+            .with_fallback(home)
+            .with_route(text("/.git/HEAD", "ref: refs/heads/production\n")),
+    ])
+    .await;
+    let (_, findings) = fleet.findings(&name).await;
+    assert_eq!(exposure_ids(&findings), vec![FindingId::ExposureVcs]);
+}
+
+#[tokio::test]
+async fn a_site_receives_exactly_the_budgeted_requests_over_https_with_the_honest_agent() {
+    let name = host("counted");
+    let fleet = TestFleet::start(vec![SiteSpec::good(&name)]).await;
+    let (evidence, findings) = fleet.findings(&name).await;
+    assert_eq!(exposure_ids(&findings), vec![]);
+    let seen = fleet.fleet.site(&name).unwrap().requests.requests();
+    let paths = probe_paths();
+    // http:// redirect, https home, two cloaking views, the baseline, every probe path.
+    assert_eq!(seen.len(), 1 + 1 + 2 + 1 + paths, "{seen:#?}");
+    assert!(
+        paths < 20,
+        "the default budget of 20 covers the baseline and every path"
+    );
+    assert_eq!(seen.iter().filter(|r| r.scheme == "http").count(), 1);
+    let honest = trustlabel::collect::default_user_agent();
+    let dishonest: Vec<_> = seen
+        .iter()
+        .filter(|r| r.user_agent.as_deref() != Some(honest.as_str()))
+        .collect();
+    assert_eq!(
+        dishonest.len(),
+        2,
+        "only the two cloaking views: {dishonest:#?}"
+    );
+    assert!(seen.iter().all(|r| r.method == "GET"));
+    let exposure = evidence.exposure.unwrap();
+    assert_eq!(exposure.probes.len(), paths);
+    assert!(exposure.probes.iter().all(|p| p.response().is_some()));
+}
+
+#[tokio::test]
+async fn a_small_budget_is_honoured_and_what_was_left_out_is_recorded() {
+    let name = host("budget");
+    let fleet = TestFleet::start(vec![leaky(&name)]).await;
+    let mut settings = settings_for(&fleet.fleet);
+    settings.exposure_max_requests = 3;
+    let collector = Collector::new(settings).unwrap();
+    let evidence = collector.collect(&name, 443).await;
+    let requests = fleet.fleet.site(&name).unwrap().requests.count();
+    assert_eq!(
+        requests,
+        1 + 1 + 2 + 3,
+        "redirect, home, two views, baseline + 2 probes"
+    );
+    let exposure = evidence.exposure.unwrap();
+    let sent: Vec<&str> = exposure
+        .probes
+        .iter()
+        .filter(|p| p.response().is_some())
+        .map(|p| p.path.as_str())
+        .collect();
+    assert_eq!(sent, ["/.git/HEAD", "/.env"], "rule-file order");
+    assert!(exposure.probes[2..].iter().all(|p| p.outcome
+        == ProbeOutcome::NotSent {
+            reason: NotSentReason::Budget
+        }));
+
+    let mut settings = settings_for(&fleet.fleet);
+    settings.exposure_max_requests = 0;
+    let evidence = Collector::new(settings).unwrap().collect(&name, 443).await;
+    assert_eq!(evidence.exposure, None, "0 turns probing off");
+}
+
+#[tokio::test]
+async fn only_verified_https_is_probed_and_plain_http_only_without_any_https() {
+    let untrusted = host("untrusted");
+    let plain = host("plain-only");
+    let fleet = TestFleet::start(vec![
+        leaky(&untrusted).with_cert(CertKind::UntrustedRoot),
+        leaky(&plain)
+            .with_tls(TlsBehaviour::Closed)
+            .with_http(HttpBehaviour::Serve),
+    ])
+    .await;
+
+    let (evidence, findings) = fleet.findings(&untrusted).await;
+    assert_eq!(evidence.exposure, None);
+    assert_eq!(exposure_ids(&findings), vec![]);
+    let seen = fleet.fleet.site(&untrusted).unwrap().requests.requests();
+    assert!(
+        seen.iter().all(|r| r.scheme == "http"),
+        "nothing is requested over the unverified connection: {seen:#?}"
+    );
+    assert_eq!(seen.len(), 1, "only the http:// redirect");
+
+    let (evidence, findings) = fleet.findings(&plain).await;
+    let exposure = evidence.exposure.as_ref().expect("probed over http");
+    assert_eq!(exposure.channel, ProbeChannel::PlainHttpNoHttps);
+    assert!(
+        exposure.base_url.starts_with("http://"),
+        "{}",
+        exposure.base_url
+    );
+    assert_fires(&findings, FindingId::ExposureVcs);
+}
+
+#[tokio::test]
+async fn rules_from_a_checks_directory_drive_the_probes() {
+    let name = host("custom");
+    let fleet = TestFleet::start(vec![
+        SiteSpec::good(&name).with_route(text("/secret.txt", "TOP SECRET\n")),
+    ])
+    .await;
+    let rules = ExposureRules::from_toml(
+        "custom.toml",
+        r#"version = "c1"
+[[rule]]
+id = "backup.secret"
+finding = "exposure.backup"
+severity = "high"
+paths = ["/secret.txt"]
+rationale = "test"
+reference = "https://example.org/"
+[rule.proof]
+all = ['\ATOP SECRET']
+"#,
+    )
+    .unwrap();
+    let collector = Collector::new(settings_for(&fleet.fleet))
+        .unwrap()
+        .with_exposure_rules(Arc::new(rules));
+    let evidence = collector.collect(&name, 443).await;
+    let exposure = evidence.exposure.as_ref().unwrap();
+    assert_eq!(exposure.probes.len(), 1);
+    let requests = fleet.fleet.site(&name).unwrap().requests.count();
+    assert_eq!(requests, 1 + 1 + 2 + 2);
+    let findings = trustlabel::checks::run_all(
+        &evidence,
+        &trustlabel::checks::CheckContext {
+            now: time::OffsetDateTime::now_utc(),
+            settings: &Default::default(),
+            exposures: collector.exposure_rules().clone(),
+            page_rules: collector.page_rules(),
+        },
+    );
+    assert_eq!(exposure_ids(&findings), vec![FindingId::ExposureBackup]);
+}
+
+#[tokio::test]
+async fn probing_stops_at_the_site_deadline_under_a_slow_politeness_rate() {
+    let name = host("slow");
+    let fleet = TestFleet::start(vec![leaky(&name)]).await;
+    let mut settings = settings_for(&fleet.fleet);
+    settings.per_host = RateLimit {
+        per_second: 4,
+        burst: 1,
+    };
+    settings.site_deadline = Duration::from_secs(2);
+    let started = Instant::now();
+    let evidence = Collector::new(settings).unwrap().collect(&name, 443).await;
+    let elapsed = started.elapsed();
+    // Unbounded, the ~24 requests at 4 per second would take about 6 s.
+    assert!(elapsed < Duration::from_secs(4), "{elapsed:?}");
+    assert!(evidence.deadline_exceeded);
+    let requests = fleet.fleet.site(&name).unwrap().requests.count();
+    assert!(requests <= 10, "about 4 per second for 2 s, got {requests}");
+    let exposure = evidence.exposure.expect("the home page came first");
+    assert_eq!(
+        exposure.probes.len(),
+        probe_paths(),
+        "every path accounted for"
+    );
+    let cut: Vec<&ProbeOutcome> = exposure
+        .probes
+        .iter()
+        .map(|p| &p.outcome)
+        .filter(|o| !matches!(o, ProbeOutcome::Answered(_)))
+        .collect();
+    assert!(!cut.is_empty());
+    for outcome in cut {
+        assert!(
+            matches!(
+                outcome,
+                ProbeOutcome::NotSent {
+                    reason: NotSentReason::Deadline
+                        | NotSentReason::BaselineFailed
+                        | NotSentReason::Unresponsive
+                } | ProbeOutcome::Failed {
+                    kind: FetchFailureKind::Timeout,
+                    ..
+                }
+            ),
+            "{outcome:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_site_that_stops_answering_is_left_alone() {
+    let hanging_probe = host("hanging-probe");
+    let hanging_unknown = host("hanging-unknown");
+    let hanging_home = host("hanging-home");
+    let hang = Duration::from_secs(30);
+    let fleet = TestFleet::start(vec![
+        SiteSpec::good(&hanging_probe)
+            .with_route(text("/.git/HEAD", "ref: refs/heads/main\n").with_delay(hang)),
+        SiteSpec::good(&hanging_unknown).with_fallback(Route::page("/", "late").with_delay(hang)),
+        SiteSpec::good(&hanging_home).with_route(Route::page("/", "late").with_delay(hang)),
+    ])
+    .await;
+    let mut settings = settings_for(&fleet.fleet);
+    settings.request_timeout = Duration::from_millis(500);
+    let collector = Collector::new(settings).unwrap();
+    let requests = |name: &str| fleet.fleet.site(name).unwrap().requests.count();
+    let all_not_sent = |probes: &[trustlabel::evidence::Probe], reason| {
+        probes
+            .iter()
+            .all(|p| p.outcome == ProbeOutcome::NotSent { reason })
+    };
+
+    // A probe hangs: the rest are not sent.
+    let evidence = collector.collect(&hanging_probe, 443).await;
+    let exposure = evidence.exposure.unwrap();
+    assert!(matches!(
+        exposure.probes[0].outcome,
+        ProbeOutcome::Failed {
+            kind: FetchFailureKind::Timeout,
+            ..
+        }
+    ));
+    assert!(all_not_sent(
+        &exposure.probes[1..],
+        NotSentReason::Unresponsive
+    ));
+    assert_eq!(requests(&hanging_probe), 1 + 1 + 2 + 1 + 1);
+
+    // The baseline hangs: no probe is sent.
+    let evidence = collector.collect(&hanging_unknown, 443).await;
+    let exposure = evidence.exposure.unwrap();
+    assert!(all_not_sent(
+        &exposure.probes,
+        NotSentReason::BaselineFailed
+    ));
+    assert_eq!(requests(&hanging_unknown), 1 + 1 + 2 + 1);
+
+    // The home page hangs: no views, no probes.
+    let evidence = collector.collect(&hanging_home, 443).await;
+    assert_eq!(evidence.exposure, None);
+    assert!(evidence.crawler_views.is_empty());
+    assert_eq!(
+        requests(&hanging_home),
+        2,
+        "the http:// redirect and the home page"
+    );
+}
