@@ -11,6 +11,11 @@ const GOV_HOME: &str = include_str!("fixtures/pages/gov_home.html");
 const SPAM_HIDDEN: &str = include_str!("fixtures/pages/spam_hidden.html");
 const NEWS_GAMBLING: &str = include_str!("fixtures/pages/news_gambling.html");
 const SEARCH_ONLY: &str = include_str!("fixtures/pages/search_only.html");
+const NOTICE_COMPLETE: &str = include_str!("fixtures/pages/notice_complete.html");
+const NOTICE_INCOMPLETE: &str = include_str!("fixtures/pages/notice_incomplete.html");
+const SPAM_VISIBLE: &str = include_str!("fixtures/pages/spam_visible_unaccented.html");
+/// Where `gov_home.html` links its privacy notice.
+const NOTICE_PATH: &str = "/chinh-sach-bao-mat/";
 
 fn site(name: &str, body: &str) -> SiteSpec {
     SiteSpec::good(&host(name)).with_route(Route::page("/", body))
@@ -19,7 +24,7 @@ fn site(name: &str, body: &str) -> SiteSpec {
 #[tokio::test]
 async fn fixture_pages_give_their_findings_through_the_real_collector() {
     let fleet = TestFleet::start(vec![
-        site("portal", GOV_HOME),
+        site("portal", GOV_HOME).with_route(Route::page(NOTICE_PATH, NOTICE_COMPLETE)),
         site("hacked", SPAM_HIDDEN),
         site("news", NEWS_GAMBLING),
         site("library", SEARCH_ONLY).with_http(HttpBehaviour::Serve),
@@ -64,4 +69,47 @@ async fn fixture_pages_give_their_findings_through_the_real_collector() {
     let (_, library) = fleet.findings(&host("library")).await;
     assert_silent(&library, FindingId::PrivacyFormOverHttp);
     assert_silent(&library, FindingId::PrivacyCollectsPersonalData);
+}
+
+#[tokio::test]
+async fn the_linked_notice_is_fetched_and_judged() {
+    let fleet = TestFleet::start(vec![
+        site("complete", GOV_HOME).with_route(Route::page(NOTICE_PATH, NOTICE_COMPLETE)),
+        site("incomplete", GOV_HOME).with_route(Route::page(NOTICE_PATH, NOTICE_INCOMPLETE)),
+        site("dead-link", GOV_HOME),
+    ])
+    .await;
+    let (evidence, complete) = fleet.findings(&host("complete")).await;
+    assert!(evidence.privacy_page.is_some(), "the notice was fetched");
+    assert_silent(&complete, FindingId::PrivacyNoticeIncomplete);
+    assert_silent(&complete, FindingId::PrivacyNoticeMissing);
+    let disclosed = complete
+        .iter()
+        .find(|f| f.id == FindingId::ContentTrackers)
+        .expect("trackers");
+    assert!(
+        disclosed.detail.contains("named in the privacy notice"),
+        "{}",
+        disclosed.detail
+    );
+
+    let (_, incomplete) = fleet.findings(&host("incomplete")).await;
+    assert_fires(&incomplete, FindingId::PrivacyNoticeIncomplete);
+    assert_silent(&incomplete, FindingId::PrivacyNoticeMissing);
+
+    let (_, dead) = fleet.findings(&host("dead-link")).await;
+    assert_fires(&dead, FindingId::PrivacyNoticeMissing);
+}
+
+#[tokio::test]
+async fn spam_shown_only_to_googlebot_is_cloaking() {
+    let cloaked = SiteSpec::good(&host("cloaked"))
+        .with_route(Route::page("/", GOV_HOME))
+        .with_route(Route::page("/", SPAM_VISIBLE).when_header("user-agent", "Googlebot"));
+    let fleet = TestFleet::start(vec![cloaked, site("honest", GOV_HOME)]).await;
+    let (_, findings) = fleet.findings(&host("cloaked")).await;
+    assert_fires(&findings, FindingId::CompromiseCloaking);
+    assert_silent(&findings, FindingId::CompromiseSpamInjection);
+    let (_, honest) = fleet.findings(&host("honest")).await;
+    assert_silent(&honest, FindingId::CompromiseCloaking);
 }
