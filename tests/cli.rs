@@ -5,14 +5,9 @@ mod common;
 
 use common::cli_env::Env;
 use common::{DOMAIN, host};
-use std::path::PathBuf;
-use std::process::Output;
 use std::time::Duration;
-use tokio::process::Command;
 use trustlabel::fleet::{Fleet, SiteSpec, TlsBehaviour};
 use trustlabel::store::Store;
-
-const BIN: &str = env!("CARGO_BIN_EXE_trustlabel");
 
 /// Options that point the binary at a fleet: its DNS, its root, its ports.
 fn fleet_args(env: &Env, fleet: &Fleet) -> Vec<String> {

@@ -13,7 +13,7 @@ use trustlabel::store::Store;
 
 /// An environment with two targets in `targets.csv`.
 fn env() -> Env {
-    let env = env();
+    let env = Env::new();
     env.write(
         "targets.csv",
         "host,organisation,category,province\nbotaichinh.gov.vn,Bộ Tài chính,government,Hà Nội\nshop.example.vn,Cửa hàng,ecommerce,Huế\n",

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod cli_env;
 pub mod webapp;
 pub mod webdriver;
 
