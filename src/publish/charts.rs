@@ -62,7 +62,7 @@ fn share(part: u64, total: u64, width: u64) -> u64 {
 /// Horizontal bars: grey = in scope, blue = assessed, green = labelled.
 pub fn progress_chart(lang: Lang, title: &str, groups: &[GroupProgress]) -> Markup {
     let t = lang.t();
-    let bar_w = WIDTH - LABEL_W - 110;
+    let bar_w = WIDTH - LABEL_W - 150;
     let height = ROW_H * groups.len() as u64 + 30;
     html! {
         figure {
