@@ -224,7 +224,8 @@ impl Policy {
         }
         let tls_rating = legacy.and_then(|l| super::tls_rating::rate(l, &SuiteTable::builtin()));
         let mut reasons = Vec::new();
-        if let Some(rating) = tls_rating.filter(|r| r.grade > grade) {
+        // A rating of A caps nothing: A+ stays reachable, as SSL Labs awards A+ on top of A.
+        if let Some(rating) = tls_rating.filter(|r| r.grade > Grade::A && r.grade > grade) {
             grade = rating.grade;
             reasons.push(format!(
                 "TLS rating {} (protocol {}, key exchange {}, cipher strength {}) caps the grade at {}",
