@@ -224,8 +224,10 @@ impl Policy {
         }
         let tls_rating = legacy.and_then(|l| super::tls_rating::rate(l, &SuiteTable::builtin()));
         let mut reasons = Vec::new();
-        // A rating of A caps nothing: A+ stays reachable, as SSL Labs awards A+ on top of A.
-        if let Some(rating) = tls_rating.filter(|r| r.grade > Grade::A && r.grade > grade) {
+        // SSL Labs' numeric rating tops out at A; its A+ rewards HSTS and a clean
+        // configuration, which the Observatory-style score above already judges. So a
+        // rating of A never caps, only B and worse do.
+        if let Some(rating) = tls_rating.filter(|r| r.grade > grade && r.grade > Grade::A) {
             grade = rating.grade;
             reasons.push(format!(
                 "TLS rating {} (protocol {}, key exchange {}, cipher strength {}) caps the grade at {}",
