@@ -126,14 +126,11 @@ fn main() {
             .map(ScanItem::Stored)
             .collect();
         let policy = Policy::builtin().expect("policy");
-        let hash = rules_hash(&[&policy.source]);
-        let scanner = Scanner::new(
-            Collector::new(settings).expect("collector"),
-            policy,
-            Some(store),
-            args.concurrency,
-            hash,
-        );
+        let collector = Collector::new(settings).expect("collector");
+        let mut texts = vec![policy.source.as_str()];
+        texts.extend(collector.page_rules().sources());
+        let hash = rules_hash(&texts);
+        let scanner = Scanner::new(collector, policy, Some(store), args.concurrency, hash);
         let (cpu0, _) = usage();
         let start = Instant::now();
         let results = scanner

@@ -185,6 +185,7 @@ impl Scanner {
         let ctx = CheckContext {
             now,
             settings: &self.policy.checks,
+            page_rules: self.collector.page_rules(),
             exposures: self.collector.exposure_rules().clone(),
         };
         let findings = checks::run_all(evidence, &ctx);

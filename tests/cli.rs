@@ -300,6 +300,8 @@ async fn demo_scans_the_built_in_fleet() {
         ("exposed-files.", "exposure.dir_listing"),
         ("silent.", "site.timeout"),
         ("unreachable.", "site.unreachable"),
+        ("privacy-form.", "privacy.notice.missing"),
+        ("gambling-spam.", "compromise.spam_injection"),
     ] {
         let s = by_host(site);
         assert_ne!(s["label"], "labelled", "{site}");

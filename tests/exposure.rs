@@ -324,6 +324,7 @@ all = ['\ATOP SECRET']
             now: time::OffsetDateTime::now_utc(),
             settings: &Default::default(),
             exposures: collector.exposure_rules().clone(),
+            page_rules: collector.page_rules(),
         },
     );
     assert_eq!(exposure_ids(&findings), vec![FindingId::ExposureBackup]);

@@ -443,6 +443,23 @@ mod tests {
             out[0].detail
         );
         assert!(out[0].detail.contains("KeyCompromise"));
+        e.revocation = Some(Revocation::Revoked {
+            source: RevocationSource::OcspResponder {
+                url: "http://ocsp.ca.test/".into(),
+            },
+            revoked_at: None,
+            reason: None,
+        });
+        let mut out = Vec::new();
+        check(&e, &ctx(&settings), &mut out);
+        assert_eq!(out.len(), 1);
+        assert!(
+            out[0]
+                .detail
+                .contains("OCSP responder (http://ocsp.ca.test/)"),
+            "{}",
+            out[0].detail
+        );
         e.revocation = Some(Revocation::Unknown { attempts: vec![] });
         assert_eq!(run(&e), vec![], "unknown status is never a finding");
     }

@@ -6,19 +6,27 @@
 use crate::evidence::Evidence;
 use crate::exposures::ExposureRules;
 use crate::finding::Finding;
+use crate::rules::PageRules;
 use std::sync::Arc;
 use time::OffsetDateTime;
 
 mod certificate;
+pub mod compromise;
+mod content;
 mod cookies;
 mod exposure;
 mod headers;
 mod legacy_tls;
+mod pages;
 pub mod parse;
+mod privacy;
 mod reachability;
+mod software;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 mod transport;
+
+pub use privacy::notice_incomplete;
 
 /// Thresholds the checks use; defaults follow the label policy (HSTS of one year).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -50,6 +58,8 @@ impl Default for CheckSettings {
 pub struct CheckContext<'a> {
     pub now: OffsetDateTime,
     pub settings: &'a CheckSettings,
+    /// Rule files of the page checks (privacy, trackers, software, spam, blocklist).
+    pub page_rules: &'a PageRules,
     /// The exposure rules in force: the same set the collector probed with.
     pub exposures: Arc<ExposureRules>,
 }
@@ -65,6 +75,11 @@ pub fn run_all(evidence: &Evidence, ctx: &CheckContext<'_>) -> Vec<Finding> {
     headers::check(evidence, ctx, &mut findings);
     cookies::check(evidence, &mut findings);
     exposure::check(evidence, &ctx.exposures, &mut findings);
+    let pages = pages::Pages::from_evidence(evidence, ctx.page_rules);
+    privacy::check(&pages, ctx.page_rules, &mut findings);
+    content::check(&pages, ctx.page_rules, &mut findings);
+    software::check(&pages, ctx.page_rules, &mut findings);
+    compromise::check(evidence, &pages, ctx.page_rules, &mut findings);
     findings.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.detail.cmp(&b.detail)));
     findings.dedup();
     findings

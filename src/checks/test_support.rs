@@ -9,6 +9,7 @@ use crate::evidence::{
     Resolution, ResolutionSource,
 };
 use crate::finding::{Finding, FindingId};
+use crate::rules::PageRules;
 use std::net::{IpAddr, Ipv4Addr};
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -99,10 +100,14 @@ pub(crate) fn evidence_with_https_headers(headers: &[(&str, &str)]) -> Evidence 
     evidence_with_chains(None, Some(final_chain("https", vec![response(headers)])))
 }
 
+/// No page rules: the context of tests about other checks (an immutable constant).
+static NO_PAGE_RULES: PageRules = PageRules::none();
+
 pub(crate) fn ctx(settings: &CheckSettings) -> CheckContext<'_> {
     CheckContext {
         now: SCAN_TIME,
         settings,
+        page_rules: &NO_PAGE_RULES,
         exposures: std::sync::Arc::new(
             crate::exposures::ExposureRules::builtin().expect("built-in exposure rules"),
         ),
@@ -178,4 +183,72 @@ pub(crate) fn verified() -> crate::evidence::Verification {
         path_as_sent: None,
         path_with_aia: None,
     }
+}
+
+/// HTML fixtures of `tests/fixtures/pages/` (see its README).
+pub(crate) mod pages {
+    pub const GOV_HOME: &[u8] = include_bytes!("../../tests/fixtures/pages/gov_home.html");
+    pub const GOV_HOME_NFD: &[u8] = include_bytes!("../../tests/fixtures/pages/gov_home_nfd.html");
+    pub const FORM_CP1258: &[u8] = include_bytes!("../../tests/fixtures/pages/form_cp1258.html");
+    pub const SEARCH_ONLY: &[u8] = include_bytes!("../../tests/fixtures/pages/search_only.html");
+    pub const NEWS_GAMBLING: &[u8] =
+        include_bytes!("../../tests/fixtures/pages/news_gambling.html");
+    pub const SPAM_HIDDEN: &[u8] = include_bytes!("../../tests/fixtures/pages/spam_hidden.html");
+    pub const SPAM_VISIBLE: &[u8] =
+        include_bytes!("../../tests/fixtures/pages/spam_visible_unaccented.html");
+    pub const NOTICE_COMPLETE: &[u8] =
+        include_bytes!("../../tests/fixtures/pages/notice_complete.html");
+    pub const NOTICE_INCOMPLETE: &[u8] =
+        include_bytes!("../../tests/fixtures/pages/notice_incomplete.html");
+}
+
+/// A 200 `text/html` response (charset undeclared: the page says or it is sniffed).
+pub(crate) fn html_page(body: &[u8], extra_headers: &[(&str, &str)]) -> HttpResponse {
+    let mut headers = vec![("content-type", "text/html")];
+    headers.extend_from_slice(extra_headers);
+    let mut r = response(&headers);
+    r.body.bytes = body.to_vec();
+    r
+}
+
+/// A chain that fetched `url` and got `response` as its final answer.
+pub(crate) fn page_chain(url: &str, response: HttpResponse) -> FetchChain {
+    FetchChain {
+        hops: vec![Hop {
+            url: url.to_string(),
+            address: Some(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+            response: Some(response),
+        }],
+        end: ChainEnd::Final,
+    }
+}
+
+/// Evidence of `example.test` whose https home page is `body`.
+pub(crate) fn evidence_with_home(body: &[u8]) -> Evidence {
+    evidence_with_chains(
+        None,
+        Some(page_chain("https://example.test/", html_page(body, &[]))),
+    )
+}
+
+/// Every finding of `run_all` with the built-in page rules.
+pub(crate) fn judge_pages(evidence: &Evidence) -> Vec<Finding> {
+    let settings = CheckSettings::default();
+    let rules = PageRules::builtin().expect("built-in page rules");
+    super::run_all(
+        evidence,
+        &CheckContext {
+            now: SCAN_TIME,
+            settings: &settings,
+            page_rules: &rules,
+            exposures: std::sync::Arc::new(
+                crate::exposures::ExposureRules::builtin().expect("built-in exposure rules"),
+            ),
+        },
+    )
+}
+
+/// The built-in page rules (tests of single page checks).
+pub(crate) fn page_rules() -> PageRules {
+    PageRules::builtin().expect("built-in page rules")
 }

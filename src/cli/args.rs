@@ -95,6 +95,9 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
+    /// Work with rule files (`checks/` data).
+    #[command(subcommand)]
+    Checks(ChecksCommand),
     /// Start a built-in fleet of local demo sites (no internet needed), scan and report.
     Demo {
         #[arg(long, value_enum, default_value = "table")]
@@ -133,6 +136,13 @@ pub struct ScanArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChecksCommand {
+    /// Validate every rule file in DIR (policy, finding texts, page rules); files DIR
+    /// lacks fall back to the built-in ones. Exit 0 when all are valid, 2 otherwise.
+    Lint { dir: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]

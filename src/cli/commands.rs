@@ -11,6 +11,7 @@ use trustlabel::collect::Collector;
 use trustlabel::exposures::ExposureRules;
 use trustlabel::policy::{Decision, Policy};
 use trustlabel::report::{self, Format};
+use trustlabel::rules::PageRules;
 use trustlabel::scan::{ScanItem, Scanner, SiteResult, StopFlag, rules_hash};
 use trustlabel::store::Store;
 use trustlabel::target::{normalise_host, parse_list_file};
@@ -21,27 +22,33 @@ struct Rules {
     policy: Policy,
     catalog: Catalog,
     exposures: Arc<ExposureRules>,
+    page_rules: PageRules,
     hash: String,
 }
 
 fn load_rules(settings: &Settings) -> Result<Rules, CliError> {
-    let (policy, catalog, exposures) = match &settings.checks_dir {
+    let (policy, catalog, exposures, page_rules) = match &settings.checks_dir {
         Some(dir) => (
             Policy::load_dir(dir).map_err(usage)?,
             Catalog::load_dir(dir).map_err(usage)?,
             ExposureRules::load_dir(dir).map_err(usage)?,
+            PageRules::load_dir(dir).map_err(usage)?,
         ),
         None => (
             Policy::builtin().map_err(runtime)?,
             Catalog::builtin().map_err(runtime)?,
             ExposureRules::builtin().map_err(runtime)?,
+            PageRules::builtin().map_err(runtime)?,
         ),
     };
-    let hash = rules_hash(&[&policy.source, catalog.source(), exposures.source()]);
+    let mut texts = vec![policy.source.as_str(), catalog.source(), exposures.source()];
+    texts.extend(page_rules.sources());
+    let hash = rules_hash(&texts);
     Ok(Rules {
         policy,
         catalog,
         exposures: Arc::new(exposures),
+        page_rules,
         hash,
     })
 }
@@ -90,7 +97,8 @@ async fn run_scan(
 ) -> Result<u8, CliError> {
     let collector = Collector::new(settings.collector.clone())
         .map_err(usage)?
-        .with_exposure_rules(rules.exposures);
+        .with_exposure_rules(rules.exposures)
+        .with_page_rules(Arc::new(rules.page_rules));
     let scanner = Scanner::new(
         collector,
         rules.policy,
@@ -428,4 +436,32 @@ pub async fn fleet_serve(sites: usize, domain: &str) -> Result<u8, CliError> {
     let _ = tokio::io::stdin().read_to_end(&mut sink).await;
     fleet.shutdown().await;
     Ok(EXIT_OK)
+}
+
+/// `checks lint DIR`: one line per rule file, errors as `file:line: reason`.
+pub fn lint(dir: &Path) -> Result<u8, CliError> {
+    if !dir.is_dir() {
+        return Err(usage(format!("{} is not a directory", dir.display())));
+    }
+    let mut failed = 0;
+    for entry in trustlabel::rules::lint::lint(dir) {
+        match (&entry.error, entry.present) {
+            (Some(error), _) => {
+                failed += 1;
+                println!("FAIL  {}: {error}", entry.file);
+            }
+            (None, true) => println!("ok    {}", entry.file),
+            (None, false) => println!(
+                "-     {} (not in {}: built-in used)",
+                entry.file,
+                dir.display()
+            ),
+        }
+    }
+    if failed > 0 {
+        eprintln!("{failed} rule file(s) refused");
+        Ok(super::EXIT_USAGE)
+    } else {
+        Ok(EXIT_OK)
+    }
 }

@@ -56,6 +56,7 @@ pub async fn run(cli: args::Cli) -> Result<u8, CliError> {
             commands::list(&settings, format).await
         }
         args::Command::Status { host, format } => commands::status(&settings, &host, format).await,
+        args::Command::Checks(args::ChecksCommand::Lint { dir }) => commands::lint(&dir),
         args::Command::Demo { format } => commands::demo(settings, format).await,
         args::Command::FleetServe { sites, domain } => commands::fleet_serve(sites, &domain).await,
     }

@@ -3,8 +3,8 @@
 //! One call to [`Collector::collect`] scans one site: resolve and pin an address, run
 //! the recording TLS handshake, fetch the `http://` and `https://` chains (concurrently),
 //! complete the chain through AIA when needed, and check revocation (OCSP staple, then
-//! the CA's OCSP responder, then its CRL). Every failure is
-//! written into the evidence; nothing here returns an error for a bad site.
+//! the CA's OCSP responder, then its CRL). Every failure is written into the evidence;
+//! nothing here returns an error for a bad site.
 
 mod body;
 mod certinfo;
@@ -13,7 +13,6 @@ pub mod legacy;
 mod net;
 pub mod ocsp;
 pub mod politeness;
-mod privacy_link;
 mod probe;
 pub mod resolve;
 mod revocation;
@@ -34,6 +33,7 @@ use crate::evidence::{
     VerifyError,
 };
 use crate::exposures::{ExposureRules, ExposureRulesError};
+use crate::rules::PageRules;
 use http::{ChainKind, FetchSettings, Payload, SiteFetcher};
 use politeness::Politeness;
 use resolve::{ResolveFailure, Resolver};
@@ -135,6 +135,8 @@ pub enum CollectorError {
     CaFile(String),
     #[error(transparent)]
     ExposureRules(#[from] ExposureRulesError),
+    #[error(transparent)]
+    PageRules(#[from] crate::rules::RulesError),
 }
 
 pub struct Collector {
@@ -148,6 +150,7 @@ pub struct Collector {
     legacy: legacy::LegacyProber,
     ocsp: ocsp::OcspClient,
     exposures: Arc<ExposureRules>,
+    page_rules: Arc<PageRules>,
 }
 
 impl Collector {
@@ -211,6 +214,7 @@ impl Collector {
                 Politeness::new(settings.per_responder, settings.per_responder),
             ),
             exposures: Arc::new(ExposureRules::builtin()?),
+            page_rules: Arc::new(PageRules::builtin()?),
             settings,
         })
     }
@@ -224,6 +228,17 @@ impl Collector {
     /// The exposure rules the collector probes with; the checks must judge with the same.
     pub fn exposure_rules(&self) -> &Arc<ExposureRules> {
         &self.exposures
+    }
+
+    /// Finds the privacy-notice link with these rules instead of the built-in ones.
+    pub fn with_page_rules(mut self, rules: Arc<PageRules>) -> Self {
+        self.page_rules = rules;
+        self
+    }
+
+    /// The page rules the collector reads links with; the checks must judge with the same.
+    pub fn page_rules(&self) -> &Arc<PageRules> {
+        &self.page_rules
     }
 
     /// Scans one site. Never fails: unreachable or hostile sites become evidence.
@@ -344,8 +359,14 @@ impl Collector {
     /// exposure probes, which the budget and the deadline may cut short.
     async fn page_extras(&self, content: &mut Content<'_>, deadline: Instant) -> PageExtras {
         let fetcher = &mut content.fetcher;
-        let privacy_page =
-            views::privacy_page(fetcher, content.host, content.home, content.kind, deadline).await;
+        let privacy_page = views::privacy_page(
+            fetcher,
+            content.home,
+            content.kind,
+            &self.page_rules,
+            deadline,
+        )
+        .await;
         let crawler_views =
             views::crawler_views(fetcher, &content.home_url, content.kind, deadline).await;
         let paths = self.exposures.paths();
@@ -677,7 +698,6 @@ fn site_url(scheme: &str, host: &str, port: u16, default_port: u16) -> Result<Ur
 /// start from.
 struct Content<'c> {
     fetcher: SiteFetcher<'c>,
-    host: &'c str,
     channel: ProbeChannel,
     kind: ChainKind,
     home_url: Url,
@@ -701,7 +721,6 @@ impl<'c> Content<'c> {
         };
         Some(Content {
             fetcher,
-            host,
             channel,
             kind,
             home_url: site_url(scheme, host, port, default_port).ok()?,

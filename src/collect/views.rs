@@ -8,9 +8,10 @@
 //! would: once as Googlebot, once as a browser coming from a Google results page. Every
 //! other request of a scan, these two excepted, names the scanner honestly.
 
-use super::http::{ChainKind, Presentation, SiteFetcher, same_site};
-use super::privacy_link;
+use super::http::{ChainKind, Presentation, SiteFetcher};
 use crate::evidence::{ChainEnd, CrawlerKind, CrawlerView, FetchChain, FetchFailureKind};
+use crate::page::{PageLimits, analyse_chain};
+use crate::rules::PageRules;
 use tokio::time::Instant;
 use url::Url;
 
@@ -61,38 +62,20 @@ pub(super) async fn crawler_views(
 }
 
 /// The privacy notice the home page links to, when the link stays on the site and is not
-/// the home page itself. Fetched like the home page (honest agent, redirects followed on
-/// the site, same body cap).
+/// the home page itself (the page analysis's matcher decides, with the rules in force).
+/// Fetched like the home page (honest agent, redirects followed on the site, same body cap).
 pub(super) async fn privacy_page(
     fetcher: &mut SiteFetcher<'_>,
-    site_host: &str,
     home: &FetchChain,
     kind: ChainKind,
+    rules: &PageRules,
     deadline: Instant,
 ) -> Option<FetchChain> {
-    let (hop, response) = home
-        .hops
-        .iter()
-        .rev()
-        .find_map(|h| h.response.as_ref().map(|r| (h, r)))
-        .filter(|_| home.end == ChainEnd::Final)?;
-    let page_url = Url::parse(&hop.url).ok()?;
-    let link = privacy_link::find_links(&page_url, response)
-        .into_iter()
-        .find(|link| {
-            let host = link.host_str().unwrap_or_default();
-            same_site(site_host, host) && !same_document(link, &page_url)
-        })?;
+    let page = analyse_chain(home, &PageLimits::default())?;
+    let link = rules.privacy.notice_link_to_fetch(&page)?;
+    let link = Url::parse(&link.url).ok()?;
     let how = fetcher.presentation();
     Some(within(deadline, fetcher.fetch_chain_as(link, kind, &how)).await)
-}
-
-fn same_document(a: &Url, b: &Url) -> bool {
-    let mut a = a.clone();
-    let mut b = b.clone();
-    a.set_fragment(None);
-    b.set_fragment(None);
-    a == b
 }
 
 /// Runs a chain fetch but never past the site deadline (the politeness wait included).

@@ -117,3 +117,70 @@ impl ProbeResponse {
         String::from_utf8_lossy(&self.excerpt).into_owned()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probe_evidence_survives_storage_and_old_evidence_still_loads() {
+        let answered = ProbeResponse {
+            status: 200,
+            content_type: Some("text/plain".into()),
+            location: None,
+            content_length: Some(4),
+            received: 4,
+            truncated: false,
+            sha256: "ab".repeat(32),
+            excerpt: b"PK\x03\x04".to_vec(),
+        };
+        let evidence = ExposureEvidence {
+            base_url: "https://a.test/".into(),
+            channel: ProbeChannel::VerifiedHttps,
+            baseline: Probe {
+                path: "/nope".into(),
+                outcome: ProbeOutcome::Failed {
+                    kind: FetchFailureKind::Timeout,
+                    message: "slow".into(),
+                },
+            },
+            probes: vec![
+                Probe {
+                    path: "/backup.zip".into(),
+                    outcome: ProbeOutcome::Answered(answered),
+                },
+                Probe {
+                    path: "/.env".into(),
+                    outcome: ProbeOutcome::NotSent {
+                        reason: NotSentReason::Budget,
+                    },
+                },
+            ],
+            max_requests: 2,
+        };
+        let json = serde_json::to_string(&evidence).unwrap();
+        assert_eq!(
+            serde_json::from_str::<ExposureEvidence>(&json).unwrap(),
+            evidence
+        );
+
+        // Evidence stored before these fields existed.
+        let old = serde_json::json!({
+            "schema_version": 1,
+            "host": "a.test",
+            "https_port": 443,
+            "http_port": 80,
+            "started_at": "2026-01-01T00:00:00Z",
+            "finished_at": "2026-01-01T00:00:01Z",
+            "resolution": {"outcome": "failed", "kind": "no_such_name", "message": "x"},
+            "tls": null,
+            "http": null,
+            "https": null,
+            "revocation": null,
+            "deadline_exceeded": false
+        });
+        let loaded: super::super::Evidence = serde_json::from_value(old).unwrap();
+        assert_eq!(loaded.exposure, None);
+        assert!(loaded.crawler_views.is_empty());
+    }
+}

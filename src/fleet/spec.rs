@@ -302,6 +302,14 @@ impl SiteSpec {
         self
     }
 
+    /// Replaces the body of the home page (`/`), keeping its headers.
+    pub fn with_home_body(mut self, body: &str) -> SiteSpec {
+        if let Some(home) = self.routes.iter_mut().find(|r| r.path == "/") {
+            home.body = body.to_string();
+        }
+        self
+    }
+
     /// Sets a header on every route (see [`Route::with_header`]).
     pub fn with_header(self, name: &str, value: &str) -> SiteSpec {
         self.map_routes(|r| r.with_header(name, value))
@@ -349,6 +357,8 @@ pub fn demo_specs(domain: &str) -> Vec<SiteSpec> {
             301,
             "https://elsewhere.example/",
         )),
+        SiteSpec::good(&host("privacy-form")).with_home_body(DEMO_PRIVACY_FORM),
+        SiteSpec::good(&host("gambling-spam")).with_home_body(DEMO_GAMBLING_SPAM),
         exposed_files(SiteSpec::good(&host("exposed-files"))),
         soft_404(SiteSpec::good(&host("soft-404"))),
         SiteSpec::good(&host("silent")).with_tls(TlsBehaviour::Silent),
@@ -358,6 +368,20 @@ pub fn demo_specs(domain: &str) -> Vec<SiteSpec> {
     ]);
     specs
 }
+
+/// A registration form asking for a name and a citizen-ID number, with no privacy notice.
+const DEMO_PRIVACY_FORM: &str = "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
+    <title>Đăng ký</title></head><body><form action=\"/dang-ky\" method=\"post\">\
+    <label for=\"t\">Họ và tên</label><input id=\"t\" name=\"ho_ten\">\
+    <label for=\"c\">Số CCCD</label><input id=\"c\" name=\"cccd\">\
+    <button>Gửi</button></form></body></html>\n";
+
+/// A school page with gambling links hidden off-screen, as hacked sites carry them.
+const DEMO_GAMBLING_SPAM: &str = "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
+    <title>Trường học</title></head><body><h1>Trường học</h1>\
+    <div style=\"position:absolute;left:-9999px\">\
+    <a href=\"https://fb88vn.bet/\">nhà cái uy tín</a> <a href=\"https://kubet-win.club/\">nổ hũ đổi thưởng</a>\
+    </div></body></html>\n";
 
 /// Keeps only `Content-Type` and the (secure) cookie, so the only findings are header ones.
 fn without_security_headers(spec: SiteSpec) -> SiteSpec {

@@ -240,6 +240,23 @@ fn the_tls_rating_caps_the_grade_and_is_recorded() {
     assert_eq!(v.grade, Grade::C);
     assert_eq!(v.decision, Decision::Fail);
     assert!(policy().evaluate(&[]).tls_rating.is_none());
+    // A rating of A leaves a clean site at A+.
+    let strong = LegacyTls {
+        versions: vec![VersionProbe {
+            suites: vec![AcceptedSuite {
+                code: 0xc02f,
+                name: String::new(),
+                key_exchange: Some(crate::evidence::KeyExchangeParams::Ecdh {
+                    group: "x25519".into(),
+                }),
+            }],
+            ..probe(0xc02f)
+        }],
+        ..legacy(0xc02f)
+    };
+    let v = policy().evaluate_with_tls(&[], Some(&strong));
+    assert_eq!(v.tls_rating.map(|r| r.grade), Some(Grade::A));
+    assert_eq!(v.grade, Grade::APlus);
 }
 
 fn verdict(decision: Decision) -> Verdict {

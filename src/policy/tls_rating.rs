@@ -1,6 +1,7 @@
 //! SSL Labs-style TLS sub-scores from the legacy probe's evidence: protocol support, key
 //! exchange and cipher strength (0–100 each), weighted 30/30/40 into one score whose letter
-//! caps the overall grade, as in the SSL Labs Server Rating Guide.
+//! caps the overall grade (below A; a rating of A leaves A+ reachable), as in the SSL Labs
+//! Server Rating Guide.
 //!
 //! The grade caps for specific faults (TLS 1.0 → B, NULL → F...) stay per finding in the
 //! policy file; this rating adds what no single finding says: how strong the weakest

@@ -5,7 +5,6 @@
 //! checks judge what the server accepted, so the two can never disagree about a suite.
 
 use crate::evidence::TlsVersion;
-use crate::rulefile::line_of;
 use std::collections::HashMap;
 
 pub const BUILTIN_SUITES: &str = include_str!("../../checks/tls_cipher_suites.csv");
@@ -160,11 +159,10 @@ impl SuiteTable {
     pub fn parse(file: &str, text: &str) -> Result<SuiteTable, (SuiteTable, Vec<SuiteDataError>)> {
         let mut suites = Vec::new();
         let mut errors = Vec::new();
-        let mut offset = 0;
         let mut header_seen = false;
-        for raw in text.split_inclusive('\n') {
-            let line_no = line_of(text, offset);
-            offset += raw.len();
+        // Counted as we go: `line_of` per line would rescan the text, quadratic per site.
+        for (index, raw) in text.lines().enumerate() {
+            let line_no = index + 1;
             let line = raw.trim();
             if line.is_empty() || line.starts_with('#') {
                 continue;
@@ -222,7 +220,7 @@ impl SuiteTable {
             .iter()
             .filter(|s| s.usable_with(version))
             .collect();
-        usable.sort_by_key(|s| (s.offer_rank(), s.code));
+        usable.sort_by_cached_key(|s| (s.offer_rank(), s.code));
         usable.iter().map(|s| s.code).collect()
     }
 }

@@ -14,6 +14,7 @@ use trustlabel::evidence::Evidence;
 use trustlabel::exposures::ExposureRules;
 use trustlabel::finding::{Finding, FindingId};
 use trustlabel::fleet::{Fleet, SiteSpec};
+use trustlabel::rules::PageRules;
 
 pub const DOMAIN: &str = "fleet.test";
 
@@ -84,11 +85,13 @@ impl TestFleet {
 
 pub fn judge(evidence: &Evidence, now: OffsetDateTime) -> Vec<Finding> {
     let settings = CheckSettings::default();
+    let page_rules = PageRules::builtin().expect("built-in page rules load");
     run_all(
         evidence,
         &CheckContext {
             now,
             settings: &settings,
+            page_rules: &page_rules,
             exposures: Arc::new(ExposureRules::builtin().expect("built-in exposure rules")),
         },
     )

@@ -54,6 +54,8 @@ pub struct LegacyProber {
     /// Time for the server's answer to one hello.
     hello_timeout: Duration,
     suites: SuiteTable,
+    /// What each version's hellos offer, strongest first (computed once, not per site).
+    offers: Vec<(TlsVersion, Vec<u16>)>,
 }
 
 /// Where and as whom one site is probed.
@@ -94,11 +96,17 @@ impl LegacyProber {
         connect_timeout: Duration,
         hello_timeout: Duration,
     ) -> Self {
+        let suites = SuiteTable::builtin();
+        let offers = TlsVersion::ALL
+            .into_iter()
+            .map(|v| (v, suites.offer_list(v)))
+            .collect();
         LegacyProber {
             settings,
             connect_timeout,
             hello_timeout,
-            suites: SuiteTable::builtin(),
+            suites,
+            offers,
         }
     }
 
@@ -169,7 +177,12 @@ impl LegacyProber {
 
 impl Site<'_> {
     async fn version(&self, version: TlsVersion) -> VersionProbe {
-        let offer = self.prober.suites.offer_list(version);
+        let offer: &[u16] = self
+            .prober
+            .offers
+            .iter()
+            .find(|(v, _)| *v == version)
+            .map_or(&[], |(_, list)| list.as_slice());
         let chunk = self.prober.settings.max_suites_per_hello.max(2);
         let mut probe = VersionProbe {
             version,
@@ -323,11 +336,10 @@ impl Site<'_> {
 
     fn chose(&self, answer: &ServerAnswer) -> Answer {
         let hello = &answer.hello;
-        if let Some(leaf) = answer.certificates.first() {
-            if let Ok(info) = parse_certificate(leaf) {
-                if let Ok(mut key) = self.server_key.lock() {
-                    key.get_or_insert(info.key);
-                }
+        if let (Some(leaf), Ok(mut key)) = (answer.certificates.first(), self.server_key.lock()) {
+            // One parse per site is enough: every handshake presents the same leaf.
+            if key.is_none() {
+                *key = parse_certificate(leaf).ok().map(|info| info.key);
             }
         }
         let key_exchange = if hello.version == TlsVersion::Tls13.wire() {

@@ -43,7 +43,7 @@ pub const RESPONSE_CAP: usize = 64 * 1024;
 /// How long a responder's answer is reused (it is re-judged, freshness included, at
 /// every use).
 const CACHE_TTL: Duration = Duration::from_secs(3600);
-const CACHE_ENTRIES: usize = 10_000;
+const CACHE_ENTRIES: usize = 4096;
 /// A certificate naming more responders than this is asked only at the first ones.
 const MAX_RESPONDERS: usize = 3;
 

@@ -1,0 +1,684 @@
+//! One walk over the parsed document that fills [`PageFacts`].
+//!
+//! The document is parsed with scripting disabled, as a crawler sees it: `<noscript>`
+//! content becomes elements (marked hidden, since browsers with JavaScript do not show
+//! it) instead of an opaque string. The walk is iterative (open/close edges with an
+//! explicit stack), so depth costs no recursion.
+
+use super::style::{HiddenReason, HidingRules, hidden_by_style};
+use super::text::{nfc, squeeze};
+use super::{Form, HiddenText, Input, LimitHit, Link, PageFacts, PageLimits, Resource};
+use ego_tree::iter::Edge;
+use html5ever::driver::{self, ParseOpts};
+use html5ever::tendril::TendrilSink;
+use html5ever::tree_builder::TreeBuilderOpts;
+use scraper::node::Element;
+use scraper::{Html, HtmlTreeSink, Node};
+use std::collections::HashMap;
+use url::Url;
+
+/// Elements that do not break words: text on either side runs on.
+const INLINE: &[&str] = &[
+    "a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "dfn", "em", "font", "i", "kbd",
+    "label", "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time",
+    "tt", "u", "var",
+];
+
+/// Bytes of inline script text searched for URLs, in total.
+const MAX_INLINE_SCRIPT_BYTES: usize = 512 * 1024;
+/// Stylesheet rules read for hiding classes, in total.
+const MAX_STYLE_RULES: usize = 10_000;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TextMode {
+    Normal,
+    Title,
+    Script,
+    /// Text that is not content (`<style>`, `<template>`).
+    Ignore,
+}
+
+#[derive(Clone, Copy)]
+struct Frame {
+    inline: bool,
+    mode: TextMode,
+    hidden: Option<HiddenReason>,
+    /// Index in `facts.hidden_text` of the block this element's text goes to.
+    hidden_block: Option<usize>,
+    noscript: bool,
+    form: Option<usize>,
+    /// Index in `open_links` of the innermost anchor.
+    link: Option<usize>,
+    /// Index in `labels` of the innermost label.
+    label: Option<usize>,
+}
+
+impl Frame {
+    const ROOT: Frame = Frame {
+        inline: false,
+        mode: TextMode::Normal,
+        hidden: None,
+        hidden_block: None,
+        noscript: false,
+        form: None,
+        link: None,
+        label: None,
+    };
+}
+
+struct LabelText {
+    target_id: Option<String>,
+    text: String,
+    /// Inputs inside a label without `for` take its text: (form, input) indices.
+    wrapped: Vec<(usize, usize)>,
+}
+
+struct Walker<'l> {
+    limits: &'l PageLimits,
+    base: Option<Url>,
+    hiding: HidingRules,
+    facts: PageFacts,
+    stack: Vec<Frame>,
+    /// Anchors being read: index into `facts.links` (None when over the item cap).
+    open_links: Vec<(Option<usize>, String)>,
+    labels: Vec<LabelText>,
+    forms_by_id: HashMap<String, usize>,
+    /// A `<form>` the parser closed before its controls (forms opened inside tables):
+    /// the controls that follow belong to it.
+    orphaning_form: Option<usize>,
+    detached_form: Option<usize>,
+    visible: String,
+    hidden_chars: usize,
+    title: String,
+    inline_script: String,
+    inline_script_bytes: usize,
+}
+
+pub(super) fn walk(text: &str, limits: &PageLimits, facts: &mut PageFacts) {
+    let opts = ParseOpts {
+        tree_builder: TreeBuilderOpts {
+            scripting_enabled: false,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let document: Html =
+        driver::parse_document(HtmlTreeSink::new(Html::new_document()), opts).one(text);
+    let mut walker = Walker {
+        limits,
+        base: Url::parse(&facts.url).ok(),
+        hiding: HidingRules::default(),
+        facts: std::mem::replace(facts, PageFacts::empty(&facts.url, facts.status)),
+        stack: vec![Frame::ROOT],
+        open_links: Vec::new(),
+        labels: Vec::new(),
+        forms_by_id: HashMap::new(),
+        orphaning_form: None,
+        detached_form: None,
+        visible: String::new(),
+        hidden_chars: 0,
+        title: String::new(),
+        inline_script: String::new(),
+        inline_script_bytes: 0,
+    };
+    walker.learn_stylesheets(&document);
+    walker.run(&document);
+    *facts = walker.finish();
+}
+
+impl Walker<'_> {
+    /// Reads the hiding rules of every `<style>` first: a rule applies to elements
+    /// before the stylesheet too.
+    fn learn_stylesheets(&mut self, document: &Html) {
+        let mut budget = MAX_STYLE_RULES;
+        for node in document.tree.nodes() {
+            let Some(el) = node.value().as_element() else {
+                continue;
+            };
+            if el.name() == "style" && budget > 0 {
+                let css: String = node
+                    .children()
+                    .filter_map(|c| c.value().as_text().map(|t| t.to_string()))
+                    .collect();
+                self.hiding.add_stylesheet(&css, budget);
+                budget = budget.saturating_sub(css.matches('}').count().max(1));
+            }
+        }
+    }
+
+    fn run(&mut self, document: &Html) {
+        let mut elements = 0usize;
+        for edge in document.tree.root().traverse() {
+            match edge {
+                Edge::Open(node) => match node.value() {
+                    Node::Element(el) => {
+                        elements += 1;
+                        if elements > self.limits.max_elements {
+                            self.hit(LimitHit::Elements {
+                                max: self.limits.max_elements,
+                            });
+                            return;
+                        }
+                        self.open(el);
+                    }
+                    Node::Text(t) => self.text(t),
+                    _ => {}
+                },
+                Edge::Close(node) => {
+                    if let Node::Element(el) = node.value() {
+                        self.close(el);
+                    }
+                }
+            }
+        }
+    }
+
+    fn top(&self) -> Frame {
+        self.stack.last().copied().unwrap_or(Frame::ROOT)
+    }
+
+    fn open(&mut self, el: &Element) {
+        let parent = self.top();
+        let name = el.name();
+        let mut frame = Frame {
+            inline: INLINE.contains(&name),
+            ..parent
+        };
+        if !frame.inline {
+            self.visible.push(' ');
+        }
+        frame.noscript |= name == "noscript";
+        let own_hidden = self.hidden_reason(el);
+        if parent.hidden.is_none() {
+            if let Some(reason) = own_hidden {
+                frame.hidden = Some(reason);
+                frame.hidden_block = Some(self.facts.hidden_text.len());
+                self.facts.hidden_text.push(HiddenText {
+                    reason,
+                    text: String::new(),
+                });
+            }
+        } else if !frame.inline {
+            self.push_hidden(" ", frame.hidden_block);
+        }
+        match name {
+            "script" => {
+                frame.mode = TextMode::Script;
+                if let Some(src) = el.attr("src") {
+                    let r = self.resource(el, src, frame);
+                    self.push_item(|f| &mut f.scripts, r);
+                    frame.mode = TextMode::Ignore;
+                }
+            }
+            "style" | "template" => frame.mode = TextMode::Ignore,
+            "title" if self.title.is_empty() => frame.mode = TextMode::Title,
+            "base" => {
+                if let Some(href) = el.attr("href") {
+                    if let Some(url) = self.base.as_ref().and_then(|b| b.join(href.trim()).ok()) {
+                        self.base = Some(url);
+                    }
+                }
+            }
+            "meta" => self.meta(el),
+            "link" => self.link_element(el, frame),
+            "a" | "area" => {
+                if let Some(href) = el.attr("href") {
+                    let link = Link {
+                        url: self.resolve(href),
+                        text: String::new(),
+                        hidden: frame.hidden.is_some(),
+                        rel: el.attr("rel").map(str::to_string),
+                    };
+                    let index = self.push_item(|f| &mut f.links, link);
+                    frame.link = Some(self.open_links.len());
+                    let fallback = el.attr("title").or(el.attr("aria-label")).unwrap_or("");
+                    self.open_links.push((index, fallback.to_string()));
+                }
+            }
+            "img" => {
+                if let (Some(link), Some(alt)) = (frame.link, el.attr("alt")) {
+                    if let Some(open) = self.open_links.get_mut(link) {
+                        open.1.push(' ');
+                        open.1.push_str(alt);
+                    }
+                }
+                self.media(el, "src", frame);
+            }
+            "audio" | "video" | "source" | "track" => {
+                self.media(el, "src", frame);
+                self.media(el, "poster", frame);
+            }
+            "iframe" | "frame" => {
+                if let Some(src) = el.attr("src") {
+                    let r = self.resource(el, src, frame);
+                    self.push_item(|f| &mut f.frames, r);
+                }
+            }
+            "object" | "embed" => {
+                if let Some(src) = el.attr("data").or(el.attr("src")) {
+                    let r = self.resource(el, src, frame);
+                    self.push_item(|f| &mut f.objects, r);
+                }
+            }
+            "form" => frame.form = Some(self.open_form(el, frame)),
+            "label" => {
+                frame.label = Some(self.labels.len());
+                self.labels.push(LabelText {
+                    target_id: el.attr("for").map(str::to_string),
+                    text: String::new(),
+                    wrapped: Vec::new(),
+                });
+            }
+            "input" | "select" | "textarea" => {
+                if name == "input"
+                    && el
+                        .attr("type")
+                        .is_some_and(|t| t.eq_ignore_ascii_case("image"))
+                {
+                    self.media(el, "src", frame);
+                }
+                if name == "textarea" {
+                    frame.mode = TextMode::Ignore;
+                }
+                self.input(el, frame);
+            }
+            _ => {}
+        }
+        self.stack.push(frame);
+    }
+
+    fn close(&mut self, el: &Element) {
+        let Some(frame) = self.stack.pop() else {
+            return;
+        };
+        let parent = self.top();
+        if frame.link.is_some() && frame.link != parent.link {
+            if let Some((Some(index), text)) = self.open_links.pop() {
+                if let Some(link) = self.facts.links.get_mut(index) {
+                    let own = squeeze(&nfc(&link.text));
+                    link.text = if own.is_empty() {
+                        squeeze(&nfc(&text))
+                    } else {
+                        own
+                    };
+                }
+            }
+        }
+        if el.name() == "form" && frame.form != parent.form {
+            let empty = frame
+                .form
+                .and_then(|i| self.facts.forms.get(i))
+                .is_some_and(|f| f.inputs.is_empty());
+            self.orphaning_form = if empty { frame.form } else { None };
+        }
+        if !frame.inline {
+            self.visible.push(' ');
+        }
+    }
+
+    fn text(&mut self, t: &scraper::node::Text) {
+        let frame = self.top();
+        let text: &str = t;
+        match frame.mode {
+            TextMode::Ignore => return,
+            TextMode::Title => {
+                self.title.push_str(text);
+                return;
+            }
+            TextMode::Script => {
+                if self.inline_script_bytes < MAX_INLINE_SCRIPT_BYTES {
+                    self.inline_script_bytes += text.len();
+                    self.inline_script.push_str(text);
+                    self.inline_script.push('\n');
+                }
+                return;
+            }
+            TextMode::Normal => {}
+        }
+        if let Some(Some(index)) = frame.link.and_then(|l| self.open_links.get(l)).map(|o| o.0) {
+            if let Some(link) = self.facts.links.get_mut(index) {
+                if link.text.len() < 1024 {
+                    link.text.push_str(text);
+                }
+            }
+        }
+        if let Some(label) = frame.label.and_then(|l| self.labels.get_mut(l)) {
+            if label.text.len() < 1024 {
+                label.text.push_str(text);
+            }
+        }
+        match frame.hidden {
+            Some(_) => self.push_hidden(text, frame.hidden_block),
+            None => {
+                if self.visible.len() < self.limits.max_text_chars {
+                    self.visible.push_str(text);
+                } else {
+                    self.hit(LimitHit::Text {
+                        max: self.limits.max_text_chars,
+                    });
+                }
+            }
+        }
+    }
+
+    fn push_hidden(&mut self, text: &str, block: Option<usize>) {
+        let Some(block) = block.and_then(|b| self.facts.hidden_text.get_mut(b)) else {
+            return;
+        };
+        if self.hidden_chars < self.limits.max_text_chars {
+            self.hidden_chars += text.len();
+            block.text.push_str(text);
+        } else {
+            self.hit(LimitHit::Text {
+                max: self.limits.max_text_chars,
+            });
+        }
+    }
+
+    fn hidden_reason(&self, el: &Element) -> Option<HiddenReason> {
+        if el.name() == "noscript" {
+            return Some(HiddenReason::Noscript);
+        }
+        if el.attr("hidden").is_some() {
+            return Some(HiddenReason::HiddenAttribute);
+        }
+        if let Some(reason) = el.attr("style").and_then(hidden_by_style) {
+            return Some(reason);
+        }
+        if !self.hiding.is_empty() && self.hiding.hides(el.id(), el.classes().map(str::to_string)) {
+            return Some(HiddenReason::DisplayNone);
+        }
+        None
+    }
+
+    fn meta(&mut self, el: &Element) {
+        let content = el.attr("content").unwrap_or("");
+        let generator = el
+            .attr("name")
+            .is_some_and(|n| n.eq_ignore_ascii_case("generator"));
+        if generator && !content.trim().is_empty() && self.facts.generators.len() < 16 {
+            self.facts.generators.push(squeeze(content));
+        }
+        if el
+            .attr("http-equiv")
+            .is_some_and(|h| h.eq_ignore_ascii_case("refresh"))
+            && self.facts.meta_refresh.is_none()
+        {
+            let lower = content.to_ascii_lowercase();
+            if let Some(pos) = lower.find("url") {
+                let target = content[pos + 3..]
+                    .trim_start()
+                    .trim_start_matches('=')
+                    .trim()
+                    .trim_matches(['"', '\'']);
+                if !target.is_empty() {
+                    self.facts.meta_refresh = Some(self.resolve(target));
+                }
+            }
+        }
+    }
+
+    fn link_element(&mut self, el: &Element, frame: Frame) {
+        let Some(href) = el.attr("href") else { return };
+        let rel = el.attr("rel").unwrap_or("").to_ascii_lowercase();
+        let rels: Vec<&str> = rel.split_whitespace().collect();
+        if rels.contains(&"stylesheet") {
+            let r = self.resource(el, href, frame);
+            self.push_item(|f| &mut f.stylesheets, r);
+        } else if rels
+            .iter()
+            .any(|r| *r == "icon" || *r == "apple-touch-icon")
+        {
+            let r = self.resource(el, href, frame);
+            self.push_item(|f| &mut f.media, r);
+        } else if rels.contains(&"modulepreload")
+            || (rels.contains(&"preload")
+                && el
+                    .attr("as")
+                    .is_some_and(|a| a.eq_ignore_ascii_case("script")))
+        {
+            let r = self.resource(el, href, frame);
+            self.push_item(|f| &mut f.scripts, r);
+        }
+    }
+
+    fn media(&mut self, el: &Element, attr: &str, frame: Frame) {
+        if let Some(src) = el.attr(attr).filter(|s| !s.trim().is_empty()) {
+            let r = self.resource(el, src, frame);
+            self.push_item(|f| &mut f.media, r);
+        }
+    }
+
+    fn open_form(&mut self, el: &Element, frame: Frame) -> usize {
+        let action = el.attr("action").unwrap_or("");
+        let form = Form {
+            action: self.resolve(action),
+            method: el
+                .attr("method")
+                .map(|m| m.trim().to_ascii_lowercase())
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| "get".to_string()),
+            hidden: frame.hidden.is_some(),
+            detached: false,
+            inputs: Vec::new(),
+        };
+        self.orphaning_form = None;
+        let index = self.facts.forms.len();
+        if index < self.limits.max_items {
+            self.facts.forms.push(form);
+            if let Some(id) = el.id() {
+                self.forms_by_id.entry(id.to_string()).or_insert(index);
+            }
+        } else {
+            self.hit(LimitHit::Items {
+                max: self.limits.max_items,
+            });
+        }
+        index
+    }
+
+    fn input(&mut self, el: &Element, frame: Frame) {
+        let attr = |name: &str| {
+            el.attr(name)
+                .map(|v| squeeze(&nfc(v)))
+                .filter(|v| !v.is_empty())
+        };
+        let kind = match el.name() {
+            "input" => el
+                .attr("type")
+                .map(|t| t.trim().to_ascii_lowercase())
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| "text".to_string()),
+            other => other.to_string(),
+        };
+        let input = Input {
+            tag: el.name().to_string(),
+            kind,
+            name: attr("name"),
+            id: attr("id"),
+            label: None,
+            placeholder: attr("placeholder"),
+            autocomplete: attr("autocomplete").map(|a| a.to_ascii_lowercase()),
+            aria_label: attr("aria-label").or_else(|| attr("title")),
+        };
+        let form = el
+            .attr("form")
+            .and_then(|id| self.forms_by_id.get(id).copied())
+            .or(frame.form)
+            .or(self.orphaning_form)
+            .filter(|i| *i < self.facts.forms.len())
+            .unwrap_or_else(|| self.detached_form());
+        let Some(target) = self.facts.forms.get_mut(form) else {
+            return;
+        };
+        if target.inputs.len() >= self.limits.max_items {
+            self.hit(LimitHit::Items {
+                max: self.limits.max_items,
+            });
+            return;
+        }
+        target.inputs.push(input);
+        let position = (form, target.inputs.len() - 1);
+        if let Some(label) = frame.label.and_then(|l| self.labels.get_mut(l)) {
+            if label.target_id.is_none() {
+                label.wrapped.push(position);
+            }
+        }
+    }
+
+    /// The pseudo-form that collects controls outside any form.
+    fn detached_form(&mut self) -> usize {
+        if let Some(i) = self.detached_form {
+            return i;
+        }
+        let index = self.facts.forms.len();
+        self.facts.forms.push(Form {
+            action: self.facts.url.clone(),
+            method: "get".to_string(),
+            hidden: false,
+            detached: true,
+            inputs: Vec::new(),
+        });
+        self.detached_form = Some(index);
+        index
+    }
+
+    fn resource(&self, el: &Element, raw: &str, frame: Frame) -> Resource {
+        Resource {
+            tag: el.name().to_string(),
+            url: self.resolve(raw),
+            integrity: el
+                .attr("integrity")
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string),
+            hidden: frame.hidden.is_some(),
+            noscript: frame.noscript,
+        }
+    }
+
+    fn resolve(&self, raw: &str) -> String {
+        let raw = raw.trim();
+        match self.base.as_ref().and_then(|b| b.join(raw).ok()) {
+            Some(url) => url.to_string(),
+            None => raw.to_string(),
+        }
+    }
+
+    /// Appends to a list unless it is full; the index of the new entry, if kept.
+    fn push_item<T>(
+        &mut self,
+        list: impl Fn(&mut PageFacts) -> &mut Vec<T>,
+        item: T,
+    ) -> Option<usize> {
+        let max = self.limits.max_items;
+        let target = list(&mut self.facts);
+        if target.len() >= max {
+            self.hit(LimitHit::Items { max });
+            return None;
+        }
+        target.push(item);
+        Some(target.len() - 1)
+    }
+
+    fn hit(&mut self, limit: LimitHit) {
+        if !self.facts.limits_hit.contains(&limit) {
+            self.facts.limits_hit.push(limit);
+        }
+    }
+
+    fn finish(mut self) -> PageFacts {
+        // Labels by `for=`, then wrapping labels, for controls that have none yet.
+        let mut by_id: HashMap<String, String> = HashMap::new();
+        for label in &self.labels {
+            let text = squeeze(&nfc(&label.text));
+            if text.is_empty() {
+                continue;
+            }
+            if let Some(id) = &label.target_id {
+                by_id.entry(id.clone()).or_insert_with(|| text.clone());
+            }
+            for (form, input) in &label.wrapped {
+                if let Some(i) = self
+                    .facts
+                    .forms
+                    .get_mut(*form)
+                    .and_then(|f| f.inputs.get_mut(*input))
+                {
+                    i.label.get_or_insert_with(|| text.clone());
+                }
+            }
+        }
+        for form in &mut self.facts.forms {
+            for input in &mut form.inputs {
+                if input.label.is_none() {
+                    input.label = input.id.as_ref().and_then(|id| by_id.get(id)).cloned();
+                }
+            }
+        }
+        self.facts.embedded_urls = embedded_urls(&self.inline_script, self.limits.max_items);
+        let title = squeeze(&nfc(&self.title));
+        self.facts.title = (!title.is_empty()).then_some(title);
+        self.facts.visible_text = squeeze(&nfc(&self.visible));
+        for block in &mut self.facts.hidden_text {
+            block.text = squeeze(&nfc(&block.text));
+        }
+        self.facts.hidden_text.retain(|b| !b.text.is_empty());
+        self.facts
+    }
+}
+
+/// Absolute (or protocol-relative) http(s) URLs written in script text.
+fn embedded_urls(script: &str, max: usize) -> Vec<String> {
+    let mut urls = Vec::new();
+    let mut at = 0;
+    while let Some(pos) = script[at..].find("//") {
+        let start = at + pos;
+        let before = &script[..start];
+        let (from, prefix) = if let Some(b) = before.strip_suffix("https:") {
+            (b.len(), "")
+        } else if let Some(b) = before.strip_suffix("http:") {
+            (b.len(), "")
+        } else if before.ends_with(['"', '\'', '(', '=']) {
+            (start, "https:")
+        } else {
+            at = start + 2;
+            continue;
+        };
+        let end = script[start + 2..]
+            .find(|c: char| c.is_whitespace() || "\"'`()<>\\,;".contains(c))
+            .map_or(script.len(), |p| start + 2 + p);
+        at = end;
+        if let Ok(url) = Url::parse(&format!("{prefix}{}", &script[from..end])) {
+            if url.host_str().is_some_and(|h| h.contains('.')) {
+                urls.push(url.to_string());
+                if urls.len() >= max {
+                    break;
+                }
+            }
+        }
+    }
+    urls.sort();
+    urls.dedup();
+    urls
+}
+
+#[cfg(test)]
+mod tests {
+    use super::embedded_urls;
+
+    #[test]
+    fn urls_in_tracker_snippets_are_found() {
+        let script = "!function(f,b,e,v,n,t,s){t.src=v}(window,document,'script',\
+                      'https://connect.facebook.net/en_US/fbevents.js');\
+                      var u = \"//www.google-analytics.com/analytics.js\"; // comment: not a url\
+                      x = a // b;";
+        assert_eq!(
+            embedded_urls(script, 10),
+            vec![
+                "https://connect.facebook.net/en_US/fbevents.js".to_string(),
+                "https://www.google-analytics.com/analytics.js".to_string(),
+            ]
+        );
+    }
+}
