@@ -97,6 +97,44 @@ pub struct FileConfig {
     pub scan: ScanSection,
     #[serde(default)]
     pub network: NetworkSection,
+    #[serde(default)]
+    pub publish: PublishSection,
+}
+
+/// `[publish]`: the web server, static export and the authority's identity. The
+/// authority is configuration because the responsible body changes over time.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishSection {
+    /// Full name of the labelling authority, shown on every page and in the feed.
+    pub authority_name: Option<String>,
+    /// Short text shown as the logo.
+    pub authority_short: Option<String>,
+    /// Contact address (e-mail or URL) shown in the footer.
+    pub contact: Option<String>,
+    /// Where the public reaches the server, e.g. `https://tinnhiem.example.vn`; used in
+    /// badges, the feed and owner links (default `http://LISTEN`).
+    pub public_url: Option<String>,
+    /// `ADDR:PORT` to listen on (default 127.0.0.1:8080).
+    pub listen: Option<String>,
+    pub tls_cert: Option<std::path::PathBuf>,
+    pub tls_key: Option<std::path::PathBuf>,
+    /// Plain-HTTP listener that only redirects to HTTPS (with TLS only).
+    pub http_redirect_listen: Option<String>,
+    /// Requests per second per client IP on every page, and the burst (default 20 / 60).
+    pub rate_per_ip: Option<u32>,
+    pub burst_per_ip: Option<u32>,
+    /// Rows per page of the list (default 50).
+    pub page_size: Option<u32>,
+    /// Days an owner link stays valid (default 30).
+    pub owner_link_days: Option<i64>,
+    /// Minimum minutes between two owner re-scan requests for one site (default 60).
+    pub rescan_cooldown_minutes: Option<i64>,
+    /// Days between regular assessments: "next assessment" and "label valid until"
+    /// are the last assessment (or pass) plus this (default 90).
+    pub reassess_days: Option<i64>,
+    /// Hours a staff login lasts (default 8).
+    pub session_hours: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

@@ -3,6 +3,7 @@
 //! Pipeline: targets → collect (all network I/O) → evidence → checks (pure) → findings →
 //! policy (pure) → store (all SQL). See ARCHITECTURE.md for the map.
 
+pub mod auth;
 pub mod catalog;
 pub mod checks;
 pub mod collect;
@@ -11,8 +12,10 @@ pub mod evidence;
 pub mod exposures;
 pub mod finding;
 pub mod fleet;
+pub mod fold;
 pub mod page;
 pub mod policy;
+pub mod publish;
 pub mod report;
 pub mod rulefile;
 pub mod rules;
@@ -20,3 +23,4 @@ pub mod scan;
 pub mod store;
 pub mod target;
 pub mod tlsprobe;
+pub mod web;

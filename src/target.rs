@@ -144,7 +144,7 @@ pub fn parse_list(file: &str, bytes: &[u8]) -> ParsedList {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                let line = e.position().map(|p| line_at(bytes, p)).unwrap_or(0);
                 parsed.errors.push(LineError {
                     file: file.to_string(),
                     line,
@@ -153,7 +153,7 @@ pub fn parse_list(file: &str, bytes: &[u8]) -> ParsedList {
                 continue;
             }
         };
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let line = record.position().map(|p| line_at(bytes, p)).unwrap_or(0);
         let fail = |reason: String| LineError {
             file: file.to_string(),
             line,
@@ -219,6 +219,19 @@ pub fn parse_list(file: &str, bytes: &[u8]) -> ParsedList {
         }
     }
     parsed
+}
+
+/// The 1-based line a record starts on. `csv::Position::line` lags by one after each
+/// CRLF line end (the position is taken on the `\n` of the `\r\n`), and lists saved
+/// on Windows or posted from a browser form use CRLF, so count the newlines ourselves.
+fn line_at(bytes: &[u8], position: &csv::Position) -> u64 {
+    let mut start = usize::try_from(position.byte())
+        .unwrap_or(usize::MAX)
+        .min(bytes.len());
+    if bytes.get(start) == Some(&b'\n') {
+        start += 1;
+    }
+    1 + bytes[..start].iter().filter(|&&b| b == b'\n').count() as u64
 }
 
 fn looks_like_email(s: &str) -> bool {
@@ -304,5 +317,19 @@ mod tests {
         let parsed = parse_list("t.csv", b"a.vn,ok\nb.vn,\xff\xfe\n");
         assert_eq!(parsed.targets.len(), 1);
         assert_eq!(parsed.errors[0].line, 2);
+    }
+}
+
+#[cfg(test)]
+mod crlf_tests {
+    use super::*;
+
+    #[test]
+    fn crlf_lists_name_the_same_lines() {
+        let parsed = parse_list(
+            "t.csv",
+            b"host,organisation\r\nok.gov.vn,A\r\nbad host,x\r\n",
+        );
+        assert_eq!(parsed.errors[0].line, 3, "{:?}", parsed.errors);
     }
 }

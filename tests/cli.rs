@@ -3,55 +3,11 @@
 
 mod common;
 
+use common::cli_env::Env;
 use common::{DOMAIN, host};
-use std::path::PathBuf;
-use std::process::Output;
 use std::time::Duration;
-use tokio::process::Command;
 use trustlabel::fleet::{Fleet, SiteSpec, TlsBehaviour};
 use trustlabel::store::Store;
-
-const BIN: &str = env!("CARGO_BIN_EXE_trustlabel");
-
-struct Env {
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    fn new() -> Env {
-        Env {
-            dir: tempfile::tempdir().expect("tempdir"),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn db(&self) -> String {
-        format!("sqlite://{}", self.path("t.db").display())
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.path(name);
-        std::fs::write(&p, text).expect("write");
-        p
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(BIN);
-        cmd.current_dir(self.dir.path())
-            .arg("--database")
-            .arg(self.db())
-            .args(args)
-            .kill_on_drop(true);
-        cmd
-    }
-
-    async fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().await.expect("binary runs")
-    }
-}
 
 /// Options that point the binary at a fleet: its DNS, its root, its ports.
 fn fleet_args(env: &Env, fleet: &Fleet) -> Vec<String> {
@@ -272,7 +228,14 @@ async fn an_unknown_host_is_scanned_but_not_stored_without_add() {
 async fn demo_scans_the_built_in_fleet() {
     let env = Env::new();
     let out = env
-        .run(&["--site-deadline", "10", "demo", "--format", "json"])
+        .run(&[
+            "--site-deadline",
+            "10",
+            "demo",
+            "--no-serve",
+            "--format",
+            "json",
+        ])
         .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");

@@ -98,11 +98,44 @@ pub enum Command {
     /// Work with rule files (`checks/` data).
     #[command(subcommand)]
     Checks(ChecksCommand),
-    /// Start a built-in fleet of local demo sites (no internet needed), scan and report.
+    /// Start a built-in fleet of local demo sites (no internet needed), scan and report,
+    /// then serve the web list of the results until Ctrl-C (unless --no-serve).
     Demo {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
+        /// Only scan and report; do not start the web server.
+        #[arg(long)]
+        no_serve: bool,
+        /// Where the web list is served [default: 127.0.0.1:8080].
+        #[arg(long, value_name = "ADDR:PORT")]
+        listen: Option<String>,
     },
+    /// Serve the public list, site pages, open data, feed, badges, API, owner and staff
+    /// pages, and run queued re-scans.
+    Serve(ServeArgs),
+    /// Write the public surfaces as static files (deterministic for the same database).
+    Publish {
+        /// Output directory (created; an earlier export there is replaced).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Base URL used in badges, the feed and open data [default: publish.public_url].
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
+    },
+    /// Print a private owner link for a site (token stored hashed, with an expiry), or
+    /// revoke the site's links.
+    OwnerLink {
+        host: String,
+        /// Days the link stays valid [default: publish.owner_link_days, 30].
+        #[arg(long, value_name = "N")]
+        days: Option<i64>,
+        /// Revoke every live link of the site instead of issuing one.
+        #[arg(long)]
+        revoke: bool,
+    },
+    /// Manage staff accounts (passwords are read from standard input, one line).
+    #[command(subcommand)]
+    Staff(StaffCommand),
     /// Serve a local fleet of N sites and print its manifest (JSON) on one line; runs
     /// until standard input closes. Used by the benchmark to keep servers out of the
     /// measured process.
@@ -136,6 +169,48 @@ pub struct ScanArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// ADDR:PORT to listen on [default: publish.listen or 127.0.0.1:8080].
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<String>,
+    /// Serve HTTPS with this certificate chain (PEM, leaf first); needs --tls-key.
+    #[arg(long = "tls-cert", value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// Private key (PEM) of --tls-cert.
+    #[arg(long = "tls-key", value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// With TLS: also listen here on plain HTTP, redirecting everything to HTTPS.
+    #[arg(long = "http-redirect", value_name = "ADDR:PORT")]
+    pub http_redirect: Option<String>,
+    /// Public base URL (badges, feed, owner links) [default: publish.public_url].
+    #[arg(long = "public-url", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Do not run queued scans in this process.
+    #[arg(long = "no-worker")]
+    pub no_worker: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Create an account; the password (at least 12 characters) is read from stdin.
+    Add {
+        username: String,
+    },
+    /// Set a new password (read from stdin); ends the account's sessions.
+    Passwd {
+        username: String,
+    },
+    /// Disable an account; its sessions stop working at once.
+    Disable {
+        username: String,
+    },
+    Enable {
+        username: String,
+    },
+    List,
 }
 
 #[derive(Debug, Subcommand)]

@@ -18,15 +18,26 @@ use trustlabel::target::{normalise_host, parse_list_file};
 
 pub const DEMO_DATABASE: &str = "sqlite://trustlabel-demo.db";
 
-struct Rules {
-    policy: Policy,
-    catalog: Catalog,
-    exposures: Arc<ExposureRules>,
-    page_rules: PageRules,
-    hash: String,
+pub(super) struct Rules {
+    pub policy: Policy,
+    pub catalog: Catalog,
+    pub exposures: Arc<ExposureRules>,
+    pub page_rules: Arc<PageRules>,
+    pub hash: String,
 }
 
-fn load_rules(settings: &Settings) -> Result<Rules, CliError> {
+impl Rules {
+    /// A collector that fetches and probes by the rules in force (`--checks DIR`), so
+    /// every scan path (CLI, demo, the web worker) judges the same evidence.
+    pub(super) fn collector(&self, settings: &Settings) -> Result<Collector, CliError> {
+        Ok(Collector::new(settings.collector.clone())
+            .map_err(usage)?
+            .with_exposure_rules(Arc::clone(&self.exposures))
+            .with_page_rules(Arc::clone(&self.page_rules)))
+    }
+}
+
+pub(super) fn load_rules(settings: &Settings) -> Result<Rules, CliError> {
     let (policy, catalog, exposures, page_rules) = match &settings.checks_dir {
         Some(dir) => (
             Policy::load_dir(dir).map_err(usage)?,
@@ -48,12 +59,12 @@ fn load_rules(settings: &Settings) -> Result<Rules, CliError> {
         policy,
         catalog,
         exposures: Arc::new(exposures),
-        page_rules,
+        page_rules: Arc::new(page_rules),
         hash,
     })
 }
 
-async fn open_store(url: &str) -> Result<Store, CliError> {
+pub(super) async fn open_store(url: &str) -> Result<Store, CliError> {
     Store::open(url)
         .await
         .map_err(|e| usage(format!("cannot open database {url}: {e}")))
@@ -95,10 +106,7 @@ async fn run_scan(
     format: Format,
     quiet: bool,
 ) -> Result<u8, CliError> {
-    let collector = Collector::new(settings.collector.clone())
-        .map_err(usage)?
-        .with_exposure_rules(rules.exposures)
-        .with_page_rules(Arc::new(rules.page_rules));
+    let collector = rules.collector(settings)?;
     let scanner = Scanner::new(
         collector,
         rules.policy,
@@ -345,15 +353,23 @@ pub async fn list(settings: &Settings, format: Format) -> Result<u8, CliError> {
     Ok(EXIT_OK)
 }
 
-pub async fn status(settings: &Settings, host: &str, format: Format) -> Result<u8, CliError> {
-    let rules = load_rules(settings)?;
-    let store = open_store(&settings.database_or(DEFAULT_DATABASE)).await?;
+/// The stored target for what the user typed (URL, IDN or ASCII host).
+pub(super) async fn stored_target(
+    store: &Store,
+    host: &str,
+) -> Result<trustlabel::store::StoredTarget, CliError> {
     let (ascii, _) = normalise_host(host).map_err(|e| usage(format!("`{host}`: {e}")))?;
-    let target = store
+    store
         .target_by_host(&ascii)
         .await
         .map_err(runtime)?
-        .ok_or_else(|| usage(format!("{host} is not in the target list")))?;
+        .ok_or_else(|| usage(format!("{host} is not in the target list")))
+}
+
+pub async fn status(settings: &Settings, host: &str, format: Format) -> Result<u8, CliError> {
+    let rules = load_rules(settings)?;
+    let store = open_store(&settings.database_or(DEFAULT_DATABASE)).await?;
+    let target = stored_target(&store, host).await?;
     let label = store.label(target.id).await.map_err(runtime)?;
     let history = store.history(target.id).await.map_err(runtime)?;
     let latest = store.latest_scan(target.id).await.map_err(runtime)?;
@@ -371,7 +387,12 @@ pub async fn status(settings: &Settings, host: &str, format: Format) -> Result<u
     Ok(EXIT_OK)
 }
 
-pub async fn demo(mut settings: Settings, format: Format) -> Result<u8, CliError> {
+/// `serve`: `Some(listen)` keeps the fleet running and serves the results afterwards.
+pub async fn demo(
+    mut settings: Settings,
+    format: Format,
+    serve: Option<Option<String>>,
+) -> Result<u8, CliError> {
     let domain = "demo.trustlabel.test";
     let fleet = trustlabel::fleet::Fleet::start(domain, trustlabel::fleet::demo_specs(domain))
         .await
@@ -410,7 +431,25 @@ pub async fn demo(mut settings: Settings, format: Format) -> Result<u8, CliError
         settings.database_or(DEMO_DATABASE)
     );
     let rules = load_rules(&settings)?;
-    let code = run_scan(&settings, rules, Some(store), items, None, format, false).await?;
+    let code = run_scan(
+        &settings,
+        rules,
+        Some(store.clone()),
+        items,
+        None,
+        format,
+        false,
+    )
+    .await?;
+    if let Some(listen) = serve {
+        if code != EXIT_RUNTIME {
+            let options = super::publishing::ServeOptions {
+                listen,
+                ..Default::default()
+            };
+            super::publishing::serve_store(&settings, store, options).await?;
+        }
+    }
     drop(fleet);
     // The demo fleet is built to fail on purpose; the demo itself succeeded.
     Ok(if code == EXIT_RUNTIME { code } else { EXIT_OK })

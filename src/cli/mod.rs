@@ -2,6 +2,7 @@
 
 pub mod args;
 mod commands;
+mod publishing;
 mod settings;
 
 use std::fmt::Display;
@@ -57,7 +58,19 @@ pub async fn run(cli: args::Cli) -> Result<u8, CliError> {
         }
         args::Command::Status { host, format } => commands::status(&settings, &host, format).await,
         args::Command::Checks(args::ChecksCommand::Lint { dir }) => commands::lint(&dir),
-        args::Command::Demo { format } => commands::demo(settings, format).await,
+        args::Command::Demo {
+            format,
+            no_serve,
+            listen,
+        } => commands::demo(settings, format, (!no_serve).then_some(listen)).await,
+        args::Command::Serve(serve) => publishing::serve(&settings, serve).await,
+        args::Command::Publish { out, public_url } => {
+            publishing::publish(&settings, &out, public_url).await
+        }
+        args::Command::OwnerLink { host, days, revoke } => {
+            publishing::owner_link(&settings, &host, days, revoke).await
+        }
+        args::Command::Staff(command) => publishing::staff(&settings, command).await,
         args::Command::FleetServe { sites, domain } => commands::fleet_serve(sites, &domain).await,
     }
 }

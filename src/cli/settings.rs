@@ -15,6 +15,7 @@ pub struct Settings {
     pub checks_dir: Option<PathBuf>,
     pub concurrency: usize,
     pub collector: CollectorSettings,
+    pub publish: trustlabel::config::PublishSection,
 }
 
 impl Settings {
@@ -136,5 +137,6 @@ pub fn resolve_settings(args: &GlobalArgs) -> Result<Settings, CliError> {
         checks_dir: args.checks.clone().or(file.checks.clone()),
         concurrency,
         collector: c,
+        publish: file.publish.clone(),
     })
 }

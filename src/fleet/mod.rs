@@ -106,6 +106,8 @@ pub struct Fleet {
     ocsp_addr: SocketAddr,
     ocsp: Arc<OcspResponder>,
     tasks: JoinSet<()>,
+    /// Kept to issue certificates for servers outside the fleet ([`Fleet::issue_pem`]).
+    pki: Arc<Pki>,
     /// Bound, never-listening sockets: holding them keeps "closed" ports refusing.
     _closed_ports: Vec<TcpSocket>,
 }
@@ -195,8 +197,23 @@ impl Fleet {
             ocsp_addr,
             ocsp,
             tasks: launcher.tasks,
+            pki,
             _closed_ports: launcher.closed_ports,
         })
+    }
+
+    /// A good certificate for `host` from the fleet's trusted CA, as PEM (chain with the
+    /// intermediate, then the PKCS#8 key), for a server that is not part of the fleet:
+    /// e.g. our own web server, scanned by our own scanner.
+    pub fn issue_pem(&self, host: &str) -> Result<(String, String), FleetError> {
+        let leaf = self.pki.issue(host, CertKind::Good)?;
+        let chain = leaf.chain.iter().map(|c| pem("CERTIFICATE", c)).collect();
+        let key = leaf
+            .key_pkcs8
+            .as_deref()
+            .map(|k| pem("PRIVATE KEY", k))
+            .ok_or_else(|| FleetError::InvalidHost(host.to_string()))?;
+        Ok((chain, key))
     }
 
     /// Stops every listener and waits until they have closed.
@@ -292,6 +309,18 @@ impl Fleet {
         let host = host.trim_end_matches('.').to_ascii_lowercase();
         self.index.get(&host).map(|&i| &self.sites[i])
     }
+}
+
+fn pem(label: &str, der: &[u8]) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(&String::from_utf8_lossy(line));
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
 }
 
 /// The site's address: the i-th host of 127.77.1.0/24, 127.77.2.0/24, ... (skipping .0 and

@@ -62,6 +62,8 @@ pub(crate) struct IssuedLeaf {
     pub serial: Vec<u8>,
     /// Issued by the trusted intermediate, so it names the fleet's OCSP responder.
     pub by_intermediate: bool,
+    /// PKCS#8 DER of the key, for servers outside the fleet (none for the weak RSA key).
+    pub key_pkcs8: Option<Vec<u8>>,
 }
 
 impl IssuedLeaf {
@@ -83,6 +85,14 @@ pub(crate) struct Pki {
     untrusted_intermediate: Ca,
     /// The intermediate's delegated OCSP responder.
     ocsp_delegate: Ca,
+}
+
+impl std::fmt::Debug for Pki {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pki")
+            .field("domain", &self.domain)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Pki {
@@ -201,12 +211,14 @@ impl Pki {
             )];
         }
 
+        let mut key_pkcs8 = None;
         let (leaf, key): (rcgen::Certificate, Arc<dyn SigningKey>) = if kind == CertKind::WeakKey {
             let rsa = WeakRsaKey::generate()?;
             let ca = &self.intermediate;
             (params.signed_by(&rsa, &ca.cert, &ca.key)?, Arc::new(rsa))
         } else {
             let key_pair = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
+            key_pkcs8 = Some(key_pair.serialize_der());
             let pkcs8 = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key_pair.serialize_der()));
             let signing = self.provider.key_provider.load_private_key(pkcs8)?;
             let leaf = match issuer {
@@ -227,6 +239,7 @@ impl Pki {
             key,
             serial,
             by_intermediate,
+            key_pkcs8,
         })
     }
 

@@ -6,14 +6,20 @@
 //! PostgreSQL one beside it later), and `codec.rs` holds the text forms they share.
 
 mod codec;
+mod publish;
 mod sqlite;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use crate::evidence::Evidence;
 use crate::finding::Finding;
 use crate::policy::{LabelState, Transition, Verdict};
 use crate::target::Target;
+
+pub use publish::{
+    Audit, AuditEntry, DailyChanges, Enqueued, Facet, JobState, OwnerLink, ScanJob, SiteChange,
+    SitePage, SiteQuery, SiteRow, SortKey, StaffSession, StaffUser, StatusCounts, View,
+};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +43,9 @@ pub enum StoreError {
     Encode(String),
     #[error("{0} not found")]
     NotFound(String),
+    /// A unique name is already taken (e.g. a staff account).
+    #[error("{0}")]
+    Conflict(String),
 }
 
 /// Outcome of an import, so the CLI can say what a re-import actually changed.

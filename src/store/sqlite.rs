@@ -12,6 +12,8 @@
 //! wait for. Reads use a separate small pool; in WAL mode they never block the writer
 //! nor wait for it.
 
+mod publish;
+
 use super::codec::{self, timestamp};
 use super::{ScanRecord, StoreError, StoredScan, StoredTarget, StoredTransition, UpsertSummary};
 use crate::finding::{Finding, FindingId};
@@ -60,11 +62,18 @@ fn is_transient_open_error(e: &StoreError) -> bool {
 /// descriptions and SQL here are exactly what `migrate!` would derive from the file names,
 /// so switching to it later keeps every checksum (a test checks the list against the
 /// directory).
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial",
-    include_str!("../../migrations/sqlite/0001_initial.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial",
+        include_str!("../../migrations/sqlite/0001_initial.sql"),
+    ),
+    (
+        2,
+        "publish",
+        include_str!("../../migrations/sqlite/0002_publish.sql"),
+    ),
+];
 
 #[derive(Debug)]
 struct EmbeddedMigrations;
@@ -176,7 +185,15 @@ impl SqliteStore {
             // quietly competing with the writer for the lock.
             let reader = SqlitePoolOptions::new()
                 .max_connections(READERS)
-                .connect_with(options.pragma("query_only", "ON"))
+                // Readers serve the web list: memory-mapped reads and a larger page cache
+                // keep a filtered count over tens of thousands of sites off the syscall
+                // path (the defaults are no mmap and a 2 MiB cache).
+                .connect_with(
+                    options
+                        .pragma("query_only", "ON")
+                        .pragma("mmap_size", "268435456")
+                        .pragma("cache_size", "-32768"),
+                )
                 .await
                 .map_err(open_error)?;
             SqliteStore { writer, reader }
@@ -188,6 +205,10 @@ impl SqliteStore {
         if let Err(e) = migrated {
             store.close().await;
             return Err(e.into());
+        }
+        if let Err(e) = store.fill_search_keys().await {
+            store.close().await;
+            return Err(e);
         }
         Ok(store)
     }
@@ -226,8 +247,8 @@ impl SqliteStore {
                 None => {
                     sqlx::query(
                         "INSERT INTO targets (host, https_port, organisation, category, \
-                         province, contact_email, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+                         province, contact_email, created_at, updated_at, search_key) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
                     )
                     .bind(&target.host)
                     .bind(i64::from(target.https_port))
@@ -236,6 +257,7 @@ impl SqliteStore {
                     .bind(&target.province)
                     .bind(&target.contact_email)
                     .bind(&now)
+                    .bind(target_search_key(target))
                     .execute(&mut *tx)
                     .await?;
                     summary.inserted += 1;
@@ -244,7 +266,8 @@ impl SqliteStore {
                 Some(stored) => {
                     sqlx::query(
                         "UPDATE targets SET https_port = $1, organisation = $2, category = $3, \
-                         province = $4, contact_email = $5, updated_at = $6 WHERE id = $7",
+                         province = $4, contact_email = $5, updated_at = $6, search_key = $8 \
+                         WHERE id = $7",
                     )
                     .bind(i64::from(target.https_port))
                     .bind(&target.organisation)
@@ -253,6 +276,7 @@ impl SqliteStore {
                     .bind(&target.contact_email)
                     .bind(&now)
                     .bind(stored.id)
+                    .bind(target_search_key(target))
                     .execute(&mut *tx)
                     .await?;
                     summary.updated += 1;
@@ -486,26 +510,10 @@ impl SqliteStore {
         .bind(target_id)
         .fetch_optional(&self.reader)
         .await?;
-        let Some(row) = row else {
-            return Ok(LabelState::not_assessed());
-        };
-        Ok(LabelState {
-            status: codec::parse_enum("labels.status", row.try_get("status")?)?,
-            level: codec::parse_optional_enum("labels.level", row.try_get("level")?)?,
-            grade: codec::parse_optional_enum("labels.grade", row.try_get("grade")?)?,
-            status_since: codec::parse_optional_timestamp(
-                "labels.status_since",
-                row.try_get("status_since")?,
-            )?,
-            at_risk_since: codec::parse_optional_timestamp(
-                "labels.at_risk_since",
-                row.try_get("at_risk_since")?,
-            )?,
-            last_pass_at: codec::parse_optional_timestamp(
-                "labels.last_pass_at",
-                row.try_get("last_pass_at")?,
-            )?,
-        })
+        match row {
+            Some(row) => decode_label(&row),
+            None => Ok(LabelState::not_assessed()),
+        }
     }
 
     pub(super) async fn history(
@@ -597,6 +605,10 @@ fn connect_options(url: &str) -> Result<(SqliteConnectOptions, String), StoreErr
     Ok((SqliteConnectOptions::new().filename(url), url.to_string()))
 }
 
+fn target_search_key(t: &Target) -> String {
+    crate::fold::search_key(&t.host, &t.organisation, &t.category, &t.province)
+}
+
 fn decode_target(row: &SqliteRow) -> Result<StoredTarget, StoreError> {
     let id: i64 = row.try_get("id")?;
     let port: i64 = row.try_get("https_port")?;
@@ -612,6 +624,27 @@ fn decode_target(row: &SqliteRow) -> Result<StoredTarget, StoreError> {
             province: row.try_get("province")?,
             contact_email: row.try_get("contact_email")?,
         },
+    })
+}
+
+/// A `labels` row (status, level, grade and the three timestamps).
+fn decode_label(row: &SqliteRow) -> Result<LabelState, StoreError> {
+    Ok(LabelState {
+        status: codec::parse_enum("labels.status", row.try_get("status")?)?,
+        level: codec::parse_optional_enum("labels.level", row.try_get("level")?)?,
+        grade: codec::parse_optional_enum("labels.grade", row.try_get("grade")?)?,
+        status_since: codec::parse_optional_timestamp(
+            "labels.status_since",
+            row.try_get("status_since")?,
+        )?,
+        at_risk_since: codec::parse_optional_timestamp(
+            "labels.at_risk_since",
+            row.try_get("at_risk_since")?,
+        )?,
+        last_pass_at: codec::parse_optional_timestamp(
+            "labels.last_pass_at",
+            row.try_get("last_pass_at")?,
+        )?,
     })
 }
 

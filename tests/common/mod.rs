@@ -3,8 +3,11 @@
 
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod cli_env;
 pub mod legacy;
 pub mod openssl;
+pub mod webapp;
+pub mod webdriver;
 
 use std::sync::Arc;
 use time::OffsetDateTime;

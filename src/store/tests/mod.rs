@@ -2,7 +2,8 @@
 
 mod concurrency;
 mod crash;
-mod fixtures;
+pub(crate) mod fixtures;
 mod import;
+mod publish;
 mod runs;
 mod scans;

@@ -1,0 +1,376 @@
+//! Publishing under load: a store of N generated targets (default 50,000; most of them
+//! assessed), served by a separate `trustlabel serve` process, and a closed-loop load
+//! generator on loopback measuring latency (p50/p95/p99) and requests per second of
+//! the filtered, paged list page and of the JSON API.
+//!
+//! cargo bench --bench publish_load -- --targets 50000 --seconds 10 --connections 16
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper_util::rt::TokioIo;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+use trustlabel::evidence::Evidence;
+use trustlabel::finding::{Finding, FindingId, Severity};
+use trustlabel::policy::{Decision, Grade, LabelState, Verdict, next_label};
+use trustlabel::store::{ScanRecord, Store};
+use trustlabel::target::Target;
+
+struct Args {
+    targets: usize,
+    seconds: usize,
+    connections: usize,
+    /// Keep (or reuse, when it exists) the generated database here.
+    db: Option<String>,
+}
+
+fn args() -> Args {
+    let mut args = Args {
+        targets: 50_000,
+        seconds: 10,
+        connections: 16,
+        db: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut value = || it.next().and_then(|v| v.parse().ok());
+        match a.as_str() {
+            "--targets" => args.targets = value().unwrap_or(args.targets),
+            "--seconds" => args.seconds = value().unwrap_or(args.seconds),
+            "--connections" => args.connections = value().unwrap_or(args.connections),
+            "--db" => args.db = it.next(),
+            _ => {} // cargo bench passes --bench
+        }
+    }
+    args
+}
+
+const PROVINCES: [&str; 16] = [
+    "Hà Nội",
+    "Hồ Chí Minh",
+    "Đà Nẵng",
+    "Hải Phòng",
+    "Cần Thơ",
+    "Huế",
+    "Nghệ An",
+    "Thanh Hóa",
+    "Quảng Ninh",
+    "Bắc Ninh",
+    "Đồng Nai",
+    "Bình Dương",
+    "Khánh Hòa",
+    "Lâm Đồng",
+    "Đắk Lắk",
+    "Cà Mau",
+];
+const CATEGORIES: [&str; 5] = [
+    "government",
+    "education",
+    "healthcare",
+    "finance",
+    "ecommerce",
+];
+const ORGS: [&str; 8] = [
+    "Sở Y tế",
+    "Sở Giáo dục và Đào tạo",
+    "Ủy ban nhân dân",
+    "Bộ Tài chính",
+    "Trường Đại học",
+    "Công ty Cổ phần Thương mại",
+    "Cửa hàng Điện máy",
+    "Bệnh viện Đa khoa",
+];
+
+fn evidence(host: &str, at: OffsetDateTime) -> Evidence {
+    serde_json::from_value(serde_json::json!({
+        "schema_version": 1, "host": host, "https_port": 443, "http_port": 80,
+        "started_at": at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+        "finished_at": at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+        "resolution": { "outcome": "failed", "kind": "no_such_name", "message": "generated" },
+        "tls": null, "http": null, "https": null, "revocation": null, "deadline_exceeded": false
+    }))
+    .expect("generated evidence")
+}
+
+async fn populate(store: &Store, n: usize) {
+    let targets: Vec<Target> = (0..n)
+        .map(|i| Target {
+            host: format!("site{i}.{}.gov.vn", CATEGORIES[i % 5]),
+            https_port: 443,
+            organisation: format!("{} {}", ORGS[i % ORGS.len()], PROVINCES[(i / 7) % 16]),
+            category: CATEGORIES[i % 5].into(),
+            province: PROVINCES[(i / 3) % 16].into(),
+            contact_email: String::new(),
+        })
+        .collect();
+    store.upsert_targets(&targets).await.expect("import");
+    let stored = store.targets().await.expect("targets");
+    let started = Instant::now();
+    let base = OffsetDateTime::now_utc() - time::Duration::days(60);
+    // Seven in ten sites are assessed; of those, half pass.
+    for (i, t) in stored.iter().enumerate().filter(|(i, _)| i % 10 < 7) {
+        let at = base + time::Duration::minutes(i as i64);
+        let (decision, grade, findings) = match i % 4 {
+            0 | 1 => (Decision::Pass, Grade::APlus, vec![]),
+            2 => (
+                Decision::Fail,
+                Grade::C,
+                vec![Finding::new(
+                    FindingId::HeaderHstsMissing,
+                    Severity::High,
+                    "no HSTS",
+                )],
+            ),
+            _ => (
+                Decision::Unreachable,
+                Grade::F,
+                vec![Finding::new(
+                    FindingId::SiteUnreachable,
+                    Severity::Critical,
+                    "refused",
+                )],
+            ),
+        };
+        let verdict = Verdict {
+            policy_version: "bench".into(),
+            score: if decision == Decision::Pass { 100 } else { 40 },
+            grade,
+            category_scores: Default::default(),
+            decision,
+            blocking: vec![],
+            caps: vec![],
+            reasons: vec!["generated".into()],
+        };
+        let (label, transition) = next_label(&LabelState::not_assessed(), &verdict, at, 14);
+        let ev = evidence(&t.target.host, at);
+        store
+            .record_scan(&ScanRecord {
+                target_id: t.id,
+                run_id: None,
+                evidence: &ev,
+                findings: &findings,
+                verdict: &verdict,
+                tool_version: "bench",
+                rules_hash: "bench",
+                label: &label,
+                transition: transition.as_ref(),
+            })
+            .await
+            .expect("scan stored");
+    }
+    eprintln!(
+        "populated {n} targets ({} assessed) in {:.1}s",
+        n * 7 / 10,
+        started.elapsed().as_secs_f64()
+    );
+}
+
+struct Outcome {
+    latencies: Vec<Duration>,
+    errors: usize,
+    bytes: usize,
+}
+
+/// One keep-alive connection sending `paths` in turn until `until`.
+async fn client(addr: std::net::SocketAddr, paths: Vec<String>, until: Instant) -> Outcome {
+    let mut out = Outcome {
+        latencies: Vec::new(),
+        errors: 0,
+        bytes: 0,
+    };
+    let mut sender = None;
+    let mut i = 0usize;
+    while Instant::now() < until {
+        if sender.is_none() {
+            let Ok(stream) = tokio::net::TcpStream::connect(addr).await else {
+                out.errors += 1;
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            let Ok((s, conn)) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await
+            else {
+                out.errors += 1;
+                continue;
+            };
+            tokio::spawn(conn);
+            sender = Some(s);
+        }
+        let Some(s) = sender.as_mut() else { continue };
+        let path = &paths[i % paths.len()];
+        i += 1;
+        let request = hyper::Request::get(path.as_str())
+            .header("host", addr.to_string())
+            .body(Empty::<Bytes>::new())
+            .expect("request");
+        let start = Instant::now();
+        match s.send_request(request).await {
+            Ok(response) if response.status().is_success() => {
+                match response.into_body().collect().await {
+                    Ok(body) => {
+                        out.bytes += body.to_bytes().len();
+                        out.latencies.push(start.elapsed());
+                    }
+                    Err(_) => {
+                        out.errors += 1;
+                        sender = None;
+                    }
+                }
+            }
+            _ => {
+                out.errors += 1;
+                sender = None;
+            }
+        }
+    }
+    out
+}
+
+async fn measure(name: &str, addr: std::net::SocketAddr, paths: &[String], args: &Args) {
+    // Warm-up: page cache and SQLite caches, as on a server that has been running.
+    let _ = client(
+        addr,
+        paths.to_vec(),
+        Instant::now() + Duration::from_secs(1),
+    )
+    .await;
+    let until = Instant::now() + Duration::from_secs(args.seconds as u64);
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..args.connections)
+        .map(|c| {
+            let mut rotated = paths.to_vec();
+            rotated.rotate_left(c % paths.len());
+            tokio::spawn(client(addr, rotated, until))
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    let (mut errors, mut bytes) = (0, 0);
+    for t in tasks {
+        if let Ok(o) = t.await {
+            latencies.extend(o.latencies);
+            errors += o.errors;
+            bytes += o.bytes;
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort();
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .unwrap_or(f64::NAN)
+    };
+    println!(
+        "{name:<34} {:>7.0} req/s  p50 {:>6.2} ms  p95 {:>6.2} ms  p99 {:>6.2} ms  ({} requests, {} errors, {:.0} KiB/response)",
+        latencies.len() as f64 / elapsed,
+        pct(0.50),
+        pct(0.95),
+        pct(0.99),
+        latencies.len(),
+        errors,
+        bytes as f64 / latencies.len().max(1) as f64 / 1024.0
+    );
+}
+
+fn main() {
+    let args = args();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = args
+        .db
+        .clone()
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| dir.path().join("bench.db"));
+    let reuse = path.exists();
+    let db = format!("sqlite://{}", path.display());
+    runtime.block_on(async {
+        let store = Store::open(&db).await.expect("store");
+        if !reuse {
+            populate(&store, args.targets).await;
+        }
+        store.close().await;
+    });
+    let config = dir.path().join("bench.toml");
+    std::fs::write(
+        &config,
+        "[publish]\nrate_per_ip = 1000000\nburst_per_ip = 1000000\npage_size = 50\n",
+    )
+    .expect("config");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_trustlabel"))
+        .args(["--database", &db, "--config"])
+        .arg(&config)
+        .args(["serve", "--listen", "127.0.0.1:0", "--no-worker"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("trustlabel serve starts");
+    let mut line = String::new();
+    let stderr = server.stderr.take().expect("stderr");
+    let mut reader = BufReader::new(stderr);
+    let addr: std::net::SocketAddr = loop {
+        line.clear();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            panic!("server exited before listening");
+        }
+        if let Some(rest) = line.strip_prefix("serving on http://") {
+            break rest
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .parse()
+                .expect("address");
+        }
+    };
+    println!(
+        "{} targets, {} connections, {} s per scenario, server in a separate process on {addr}",
+        args.targets, args.connections, args.seconds
+    );
+    let list_pages: Vec<String> = (0..16)
+        .map(|i| {
+            let province =
+                url::form_urlencoded::byte_serialize(PROVINCES[i].as_bytes()).collect::<String>();
+            let status = ["labelled", "not_labelled", "unreachable", "not_assessed"][i % 4];
+            format!(
+                "/?status={status}&category={}&province={province}&sort=grade&page={}",
+                CATEGORIES[i % 5],
+                1 + i % 3
+            )
+        })
+        .collect();
+    let search_pages: Vec<String> = ["so+y+te", "bo+tai+chinh+ha+noi", "dai+hoc", "site123"]
+        .iter()
+        .map(|q| format!("/?q={q}&view=assessed&page=2"))
+        .collect();
+    let api: Vec<String> = (0..16)
+        .map(|i| {
+            let status = ["labelled", "not_labelled", "unreachable", "not_assessed"][i % 4];
+            format!(
+                "/api/v1/sites?status={status}&category={}&page={}&per_page=50",
+                CATEGORIES[i % 5],
+                1 + i % 5
+            )
+        })
+        .collect();
+    let site_pages: Vec<String> = (0..64)
+        .map(|i| {
+            format!(
+                "/site/site{}.{}.gov.vn",
+                i * 701 % args.targets,
+                CATEGORIES[(i * 701 % args.targets) % 5]
+            )
+        })
+        .collect();
+    runtime.block_on(async {
+        measure("list page, filtered + paged", addr, &list_pages, &args).await;
+        measure("list page, diacritic search", addr, &search_pages, &args).await;
+        measure("JSON API, filtered + paged", addr, &api, &args).await;
+        measure("site page", addr, &site_pages, &args).await;
+    });
+    let _ = server.kill();
+    let _ = server.wait();
+}

@@ -1,0 +1,352 @@
+//! The publishing commands: `serve`, `publish`, `owner-link`, `staff`.
+
+use super::args::{ServeArgs, StaffCommand};
+use super::commands::{load_rules, open_store, stored_target};
+use super::settings::{DEFAULT_DATABASE, Settings};
+use super::{CliError, EXIT_OK, runtime, usage};
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use time::OffsetDateTime;
+use trustlabel::publish::settings::{DEFAULT_LISTEN, PublishSettings};
+use trustlabel::scan::Scanner;
+use trustlabel::store::{Audit, Store};
+use trustlabel::web::{self, AppState, TlsFiles};
+
+/// What `serve` (and `demo`) listen on; unset fields come from `[publish]`.
+#[derive(Debug, Default)]
+pub struct ServeOptions {
+    pub listen: Option<String>,
+    pub tls: Option<TlsFiles>,
+    pub http_redirect: Option<String>,
+    pub public_url: Option<String>,
+    pub no_worker: bool,
+}
+
+fn parse_addr(text: &str) -> Result<SocketAddr, CliError> {
+    text.parse()
+        .map_err(|_| usage(format!("`{text}` is not ADDR:PORT (e.g. 127.0.0.1:8080)")))
+}
+
+pub async fn serve(settings: &Settings, args: ServeArgs) -> Result<u8, CliError> {
+    let store = open_store(&settings.database_or(DEFAULT_DATABASE)).await?;
+    let p = &settings.publish;
+    let tls = match (
+        args.tls_cert.or(p.tls_cert.clone()),
+        args.tls_key.or(p.tls_key.clone()),
+    ) {
+        (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+        (None, None) => None,
+        _ => return Err(usage("TLS needs both a certificate and a key")),
+    };
+    let options = ServeOptions {
+        listen: args.listen,
+        tls,
+        http_redirect: args.http_redirect.or(p.http_redirect_listen.clone()),
+        public_url: args.public_url,
+        no_worker: args.no_worker,
+    };
+    serve_store(settings, store, options).await?;
+    Ok(EXIT_OK)
+}
+
+/// Runs the web server over `store` until Ctrl-C.
+pub async fn serve_store(
+    settings: &Settings,
+    store: Store,
+    options: ServeOptions,
+) -> Result<(), CliError> {
+    let rules = load_rules(settings)?;
+    // Built before the rules are split up below; only the worker uses it.
+    let collector = rules.collector(settings)?;
+    let listen = options
+        .listen
+        .or(settings.publish.listen.clone())
+        .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+    let tls_config = match &options.tls {
+        Some(files) => Some(files.load().map_err(usage)?),
+        None => None,
+    };
+    let listener = tokio::net::TcpListener::bind(parse_addr(&listen)?)
+        .await
+        .map_err(|e| usage(format!("cannot listen on {listen}: {e}")))?;
+    let local = listener.local_addr().map_err(runtime)?;
+    let scheme = if tls_config.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let mut section = settings.publish.clone();
+    if let Some(url) = options.public_url {
+        section.public_url = Some(url);
+    }
+    let publish = PublishSettings::from_section(
+        &section,
+        &format!("{scheme}://{local}"),
+        rules.policy.grace_days,
+    );
+    let state = AppState::new(store.clone(), rules.catalog, publish, tls_config.is_some())
+        .map_err(runtime)?;
+    let worker = if options.no_worker {
+        None
+    } else {
+        let lease = time::Duration::seconds_f64(
+            settings.collector.site_deadline.as_secs_f64() * 2.0 + 60.0,
+        );
+        let scanner = Scanner::new(collector, rules.policy, Some(store.clone()), 1, rules.hash);
+        Some(web::spawn_worker(
+            store.clone(),
+            scanner,
+            Arc::clone(&state.queue_wake),
+            lease,
+        ))
+    };
+    let limiter = Arc::clone(&state.limiter);
+    let login = Arc::clone(&state.login);
+    let sweeper = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            limiter.shrink();
+            login.shrink();
+        }
+    });
+    let server =
+        web::spawn_server(listener, web::router(state), tls_config.clone()).map_err(runtime)?;
+    let redirect = match (&options.http_redirect, &tls_config) {
+        (Some(addr), Some(_)) => {
+            let l = tokio::net::TcpListener::bind(parse_addr(addr)?)
+                .await
+                .map_err(|e| usage(format!("cannot listen on {addr}: {e}")))?;
+            let https_base = section.public_url.clone();
+            Some(web::spawn_redirect(l, https_base).map_err(runtime)?)
+        }
+        (Some(_), None) => return Err(usage("--http-redirect needs --tls-cert/--tls-key")),
+        _ => None,
+    };
+    eprintln!("serving on {scheme}://{} (Ctrl-C to stop)", server.addr);
+    if let Some(r) = &redirect {
+        eprintln!("redirecting http://{} to HTTPS", r.addr);
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    server.stop().await;
+    if let Some(r) = redirect {
+        r.stop().await;
+    }
+    if let Some(w) = worker {
+        w.abort();
+    }
+    sweeper.abort();
+    store.close().await;
+    Ok(())
+}
+
+pub async fn publish(
+    settings: &Settings,
+    out: &Path,
+    public_url: Option<String>,
+) -> Result<u8, CliError> {
+    let rules = load_rules(settings)?;
+    let store = open_store(&settings.database_or(DEFAULT_DATABASE)).await?;
+    let mut section = settings.publish.clone();
+    if public_url.is_some() {
+        section.public_url = public_url;
+    }
+    let listen = section
+        .listen
+        .clone()
+        .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+    let publish = PublishSettings::from_section(
+        &section,
+        &format!("http://{listen}"),
+        rules.policy.grace_days,
+    );
+    let summary = trustlabel::publish::export::export(&store, &publish, out)
+        .await
+        .map_err(|e| match e {
+            trustlabel::publish::export::ExportError::NotOurs(_) => usage(e),
+            other => runtime(other),
+        })?;
+    eprintln!(
+        "{}: {} sites, {} files",
+        out.display(),
+        summary.sites,
+        summary.files
+    );
+    store.close().await;
+    Ok(EXIT_OK)
+}
+
+pub async fn owner_link(
+    settings: &Settings,
+    host: &str,
+    days: Option<i64>,
+    revoke: bool,
+) -> Result<u8, CliError> {
+    let store = open_store(&settings.database_or(DEFAULT_DATABASE)).await?;
+    let target = stored_target(&store, host).await?;
+    let ascii = target.target.host.clone();
+    let now = OffsetDateTime::now_utc();
+    let rules = load_rules(settings)?;
+    let listen = settings
+        .publish
+        .listen
+        .clone()
+        .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+    let mut publish = PublishSettings::from_section(
+        &settings.publish,
+        &format!("http://{listen}"),
+        rules.policy.grace_days,
+    );
+    if let Some(days) = days {
+        if !(1..=3650).contains(&days) {
+            return Err(usage("--days must be between 1 and 3650"));
+        }
+        publish.owner_link_ttl = time::Duration::days(days);
+    }
+    if revoke {
+        let n = store
+            .revoke_owner_links(target.id, None, now)
+            .await
+            .map_err(runtime)?;
+        cli_audit(
+            &store,
+            "owner_link_revoke",
+            Some(&ascii),
+            &format!("{n} links revoked"),
+        )
+        .await?;
+        eprintln!("{n} owner links of {ascii} revoked");
+        return Ok(EXIT_OK);
+    }
+    let token = trustlabel::auth::new_token();
+    let expires = now + publish.owner_link_ttl;
+    let id = store
+        .create_owner_link(
+            target.id,
+            &trustlabel::auth::token_hash(&token),
+            now,
+            expires,
+        )
+        .await
+        .map_err(runtime)?;
+    cli_audit(
+        &store,
+        "owner_link",
+        Some(&ascii),
+        &format!("link {id} issued, expires {}", expires.date()),
+    )
+    .await?;
+    println!("{}/owner/{token}", publish.public_url);
+    eprintln!(
+        "owner link {id} for {ascii}, valid until {} (revoke with `trustlabel owner-link {ascii} --revoke`)",
+        expires.date()
+    );
+    store.close().await;
+    Ok(EXIT_OK)
+}
+
+fn read_password() -> Result<String, CliError> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| usage(format!("cannot read the password from standard input: {e}")))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+pub async fn staff(settings: &Settings, command: StaffCommand) -> Result<u8, CliError> {
+    let store = open_store(&settings.database_or(DEFAULT_DATABASE)).await?;
+    let now = OffsetDateTime::now_utc();
+    let audit = |action: &'static str, user: &str| {
+        let detail = format!("account {user}");
+        (action, detail)
+    };
+    let (action, detail) = match command {
+        StaffCommand::Add { username } => {
+            let username = username.trim().to_string();
+            if username.is_empty() || username.chars().any(char::is_whitespace) {
+                return Err(usage("a user name cannot be empty or contain spaces"));
+            }
+            let hash = trustlabel::auth::hash_password(&read_password()?).map_err(usage)?;
+            store
+                .create_staff(&username, &hash, now)
+                .await
+                .map_err(|e| match e {
+                    trustlabel::store::StoreError::Conflict(_) => usage(e),
+                    other => runtime(other),
+                })?;
+            eprintln!("staff account {username} created");
+            audit("staff_add", &username)
+        }
+        StaffCommand::Passwd { username } => {
+            let hash = trustlabel::auth::hash_password(&read_password()?).map_err(usage)?;
+            if !store
+                .set_staff_password(&username, &hash)
+                .await
+                .map_err(runtime)?
+            {
+                return Err(usage(format!("no staff account {username}")));
+            }
+            eprintln!("password of {username} changed; its sessions have ended");
+            audit("staff_passwd", &username)
+        }
+        StaffCommand::Disable { username } => {
+            set_disabled(&store, &username, true).await?;
+            audit("staff_disable", &username)
+        }
+        StaffCommand::Enable { username } => {
+            set_disabled(&store, &username, false).await?;
+            audit("staff_enable", &username)
+        }
+        StaffCommand::List => {
+            for user in store.staff_users().await.map_err(runtime)? {
+                println!(
+                    "{}\t{}",
+                    user.username,
+                    if user.disabled { "disabled" } else { "active" }
+                );
+            }
+            return Ok(EXIT_OK);
+        }
+    };
+    cli_audit(&store, action, None, &detail).await?;
+    store.close().await;
+    Ok(EXIT_OK)
+}
+
+async fn set_disabled(store: &Store, username: &str, disabled: bool) -> Result<(), CliError> {
+    if !store
+        .set_staff_disabled(username, disabled)
+        .await
+        .map_err(runtime)?
+    {
+        return Err(usage(format!("no staff account {username}")));
+    }
+    eprintln!(
+        "staff account {username} {}",
+        if disabled { "disabled" } else { "enabled" }
+    );
+    Ok(())
+}
+
+/// Staff-side actions taken from the command line are audited like those on the web.
+async fn cli_audit(
+    store: &Store,
+    action: &str,
+    host: Option<&str>,
+    detail: &str,
+) -> Result<(), CliError> {
+    store
+        .record_audit(
+            Audit {
+                actor: "cli",
+                action,
+                host,
+                detail,
+            },
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        .map_err(runtime)
+}

@@ -1,0 +1,79 @@
+//! The Atom feed of label changes. Public, so it says which status a site moved between
+//! and when, never why (reasons name findings).
+
+use super::i18n::Lang;
+use super::settings::PublishSettings;
+use crate::store::SiteChange;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_default()
+}
+
+/// `changes` newest first. The feed's own `updated` is its newest entry (or the epoch
+/// when there is none), never the current time, so the static export is deterministic.
+pub fn render(settings: &PublishSettings, changes: &[SiteChange]) -> String {
+    let lang = Lang::Vi;
+    let base = &settings.public_url;
+    let updated = changes
+        .first()
+        .map(|c| c.change.transition.at)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let mut out = String::new();
+    out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+    out.push_str("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"vi\">\n");
+    out.push_str(&format!(
+        "  <title>{} — {}</title>\n",
+        escape(lang.t().label_name),
+        escape(&settings.branding.authority_name)
+    ));
+    out.push_str(&format!("  <id>{}/feed.atom</id>\n", escape(base)));
+    out.push_str(&format!(
+        "  <link rel=\"self\" href=\"{}/feed.atom\"/>\n",
+        escape(base)
+    ));
+    out.push_str(&format!("  <link href=\"{}/\"/>\n", escape(base)));
+    out.push_str(&format!("  <updated>{}</updated>\n", rfc3339(updated)));
+    out.push_str(&format!(
+        "  <author><name>{}</name></author>\n",
+        escape(&settings.branding.authority_name)
+    ));
+    for c in changes {
+        let t = &c.change.transition;
+        let host = crate::target::display_host(&c.host);
+        let url = super::verify_url(settings, &c.host);
+        out.push_str("  <entry>\n");
+        out.push_str(&format!(
+            "    <id>{}/changes/{}</id>\n",
+            escape(base),
+            c.change.id
+        ));
+        out.push_str(&format!(
+            "    <title>{}: {} → {}</title>\n",
+            escape(&host),
+            lang.status(t.from),
+            lang.status(t.to)
+        ));
+        out.push_str(&format!("    <link href=\"{}\"/>\n", escape(&url)));
+        out.push_str(&format!("    <updated>{}</updated>\n", rfc3339(t.at)));
+        out.push_str(&format!(
+            "    <summary>{} ({} → {}; {} → {})</summary>\n",
+            escape(&host),
+            t.from.as_str(),
+            t.to.as_str(),
+            Lang::En.status(t.from),
+            Lang::En.status(t.to)
+        ));
+        out.push_str("  </entry>\n");
+    }
+    out.push_str("</feed>\n");
+    out
+}

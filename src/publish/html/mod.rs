@@ -1,0 +1,184 @@
+//! Server-rendered pages (maud): the shared frame and small helpers.
+//!
+//! No script anywhere and no inline style, so the strict CSP holds and every page works
+//! without JavaScript; forms are plain GET/POST.
+
+mod owner;
+mod public;
+mod staff;
+
+pub use owner::{OwnerView, owner_page};
+pub use public::{
+    DashboardData, ListPage, SitePage, dashboard_page, list_page, message_page, open_data_page,
+    site_page,
+};
+pub use staff::{
+    ImportReport, StaffSiteView, login_page, staff_audit_page, staff_home_page, staff_site_page,
+};
+
+use super::i18n::Lang;
+use super::links::Links;
+use super::settings::Branding;
+use crate::policy::{Grade, LabelLevel, LabelStatus};
+use maud::{DOCTYPE, Markup, html};
+use time::OffsetDateTime;
+
+/// What every page needs besides its own data.
+#[derive(Debug, Clone)]
+pub struct PageCtx<'a> {
+    pub lang: Lang,
+    pub links: Links,
+    pub branding: &'a Branding,
+    /// The same page in the other language.
+    pub other_language: String,
+    /// The signed-in staff member, on staff pages.
+    pub staff_user: Option<&'a str>,
+    /// Reload the page after this many seconds (progress of a queued scan); a meta
+    /// refresh, because there is no script.
+    pub refresh_secs: Option<u32>,
+}
+
+pub fn date(lang: Lang, at: Option<OffsetDateTime>) -> String {
+    let Some(at) = at else {
+        return "—".into();
+    };
+    let d = at.date();
+    match lang {
+        Lang::Vi => format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year()),
+        Lang::En => format!("{}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()),
+    }
+}
+
+pub fn date_time(lang: Lang, at: OffsetDateTime) -> String {
+    format!(
+        "{} {:02}:{:02} UTC",
+        date(lang, Some(at)),
+        at.hour(),
+        at.minute()
+    )
+}
+
+pub fn status_pill(lang: Lang, status: LabelStatus, level: Option<LabelLevel>) -> Markup {
+    let level_text = match (status.holds_label(), level) {
+        (true, Some(level)) => format!(" · {}", lang.level(level)),
+        _ => String::new(),
+    };
+    html! {
+        span class={ "pill st-" (status.as_str()) } { (lang.status(status)) (level_text) }
+    }
+}
+
+pub fn grade_text(grade: Option<Grade>) -> String {
+    grade.map(|g| g.to_string()).unwrap_or_else(|| "—".into())
+}
+
+/// The status history, newest first. Reasons (and times) only for owners and staff: a
+/// reason names findings, which are never public.
+pub fn history_table(
+    lang: Lang,
+    history: &[crate::store::StoredTransition],
+    with_reasons: bool,
+) -> Markup {
+    let t = lang.t();
+    html! {
+        h2 { (t.history) }
+        @if history.is_empty() {
+            p { (t.no_history) }
+        } @else {
+            div class="table-wrap" {
+                table {
+                    thead {
+                        tr {
+                            th scope="col" { (t.date) }
+                            th scope="col" { (t.from) }
+                            th scope="col" { (t.to) }
+                            @if with_reasons { th scope="col" { (t.reason) } }
+                        }
+                    }
+                    tbody {
+                        @for h in history.iter().rev() {
+                            tr {
+                                @if with_reasons {
+                                    td { (date_time(lang, h.transition.at)) }
+                                } @else {
+                                    td { (date(lang, Some(h.transition.at))) }
+                                }
+                                td { (lang.status(h.transition.from)) }
+                                td { (lang.status(h.transition.to)) }
+                                @if with_reasons { td { (h.transition.reason) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn layout(ctx: &PageCtx<'_>, title: &str, body: Markup) -> Markup {
+    let t = ctx.lang.t();
+    let links = &ctx.links;
+    html! {
+        (DOCTYPE)
+        html lang=(ctx.lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                @if let Some(secs) = ctx.refresh_secs {
+                    meta http-equiv="refresh" content=(secs);
+                }
+                title { (title) " — " (t.label_name) }
+                link rel="stylesheet" href=(links.css());
+                link rel="alternate" type="application/atom+xml" title=(t.feed) href=(links.feed());
+            }
+            body {
+                a class="skip" href="#main" { "↓" }
+                header class="top" {
+                    div class="brand" {
+                        span class="logo" { (ctx.branding.authority_short) }
+                        span class="authority" { (ctx.branding.authority_name) }
+                    }
+                    nav aria-label=(t.nav_list) {
+                        ul {
+                            li { a href=(links.list(&Default::default())) { (t.nav_list) } }
+                            li { a href=(links.view(crate::store::View::Assessed)) { (t.nav_assessed) } }
+                            li { a href=(links.view(crate::store::View::NotAssessed)) { (t.nav_not_assessed) } }
+                            li { a href=(links.dashboard()) { (t.nav_dashboard) } }
+                            li { a href=(links.open_data()) { (t.nav_open_data) } }
+                            @if let Some(staff) = links.staff() {
+                                li { a href=(staff) { (t.nav_staff) } }
+                            }
+                            li { a class="lang" hreflang=(ctx.lang.other().code()) lang=(ctx.lang.other().code()) href=(ctx.other_language) { (t.switch_to) } }
+                        }
+                    }
+                }
+                main id="main" {
+                    h1 { (title) }
+                    (body)
+                }
+                footer {
+                    p {
+                        (ctx.branding.authority_name)
+                        @if let Some(contact) = &ctx.branding.contact {
+                            " · " (t.contact) ": "
+                            @if contact.starts_with("mailto:") || contact.starts_with("https://") || contact.starts_with("http://") {
+                                a href=(contact) { (contact.trim_start_matches("mailto:")) }
+                            } @else {
+                                (contact)
+                            }
+                        }
+                    }
+                    p {
+                        a href=(links.feed()) { (t.feed) }
+                        @if let Some(api) = links.openapi() {
+                            " · " a href=(api) { (t.api_doc) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The stylesheet served at `/static/style.css` and written by the static export.
+pub const STYLE_CSS: &str = include_str!("style.css");

@@ -1,0 +1,98 @@
+//! The owner page (private token link): everything public plus the findings with their
+//! evidence excerpts and remediation, the history with reasons, and "re-scan now".
+
+use super::public::{SitePage, site_facts};
+use super::{PageCtx, date, date_time, history_table, layout};
+use crate::catalog::Catalog;
+use crate::finding::Finding;
+use crate::publish::i18n::Lang;
+use crate::store::ScanJob;
+use maud::{Markup, html};
+use time::OffsetDateTime;
+
+pub struct OwnerView<'a> {
+    pub site: SitePage<'a>,
+    pub findings: &'a [Finding],
+    pub catalog: &'a Catalog,
+    pub latest_job: Option<&'a ScanJob>,
+    /// Where the re-scan form posts (the token path).
+    pub rescan_action: String,
+    /// Outcome of the last action (re-scan requested, too soon, ...).
+    pub flash: Option<String>,
+    pub link_expires: OffsetDateTime,
+}
+
+/// Findings with the catalog's advice; shared by the owner and staff pages.
+pub fn findings_table(lang: Lang, findings: &[Finding], catalog: &Catalog) -> Markup {
+    let t = lang.t();
+    html! {
+        h2 { (t.findings) }
+        @if findings.is_empty() {
+            p class="ok" { (t.no_findings) }
+        } @else {
+            div class="table-wrap" {
+                table {
+                    thead {
+                        tr {
+                            th scope="col" { (t.findings) }
+                            th scope="col" { (t.severity) }
+                            th scope="col" { (t.evidence) }
+                            th scope="col" { (t.remediation) }
+                        }
+                    }
+                    tbody {
+                        @for f in findings {
+                            @let text = catalog.text(f.id);
+                            tr {
+                                td {
+                                    strong { (if lang == Lang::Vi { &text.title_vi } else { &text.title_en }) }
+                                    br; code { (f.id.as_str()) }
+                                }
+                                td class={ "sev-" (f.severity.as_str()) } { (f.severity.as_str()) }
+                                td { code { (f.detail) } }
+                                td {
+                                    (if lang == Lang::Vi { &text.remediation_vi } else { &text.remediation_en })
+                                    " " a href=(text.reference) rel="noreferrer" { (t.reference) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn job_status(lang: Lang, job: &ScanJob) -> Markup {
+    let t = lang.t();
+    html! {
+        p id="scan-progress" class=(if job.state.is_pending() { "notice" } else { "ok" }) {
+            (t.last_request) ": " strong { (lang.job(job.state)) }
+            " (" (date_time(lang, job.created_at)) ")"
+            @if let Some(error) = &job.error { " — " (error) }
+        }
+    }
+}
+
+pub fn owner_page(ctx: &PageCtx<'_>, view: &OwnerView<'_>) -> Markup {
+    let t = ctx.lang.t();
+    let host = crate::target::display_host(&view.site.row.host);
+    let body = html! {
+        p class="notice" { (t.owner_private) " (" (date(ctx.lang, Some(view.link_expires))) ")" }
+        @if let Some(flash) = &view.flash {
+            p class="ok" role="status" { (flash) }
+        }
+        (site_facts(ctx, &view.site))
+        h2 { (t.rescan) }
+        p { (t.rescan_help) }
+        @if let Some(job) = view.latest_job {
+            (job_status(ctx.lang, job))
+        }
+        form method="post" action=(view.rescan_action) {
+            button type="submit" { (t.rescan) }
+        }
+        (findings_table(ctx.lang, view.findings, view.catalog))
+        (history_table(ctx.lang, view.site.history, true))
+    };
+    layout(ctx, &format!("{} — {host}", t.owner_title), body)
+}

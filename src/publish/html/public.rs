@@ -1,0 +1,304 @@
+//! Public pages: the list, a site's verification page, the dashboard, open data.
+//! They show status, level, grade, dates and history — never findings.
+
+use super::{PageCtx, date, grade_text, history_table, layout, status_pill};
+use crate::policy::LabelStatus;
+use crate::publish::charts::{self, GroupProgress, TrendPoint};
+use crate::publish::listing::ListParams;
+use crate::store::{SiteRow, StatusCounts, StoredTransition, View};
+use maud::{Markup, html};
+use time::OffsetDateTime;
+
+pub struct ListPage<'a> {
+    pub params: &'a ListParams,
+    pub rows: &'a [SiteRow],
+    pub total: u64,
+    pub per_page: u64,
+    pub categories: &'a [(String, u64)],
+    pub provinces: &'a [(String, u64)],
+}
+
+fn list_title(ctx: &PageCtx<'_>, view: View) -> &'static str {
+    let t = ctx.lang.t();
+    match view {
+        View::All => t.list_title,
+        View::Assessed => t.assessed_title,
+        View::NotAssessed => t.not_assessed_title,
+    }
+}
+
+fn select(
+    name: &str,
+    label: &str,
+    any: &str,
+    current: Option<&str>,
+    options: &[(String, String)],
+) -> Markup {
+    html! {
+        div {
+            label for=(name) { (label) }
+            select id=(name) name=(name) {
+                option value="" { (any) }
+                @for (value, text) in options {
+                    option value=(value) selected[current == Some(value.as_str())] { (text) }
+                }
+            }
+        }
+    }
+}
+
+fn filter_form(ctx: &PageCtx<'_>, page: &ListPage<'_>) -> Markup {
+    let t = ctx.lang.t();
+    let p = page.params;
+    let statuses: Vec<(String, String)> = LabelStatus::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), ctx.lang.status(*s).to_string()))
+        .collect();
+    let with_counts = |items: &[(String, u64)]| -> Vec<(String, String)> {
+        items
+            .iter()
+            .filter(|(v, _)| !v.is_empty())
+            .map(|(v, n)| (v.clone(), format!("{v} ({n})")))
+            .collect()
+    };
+    let sorts: Vec<(String, String)> = [
+        ("host", t.sort_host),
+        ("organisation", t.sort_organisation),
+        ("status", t.sort_status),
+        ("grade", t.sort_grade),
+        ("last_assessed", t.sort_last),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let status_now = p.statuses().first().map(|s| s.as_str().to_string());
+    html! {
+        form class="filters" method="get" action="/" role="search" {
+            div {
+                label for="q" { (t.search_label) }
+                input id="q" name="q" type="search" value=(p.search().unwrap_or("")) aria-describedby="q-hint";
+                span id="q-hint" class="hint" { (t.search_hint) }
+            }
+            (select("status", t.status, t.any, status_now.as_deref(), &statuses))
+            (select("category", t.category, t.any, p.category(), &with_counts(page.categories)))
+            (select("province", t.province, t.any, p.province(), &with_counts(page.provinces)))
+            (select("sort", t.sort, t.sort_host, Some(p.sort_name()), &sorts))
+            div {
+                label for="order" { (t.descending) }
+                select id="order" name="order" {
+                    option value="asc" selected[!p.descending()] { "↑" }
+                    option value="desc" selected[p.descending()] { "↓" }
+                }
+            }
+            @if let Some(view) = p.view.as_deref().filter(|v| !v.is_empty()) {
+                input type="hidden" name="view" value=(view);
+            }
+            @if ctx.lang == crate::publish::i18n::Lang::En {
+                input type="hidden" name="lang" value="en";
+            }
+            div { button type="submit" { (t.apply) } }
+        }
+    }
+}
+
+pub fn site_table(ctx: &PageCtx<'_>, rows: &[SiteRow], link: impl Fn(&str) -> String) -> Markup {
+    let t = ctx.lang.t();
+    html! {
+        div class="table-wrap" {
+            table {
+                thead {
+                    tr {
+                        th scope="col" { (t.site) }
+                        th scope="col" { (t.organisation) }
+                        th scope="col" class="opt" { (t.category) }
+                        th scope="col" class="opt" { (t.province) }
+                        th scope="col" { (t.status) }
+                        th scope="col" { (t.grade) }
+                        th scope="col" class="opt" { (t.last_assessed) }
+                    }
+                }
+                tbody {
+                    @for row in rows {
+                        tr {
+                            td { a href=(link(&row.host)) { (crate::target::display_host(&row.host)) } }
+                            td { (row.organisation) }
+                            td class="opt" { (row.category) }
+                            td class="opt" { (row.province) }
+                            td { (status_pill(ctx.lang, row.status, row.level)) }
+                            td { (grade_text(row.grade)) }
+                            td class="opt" { (date(ctx.lang, row.last_assessed)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn list_page(ctx: &PageCtx<'_>, page: &ListPage<'_>) -> Markup {
+    let t = ctx.lang.t();
+    let p = page.params;
+    let current = p.page();
+    let pages = page.total.div_ceil(page.per_page).max(1);
+    let body = html! {
+        @if !ctx.links.is_static() {
+            (filter_form(ctx, page))
+        }
+        p aria-live="polite" { strong { (page.total) } " " (t.results) " · " (t.page) " " (current) "/" (pages) }
+        @if page.rows.is_empty() {
+            p { (t.no_results) }
+        } @else {
+            (site_table(ctx, page.rows, |h| ctx.links.site(h)))
+        }
+        nav class="pager" aria-label=(t.page) {
+            @if current > 1 {
+                a rel="prev" href=(ctx.links.list(&p.with_page(current - 1))) { "← " (t.previous) }
+            }
+            @if current < pages {
+                a rel="next" href=(ctx.links.list(&p.with_page(current + 1))) { (t.next) " →" }
+            }
+        }
+    };
+    layout(ctx, list_title(ctx, p.view()), body)
+}
+
+pub struct SitePage<'a> {
+    pub row: &'a SiteRow,
+    pub history: &'a [StoredTransition],
+    pub next_assessment: Option<OffsetDateTime>,
+    pub valid_until: Option<OffsetDateTime>,
+    /// Absolute URLs for the embed snippet.
+    pub verify_url: String,
+    pub badge_url: String,
+}
+
+pub fn site_facts(ctx: &PageCtx<'_>, page: &SitePage<'_>) -> Markup {
+    let t = ctx.lang.t();
+    let row = page.row;
+    html! {
+        dl class="facts" {
+            dt { (t.organisation) } dd { (row.organisation) }
+            dt { (t.category) } dd { (row.category) }
+            dt { (t.province) } dd { (row.province) }
+            dt { (t.status) } dd { (status_pill(ctx.lang, row.status, row.level)) }
+            @if let (true, Some(level)) = (row.status.holds_label(), row.level) {
+                dt { (t.level) } dd { (ctx.lang.level(level)) }
+            }
+            dt { (t.grade) } dd { (grade_text(row.grade)) }
+            dt { (t.status_since) } dd { (date(ctx.lang, row.status_since)) }
+            dt { (t.last_assessed) } dd { (date(ctx.lang, row.last_assessed)) }
+            dt { (t.next_assessment) } dd { (date(ctx.lang, page.next_assessment)) }
+            dt { (t.valid_until) } dd { (date(ctx.lang, page.valid_until)) }
+        }
+    }
+}
+
+pub fn site_page(ctx: &PageCtx<'_>, page: &SitePage<'_>) -> Markup {
+    let t = ctx.lang.t();
+    let host = crate::target::display_host(&page.row.host);
+    let snippet = format!(
+        "<a href=\"{}\"><img src=\"{}\" alt=\"{} — {}\" width=\"220\" height=\"40\"></a>",
+        page.verify_url, page.badge_url, t.label_name, host
+    );
+    let body = html! {
+        p class="notice" { (t.verify_note) }
+        (site_facts(ctx, page))
+        (history_table(ctx.lang, page.history, false))
+        h2 { (t.badge_title) }
+        p { img src=(ctx.links.badge(&page.row.host)) alt=(format!("{} — {}", t.label_name, ctx.lang.status(page.row.status))) width="220" height="40"; }
+        p class="hint" { (t.badge_help) }
+        pre { code { (snippet) } }
+    };
+    layout(ctx, &host, body)
+}
+
+pub struct DashboardData<'a> {
+    pub overall: &'a StatusCounts,
+    pub by_category: &'a [StatusCounts],
+    pub by_province: &'a [StatusCounts],
+    pub trend: &'a [TrendPoint],
+}
+
+fn progress(counts: &StatusCounts, name: &str) -> GroupProgress {
+    let labelled = counts.count(LabelStatus::Labelled) + counts.count(LabelStatus::AtRisk);
+    GroupProgress {
+        name: if name.is_empty() {
+            "—".into()
+        } else {
+            name.to_string()
+        },
+        total: counts.total(),
+        assessed: counts.total() - counts.count(LabelStatus::NotAssessed),
+        labelled,
+    }
+}
+
+pub fn dashboard_page(ctx: &PageCtx<'_>, data: &DashboardData<'_>) -> Markup {
+    let t = ctx.lang.t();
+    let overall = progress(data.overall, t.total);
+    let pct = |n: u64| (n * 100).checked_div(overall.total).unwrap_or(0);
+    let categories: Vec<GroupProgress> = data
+        .by_category
+        .iter()
+        .map(|c| progress(c, &c.group))
+        .collect();
+    let provinces: Vec<GroupProgress> = data
+        .by_province
+        .iter()
+        .map(|c| progress(c, &c.group))
+        .collect();
+    let body = html! {
+        p { (t.goal) }
+        dl class="facts" {
+            dt { (t.total) } dd { (overall.total) }
+            dt { (t.assessed_share) } dd { (overall.assessed) " (" (pct(overall.assessed)) "%)" }
+            dt { (t.labelled_share) } dd { (overall.labelled) " (" (pct(overall.labelled)) "%)" }
+        }
+        (charts::progress_chart(ctx.lang, t.total, std::slice::from_ref(&overall)))
+        div class="charts" {
+            section {
+                h2 { (t.by_category) }
+                (charts::progress_chart(ctx.lang, t.by_category, &categories))
+            }
+            section {
+                h2 { (t.by_province) }
+                (charts::progress_chart(ctx.lang, t.by_province, &provinces))
+            }
+        }
+        h2 { (t.trend) }
+        (charts::trend_chart(ctx.lang, data.trend, overall.total))
+        h2 { (t.status) }
+        div class="table-wrap" {
+            table {
+                thead { tr { th scope="col" { (t.status) } th scope="col" { (t.total) } } }
+                tbody {
+                    @for status in LabelStatus::ALL {
+                        tr { td { (status_pill(ctx.lang, status, None)) } td { (data.overall.count(status)) } }
+                    }
+                }
+            }
+        }
+    };
+    layout(ctx, t.dashboard_title, body)
+}
+
+pub fn open_data_page(ctx: &PageCtx<'_>) -> Markup {
+    let t = ctx.lang.t();
+    let body = html! {
+        p { (t.open_data_text) }
+        ul {
+            li { a href=(ctx.links.csv()) { "sites.csv" } " (CSV, UTF-8)" }
+            li { a href=(ctx.links.json()) { "sites.json" } " (JSON)" }
+            li { a href=(ctx.links.feed()) { (t.feed) } }
+            @if let Some(api) = ctx.links.openapi() {
+                li { a href=(api) { (t.api_doc) } " — " code { "/api/v1/sites" } ", " code { "/api/v1/sites/{host}" } ", " code { "/api/v1/stats" } }
+            }
+        }
+    };
+    layout(ctx, t.open_data_title, body)
+}
+
+/// A page that only says something (not found, invalid link, too many requests).
+pub fn message_page(ctx: &PageCtx<'_>, title: &str, message: &str) -> Markup {
+    layout(ctx, title, html! { p class="error" { (message) } })
+}

@@ -1,0 +1,191 @@
+//! Staff pages: sign-in, the working list with import, a site's full picture with the
+//! staff actions (scan, attest, override), and the audit log. Every form carries the
+//! session's CSRF token.
+
+use super::owner::{findings_table, job_status};
+use super::public::{SitePage, site_facts, site_table};
+use super::{PageCtx, date_time, history_table, layout};
+use crate::catalog::Catalog;
+use crate::finding::Finding;
+use crate::policy::LabelStatus;
+use crate::publish::listing::ListParams;
+use crate::store::{AuditEntry, ScanJob, SiteRow};
+use maud::{Markup, html};
+
+fn csrf_field(csrf: &str) -> Markup {
+    html! { input type="hidden" name="csrf" value=(csrf); }
+}
+
+fn lang_field(ctx: &PageCtx<'_>) -> Markup {
+    html! {
+        @if ctx.lang == crate::publish::i18n::Lang::En {
+            input type="hidden" name="lang" value="en";
+        }
+    }
+}
+
+pub fn login_page(ctx: &PageCtx<'_>, error: Option<&str>, username: &str) -> Markup {
+    let t = ctx.lang.t();
+    let body = html! {
+        @if let Some(error) = error {
+            p class="error" role="alert" { (error) }
+        }
+        form class="stack" method="post" action="/staff/login" {
+            (lang_field(ctx))
+            label for="username" { (t.username) }
+            input id="username" name="username" autocomplete="username" required value=(username);
+            label for="password" { (t.password) }
+            input id="password" name="password" type="password" autocomplete="current-password" required;
+            div { button type="submit" { (t.login) } }
+        }
+    };
+    layout(ctx, t.login_title, body)
+}
+
+fn session_bar(ctx: &PageCtx<'_>, csrf: &str) -> Markup {
+    let t = ctx.lang.t();
+    html! {
+        p {
+            (t.signed_in_as) " " strong { (ctx.staff_user.unwrap_or("")) } " · "
+            a href=(format!("/staff/audit{}", if ctx.lang == crate::publish::i18n::Lang::En { "?lang=en" } else { "" })) { (t.audit_title) }
+        }
+        form class="inline" method="post" action="/staff/logout" {
+            (csrf_field(csrf))
+            button type="submit" { (t.logout) }
+        }
+    }
+}
+
+/// The result of a CSV import, line errors included.
+#[derive(Debug, Clone, Default)]
+pub struct ImportReport {
+    pub read: usize,
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// `file:line: reason`, as the CLI prints them.
+    pub refused: Vec<String>,
+}
+
+pub fn staff_home_page(
+    ctx: &PageCtx<'_>,
+    csrf: &str,
+    params: &ListParams,
+    rows: &[SiteRow],
+    total: u64,
+    import: Option<&ImportReport>,
+) -> Markup {
+    let t = ctx.lang.t();
+    let lang_q = if ctx.lang == crate::publish::i18n::Lang::En {
+        "?lang=en"
+    } else {
+        ""
+    };
+    let body = html! {
+        (session_bar(ctx, csrf))
+        form class="filters" method="get" action="/staff" role="search" {
+            (lang_field(ctx))
+            div {
+                label for="q" { (t.search_label) }
+                input id="q" name="q" type="search" value=(params.search().unwrap_or(""));
+            }
+            div { button type="submit" { (t.apply) } }
+        }
+        p { strong { (total) } " " (t.results) }
+        (site_table(ctx, rows, |h| format!("/staff/site/{h}{lang_q}")))
+        h2 id="import" { (t.import_title) }
+        @if let Some(report) = import {
+            div class="ok" role="status" {
+                p { strong { (t.import_result) } ": " (report.read) " · +" (report.inserted) " · ~" (report.updated) " · =" (report.unchanged) }
+                @if !report.refused.is_empty() {
+                    p { (t.refused_lines) ": " (report.refused.len()) }
+                    ul id="refused" { @for line in &report.refused { li { code { (line) } } } }
+                }
+            }
+        }
+        form class="stack" method="post" action="/staff/import" {
+            (csrf_field(csrf))
+            (lang_field(ctx))
+            label for="csv" { (t.import_title) }
+            textarea id="csv" name="csv" required aria-describedby="csv-hint" {}
+            span id="csv-hint" class="hint" { (t.import_help) }
+            div { button type="submit" { (t.import_button) } }
+        }
+    };
+    layout(ctx, t.staff_title, body)
+}
+
+pub struct StaffSiteView<'a> {
+    pub site: SitePage<'a>,
+    pub findings: &'a [Finding],
+    pub catalog: &'a Catalog,
+    pub latest_job: Option<&'a ScanJob>,
+    pub flash: Option<String>,
+}
+
+pub fn staff_site_page(ctx: &PageCtx<'_>, csrf: &str, view: &StaffSiteView<'_>) -> Markup {
+    let t = ctx.lang.t();
+    let host = &view.site.row.host;
+    let display = crate::target::display_host(host);
+    let body = html! {
+        (session_bar(ctx, csrf))
+        @if let Some(flash) = &view.flash {
+            p class="ok" role="status" id="flash" { (flash) }
+        }
+        (site_facts(ctx, &view.site))
+        @if let Some(job) = view.latest_job { (job_status(ctx.lang, job)) }
+        form method="post" action=(format!("/staff/site/{host}/scan")) {
+            (csrf_field(csrf)) (lang_field(ctx))
+            button type="submit" { (t.scan_now) }
+        }
+        (findings_table(ctx.lang, view.findings, view.catalog))
+        h2 { (t.attest_title) }
+        p class="hint" { (t.attest_help) }
+        form class="stack" method="post" action=(format!("/staff/site/{host}/attest")) {
+            (csrf_field(csrf)) (lang_field(ctx))
+            label for="note" { (t.note) }
+            textarea id="note" name="note" required {}
+            div { button type="submit" { (t.attest_button) } }
+        }
+        h2 { (t.override_title) }
+        p class="hint" { (t.override_help) }
+        form class="stack" method="post" action=(format!("/staff/site/{host}/override")) {
+            (csrf_field(csrf)) (lang_field(ctx))
+            label for="status" { (t.new_status) }
+            select id="status" name="status" {
+                @for status in LabelStatus::ALL {
+                    option value=(status.as_str()) selected[status == view.site.row.status] { (ctx.lang.status(status)) }
+                }
+            }
+            label for="reason" { (t.reason) }
+            textarea id="reason" name="reason" required {}
+            div { button type="submit" { (t.override_button) } }
+        }
+        (history_table(ctx.lang, view.site.history, true))
+    };
+    layout(ctx, &display, body)
+}
+
+pub fn staff_audit_page(ctx: &PageCtx<'_>, csrf: &str, entries: &[AuditEntry]) -> Markup {
+    let t = ctx.lang.t();
+    let body = html! {
+        (session_bar(ctx, csrf))
+        div class="table-wrap" {
+            table id="audit" {
+                thead { tr { th scope="col" { (t.date) } th scope="col" { (t.actor) } th scope="col" { (t.action) } th scope="col" { (t.site) } th scope="col" { (t.detail) } } }
+                tbody {
+                    @for e in entries {
+                        tr {
+                            td { (date_time(ctx.lang, e.at)) }
+                            td { (e.actor) }
+                            td { code { (e.action) } }
+                            td { (e.host.as_deref().unwrap_or("")) }
+                            td { (e.detail) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    layout(ctx, t.audit_title, body)
+}

@@ -1,0 +1,491 @@
+//! Page texts in Vietnamese (the default) and English.
+//!
+//! One struct of texts per language rather than a lookup by key, so a text missing in
+//! one language is a compile error instead of a blank on the page.
+
+use crate::policy::{LabelLevel, LabelStatus};
+use crate::store::JobState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Vi,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Vi => Lang::En,
+            Lang::En => Lang::Vi,
+        }
+    }
+
+    /// `?lang=` wins; otherwise the first of vi/en in `Accept-Language`; else Vietnamese.
+    pub fn choose(query: Option<&str>, accept_language: Option<&str>) -> Lang {
+        match query.map(str::trim) {
+            Some("en") => return Lang::En,
+            Some("vi") => return Lang::Vi,
+            _ => {}
+        }
+        let Some(header) = accept_language else {
+            return Lang::Vi;
+        };
+        for part in header.split(',') {
+            let tag = part
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            if tag == "vi" || tag.starts_with("vi-") {
+                return Lang::Vi;
+            }
+            if tag == "en" || tag.starts_with("en-") {
+                return Lang::En;
+            }
+        }
+        Lang::Vi
+    }
+
+    pub fn t(self) -> &'static Texts {
+        match self {
+            Lang::Vi => &VI,
+            Lang::En => &EN,
+        }
+    }
+
+    pub fn status(self, status: LabelStatus) -> &'static str {
+        let vi = self == Lang::Vi;
+        match status {
+            LabelStatus::NotAssessed => {
+                if vi {
+                    "Chưa đánh giá"
+                } else {
+                    "Not yet assessed"
+                }
+            }
+            LabelStatus::Labelled => {
+                if vi {
+                    "Đã gắn nhãn"
+                } else {
+                    "Labelled"
+                }
+            }
+            LabelStatus::AtRisk => {
+                if vi {
+                    "Có nguy cơ mất nhãn"
+                } else {
+                    "At risk"
+                }
+            }
+            LabelStatus::Revoked => {
+                if vi {
+                    "Đã thu hồi nhãn"
+                } else {
+                    "Revoked"
+                }
+            }
+            LabelStatus::NotLabelled => {
+                if vi {
+                    "Không đạt"
+                } else {
+                    "Not labelled"
+                }
+            }
+            LabelStatus::Unreachable => {
+                if vi {
+                    "Không truy cập được"
+                } else {
+                    "Unreachable"
+                }
+            }
+        }
+    }
+
+    pub fn level(self, level: LabelLevel) -> &'static str {
+        match (self, level) {
+            (Lang::Vi, LabelLevel::Basic) => "Cơ bản",
+            (Lang::Vi, LabelLevel::Advanced) => "Nâng cao",
+            (Lang::En, LabelLevel::Basic) => "Basic",
+            (Lang::En, LabelLevel::Advanced) => "Advanced",
+        }
+    }
+
+    pub fn job(self, state: JobState) -> &'static str {
+        match (self, state) {
+            (Lang::Vi, JobState::Queued) => "Đang chờ quét",
+            (Lang::Vi, JobState::Running) => "Đang quét",
+            (Lang::Vi, JobState::Done) => "Đã quét xong",
+            (Lang::Vi, JobState::Failed) => "Quét thất bại",
+            (Lang::En, JobState::Queued) => "Waiting to be scanned",
+            (Lang::En, JobState::Running) => "Scanning",
+            (Lang::En, JobState::Done) => "Scan finished",
+            (Lang::En, JobState::Failed) => "Scan failed",
+        }
+    }
+}
+
+/// Every fixed text of the pages, in one language.
+pub struct Texts {
+    pub label_name: &'static str,
+    pub switch_to: &'static str,
+    pub nav_list: &'static str,
+    pub nav_assessed: &'static str,
+    pub nav_not_assessed: &'static str,
+    pub nav_dashboard: &'static str,
+    pub nav_open_data: &'static str,
+    pub nav_staff: &'static str,
+    pub list_title: &'static str,
+    pub assessed_title: &'static str,
+    pub not_assessed_title: &'static str,
+    pub search_label: &'static str,
+    pub search_hint: &'static str,
+    pub status: &'static str,
+    pub any: &'static str,
+    pub category: &'static str,
+    pub province: &'static str,
+    pub sort: &'static str,
+    pub sort_host: &'static str,
+    pub sort_organisation: &'static str,
+    pub sort_status: &'static str,
+    pub sort_grade: &'static str,
+    pub sort_last: &'static str,
+    pub descending: &'static str,
+    pub apply: &'static str,
+    pub site: &'static str,
+    pub organisation: &'static str,
+    pub grade: &'static str,
+    pub level: &'static str,
+    pub last_assessed: &'static str,
+    pub next_assessment: &'static str,
+    pub valid_until: &'static str,
+    pub status_since: &'static str,
+    pub results: &'static str,
+    pub no_results: &'static str,
+    pub previous: &'static str,
+    pub next: &'static str,
+    pub page: &'static str,
+    pub history: &'static str,
+    pub date: &'static str,
+    pub from: &'static str,
+    pub to: &'static str,
+    pub no_history: &'static str,
+    pub not_found: &'static str,
+    pub badge_title: &'static str,
+    pub badge_help: &'static str,
+    pub verify_note: &'static str,
+    pub dashboard_title: &'static str,
+    pub goal: &'static str,
+    pub assessed_share: &'static str,
+    pub labelled_share: &'static str,
+    pub by_category: &'static str,
+    pub by_province: &'static str,
+    pub trend: &'static str,
+    pub trend_assessed: &'static str,
+    pub trend_labelled: &'static str,
+    pub total: &'static str,
+    pub open_data_title: &'static str,
+    pub open_data_text: &'static str,
+    pub feed: &'static str,
+    pub api_doc: &'static str,
+    pub contact: &'static str,
+    pub owner_title: &'static str,
+    pub owner_private: &'static str,
+    pub findings: &'static str,
+    pub no_findings: &'static str,
+    pub severity: &'static str,
+    pub evidence: &'static str,
+    pub remediation: &'static str,
+    pub reference: &'static str,
+    pub reason: &'static str,
+    pub rescan: &'static str,
+    pub rescan_help: &'static str,
+    pub rescan_queued: &'static str,
+    pub rescan_pending: &'static str,
+    pub rescan_too_soon: &'static str,
+    pub last_request: &'static str,
+    pub link_invalid: &'static str,
+    pub too_many_requests: &'static str,
+    pub login_title: &'static str,
+    pub username: &'static str,
+    pub password: &'static str,
+    pub login: &'static str,
+    pub logout: &'static str,
+    pub login_failed: &'static str,
+    pub login_throttled: &'static str,
+    pub staff_title: &'static str,
+    pub import_title: &'static str,
+    pub import_help: &'static str,
+    pub import_button: &'static str,
+    pub import_result: &'static str,
+    pub refused_lines: &'static str,
+    pub scan_now: &'static str,
+    pub attest_title: &'static str,
+    pub attest_help: &'static str,
+    pub note: &'static str,
+    pub attest_button: &'static str,
+    pub attest_refused: &'static str,
+    pub override_title: &'static str,
+    pub override_help: &'static str,
+    pub new_status: &'static str,
+    pub override_button: &'static str,
+    pub reason_required: &'static str,
+    pub audit_title: &'static str,
+    pub actor: &'static str,
+    pub action: &'static str,
+    pub detail: &'static str,
+    pub done: &'static str,
+    pub bad_request: &'static str,
+    pub server_error: &'static str,
+    pub signed_in_as: &'static str,
+}
+
+pub static VI: Texts = Texts {
+    label_name: "Nhãn Tín nhiệm mạng",
+    switch_to: "English",
+    nav_list: "Danh sách",
+    nav_assessed: "Đã đánh giá",
+    nav_not_assessed: "Chưa đánh giá",
+    nav_dashboard: "Thống kê",
+    nav_open_data: "Dữ liệu mở",
+    nav_staff: "Cán bộ",
+    list_title: "Danh sách website",
+    assessed_title: "Website đã được đánh giá",
+    not_assessed_title: "Website chưa được đánh giá",
+    search_label: "Tìm theo tên miền hoặc cơ quan",
+    search_hint: "Có thể gõ không dấu, ví dụ: bo tai chinh",
+    status: "Trạng thái",
+    any: "Tất cả",
+    category: "Lĩnh vực",
+    province: "Tỉnh/thành",
+    sort: "Sắp xếp",
+    sort_host: "Tên miền",
+    sort_organisation: "Cơ quan",
+    sort_status: "Trạng thái",
+    sort_grade: "Xếp hạng",
+    sort_last: "Ngày đánh giá",
+    descending: "Thứ tự",
+    apply: "Lọc",
+    site: "Website",
+    organisation: "Cơ quan, tổ chức",
+    grade: "Xếp hạng",
+    level: "Cấp độ",
+    last_assessed: "Đánh giá gần nhất",
+    next_assessment: "Đánh giá tiếp theo",
+    valid_until: "Nhãn có hiệu lực đến",
+    status_since: "Trạng thái từ",
+    results: "kết quả",
+    no_results: "Không có website nào phù hợp.",
+    previous: "Trang trước",
+    next: "Trang sau",
+    page: "Trang",
+    history: "Lịch sử trạng thái",
+    date: "Ngày",
+    from: "Từ",
+    to: "Sang",
+    no_history: "Chưa có thay đổi nào.",
+    not_found: "Không tìm thấy website này trong danh sách.",
+    badge_title: "Biểu tượng xác thực",
+    badge_help: "Chủ website có thể gắn đoạn mã sau; biểu tượng luôn hiển thị trạng thái hiện tại và dẫn về trang xác thực này.",
+    verify_note: "Trang này là nguồn xác thực duy nhất: hình ảnh nhãn sao chép ở nơi khác không có giá trị chứng minh.",
+    dashboard_title: "Tiến độ đánh giá và gắn nhãn",
+    goal: "Mục tiêu: 100% website trong phạm vi được đánh giá và gắn nhãn",
+    assessed_share: "Đã đánh giá",
+    labelled_share: "Đã gắn nhãn",
+    by_category: "Theo lĩnh vực",
+    by_province: "Theo tỉnh/thành",
+    trend: "Diễn biến theo thời gian",
+    trend_assessed: "Số website đã đánh giá",
+    trend_labelled: "Số website giữ nhãn",
+    total: "Tổng số",
+    open_data_title: "Dữ liệu mở",
+    open_data_text: "Danh sách đầy đủ ở dạng CSV và JSON, API JSON có mô tả OpenAPI, và nguồn tin Atom về các thay đổi nhãn.",
+    feed: "Nguồn tin thay đổi nhãn (Atom)",
+    api_doc: "Mô tả API (OpenAPI)",
+    contact: "Liên hệ",
+    owner_title: "Trang dành cho chủ website",
+    owner_private: "Đường dẫn này là riêng tư: không chia sẻ công khai. Trang hiển thị chi tiết các điểm yếu và hướng dẫn khắc phục.",
+    findings: "Kết quả kiểm tra chi tiết",
+    no_findings: "Không phát hiện vấn đề nào.",
+    severity: "Mức độ",
+    evidence: "Bằng chứng",
+    remediation: "Hướng dẫn khắc phục",
+    reference: "Tham khảo",
+    reason: "Lý do",
+    rescan: "Quét lại ngay",
+    rescan_help: "Sau khi khắc phục, yêu cầu quét lại. Trang tự cập nhật khi có kết quả.",
+    rescan_queued: "Đã nhận yêu cầu quét lại.",
+    rescan_pending: "Một yêu cầu quét đang được xử lý.",
+    rescan_too_soon: "Website vừa được quét theo yêu cầu; có thể yêu cầu lại sau",
+    last_request: "Yêu cầu quét gần nhất",
+    link_invalid: "Đường dẫn không hợp lệ, đã hết hạn hoặc đã bị thu hồi.",
+    too_many_requests: "Quá nhiều yêu cầu. Vui lòng thử lại sau ít phút.",
+    login_title: "Đăng nhập cán bộ",
+    username: "Tên đăng nhập",
+    password: "Mật khẩu",
+    login: "Đăng nhập",
+    logout: "Đăng xuất",
+    login_failed: "Sai tên đăng nhập hoặc mật khẩu.",
+    login_throttled: "Quá nhiều lần đăng nhập sai. Vui lòng thử lại sau.",
+    staff_title: "Quản lý",
+    import_title: "Nhập danh sách website (CSV)",
+    import_help: "Cột: host, organisation, category, province, contact_email. Dòng lỗi được báo kèm số dòng; các dòng đúng vẫn được nhập.",
+    import_button: "Nhập",
+    import_result: "Kết quả nhập",
+    refused_lines: "Dòng bị từ chối",
+    scan_now: "Quét ngay",
+    attest_title: "Xác nhận đánh giá thủ công (cấp Nâng cao)",
+    attest_help: "Chỉ áp dụng cho website đang giữ nhãn.",
+    note: "Ghi chú",
+    attest_button: "Xác nhận",
+    attest_refused: "Website không giữ nhãn nên không thể xác nhận cấp Nâng cao.",
+    override_title: "Điều chỉnh trạng thái nhãn",
+    override_help: "Bắt buộc nêu lý do; thao tác được ghi nhật ký.",
+    new_status: "Trạng thái mới",
+    override_button: "Điều chỉnh",
+    reason_required: "Phải nêu lý do.",
+    audit_title: "Nhật ký thao tác",
+    actor: "Người thực hiện",
+    action: "Thao tác",
+    detail: "Chi tiết",
+    done: "Đã thực hiện.",
+    bad_request: "Yêu cầu không hợp lệ.",
+    server_error: "Lỗi máy chủ. Vui lòng thử lại sau.",
+    signed_in_as: "Đăng nhập với tên",
+};
+
+pub static EN: Texts = Texts {
+    label_name: "Network Trust Label",
+    switch_to: "Tiếng Việt",
+    nav_list: "List",
+    nav_assessed: "Assessed",
+    nav_not_assessed: "Not yet assessed",
+    nav_dashboard: "Dashboard",
+    nav_open_data: "Open data",
+    nav_staff: "Staff",
+    list_title: "Websites",
+    assessed_title: "Assessed websites",
+    not_assessed_title: "Websites not yet assessed",
+    search_label: "Search by domain or organisation",
+    search_hint: "Tone marks are optional, e.g. bo tai chinh",
+    status: "Status",
+    any: "Any",
+    category: "Category",
+    province: "Province",
+    sort: "Sort by",
+    sort_host: "Domain",
+    sort_organisation: "Organisation",
+    sort_status: "Status",
+    sort_grade: "Grade",
+    sort_last: "Assessment date",
+    descending: "Order",
+    apply: "Filter",
+    site: "Website",
+    organisation: "Organisation",
+    grade: "Grade",
+    level: "Level",
+    last_assessed: "Last assessed",
+    next_assessment: "Next assessment",
+    valid_until: "Label valid until",
+    status_since: "Status since",
+    results: "results",
+    no_results: "No website matches.",
+    previous: "Previous page",
+    next: "Next page",
+    page: "Page",
+    history: "Status history",
+    date: "Date",
+    from: "From",
+    to: "To",
+    no_history: "No changes yet.",
+    not_found: "This website is not in the list.",
+    badge_title: "Verification badge",
+    badge_help: "Site owners may embed this snippet; the badge always shows the current status and links back to this verification page.",
+    verify_note: "This page is the only proof: a label image copied elsewhere proves nothing by itself.",
+    dashboard_title: "Assessment and labelling progress",
+    goal: "Goal: 100% of in-scope websites assessed and labelled",
+    assessed_share: "Assessed",
+    labelled_share: "Labelled",
+    by_category: "By category",
+    by_province: "By province",
+    trend: "Trend over time",
+    trend_assessed: "Websites assessed",
+    trend_labelled: "Websites holding the label",
+    total: "Total",
+    open_data_title: "Open data",
+    open_data_text: "The full list as CSV and JSON, a JSON API with an OpenAPI description, and an Atom feed of label changes.",
+    feed: "Label change feed (Atom)",
+    api_doc: "API description (OpenAPI)",
+    contact: "Contact",
+    owner_title: "Website owner page",
+    owner_private: "This link is private: do not share it publicly. It shows the detailed weaknesses and how to fix them.",
+    findings: "Detailed findings",
+    no_findings: "No problems found.",
+    severity: "Severity",
+    evidence: "Evidence",
+    remediation: "How to fix",
+    reference: "Reference",
+    reason: "Reason",
+    rescan: "Re-scan now",
+    rescan_help: "After fixing, ask for a re-scan. This page refreshes itself until the result is in.",
+    rescan_queued: "Re-scan requested.",
+    rescan_pending: "A scan request is already being processed.",
+    rescan_too_soon: "This site was just re-scanned on request; you can ask again after",
+    last_request: "Latest scan request",
+    link_invalid: "This link is invalid, expired or revoked.",
+    too_many_requests: "Too many requests. Please try again in a few minutes.",
+    login_title: "Staff sign-in",
+    username: "Username",
+    password: "Password",
+    login: "Sign in",
+    logout: "Sign out",
+    login_failed: "Wrong username or password.",
+    login_throttled: "Too many failed sign-ins. Please try again later.",
+    staff_title: "Administration",
+    import_title: "Import websites (CSV)",
+    import_help: "Columns: host, organisation, category, province, contact_email. Bad lines are reported with their line number; good lines are still imported.",
+    import_button: "Import",
+    import_result: "Import result",
+    refused_lines: "Refused lines",
+    scan_now: "Scan now",
+    attest_title: "Attest a manual assessment (advanced level)",
+    attest_help: "Only for a site that holds the label.",
+    note: "Note",
+    attest_button: "Attest",
+    attest_refused: "The site does not hold the label, so it cannot be raised to advanced.",
+    override_title: "Override the label",
+    override_help: "A reason is mandatory; the action is audited.",
+    new_status: "New status",
+    override_button: "Override",
+    reason_required: "A reason is required.",
+    audit_title: "Audit log",
+    actor: "Actor",
+    action: "Action",
+    detail: "Detail",
+    done: "Done.",
+    bad_request: "Bad request.",
+    server_error: "Server error. Please try again later.",
+    signed_in_as: "Signed in as",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_query_wins_then_accept_language_then_vietnamese() {
+        assert_eq!(Lang::choose(Some("en"), Some("vi")), Lang::En);
+        assert_eq!(Lang::choose(None, Some("en-GB,en;q=0.9")), Lang::En);
+        assert_eq!(Lang::choose(None, Some("fr, vi;q=0.5, en;q=0.4")), Lang::Vi);
+        assert_eq!(Lang::choose(Some("xx"), Some("de")), Lang::Vi);
+        assert_eq!(Lang::choose(None, None), Lang::Vi);
+    }
+}

@@ -1,0 +1,46 @@
+//! Publishing: what the public, owners and staff see, rendered the same way by the web
+//! server (`crate::web`) and the static export (`export`).
+//!
+//! Everything here is pure rendering over values the store returned: no SQL, no sockets
+//! and no clock (the export writes files, nothing else).
+
+pub mod badge;
+pub mod charts;
+pub mod export;
+pub mod feed;
+pub mod html;
+pub mod i18n;
+pub mod links;
+pub mod listing;
+pub mod openapi;
+pub mod opendata;
+pub mod settings;
+
+use crate::store::SiteRow;
+use settings::PublishSettings;
+use time::OffsetDateTime;
+
+/// When the site is due for its next regular assessment.
+pub fn next_assessment(row: &SiteRow, settings: &PublishSettings) -> Option<OffsetDateTime> {
+    row.last_assessed.map(|at| at + settings.reassess)
+}
+
+/// Until when the label holds without a new passing assessment: a regular period after
+/// the last pass, or the end of the grace period once the site is at risk.
+pub fn valid_until(row: &SiteRow, settings: &PublishSettings) -> Option<OffsetDateTime> {
+    use crate::policy::LabelStatus;
+    match row.status {
+        LabelStatus::Labelled => row.last_pass_at.map(|at| at + settings.reassess),
+        LabelStatus::AtRisk => row.at_risk_since.map(|at| at + settings.grace),
+        _ => None,
+    }
+}
+
+/// The verification page of a site, as an absolute URL (badges, feed, snippets).
+pub fn verify_url(settings: &PublishSettings, host: &str) -> String {
+    format!("{}/site/{host}", settings.public_url)
+}
+
+pub fn badge_url(settings: &PublishSettings, host: &str) -> String {
+    format!("{}/badge/{host}.svg", settings.public_url)
+}

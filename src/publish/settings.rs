@@ -1,0 +1,74 @@
+//! Publishing settings with their defaults resolved (from `[publish]` in the config).
+
+use crate::config::PublishSection;
+use time::Duration;
+
+/// Who publishes: shown on every page; never hard-coded (see DESIGN.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Branding {
+    pub authority_name: String,
+    pub authority_short: String,
+    pub contact: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishSettings {
+    pub branding: Branding,
+    /// Absolute base URL without a trailing slash.
+    pub public_url: String,
+    pub page_size: u32,
+    pub owner_link_ttl: Duration,
+    pub rescan_cooldown: Duration,
+    pub reassess: Duration,
+    pub session_ttl: Duration,
+    pub rate_per_ip: u32,
+    pub burst_per_ip: u32,
+    /// Days a failing labelled site keeps its label (from the policy).
+    pub grace: Duration,
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+impl PublishSettings {
+    /// `listen_url` is used as the public URL when none is configured.
+    pub fn from_section(s: &PublishSection, listen_url: &str, grace_days: i64) -> Self {
+        let positive = |v: Option<i64>, default: i64| v.filter(|d| *d > 0).unwrap_or(default);
+        PublishSettings {
+            branding: Branding {
+                authority_name: s
+                    .authority_name
+                    .clone()
+                    .unwrap_or_else(|| "Cơ quan cấp nhãn (chưa cấu hình)".into()),
+                authority_short: s
+                    .authority_short
+                    .clone()
+                    .unwrap_or_else(|| "Nhãn Tín nhiệm mạng".into()),
+                contact: s.contact.clone(),
+            },
+            public_url: s
+                .public_url
+                .clone()
+                .unwrap_or_else(|| listen_url.to_string())
+                .trim_end_matches('/')
+                .to_string(),
+            page_size: s.page_size.unwrap_or(50).clamp(5, 500),
+            owner_link_ttl: Duration::days(positive(s.owner_link_days, 30)),
+            rescan_cooldown: Duration::minutes(positive(s.rescan_cooldown_minutes, 60)),
+            reassess: Duration::days(positive(s.reassess_days, 90)),
+            session_ttl: Duration::hours(positive(s.session_hours, 8)),
+            rate_per_ip: s.rate_per_ip.unwrap_or(20).max(1),
+            burst_per_ip: s.burst_per_ip.unwrap_or(60).max(1),
+            grace: Duration::days(grace_days.max(0)),
+        }
+    }
+}
+
+impl Default for PublishSettings {
+    fn default() -> Self {
+        PublishSettings::from_section(
+            &PublishSection::default(),
+            &format!("http://{DEFAULT_LISTEN}"),
+            14,
+        )
+    }
+}

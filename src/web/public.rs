@@ -1,0 +1,284 @@
+//! Public routes: list, site page, dashboard, open data, feed, badge, JSON API.
+
+use super::ctx::{Ctx, html};
+use super::{AppState, WebResult};
+use crate::publish::html::{self as pages, DashboardData, ListPage, SitePage};
+use crate::publish::listing::ListParams;
+use crate::publish::{self, badge, charts, feed, openapi, opendata};
+use crate::store::{Facet, SiteQuery, SiteRow};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use std::sync::Arc;
+
+/// Public data changes at most once per scan; a short cache spares the database.
+const PUBLIC_CACHE: &str = "public, max-age=60";
+
+fn cached(mut response: Response) -> Response {
+    if let Ok(v) = header::HeaderValue::from_str(PUBLIC_CACHE) {
+        response.headers_mut().insert(header::CACHE_CONTROL, v);
+    }
+    response
+}
+
+/// The stored ASCII host for what was typed in the URL (IDN or ASCII, any case).
+pub fn host_key(raw: &str) -> Option<String> {
+    crate::target::normalise_host(raw)
+        .ok()
+        .map(|(host, _)| host)
+}
+
+async fn find_site(
+    state: &AppState,
+    raw: &str,
+) -> Result<Option<SiteRow>, crate::store::StoreError> {
+    match host_key(raw) {
+        Some(host) => state.store.site_row(&host).await,
+        None => Ok(None),
+    }
+}
+
+/// Categories and provinces with their site counts, as of `at`.
+#[derive(Debug)]
+pub struct FacetCache {
+    at: std::time::Instant,
+    facets: Arc<Facets>,
+}
+
+pub type Facets = (Vec<(String, u64)>, Vec<(String, u64)>);
+
+const FACET_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+async fn facets(state: &AppState) -> Result<Arc<Facets>, crate::store::StoreError> {
+    let cached = state.facets.lock().ok().and_then(|c| {
+        c.as_ref()
+            .filter(|c| c.at.elapsed() < FACET_TTL)
+            .map(|c| Arc::clone(&c.facets))
+    });
+    if let Some(f) = cached {
+        return Ok(f);
+    }
+    let fresh = Arc::new((
+        state.store.facet(Facet::Category).await?,
+        state.store.facet(Facet::Province).await?,
+    ));
+    if let Ok(mut slot) = state.facets.lock() {
+        *slot = Some(FacetCache {
+            at: std::time::Instant::now(),
+            facets: Arc::clone(&fresh),
+        });
+    }
+    Ok(fresh)
+}
+
+/// Forgets the filter menus (after an import changed the target list).
+pub fn forget_facets(state: &AppState) {
+    if let Ok(mut slot) = state.facets.lock() {
+        *slot = None;
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(params): Query<ListParams>,
+) -> WebResult {
+    let per_page = u64::from(state.settings.page_size);
+    let page = state.store.list_sites(&params.to_query(per_page)).await?;
+    let facets = facets(&state).await?;
+    let (categories, provinces) = (&facets.0, &facets.1);
+    let markup = pages::list_page(
+        &ctx.page(&state),
+        &ListPage {
+            params: &params,
+            rows: &page.rows,
+            total: page.total,
+            per_page: params.per_page(per_page),
+            categories,
+            provinces,
+        },
+    );
+    Ok(cached(html(markup).into_response()))
+}
+
+pub fn site_view<'a>(
+    state: &AppState,
+    row: &'a SiteRow,
+    history: &'a [crate::store::StoredTransition],
+) -> SitePage<'a> {
+    SitePage {
+        row,
+        history,
+        next_assessment: publish::next_assessment(row, &state.settings),
+        valid_until: publish::valid_until(row, &state.settings),
+        verify_url: publish::verify_url(&state.settings, &row.host),
+        badge_url: publish::badge_url(&state.settings, &row.host),
+    }
+}
+
+pub async fn site(State(state): State<AppState>, ctx: Ctx, Path(host): Path<String>) -> WebResult {
+    let Some(row) = find_site(&state, &host).await? else {
+        return Ok(ctx.message(&state, StatusCode::NOT_FOUND, ctx.lang.t().not_found));
+    };
+    let history = state.store.history(row.target_id).await?;
+    let markup = pages::site_page(&ctx.page(&state), &site_view(&state, &row, &history));
+    Ok(cached(html(markup).into_response()))
+}
+
+pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> WebResult {
+    let by_category = state.store.status_counts(Facet::Category).await?;
+    let by_province = state.store.status_counts(Facet::Province).await?;
+    let overall = opendata::overall(&by_category);
+    let trend = charts::trend(&state.store.daily_changes().await?);
+    let markup = pages::dashboard_page(
+        &ctx.page(&state),
+        &DashboardData {
+            overall: &overall,
+            by_category: &by_category,
+            by_province: &by_province,
+            trend: &trend,
+        },
+    );
+    Ok(cached(html(markup).into_response()))
+}
+
+pub async fn open_data(State(state): State<AppState>, ctx: Ctx) -> WebResult {
+    Ok(cached(
+        html(pages::open_data_page(&ctx.page(&state))).into_response(),
+    ))
+}
+
+async fn all_rows(state: &AppState) -> Result<Vec<SiteRow>, crate::store::StoreError> {
+    Ok(state
+        .store
+        .list_sites(&SiteQuery {
+            limit: 0,
+            ..SiteQuery::default()
+        })
+        .await?
+        .rows)
+}
+
+pub async fn sites_csv(State(state): State<AppState>) -> WebResult {
+    let body = opendata::sites_csv(&all_rows(&state).await?, &state.settings);
+    Ok(cached(
+        (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"sites.csv\"",
+                ),
+            ],
+            body,
+        )
+            .into_response(),
+    ))
+}
+
+pub async fn sites_json(State(state): State<AppState>) -> WebResult {
+    let body = opendata::sites_json(&all_rows(&state).await?, &state.settings);
+    Ok(cached(
+        ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+    ))
+}
+
+pub async fn feed(State(state): State<AppState>) -> WebResult {
+    let changes = state.store.recent_changes(100).await?;
+    Ok(cached(
+        (
+            [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+            feed::render(&state.settings, &changes),
+        )
+            .into_response(),
+    ))
+}
+
+pub async fn badge(State(state): State<AppState>, ctx: Ctx, Path(file): Path<String>) -> WebResult {
+    let Some(raw) = file.strip_suffix(".svg") else {
+        return Ok(ctx.message(&state, StatusCode::NOT_FOUND, ctx.lang.t().not_found));
+    };
+    let Some(row) = find_site(&state, raw).await? else {
+        return Ok(ctx.message(&state, StatusCode::NOT_FOUND, ctx.lang.t().not_found));
+    };
+    let verify = publish::verify_url(&state.settings, &row.host);
+    let svg = badge::render(&badge::BadgeData {
+        lang: ctx.lang,
+        host: &crate::target::display_host(&row.host),
+        status: row.status,
+        level: row.level,
+        grade: row.grade,
+        authority_short: &state.settings.branding.authority_short,
+        verify_url: &verify,
+    });
+    // Short cache: the badge must follow the status closely.
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        svg,
+    )
+        .into_response())
+}
+
+pub async fn api_sites(
+    State(state): State<AppState>,
+    Query(params): Query<ListParams>,
+) -> WebResult {
+    let per_page = params.per_page(u64::from(state.settings.page_size));
+    let page = state.store.list_sites(&params.to_query(per_page)).await?;
+    let items: Vec<_> = page
+        .rows
+        .iter()
+        .map(|r| opendata::site_json(r, &state.settings))
+        .collect();
+    Ok(cached(
+        Json(json!({
+            "total": page.total,
+            "page": params.page(),
+            "per_page": per_page,
+            "items": items,
+        }))
+        .into_response(),
+    ))
+}
+
+pub async fn api_site(State(state): State<AppState>, Path(host): Path<String>) -> WebResult {
+    let Some(row) = find_site(&state, &host).await? else {
+        return Ok((StatusCode::NOT_FOUND, Json(json!({ "error": "not_found" }))).into_response());
+    };
+    let history = state.store.history(row.target_id).await?;
+    Ok(cached(
+        Json(opendata::site_detail_json(&row, &history, &state.settings)).into_response(),
+    ))
+}
+
+pub async fn api_stats(State(state): State<AppState>) -> WebResult {
+    let by_category = state.store.status_counts(Facet::Category).await?;
+    let by_province = state.store.status_counts(Facet::Province).await?;
+    let overall = opendata::overall(&by_category);
+    Ok(cached(
+        Json(opendata::stats_json(&overall, &by_category, &by_province)).into_response(),
+    ))
+}
+
+pub async fn openapi(State(state): State<AppState>) -> Response {
+    cached(Json(openapi::document(&state.settings.public_url)).into_response())
+}
+
+pub async fn style() -> Response {
+    cached(
+        (
+            [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+            pages::STYLE_CSS,
+        )
+            .into_response(),
+    )
+}
+
+pub async fn not_found(State(state): State<AppState>, ctx: Ctx) -> Response {
+    ctx.message(&state, StatusCode::NOT_FOUND, ctx.lang.t().not_found)
+}

@@ -1,0 +1,268 @@
+//! Our own hardening: strict response headers on every answer, a per-client-IP rate
+//! limit on every route, a cross-site POST refusal, and the login throttle.
+
+use super::AppState;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+/// No script at all, styles only from our stylesheet, nothing may frame us.
+pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+pub const HSTS: &str = "max-age=63072000; includeSubDomains";
+
+fn nz(n: u32) -> NonZeroU32 {
+    NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN)
+}
+
+/// Requests per second per client address.
+pub struct IpLimiter {
+    limiter: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+impl IpLimiter {
+    pub fn new(per_second: u32, burst: u32) -> IpLimiter {
+        IpLimiter {
+            limiter: DefaultKeyedRateLimiter::keyed(
+                Quota::per_second(nz(per_second)).allow_burst(nz(burst)),
+            ),
+        }
+    }
+
+    /// `Err(wait)` when the address must slow down.
+    pub fn check(&self, ip: IpAddr) -> Result<(), Duration> {
+        self.limiter
+            .check_key(&ip)
+            .map_err(|e| e.wait_time_from(DefaultClock::default().now()))
+    }
+
+    /// Forgets addresses that are back to a full bucket, so memory stays bounded.
+    pub fn shrink(&self) {
+        self.limiter.retain_recent();
+        self.limiter.shrink_to_fit();
+    }
+}
+
+/// Sign-in attempts: a few per client address and per account, then one a minute, so
+/// guessing passwords is slow from one place and for one account from many places.
+pub struct LoginThrottle {
+    by_ip: DefaultKeyedRateLimiter<IpAddr>,
+    by_user: DefaultKeyedRateLimiter<String>,
+}
+
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        LoginThrottle::new()
+    }
+}
+
+impl LoginThrottle {
+    pub fn new() -> LoginThrottle {
+        let quota = |burst| {
+            Quota::with_period(Duration::from_secs(60))
+                .map(|q| q.allow_burst(nz(burst)))
+                .unwrap_or_else(|| Quota::per_minute(nz(1)))
+        };
+        LoginThrottle {
+            by_ip: DefaultKeyedRateLimiter::keyed(quota(10)),
+            by_user: DefaultKeyedRateLimiter::keyed(quota(5)),
+        }
+    }
+
+    /// Counts one attempt; false when either budget is spent.
+    pub fn attempt(&self, ip: IpAddr, username: &str) -> bool {
+        let ip_ok = self.by_ip.check_key(&ip).is_ok();
+        let user_ok = self.by_user.check_key(&username.to_lowercase()).is_ok();
+        ip_ok && user_ok
+    }
+
+    pub fn shrink(&self) {
+        self.by_ip.retain_recent();
+        self.by_user.retain_recent();
+    }
+}
+
+/// The peer address our listeners attach; a request without one (in-process tests) is
+/// treated as coming from one unknown address, which is still limited.
+pub fn client_ip(request_ip: Option<&ConnectInfo<SocketAddr>>) -> IpAddr {
+    request_ip
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+/// A state-changing request sent by another site's page (a forged form post).
+/// `Sec-Fetch-Site` decides when the browser sends it; otherwise an `Origin` naming
+/// another host. `Origin: null` proves nothing: browsers send it for our own forms
+/// because our Referrer-Policy is `no-referrer`. Over HTTP/2 the host is the URI's
+/// authority (`authority`), not a `Host` header.
+fn is_cross_site(method: &Method, headers: &HeaderMap, authority: Option<&str>) -> bool {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return false;
+    }
+    if headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == "cross-site")
+    {
+        return true;
+    }
+    if headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| matches!(v, "same-origin" | "none"))
+    {
+        return false;
+    }
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or(authority);
+    match (origin, host) {
+        (Some("null"), _) => false,
+        (Some(origin), Some(host)) => url::Url::parse(origin)
+            .ok()
+            .map(|u| {
+                let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
+                format!("{}{port}", u.host_str().unwrap_or(""))
+            })
+            .is_none_or(|o| !o.eq_ignore_ascii_case(host)),
+        _ => false,
+    }
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        text,
+    )
+        .into_response()
+}
+
+pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let ip = client_ip(request.extensions().get::<ConnectInfo<SocketAddr>>());
+    let is_badge = request.uri().path().starts_with("/badge/");
+    let authority = request.uri().authority().map(|a| a.as_str().to_string());
+    let mut response = if is_cross_site(request.method(), request.headers(), authority.as_deref()) {
+        plain(
+            StatusCode::FORBIDDEN,
+            "Yêu cầu từ trang khác bị từ chối / Cross-site request refused",
+        )
+    } else if let Err(wait) = state.limiter.check(ip) {
+        let mut r = plain(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Quá nhiều yêu cầu / Too many requests",
+        );
+        let secs = wait.as_secs().max(1).to_string();
+        if let Ok(v) = HeaderValue::from_str(&secs) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        r
+    } else {
+        next.run(request).await
+    };
+    let h = response.headers_mut();
+    let set = |h: &mut HeaderMap, name: &'static str, value: &'static str| {
+        h.insert(name, HeaderValue::from_static(value));
+    };
+    set(h, "content-security-policy", CSP);
+    set(h, "x-content-type-options", "nosniff");
+    set(h, "x-frame-options", "DENY");
+    set(h, "referrer-policy", "no-referrer");
+    set(
+        h,
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    );
+    set(h, "cross-origin-opener-policy", "same-origin");
+    // Badges are meant to be embedded by the sites themselves.
+    set(
+        h,
+        "cross-origin-resource-policy",
+        if is_badge {
+            "cross-origin"
+        } else {
+            "same-origin"
+        },
+    );
+    if state.tls {
+        set(h, "strict-transport-security", HSTS);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn posts_from_other_origins_are_cross_site_and_same_origin_ones_are_not() {
+        let post = Method::POST;
+        let cross = |h: &[(&'static str, &'static str)]| is_cross_site(&post, &headers(h), None);
+        assert!(!cross(&[("host", "a.vn"), ("origin", "https://a.vn")]));
+        assert!(!cross(&[
+            ("host", "127.0.0.1:8080"),
+            ("origin", "http://127.0.0.1:8080")
+        ]));
+        assert!(cross(&[
+            ("host", "a.vn"),
+            ("origin", "https://evil.example")
+        ]));
+        assert!(
+            !cross(&[("host", "a.vn"), ("origin", "null")]),
+            "our own forms under no-referrer"
+        );
+        assert!(cross(&[
+            ("sec-fetch-site", "cross-site"),
+            ("origin", "null")
+        ]));
+        assert!(!cross(&[
+            ("sec-fetch-site", "same-origin"),
+            ("origin", "null")
+        ]));
+        assert!(!is_cross_site(
+            &Method::GET,
+            &headers(&[("sec-fetch-site", "cross-site")]),
+            None
+        ));
+        assert!(
+            !cross(&[("host", "a.vn")]),
+            "no Origin: older clients, curl"
+        );
+        assert!(
+            is_cross_site(
+                &post,
+                &headers(&[("origin", "https://evil.example")]),
+                Some("a.vn")
+            ),
+            "HTTP/2: the authority stands in for Host"
+        );
+    }
+
+    #[test]
+    fn the_login_throttle_stops_guessing_for_one_account() {
+        let t = LoginThrottle::new();
+        let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let allowed = (0..8).filter(|_| t.attempt(ip, "Lan")).count();
+        assert_eq!(allowed, 5);
+        assert!(
+            !t.attempt(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 9)), "lan"),
+            "case-insensitive, any address"
+        );
+    }
+}

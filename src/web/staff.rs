@@ -1,0 +1,531 @@
+//! Staff routes: sign-in/out, the working list with CSV import, a site's full picture
+//! with scan / attest / override, and the audit log. Every state change checks the
+//! session's CSRF token and is written to the audit log.
+
+use super::ctx::{Ctx, html, private, see_other};
+use super::public::{host_key, site_view};
+use super::security::client_ip;
+use super::{AppState, WebResult};
+use crate::auth::{constant_time_eq, new_token, token_hash, verify_password};
+use crate::policy::LabelStatus;
+use crate::publish::html::{
+    ImportReport, PageCtx, StaffSiteView, login_page, staff_audit_page, staff_home_page,
+    staff_site_page,
+};
+use crate::publish::i18n::Lang;
+use crate::publish::listing::ListParams;
+use crate::store::{Audit, StaffSession};
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Form};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use time::OffsetDateTime;
+
+fn cookie_name(tls: bool) -> &'static str {
+    // `__Host-` binds the cookie to this exact origin over HTTPS; browsers refuse that
+    // prefix without TLS, so plain HTTP (local use) gets the bare name.
+    if tls {
+        "__Host-trustlabel_staff"
+    } else {
+        "trustlabel_staff"
+    }
+}
+
+fn session_cookie(headers: &HeaderMap, tls: bool) -> Option<String> {
+    let name = cookie_name(tls);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+async fn current(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<StaffSession>, crate::store::StoreError> {
+    match session_cookie(headers, state.tls) {
+        Some(token) => {
+            state
+                .store
+                .session(&token_hash(&token), OffsetDateTime::now_utc())
+                .await
+        }
+        None => Ok(None),
+    }
+}
+
+fn lang_q(lang: Lang, first: bool) -> &'static str {
+    match (lang, first) {
+        (Lang::En, true) => "?lang=en",
+        (Lang::En, false) => "&lang=en",
+        (Lang::Vi, _) => "",
+    }
+}
+
+fn staff_ctx<'a>(ctx: &Ctx, state: &'a AppState, session: &'a StaffSession) -> PageCtx<'a> {
+    let mut page = ctx.page(state);
+    page.staff_user = Some(&session.user.username);
+    page
+}
+
+fn forbidden(ctx: &Ctx, state: &AppState) -> Response {
+    private(ctx.message(state, StatusCode::FORBIDDEN, ctx.lang.t().bad_request))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+}
+
+pub async fn login_form(State(state): State<AppState>, ctx: Ctx) -> Response {
+    private(html(login_page(&ctx.page(&state), None, "")).into_response())
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    Form(form): Form<LoginForm>,
+) -> WebResult {
+    let t = ctx.lang.t();
+    let ip = client_ip(peer.as_ref().map(|e| &e.0));
+    let username = form.username.trim().to_string();
+    if !state.login.attempt(ip, &username) {
+        let page = login_page(&ctx.page(&state), Some(t.login_throttled), &username);
+        return Ok(private(
+            (StatusCode::TOO_MANY_REQUESTS, html(page)).into_response(),
+        ));
+    }
+    let user = state.store.staff_by_username(&username).await?;
+    let phc = user
+        .as_ref()
+        .filter(|u| !u.disabled)
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| state.dummy_hash.to_string());
+    let password = form.password;
+    // Argon2 takes tens of milliseconds of CPU: keep it off the request workers.
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
+        .await
+        .unwrap_or(false);
+    let now = OffsetDateTime::now_utc();
+    let Some(user) = user.filter(|u| ok && !u.disabled) else {
+        state
+            .store
+            .record_audit(
+                Audit {
+                    actor: &username,
+                    action: "login_failed",
+                    host: None,
+                    detail: &format!("from {ip}"),
+                },
+                now,
+            )
+            .await?;
+        let page = login_page(&ctx.page(&state), Some(t.login_failed), &username);
+        return Ok(private(
+            (StatusCode::UNAUTHORIZED, html(page)).into_response(),
+        ));
+    };
+    let token = new_token();
+    let csrf = new_token();
+    let ttl = state.settings.session_ttl;
+    state
+        .store
+        .create_session(&token_hash(&token), user.id, &csrf, now, now + ttl)
+        .await?;
+    state
+        .store
+        .record_audit(
+            Audit {
+                actor: &user.username,
+                action: "login",
+                host: None,
+                detail: &format!("from {ip}"),
+            },
+            now,
+        )
+        .await?;
+    let cookie = format!(
+        "{}={token}; Path=/; Max-Age={}; Secure; HttpOnly; SameSite=Strict",
+        cookie_name(state.tls),
+        ttl.whole_seconds()
+    );
+    let mut response = see_other(&format!("/staff{}", lang_q(ctx.lang, true)));
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(private(response))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> WebResult {
+    let Some(session) = current(&state, &headers).await? else {
+        return Ok(see_other("/staff/login"));
+    };
+    if !constant_time_eq(&form.csrf, &session.csrf_token) {
+        return Ok(forbidden(&ctx, &state));
+    }
+    if let Some(token) = session_cookie(&headers, state.tls) {
+        state.store.delete_session(&token_hash(&token)).await?;
+    }
+    state
+        .store
+        .record_audit(
+            Audit {
+                actor: &session.user.username,
+                action: "logout",
+                host: None,
+                detail: "",
+            },
+            OffsetDateTime::now_utc(),
+        )
+        .await?;
+    let mut response = see_other(&format!("/{}", lang_q(ctx.lang, true)));
+    let expired = format!(
+        "{}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict",
+        cookie_name(state.tls)
+    );
+    if let Ok(v) = HeaderValue::from_str(&expired) {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(private(response))
+}
+
+async fn render_home(
+    state: &AppState,
+    ctx: &Ctx,
+    session: &StaffSession,
+    params: &ListParams,
+    import: Option<&ImportReport>,
+) -> WebResult {
+    let page = state.store.list_sites(&params.to_query(100)).await?;
+    let markup = staff_home_page(
+        &staff_ctx(ctx, state, session),
+        &session.csrf_token,
+        params,
+        &page.rows,
+        page.total,
+        import,
+    );
+    Ok(private(html(markup).into_response()))
+}
+
+pub async fn home(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Query(params): Query<ListParams>,
+) -> WebResult {
+    let Some(session) = current(&state, &headers).await? else {
+        return Ok(see_other(&format!(
+            "/staff/login{}",
+            lang_q(ctx.lang, true)
+        )));
+    };
+    render_home(&state, &ctx, &session, &params, None).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ImportForm {
+    csrf: String,
+    csv: String,
+}
+
+pub async fn import(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Form(form): Form<ImportForm>,
+) -> WebResult {
+    let Some(session) = current(&state, &headers).await? else {
+        return Ok(forbidden(&ctx, &state));
+    };
+    if !constant_time_eq(&form.csrf, &session.csrf_token) {
+        return Ok(forbidden(&ctx, &state));
+    }
+    let parsed = crate::target::parse_list("import.csv", form.csv.as_bytes());
+    let summary = state.store.upsert_targets(&parsed.targets).await?;
+    super::public::forget_facets(&state);
+    let report = ImportReport {
+        read: parsed.targets.len(),
+        inserted: summary.inserted,
+        updated: summary.updated,
+        unchanged: summary.unchanged,
+        refused: parsed.errors.iter().map(|e| e.to_string()).collect(),
+    };
+    state
+        .store
+        .record_audit(
+            Audit {
+                actor: &session.user.username,
+                action: "import",
+                host: None,
+                detail: &format!(
+                    "{} read: {} new, {} updated, {} unchanged; {} lines refused",
+                    report.read,
+                    report.inserted,
+                    report.updated,
+                    report.unchanged,
+                    report.refused.len()
+                ),
+            },
+            OffsetDateTime::now_utc(),
+        )
+        .await?;
+    render_home(
+        &state,
+        &ctx,
+        &session,
+        &ListParams::default(),
+        Some(&report),
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SiteFlash {
+    msg: Option<String>,
+}
+
+pub async fn site(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(host): Path<String>,
+    Query(flash): Query<SiteFlash>,
+) -> WebResult {
+    let t = ctx.lang.t();
+    let Some(session) = current(&state, &headers).await? else {
+        return Ok(see_other(&format!(
+            "/staff/login{}",
+            lang_q(ctx.lang, true)
+        )));
+    };
+    let row = match host_key(&host) {
+        Some(h) => state.store.site_row(&h).await?,
+        None => None,
+    };
+    let Some(row) = row else {
+        return Ok(private(ctx.message(
+            &state,
+            StatusCode::NOT_FOUND,
+            t.not_found,
+        )));
+    };
+    let history = state.store.history(row.target_id).await?;
+    let latest = state.store.latest_scan(row.target_id).await?;
+    let job = state.store.latest_scan_job(row.target_id).await?;
+    let flash = match flash.msg.as_deref() {
+        Some("done") => Some(t.done.to_string()),
+        Some("attest_refused") => Some(t.attest_refused.to_string()),
+        Some("reason_required") => Some(t.reason_required.to_string()),
+        _ => None,
+    };
+    let mut page_ctx = staff_ctx(&ctx, &state, &session);
+    if job.as_ref().is_some_and(|j| j.state.is_pending()) {
+        page_ctx.refresh_secs = Some(3);
+    }
+    let markup = staff_site_page(
+        &page_ctx,
+        &session.csrf_token,
+        &StaffSiteView {
+            site: site_view(&state, &row, &history),
+            findings: latest
+                .as_ref()
+                .map(|s| s.findings.as_slice())
+                .unwrap_or(&[]),
+            catalog: &state.catalog,
+            latest_job: job.as_ref(),
+            flash,
+        },
+    );
+    Ok(private(html(markup).into_response()))
+}
+
+/// The common part of the site actions: a valid session, a matching CSRF token, a
+/// known site. `Err` is the response to send instead.
+async fn site_action(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    host: &str,
+    csrf: &str,
+) -> Result<Result<(StaffSession, i64, String), Response>, crate::store::StoreError> {
+    let Some(session) = current(state, headers).await? else {
+        return Ok(Err(forbidden(ctx, state)));
+    };
+    if !constant_time_eq(csrf, &session.csrf_token) {
+        return Ok(Err(forbidden(ctx, state)));
+    }
+    let row = match host_key(host) {
+        Some(h) => state.store.site_row(&h).await?,
+        None => None,
+    };
+    match row {
+        Some(row) => Ok(Ok((session, row.target_id, row.host))),
+        None => Ok(Err(private(ctx.message(
+            state,
+            StatusCode::NOT_FOUND,
+            ctx.lang.t().not_found,
+        )))),
+    }
+}
+
+fn back(ctx: &Ctx, host: &str, msg: &str) -> Response {
+    see_other(&format!(
+        "/staff/site/{host}?msg={msg}{}",
+        lang_q(ctx.lang, false)
+    ))
+}
+
+pub async fn scan(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(host): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> WebResult {
+    let (session, target_id, host) =
+        match site_action(&state, &ctx, &headers, &host, &form.csrf).await? {
+            Ok(ok) => ok,
+            Err(response) => return Ok(response),
+        };
+    let now = OffsetDateTime::now_utc();
+    let requested_by = format!("staff:{}", session.user.username);
+    let outcome = state
+        .store
+        .enqueue_scan(target_id, &requested_by, now, None)
+        .await?;
+    state.queue_wake.notify_one();
+    let detail = match outcome {
+        crate::store::Enqueued::Queued(job) => format!("scan job {} queued", job.id),
+        crate::store::Enqueued::AlreadyPending(job) => {
+            format!("scan job {} already pending", job.id)
+        }
+        crate::store::Enqueued::TooSoon { last, .. } => format!("scan job {} too recent", last.id),
+    };
+    state
+        .store
+        .record_audit(
+            Audit {
+                actor: &session.user.username,
+                action: "scan",
+                host: Some(&host),
+                detail: &detail,
+            },
+            now,
+        )
+        .await?;
+    Ok(back(&ctx, &host, "done"))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AttestForm {
+    csrf: String,
+    note: String,
+}
+
+pub async fn attest(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(host): Path<String>,
+    Form(form): Form<AttestForm>,
+) -> WebResult {
+    let (session, target_id, host) =
+        match site_action(&state, &ctx, &headers, &host, &form.csrf).await? {
+            Ok(ok) => ok,
+            Err(response) => return Ok(response),
+        };
+    let note = form.note.trim();
+    if note.is_empty() {
+        return Ok(back(&ctx, &host, "reason_required"));
+    }
+    let audit = Audit {
+        actor: &session.user.username,
+        action: "attest",
+        host: Some(&host),
+        detail: note,
+    };
+    let done = state
+        .store
+        .attest(target_id, note, audit, OffsetDateTime::now_utc())
+        .await?;
+    Ok(back(
+        &ctx,
+        &host,
+        if done { "done" } else { "attest_refused" },
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OverrideForm {
+    csrf: String,
+    status: String,
+    reason: String,
+}
+
+pub async fn override_label(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(host): Path<String>,
+    Form(form): Form<OverrideForm>,
+) -> WebResult {
+    let (session, target_id, host) =
+        match site_action(&state, &ctx, &headers, &host, &form.csrf).await? {
+            Ok(ok) => ok,
+            Err(response) => return Ok(response),
+        };
+    let reason = form.reason.trim();
+    if reason.is_empty() {
+        return Ok(back(&ctx, &host, "reason_required"));
+    }
+    let Ok(status) = form.status.parse::<LabelStatus>() else {
+        return Ok(forbidden(&ctx, &state));
+    };
+    let detail = format!("set status to {status}: {reason}");
+    let audit = Audit {
+        actor: &session.user.username,
+        action: "override",
+        host: Some(&host),
+        detail: &detail,
+    };
+    state
+        .store
+        .override_label(target_id, status, None, audit, OffsetDateTime::now_utc())
+        .await?;
+    Ok(back(&ctx, &host, "done"))
+}
+
+pub async fn audit(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -> WebResult {
+    let Some(session) = current(&state, &headers).await? else {
+        return Ok(see_other(&format!(
+            "/staff/login{}",
+            lang_q(ctx.lang, true)
+        )));
+    };
+    let entries = state.store.audit_log(500).await?;
+    let markup = staff_audit_page(
+        &staff_ctx(&ctx, &state, &session),
+        &session.csrf_token,
+        &entries,
+    );
+    Ok(private(html(markup).into_response()))
+}

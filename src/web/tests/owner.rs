@@ -1,0 +1,139 @@
+//! The owner link: findings with remediation, history with reasons, rate-limited re-scan.
+
+use super::*;
+use crate::auth::{new_token, token_hash};
+use crate::store::JobState;
+use time::{Duration, OffsetDateTime};
+
+async fn link_for(t: &TestApp, host: &str, ttl: Duration) -> String {
+    let target = t.store.target_by_host(host).await.unwrap().unwrap();
+    let token = new_token();
+    let now = OffsetDateTime::now_utc();
+    t.store
+        .create_owner_link(target.id, &token_hash(&token), now, now + ttl)
+        .await
+        .unwrap();
+    token
+}
+
+#[tokio::test]
+async fn the_owner_page_shows_findings_evidence_and_remediation() {
+    let t = test_app().await;
+    let token = link_for(&t, SHOP, Duration::days(1)).await;
+    let page = get(&t.app, &format!("/owner/{token}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.header("cache-control"), "no-store");
+    assert!(page.body.contains("header.version_leak"));
+    assert!(page.body.contains("nginx/1.18.0"), "evidence excerpt");
+    let advice = &t
+        .state
+        .catalog
+        .text(crate::finding::FindingId::HeaderVersionLeak)
+        .remediation_vi;
+    assert!(
+        page.body.contains(advice.as_str()),
+        "Vietnamese remediation"
+    );
+    assert!(
+        page.body.contains("not_assessed → not_labelled"),
+        "history with reasons"
+    );
+    let en = get(&t.app, &format!("/owner/{token}?lang=en")).await;
+    let advice_en = &t
+        .state
+        .catalog
+        .text(crate::finding::FindingId::HeaderVersionLeak)
+        .remediation_en;
+    assert!(en.body.contains(advice_en.as_str()));
+}
+
+#[tokio::test]
+async fn unknown_expired_and_revoked_links_show_nothing() {
+    let t = test_app().await;
+    assert_eq!(
+        get(&t.app, "/owner/not-a-token").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let expired = link_for(&t, SHOP, Duration::seconds(-1)).await;
+    let page = get(&t.app, &format!("/owner/{expired}")).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(!page.body.contains("nginx"));
+    let token = link_for(&t, SHOP, Duration::days(1)).await;
+    let shop = t.store.target_by_host(SHOP).await.unwrap().unwrap();
+    t.store
+        .revoke_owner_links(shop.id, None, OffsetDateTime::now_utc())
+        .await
+        .unwrap();
+    assert_eq!(
+        get(&t.app, &format!("/owner/{token}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn rescan_queues_one_job_shows_progress_and_is_rate_limited() {
+    let t = test_app().await;
+    let token = link_for(&t, SHOP, Duration::days(1)).await;
+    let post = || form_post(&format!("/owner/{token}/rescan"), &[], None);
+    let first = send(&t.app, post()).await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER);
+    assert!(first.header("location").contains("msg=queued"));
+    let page = get(&t.app, first.header("location")).await;
+    assert!(page.body.contains("Đã nhận yêu cầu quét lại"));
+    assert!(
+        page.body.contains("http-equiv=\"refresh\""),
+        "refreshes while the job waits"
+    );
+    assert!(page.body.contains("Đang chờ quét"));
+
+    let second = send(&t.app, post()).await;
+    assert!(
+        second.header("location").contains("msg=pending"),
+        "one pending job per site"
+    );
+
+    // The worker finishes it; a new request within the cooldown is refused.
+    let shop = t.store.target_by_host(SHOP).await.unwrap().unwrap();
+    let job = t
+        .store
+        .claim_scan_job("test", OffsetDateTime::now_utc(), Duration::minutes(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(job.target_id, shop.id);
+    let scan_id = t.store.latest_scan(shop.id).await.unwrap().unwrap().id;
+    t.store
+        .finish_scan_job(job.id, OffsetDateTime::now_utc(), Ok(scan_id))
+        .await
+        .unwrap();
+    let third = send(&t.app, post()).await;
+    assert!(
+        third.header("location").contains("msg=soon"),
+        "{}",
+        third.header("location")
+    );
+    let page = get(&t.app, &format!("/owner/{token}")).await;
+    assert!(page.body.contains("Đã quét xong") && !page.body.contains("http-equiv=\"refresh\""));
+    assert_eq!(
+        t.store
+            .latest_scan_job(shop.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
+        JobState::Done
+    );
+}
+
+#[tokio::test]
+async fn a_rescan_posted_from_another_site_is_refused() {
+    let t = test_app().await;
+    let token = link_for(&t, SHOP, Duration::days(1)).await;
+    let mut request = form_post(&format!("/owner/{token}/rescan"), &[], None);
+    request
+        .headers_mut()
+        .insert("origin", "https://evil.example".parse().unwrap());
+    assert_eq!(send(&t.app, request).await.status, StatusCode::FORBIDDEN);
+    let shop = t.store.target_by_host(SHOP).await.unwrap().unwrap();
+    assert!(t.store.latest_scan_job(shop.id).await.unwrap().is_none());
+}

@@ -1,0 +1,203 @@
+//! What the public sees: list, search, site page, badge, open data, API, headers, limits.
+
+use super::*;
+use crate::publish::settings::PublishSettings;
+
+#[tokio::test]
+async fn the_list_is_vietnamese_by_default_and_english_on_request() {
+    let t = test_app().await;
+    let vi = get(&t.app, "/").await;
+    assert_eq!(vi.status, StatusCode::OK);
+    assert!(vi.body.contains("<html lang=\"vi\""));
+    assert!(vi.body.contains("Danh sách website"));
+    assert!(
+        vi.body.contains("Cơ quan Thử nghiệm"),
+        "authority from configuration"
+    );
+    assert!(
+        vi.body.contains("href=\"/?lang=en\""),
+        "a visible switch to English"
+    );
+
+    let en = get(&t.app, "/?lang=en").await;
+    assert!(en.body.contains("<html lang=\"en\"") && en.body.contains("Websites"));
+    let by_header = send(
+        &t.app,
+        Request::get("/")
+            .header("accept-language", "en-US,en;q=0.9")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(by_header.body.contains("<html lang=\"en\""));
+}
+
+#[tokio::test]
+async fn search_finds_vietnamese_names_typed_without_tone_marks() {
+    let t = test_app().await;
+    let page = get(&t.app, "/?q=bo+tai+chinh").await;
+    assert!(page.body.contains(MINISTRY), "{}", page.body);
+    assert!(!page.body.contains(SHOP));
+    let page = get(&t.app, "/?q=%C4%91a+n%E1%BA%B5ng").await; // "đa nẵng"
+    assert!(page.body.contains(SHOP) && !page.body.contains(MINISTRY));
+}
+
+#[tokio::test]
+async fn assessed_and_not_assessed_are_separate_views_and_filters_combine() {
+    let t = test_app().await;
+    let assessed = get(&t.app, "/?view=assessed").await;
+    assert!(assessed.body.contains(MINISTRY) && assessed.body.contains(SHOP));
+    assert!(!assessed.body.contains(NEW));
+    let not_assessed = get(&t.app, "/?view=not_assessed").await;
+    assert!(not_assessed.body.contains(NEW) && !not_assessed.body.contains(MINISTRY));
+    let filtered = get(&t.app, "/?status=labelled&category=government").await;
+    assert!(filtered.body.contains(MINISTRY) && !filtered.body.contains(SHOP));
+    let province = get(&t.app, "/?province=%C4%90%C3%A0+N%E1%BA%B5ng").await;
+    assert!(province.body.contains(SHOP) && !province.body.contains(MINISTRY));
+}
+
+#[tokio::test]
+async fn public_pages_show_the_label_but_never_the_findings() {
+    let t = test_app().await;
+    let page = get(&t.app, &format!("/site/{SHOP}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Không đạt"), "status shown");
+    assert!(page.body.contains("B+"), "grade shown");
+    for secret in [
+        "header.version_leak",
+        "nginx/1.18.0",
+        "header.csp.missing",
+        "not_assessed → not_labelled",
+    ] {
+        assert!(!page.body.contains(secret), "public page leaks {secret}");
+    }
+    let api = get(&t.app, &format!("/api/v1/sites/{MINISTRY}")).await;
+    let value: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert_eq!(value["status"], "labelled");
+    assert_eq!(value["history"][0]["to"], "labelled");
+    assert!(
+        !api.body.contains("header.csp"),
+        "no reasons in the API: {}",
+        api.body
+    );
+    let feed = get(&t.app, "/feed.atom").await;
+    assert!(
+        feed.header("content-type")
+            .starts_with("application/atom+xml")
+    );
+    assert!(
+        feed.body
+            .contains(&format!("https://tinnhiem.example.vn/site/{MINISTRY}"))
+    );
+    assert!(!feed.body.contains("header.csp"));
+    assert_eq!(
+        get(&t.app, "/site/unknown.example.vn").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn the_badge_shows_the_current_status_and_links_to_the_verification_page() {
+    let t = test_app().await;
+    let badge = get(&t.app, &format!("/badge/{MINISTRY}.svg")).await;
+    assert_eq!(badge.status, StatusCode::OK);
+    assert!(badge.header("content-type").starts_with("image/svg+xml"));
+    assert_eq!(badge.header("cross-origin-resource-policy"), "cross-origin");
+    assert!(badge.body.contains("Đã gắn nhãn"));
+    assert!(badge.body.contains(&format!(
+        "href=\"https://tinnhiem.example.vn/site/{MINISTRY}\""
+    )));
+    let shop = get(&t.app, &format!("/badge/{SHOP}.svg")).await;
+    assert!(shop.body.contains("Không đạt") && !shop.body.contains("Đã gắn nhãn"));
+    assert_eq!(
+        get(&t.app, "/badge/nobody.example.vn.svg").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn open_data_and_the_api_carry_the_whole_list() {
+    let t = test_app().await;
+    let csv = get(&t.app, "/data/sites.csv").await;
+    assert!(csv.header("content-type").starts_with("text/csv"));
+    let mut reader = csv::Reader::from_reader(csv.body.as_bytes());
+    assert_eq!(reader.headers().unwrap().iter().next(), Some("host"));
+    assert_eq!(reader.records().count(), 3);
+    let json: serde_json::Value =
+        serde_json::from_str(&get(&t.app, "/data/sites.json").await.body).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 3);
+
+    let api: serde_json::Value = serde_json::from_str(
+        &get(&t.app, "/api/v1/sites?view=assessed&per_page=1&page=2")
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(api["total"], 2);
+    assert_eq!(api["items"].as_array().unwrap().len(), 1);
+    assert_eq!(api["items"][0]["host"], SHOP);
+    let stats: serde_json::Value =
+        serde_json::from_str(&get(&t.app, "/api/v1/stats").await.body).unwrap();
+    assert_eq!(stats["total"], 3);
+    assert_eq!(stats["by_status"]["labelled"], 1);
+    let openapi: serde_json::Value =
+        serde_json::from_str(&get(&t.app, "/openapi.json").await.body).unwrap();
+    assert!(openapi["paths"]["/api/v1/sites"].is_object());
+    let dashboard = get(&t.app, "/dashboard").await;
+    assert!(dashboard.body.contains("<svg class=\"chart\""));
+}
+
+#[tokio::test]
+async fn every_answer_carries_strict_security_headers() {
+    let t = test_app().await;
+    for uri in [
+        "/",
+        "/site/mof.gov.vn",
+        "/nope",
+        "/static/style.css",
+        "/api/v1/stats",
+    ] {
+        let a = get(&t.app, uri).await;
+        let csp = a.header("content-security-policy");
+        assert!(
+            csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+            "{uri}: {csp}"
+        );
+        assert!(!csp.contains("unsafe-inline"), "{uri}");
+        assert_eq!(a.header("x-content-type-options"), "nosniff", "{uri}");
+        assert_eq!(a.header("referrer-policy"), "no-referrer", "{uri}");
+        assert_eq!(
+            a.header("strict-transport-security"),
+            "",
+            "no HSTS over plain HTTP"
+        );
+    }
+    let page = get(&t.app, "/").await.body;
+    assert!(
+        !page.contains("<script") && !page.contains("style=\""),
+        "CSP-safe markup"
+    );
+}
+
+#[tokio::test]
+async fn one_client_address_is_rate_limited_without_slowing_others() {
+    let t = test_app_with(PublishSettings {
+        rate_per_ip: 1,
+        burst_per_ip: 3,
+        ..PublishSettings::default()
+    })
+    .await;
+    let req = |ip| {
+        from_ip(
+            Request::get("/api/v1/stats").body(Body::empty()).unwrap(),
+            ip,
+        )
+    };
+    for _ in 0..3 {
+        assert_eq!(send(&t.app, req("192.0.2.1")).await.status, StatusCode::OK);
+    }
+    let limited = send(&t.app, req("192.0.2.1")).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.header("retry-after").parse::<u64>().unwrap() >= 1);
+    assert_eq!(send(&t.app, req("192.0.2.2")).await.status, StatusCode::OK);
+}

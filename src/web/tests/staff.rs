@@ -1,0 +1,310 @@
+//! Staff: sign-in with secure cookies and throttling, CSRF, import, override, attest,
+//! audit.
+
+use super::*;
+use crate::auth::hash_password;
+use time::OffsetDateTime;
+
+const PASSWORD: &str = "một mật khẩu dài đủ";
+
+async fn with_staff(t: &TestApp) {
+    t.store
+        .create_staff(
+            "lan",
+            &hash_password(PASSWORD).unwrap(),
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap();
+}
+
+/// Signs in and returns the cookie pair and the CSRF token of the session.
+async fn sign_in(t: &TestApp) -> (String, String) {
+    let answer = send(
+        &t.app,
+        form_post(
+            "/staff/login",
+            &[("username", "lan"), ("password", PASSWORD)],
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    let set_cookie = answer.header("set-cookie").to_string();
+    let cookie = set_cookie.split(';').next().unwrap().to_string();
+    let home = send(
+        &t.app,
+        Request::get("/staff")
+            .header("cookie", &cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    let csrf = home
+        .body
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a CSRF field")
+        .to_string();
+    (cookie, csrf)
+}
+
+#[tokio::test]
+async fn sign_in_sets_a_secure_session_cookie_and_wrong_passwords_are_refused() {
+    let t = test_app().await;
+    with_staff(&t).await;
+    let anonymous = get(&t.app, "/staff").await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+    assert!(anonymous.header("location").starts_with("/staff/login"));
+
+    let wrong = send(
+        &t.app,
+        form_post(
+            "/staff/login",
+            &[("username", "lan"), ("password", "sai mật khẩu rồi")],
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.header("set-cookie"), "");
+
+    let ok = send(
+        &t.app,
+        form_post(
+            "/staff/login",
+            &[("username", "lan"), ("password", PASSWORD)],
+            None,
+        ),
+    )
+    .await;
+    let cookie = ok.header("set-cookie");
+    for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
+    let log = t.store.audit_log(10).await.unwrap();
+    let actions: Vec<_> = log.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["login", "login_failed"]);
+}
+
+#[tokio::test]
+async fn repeated_failed_sign_ins_are_throttled() {
+    let t = test_app().await;
+    with_staff(&t).await;
+    let mut statuses = Vec::new();
+    for _ in 0..7 {
+        let a = send(
+            &t.app,
+            form_post(
+                "/staff/login",
+                &[("username", "lan"), ("password", "đoán bừa một mật khẩu")],
+                None,
+            ),
+        )
+        .await;
+        statuses.push(a.status);
+    }
+    assert_eq!(statuses[..5], [StatusCode::UNAUTHORIZED; 5]);
+    assert_eq!(statuses[5..], [StatusCode::TOO_MANY_REQUESTS; 2]);
+    // Even the right password waits now.
+    let right = send(
+        &t.app,
+        form_post(
+            "/staff/login",
+            &[("username", "lan"), ("password", PASSWORD)],
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn import_needs_the_csrf_token_and_reports_bad_lines() {
+    let t = test_app().await;
+    with_staff(&t).await;
+    let (cookie, csrf) = sign_in(&t).await;
+    let csv = "host,organisation,category,province,contact_email\nnew1.gov.vn,Sở A,government,Huế,\nbad host,x,y,z,\n";
+    let forged = send(
+        &t.app,
+        form_post(
+            "/staff/import",
+            &[("csrf", "guess"), ("csv", csv)],
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(
+        t.store
+            .target_by_host("new1.gov.vn")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let ok = send(
+        &t.app,
+        form_post(
+            "/staff/import",
+            &[("csrf", &csrf), ("csv", csv)],
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert!(
+        ok.body.contains("import.csv:3: "),
+        "line error named: {}",
+        ok.body
+    );
+    assert!(
+        t.store
+            .target_by_host("new1.gov.vn")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let log = t.store.audit_log(1).await.unwrap();
+    assert_eq!(log[0].action, "import");
+    assert!(
+        log[0].detail.contains("1 lines refused"),
+        "{}",
+        log[0].detail
+    );
+}
+
+#[tokio::test]
+async fn an_override_needs_a_reason_and_is_recorded_in_history_and_audit() {
+    let t = test_app().await;
+    with_staff(&t).await;
+    let (cookie, csrf) = sign_in(&t).await;
+    let uri = format!("/staff/site/{MINISTRY}/override");
+    let no_reason = send(
+        &t.app,
+        form_post(
+            &uri,
+            &[("csrf", &csrf), ("status", "revoked"), ("reason", "  ")],
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert!(no_reason.header("location").contains("reason_required"));
+    let ministry = t.store.target_by_host(MINISTRY).await.unwrap().unwrap();
+    assert_eq!(
+        t.store.label(ministry.id).await.unwrap().status,
+        LabelStatus::Labelled
+    );
+
+    let done = send(
+        &t.app,
+        form_post(
+            &uri,
+            &[
+                ("csrf", &csrf),
+                ("status", "revoked"),
+                ("reason", "trang bị tấn công"),
+            ],
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        t.store.label(ministry.id).await.unwrap().status,
+        LabelStatus::Revoked
+    );
+    let history = t.store.history(ministry.id).await.unwrap();
+    let last = history.last().unwrap();
+    assert!(last.scan_id.is_none() && last.transition.reason.contains("trang bị tấn công"));
+    let entry = &t.store.audit_log(1).await.unwrap()[0];
+    assert_eq!(
+        (entry.actor.as_str(), entry.action.as_str()),
+        ("lan", "override")
+    );
+    assert_eq!(entry.host.as_deref(), Some(MINISTRY));
+}
+
+#[tokio::test]
+async fn staff_see_findings_attest_labelled_sites_and_queue_scans() {
+    let t = test_app().await;
+    with_staff(&t).await;
+    let (cookie, csrf) = sign_in(&t).await;
+    let page = send(
+        &t.app,
+        Request::get(format!("/staff/site/{SHOP}"))
+            .header("cookie", &cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(page.body.contains("nginx/1.18.0"), "staff see evidence");
+
+    let refused = send(
+        &t.app,
+        form_post(
+            &format!("/staff/site/{SHOP}/attest"),
+            &[("csrf", &csrf), ("note", "kiểm tra tay")],
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert!(refused.header("location").contains("attest_refused"));
+    let ok = send(
+        &t.app,
+        form_post(
+            &format!("/staff/site/{MINISTRY}/attest"),
+            &[("csrf", &csrf), ("note", "kiểm tra tay")],
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert!(ok.header("location").contains("msg=done"));
+    let public = get(&t.app, &format!("/site/{MINISTRY}")).await;
+    assert!(public.body.contains("Nâng cao"), "advanced level is public");
+
+    let scan = send(
+        &t.app,
+        form_post(
+            &format!("/staff/site/{SHOP}/scan"),
+            &[("csrf", &csrf)],
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(scan.status, StatusCode::SEE_OTHER);
+    let shop = t.store.target_by_host(SHOP).await.unwrap().unwrap();
+    let job = t.store.latest_scan_job(shop.id).await.unwrap().unwrap();
+    assert_eq!(job.requested_by, "staff:lan");
+    let audit = send(
+        &t.app,
+        Request::get("/staff/audit")
+            .header("cookie", &cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    for action in ["login", "attest", "scan"] {
+        assert!(
+            audit.body.contains(&format!("<code>{action}</code>")),
+            "{action}"
+        );
+    }
+    // Signing out ends the session server-side.
+    let out = send(
+        &t.app,
+        form_post("/staff/logout", &[("csrf", &csrf)], Some(&cookie)),
+    )
+    .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    let after = send(
+        &t.app,
+        Request::get("/staff")
+            .header("cookie", &cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(after.status, StatusCode::SEE_OTHER);
+}

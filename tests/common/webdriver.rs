@@ -1,0 +1,245 @@
+//! A small WebDriver client driving Debian's `chromium` through `chromedriver`, headless,
+//! on loopback. Tests that use it FAIL when Chromium is missing: `.ci/run` installs it.
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
+
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+pub struct Browser {
+    port: u16,
+    session: String,
+    _driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+async fn call(port: u16, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
+    let stream = TcpStream::connect(("127.0.0.1", port))
+        .await
+        .map_err(|e| format!("connect to chromedriver: {e}"))?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::spawn(conn);
+    let payload = body.map(|b| b.to_string()).unwrap_or_default();
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", format!("127.0.0.1:{port}"))
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(payload)))
+        .map_err(|e| e.to_string())?;
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = response.status();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?
+        .to_bytes();
+    let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    if !status.is_success() {
+        return Err(format!("{method} {path}: {status}: {value}"));
+    }
+    Ok(value["value"].clone())
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+impl Browser {
+    /// Starts chromedriver and a fresh headless Chromium session. Panics (the test
+    /// fails) when either is missing.
+    pub async fn start() -> Browser {
+        let port = free_port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("chromedriver must be installed (apt-get install chromium chromium-driver)");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if call(port, "GET", "/status", None)
+                .await
+                .is_ok_and(|v| v["ready"] == true)
+            {
+                break;
+            }
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = tempfile::tempdir().expect("profile dir");
+        let binary = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists())
+            .expect("chromium must be installed (apt-get install chromium chromium-driver)");
+        let caps = json!({
+            "capabilities": { "alwaysMatch": {
+                "browserName": "chrome",
+                "acceptInsecureCerts": true,
+                "goog:chromeOptions": {
+                    "binary": binary,
+                    "prefs": { "intl.accept_languages": "vi-VN,vi" },
+                    "args": [
+                        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                        "--no-first-run", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync",
+                        "--disable-dev-shm-usage", "--window-size=1200,900",
+                        "--lang=vi",
+                        format!("--user-data-dir={}", profile.path().display()),
+                    ]
+                }
+            } }
+        });
+        let session = call(port, "POST", "/session", Some(caps))
+            .await
+            .expect("a Chromium session");
+        let session = session["sessionId"]
+            .as_str()
+            .expect("session id")
+            .to_string();
+        Browser {
+            port,
+            session,
+            _driver: driver,
+            _profile: profile,
+        }
+    }
+
+    async fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let full = format!("/session/{}{path}", self.session);
+        call(self.port, method, &full, body)
+            .await
+            .unwrap_or_else(|e| panic!("WebDriver: {e}"))
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.cmd("POST", "/url", Some(json!({ "url": url }))).await;
+    }
+
+    pub async fn url(&self) -> String {
+        self.cmd("GET", "/url", None)
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    pub async fn source(&self) -> String {
+        self.cmd("GET", "/source", None)
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    /// The element matching `css`, waiting up to fifteen seconds for it to appear.
+    pub async fn find(&self, css: &str) -> Element<'_> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let full = format!("/session/{}/element", self.session);
+            let found = call(
+                self.port,
+                "POST",
+                &full,
+                Some(json!({ "using": "css selector", "value": css })),
+            )
+            .await;
+            if let Ok(v) = found {
+                if let Some(id) = v[ELEMENT_KEY].as_str() {
+                    return Element {
+                        browser: self,
+                        id: id.to_string(),
+                    };
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no element matches `{css}` on {}",
+                self.url().await
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the page text contains `needle` (pages refresh themselves).
+    pub async fn wait_for_text(&self, needle: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let text = self.find("body").await.text().await;
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "`{needle}` never appeared; page text:\n{text}"
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    pub async fn close(self) {
+        let _ = call(
+            self.port,
+            "DELETE",
+            &format!("/session/{}", self.session),
+            None,
+        )
+        .await;
+    }
+}
+
+pub struct Element<'a> {
+    browser: &'a Browser,
+    id: String,
+}
+
+impl Element<'_> {
+    async fn cmd(&self, method: &str, what: &str, body: Option<Value>) -> Value {
+        self.browser
+            .cmd(method, &format!("/element/{}/{what}", self.id), body)
+            .await
+    }
+
+    pub async fn click(&self) {
+        self.cmd("POST", "click", Some(json!({}))).await;
+    }
+
+    pub async fn type_text(&self, text: &str) {
+        self.cmd("POST", "clear", Some(json!({}))).await;
+        self.cmd("POST", "value", Some(json!({ "text": text })))
+            .await;
+    }
+
+    pub async fn text(&self) -> String {
+        self.cmd("GET", "text", None)
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    pub async fn attribute(&self, name: &str) -> String {
+        self.cmd("GET", &format!("attribute/{name}"), None)
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+}

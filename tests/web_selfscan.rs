@@ -1,0 +1,111 @@
+//! Our own server, scanned by our own scanner over TLS on loopback, must earn an A+ and
+//! the label: the strict headers, the HTTPS redirect, HSTS and the certificate set-up
+//! that we demand of others.
+
+mod common;
+
+use common::{DOMAIN, host, settings_for};
+use trustlabel::catalog::Catalog;
+use trustlabel::collect::Collector;
+use trustlabel::config::ConnectTo;
+use trustlabel::fleet::{Fleet, SiteSpec};
+use trustlabel::policy::{Decision, Grade, LabelStatus, Policy};
+use trustlabel::publish::settings::PublishSettings;
+use trustlabel::scan::{ScanItem, Scanner, StopFlag};
+use trustlabel::store::Store;
+use trustlabel::target::Target;
+use trustlabel::web::{self, AppState};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn our_own_server_over_tls_gets_an_a_plus_and_the_label() {
+    let fleet = Fleet::start(DOMAIN, vec![SiteSpec::good(&host("good"))])
+        .await
+        .expect("fleet starts");
+    let ours = host("tinnhiem");
+    let (chain, key) = fleet.issue_pem(&ours).expect("certificate for our server");
+    let tls = web::load_tls_config(&chain, &key).expect("TLS config");
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
+        .await
+        .unwrap();
+    store
+        .upsert_targets(&[Target {
+            host: ours.clone(),
+            https_port: 443,
+            organisation: "Cơ quan cấp nhãn".into(),
+            category: "government".into(),
+            province: "Hà Nội".into(),
+            contact_email: String::new(),
+        }])
+        .await
+        .unwrap();
+    let settings = PublishSettings {
+        public_url: format!("https://{ours}"),
+        ..PublishSettings::default()
+    };
+    let state = AppState::new(store.clone(), Catalog::builtin().unwrap(), settings, true).unwrap();
+    let server = web::spawn_server(
+        tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+        web::router(state),
+        Some(tls),
+    )
+    .unwrap();
+    let redirect = web::spawn_redirect(
+        tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+        Some(format!("https://{ours}")),
+    )
+    .unwrap();
+
+    let mut collector_settings = settings_for(&fleet);
+    for (port, addr) in [(443, server.addr), (80, redirect.addr)] {
+        collector_settings.overrides.push(ConnectTo {
+            host: ours.clone(),
+            port,
+            addr,
+        });
+    }
+    let scanner = Scanner::new(
+        Collector::new(collector_settings).unwrap(),
+        Policy::builtin().unwrap(),
+        Some(store.clone()),
+        1,
+        "self-scan".into(),
+    );
+    let target = store.target_by_host(&ours).await.unwrap().unwrap();
+    let results = scanner
+        .run(
+            vec![ScanItem::Stored(target.clone())],
+            None,
+            &StopFlag::default(),
+            |_| {},
+        )
+        .await
+        .unwrap();
+    let result = &results[0];
+    let penalised: Vec<_> = result
+        .findings
+        .iter()
+        .filter(|f| f.id != trustlabel::finding::FindingId::TlsProtoNoTls13)
+        .collect();
+    assert!(
+        penalised.is_empty(),
+        "our own server has findings: {penalised:#?}"
+    );
+    assert_eq!(result.verdict.grade, Grade::APlus, "{:?}", result.verdict);
+    assert_eq!(result.verdict.decision, Decision::Pass);
+    assert_eq!(
+        store.label(target.id).await.unwrap().status,
+        LabelStatus::Labelled
+    );
+    let https = result
+        .evidence
+        .https
+        .as_ref()
+        .expect("fetched over verified HTTPS");
+    assert!(https.last_response().is_some());
+
+    redirect.stop().await;
+    server.stop().await;
+    fleet.shutdown().await;
+}
