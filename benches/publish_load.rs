@@ -142,6 +142,7 @@ async fn populate(store: &Store, n: usize) {
             blocking: vec![],
             caps: vec![],
             reasons: vec!["generated".into()],
+            tls_rating: None,
         };
         let (label, transition) = next_label(&LabelState::not_assessed(), &verdict, at, 14);
         let ev = evidence(&t.target.host, at);
