@@ -3,10 +3,15 @@
 //! (collect → checks → policy → SQLite) at one concurrency.
 //!
 //! cargo bench --bench scan_fleet -- --sites 1000 --concurrency 64 [--no-legacy]
+//!     [--rate-per-host N --burst-per-host N]
 //!
 //! `--no-legacy` turns the legacy TLS probe (hand-built hellos) off, to measure its cost.
+//! The per-host politeness budget is the scanner's default unless given: with distinct
+//! hosts it bounds how fast one site's scan can go, so throughput is roughly
+//! concurrency / per-site time, and raising the budget shows what the machine can do.
 //!
-//! Prints sites/s, CPU seconds per site (user + system of this process) and peak RSS.
+//! Prints sites/s, CPU seconds per site (user + system of this process), peak RSS, and
+//! the TLS handshakes and HTTP requests one site's scan sends.
 //! Run once per concurrency: peak RSS is per process.
 
 use std::io::{BufRead, BufReader, Write};
@@ -23,6 +28,8 @@ struct Args {
     sites: usize,
     concurrency: usize,
     legacy: bool,
+    rate_per_host: Option<u32>,
+    burst_per_host: Option<u32>,
 }
 
 fn args() -> Args {
@@ -30,6 +37,8 @@ fn args() -> Args {
         sites: 1000,
         concurrency: 64,
         legacy: true,
+        rate_per_host: None,
+        burst_per_host: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -38,6 +47,8 @@ fn args() -> Args {
             "--sites" => args.sites = value().unwrap_or(args.sites),
             "--concurrency" => args.concurrency = value().unwrap_or(args.concurrency),
             "--no-legacy" => args.legacy = false,
+            "--rate-per-host" => args.rate_per_host = value().and_then(|v| u32::try_from(v).ok()),
+            "--burst-per-host" => args.burst_per_host = value().and_then(|v| u32::try_from(v).ok()),
             _ => {} // cargo bench passes --bench
         }
     }
@@ -81,8 +92,14 @@ fn main() {
         .build()
         .expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
-    let (wall, cpu, rss, passed, handshakes) = runtime.block_on(async {
+    let defaults = CollectorSettings::default();
+    let per_host = trustlabel::collect::RateLimit {
+        per_second: args.rate_per_host.unwrap_or(defaults.per_host.per_second),
+        burst: args.burst_per_host.unwrap_or(defaults.per_host.burst),
+    };
+    let (wall, cpu, rss, passed, handshakes, requests) = runtime.block_on(async {
         let settings = CollectorSettings {
+            per_host,
             dns: DnsConfig::Servers(vec![manifest["dns"].as_str().unwrap().parse().unwrap()]),
             overrides,
             extra_roots_pem: vec![manifest["root_ca_pem"].as_str().unwrap().to_string()],
@@ -148,23 +165,27 @@ fn main() {
             .filter_map(|r| r.evidence.legacy.as_ref())
             .map(|l| l.handshakes)
             .sum();
-        (wall, cpu1 - cpu0, rss, passed, handshakes)
+        let requests: usize = results.iter().map(|r| r.evidence.http_requests()).sum();
+        (wall, cpu1 - cpu0, rss, passed, handshakes, requests)
     });
     drop(fleet.stdin.take().map(|mut s| s.flush()));
     let _ = fleet.kill();
     let _ = fleet.wait();
     let n = args.sites as f64;
     println!(
-        "sites={} concurrency={} legacy={} wall={:.2}s sites/s={:.0} cpu/site={:.2}ms peak_rss={:.0}MiB passed={} legacy_handshakes/site={:.1}",
+        "sites={} concurrency={} legacy={} per_host={}/s burst {} wall={:.2}s sites/s={:.0} cpu/site={:.2}ms peak_rss={:.0}MiB passed={} legacy_handshakes/site={:.1} http_requests/site={:.1}",
         args.sites,
         args.concurrency,
         args.legacy,
+        per_host.per_second,
+        per_host.burst,
         wall.as_secs_f64(),
         n / wall.as_secs_f64().max(f64::EPSILON),
         cpu / n * 1000.0,
         rss,
         passed,
-        f64::from(handshakes) / n
+        f64::from(handshakes) / n,
+        requests as f64 / n
     );
     assert_eq!(
         passed, args.sites,

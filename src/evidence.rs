@@ -70,6 +70,26 @@ pub struct Evidence {
     pub exposure: Option<ExposureEvidence>,
 }
 
+impl Evidence {
+    /// HTTP requests this scan sent to the site (redirect hops, the privacy page, the
+    /// crawler views, the exposure baseline and probes), for the politeness and load
+    /// figures; TLS handshakes of the legacy probe are counted in [`LegacyTls`].
+    pub fn http_requests(&self) -> usize {
+        let chains = [&self.http, &self.https, &self.privacy_page]
+            .into_iter()
+            .flatten()
+            .chain(self.crawler_views.iter().map(|v| &v.chain));
+        let hops: usize = chains.map(|c| c.hops.len()).sum();
+        let probes = self.exposure.as_ref().map_or(0, |e| {
+            std::iter::once(&e.baseline)
+                .chain(&e.probes)
+                .filter(|p| !matches!(p.outcome, exposure::ProbeOutcome::NotSent { .. }))
+                .count()
+        });
+        hops + probes
+    }
+}
+
 /// How the host name became an address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]

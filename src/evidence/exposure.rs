@@ -122,8 +122,8 @@ impl ProbeResponse {
 mod tests {
     use super::*;
 
-    #[test]
-    fn probe_evidence_survives_storage_and_old_evidence_still_loads() {
+    /// A baseline that was sent (and failed), one answered probe, one left out.
+    fn probe_evidence() -> ExposureEvidence {
         let answered = ProbeResponse {
             status: 200,
             content_type: Some("text/plain".into()),
@@ -134,7 +134,7 @@ mod tests {
             sha256: "ab".repeat(32),
             excerpt: b"PK\x03\x04".to_vec(),
         };
-        let evidence = ExposureEvidence {
+        ExposureEvidence {
             base_url: "https://a.test/".into(),
             channel: ProbeChannel::VerifiedHttps,
             baseline: Probe {
@@ -157,15 +157,12 @@ mod tests {
                 },
             ],
             max_requests: 2,
-        };
-        let json = serde_json::to_string(&evidence).unwrap();
-        assert_eq!(
-            serde_json::from_str::<ExposureEvidence>(&json).unwrap(),
-            evidence
-        );
+        }
+    }
 
-        // Evidence stored before these fields existed.
-        let old = serde_json::json!({
+    /// Evidence as stored before the page-analysis fields existed.
+    fn old_evidence_json() -> serde_json::Value {
+        serde_json::json!({
             "schema_version": 1,
             "host": "a.test",
             "https_port": 443,
@@ -178,9 +175,36 @@ mod tests {
             "https": null,
             "revocation": null,
             "deadline_exceeded": false
-        });
-        let loaded: super::super::Evidence = serde_json::from_value(old).unwrap();
+        })
+    }
+
+    #[test]
+    fn probe_evidence_survives_storage_and_old_evidence_still_loads() {
+        let evidence = probe_evidence();
+        let json = serde_json::to_string(&evidence).unwrap();
+        assert_eq!(
+            serde_json::from_str::<ExposureEvidence>(&json).unwrap(),
+            evidence
+        );
+
+        let loaded: super::super::Evidence = serde_json::from_value(old_evidence_json()).unwrap();
         assert_eq!(loaded.exposure, None);
         assert!(loaded.crawler_views.is_empty());
+    }
+
+    #[test]
+    fn http_requests_count_every_hop_and_every_probe_sent() {
+        use crate::checks::test_support::{chain, response, response_with_status};
+        use crate::evidence::ChainEnd;
+        let mut evidence: super::super::Evidence =
+            serde_json::from_value(old_evidence_json()).unwrap();
+        assert_eq!(evidence.http_requests(), 0);
+        let redirect = response_with_status(301, &[("location", "https://a.test/")]);
+        evidence.http = Some(chain("http", vec![redirect], ChainEnd::Final));
+        evidence.https = Some(chain("https", vec![response(&[])], ChainEnd::Final));
+        evidence.privacy_page = Some(chain("https", vec![response(&[])], ChainEnd::Final));
+        evidence.exposure = Some(probe_evidence());
+        // 3 hops, the baseline and one probe; the probe left out by the budget is not sent.
+        assert_eq!(evidence.http_requests(), 5);
     }
 }
