@@ -59,10 +59,10 @@ pub struct GlobalArgs {
     /// Sites scanned at once [default: 64].
     #[arg(long, global = true, value_name = "N")]
     pub concurrency: Option<usize>,
-    /// Requests per second to one host name [default: 5].
+    /// Requests and TLS hellos per second to one host name, after a burst of 50 [default: 10].
     #[arg(long = "rate-per-host", global = true, value_name = "N")]
     pub rate_per_host: Option<u32>,
-    /// Requests per second to one IP address [default: 20].
+    /// The same for one IP address, after a burst of 60 [default: 20].
     #[arg(long = "rate-per-ip", global = true, value_name = "N")]
     pub rate_per_ip: Option<u32>,
     /// TCP connect timeout in seconds [default: 5].

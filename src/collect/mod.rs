@@ -70,7 +70,13 @@ pub struct CollectorSettings {
     pub max_redirects: usize,
     pub user_agent: String,
     pub http_port: u16,
+    /// Every request and legacy hello of a site waits for this budget. The default burst
+    /// holds one whole scan (16 hellos and about 25 requests for a typical site, with at
+    /// most three connections open at once, less than a browser opening the home page),
+    /// so a single scan is not slowed down; the sustained rate is what repeated scans of
+    /// one host get.
     pub per_host: RateLimit,
+    /// The same for all hosts on one address (shared hosting of many small sites).
     pub per_ip: RateLimit,
     /// The hand-built-hello probe of protocol versions and cipher suites.
     pub legacy: LegacySettings,
@@ -100,12 +106,12 @@ impl Default for CollectorSettings {
             user_agent: default_user_agent(),
             http_port: 80,
             per_host: RateLimit {
-                per_second: 5,
-                burst: 10,
+                per_second: 10,
+                burst: 50,
             },
             per_ip: RateLimit {
                 per_second: 20,
-                burst: 40,
+                burst: 60,
             },
             legacy: LegacySettings::default(),
             per_responder: RateLimit {
