@@ -191,7 +191,7 @@ impl Scanner {
         let findings = checks::run_all(evidence, &ctx);
         let verdict = self
             .policy
-            .evaluate_with_tls(&findings, evidence.legacy.as_ref());
+            .evaluate_at(&findings, evidence.legacy.as_ref(), Some(now));
         (findings, verdict)
     }
 
@@ -212,7 +212,7 @@ impl Scanner {
         if let (ScanItem::Stored(target), Some(store)) = (&item, &self.store) {
             let previous = store.label(target.id).await?;
             let (label, transition) =
-                next_label(&previous, &result.verdict, now, self.policy.grace_days);
+                next_label(&previous, &result.verdict, now, &self.policy.label_rules);
             let scan_id = store
                 .record_scan(&ScanRecord {
                     target_id: target.id,

@@ -84,7 +84,7 @@ pub async fn serve_store(
     let publish = PublishSettings::from_section(
         &section,
         &format!("{scheme}://{local}"),
-        rules.policy.grace_days,
+        rules.policy.label_rules,
     );
     let state = AppState::new(store.clone(), rules.catalog, publish, tls_config.is_some())
         .map_err(runtime)?;
@@ -159,7 +159,7 @@ pub async fn publish(
     let publish = PublishSettings::from_section(
         &section,
         &format!("http://{listen}"),
-        rules.policy.grace_days,
+        rules.policy.label_rules,
     );
     let summary = trustlabel::publish::export::export(&store, &publish, out)
         .await
@@ -196,7 +196,7 @@ pub async fn owner_link(
     let mut publish = PublishSettings::from_section(
         &settings.publish,
         &format!("http://{listen}"),
-        rules.policy.grace_days,
+        rules.policy.label_rules,
     );
     if let Some(days) = days {
         if !(1..=3650).contains(&days) {

@@ -1,17 +1,62 @@
-//! The label state machine: how one verdict moves a site's label over time.
+//! The label state machine: how one verdict, or the passing of time, moves a site's label.
 //!
-//! Pure: the previous state, the verdict and `now` in; the next state and the transition
-//! (if the status changed) out. The store records both in one transaction.
+//! Pure: the previous state, the verdict (or nothing) and `now` in; the next state and the
+//! transition (if the status changed) out. The store records both in one transaction.
 
 use super::{Decision, LabelLevel, LabelState, LabelStatus, Transition, Verdict};
 use time::{Duration, OffsetDateTime};
+
+/// The lifecycle's knobs, from `[label]` in `checks/policy.toml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LabelRules {
+    /// A labelled site that starts failing keeps its label this long (`at_risk`).
+    pub grace_days: i64,
+    /// Consecutive scans that cannot reach an assessed site before its status becomes
+    /// `unreachable`; one outage does not undo an assessment.
+    pub unreachable_after: u32,
+    /// A label lapses when no scan has passed for this long.
+    pub validity_days: i64,
+}
+
+impl Default for LabelRules {
+    fn default() -> Self {
+        LabelRules {
+            grace_days: 14,
+            unreachable_after: 3,
+            validity_days: 30,
+        }
+    }
+}
+
+impl LabelRules {
+    /// Until when a label holds without a new passing scan: the end of its validity, or
+    /// of the grace period once at risk, whichever comes first (`None` when none is held).
+    pub fn valid_until(
+        &self,
+        status: LabelStatus,
+        last_pass_at: Option<OffsetDateTime>,
+        at_risk_since: Option<OffsetDateTime>,
+    ) -> Option<OffsetDateTime> {
+        if !status.holds_label() {
+            return None;
+        }
+        let lapse = last_pass_at.map(|at| at + Duration::days(self.validity_days));
+        let grace_end = at_risk_since
+            .filter(|_| status == LabelStatus::AtRisk)
+            .map(|at| at + Duration::days(self.grace_days));
+        match (lapse, grace_end) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
 
 /// Applies one scan's verdict to the stored label.
 pub fn next_label(
     previous: &LabelState,
     verdict: &Verdict,
     now: OffsetDateTime,
-    grace_days: i64,
+    rules: &LabelRules,
 ) -> (LabelState, Option<Transition>) {
     let mut next = previous.clone();
     next.grade = Some(verdict.grade);
@@ -20,6 +65,7 @@ pub fn next_label(
         Decision::Pass => {
             next.last_pass_at = Some(now);
             next.at_risk_since = None;
+            next.unreachable_scans = 0;
             // Advanced comes only from a staff attestation, which survives passing scans.
             next.level = Some(match previous.level {
                 Some(LabelLevel::Advanced) if previous.status.holds_label() => LabelLevel::Advanced,
@@ -32,46 +78,152 @@ pub fn next_label(
             };
             (LabelStatus::Labelled, reason)
         }
-        Decision::Fail | Decision::Unreachable => {
-            let failing = if verdict.decision == Decision::Unreachable {
-                LabelStatus::Unreachable
+        Decision::Fail => {
+            next.unreachable_scans = 0;
+            failing(
+                previous,
+                &mut next,
+                now,
+                rules,
+                LabelStatus::NotLabelled,
+                why,
+            )
+        }
+        Decision::Unreachable => {
+            next.unreachable_scans = previous.unreachable_scans.saturating_add(1);
+            let assessed = previous.status != LabelStatus::NotAssessed;
+            if assessed
+                && previous.status != LabelStatus::Unreachable
+                && next.unreachable_scans < rules.unreachable_after
+            {
+                // Not yet: the assessment stands, apart from a lapse or the end of grace.
+                match lapse(previous, now, rules) {
+                    Some(lapsed) => lapsed,
+                    None => keep_or_revoke(previous, &mut next, now, rules, &why),
+                }
             } else {
-                LabelStatus::NotLabelled
-            };
-            match previous.status {
-                LabelStatus::Labelled => {
-                    next.at_risk_since = Some(now);
-                    let until = now + Duration::days(grace_days);
-                    (
-                        LabelStatus::AtRisk,
-                        format!(
-                            "failing since this scan ({why}); label kept until {}",
-                            until.date()
-                        ),
+                next.level = None;
+                next.at_risk_since = None;
+                let reason = if assessed {
+                    format!(
+                        "{} consecutive scans could not reach the site ({why})",
+                        next.unreachable_scans
                     )
-                }
-                LabelStatus::AtRisk => {
-                    let since = previous.at_risk_since.unwrap_or(now);
-                    if now - since >= Duration::days(grace_days) {
-                        next.level = None;
-                        (
-                            LabelStatus::Revoked,
-                            format!(
-                                "still failing after the {grace_days}-day grace period ({why})"
-                            ),
-                        )
-                    } else {
-                        (LabelStatus::AtRisk, why)
-                    }
-                }
-                LabelStatus::Revoked => (LabelStatus::Revoked, why),
-                LabelStatus::NotAssessed | LabelStatus::NotLabelled | LabelStatus::Unreachable => {
-                    next.level = None;
-                    (failing, why)
-                }
+                } else {
+                    why
+                };
+                (LabelStatus::Unreachable, reason)
             }
         }
     };
+    finish(previous, next, status, reason, now)
+}
+
+/// The label lapses when no scan passed within the validity period; run by the
+/// scheduler for sites that are not scanned in time, and by every failing scan.
+pub fn expire_label(
+    previous: &LabelState,
+    now: OffsetDateTime,
+    rules: &LabelRules,
+) -> Option<(LabelState, Transition)> {
+    let (status, reason) = lapse(previous, now, rules)?;
+    let mut next = previous.clone();
+    next.level = None;
+    next.at_risk_since = None;
+    let (next, transition) = finish(previous, next, status, reason, now);
+    transition.map(|t| (next, t))
+}
+
+fn lapse(
+    previous: &LabelState,
+    now: OffsetDateTime,
+    rules: &LabelRules,
+) -> Option<(LabelStatus, String)> {
+    if !previous.status.holds_label() {
+        return None;
+    }
+    let last = previous.last_pass_at?;
+    (now - last >= Duration::days(rules.validity_days)).then(|| {
+        (
+            LabelStatus::Revoked,
+            format!(
+                "label expired: no passing assessment within {} days (last pass {})",
+                rules.validity_days,
+                last.date()
+            ),
+        )
+    })
+}
+
+/// A reachable site that fails, or a labelled one that keeps failing.
+fn failing(
+    previous: &LabelState,
+    next: &mut LabelState,
+    now: OffsetDateTime,
+    rules: &LabelRules,
+    otherwise: LabelStatus,
+    why: String,
+) -> (LabelStatus, String) {
+    if let Some(lapsed) = lapse(previous, now, rules) {
+        next.level = None;
+        next.at_risk_since = None;
+        return lapsed;
+    }
+    match previous.status {
+        LabelStatus::Labelled => {
+            next.at_risk_since = Some(now);
+            let until = now + Duration::days(rules.grace_days);
+            (
+                LabelStatus::AtRisk,
+                format!(
+                    "failing since this scan ({why}); label kept until {}",
+                    until.date()
+                ),
+            )
+        }
+        LabelStatus::AtRisk => keep_or_revoke(previous, next, now, rules, &why),
+        LabelStatus::Revoked => (LabelStatus::Revoked, why),
+        LabelStatus::NotAssessed | LabelStatus::NotLabelled | LabelStatus::Unreachable => {
+            next.level = None;
+            (otherwise, why)
+        }
+    }
+}
+
+/// An at-risk site is revoked once its grace period is over; other statuses stay.
+fn keep_or_revoke(
+    previous: &LabelState,
+    next: &mut LabelState,
+    now: OffsetDateTime,
+    rules: &LabelRules,
+    why: &str,
+) -> (LabelStatus, String) {
+    if previous.status != LabelStatus::AtRisk {
+        return (previous.status, why.to_string());
+    }
+    let since = previous.at_risk_since.unwrap_or(now);
+    if now - since >= Duration::days(rules.grace_days) {
+        next.level = None;
+        next.at_risk_since = None;
+        (
+            LabelStatus::Revoked,
+            format!(
+                "still failing after the {}-day grace period ({why})",
+                rules.grace_days
+            ),
+        )
+    } else {
+        (LabelStatus::AtRisk, why.to_string())
+    }
+}
+
+fn finish(
+    previous: &LabelState,
+    mut next: LabelState,
+    status: LabelStatus,
+    reason: String,
+    now: OffsetDateTime,
+) -> (LabelState, Option<Transition>) {
     if status == previous.status {
         return (next, None);
     }

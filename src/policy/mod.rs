@@ -229,6 +229,9 @@ pub struct LabelState {
     /// Last scan that passed every requirement.
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_pass_at: Option<OffsetDateTime>,
+    /// Consecutive scans that could not reach the site (reset by any that did).
+    #[serde(default)]
+    pub unreachable_scans: u32,
 }
 
 impl LabelState {
@@ -240,6 +243,7 @@ impl LabelState {
             status_since: None,
             at_risk_since: None,
             last_pass_at: None,
+            unreachable_scans: 0,
         }
     }
 }
@@ -258,7 +262,7 @@ mod lifecycle;
 mod rules;
 mod tls_rating;
 
-pub use lifecycle::next_label;
+pub use lifecycle::{LabelRules, expire_label, next_label};
 pub use rules::{BUILTIN_POLICY, POLICY_FILE, Policy, PolicyError};
 pub use tls_rating::{TlsRating, rate as rate_tls};
 

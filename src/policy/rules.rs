@@ -1,6 +1,6 @@
 //! The policy file (`checks/policy.toml`) and the scoring it drives.
 
-use super::{Decision, Grade, Verdict};
+use super::{Decision, Grade, LabelRules, Verdict};
 use crate::checks::CheckSettings;
 use crate::evidence::LegacyTls;
 use crate::finding::{Category, Finding, FindingId, Severity};
@@ -9,6 +9,7 @@ use crate::tlsprobe::SuiteTable;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
+use time::{Date, Duration, OffsetDateTime};
 
 pub const BUILTIN_POLICY: &str = include_str!("../../checks/policy.toml");
 pub const POLICY_FILE: &str = "policy.toml";
@@ -41,8 +42,14 @@ pub struct Policy {
     /// anonymous suites make `tls.cipher.weak` critical: F instead of its usual cap).
     pub caps_when_critical: HashMap<FindingId, Grade>,
     pub minimum_grade: Grade,
-    pub grace_days: i64,
+    /// Grace, unreachable and validity periods of the label state machine.
+    pub label_rules: LabelRules,
     pub blocking: BTreeSet<FindingId>,
+    /// When a blocking rule was added. A rule newer than `new_blocking_grace_days` is
+    /// reported in the verdict but does not refuse the label yet, so owners get time to
+    /// fix what a new requirement finds (as internet.nl does).
+    pub blocking_since: HashMap<FindingId, Date>,
+    pub new_blocking_grace_days: i64,
     pub blocking_when_critical: BTreeSet<FindingId>,
     pub unreachable: BTreeSet<FindingId>,
     pub checks: CheckSettings,
@@ -70,10 +77,31 @@ struct PolicyFile {
 struct LabelSection {
     minimum_grade: String,
     grace_days: i64,
+    #[serde(default = "default_unreachable_after")]
+    unreachable_after: u32,
+    #[serde(default = "default_validity_days")]
+    validity_days: i64,
     blocking: Vec<String>,
+    /// `"finding.id" = "YYYY-MM-DD"`: the day a blocking rule took effect.
+    #[serde(default)]
+    blocking_since: BTreeMap<String, String>,
+    #[serde(default = "default_new_blocking_grace_days")]
+    new_blocking_grace_days: i64,
     #[serde(default)]
     blocking_when_critical: Vec<String>,
     unreachable: Vec<String>,
+}
+
+fn default_unreachable_after() -> u32 {
+    LabelRules::default().unreachable_after
+}
+
+fn default_validity_days() -> i64 {
+    LabelRules::default().validity_days
+}
+
+fn default_new_blocking_grace_days() -> i64 {
+    30
 }
 
 impl Policy {
@@ -157,11 +185,42 @@ impl Policy {
         let set = |names: &[String]| -> Result<BTreeSet<FindingId>, PolicyError> {
             names.iter().map(|n| id(n)).collect()
         };
-        if raw.label.grace_days < 0 {
+        for (name, days) in [
+            ("grace_days", raw.label.grace_days),
+            ("new_blocking_grace_days", raw.label.new_blocking_grace_days),
+        ] {
+            if days < 0 {
+                return Err(PolicyError::Inconsistent {
+                    file: file.to_string(),
+                    reason: format!("label.{name} cannot be negative"),
+                });
+            }
+        }
+        if raw.label.validity_days < 1 || raw.label.unreachable_after < 1 {
             return Err(PolicyError::Inconsistent {
                 file: file.to_string(),
-                reason: "label.grace_days cannot be negative".into(),
+                reason: "label.validity_days and label.unreachable_after must be at least 1".into(),
             });
+        }
+        let blocking = set(&raw.label.blocking)?;
+        let day_format = time::macros::format_description!("[year]-[month]-[day]");
+        let mut blocking_since = HashMap::new();
+        for (name, day) in &raw.label.blocking_since {
+            let finding = id(name)?;
+            if !blocking.contains(&finding) {
+                return Err(PolicyError::Inconsistent {
+                    file: file.to_string(),
+                    reason: format!(
+                        "label.blocking_since names {finding}, which is not in label.blocking"
+                    ),
+                });
+            }
+            let date = Date::parse(day, &day_format).map_err(|_| PolicyError::Invalid {
+                file: file.to_string(),
+                line: at(day),
+                reason: format!("`{day}` is not a date like 2026-12-01"),
+            })?;
+            blocking_since.insert(finding, date);
         }
         Ok(Policy {
             version: raw.version,
@@ -170,8 +229,14 @@ impl Policy {
             caps,
             caps_when_critical,
             minimum_grade: grade(&raw.label.minimum_grade)?,
-            grace_days: raw.label.grace_days,
-            blocking: set(&raw.label.blocking)?,
+            label_rules: LabelRules {
+                grace_days: raw.label.grace_days,
+                unreachable_after: raw.label.unreachable_after,
+                validity_days: raw.label.validity_days,
+            },
+            blocking,
+            blocking_since,
+            new_blocking_grace_days: raw.label.new_blocking_grace_days,
             blocking_when_critical: set(&raw.label.blocking_when_critical)?,
             unreachable: set(&raw.label.unreachable)?,
             checks: raw.checks,
@@ -187,14 +252,21 @@ impl Policy {
             .unwrap_or(Grade::F)
     }
 
-    /// Scores, grade and decision for one scan's findings.
+    /// Scores, grade and decision for findings alone, with every blocking rule in force
+    /// (whatever its start date) and no TLS rating.
     pub fn evaluate(&self, findings: &[Finding]) -> Verdict {
-        self.evaluate_with_tls(findings, None)
+        self.evaluate_at(findings, None, None)
     }
 
-    /// [`Policy::evaluate`], plus the SSL Labs-style rating of what the legacy TLS probe
-    /// saw; the rating's letter caps the grade like a finding's cap does.
-    pub fn evaluate_with_tls(&self, findings: &[Finding], legacy: Option<&LegacyTls>) -> Verdict {
+    /// Scores, grade and decision for one scan at `now`, with the SSL Labs-style rating of
+    /// what the legacy TLS probe saw capping the grade like a finding's cap does. `None`
+    /// for `now` puts every blocking rule in force.
+    pub fn evaluate_at(
+        &self,
+        findings: &[Finding],
+        legacy: Option<&LegacyTls>,
+        now: Option<OffsetDateTime>,
+    ) -> Verdict {
         let ids: BTreeSet<FindingId> = findings.iter().map(|f| f.id).collect();
         let modifier = |id: &FindingId| self.modifiers.get(id).copied().unwrap_or(0);
         let score = (100 + ids.iter().map(modifier).sum::<i32>()).clamp(0, 100);
@@ -248,6 +320,19 @@ impl Policy {
             }
         }
         blocking.sort();
+        if let Some(now) = now {
+            let grace = Duration::days(self.new_blocking_grace_days);
+            blocking.retain(|id| match self.blocking_since.get(id) {
+                Some(since) if now.date() < *since + grace => {
+                    reasons.push(format!(
+                        "{id} will block the label from {} (a new requirement, in its grace period)",
+                        *since + grace
+                    ));
+                    false
+                }
+                _ => true,
+            });
+        }
         let unreachable: Vec<&FindingId> = ids
             .iter()
             .filter(|id| self.unreachable.contains(id))

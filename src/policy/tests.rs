@@ -225,7 +225,7 @@ fn the_tls_rating_caps_the_grade_and_is_recorded() {
         cut_short: false,
     };
     // DHE with a 512-bit group and AES-128-GCM: key exchange 40, cipher 80 → 74 → B.
-    let v = policy().evaluate_with_tls(&[], Some(&legacy(0x009e)));
+    let v = policy().evaluate_at(&[], Some(&legacy(0x009e)), None);
     let rating = v.tls_rating.expect("rated");
     assert_eq!((rating.score, rating.grade), (74, Grade::B));
     assert_eq!(v.grade, Grade::B);
@@ -236,7 +236,7 @@ fn the_tls_rating_caps_the_grade_and_is_recorded() {
     );
     assert!(v.reasons[0].starts_with("TLS rating 74"), "{:?}", v.reasons);
     // DHE-512 with DES-CBC: cipher 20 → score 50 → C, below the label's B.
-    let v = policy().evaluate_with_tls(&[], Some(&legacy(0x0015)));
+    let v = policy().evaluate_at(&[], Some(&legacy(0x0015)), None);
     assert_eq!(v.grade, Grade::C);
     assert_eq!(v.decision, Decision::Fail);
     assert!(policy().evaluate(&[]).tls_rating.is_none());
@@ -254,7 +254,7 @@ fn the_tls_rating_caps_the_grade_and_is_recorded() {
         }],
         ..legacy(0xc02f)
     };
-    let v = policy().evaluate_with_tls(&[], Some(&strong));
+    let v = policy().evaluate_at(&[], Some(&strong), None);
     assert_eq!(v.tls_rating.map(|r| r.grade), Some(Grade::A));
     assert_eq!(v.grade, Grade::APlus);
 }
@@ -268,13 +268,25 @@ fn verdict(decision: Decision) -> Verdict {
 
 const T0: time::OffsetDateTime = datetime!(2026-11-01 00:00 UTC);
 
+/// The default lifecycle with this grace period.
+fn grace(days: i64) -> LabelRules {
+    LabelRules {
+        grace_days: days,
+        ..LabelRules::default()
+    }
+}
+
+fn day(d: i64) -> time::OffsetDateTime {
+    T0 + time::Duration::days(d)
+}
+
 #[test]
 fn a_first_pass_grants_the_label() {
     let (next, t) = next_label(
         &LabelState::not_assessed(),
         &verdict(Decision::Pass),
         T0,
-        14,
+        &grace(14),
     );
     assert_eq!(next.status, LabelStatus::Labelled);
     assert_eq!(next.level, Some(LabelLevel::Basic));
@@ -291,20 +303,19 @@ fn a_labelled_site_that_fails_is_at_risk_then_revoked_after_grace() {
         &LabelState::not_assessed(),
         &verdict(Decision::Pass),
         T0,
-        14,
+        &grace(14),
     );
-    let day = |d| T0 + time::Duration::days(d);
-    let (at_risk, t) = next_label(&labelled, &verdict(Decision::Fail), day(1), 14);
+    let (at_risk, t) = next_label(&labelled, &verdict(Decision::Fail), day(1), &grace(14));
     assert_eq!(at_risk.status, LabelStatus::AtRisk);
     assert!(at_risk.status.holds_label());
     assert!(t.unwrap().reason.contains("label kept until 2026-11-16"));
-    let (still, t) = next_label(&at_risk, &verdict(Decision::Fail), day(14), 14);
+    let (still, t) = next_label(&at_risk, &verdict(Decision::Fail), day(14), &grace(14));
     assert_eq!(still.status, LabelStatus::AtRisk);
     assert!(t.is_none(), "no transition inside the grace period");
-    let (revoked, t) = next_label(&still, &verdict(Decision::Fail), day(15), 14);
+    let (revoked, t) = next_label(&still, &verdict(Decision::Fail), day(15), &grace(14));
     assert_eq!(revoked.status, LabelStatus::Revoked);
     assert_eq!(t.unwrap().from, LabelStatus::AtRisk);
-    let (again, t) = next_label(&revoked, &verdict(Decision::Fail), day(16), 14);
+    let (again, t) = next_label(&revoked, &verdict(Decision::Fail), day(16), &grace(14));
     assert_eq!(again.status, LabelStatus::Revoked);
     assert!(t.is_none());
 }
@@ -315,11 +326,11 @@ fn an_at_risk_site_that_recovers_is_labelled_again() {
         &LabelState::not_assessed(),
         &verdict(Decision::Pass),
         T0,
-        14,
+        &grace(14),
     );
-    let (at_risk, _) = next_label(&labelled, &verdict(Decision::Unreachable), T0, 14);
+    let (at_risk, _) = next_label(&labelled, &verdict(Decision::Fail), T0, &grace(14));
     assert_eq!(at_risk.status, LabelStatus::AtRisk);
-    let (back, t) = next_label(&at_risk, &verdict(Decision::Pass), T0, 14);
+    let (back, t) = next_label(&at_risk, &verdict(Decision::Pass), T0, &grace(14));
     assert_eq!(back.status, LabelStatus::Labelled);
     assert_eq!(back.at_risk_since, None);
     assert!(t.unwrap().reason.starts_with("requirements pass again"));
@@ -331,10 +342,175 @@ fn never_labelled_sites_are_not_labelled_or_unreachable() {
         &LabelState::not_assessed(),
         &verdict(Decision::Fail),
         T0,
-        14,
+        &grace(14),
     );
     assert_eq!(n.status, LabelStatus::NotLabelled);
-    let (u, t) = next_label(&n, &verdict(Decision::Unreachable), T0, 14);
+    let mut u = n;
+    for _ in 1..LabelRules::default().unreachable_after {
+        (u, _) = next_label(&u, &verdict(Decision::Unreachable), T0, &grace(14));
+        assert_eq!(u.status, LabelStatus::NotLabelled);
+    }
+    let (u, t) = next_label(&u, &verdict(Decision::Unreachable), T0, &grace(14));
     assert_eq!(u.status, LabelStatus::Unreachable);
     assert_eq!(t.unwrap().from, LabelStatus::NotLabelled);
+}
+
+#[test]
+fn an_assessed_site_becomes_unreachable_only_after_consecutive_failed_scans() {
+    let rules = LabelRules::default(); // unreachable after 3
+    let (labelled, _) = next_label(
+        &LabelState::not_assessed(),
+        &verdict(Decision::Pass),
+        T0,
+        &rules,
+    );
+    let (one, t) = next_label(&labelled, &verdict(Decision::Unreachable), day(1), &rules);
+    assert_eq!(
+        (one.status, one.unreachable_scans),
+        (LabelStatus::Labelled, 1)
+    );
+    assert!(t.is_none(), "one outage changes nothing public");
+    // A reachable scan in between starts the count again.
+    let (back, _) = next_label(&one, &verdict(Decision::Pass), day(2), &rules);
+    assert_eq!(back.unreachable_scans, 0);
+    let (one, _) = next_label(&back, &verdict(Decision::Unreachable), day(3), &rules);
+    let (two, t) = next_label(&one, &verdict(Decision::Unreachable), day(4), &rules);
+    assert_eq!(two.status, LabelStatus::Labelled);
+    assert!(t.is_none());
+    let (three, t) = next_label(&two, &verdict(Decision::Unreachable), day(5), &rules);
+    assert_eq!(three.status, LabelStatus::Unreachable);
+    assert_eq!(three.level, None);
+    let t = t.expect("the third consecutive failure is a transition");
+    assert_eq!(t.from, LabelStatus::Labelled);
+    assert!(
+        t.reason
+            .starts_with("3 consecutive scans could not reach the site"),
+        "{}",
+        t.reason
+    );
+    // A site never assessed has no assessment to keep: unreachable at once.
+    let (never, t) = next_label(
+        &LabelState::not_assessed(),
+        &verdict(Decision::Unreachable),
+        T0,
+        &rules,
+    );
+    assert_eq!(never.status, LabelStatus::Unreachable);
+    assert!(t.is_some());
+}
+
+#[test]
+fn an_at_risk_site_that_stops_answering_is_still_revoked_when_grace_ends() {
+    let rules = grace(14);
+    let (labelled, _) = next_label(
+        &LabelState::not_assessed(),
+        &verdict(Decision::Pass),
+        T0,
+        &rules,
+    );
+    let (at_risk, _) = next_label(&labelled, &verdict(Decision::Fail), day(1), &rules);
+    let (dark, t) = next_label(&at_risk, &verdict(Decision::Unreachable), day(10), &rules);
+    assert_eq!(dark.status, LabelStatus::AtRisk);
+    assert!(t.is_none());
+    let (revoked, t) = next_label(&dark, &verdict(Decision::Unreachable), day(15), &rules);
+    assert_eq!(revoked.status, LabelStatus::Revoked);
+    assert!(t.unwrap().reason.contains("grace period"));
+}
+
+#[test]
+fn a_label_lapses_without_a_passing_scan_within_its_validity() {
+    let rules = LabelRules {
+        validity_days: 30,
+        ..LabelRules::default()
+    };
+    let (labelled, _) = next_label(
+        &LabelState::not_assessed(),
+        &verdict(Decision::Pass),
+        T0,
+        &rules,
+    );
+    assert_eq!(
+        rules.valid_until(labelled.status, labelled.last_pass_at, None),
+        Some(day(30))
+    );
+    assert!(expire_label(&labelled, day(29), &rules).is_none());
+    let (expired, t) = expire_label(&labelled, day(30), &rules).expect("lapsed");
+    assert_eq!(expired.status, LabelStatus::Revoked);
+    assert_eq!(expired.level, None);
+    assert_eq!(t.from, LabelStatus::Labelled);
+    assert!(
+        t.reason.starts_with(
+            "label expired: no passing assessment within 30 days (last pass 2026-11-01)"
+        ),
+        "{}",
+        t.reason
+    );
+    // Nothing to expire on a site that holds no label.
+    assert!(expire_label(&expired, day(90), &rules).is_none());
+    // A failing scan after the validity ended revokes at once instead of starting a grace.
+    let (failing, t) = next_label(&labelled, &verdict(Decision::Fail), day(31), &rules);
+    assert_eq!(failing.status, LabelStatus::Revoked);
+    assert!(t.unwrap().reason.starts_with("label expired"));
+    // While at risk, the label is valid until the grace period ends, if that is sooner.
+    let (at_risk, _) = next_label(&labelled, &verdict(Decision::Fail), day(20), &grace(14));
+    assert_eq!(
+        rules.valid_until(at_risk.status, at_risk.last_pass_at, at_risk.at_risk_since),
+        Some(day(30))
+    );
+    assert_eq!(
+        grace(5).valid_until(at_risk.status, at_risk.last_pass_at, at_risk.at_risk_since),
+        Some(day(25))
+    );
+}
+
+#[test]
+fn a_new_blocking_rule_blocks_only_after_its_grace_period() {
+    let text = Policy::builtin().unwrap().source.replace(
+        "blocking_since = {}\n",
+        "blocking_since = { \"tls.proto.tls11\" = \"2026-11-10\" }\n",
+    );
+    let p = Policy::from_toml("policy.toml", &text).unwrap();
+    let findings = [f(FindingId::TlsProtoTls11)];
+    let during = p.evaluate_at(&findings, None, Some(datetime!(2026-12-01 00:00 UTC)));
+    assert!(during.blocking.is_empty());
+    assert!(
+        during
+            .reasons
+            .iter()
+            .any(|r| r.contains("tls.proto.tls11 will block the label from 2026-12-10")),
+        "{:?}",
+        during.reasons
+    );
+    let after = p.evaluate_at(&findings, None, Some(datetime!(2026-12-10 00:00 UTC)));
+    assert_eq!(after.blocking, vec![FindingId::TlsProtoTls11]);
+    assert_eq!(after.decision, Decision::Fail);
+    // Without a time every rule is in force.
+    assert_eq!(
+        p.evaluate(&findings).blocking,
+        vec![FindingId::TlsProtoTls11]
+    );
+}
+
+#[test]
+fn lifecycle_settings_are_checked_at_load() {
+    let base = Policy::builtin().unwrap().source;
+    let bad_date = base.replace(
+        "blocking_since = {}\n",
+        "blocking_since = { \"tls.proto.tls11\" = \"soon\" }\n",
+    );
+    let err = Policy::from_toml("policy.toml", &bad_date)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("`soon` is not a date"), "{err}");
+    let not_blocking = base.replace(
+        "blocking_since = {}\n",
+        "blocking_since = { \"header.xcto.missing\" = \"2026-01-01\" }\n",
+    );
+    let err = Policy::from_toml("policy.toml", &not_blocking)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not in label.blocking"), "{err}");
+    let zero = base.replace("unreachable_after = 3\n", "unreachable_after = 0\n");
+    assert_ne!(zero, base);
+    assert!(Policy::from_toml("policy.toml", &zero).is_err());
 }

@@ -25,15 +25,12 @@ pub fn next_assessment(row: &SiteRow, settings: &PublishSettings) -> Option<Offs
     row.last_assessed.map(|at| at + settings.reassess)
 }
 
-/// Until when the label holds without a new passing assessment: a regular period after
-/// the last pass, or the end of the grace period once the site is at risk.
+/// Until when the label holds without a new passing assessment (the policy's validity
+/// period after the last pass, or the end of the grace period once the site is at risk).
 pub fn valid_until(row: &SiteRow, settings: &PublishSettings) -> Option<OffsetDateTime> {
-    use crate::policy::LabelStatus;
-    match row.status {
-        LabelStatus::Labelled => row.last_pass_at.map(|at| at + settings.reassess),
-        LabelStatus::AtRisk => row.at_risk_since.map(|at| at + settings.grace),
-        _ => None,
-    }
+    settings
+        .label_rules
+        .valid_until(row.status, row.last_pass_at, row.at_risk_since)
 }
 
 /// The verification page of a site, as an absolute URL (badges, feed, snippets).

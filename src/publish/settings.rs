@@ -1,6 +1,7 @@
 //! Publishing settings with their defaults resolved (from `[publish]` in the config).
 
 use crate::config::PublishSection;
+use crate::policy::LabelRules;
 use time::Duration;
 
 /// Who publishes: shown on every page; never hard-coded (see DESIGN.md).
@@ -23,15 +24,15 @@ pub struct PublishSettings {
     pub session_ttl: Duration,
     pub rate_per_ip: u32,
     pub burst_per_ip: u32,
-    /// Days a failing labelled site keeps its label (from the policy).
-    pub grace: Duration,
+    /// Grace and validity periods of labels (from the policy), for "valid until".
+    pub label_rules: LabelRules,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 impl PublishSettings {
     /// `listen_url` is used as the public URL when none is configured.
-    pub fn from_section(s: &PublishSection, listen_url: &str, grace_days: i64) -> Self {
+    pub fn from_section(s: &PublishSection, listen_url: &str, label_rules: LabelRules) -> Self {
         let positive = |v: Option<i64>, default: i64| v.filter(|d| *d > 0).unwrap_or(default);
         PublishSettings {
             branding: Branding {
@@ -58,7 +59,7 @@ impl PublishSettings {
             session_ttl: Duration::hours(positive(s.session_hours, 8)),
             rate_per_ip: s.rate_per_ip.unwrap_or(20).max(1),
             burst_per_ip: s.burst_per_ip.unwrap_or(60).max(1),
-            grace: Duration::days(grace_days.max(0)),
+            label_rules,
         }
     }
 }
@@ -68,7 +69,7 @@ impl Default for PublishSettings {
         PublishSettings::from_section(
             &PublishSection::default(),
             &format!("http://{DEFAULT_LISTEN}"),
-            14,
+            LabelRules::default(),
         )
     }
 }

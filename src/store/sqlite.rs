@@ -73,6 +73,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "publish",
         include_str!("../../migrations/sqlite/0002_publish.sql"),
     ),
+    (
+        3,
+        "lifecycle",
+        include_str!("../../migrations/sqlite/0003_lifecycle.sql"),
+    ),
 ];
 
 #[derive(Debug)]
@@ -445,13 +450,13 @@ impl SqliteStore {
 
         sqlx::query(
             "INSERT INTO labels (target_id, status, level, grade, status_since, at_risk_since, \
-             last_pass_at, last_scan_id, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             last_pass_at, last_scan_id, updated_at, unreachable_scans) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
              ON CONFLICT (target_id) DO UPDATE SET status = excluded.status, \
              level = excluded.level, grade = excluded.grade, \
              status_since = excluded.status_since, at_risk_since = excluded.at_risk_since, \
              last_pass_at = excluded.last_pass_at, last_scan_id = excluded.last_scan_id, \
-             updated_at = excluded.updated_at",
+             updated_at = excluded.updated_at, unreachable_scans = excluded.unreachable_scans",
         )
         .bind(rec.target_id)
         .bind(label.status.as_str())
@@ -462,6 +467,7 @@ impl SqliteStore {
         .bind(&last_pass_at)
         .bind(scan_id)
         .bind(&now)
+        .bind(i64::from(label.unreachable_scans))
         .execute(&mut *tx)
         .await?;
 
@@ -504,8 +510,8 @@ impl SqliteStore {
 
     pub(super) async fn label(&self, target_id: i64) -> Result<LabelState, StoreError> {
         let row = sqlx::query(
-            "SELECT status, level, grade, status_since, at_risk_since, last_pass_at \
-             FROM labels WHERE target_id = $1",
+            "SELECT status, level, grade, status_since, at_risk_since, last_pass_at, \
+             unreachable_scans FROM labels WHERE target_id = $1",
         )
         .bind(target_id)
         .fetch_optional(&self.reader)
@@ -645,6 +651,8 @@ fn decode_label(row: &SqliteRow) -> Result<LabelState, StoreError> {
             "labels.last_pass_at",
             row.try_get("last_pass_at")?,
         )?,
+        unreachable_scans: u32::try_from(row.try_get::<i64, _>("unreachable_scans")?)
+            .map_err(|_| StoreError::Corrupt("labels.unreachable_scans is negative".into()))?,
     })
 }
 

@@ -220,8 +220,8 @@ async fn read_label(
     target_id: i64,
 ) -> Result<Option<LabelState>, StoreError> {
     let row = sqlx::query(
-        "SELECT status, level, grade, status_since, at_risk_since, last_pass_at \
-         FROM labels WHERE target_id = $1",
+        "SELECT status, level, grade, status_since, at_risk_since, last_pass_at, \
+         unreachable_scans FROM labels WHERE target_id = $1",
     )
     .bind(target_id)
     .fetch_optional(conn)
