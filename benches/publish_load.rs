@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 use trustlabel::evidence::Evidence;
 use trustlabel::finding::{Finding, FindingId, Severity};
-use trustlabel::policy::{Decision, Grade, LabelState, Verdict, next_label};
+use trustlabel::policy::{Decision, Grade, LabelRules, LabelState, Verdict, next_label};
 use trustlabel::store::{ScanRecord, Store};
 use trustlabel::target::Target;
 
@@ -144,7 +144,12 @@ async fn populate(store: &Store, n: usize) {
             reasons: vec!["generated".into()],
             tls_rating: None,
         };
-        let (label, transition) = next_label(&LabelState::not_assessed(), &verdict, at, 14);
+        let (label, transition) = next_label(
+            &LabelState::not_assessed(),
+            &verdict,
+            at,
+            &LabelRules::default(),
+        );
         let ev = evidence(&t.target.host, at);
         store
             .record_scan(&ScanRecord {
@@ -157,6 +162,8 @@ async fn populate(store: &Store, n: usize) {
                 rules_hash: "bench",
                 label: &label,
                 transition: transition.as_ref(),
+                notification: None,
+                job: None,
             })
             .await
             .expect("scan stored");

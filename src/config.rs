@@ -99,6 +99,37 @@ pub struct FileConfig {
     pub network: NetworkSection,
     #[serde(default)]
     pub publish: PublishSection,
+    #[serde(default)]
+    pub schedule: ScheduleSection,
+    #[serde(default)]
+    pub notify: NotifySection,
+}
+
+/// `[schedule]`: how often `serve` and `worker` re-scan every target.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleSection {
+    /// Hours between two scans of a site (default 24).
+    pub cadence_hours: Option<f64>,
+    /// Per target category, e.g. `"e-commerce" = 168`.
+    #[serde(default)]
+    pub cadence_hours_by_category: std::collections::BTreeMap<String, f64>,
+    /// Seconds between two scheduler ticks (default 60).
+    pub tick_seconds: Option<f64>,
+    /// Jobs queued per tick at most (default 1000): the rest wait for the next tick.
+    pub max_queued_per_tick: Option<usize>,
+}
+
+/// `[notify]`: owner e-mails about label changes. Without `smtp_url` nothing is queued.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifySection {
+    /// `smtp://host:25`, `smtp://host:587?tls=required`, `smtps://user:pass@host`.
+    pub smtp_url: Option<String>,
+    /// Sender, e.g. `Nhãn Tín nhiệm mạng <no-reply@example.vn>`.
+    pub from: Option<String>,
+    /// Seconds between two outbox rounds (default 30).
+    pub every_seconds: Option<f64>,
 }
 
 /// `[publish]`: the web server, static export and the authority's identity. The

@@ -8,8 +8,9 @@ use crate::checks::{self, CheckContext};
 use crate::collect::Collector;
 use crate::evidence::Evidence;
 use crate::finding::Finding;
+use crate::notify::{Notices, message_for};
 use crate::policy::{LabelState, Policy, Transition, Verdict, next_label};
-use crate::store::{ScanRecord, Store, StoreError, StoredTarget};
+use crate::store::{JobClaim, ScanRecord, Store, StoreError, StoredTarget};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -83,6 +84,8 @@ pub struct Scanner {
     store: Option<Store>,
     concurrency: usize,
     rules_hash: String,
+    /// When set, label changes that matter queue an e-mail to the site's contact.
+    notices: Option<Notices>,
 }
 
 /// Hash of every rule text in force, stored with each scan so a verdict can be traced to
@@ -104,12 +107,25 @@ impl Scanner {
         concurrency: usize,
         rules_hash: String,
     ) -> Arc<Scanner> {
+        Scanner::notifying(collector, policy, store, concurrency, rules_hash, None)
+    }
+
+    /// [`Scanner::new`] that also writes owner notifications to the outbox.
+    pub fn notifying(
+        collector: Collector,
+        policy: Policy,
+        store: Option<Store>,
+        concurrency: usize,
+        rules_hash: String,
+        notices: Option<Notices>,
+    ) -> Arc<Scanner> {
         Arc::new(Scanner {
             collector,
             policy,
             store,
             concurrency: concurrency.max(1),
             rules_hash,
+            notices,
         })
     }
 
@@ -146,7 +162,7 @@ impl Scanner {
             }
             let scanner = self.clone();
             tasks.spawn(async move {
-                let result = scanner.scan_one(item, run_id).await;
+                let result = scanner.scan_one(item, run_id, None).await;
                 drop(permit);
                 result
             });
@@ -195,7 +211,23 @@ impl Scanner {
         (findings, verdict)
     }
 
-    async fn scan_one(&self, item: ScanItem, run_id: Option<i64>) -> Result<SiteResult, ScanError> {
+    /// Scans one queued job's site and stores the result together with the job's
+    /// completion, only while `job.worker` still holds the job's lease.
+    pub async fn scan_job(
+        &self,
+        target: StoredTarget,
+        job: JobClaim<'_>,
+    ) -> Result<SiteResult, ScanError> {
+        self.scan_one(ScanItem::Stored(target), None, Some(job))
+            .await
+    }
+
+    async fn scan_one(
+        &self,
+        item: ScanItem,
+        run_id: Option<i64>,
+        job: Option<JobClaim<'_>>,
+    ) -> Result<SiteResult, ScanError> {
         let evidence = self.collector.collect(item.host(), item.https_port()).await;
         let now = OffsetDateTime::now_utc();
         let (findings, verdict) = self.judge(&evidence, now);
@@ -213,6 +245,10 @@ impl Scanner {
             let previous = store.label(target.id).await?;
             let (label, transition) =
                 next_label(&previous, &result.verdict, now, &self.policy.label_rules);
+            let notification = match (&transition, &self.notices) {
+                (Some(t), Some(notices)) => message_for(&target.target, t, notices),
+                _ => None,
+            };
             let scan_id = store
                 .record_scan(&ScanRecord {
                     target_id: target.id,
@@ -224,6 +260,8 @@ impl Scanner {
                     rules_hash: &self.rules_hash,
                     label: &label,
                     transition: transition.as_ref(),
+                    notification: notification.as_ref(),
+                    job,
                 })
                 .await?;
             result.target_id = Some(target.id);

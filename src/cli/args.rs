@@ -113,6 +113,17 @@ pub enum Command {
     /// Serve the public list, site pages, open data, feed, badges, API, owner and staff
     /// pages, and run queued re-scans.
     Serve(ServeArgs),
+    /// Run scan jobs from the shared queue (owner and staff requests, and the
+    /// scheduler's re-scans) until SIGINT/SIGTERM; several workers may share one
+    /// database (PostgreSQL for several machines).
+    Worker {
+        /// Jobs scanned at once.
+        #[arg(long, default_value_t = 4)]
+        jobs: usize,
+        /// Do not queue the periodic re-scans from this process (another one does).
+        #[arg(long)]
+        no_scheduler: bool,
+    },
     /// Write the public surfaces as static files (deterministic for the same database).
     Publish {
         /// Output directory (created; an earlier export there is replaced).

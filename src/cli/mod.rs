@@ -2,6 +2,7 @@
 
 pub mod args;
 mod commands;
+mod operate;
 mod publishing;
 mod settings;
 
@@ -64,6 +65,16 @@ pub async fn run(cli: args::Cli) -> Result<u8, CliError> {
             listen,
         } => commands::demo(settings, format, (!no_serve).then_some(listen)).await,
         args::Command::Serve(serve) => publishing::serve(&settings, serve).await,
+        args::Command::Worker { jobs, no_scheduler } => {
+            operate::worker(
+                &settings,
+                operate::Parts {
+                    jobs,
+                    scheduler: !no_scheduler,
+                },
+            )
+            .await
+        }
         args::Command::Publish { out, public_url } => {
             publishing::publish(&settings, &out, public_url).await
         }

@@ -10,7 +10,6 @@ use std::path::Path;
 use std::sync::Arc;
 use time::OffsetDateTime;
 use trustlabel::publish::settings::{DEFAULT_LISTEN, PublishSettings};
-use trustlabel::scan::Scanner;
 use trustlabel::store::{Audit, Store};
 use trustlabel::web::{self, AppState, TlsFiles};
 
@@ -58,8 +57,6 @@ pub async fn serve_store(
     options: ServeOptions,
 ) -> Result<(), CliError> {
     let rules = load_rules(settings)?;
-    // Built before the rules are split up below; only the worker uses it.
-    let collector = rules.collector(settings)?;
     let listen = options
         .listen
         .or(settings.publish.listen.clone())
@@ -86,22 +83,27 @@ pub async fn serve_store(
         &format!("{scheme}://{local}"),
         rules.policy.label_rules,
     );
-    let state = AppState::new(store.clone(), rules.catalog, publish, tls_config.is_some())
-        .map_err(runtime)?;
-    let worker = if options.no_worker {
+    // Queued re-scans, the scheduler and the outbox run in this process unless another
+    // one (`trustlabel worker`) does them.
+    let background = if options.no_worker {
         None
     } else {
-        let lease = time::Duration::seconds_f64(
-            settings.collector.site_deadline.as_secs_f64() * 2.0 + 60.0,
-        );
-        let scanner = Scanner::new(collector, rules.policy, Some(store.clone()), 1, rules.hash);
-        Some(web::spawn_worker(
-            store.clone(),
-            scanner,
-            Arc::clone(&state.queue_wake),
-            lease,
-        ))
+        Some(super::operate::start(
+            settings,
+            &rules,
+            &store,
+            &publish.public_url,
+            super::operate::Parts {
+                jobs: settings.concurrency,
+                scheduler: true,
+            },
+        )?)
     };
+    let mut state = AppState::new(store.clone(), rules.catalog, publish, tls_config.is_some())
+        .map_err(runtime)?;
+    if let Some(b) = &background {
+        state.queue_wake = Arc::clone(&b.wake);
+    }
     let limiter = Arc::clone(&state.limiter);
     let login = Arc::clone(&state.login);
     let sweeper = tokio::spawn(async move {
@@ -128,13 +130,13 @@ pub async fn serve_store(
     if let Some(r) = &redirect {
         eprintln!("redirecting http://{} to HTTPS", r.addr);
     }
-    let _ = tokio::signal::ctrl_c().await;
+    super::operate::shutdown_signal().await;
     server.stop().await;
     if let Some(r) = redirect {
         r.stop().await;
     }
-    if let Some(w) = worker {
-        w.abort();
+    if let Some(b) = background {
+        b.shutdown().await;
     }
     sweeper.abort();
     store.close().await;

@@ -16,6 +16,8 @@ pub struct Settings {
     pub concurrency: usize,
     pub collector: CollectorSettings,
     pub publish: trustlabel::config::PublishSection,
+    pub schedule: trustlabel::config::ScheduleSection,
+    pub notify: trustlabel::config::NotifySection,
 }
 
 impl Settings {
@@ -138,5 +140,7 @@ pub fn resolve_settings(args: &GlobalArgs) -> Result<Settings, CliError> {
         concurrency,
         collector: c,
         publish: file.publish.clone(),
+        schedule: file.schedule.clone(),
+        notify: file.notify.clone(),
     })
 }

@@ -6,6 +6,7 @@
 //! PostgreSQL one beside it later), and `codec.rs` holds the text forms they share.
 
 mod codec;
+mod operate;
 mod publish;
 mod sqlite;
 #[cfg(test)]
@@ -16,6 +17,7 @@ use crate::finding::Finding;
 use crate::policy::{LabelState, Transition, Verdict};
 use crate::target::Target;
 
+pub use operate::{Notification, OutboxEntry, OutboxMessage};
 pub use publish::{
     Audit, AuditEntry, DailyChanges, Enqueued, Facet, JobState, OwnerLink, ScanJob, SiteChange,
     SitePage, SiteQuery, SiteRow, SortKey, StaffSession, StaffUser, StatusCounts, View,
@@ -77,6 +79,19 @@ pub struct ScanRecord<'a> {
     /// The label state after this scan (the policy state machine's output).
     pub label: &'a LabelState,
     pub transition: Option<&'a Transition>,
+    /// The message to the site's contact about `transition`, queued in the outbox in the
+    /// same transaction.
+    pub notification: Option<&'a Notification>,
+    /// The queued job this scan answers; it is marked done in the same transaction, and
+    /// nothing is stored unless this worker still holds its lease.
+    pub job: Option<JobClaim<'a>>,
+}
+
+/// A scan job held by a worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobClaim<'a> {
+    pub id: i64,
+    pub worker: &'a str,
 }
 
 /// A stored scan, decoded. Scan times are `evidence.started_at` / `finished_at`, and the

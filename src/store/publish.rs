@@ -234,6 +234,7 @@ macro_rules! dispatch {
         }
     };
 }
+pub(super) use dispatch;
 
 impl Store {
     pub async fn target_by_id(&self, id: i64) -> Result<Option<super::StoredTarget>, StoreError> {

@@ -12,6 +12,7 @@
 //! wait for. Reads use a separate small pool; in WAL mode they never block the writer
 //! nor wait for it.
 
+mod operate;
 mod publish;
 
 use super::codec::{self, timestamp};
@@ -115,7 +116,7 @@ pub(super) struct SqliteStore {
 
 const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 
-const TARGET_COLUMNS: &str =
+pub(super) const TARGET_COLUMNS: &str =
     "t.id, t.host, t.https_port, t.organisation, t.category, t.province, t.contact_email";
 
 impl SqliteStore {
@@ -485,6 +486,9 @@ impl SqliteStore {
             .execute(&mut *tx)
             .await?;
         }
+        if let (Some(message), Some(transition)) = (rec.notification, rec.transition) {
+            operate::queue_notification(&mut tx, rec.target_id, message, transition.at).await?;
+        }
 
         if let Some(run_id) = rec.run_id {
             let marked = sqlx::query(
@@ -501,6 +505,27 @@ impl SqliteStore {
                 return Err(StoreError::NotFound(format!(
                     "target {} in run {run_id}",
                     rec.target_id
+                )));
+            }
+        }
+        if let Some(job) = rec.job {
+            let done = sqlx::query(
+                "UPDATE scan_jobs SET state = 'done', finished_at = $1, scan_id = $2, \
+                 error = NULL, lease_owner = NULL, lease_expires_at = NULL \
+                 WHERE id = $3 AND state = 'running' AND lease_owner = $4",
+            )
+            .bind(&now)
+            .bind(scan_id)
+            .bind(job.id)
+            .bind(job.worker)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                // The lease ran out and another worker owns the job: its result will be
+                // the one stored, so this one is rolled back (at most one per job).
+                return Err(StoreError::Conflict(format!(
+                    "scan job {} is no longer held by {}",
+                    job.id, job.worker
                 )));
             }
         }

@@ -251,6 +251,8 @@ impl Scan {
             rules_hash: RULES_HASH,
             label: &self.label,
             transition: self.transition.as_ref(),
+            notification: None,
+            job: None,
         }
     }
 }

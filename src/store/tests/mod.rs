@@ -4,6 +4,7 @@ mod concurrency;
 mod crash;
 pub(crate) mod fixtures;
 mod import;
+mod operate;
 mod publish;
 mod runs;
 mod scans;
