@@ -161,9 +161,6 @@ pub struct PublishSection {
     pub owner_link_days: Option<i64>,
     /// Minimum minutes between two owner re-scan requests for one site (default 60).
     pub rescan_cooldown_minutes: Option<i64>,
-    /// Days between regular assessments: "next assessment" and "label valid until"
-    /// are the last assessment (or pass) plus this (default 90).
-    pub reassess_days: Option<i64>,
     /// Hours a staff login lasts (default 8).
     pub session_hours: Option<i64>,
 }

@@ -3,38 +3,11 @@
 
 mod common;
 
-use common::cli_env::Env;
+use common::cli_env::{Env, fleet_args};
 use common::{DOMAIN, host};
 use std::time::Duration;
 use trustlabel::fleet::{Fleet, SiteSpec, TlsBehaviour};
 use trustlabel::store::Store;
-
-/// Options that point the binary at a fleet: its DNS, its root, its ports.
-fn fleet_args(env: &Env, fleet: &Fleet) -> Vec<String> {
-    let ca = env.write("root.pem", &fleet.root_ca_pem());
-    let mut args = vec![
-        "--allow-private-addresses".to_string(),
-        "--dns-server".into(),
-        fleet.dns_addr().to_string(),
-        "--ca-file".into(),
-        ca.display().to_string(),
-        "--rate-per-host".into(),
-        "1000".into(),
-        "--rate-per-ip".into(),
-        "1000".into(),
-    ];
-    for o in fleet.connect_overrides() {
-        args.push("--connect-to".into());
-        args.push(format!(
-            "{}:{}:{}:{}",
-            o.host,
-            o.port,
-            o.addr.ip(),
-            o.addr.port()
-        ));
-    }
-    args
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

@@ -123,6 +123,10 @@ pub enum Command {
         /// Do not queue the periodic re-scans from this process (another one does).
         #[arg(long)]
         no_scheduler: bool,
+        /// Seconds a claimed job stays this worker's without a heartbeat; a crashed
+        /// worker's jobs are taken over after it [default: twice the site deadline + 30].
+        #[arg(long = "lease-secs", value_name = "SECS")]
+        lease_secs: Option<f64>,
     },
     /// Write the public surfaces as static files (deterministic for the same database).
     Publish {

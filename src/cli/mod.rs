@@ -65,12 +65,17 @@ pub async fn run(cli: args::Cli) -> Result<u8, CliError> {
             listen,
         } => commands::demo(settings, format, (!no_serve).then_some(listen)).await,
         args::Command::Serve(serve) => publishing::serve(&settings, serve).await,
-        args::Command::Worker { jobs, no_scheduler } => {
+        args::Command::Worker {
+            jobs,
+            no_scheduler,
+            lease_secs,
+        } => {
             operate::worker(
                 &settings,
                 operate::Parts {
                     jobs,
                     scheduler: !no_scheduler,
+                    lease_secs,
                 },
             )
             .await

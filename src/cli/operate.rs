@@ -39,6 +39,8 @@ impl Background {
 pub struct Parts {
     pub jobs: usize,
     pub scheduler: bool,
+    /// Lease length in seconds, when not the default.
+    pub lease_secs: Option<f64>,
 }
 
 fn hours(value: f64, what: &str) -> Result<Duration, CliError> {
@@ -49,7 +51,7 @@ fn hours(value: f64, what: &str) -> Result<Duration, CliError> {
     }
 }
 
-fn cadence(settings: &Settings) -> Result<Cadence, CliError> {
+pub fn cadence(settings: &Settings) -> Result<Cadence, CliError> {
     let s = &settings.schedule;
     let mut by_category = HashMap::new();
     for (category, h) in &s.cadence_hours_by_category {
@@ -102,7 +104,11 @@ pub fn start(
     );
     let (stop, stop_rx) = watch::channel(false);
     let wake = Arc::new(Notify::new());
-    let lease = Duration::seconds_f64(settings.collector.site_deadline.as_secs_f64() * 2.0 + 30.0);
+    let lease = match parts.lease_secs {
+        Some(secs) if secs.is_finite() && secs >= 1.0 => Duration::seconds_f64(secs),
+        Some(_) => return Err(usage("--lease-secs must be at least 1")),
+        None => Duration::seconds_f64(settings.collector.site_deadline.as_secs_f64() * 2.0 + 30.0),
+    };
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "worker".into());
     let options = WorkerOptions {
         name: format!("{host}-{}", std::process::id()),

@@ -23,6 +23,18 @@ pub struct ServeOptions {
     pub no_worker: bool,
 }
 
+/// The publishing settings with the policy's label rules and the scheduler's cadence.
+fn publish_settings(
+    settings: &Settings,
+    section: &trustlabel::config::PublishSection,
+    listen_url: &str,
+    rules: &super::commands::Rules,
+) -> Result<PublishSettings, CliError> {
+    let mut publish = PublishSettings::from_section(section, listen_url, rules.policy.label_rules);
+    publish.cadence = super::operate::cadence(settings)?;
+    Ok(publish)
+}
+
 fn parse_addr(text: &str) -> Result<SocketAddr, CliError> {
     text.parse()
         .map_err(|_| usage(format!("`{text}` is not ADDR:PORT (e.g. 127.0.0.1:8080)")))
@@ -78,11 +90,7 @@ pub async fn serve_store(
     if let Some(url) = options.public_url {
         section.public_url = Some(url);
     }
-    let publish = PublishSettings::from_section(
-        &section,
-        &format!("{scheme}://{local}"),
-        rules.policy.label_rules,
-    );
+    let publish = publish_settings(settings, &section, &format!("{scheme}://{local}"), &rules)?;
     // Queued re-scans, the scheduler and the outbox run in this process unless another
     // one (`trustlabel worker`) does them.
     let background = if options.no_worker {
@@ -96,6 +104,7 @@ pub async fn serve_store(
             super::operate::Parts {
                 jobs: settings.concurrency,
                 scheduler: true,
+                lease_secs: None,
             },
         )?)
     };
@@ -158,11 +167,7 @@ pub async fn publish(
         .listen
         .clone()
         .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
-    let publish = PublishSettings::from_section(
-        &section,
-        &format!("http://{listen}"),
-        rules.policy.label_rules,
-    );
+    let publish = publish_settings(settings, &section, &format!("http://{listen}"), &rules)?;
     let summary = trustlabel::publish::export::export(&store, &publish, out)
         .await
         .map_err(|e| match e {
@@ -195,11 +200,12 @@ pub async fn owner_link(
         .listen
         .clone()
         .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
-    let mut publish = PublishSettings::from_section(
+    let mut publish = publish_settings(
+        settings,
         &settings.publish,
         &format!("http://{listen}"),
-        rules.policy.label_rules,
-    );
+        &rules,
+    )?;
     if let Some(days) = days {
         if !(1..=3650).contains(&days) {
             return Err(usage("--days must be between 1 and 3650"));

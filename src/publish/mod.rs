@@ -20,9 +20,11 @@ use crate::store::SiteRow;
 use settings::PublishSettings;
 use time::OffsetDateTime;
 
-/// When the site is due for its next regular assessment.
+/// When the scheduler will next assess the site (its category's cadence after the last
+/// assessment; a site already due is shown as due then).
 pub fn next_assessment(row: &SiteRow, settings: &PublishSettings) -> Option<OffsetDateTime> {
-    row.last_assessed.map(|at| at + settings.reassess)
+    row.last_assessed
+        .map(|at| settings.cadence.next_due(&row.host, &row.category, at))
 }
 
 /// Until when the label holds without a new passing assessment (the policy's validity

@@ -2,6 +2,7 @@
 
 use crate::config::PublishSection;
 use crate::policy::LabelRules;
+use crate::schedule::Cadence;
 use time::Duration;
 
 /// Who publishes: shown on every page; never hard-coded (see DESIGN.md).
@@ -12,7 +13,7 @@ pub struct Branding {
     pub contact: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PublishSettings {
     pub branding: Branding,
     /// Absolute base URL without a trailing slash.
@@ -20,7 +21,8 @@ pub struct PublishSettings {
     pub page_size: u32,
     pub owner_link_ttl: Duration,
     pub rescan_cooldown: Duration,
-    pub reassess: Duration,
+    /// The scheduler's cadence, for "next assessment".
+    pub cadence: Cadence,
     pub session_ttl: Duration,
     pub rate_per_ip: u32,
     pub burst_per_ip: u32,
@@ -55,7 +57,7 @@ impl PublishSettings {
             page_size: s.page_size.unwrap_or(50).clamp(5, 500),
             owner_link_ttl: Duration::days(positive(s.owner_link_days, 30)),
             rescan_cooldown: Duration::minutes(positive(s.rescan_cooldown_minutes, 60)),
-            reassess: Duration::days(positive(s.reassess_days, 90)),
+            cadence: Cadence::default(),
             session_ttl: Duration::hours(positive(s.session_hours, 8)),
             rate_per_ip: s.rate_per_ip.unwrap_or(20).max(1),
             burst_per_ip: s.burst_per_ip.unwrap_or(60).max(1),

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::{Output, Stdio};
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
+use trustlabel::fleet::Fleet;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_trustlabel");
 
@@ -63,4 +64,31 @@ impl Env {
         }
         child.wait_with_output().await.expect("binary runs")
     }
+}
+
+/// Options that point the binary at a fleet: its DNS, its root, its ports.
+pub fn fleet_args(env: &Env, fleet: &Fleet) -> Vec<String> {
+    let ca = env.write("root.pem", &fleet.root_ca_pem());
+    let mut args = vec![
+        "--allow-private-addresses".to_string(),
+        "--dns-server".into(),
+        fleet.dns_addr().to_string(),
+        "--ca-file".into(),
+        ca.display().to_string(),
+        "--rate-per-host".into(),
+        "1000".into(),
+        "--rate-per-ip".into(),
+        "1000".into(),
+    ];
+    for o in fleet.connect_overrides() {
+        args.push("--connect-to".into());
+        args.push(format!(
+            "{}:{}:{}:{}",
+            o.host,
+            o.port,
+            o.addr.ip(),
+            o.addr.port()
+        ));
+    }
+    args
 }

@@ -6,6 +6,7 @@
 pub mod cli_env;
 pub mod legacy;
 pub mod openssl;
+pub mod smtp;
 pub mod webapp;
 pub mod webdriver;
 

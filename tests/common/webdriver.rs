@@ -123,10 +123,23 @@ impl Browser {
     }
 
     async fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        let full = format!("/session/{}{path}", self.session);
-        call(self.port, method, &full, body)
+        self.try_cmd_with(method, path, body)
             .await
             .unwrap_or_else(|e| panic!("WebDriver: {e}"))
+    }
+
+    async fn try_cmd(&self, method: &str, path: &str) -> Result<Value, String> {
+        self.try_cmd_with(method, path, None).await
+    }
+
+    async fn try_cmd_with(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, String> {
+        let full = format!("/session/{}{path}", self.session);
+        call(self.port, method, &full, body).await
     }
 
     pub async fn goto(&self, url: &str) {
@@ -182,7 +195,16 @@ impl Browser {
     pub async fn wait_for_text(&self, needle: &str, timeout: Duration) -> String {
         let deadline = Instant::now() + timeout;
         loop {
-            let text = self.find("body").await.text().await;
+            // A page that refreshes itself between finding <body> and reading it leaves a
+            // stale element: read again rather than fail.
+            let body = self.find("body").await;
+            let text = match self
+                .try_cmd("GET", &format!("/element/{}/text", body.id))
+                .await
+            {
+                Ok(v) => v.as_str().unwrap_or("").to_string(),
+                Err(_) => String::new(),
+            };
             if text.contains(needle) {
                 return text;
             }
