@@ -177,10 +177,10 @@ pub struct ScanSection {
     pub site_deadline_secs: Option<f64>,
     pub body_cap_bytes: Option<usize>,
     pub max_redirects: Option<usize>,
-    /// Requests per second per host name, and the burst allowed (default 5 / 10).
+    /// Requests and TLS hellos per second per host name, and the burst (default 10 / 50).
     pub rate_per_host: Option<u32>,
     pub burst_per_host: Option<u32>,
-    /// Requests per second per IP address, and the burst allowed (default 20 / 40).
+    /// The same per IP address (default 20 / 60).
     pub rate_per_ip: Option<u32>,
     pub burst_per_ip: Option<u32>,
     /// Requests per second to one CA OCSP responder, and the burst (default 50 / 100).
