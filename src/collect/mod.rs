@@ -32,7 +32,7 @@ use crate::evidence::{
     ExposureEvidence, FetchChain, LegacyTls, ProbeChannel, Resolution, Revocation, TlsProbe,
     VerifyError,
 };
-use crate::exposures::{ExposureRules, ExposureRulesError};
+use crate::exposures::ExposureRules;
 use crate::rules::PageRules;
 use http::{ChainKind, FetchSettings, Payload, SiteFetcher};
 use politeness::Politeness;
@@ -139,10 +139,9 @@ pub enum CollectorError {
     Tls(#[from] tls::TlsSetupError),
     #[error("no usable certificate in the CA file: {0}")]
     CaFile(String),
+    /// The built-in exposure or page rules did not load.
     #[error(transparent)]
-    ExposureRules(#[from] ExposureRulesError),
-    #[error(transparent)]
-    PageRules(#[from] crate::rules::RulesError),
+    Rules(#[from] crate::rules::RulesError),
 }
 
 pub struct Collector {

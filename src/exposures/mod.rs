@@ -25,21 +25,8 @@ pub const EXPOSURES_FILE: &str = "exposures.toml";
 const BUILTIN_NAME: &str = "checks/exposures.toml (built-in)";
 const BUILTIN_TEXT: &str = include_str!("../../checks/exposures.toml");
 
-#[derive(Debug, thiserror::Error)]
-pub enum ExposureRulesError {
-    #[error("cannot read {file}: {source}")]
-    Read {
-        file: String,
-        source: std::io::Error,
-    },
-    /// `line` is 1-based; 0 when the TOML parser gave no position.
-    #[error("{file}:{line}: {reason}")]
-    Invalid {
-        file: String,
-        line: usize,
-        reason: String,
-    },
-}
+/// The same errors as every other rule file (file, line, reason).
+pub use crate::rules::RulesError as ExposureRulesError;
 
 /// A validated rule set, in file order (which is also the order paths are probed in, so
 /// the most telling paths should come first when the request budget is small).
