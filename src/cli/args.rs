@@ -160,6 +160,10 @@ pub enum Command {
         sites: usize,
         #[arg(long, default_value = "bench.test")]
         domain: String,
+        /// One site in four carries a defect of the demo fleet (certificate, redirect,
+        /// header, exposure, privacy, spam, closed ports), the rest are good sites.
+        #[arg(long)]
+        mixed: bool,
     },
 }
 

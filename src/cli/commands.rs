@@ -455,11 +455,15 @@ pub async fn demo(
     Ok(if code == EXIT_RUNTIME { code } else { EXIT_OK })
 }
 
-pub async fn fleet_serve(sites: usize, domain: &str) -> Result<u8, CliError> {
+pub async fn fleet_serve(sites: usize, domain: &str, mixed: bool) -> Result<u8, CliError> {
     use tokio::io::AsyncReadExt;
-    let specs = (0..sites)
-        .map(|i| trustlabel::fleet::SiteSpec::good(&format!("site{i}.{domain}")))
-        .collect();
+    let specs = if mixed {
+        mixed_specs(sites, domain)
+    } else {
+        (0..sites)
+            .map(|i| trustlabel::fleet::SiteSpec::good(&format!("site{i}.{domain}")))
+            .collect()
+    };
     let fleet = trustlabel::fleet::Fleet::start(domain, specs)
         .await
         .map_err(runtime)?;
@@ -475,6 +479,27 @@ pub async fn fleet_serve(sites: usize, domain: &str) -> Result<u8, CliError> {
     let _ = tokio::io::stdin().read_to_end(&mut sink).await;
     fleet.shutdown().await;
     Ok(EXIT_OK)
+}
+
+/// `sites` sites: three good ones, then one of the demo fleet's defect profiles in turn.
+/// The silent TLS port is left out: it would measure the site deadline, not the scanner.
+fn mixed_specs(sites: usize, domain: &str) -> Vec<trustlabel::fleet::SiteSpec> {
+    let defects: Vec<trustlabel::fleet::SiteSpec> = trustlabel::fleet::demo_specs("x")
+        .into_iter()
+        .filter(|s| s.host != "silent.x")
+        .collect();
+    (0..sites)
+        .map(|i| {
+            let host = format!("site{i}.{domain}");
+            match defects.get((i / 4) % defects.len().max(1)) {
+                Some(defect) if i % 4 == 3 => trustlabel::fleet::SiteSpec {
+                    host,
+                    ..defect.clone()
+                },
+                _ => trustlabel::fleet::SiteSpec::good(&host),
+            }
+        })
+        .collect()
 }
 
 /// `checks lint DIR`: one line per rule file, errors as `file:line: reason`.

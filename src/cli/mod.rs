@@ -87,6 +87,10 @@ pub async fn run(cli: args::Cli) -> Result<u8, CliError> {
             publishing::owner_link(&settings, &host, days, revoke).await
         }
         args::Command::Staff(command) => publishing::staff(&settings, command).await,
-        args::Command::FleetServe { sites, domain } => commands::fleet_serve(sites, &domain).await,
+        args::Command::FleetServe {
+            sites,
+            domain,
+            mixed,
+        } => commands::fleet_serve(sites, &domain, mixed).await,
     }
 }
