@@ -4,6 +4,8 @@
 //! with neither a lost nor a duplicated result.
 
 mod common;
+#[path = "../src/store/tests/pg_server.rs"]
+mod pg_server;
 
 use common::cli_env::{Env, fleet_args};
 use common::smtp::SmtpSink;
@@ -165,8 +167,18 @@ async fn the_worker_scans_due_sites_mails_owners_and_stops_on_sigterm() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_worker_killed_mid_scan_loses_its_job_to_another_worker() {
-    let env = Env::new();
+async fn a_worker_killed_mid_scan_loses_its_job_to_another_worker_on_sqlite() {
+    killed_worker_loses_its_job(&Env::new()).await;
+}
+
+/// The shared queue of several machines: leases taken with `FOR UPDATE SKIP LOCKED`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_killed_mid_scan_loses_its_job_to_another_worker_on_postgres() {
+    let db = pg_server::TestDatabase::create().await;
+    killed_worker_loses_its_job(&Env::on(db.url())).await;
+}
+
+async fn killed_worker_loses_its_job(env: &Env) {
     // A silent TLS port holds each scan for the whole site deadline: time to kill.
     let slow = format!("slow.{DOMAIN}");
     let fleet = Fleet::start(
@@ -175,7 +187,7 @@ async fn a_worker_killed_mid_scan_loses_its_job_to_another_worker() {
     )
     .await
     .expect("fleet");
-    import(&env, &format!("{slow},Org,ministry,,\n")).await;
+    import(env, &format!("{slow},Org,ministry,,\n")).await;
     let config = env.write("trustlabel.toml", "[schedule]\ntick_seconds = 0.2\n");
     let config = config.display().to_string();
     let common = [
@@ -189,7 +201,7 @@ async fn a_worker_killed_mid_scan_loses_its_job_to_another_worker() {
         "--lease-secs",
         "2",
     ];
-    let mut first = worker(&env, &fleet, &common);
+    let mut first = worker(env, &fleet, &common);
     let store = Store::open(&env.db()).await.expect("store");
     let id = store.target_by_host(&slow).await.unwrap().unwrap().id;
     wait_for(30, "the first worker claims the job", || async {
@@ -210,7 +222,7 @@ async fn a_worker_killed_mid_scan_loses_its_job_to_another_worker() {
 
     let mut second_args = common.to_vec();
     second_args.push("--no-scheduler");
-    let mut second = worker(&env, &fleet, &second_args);
+    let mut second = worker(env, &fleet, &second_args);
     wait_for(
         40,
         "the second worker takes over and stores the result",

@@ -65,9 +65,10 @@ pub(super) fn load_rules(settings: &Settings) -> Result<Rules, CliError> {
 }
 
 pub(super) async fn open_store(url: &str) -> Result<Store, CliError> {
-    Store::open(url)
-        .await
-        .map_err(|e| usage(format!("cannot open database {url}: {e}")))
+    Store::open(url).await.map_err(|e| {
+        let shown = trustlabel::store::display_location(url);
+        usage(format!("cannot open database {shown}: {e}"))
+    })
 }
 
 fn progress_bar(total: usize, quiet: bool) -> ProgressBar {
@@ -428,7 +429,7 @@ pub async fn demo(
     eprintln!(
         "demo: {} local sites on loopback (domain {domain}), results in {}",
         items.len(),
-        settings.database_or(DEMO_DATABASE)
+        trustlabel::store::display_location(&settings.database_or(DEMO_DATABASE))
     );
     let rules = load_rules(&settings)?;
     let code = run_scan(

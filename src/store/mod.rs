@@ -2,11 +2,15 @@
 //!
 //! Everything else hands it plain values (targets, evidence, findings, verdicts, label
 //! states) and gets plain values back. `Store` is a thin front that picks a backend from
-//! the URL; each backend keeps all of its SQL in one file (`sqlite.rs` today, a
-//! PostgreSQL one beside it later), and `codec.rs` holds the text forms they share.
+//! the URL; each backend keeps all of its SQL in its own files (`sqlite.rs` +
+//! `sqlite/publish.rs`, `postgres.rs` + `postgres/publish.rs`), `migrations.rs` embeds
+//! each backend's schema (`migrations/sqlite/`, `migrations/postgres/`), and `codec.rs`
+//! holds the text forms they share. The same test suite (`tests/`) runs on both.
 
 mod codec;
+mod migrations;
 mod operate;
+mod postgres;
 mod publish;
 mod sqlite;
 #[cfg(test)]
@@ -125,15 +129,40 @@ pub struct Store {
     backend: Backend,
 }
 
-/// One variant per backend; a PostgreSQL variant is added beside `Sqlite`.
+/// One variant per backend.
 #[derive(Debug, Clone)]
 enum Backend {
     Sqlite(sqlite::SqliteStore),
+    Postgres(postgres::PostgresStore),
+}
+
+/// Calls the same method on whichever backend the store has.
+macro_rules! dispatch {
+    ($self:ident . $method:ident ( $($arg:expr),* )) => {
+        match &$self.backend {
+            Backend::Sqlite(s) => s.$method($($arg),*).await,
+            Backend::Postgres(s) => s.$method($($arg),*).await,
+        }
+    };
+}
+pub(crate) use dispatch;
+
+/// What may be shown of a database URL in messages: a PostgreSQL URL without its user,
+/// password and query; a SQLite URL or path as given (it holds no credentials).
+pub fn display_location(url: &str) -> String {
+    if postgres::is_postgres_url(url) {
+        postgres::location(url)
+    } else {
+        url.to_string()
+    }
 }
 
 impl Store {
     /// Opens (creating if needed) and migrates the database at `url`: `sqlite://PATH`,
-    /// `sqlite:PATH`, `sqlite::memory:` or a bare file path.
+    /// `sqlite:PATH`, `sqlite::memory:` or a bare file path for the embedded store;
+    /// `postgres://USER@HOST[:PORT]/DB` (or `postgresql://`, any option sqlx accepts,
+    /// password in the URL or `PGPASSWORD`) for the shared PostgreSQL store, whose
+    /// database is created when missing and the role may create it.
     ///
     /// SQLite files use WAL with `synchronous=NORMAL`: once a write returns, it survives
     /// the process being killed or crashing (the commit is already in the OS page cache),
@@ -141,49 +170,40 @@ impl Store {
     /// cut can lose the last few commits, never corrupt the file; a lost scan costs a
     /// rescan, whereas an fsync per scan would slow every write. Foreign keys are
     /// enforced and a busy timeout makes writers from other processes wait their turn.
+    /// PostgreSQL commits are durable by the server's own settings.
+    ///
+    /// Several processes may open the same new database at once; all succeed. Errors
+    /// never show a password (see [`display_location`]).
     pub async fn open(url: &str) -> Result<Store, StoreError> {
-        if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            return Err(StoreError::Open {
-                location: "PostgreSQL URL".into(),
-                source: sqlx::Error::Configuration(
-                    "the PostgreSQL backend is not available yet; use a sqlite:// URL".into(),
-                ),
-            });
-        }
-        Ok(Store {
-            backend: Backend::Sqlite(sqlite::SqliteStore::open(url).await?),
-        })
+        let backend = if postgres::is_postgres_url(url) {
+            Backend::Postgres(postgres::PostgresStore::open(url).await?)
+        } else {
+            Backend::Sqlite(sqlite::SqliteStore::open(url).await?)
+        };
+        Ok(Store { backend })
     }
 
     /// Closes every connection, waiting for in-flight work; call before exit so the
     /// write-ahead log is checkpointed into the main file.
     pub async fn close(&self) {
-        match &self.backend {
-            Backend::Sqlite(s) => s.close().await,
-        }
+        dispatch!(self.close())
     }
 
     /// Inserts new targets and updates changed ones (matched on host) in one
     /// transaction; re-importing the same list changes nothing.
     pub async fn upsert_targets(&self, targets: &[Target]) -> Result<UpsertSummary, StoreError> {
-        match &self.backend {
-            Backend::Sqlite(s) => s.upsert_targets(targets).await,
-        }
+        dispatch!(self.upsert_targets(targets))
     }
 
     /// All targets, ordered by host.
     pub async fn targets(&self) -> Result<Vec<StoredTarget>, StoreError> {
-        match &self.backend {
-            Backend::Sqlite(s) => s.targets().await,
-        }
+        dispatch!(self.targets())
     }
 
     /// Exact match on the stored ASCII host; normalise user input with
     /// [`crate::target::normalise_host`] first.
     pub async fn target_by_host(&self, host: &str) -> Result<Option<StoredTarget>, StoreError> {
-        match &self.backend {
-            Backend::Sqlite(s) => s.target_by_host(host).await,
-        }
+        dispatch!(self.target_by_host(host))
     }
 
     /// Records a new run with every target pending, in the given order (duplicates
@@ -193,9 +213,7 @@ impl Store {
         description: &str,
         target_ids: &[i64],
     ) -> Result<i64, StoreError> {
-        match &self.backend {
-            Backend::Sqlite(s) => s.start_run(description, target_ids).await,
-        }
+        dispatch!(self.start_run(description, target_ids))
     }
 
     /// The most recent run with this description (the command that started it) that was
@@ -204,17 +222,13 @@ impl Store {
         &self,
         description: &str,
     ) -> Result<Option<(i64, Vec<StoredTarget>)>, StoreError> {
-        match &self.backend {
-            Backend::Sqlite(s) => s.unfinished_run(description).await,
-        }
+        dispatch!(self.unfinished_run(description))
     }
 
     /// Marks a run finished so it is never offered for resumption; idempotent (the first
     /// finish time is kept).
     pub async fn finish_run(&self, run_id: i64) -> Result<(), StoreError> {
-        match &self.backend {
-            Backend::Sqlite(s) => s.finish_run(run_id).await,
-        }
+        dispatch!(self.finish_run(run_id))
     }
 
     /// One transaction: insert the scan and its findings, upsert the label row, append the
@@ -224,43 +238,68 @@ impl Store {
     /// once this returns the scan survives a crash of the process. A `run_id` whose run
     /// does not list `target_id` is a `NotFound` error and stores nothing.
     pub async fn record_scan(&self, rec: &ScanRecord<'_>) -> Result<i64, StoreError> {
-        match &self.backend {
-            Backend::Sqlite(s) => s.record_scan(rec).await,
-        }
+        dispatch!(self.record_scan(rec))
     }
 
     /// The site's current label; `not_assessed` when it was never scanned.
     pub async fn label(&self, target_id: i64) -> Result<LabelState, StoreError> {
-        match &self.backend {
-            Backend::Sqlite(s) => s.label(target_id).await,
-        }
+        dispatch!(self.label(target_id))
     }
 
     /// The site's label transitions, oldest first.
     pub async fn history(&self, target_id: i64) -> Result<Vec<StoredTransition>, StoreError> {
-        match &self.backend {
-            Backend::Sqlite(s) => s.history(target_id).await,
-        }
+        dispatch!(self.history(target_id))
     }
 
     /// The site's most recent scan (by finish time), fully decoded.
     pub async fn latest_scan(&self, target_id: i64) -> Result<Option<StoredScan>, StoreError> {
-        match &self.backend {
-            Backend::Sqlite(s) => s.latest_scan(target_id).await,
-        }
+        dispatch!(self.latest_scan(target_id))
     }
 
     pub async fn scan_count(&self) -> Result<i64, StoreError> {
+        dispatch!(self.scan_count())
+    }
+
+    /// Raw access for tests that must look under the API (crash consistency,
+    /// corruption): the SQLite pool, `None` on PostgreSQL.
+    #[cfg(test)]
+    fn sqlite_pool(&self) -> Option<&sqlx::SqlitePool> {
         match &self.backend {
-            Backend::Sqlite(s) => s.scan_count().await,
+            Backend::Sqlite(s) => Some(s.writer_pool()),
+            Backend::Postgres(_) => None,
         }
     }
 
-    /// Raw access for tests that must look under the API (crash consistency, corruption).
+    /// Test access under the API on either backend: runs `sql` (portable SQL with at
+    /// most one `$1`, bound to `arg`) and returns the first column of the first row.
     #[cfg(test)]
-    fn sqlite_pool(&self) -> &sqlx::SqlitePool {
-        match &self.backend {
-            Backend::Sqlite(s) => s.writer_pool(),
+    async fn raw_i64(&self, sql: &str, arg: Option<i64>) -> Result<Option<i64>, StoreError> {
+        let mut query = sqlx::query_scalar::<_, i64>(sql);
+        let mut pg_query = sqlx::query_scalar::<_, i64>(sql);
+        if let Some(arg) = arg {
+            query = query.bind(arg);
+            pg_query = pg_query.bind(arg);
         }
+        Ok(match &self.backend {
+            Backend::Sqlite(s) => query.fetch_optional(s.writer_pool()).await?,
+            Backend::Postgres(s) => pg_query.fetch_optional(s.pool()).await?,
+        })
+    }
+
+    /// Like [`Store::raw_i64`] for a statement; returns the rows it changed.
+    #[cfg(test)]
+    async fn raw_execute(&self, sql: &str, arg: i64) -> Result<u64, StoreError> {
+        Ok(match &self.backend {
+            Backend::Sqlite(s) => sqlx::query(sql)
+                .bind(arg)
+                .execute(s.writer_pool())
+                .await?
+                .rows_affected(),
+            Backend::Postgres(s) => sqlx::query(sql)
+                .bind(arg)
+                .execute(s.pool())
+                .await?
+                .rows_affected(),
+        })
     }
 }

@@ -2,8 +2,7 @@
 //! routine jobs it queues, label changes no scan caused (expiry), and the notification
 //! outbox. Backend SQL lives in `sqlite/operate.rs`.
 
-use super::publish::dispatch;
-use super::{Backend, Store, StoreError, StoredTarget};
+use super::{Backend, Store, StoreError, StoredTarget, dispatch};
 use crate::policy::{LabelState, Transition};
 use crate::schedule::{DueScan, SiteSchedule};
 use time::{Duration, OffsetDateTime};

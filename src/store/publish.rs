@@ -2,9 +2,10 @@
 //! staff accounts and sessions, staff decisions and the audit log.
 //!
 //! Kept apart from `mod.rs` (scans and labels) because it is a different reader: the web
-//! server and the static export. The SQL is in `sqlite_publish.rs`.
+//! server and the static export. The SQL is in `sqlite/publish.rs` and
+//! `postgres/publish.rs`.
 
-use super::{Backend, Store, StoreError, StoredTransition};
+use super::{Backend, Store, StoreError, StoredTransition, dispatch};
 use crate::policy::{Grade, LabelLevel, LabelStatus, Transition};
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
@@ -226,15 +227,6 @@ pub struct Audit<'a> {
     pub host: Option<&'a str>,
     pub detail: &'a str,
 }
-
-macro_rules! dispatch {
-    ($self:ident . $method:ident ( $($arg:expr),* )) => {
-        match &$self.backend {
-            Backend::Sqlite(s) => s.$method($($arg),*).await,
-        }
-    };
-}
-pub(super) use dispatch;
 
 impl Store {
     pub async fn target_by_id(&self, id: i64) -> Result<Option<super::StoredTarget>, StoreError> {

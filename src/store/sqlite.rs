@@ -1,7 +1,8 @@
 //! The SQLite backend: every SQL statement of the embedded store lives here.
 //!
 //! Placeholders are `$1`-style and upserts use `ON CONFLICT … DO UPDATE` / `RETURNING`,
-//! which PostgreSQL accepts as written, so a second backend can start from a copy.
+//! the same statements `postgres.rs` runs; the two differ only where the engines do
+//! (locking, snapshots, `LIKE`/ordering details).
 //!
 //! Concurrency: SQLite allows one writer at a time. Writes go through a pool of exactly
 //! one connection, so concurrent scan tasks queue (fairly, in the pool) instead of
@@ -16,19 +17,17 @@ mod operate;
 mod publish;
 
 use super::codec::{self, timestamp};
+use super::migrations::{self, Embedded};
 use super::{ScanRecord, StoreError, StoredScan, StoredTarget, StoredTransition, UpsertSummary};
 use crate::finding::{Finding, FindingId};
 use crate::policy::{LabelState, LabelStatus, Transition};
 use crate::target::Target;
-use futures::future::BoxFuture;
-use sqlx::error::BoxDynError;
-use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
 use sqlx::{Row, Sqlite, Transaction};
-use std::borrow::Cow;
 use std::collections::HashSet;
 use std::str::FromStr;
 use std::time::Duration;
@@ -56,53 +55,6 @@ fn is_transient_open_error(e: &StoreError) -> bool {
         StoreError::Migrate(_) => true,
         _ => false,
     }
-}
-
-/// Migrations embedded at compile time, in version order. `sqlx::migrate!` would do this
-/// but needs sqlx's `macros` feature, which the crate does not enable; the versions,
-/// descriptions and SQL here are exactly what `migrate!` would derive from the file names,
-/// so switching to it later keeps every checksum (a test checks the list against the
-/// directory).
-const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (
-        1,
-        "initial",
-        include_str!("../../migrations/sqlite/0001_initial.sql"),
-    ),
-    (
-        2,
-        "publish",
-        include_str!("../../migrations/sqlite/0002_publish.sql"),
-    ),
-    (
-        3,
-        "lifecycle",
-        include_str!("../../migrations/sqlite/0003_lifecycle.sql"),
-    ),
-];
-
-#[derive(Debug)]
-struct EmbeddedMigrations;
-
-impl<'s> MigrationSource<'s> for EmbeddedMigrations {
-    fn resolve(self) -> BoxFuture<'s, Result<Vec<Migration>, BoxDynError>> {
-        Box::pin(async { Ok(embedded_migrations()) })
-    }
-}
-
-fn embedded_migrations() -> Vec<Migration> {
-    MIGRATIONS
-        .iter()
-        .map(|&(version, description, sql)| {
-            Migration::new(
-                version,
-                Cow::Borrowed(description),
-                MigrationType::Simple,
-                Cow::Borrowed(sql),
-                false,
-            )
-        })
-        .collect()
 }
 
 #[derive(Debug, Clone)]
@@ -204,7 +156,7 @@ impl SqliteStore {
                 .map_err(open_error)?;
             SqliteStore { writer, reader }
         };
-        let migrated = match Migrator::new(EmbeddedMigrations).await {
+        let migrated = match Migrator::new(Embedded(migrations::SQLITE)).await {
             Ok(migrator) => migrator.run(&store.writer).await,
             Err(e) => Err(e),
         };
@@ -711,21 +663,6 @@ fn decode_transition(row: &SqliteRow) -> Result<StoredTransition, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// `MIGRATIONS` is a hand-kept list: a file added to the directory but not to the list
-    /// would never run, and a list entry that differs from what `migrate!`/the sqlx CLI
-    /// derive from the directory would break their checksums.
-    #[tokio::test]
-    async fn embedded_migrations_match_the_migrations_directory() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
-        let from_dir = Migrator::new(dir).await.unwrap();
-        let embedded = embedded_migrations();
-        let key = |m: &Migration| (m.version, m.description.to_string(), m.checksum.to_vec());
-        assert_eq!(
-            from_dir.iter().map(key).collect::<Vec<_>>(),
-            embedded.iter().map(key).collect::<Vec<_>>()
-        );
-    }
 
     #[test]
     fn urls_and_bare_paths_name_the_same_file() {

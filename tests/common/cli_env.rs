@@ -11,12 +11,23 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_trustlabel");
 
 pub struct Env {
     dir: tempfile::TempDir,
+    /// `--database` for every command; a SQLite file in `dir` when `None`.
+    database: Option<String>,
 }
 
 impl Env {
     pub fn new() -> Env {
         Env {
             dir: tempfile::tempdir().expect("tempdir"),
+            database: None,
+        }
+    }
+
+    /// Every command on this database (e.g. a PostgreSQL test database).
+    pub fn on(database: &str) -> Env {
+        Env {
+            database: Some(database.to_string()),
+            ..Env::new()
         }
     }
 
@@ -25,7 +36,9 @@ impl Env {
     }
 
     pub fn db(&self) -> String {
-        format!("sqlite://{}", self.path("t.db").display())
+        self.database
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.path("t.db").display()))
     }
 
     pub fn write(&self, name: &str, text: &str) -> PathBuf {

@@ -1,13 +1,13 @@
 //! Many scan tasks recording at once must all land, without "database is locked".
 
-use super::fixtures::{Scan, db_url, seeded_targets};
+use super::fixtures::{Scan, TestDb, seeded_targets};
+use super::{Backend, store_test};
 use crate::store::Store;
 use std::collections::HashSet;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn thirty_two_concurrent_recordings_all_land() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&db_url(dir.path())).await.unwrap();
+async fn thirty_two_concurrent_recordings_all_land(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = Store::open(db.url()).await.unwrap();
     let sites = seeded_targets(&store, 32).await;
     let ids: Vec<i64> = sites.iter().map(|s| s.id).collect();
     let run = store.start_run("concurrent", &ids).await.unwrap();
@@ -35,16 +35,19 @@ async fn thirty_two_concurrent_recordings_all_land() {
         "every item done"
     );
 }
+store_test!(
+    thirty_two_concurrent_recordings_all_land,
+    flavor = "multi_thread",
+    worker_threads = 4
+);
 
 /// Two handles on one file stand for two processes (a CLI import beside a running
 /// server): they do not share the in-process writer queue, so this exercises the
 /// `BEGIN IMMEDIATE` + busy-timeout path.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_handles_on_one_file_write_concurrently() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = db_url(dir.path());
-    let first = Store::open(&url).await.unwrap();
-    let second = Store::open(&url).await.unwrap();
+async fn two_handles_on_one_file_write_concurrently(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let first = Store::open(db.url()).await.unwrap();
+    let second = Store::open(db.url()).await.unwrap();
     let sites = seeded_targets(&first, 16).await;
 
     let tasks: Vec<_> = sites
@@ -72,19 +75,23 @@ async fn two_handles_on_one_file_write_concurrently() {
     }
     assert_eq!(second.scan_count().await.unwrap(), 16);
 }
+store_test!(
+    two_handles_on_one_file_write_concurrently,
+    flavor = "multi_thread",
+    worker_threads = 4
+);
 
 /// A scan and an import (two processes, here two independent stores) opening a brand-new
 /// database at the same moment must both end up with the schema, not an error.
-#[tokio::test]
-async fn simultaneous_opens_of_a_new_database_all_succeed() {
+async fn simultaneous_opens_of_a_new_database_all_succeed(backend: Backend) {
     for _ in 0..10 {
-        let dir = tempfile::tempdir().unwrap();
-        let url = db_url(dir.path());
+        let db = TestDb::unborn(backend);
+        let url = db.url();
         let (a, b, c, d) = tokio::join!(
-            Store::open(&url),
-            Store::open(&url),
-            Store::open(&url),
-            Store::open(&url)
+            Store::open(url),
+            Store::open(url),
+            Store::open(url),
+            Store::open(url)
         );
         for store in [a, b, c, d] {
             let store = store.expect("every open succeeds");
@@ -93,3 +100,4 @@ async fn simultaneous_opens_of_a_new_database_all_succeed() {
         }
     }
 }
+store_test!(simultaneous_opens_of_a_new_database_all_succeed);

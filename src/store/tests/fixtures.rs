@@ -1,6 +1,8 @@
 //! Realistic values to store: nested evidence with bytes, nanosecond timestamps and
 //! tagged enums, so a round trip exercises every serde path the real scanner uses.
 
+use super::Backend;
+use super::pg_server::TestDatabase;
 use crate::evidence::*;
 use crate::finding::{Category, Finding, FindingId, Severity};
 use crate::policy::{Decision, Grade, LabelLevel, LabelState, LabelStatus, Transition, Verdict};
@@ -8,7 +10,6 @@ use crate::store::{ScanRecord, Store, StoredTarget};
 use crate::target::Target;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
-use std::path::Path;
 use tempfile::TempDir;
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -16,15 +17,68 @@ use time::macros::datetime;
 pub const TOOL_VERSION: &str = "trustlabel 0.1.0-test";
 pub const RULES_HASH: &str = "sha256:0123abcd";
 
-/// A fresh store in its own directory; keep the `TempDir` alive as long as the store.
-pub async fn temp_store() -> (TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&db_url(dir.path())).await.unwrap();
-    (dir, store)
+/// Where a test's database lives: a tempdir (SQLite) or a database of its own on the
+/// test server (PostgreSQL); keep it alive as long as the stores opened on it.
+pub struct TestDb {
+    url: String,
+    _dir: Option<TempDir>,
+    _postgres: Option<TestDatabase>,
 }
 
-pub fn db_url(dir: &Path) -> String {
-    format!("sqlite://{}", dir.join("trust.db").display())
+impl TestDb {
+    /// A new, empty database.
+    pub async fn new(backend: Backend) -> TestDb {
+        match backend {
+            Backend::Sqlite => TestDb::unborn(backend),
+            Backend::Postgres => {
+                let db = TestDatabase::create().await;
+                TestDb {
+                    url: db.url().to_string(),
+                    _dir: None,
+                    _postgres: Some(db),
+                }
+            }
+        }
+    }
+
+    /// A URL whose database does not exist yet: `Store::open` creates it.
+    pub fn unborn(backend: Backend) -> TestDb {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                TestDb {
+                    url: format!("sqlite://{}", dir.path().join("trust.db").display()),
+                    _dir: Some(dir),
+                    _postgres: None,
+                }
+            }
+            Backend::Postgres => {
+                let db = TestDatabase::unborn();
+                TestDb {
+                    url: db.url().to_string(),
+                    _dir: None,
+                    _postgres: Some(db),
+                }
+            }
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+/// A fresh SQLite store in its own directory, for tests outside the store that need
+/// one engine only; keep the `TestDb` alive as long as the store.
+pub async fn temp_store() -> (TestDb, Store) {
+    temp_store_on(Backend::Sqlite).await
+}
+
+/// A fresh store on its own database; keep the `TestDb` alive as long as the store.
+pub async fn temp_store_on(backend: Backend) -> (TestDb, Store) {
+    let db = TestDb::new(backend).await;
+    let store = Store::open(db.url()).await.unwrap();
+    (db, store)
 }
 
 pub fn target(host: &str) -> Target {

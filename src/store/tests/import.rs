@@ -1,11 +1,11 @@
 //! Importing target lists: re-imports update in place and never duplicate.
 
-use super::fixtures::{db_url, target, temp_store};
+use super::fixtures::{TestDb, target, temp_store_on};
+use super::{Backend, store_test};
 use crate::store::{Store, UpsertSummary};
 
-#[tokio::test]
-async fn reimporting_a_list_updates_changed_sites_and_never_duplicates() {
-    let (_dir, store) = temp_store().await;
+async fn reimporting_a_list_updates_changed_sites_and_never_duplicates(backend: Backend) {
+    let (_db, store) = temp_store_on(backend).await;
     let first = store
         .upsert_targets(&[target("a.gov.vn"), target("b.gov.vn")])
         .await
@@ -42,10 +42,10 @@ async fn reimporting_a_list_updates_changed_sites_and_never_duplicates() {
     assert_eq!(all[1].target, moved);
     assert_eq!(all[0].id, id_a, "an unchanged site keeps its id");
 }
+store_test!(reimporting_a_list_updates_changed_sites_and_never_duplicates);
 
-#[tokio::test]
-async fn importing_the_same_list_twice_changes_nothing() {
-    let (_dir, store) = temp_store().await;
+async fn importing_the_same_list_twice_changes_nothing(backend: Backend) {
+    let (_db, store) = temp_store_on(backend).await;
     let list = [target("a.gov.vn"), target("xn--btichnh-jya4b.gov.vn")];
     store.upsert_targets(&list).await.unwrap();
     let before = store.targets().await.unwrap();
@@ -54,20 +54,21 @@ async fn importing_the_same_list_twice_changes_nothing() {
     assert_eq!((again.inserted, again.updated), (0, 0));
     assert_eq!(store.targets().await.unwrap(), before);
 }
+store_test!(importing_the_same_list_twice_changes_nothing);
 
-#[tokio::test]
-async fn targets_survive_reopening_and_are_found_by_exact_host() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = db_url(dir.path());
-    let store = Store::open(&url).await.unwrap();
+async fn targets_survive_reopening_and_are_found_by_exact_host(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let url = db.url();
+    let store = Store::open(url).await.unwrap();
     store.upsert_targets(&[target("a.gov.vn")]).await.unwrap();
     store.close().await;
 
-    let reopened = Store::open(&url).await.unwrap();
+    let reopened = Store::open(url).await.unwrap();
     let found = reopened.target_by_host("a.gov.vn").await.unwrap().unwrap();
     assert_eq!(found.target, target("a.gov.vn"));
     assert_eq!(reopened.target_by_host("b.gov.vn").await.unwrap(), None);
 }
+store_test!(targets_survive_reopening_and_are_found_by_exact_host);
 
 #[tokio::test]
 async fn an_in_memory_store_keeps_its_data_across_calls() {

@@ -1,7 +1,8 @@
 //! Continuous operation: scheduler reads and routine jobs, label expiry, the outbox, and
 //! the job lease that keeps a job to at most one stored result.
 
-use super::fixtures::{Scan, label, seeded_targets, temp_store, transition};
+use super::fixtures::{Scan, label, seeded_targets, temp_store_on, transition};
+use super::{Backend, store_test};
 use crate::policy::{LabelRules, LabelStatus, expire_label};
 use crate::schedule::{DueScan, PRIORITY_ROUTINE};
 use crate::store::{Enqueued, JobClaim, Notification};
@@ -16,9 +17,8 @@ fn mail(to: &str) -> Notification {
     }
 }
 
-#[tokio::test]
-async fn the_scheduler_sees_last_scans_and_pending_jobs_and_never_doubles_a_job() {
-    let (_dir, store) = temp_store().await;
+async fn the_scheduler_sees_last_scans_and_pending_jobs_and_never_doubles_a_job(backend: Backend) {
+    let (_db, store) = temp_store_on(backend).await;
     let sites = seeded_targets(&store, 3).await;
     let now = datetime!(2026-11-29 12:00 UTC);
     store
@@ -58,10 +58,10 @@ async fn the_scheduler_sees_last_scans_and_pending_jobs_and_never_doubles_a_job(
         (sites[1].id, "owner")
     );
 }
+store_test!(the_scheduler_sees_last_scans_and_pending_jobs_and_never_doubles_a_job);
 
-#[tokio::test]
-async fn a_job_keeps_one_result_even_when_its_lease_was_taken_over() {
-    let (_dir, store) = temp_store().await;
+async fn a_job_keeps_one_result_even_when_its_lease_was_taken_over(backend: Backend) {
+    let (_db, store) = temp_store_on(backend).await;
     let sites = seeded_targets(&store, 1).await;
     let t0 = datetime!(2026-11-29 12:00 UTC);
     store
@@ -122,10 +122,10 @@ async fn a_job_keeps_one_result_even_when_its_lease_was_taken_over() {
     assert!(store.record_scan(&fresh).await.is_err());
     assert_eq!(store.scan_count().await.unwrap(), 1);
 }
+store_test!(a_job_keeps_one_result_even_when_its_lease_was_taken_over);
 
-#[tokio::test]
-async fn a_released_job_goes_back_to_the_queue() {
-    let (_dir, store) = temp_store().await;
+async fn a_released_job_goes_back_to_the_queue(backend: Backend) {
+    let (_db, store) = temp_store_on(backend).await;
     let sites = seeded_targets(&store, 1).await;
     let t0 = datetime!(2026-11-29 12:00 UTC);
     store
@@ -151,10 +151,10 @@ async fn a_released_job_goes_back_to_the_queue() {
         .unwrap();
     assert_eq!(again.map(|j| j.id), Some(job.id));
 }
+store_test!(a_released_job_goes_back_to_the_queue);
 
-#[tokio::test]
-async fn a_lapsed_label_is_revoked_with_history_and_a_notification() {
-    let (_dir, store) = temp_store().await;
+async fn a_lapsed_label_is_revoked_with_history_and_a_notification(backend: Backend) {
+    let (_db, store) = temp_store_on(backend).await;
     let sites = seeded_targets(&store, 1).await;
     let passed = datetime!(2026-10-01 08:00 UTC);
     let mut scan = Scan::failing(&sites[0].target.host);
@@ -205,10 +205,10 @@ async fn a_lapsed_label_is_revoked_with_history_and_a_notification() {
     );
     assert_eq!(store.notifications(target.id).await.unwrap().len(), 1);
 }
+store_test!(a_lapsed_label_is_revoked_with_history_and_a_notification);
 
-#[tokio::test]
-async fn the_outbox_retries_until_sent_and_leases_keep_two_senders_apart() {
-    let (_dir, store) = temp_store().await;
+async fn the_outbox_retries_until_sent_and_leases_keep_two_senders_apart(backend: Backend) {
+    let (_db, store) = temp_store_on(backend).await;
     let sites = seeded_targets(&store, 1).await;
     let at = datetime!(2025-06-01 08:00:03.5 UTC);
     let scan = Scan::failing(&sites[0].target.host);
@@ -259,3 +259,4 @@ async fn the_outbox_retries_until_sent_and_leases_keep_two_senders_apart() {
     assert_eq!(outbox[0].sent_at, Some(retry));
     assert_eq!(outbox[0].last_error, None);
 }
+store_test!(the_outbox_retries_until_sent_and_leases_keep_two_senders_apart);

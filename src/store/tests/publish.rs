@@ -1,7 +1,8 @@
 //! The publishing side of the store: search, filters, paging, the queue, owner links,
 //! staff sessions and staff decisions.
 
-use super::fixtures::{Scan, label, seeded_targets, target, temp_store, transition};
+use super::fixtures::{Scan, label, seeded_targets, target, temp_store_on, transition};
+use super::{Backend, store_test};
 use crate::fold::fold;
 use crate::policy::{LabelLevel, LabelStatus};
 use crate::store::{Audit, Enqueued, Facet, JobState, SiteQuery, SortKey, StoreError, View};
@@ -17,9 +18,8 @@ fn audit<'a>(action: &'a str, detail: &'a str) -> Audit<'a> {
     }
 }
 
-#[tokio::test]
-async fn search_ignores_diacritics_and_case() {
-    let (_dir, store) = temp_store().await;
+async fn search_ignores_diacritics_and_case(backend: Backend) {
+    let (_db, store) = temp_store_on(backend).await;
     let mut a = target("mof.gov.vn");
     a.organisation = "Bộ Tài chính".into();
     let mut b = target("shop.example.vn");
@@ -49,10 +49,10 @@ async fn search_ignores_diacritics_and_case() {
     assert_eq!(page.total, 1);
     assert_eq!(page.rows[0].host, "shop.example.vn");
 }
+store_test!(search_ignores_diacritics_and_case);
 
-#[tokio::test]
-async fn an_organisation_renamed_on_reimport_is_found_by_its_new_name() {
-    let (_dir, store) = temp_store().await;
+async fn an_organisation_renamed_on_reimport_is_found_by_its_new_name(backend: Backend) {
+    let (_db, store) = temp_store_on(backend).await;
     let mut t = target("a.gov.vn");
     store
         .upsert_targets(std::slice::from_ref(&t))
@@ -70,10 +70,10 @@ async fn an_organisation_renamed_on_reimport_is_found_by_its_new_name() {
         .unwrap();
     assert_eq!(page.total, 1);
 }
+store_test!(an_organisation_renamed_on_reimport_is_found_by_its_new_name);
 
-#[tokio::test]
-async fn views_filters_and_paging_split_the_list() {
-    let (_dir, store) = temp_store().await;
+async fn views_filters_and_paging_split_the_list(backend: Backend) {
+    let (_db, store) = temp_store_on(backend).await;
     let sites = seeded_targets(&store, 25).await;
     // Five assessed sites (failing scans), the rest never scanned.
     for site in &sites[..5] {
@@ -155,10 +155,10 @@ async fn views_filters_and_paging_split_the_list() {
         vec![("Hà Nội".to_string(), 25)]
     );
 }
+store_test!(views_filters_and_paging_split_the_list);
 
-#[tokio::test]
-async fn the_queue_holds_one_pending_request_per_site_and_rate_limits_requests() {
-    let (_dir, store) = temp_store().await;
+async fn the_queue_holds_one_pending_request_per_site_and_rate_limits_requests(backend: Backend) {
+    let (_db, store) = temp_store_on(backend).await;
     let site = &seeded_targets(&store, 1).await[0];
     let t0 = datetime!(2026-01-01 10:00 UTC);
     let hour = Some(Duration::hours(1));
@@ -224,10 +224,10 @@ async fn the_queue_holds_one_pending_request_per_site_and_rate_limits_requests()
         Enqueued::Queued(_)
     ));
 }
+store_test!(the_queue_holds_one_pending_request_per_site_and_rate_limits_requests);
 
-#[tokio::test]
-async fn owner_links_expire_and_can_be_revoked() {
-    let (_dir, store) = temp_store().await;
+async fn owner_links_expire_and_can_be_revoked(backend: Backend) {
+    let (_db, store) = temp_store_on(backend).await;
     let site = &seeded_targets(&store, 1).await[0];
     let t0 = datetime!(2026-01-01 10:00 UTC);
     let id = store
@@ -265,10 +265,10 @@ async fn owner_links_expire_and_can_be_revoked() {
     );
     assert!(store.owner_link("hash-b", t0).await.unwrap().is_none());
 }
+store_test!(owner_links_expire_and_can_be_revoked);
 
-#[tokio::test]
-async fn sessions_end_with_expiry_disabling_or_a_new_password() {
-    let (_dir, store) = temp_store().await;
+async fn sessions_end_with_expiry_disabling_or_a_new_password(backend: Backend) {
+    let (_db, store) = temp_store_on(backend).await;
     let t0 = datetime!(2026-01-01 10:00 UTC);
     let user = store.create_staff("lan", "phc", t0).await.unwrap();
     assert!(matches!(
@@ -298,10 +298,12 @@ async fn sessions_end_with_expiry_disabling_or_a_new_password() {
     store.set_staff_password("lan", "phc2").await.unwrap();
     assert!(store.session("s1", t0).await.unwrap().is_none());
 }
+store_test!(sessions_end_with_expiry_disabling_or_a_new_password);
 
-#[tokio::test]
-async fn an_override_changes_the_label_records_history_without_a_scan_and_is_audited() {
-    let (_dir, store) = temp_store().await;
+async fn an_override_changes_the_label_records_history_without_a_scan_and_is_audited(
+    backend: Backend,
+) {
+    let (_db, store) = temp_store_on(backend).await;
     let site = &seeded_targets(&store, 1).await[0];
     let at = datetime!(2025-06-01 08:00 UTC);
     let mut scan = Scan::failing(&site.target.host);
@@ -373,3 +375,4 @@ async fn an_override_changes_the_label_records_history_without_a_scan_and_is_aud
     assert_eq!(changes[0].change.transition.to, LabelStatus::Revoked);
     assert_eq!(store.daily_changes().await.unwrap().len(), 2);
 }
+store_test!(an_override_changes_the_label_records_history_without_a_scan_and_is_audited);

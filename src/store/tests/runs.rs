@@ -1,13 +1,13 @@
 //! Runs: an interrupted `scan --all` resumes with exactly the targets it did not finish.
 
-use super::fixtures::{Scan, db_url, seeded_targets};
+use super::fixtures::{Scan, TestDb, seeded_targets};
+use super::{Backend, store_test};
 use crate::store::{Store, StoreError};
 
-#[tokio::test]
-async fn an_interrupted_run_resumes_with_its_pending_targets_after_reopening() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = db_url(dir.path());
-    let store = Store::open(&url).await.unwrap();
+async fn an_interrupted_run_resumes_with_its_pending_targets_after_reopening(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let url = db.url();
+    let store = Store::open(url).await.unwrap();
     let sites = seeded_targets(&store, 3).await;
     // Run order differs from id order: resumption must keep the run's order.
     let order = [sites[2].id, sites[0].id, sites[1].id];
@@ -18,7 +18,7 @@ async fn an_interrupted_run_resumes_with_its_pending_targets_after_reopening() {
         .unwrap();
     drop(store); // as if the process died here
 
-    let store = Store::open(&url).await.unwrap();
+    let store = Store::open(url).await.unwrap();
     let (resumed, pending) = store.unfinished_run("scan --all").await.unwrap().unwrap();
     assert_eq!(resumed, run);
     let pending_ids: Vec<i64> = pending.iter().map(|t| t.id).collect();
@@ -35,11 +35,11 @@ async fn an_interrupted_run_resumes_with_its_pending_targets_after_reopening() {
     assert_eq!(store.unfinished_run("scan --all").await.unwrap(), None);
     assert_eq!(store.scan_count().await.unwrap(), 3);
 }
+store_test!(an_interrupted_run_resumes_with_its_pending_targets_after_reopening);
 
-#[tokio::test]
-async fn the_most_recent_unfinished_run_is_the_one_resumed() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&db_url(dir.path())).await.unwrap();
+async fn the_most_recent_unfinished_run_is_the_one_resumed(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = Store::open(db.url()).await.unwrap();
     let sites = seeded_targets(&store, 2).await;
     let older = store.start_run("scan --all", &[sites[0].id]).await.unwrap();
     let newer = store
@@ -70,11 +70,12 @@ async fn the_most_recent_unfinished_run_is_the_one_resumed() {
         None
     );
 }
+store_test!(the_most_recent_unfinished_run_is_the_one_resumed);
 
-#[tokio::test]
-async fn finishing_an_unknown_run_is_not_found() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&db_url(dir.path())).await.unwrap();
+async fn finishing_an_unknown_run_is_not_found(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = Store::open(db.url()).await.unwrap();
     let err = store.finish_run(999).await.unwrap_err();
     assert!(matches!(err, StoreError::NotFound(_)), "{err}");
 }
+store_test!(finishing_an_unknown_run_is_not_found);

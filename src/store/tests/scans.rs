@@ -1,15 +1,15 @@
 //! Recording scans: what goes in comes back out, labels and history follow.
 
 use super::fixtures::{
-    RULES_HASH, Scan, TOOL_VERSION, label, seeded_targets, temp_store, transition,
+    RULES_HASH, Scan, TOOL_VERSION, label, seeded_targets, temp_store_on, transition,
 };
+use super::{Backend, store_test};
 use crate::policy::{Decision, LabelState, LabelStatus};
 use crate::store::StoreError;
 use time::macros::datetime;
 
-#[tokio::test]
-async fn a_recorded_scan_reads_back_exactly_as_written() {
-    let (_dir, store) = temp_store().await;
+async fn a_recorded_scan_reads_back_exactly_as_written(backend: Backend) {
+    let (_db, store) = temp_store_on(backend).await;
     let site = &seeded_targets(&store, 1).await[0];
     let scan = Scan::failing(&site.target.host);
 
@@ -34,10 +34,10 @@ async fn a_recorded_scan_reads_back_exactly_as_written() {
     assert_eq!(history[0].scan_id, Some(id));
     assert_eq!(store.scan_count().await.unwrap(), 1);
 }
+store_test!(a_recorded_scan_reads_back_exactly_as_written);
 
-#[tokio::test]
-async fn history_is_oldest_first_and_the_label_follows_the_latest_scan() {
-    let (_dir, store) = temp_store().await;
+async fn history_is_oldest_first_and_the_label_follows_the_latest_scan(backend: Backend) {
+    let (_db, store) = temp_store_on(backend).await;
     let site = &seeded_targets(&store, 1).await[0];
     let host = &site.target.host;
     let steps = [
@@ -112,10 +112,10 @@ async fn history_is_oldest_first_and_the_label_follows_the_latest_scan() {
         quiet_id
     );
 }
+store_test!(history_is_oldest_first_and_the_label_follows_the_latest_scan);
 
-#[tokio::test]
-async fn a_site_never_scanned_is_not_assessed() {
-    let (_dir, store) = temp_store().await;
+async fn a_site_never_scanned_is_not_assessed(backend: Backend) {
+    let (_db, store) = temp_store_on(backend).await;
     let site = &seeded_targets(&store, 1).await[0];
     assert_eq!(
         store.label(site.id).await.unwrap(),
@@ -124,10 +124,10 @@ async fn a_site_never_scanned_is_not_assessed() {
     assert_eq!(store.latest_scan(site.id).await.unwrap(), None);
     assert!(store.history(site.id).await.unwrap().is_empty());
 }
+store_test!(a_site_never_scanned_is_not_assessed);
 
-#[tokio::test]
-async fn a_scan_for_a_target_outside_its_run_stores_nothing() {
-    let (_dir, store) = temp_store().await;
+async fn a_scan_for_a_target_outside_its_run_stores_nothing(backend: Backend) {
+    let (_db, store) = temp_store_on(backend).await;
     let sites = seeded_targets(&store, 2).await;
     let run = store
         .start_run("only the first", &[sites[0].id])
@@ -148,20 +148,23 @@ async fn a_scan_for_a_target_outside_its_run_stores_nothing() {
     );
     assert!(store.history(sites[1].id).await.unwrap().is_empty());
 }
+store_test!(a_scan_for_a_target_outside_its_run_stores_nothing);
 
-#[tokio::test]
-async fn undecodable_stored_evidence_is_reported_as_corrupt() {
-    let (_dir, store) = temp_store().await;
+async fn undecodable_stored_evidence_is_reported_as_corrupt(backend: Backend) {
+    let (_db, store) = temp_store_on(backend).await;
     let site = &seeded_targets(&store, 1).await[0];
     let id = store
         .record_scan(&Scan::failing(&site.target.host).record(site.id, None))
         .await
         .unwrap();
-    sqlx::query("UPDATE scans SET evidence_json = '{\"schema_version\": 1' WHERE id = $1")
-        .bind(id)
-        .execute(store.sqlite_pool())
+    let changed = store
+        .raw_execute(
+            "UPDATE scans SET evidence_json = '{\"schema_version\": 1' WHERE id = $1",
+            id,
+        )
         .await
         .unwrap();
+    assert_eq!(changed, 1);
 
     let err = store.latest_scan(site.id).await.unwrap_err();
     assert!(
@@ -169,3 +172,4 @@ async fn undecodable_stored_evidence_is_reported_as_corrupt() {
         "{err}"
     );
 }
+store_test!(undecodable_stored_evidence_is_reported_as_corrupt);

@@ -1,0 +1,20 @@
+-- Continuous operation: the same columns and tables as migrations/sqlite/0003_lifecycle.sql,
+-- in PostgreSQL types (BIGINT ids, fixed-width RFC 3339 text timestamps, "C" collation).
+
+ALTER TABLE labels ADD COLUMN unreachable_scans BIGINT NOT NULL DEFAULT 0;
+
+CREATE TABLE notifications (
+    id               BIGSERIAL PRIMARY KEY,
+    target_id        BIGINT NOT NULL REFERENCES targets (id),
+    recipient        TEXT COLLATE "C" NOT NULL,
+    subject          TEXT NOT NULL,
+    body             TEXT NOT NULL,
+    created_at       TEXT COLLATE "C" NOT NULL,
+    attempts         BIGINT NOT NULL DEFAULT 0,
+    next_attempt_at  TEXT COLLATE "C" NOT NULL,
+    lease_owner      TEXT COLLATE "C",
+    lease_expires_at TEXT COLLATE "C",
+    sent_at          TEXT COLLATE "C",
+    last_error       TEXT
+);
+CREATE INDEX notifications_due ON notifications (sent_at, next_attempt_at);
