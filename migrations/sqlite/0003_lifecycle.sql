@@ -2,6 +2,11 @@
 -- site, and owner notifications go through an outbox written in the same transaction
 -- as the label change, so none is lost when the mail server is down.
 
+-- Claiming a job reads one index entry, not the queue: the best queued job, or the
+-- oldest expired lease of a crashed worker.
+CREATE INDEX scan_jobs_claim ON scan_jobs (state, priority DESC, id);
+CREATE INDEX scan_jobs_expiry ON scan_jobs (state, lease_expires_at);
+
 ALTER TABLE labels ADD COLUMN unreachable_scans INTEGER NOT NULL DEFAULT 0;
 
 CREATE TABLE notifications (

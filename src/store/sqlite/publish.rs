@@ -541,21 +541,31 @@ impl SqliteStore {
         lease: Duration,
     ) -> Result<Option<ScanJob>, StoreError> {
         let now_text = timestamp(now)?;
-        // PostgreSQL: the inner SELECT gets `FOR UPDATE SKIP LOCKED`.
-        let row = sqlx::query(&format!(
-            "UPDATE scan_jobs SET state = 'running', lease_owner = $1, lease_expires_at = $2, \
-             attempts = attempts + 1, started_at = COALESCE(started_at, $3) \
-             WHERE id = (SELECT id FROM scan_jobs WHERE state = 'queued' \
-                 OR (state = 'running' AND lease_expires_at < $3) \
-                 ORDER BY priority DESC, id LIMIT 1) \
-             RETURNING {JOB_COLUMNS}"
-        ))
-        .bind(worker)
-        .bind(timestamp(now + lease)?)
-        .bind(&now_text)
-        .fetch_optional(&self.writer)
-        .await?;
-        row.map(|row| decode_job(&row)).transpose()
+        let until = timestamp(now + lease)?;
+        // A crashed worker's job first (rare, found through `scan_jobs_expiry`), then the
+        // best queued one (through `scan_jobs_claim`): neither reads the whole queue.
+        for candidate in [
+            "SELECT id FROM scan_jobs WHERE state = 'running' AND lease_expires_at < $3 \
+             ORDER BY lease_expires_at, id LIMIT 1",
+            "SELECT id FROM scan_jobs WHERE state = 'queued' \
+             ORDER BY priority DESC, id LIMIT 1",
+        ] {
+            let row = sqlx::query(&format!(
+                "UPDATE scan_jobs SET state = 'running', lease_owner = $1, \
+                 lease_expires_at = $2, attempts = attempts + 1, \
+                 started_at = COALESCE(started_at, $3) \
+                 WHERE id = ({candidate}) RETURNING {JOB_COLUMNS}"
+            ))
+            .bind(worker)
+            .bind(&until)
+            .bind(&now_text)
+            .fetch_optional(&self.writer)
+            .await?;
+            if let Some(row) = row {
+                return decode_job(&row).map(Some);
+            }
+        }
+        Ok(None)
     }
 
     pub(in crate::store) async fn finish_scan_job(

@@ -1,0 +1,227 @@
+//! Distributed scanning: N loopback sites (a separate `trustlabel fleet-serve` process)
+//! queued by the scheduler and scanned by W `trustlabel worker` processes sharing one
+//! database, end to end with every check.
+//!
+//! cargo bench --bench worker_fleet -- --sites 5000 --workers 2 --jobs 32 \
+//!     --database postgres://USER@127.0.0.1:PORT/DB
+//!
+//! Without `--database` a SQLite file in a temporary directory is used. Prints sites/s
+//! from the first queued job to the last stored result, and for PostgreSQL the database
+//! load from `pg_stat_database` (transactions and rows read/written per scanned site)
+//! and, when the `pg_stat_statements` extension is available, statements per site.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use trustlabel::config::ConnectTo;
+use trustlabel::store::Store;
+use trustlabel::target::Target;
+
+struct Args {
+    sites: usize,
+    workers: usize,
+    jobs: usize,
+    database: Option<String>,
+}
+
+fn args() -> Args {
+    let mut args = Args {
+        sites: 1000,
+        workers: 1,
+        jobs: 32,
+        database: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--sites" => args.sites = it.next().and_then(|v| v.parse().ok()).unwrap_or(args.sites),
+            "--workers" => {
+                args.workers = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(args.workers)
+            }
+            "--jobs" => args.jobs = it.next().and_then(|v| v.parse().ok()).unwrap_or(args.jobs),
+            "--database" => args.database = it.next(),
+            _ => {} // cargo bench passes --bench
+        }
+    }
+    args
+}
+
+/// Database-wide counters of PostgreSQL (None for SQLite).
+#[derive(Debug, Clone, Copy, Default)]
+struct PgLoad {
+    transactions: i64,
+    rows_read: i64,
+    rows_written: i64,
+    statements: Option<i64>,
+}
+
+async fn pg_load(url: &str) -> Option<PgLoad> {
+    if !url.starts_with("postgres") {
+        return None;
+    }
+    use sqlx::Row;
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(url)
+        .await
+        .ok()?;
+    let row = sqlx::query(
+        "SELECT xact_commit + xact_rollback AS tx, tup_returned + tup_fetched AS rd, \
+         tup_inserted + tup_updated + tup_deleted AS wr \
+         FROM pg_stat_database WHERE datname = current_database()",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .ok()?;
+    let statements = sqlx::query_scalar::<_, i64>(
+        "SELECT COALESCE(SUM(calls), 0)::bigint FROM pg_stat_statements \
+         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .ok();
+    Some(PgLoad {
+        transactions: row.try_get("tx").ok()?,
+        rows_read: row.try_get("rd").ok()?,
+        rows_written: row.try_get("wr").ok()?,
+        statements,
+    })
+}
+
+fn main() {
+    let args = args();
+    let bin = env!("CARGO_BIN_EXE_trustlabel");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let database = args
+        .database
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
+
+    let mut fleet = Command::new(bin)
+        .args(["fleet-serve", "--sites", &args.sites.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the fleet process");
+    let mut line = String::new();
+    BufReader::new(fleet.stdout.take().expect("fleet stdout"))
+        .read_line(&mut line)
+        .expect("fleet manifest");
+    let manifest: serde_json::Value = serde_json::from_str(&line).expect("manifest is JSON");
+    let overrides: Vec<ConnectTo> =
+        serde_json::from_value(manifest["overrides"].clone()).expect("overrides");
+    let hosts: Vec<String> = serde_json::from_value(manifest["hosts"].clone()).expect("hosts");
+    let ca = dir.path().join("root.pem");
+    std::fs::write(&ca, manifest["root_ca_pem"].as_str().expect("root")).expect("write root");
+    let connect_to: Vec<String> = overrides
+        .iter()
+        .map(|o| {
+            format!(
+                "\"{}:{}:{}:{}\"",
+                o.host,
+                o.port,
+                o.addr.ip(),
+                o.addr.port()
+            )
+        })
+        .collect();
+    let config = dir.path().join("trustlabel.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[scan]\nrate_per_responder = 100000\nburst_per_responder = 100000\n\n\
+             [network]\nallow_private_addresses = true\nca_file = \"{}\"\n\
+             dns_servers = [\"{}\"]\nconnect_to = [{}]\n\n\
+             [schedule]\ntick_seconds = 0.5\nmax_queued_per_tick = 100000\n",
+            ca.display(),
+            manifest["dns"].as_str().expect("dns"),
+            connect_to.join(", ")
+        ),
+    )
+    .expect("write config");
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let store = runtime.block_on(async {
+        let store = Store::open(&database).await.expect("store");
+        let targets: Vec<Target> = hosts
+            .iter()
+            .map(|h| Target {
+                host: h.clone(),
+                https_port: 443,
+                organisation: "bench".into(),
+                category: "bench".into(),
+                province: String::new(),
+                contact_email: String::new(),
+            })
+            .collect();
+        store.upsert_targets(&targets).await.expect("targets");
+        store
+    });
+    let before = runtime.block_on(pg_load(&database));
+
+    let config_arg = config.display().to_string();
+    let start = Instant::now();
+    let mut workers: Vec<Child> = (0..args.workers)
+        .map(|i| {
+            let mut cmd = Command::new(bin);
+            cmd.args(["--database", &database, "--config", &config_arg, "worker"])
+                .args(["--jobs", &args.jobs.to_string()])
+                .stderr(Stdio::null());
+            // One scheduler is enough; more would only race to queue the same sites.
+            if i > 0 {
+                cmd.arg("--no-scheduler");
+            }
+            cmd.spawn().expect("start a worker")
+        })
+        .collect();
+    let scanned = runtime.block_on(async {
+        loop {
+            let n = store.scan_count().await.expect("count");
+            if n as usize >= args.sites || start.elapsed() > Duration::from_secs(3600) {
+                return n;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    let wall = start.elapsed();
+    let after = runtime.block_on(pg_load(&database));
+    for w in &mut workers {
+        let _ = w.kill();
+        let _ = w.wait();
+    }
+    drop(fleet.stdin.take().map(|mut s| s.flush()));
+    let _ = fleet.kill();
+    let _ = fleet.wait();
+
+    let n = scanned as f64;
+    print!(
+        "sites={} workers={} jobs/worker={} database={} wall={:.1}s sites/s={:.0}",
+        args.sites,
+        args.workers,
+        args.jobs,
+        if database.starts_with("postgres") {
+            "postgres"
+        } else {
+            "sqlite"
+        },
+        wall.as_secs_f64(),
+        n / wall.as_secs_f64().max(f64::EPSILON)
+    );
+    if let (Some(b), Some(a)) = (before, after) {
+        print!(
+            " tx/site={:.1} rows_read/site={:.0} rows_written/site={:.1}",
+            (a.transactions - b.transactions) as f64 / n,
+            (a.rows_read - b.rows_read) as f64 / n,
+            (a.rows_written - b.rows_written) as f64 / n
+        );
+        if let (Some(sb), Some(sa)) = (b.statements, a.statements) {
+            print!(" statements/site={:.1}", (sa - sb) as f64 / n);
+        }
+    }
+    println!();
+    assert_eq!(scanned as usize, args.sites, "every site scanned once");
+}
