@@ -8,6 +8,7 @@
 
 mod aia;
 mod dns;
+pub mod hostile;
 mod http;
 mod legacy;
 mod log;
@@ -24,8 +25,8 @@ pub use legacy::{HostileTls, SSLV3_SUITES};
 pub use log::{RequestLog, SeenRequest};
 pub use pki::{PkiError, WRONG_HOST_SAN};
 pub use spec::{
-    CertKind, HeaderCondition, HttpBehaviour, OcspBehaviour, Route, STRICT_HEADERS, SiteSpec,
-    TlsBehaviour, demo_specs,
+    BodyStream, CertKind, HeaderCondition, HttpBehaviour, OcspBehaviour, Route, STRICT_HEADERS,
+    SiteSpec, TlsBehaviour, demo_specs,
 };
 pub use weak_rsa::WeakKeyError;
 
