@@ -32,46 +32,81 @@ pub(super) fn check(evidence: &Evidence, out: &mut Vec<Finding>) {
             ));
         }
         Resolution::Resolved { .. } => {
-            let status = Reach::of(evidence);
-            if !status.https_answered && !status.http_answered {
-                let (id, what) = if status.timed_out {
-                    (FindingId::SiteTimeout, "no answer in time")
-                } else {
-                    (FindingId::SiteUnreachable, "no answer")
-                };
-                out.push(Finding::new(
-                    id,
-                    Severity::High,
-                    format!(
-                        "{what} on HTTPS ({}) or HTTP ({})",
-                        status.https_note, status.http_note
-                    ),
-                ));
-            } else if let Some(note) = https_silent(evidence) {
-                // Plain HTTP answers but the TLS port swallows connections: the secure
-                // site cannot be assessed, which is not the same as having no HTTPS.
-                out.push(Finding::new(
-                    FindingId::SiteTimeout,
-                    Severity::High,
-                    format!("the HTTPS port does not answer in time: {note}"),
-                ));
-            } else if let Some(chain) = &evidence.https {
-                // TLS worked but the home page never answered: nothing can be assessed.
-                if let (ChainEnd::Failed { kind, message }, None) =
-                    (&chain.end, chain.last_response())
-                {
-                    let id = if *kind == FetchFailureKind::Timeout {
-                        FindingId::SiteTimeout
-                    } else {
-                        FindingId::SiteUnreachable
-                    };
+            let before = out.len();
+            resolved(evidence, out);
+            if out.len() == before {
+                if let Some(note) = home_body_timed_out(evidence) {
+                    // Headers came, the page did not (a server trickling it): the content
+                    // could not be assessed, so the site cannot be judged as if it had.
                     out.push(Finding::new(
-                        id,
+                        FindingId::SiteTimeout,
                         Severity::High,
-                        format!("the HTTPS home page did not answer: {message}"),
+                        format!("the home page did not finish arriving in time: {note}"),
                     ));
                 }
             }
+        }
+    }
+}
+
+/// The home page's response whose body stopped at the time cap: the HTTPS home page,
+/// or the plain one of a site with no HTTPS answer.
+fn home_body_timed_out(evidence: &Evidence) -> Option<String> {
+    let home = evidence
+        .https
+        .as_ref()
+        .and_then(|c| c.last_response().map(|r| (c, r)))
+        .or_else(|| {
+            let chain = evidence.http.as_ref()?;
+            chain.last_response().map(|r| (chain, r))
+        });
+    let (chain, response) = home?;
+    response.body.timed_out.then(|| {
+        let url = chain.hops.last().map_or("", |h| h.url.as_str());
+        format!(
+            "{url} sent {} bytes of its body before the time cap",
+            response.body.bytes.len()
+        )
+    })
+}
+
+fn resolved(evidence: &Evidence, out: &mut Vec<Finding>) {
+    let status = Reach::of(evidence);
+    if !status.https_answered && !status.http_answered {
+        let (id, what) = if status.timed_out {
+            (FindingId::SiteTimeout, "no answer in time")
+        } else {
+            (FindingId::SiteUnreachable, "no answer")
+        };
+        out.push(Finding::new(
+            id,
+            Severity::High,
+            format!(
+                "{what} on HTTPS ({}) or HTTP ({})",
+                status.https_note, status.http_note
+            ),
+        ));
+    } else if let Some(note) = https_silent(evidence) {
+        // Plain HTTP answers but the TLS port swallows connections: the secure
+        // site cannot be assessed, which is not the same as having no HTTPS.
+        out.push(Finding::new(
+            FindingId::SiteTimeout,
+            Severity::High,
+            format!("the HTTPS port does not answer in time: {note}"),
+        ));
+    } else if let Some(chain) = &evidence.https {
+        // TLS worked but the home page never answered: nothing can be assessed.
+        if let (ChainEnd::Failed { kind, message }, None) = (&chain.end, chain.last_response()) {
+            let id = if *kind == FetchFailureKind::Timeout {
+                FindingId::SiteTimeout
+            } else {
+                FindingId::SiteUnreachable
+            };
+            out.push(Finding::new(
+                id,
+                Severity::High,
+                format!("the HTTPS home page did not answer: {message}"),
+            ));
         }
     }
 }
@@ -237,6 +272,32 @@ mod tests {
             kind: ConnectFailureKind::Refused,
             message: "refused".into(),
         });
+        assert_eq!(run(&e), vec![]);
+    }
+
+    #[test]
+    fn a_home_page_whose_body_never_finishes_is_a_timeout() {
+        let mut home = response(&[]);
+        home.body.bytes = b"xxxxx".to_vec();
+        home.body.timed_out = true;
+        let http = final_chain("http", vec![response(&[])]);
+        let mut e = evidence_with_chains(
+            Some(http.clone()),
+            Some(final_chain("https", vec![home.clone()])),
+        );
+        let found = {
+            let mut out = Vec::new();
+            check(&e, &mut out);
+            out
+        };
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].id, FindingId::SiteTimeout);
+        assert!(found[0].detail.contains("5 bytes"), "{}", found[0].detail);
+        // The plain page counts when there is no HTTPS answer; a whole body is fine.
+        e.https = None;
+        e.http = Some(final_chain("http", vec![home]));
+        assert_eq!(run(&e), vec![FindingId::SiteTimeout]);
+        e.http = Some(http);
         assert_eq!(run(&e), vec![]);
     }
 }

@@ -21,6 +21,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls::pki_types::ServerName;
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
@@ -88,6 +89,39 @@ impl Drop for Tasks {
 
 type ConnKey = (bool, String, u16);
 
+/// The address each host name of one site scan was pinned to. Every fetcher of the scan
+/// (the `http://` chain, the `https://` chain and the page extras) shares one `Pins`, so a
+/// name is used with one address for the whole scan: a DNS answer that changes between
+/// two lookups (DNS rebinding) cannot move later requests somewhere else.
+#[derive(Debug, Clone, Default)]
+pub struct Pins(Arc<Mutex<HashMap<String, IpAddr>>>);
+
+impl Pins {
+    /// Pins holding the site's own address, resolved and checked by the caller.
+    pub fn site(host: &str, ip: IpAddr) -> Pins {
+        let pins = Pins::default();
+        pins.pin(host, ip);
+        pins
+    }
+
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, IpAddr>> {
+        // A panic while holding the lock cannot leave the map half-written.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The address `host` is pinned to, if any.
+    pub fn get(&self, host: &str) -> Option<IpAddr> {
+        self.map().get(host).copied()
+    }
+
+    /// Pins `host` to `ip` unless it is pinned already; the address in force.
+    pub fn pin(&self, host: &str, ip: IpAddr) -> IpAddr {
+        *self.map().entry(host.to_string()).or_insert(ip)
+    }
+}
+
 /// Fetch state of one site scan: pinned addresses, open connections.
 pub struct SiteFetcher<'a> {
     site_host: String,
@@ -96,7 +130,7 @@ pub struct SiteFetcher<'a> {
     politeness: &'a Politeness,
     settings: &'a FetchSettings,
     deadline: Instant,
-    pinned: HashMap<String, IpAddr>,
+    pins: Pins,
     senders: HashMap<ConnKey, Sender>,
     ready_tls: HashMap<ConnKey, TlsStream<TcpStream>>,
     tasks: Tasks,
@@ -115,19 +149,16 @@ enum Target {
 }
 
 impl<'a> SiteFetcher<'a> {
+    /// A fetcher for one site scan; `pins` are the scan's (see [`Pins`]).
     pub fn new(
         site_host: &str,
-        pinned: Option<IpAddr>,
+        pins: Pins,
         resolver: &'a Resolver,
         tls: &'a TlsContext,
         politeness: &'a Politeness,
         settings: &'a FetchSettings,
         deadline: Instant,
     ) -> Self {
-        let mut map = HashMap::new();
-        if let Some(ip) = pinned {
-            map.insert(site_host.to_string(), ip);
-        }
         SiteFetcher {
             site_host: site_host.to_string(),
             resolver,
@@ -135,7 +166,7 @@ impl<'a> SiteFetcher<'a> {
             politeness,
             settings,
             deadline,
-            pinned: map,
+            pins,
             senders: HashMap::new(),
             ready_tls: HashMap::new(),
             tasks: Tasks(Vec::new()),
@@ -310,15 +341,14 @@ impl<'a> SiteFetcher<'a> {
                 Target::Refused(addr.ip())
             };
         }
-        if let Some(ip) = self.pinned.get(host) {
-            return Target::Addr(SocketAddr::new(*ip, port));
+        if let Some(ip) = self.pins.get(host) {
+            return Target::Addr(SocketAddr::new(ip, port));
         }
         match self.resolver.resolve(host).await {
             Ok(resolved) => match self.resolver.pick_allowed(&resolved.addresses) {
-                Some(ip) => {
-                    self.pinned.insert(host.to_string(), ip);
-                    Target::Addr(SocketAddr::new(ip, port))
-                }
+                // Another fetcher of the scan may have pinned the name meanwhile: its
+                // address wins, so the whole scan uses one.
+                Some(ip) => Target::Addr(SocketAddr::new(self.pins.pin(host, ip), port)),
                 None => match resolved.addresses.first() {
                     Some(ip) => Target::Refused(*ip),
                     None => Target::Unresolved(format!("{host} has no address")),

@@ -23,7 +23,7 @@ mod views;
 pub use certinfo::{CertParseError, parse_certificate};
 pub use legacy::LegacySettings;
 pub use politeness::RateLimit;
-pub use resolve::{DnsConfig, is_public, load_hosts_file, parse_hosts};
+pub use resolve::{AddressRange, DnsConfig, is_public, load_hosts_file, parse_hosts};
 pub use views::{GOOGLEBOT_USER_AGENT, SEARCH_VISITOR_USER_AGENT};
 
 use crate::config::ConnectTo;
@@ -34,7 +34,7 @@ use crate::evidence::{
 };
 use crate::exposures::ExposureRules;
 use crate::rules::PageRules;
-use http::{ChainKind, FetchSettings, Payload, SiteFetcher};
+use http::{ChainKind, FetchSettings, Payload, Pins, SiteFetcher};
 use politeness::Politeness;
 use resolve::{ResolveFailure, Resolver};
 use revocation::CrlCache;
@@ -60,6 +60,12 @@ pub struct CollectorSettings {
     /// Trust only `extra_roots_pem`, not the Mozilla set (tests, closed networks).
     pub only_extra_roots: bool,
     pub allow_private_addresses: bool,
+    /// Address ranges that pass the address rule as if they were public. A narrow knob
+    /// for tests only: the fleet lives on loopback, so a test lists the fleet's site
+    /// addresses here to play "the public internet" while every other private address
+    /// (127.0.0.1, 10/8, the fleet's own services...) stays refused. Neither the CLI nor
+    /// the config file can set it; empty by default.
+    pub treat_as_public: Vec<resolve::AddressRange>,
     pub connect_timeout: Duration,
     pub handshake_timeout: Duration,
     pub request_timeout: Duration,
@@ -96,6 +102,7 @@ impl Default for CollectorSettings {
             extra_roots_pem: Vec::new(),
             only_extra_roots: false,
             allow_private_addresses: false,
+            treat_as_public: Vec::new(),
             connect_timeout: Duration::from_secs(5),
             handshake_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(15),
@@ -184,7 +191,8 @@ impl Collector {
             &settings.overrides,
             settings.hosts.clone(),
             settings.allow_private_addresses,
-        )?;
+        )?
+        .with_treat_as_public(settings.treat_as_public.clone());
         let fetch = FetchSettings {
             connect_timeout: settings.connect_timeout,
             request_timeout: settings.request_timeout,
@@ -302,8 +310,10 @@ impl Collector {
             },
         };
 
-        let secure = self.secure_side(host, https_port, pinned, deadline);
-        let plain = self.plain_side(host, pinned, deadline);
+        // Every fetch of this scan uses these addresses: a name is resolved once.
+        let pins = Pins::site(host, pinned);
+        let secure = self.secure_side(host, https_port, pinned, &pins, deadline);
+        let plain = self.plain_side(host, &pins, deadline);
         let legacy = self.legacy_side(host, https_port, pinned, deadline);
         let ((mut tls_probe, https_chain, secure_fetcher), (http_chain, plain_fetcher), legacy) =
             tokio::join!(secure, plain, legacy);
@@ -400,6 +410,7 @@ impl Collector {
         host: &str,
         port: u16,
         pinned: IpAddr,
+        pins: &Pins,
         deadline: Instant,
     ) -> (
         Option<TlsProbe>,
@@ -443,7 +454,7 @@ impl Collector {
         // here (and used for the page extras) never carries the permissive connection.
         match (&probe, stream) {
             (_, Some(stream)) => {
-                let mut fetcher = self.fetcher(host, Some(pinned), &self.fetch, deadline);
+                let mut fetcher = self.fetcher(host, pins.clone(), &self.fetch, deadline);
                 fetcher.adopt_tls(host, port, stream);
                 let chain = match site_url("https", host, port, 443) {
                     Ok(url) => fetcher.fetch_chain(url, ChainKind::Secure).await,
@@ -496,11 +507,11 @@ impl Collector {
     async fn plain_side(
         &self,
         host: &str,
-        pinned: IpAddr,
+        pins: &Pins,
         deadline: Instant,
     ) -> (FetchChain, SiteFetcher<'_>) {
         let port = self.settings.http_port;
-        let mut fetcher = self.fetcher(host, Some(pinned), &self.fetch, deadline);
+        let mut fetcher = self.fetcher(host, pins.clone(), &self.fetch, deadline);
         let chain = match site_url("http", host, port, 80) {
             Ok(url) => fetcher.fetch_chain(url, ChainKind::Plain).await,
             Err(failed) => failed,
@@ -511,13 +522,13 @@ impl Collector {
     fn fetcher<'a>(
         &'a self,
         host: &str,
-        pinned: Option<IpAddr>,
+        pins: Pins,
         settings: &'a FetchSettings,
         deadline: Instant,
     ) -> SiteFetcher<'a> {
         SiteFetcher::new(
             host,
-            pinned,
+            pins,
             &self.resolver,
             &self.tls,
             &self.politeness,
@@ -659,9 +670,11 @@ impl Collector {
             .host_str()
             .ok_or_else(|| format!("no host in {url}"))?
             .to_string();
+        // Certificate URLs (AIA, OCSP, CRL) are other hosts: resolved afresh, and refused
+        // like any target unless their address passes the address rule.
         let mut fetcher = SiteFetcher::new(
             &host,
-            None,
+            Pins::default(),
             &self.resolver,
             &self.tls,
             politeness,

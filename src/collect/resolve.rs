@@ -62,6 +62,57 @@ pub struct Resolver {
     overrides: HashMap<(String, u16), SocketAddr>,
     hosts: HashMap<String, Vec<IpAddr>>,
     allow_private: bool,
+    treat_as_public: Vec<AddressRange>,
+}
+
+/// An address range in CIDR form (`127.77.1.0/24`, `fd00::/8`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddressRange {
+    network: IpAddr,
+    prefix: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AddressRangeError {
+    #[error("`{0}`: expected ADDRESS/PREFIX")]
+    Shape(String),
+    #[error("`{0}`: the prefix is longer than the address")]
+    Prefix(String),
+}
+
+impl AddressRange {
+    /// The range of `prefix` leading bits of `network` (host bits are ignored).
+    pub fn new(network: IpAddr, prefix: u8) -> Option<AddressRange> {
+        let bits = if network.is_ipv4() { 32 } else { 128 };
+        (prefix <= bits).then_some(AddressRange { network, prefix })
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let prefix = u32::from(self.prefix);
+        match (self.network, ip.to_canonical()) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX.checked_shl(32 - prefix).unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX.checked_shl(128 - prefix).unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl std::str::FromStr for AddressRange {
+    type Err = AddressRangeError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let shape = || AddressRangeError::Shape(s.to_string());
+        let (addr, prefix) = s.split_once('/').ok_or_else(shape)?;
+        let network: IpAddr = addr.parse().map_err(|_| shape())?;
+        let prefix: u8 = prefix.parse().map_err(|_| shape())?;
+        AddressRange::new(network, prefix).ok_or_else(|| AddressRangeError::Prefix(s.to_string()))
+    }
 }
 
 impl Resolver {
@@ -105,7 +156,15 @@ impl Resolver {
                 .collect(),
             hosts,
             allow_private,
+            treat_as_public: Vec::new(),
         })
+    }
+
+    /// Addresses in these ranges pass the address rule as if public. Only tests use this
+    /// (see `CollectorSettings::treat_as_public`).
+    pub fn with_treat_as_public(mut self, ranges: Vec<AddressRange>) -> Self {
+        self.treat_as_public = ranges;
+        self
     }
 
     pub fn allow_private(&self) -> bool {
@@ -186,15 +245,14 @@ impl Resolver {
 
     /// The first address the address rule allows, if any.
     pub fn pick_allowed(&self, addresses: &[IpAddr]) -> Option<IpAddr> {
-        addresses
-            .iter()
-            .copied()
-            .find(|ip| self.allow_private || is_public(*ip))
+        addresses.iter().copied().find(|ip| self.is_allowed(*ip))
     }
 
     /// Whether the address rule lets us connect to this address.
     pub fn is_allowed(&self, ip: IpAddr) -> bool {
-        self.allow_private || is_public(ip)
+        self.allow_private
+            || is_public(ip)
+            || self.treat_as_public.iter().any(|range| range.contains(ip))
     }
 }
 
@@ -395,6 +453,41 @@ mod tests {
             r.pick_allowed(&[ip("127.0.0.9"), ip("8.8.8.8")]),
             Some(ip("8.8.8.8"))
         );
+    }
+
+    #[test]
+    fn address_ranges_parse_and_match_by_prefix() {
+        let range: AddressRange = "127.77.1.0/24".parse().unwrap();
+        assert!(range.contains(ip("127.77.1.200")));
+        assert!(range.contains(ip("::ffff:127.77.1.9")), "IPv4-mapped form");
+        assert!(!range.contains(ip("127.77.0.2")));
+        assert!(!range.contains(ip("127.0.0.1")));
+        let all: AddressRange = "0.0.0.0/0".parse().unwrap();
+        assert!(all.contains(ip("10.0.0.1")) && !all.contains(ip("::1")));
+        let v6: AddressRange = "fd00::/8".parse().unwrap();
+        assert!(v6.contains(ip("fd12::1")) && !v6.contains(ip("fe80::1")));
+        assert!("127.0.0.1/33".parse::<AddressRange>().is_err());
+        assert!("127.0.0.1".parse::<AddressRange>().is_err());
+        assert!("x/8".parse::<AddressRange>().is_err());
+    }
+
+    #[tokio::test]
+    async fn only_the_ranges_treated_as_public_pass_besides_public_addresses() {
+        let dns = DnsConfig::Servers(vec!["127.0.0.1:9".parse().unwrap()]);
+        let r = Resolver::new(&dns, Duration::from_millis(300), &[], HashMap::new(), false)
+            .unwrap()
+            .with_treat_as_public(vec!["127.77.1.0/24".parse().unwrap()]);
+        assert!(r.is_allowed(ip("127.77.1.5")));
+        assert!(r.is_allowed(ip("8.8.8.8")));
+        for refused in [
+            "127.0.0.1",
+            "127.77.0.2",
+            "10.0.0.1",
+            "::1",
+            "::ffff:10.0.0.1",
+        ] {
+            assert!(!r.is_allowed(ip(refused)), "{refused}");
+        }
     }
 
     #[test]

@@ -6,11 +6,66 @@
 
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::net::UdpSocket;
 
-/// Lower-case names without the trailing dot → their A record.
-pub(crate) type Zone = HashMap<String, Ipv4Addr>;
+/// A name whose A answer changes: the first query gets `answers[0]`, the second
+/// `answers[1]`, and so on, the last one repeating. With more than one answer the TTL is
+/// 0, so a resolver that asks again sees the change (a DNS-rebinding attacker's server).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DnsRecord {
+    pub name: String,
+    pub answers: Vec<Ipv4Addr>,
+}
+
+/// Lower-case names without the trailing dot → their A answers, and how many A queries
+/// each name received.
+#[derive(Debug, Default)]
+pub(crate) struct Zone {
+    names: HashMap<String, Vec<Ipv4Addr>>,
+    queries: Mutex<HashMap<String, usize>>,
+}
+
+impl Zone {
+    pub(crate) fn new() -> Zone {
+        Zone::default()
+    }
+
+    /// A fixed answer (replacing any earlier one for the name).
+    pub(crate) fn insert(&mut self, name: String, ip: Ipv4Addr) {
+        self.names.insert(name, vec![ip]);
+    }
+
+    pub(crate) fn insert_record(&mut self, record: &DnsRecord) {
+        let name = record.name.trim_end_matches('.').to_ascii_lowercase();
+        self.names.insert(name, record.answers.clone());
+    }
+
+    fn counts(&self) -> std::sync::MutexGuard<'_, HashMap<String, usize>> {
+        self.queries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// How many A queries `name` has received.
+    pub(crate) fn queries(&self, name: &str) -> usize {
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        self.counts().get(&name).copied().unwrap_or(0)
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        self.names.contains_key(name)
+    }
+
+    /// The answer to the next A query for `name`, with its TTL.
+    fn next_a(&self, name: &str) -> Option<(Ipv4Addr, u32)> {
+        let answers = self.names.get(name)?;
+        let mut counts = self.counts();
+        let seen = counts.entry(name.to_string()).or_insert(0);
+        let ip = answers.get(*seen).or(answers.last()).copied()?;
+        *seen += 1;
+        let ttl = if answers.len() > 1 { 0 } else { TTL_SECONDS };
+        Some((ip, ttl))
+    }
+}
 
 const HEADER_LEN: usize = 12;
 const TYPE_A: u16 = 1;
@@ -58,12 +113,13 @@ pub(crate) fn answer(zone: &Zone, query: &[u8]) -> Option<Vec<u8>> {
         return None;
     }
     let question = parse_question(query)?;
-    let address = zone.get(&question.name);
-    let record = match address {
-        Some(ip) if question.qtype == TYPE_A && question.qclass == CLASS_IN => Some(*ip),
-        _ => None,
+    let known = zone.contains(&question.name);
+    let record = if known && question.qtype == TYPE_A && question.qclass == CLASS_IN {
+        zone.next_a(&question.name)
+    } else {
+        None
     };
-    let rcode = if address.is_some() { 0 } else { RCODE_NXDOMAIN };
+    let rcode = if known { 0 } else { RCODE_NXDOMAIN };
 
     let mut reply = Vec::with_capacity(question.end + 16);
     reply.extend_from_slice(&query[..2]);
@@ -73,11 +129,11 @@ pub(crate) fn answer(zone: &Zone, query: &[u8]) -> Option<Vec<u8>> {
         reply.extend_from_slice(&count.to_be_bytes());
     }
     reply.extend_from_slice(&query[HEADER_LEN..question.end]);
-    if let Some(ip) = record {
+    if let Some((ip, ttl)) = record {
         reply.extend_from_slice(&[0xc0, HEADER_LEN as u8]); // name: pointer to the question
         reply.extend_from_slice(&TYPE_A.to_be_bytes());
         reply.extend_from_slice(&CLASS_IN.to_be_bytes());
-        reply.extend_from_slice(&TTL_SECONDS.to_be_bytes());
+        reply.extend_from_slice(&ttl.to_be_bytes());
         reply.extend_from_slice(&4u16.to_be_bytes());
         reply.extend_from_slice(&ip.octets());
     }
@@ -115,7 +171,9 @@ mod tests {
     use super::*;
 
     fn zone() -> Zone {
-        Zone::from([("good.demo.test".to_string(), Ipv4Addr::new(127, 77, 1, 1))])
+        let mut zone = Zone::new();
+        zone.insert("good.demo.test".to_string(), Ipv4Addr::new(127, 77, 1, 1));
+        zone
     }
 
     fn query(name: &str, qtype: u16) -> Vec<u8> {
@@ -154,6 +212,30 @@ mod tests {
             (3, 0),
             "NXDOMAIN, no answers"
         );
+    }
+
+    #[test]
+    fn a_changing_record_answers_in_turn_with_ttl_zero_and_counts_queries() {
+        let mut zone = zone();
+        zone.insert_record(&DnsRecord {
+            name: "Rebind.Demo.Test.".into(),
+            answers: vec![Ipv4Addr::new(127, 77, 1, 2), Ipv4Addr::new(127, 0, 0, 1)],
+        });
+        let q = query("rebind.demo.test", TYPE_A);
+        let ttl = |r: &[u8]| u32::from_be_bytes(r[r.len() - 10..r.len() - 6].try_into().unwrap());
+        let first = answer(&zone, &q).unwrap();
+        assert_eq!(
+            (first[first.len() - 4..].to_vec(), ttl(&first)),
+            (vec![127, 77, 1, 2], 0)
+        );
+        for _ in 0..2 {
+            let later = answer(&zone, &q).unwrap();
+            assert_eq!(later[later.len() - 4..], [127, 0, 0, 1]);
+        }
+        let _ = answer(&zone, &query("rebind.demo.test", 28)).unwrap();
+        assert_eq!(zone.queries("rebind.demo.test"), 3, "A queries only");
+        let fixed = answer(&zone, &query("good.demo.test", TYPE_A)).unwrap();
+        assert_eq!(ttl(&fixed), TTL_SECONDS);
     }
 
     #[test]

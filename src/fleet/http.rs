@@ -8,6 +8,7 @@
 use super::log::{RequestLog, SeenRequest};
 use super::ocsp::OcspResponder;
 use super::routes::RouteTable;
+use super::spec::BodyStream;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -21,13 +22,92 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 const MAX_READ_BODY: u64 = 1024 * 1024;
 
 /// One response, as bytes: a [`Route`] after conversion, or a PKI file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Resource {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     /// Wait this long before answering (a slow or hanging page).
     pub delay: Option<Duration>,
+    /// How the body is sent (see [`BodyStream`]).
+    pub stream: BodyStream,
+    /// Header lines sent verbatim, as bytes.
+    pub raw_headers: Vec<Vec<u8>>,
+}
+
+/// Bytes per write of a generated body.
+const GENERATED_CHUNK: usize = 64 * 1024;
+
+impl Resource {
+    /// The `Content-Length` to announce; `None` for an endless (chunked) body.
+    fn announced_length(&self) -> Option<u64> {
+        match &self.stream {
+            BodyStream::Fixed | BodyStream::Trickle { .. } => Some(self.body.len() as u64),
+            BodyStream::Bytes(bytes) => Some(bytes.len() as u64),
+            BodyStream::Repeat { total } => Some(*total),
+            BodyStream::Endless => None,
+        }
+    }
+
+    /// Whether the body is generated while sending: the connection then ends after it.
+    fn is_generated(&self) -> bool {
+        matches!(
+            self.stream,
+            BodyStream::Trickle { .. } | BodyStream::Repeat { .. } | BodyStream::Endless
+        )
+    }
+
+    /// `body` repeated to about `GENERATED_CHUNK` bytes (never empty).
+    fn generated_chunk(&self) -> Vec<u8> {
+        let unit: &[u8] = if self.body.is_empty() {
+            b" "
+        } else {
+            &self.body
+        };
+        let mut chunk = Vec::with_capacity(GENERATED_CHUNK + unit.len());
+        while chunk.len() < GENERATED_CHUNK {
+            chunk.extend_from_slice(unit);
+        }
+        chunk
+    }
+}
+
+/// Writes the body of `resource` the way its [`BodyStream`] says.
+async fn write_body<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    resource: &Resource,
+) -> std::io::Result<()> {
+    match &resource.stream {
+        BodyStream::Fixed => stream.write_all(&resource.body).await,
+        BodyStream::Bytes(bytes) => stream.write_all(bytes).await,
+        BodyStream::Trickle { interval } => {
+            for byte in &resource.body {
+                stream.write_all(&[*byte]).await?;
+                stream.flush().await?;
+                tokio::time::sleep(*interval).await;
+            }
+            Ok(())
+        }
+        BodyStream::Repeat { total } => {
+            let chunk = resource.generated_chunk();
+            let mut left = *total;
+            while left > 0 {
+                let n = usize::try_from(left).map_or(chunk.len(), |l| l.min(chunk.len()));
+                stream.write_all(&chunk[..n]).await?;
+                left -= n as u64;
+            }
+            Ok(())
+        }
+        BodyStream::Endless => {
+            let chunk = resource.generated_chunk();
+            let mut framed = format!("{:x}\r\n", chunk.len()).into_bytes();
+            framed.extend_from_slice(&chunk);
+            framed.extend_from_slice(b"\r\n");
+            loop {
+                stream.write_all(&framed).await?;
+            }
+        }
+    }
 }
 
 /// How a listener answers every request on it, and where it records them.
@@ -110,7 +190,7 @@ impl Responder {
                 status: 301,
                 headers: vec![("Location".to_string(), format!("https://{host}{path}"))],
                 body: Vec::new(),
-                delay: None,
+                ..Resource::default()
             },
             Answer::Ocsp(responder) if request.method == "POST" => Resource {
                 status: 200,
@@ -119,13 +199,13 @@ impl Responder {
                     crate::collect::ocsp::RESPONSE_MEDIA_TYPE.to_string(),
                 )],
                 body: responder.respond(body),
-                delay: None,
+                ..Resource::default()
             },
             Answer::Ocsp(_) => Resource {
                 status: 405,
                 headers: vec![("Allow".to_string(), "POST".to_string())],
                 body: Vec::new(),
-                delay: None,
+                ..Resource::default()
             },
         }
     }
@@ -139,7 +219,7 @@ fn not_found() -> Resource {
             "text/plain; charset=utf-8".to_string(),
         )],
         body: b"not found\n".to_vec(),
-        delay: None,
+        ..Resource::default()
     }
 }
 
@@ -241,9 +321,10 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-/// The response bytes. Headers go out verbatim; `Content-Length` is added unless the
-/// resource sets its own (so a test can lie about it).
-fn render(resource: &Resource, head_only: bool, close: bool) -> Vec<u8> {
+/// The response head. Headers go out verbatim; `Content-Length` (or, for an endless
+/// body, `Transfer-Encoding: chunked`) is added unless the resource sets its own (so a
+/// test can lie about it).
+fn render_head(resource: &Resource, close: bool) -> Vec<u8> {
     let mut out = format!(
         "HTTP/1.1 {} {}\r\n",
         resource.status,
@@ -251,17 +332,31 @@ fn render(resource: &Resource, head_only: bool, close: bool) -> Vec<u8> {
     );
     let mut has_length = false;
     for (name, value) in &resource.headers {
-        has_length |= name.eq_ignore_ascii_case("content-length");
+        has_length |= name.eq_ignore_ascii_case("content-length")
+            || name.eq_ignore_ascii_case("transfer-encoding");
         out.push_str(&format!("{name}: {value}\r\n"));
     }
     if !has_length {
-        out.push_str(&format!("Content-Length: {}\r\n", resource.body.len()));
+        match resource.announced_length() {
+            Some(len) => out.push_str(&format!("Content-Length: {len}\r\n")),
+            None => out.push_str("Transfer-Encoding: chunked\r\n"),
+        }
     }
     if close {
         out.push_str("Connection: close\r\n");
     }
-    out.push_str("\r\n");
     let mut bytes = out.into_bytes();
+    for line in &resource.raw_headers {
+        bytes.extend_from_slice(line);
+        bytes.extend_from_slice(b"\r\n");
+    }
+    bytes.extend_from_slice(b"\r\n");
+    bytes
+}
+
+/// The whole response of a fixed body, as bytes.
+fn render(resource: &Resource, head_only: bool, close: bool) -> Vec<u8> {
+    let mut bytes = render_head(resource, close);
     if !head_only {
         bytes.extend(&resource.body);
     }
@@ -273,7 +368,7 @@ fn error_response(status: u16) -> Vec<u8> {
         status,
         headers: Vec::new(),
         body: Vec::new(),
-        delay: None,
+        ..Resource::default()
     };
     render(&resource, false, true)
 }
@@ -366,8 +461,12 @@ where
         if let Some(delay) = resource.delay {
             tokio::time::sleep(delay).await;
         }
-        let bytes = render(&resource, request.method == "HEAD", close);
-        stream.write_all(&bytes).await?;
+        // A generated body is sent once and the connection ends with it.
+        let close = close || resource.is_generated();
+        stream.write_all(&render_head(&resource, close)).await?;
+        if request.method != "HEAD" {
+            write_body(&mut stream, &resource).await?;
+        }
         stream.flush().await?;
         if close {
             break;
@@ -392,6 +491,10 @@ mod tests {
 
     /// Sends `request` on a fresh in-memory connection and returns everything answered.
     async fn exchange(responder: Responder, request: &[u8]) -> String {
+        String::from_utf8(exchange_raw(responder, request).await).unwrap()
+    }
+
+    async fn exchange_raw(responder: Responder, request: &[u8]) -> Vec<u8> {
         let (mut client, server) = duplex(256 * 1024);
         let task = tokio::spawn(async move { serve_connection(server, &responder).await });
         client.write_all(request).await.unwrap();
@@ -399,7 +502,7 @@ mod tests {
         let mut out = Vec::new();
         client.read_to_end(&mut out).await.unwrap();
         task.await.unwrap().unwrap();
-        String::from_utf8(out).unwrap()
+        out
     }
 
     #[tokio::test]
@@ -454,10 +557,77 @@ mod tests {
             status: 200,
             headers: vec![("content-length".into(), "99".into())],
             body: b"short".to_vec(),
-            delay: None,
+            ..Resource::default()
         };
         let text = String::from_utf8(render(&resource, false, false)).unwrap();
         assert_eq!(text, "HTTP/1.1 200 OK\r\ncontent-length: 99\r\n\r\nshort");
+    }
+
+    #[tokio::test]
+    async fn generated_bodies_are_framed_and_end_the_connection() {
+        let routes = [
+            Route::page("/repeat", "abc").with_stream(BodyStream::Repeat { total: 100_000 }),
+            Route::new("/bytes", 200)
+                .with_raw_header(b"X-Junk: \xff\xfe")
+                .with_stream(BodyStream::Bytes(std::sync::Arc::new(vec![0xff, 0x00]))),
+        ];
+        let responder =
+            || Responder::routes(routes.iter().map(|r| (r.path.clone(), Resource::from(r))));
+        let (mut client, server) = duplex(1 << 20);
+        let r = responder();
+        let task = tokio::spawn(async move { serve_connection(server, &r).await });
+        client
+            .write_all(b"GET /repeat HTTP/1.1\r\n\r\nGET /bytes HTTP/1.1\r\n\r\n")
+            .await
+            .unwrap();
+        let mut out = Vec::new();
+        client.read_to_end(&mut out).await.unwrap();
+        task.await.unwrap().unwrap();
+        let head_end = out.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        let head = String::from_utf8_lossy(&out[..head_end]);
+        assert!(head.contains("Content-Length: 100000\r\n"), "{head}");
+        assert!(head.contains("Connection: close\r\n"), "{head}");
+        assert_eq!(
+            out.len() - head_end,
+            100_000,
+            "one response, then the connection ends"
+        );
+        assert!(out[head_end..].starts_with(b"abcabc"));
+
+        let out = exchange_raw(responder(), b"GET /bytes HTTP/1.1\r\n\r\n").await;
+        let expected: &[u8] =
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Junk: \xff\xfe\r\n\r\n\xff\x00";
+        assert_eq!(out, expected, "{}", String::from_utf8_lossy(&out));
+    }
+
+    #[tokio::test]
+    async fn an_endless_body_is_chunked_and_a_trickle_is_slow() {
+        let endless = Route::page("/", "xyz").with_stream(BodyStream::Endless);
+        let (mut client, server) = duplex(1 << 16);
+        let r = Responder::routes([("/".to_string(), Resource::from(&endless))]);
+        let task = tokio::spawn(async move { serve_connection(server, &r).await });
+        client.write_all(b"GET / HTTP/1.1\r\n\r\n").await.unwrap();
+        let mut buf = vec![0u8; 300_000];
+        let mut got = 0;
+        while got < buf.len() {
+            got += client.read(&mut buf[got..]).await.unwrap();
+        }
+        let text = String::from_utf8_lossy(&buf[..200]);
+        assert!(text.contains("Transfer-Encoding: chunked\r\n"), "{text}");
+        drop(client);
+        assert!(
+            task.await.unwrap().is_err(),
+            "the writer stops when the reader goes"
+        );
+
+        let trickle = Route::page("/", "ab").with_stream(BodyStream::Trickle {
+            interval: Duration::from_millis(200),
+        });
+        let r = Responder::routes([("/".to_string(), Resource::from(&trickle))]);
+        let started = tokio::time::Instant::now();
+        let out = exchange(r, b"GET / HTTP/1.1\r\n\r\n").await;
+        assert!(out.ends_with("\r\n\r\nab"), "{out}");
+        assert!(started.elapsed() >= Duration::from_millis(400));
     }
 
     #[test]

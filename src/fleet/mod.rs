@@ -8,6 +8,7 @@
 
 mod aia;
 mod dns;
+pub mod hostile;
 mod http;
 mod legacy;
 mod log;
@@ -20,12 +21,13 @@ mod spec;
 mod tests;
 mod weak_rsa;
 
+pub use dns::DnsRecord;
 pub use legacy::{HostileTls, SSLV3_SUITES};
 pub use log::{RequestLog, SeenRequest};
 pub use pki::{PkiError, WRONG_HOST_SAN};
 pub use spec::{
-    CertKind, HeaderCondition, HttpBehaviour, OcspBehaviour, Route, STRICT_HEADERS, SiteSpec,
-    TlsBehaviour, demo_specs,
+    BodyStream, CertKind, HeaderCondition, HttpBehaviour, OcspBehaviour, Route, STRICT_HEADERS,
+    SiteSpec, TlsBehaviour, demo_specs,
 };
 pub use weak_rsa::WeakKeyError;
 
@@ -102,6 +104,7 @@ pub struct Fleet {
     sites: Vec<RunningSite>,
     index: HashMap<String, usize>,
     dns_addr: SocketAddr,
+    zone: Arc<dns::Zone>,
     pki_addr: SocketAddr,
     ocsp_addr: SocketAddr,
     ocsp: Arc<OcspResponder>,
@@ -117,6 +120,16 @@ impl Fleet {
     /// server (`pki.<domain>`), the OCSP responder (`ocsp.<domain>`) and the DNS
     /// responder. Needs a tokio runtime.
     pub async fn start(domain: &str, specs: Vec<SiteSpec>) -> Result<Fleet, FleetError> {
+        Fleet::start_with_dns(domain, specs, Vec::new()).await
+    }
+
+    /// [`Fleet::start`], with extra DNS records (names anywhere, answers that may change
+    /// from one query to the next) added after the sites' own, which they may replace.
+    pub async fn start_with_dns(
+        domain: &str,
+        specs: Vec<SiteSpec>,
+        records: Vec<DnsRecord>,
+    ) -> Result<Fleet, FleetError> {
         let domain =
             normalise_host(domain).ok_or_else(|| FleetError::InvalidHost(domain.to_string()))?;
         let pki_host = format!("pki.{domain}");
@@ -165,6 +178,10 @@ impl Fleet {
             .await?;
         zone.insert(ocsp_host, OCSP_IP);
 
+        for record in &records {
+            zone.insert_record(record);
+        }
+        let zone = Arc::new(zone);
         let dns_bind = SocketAddr::new(IpAddr::V4(DNS_IP), 0);
         let dns_socket = UdpSocket::bind(dns_bind)
             .await
@@ -176,7 +193,9 @@ impl Fleet {
             addr: dns_bind,
             source,
         })?;
-        launcher.tasks.spawn(dns::serve(dns_socket, Arc::new(zone)));
+        launcher
+            .tasks
+            .spawn(dns::serve(dns_socket, Arc::clone(&zone)));
 
         let index = sites
             .iter()
@@ -193,6 +212,7 @@ impl Fleet {
             sites,
             index,
             dns_addr,
+            zone,
             pki_addr,
             ocsp_addr,
             ocsp,
@@ -272,6 +292,11 @@ impl Fleet {
 
     pub fn dns_addr(&self) -> SocketAddr {
         self.dns_addr
+    }
+
+    /// How many A queries the DNS responder received for `name`.
+    pub fn dns_queries(&self, name: &str) -> usize {
+        self.zone.queries(name)
     }
 
     pub fn pki_addr(&self) -> SocketAddr {
@@ -525,7 +550,7 @@ fn pki_responder(pki: &Pki, crl_der: &[u8]) -> Result<Responder, FleetError> {
         status: 200,
         headers: vec![("Content-Type".to_string(), content_type.to_string())],
         body,
-        delay: None,
+        ..Resource::default()
     };
     let cert = |der: &CertificateDer<'_>| file("application/pkix-cert", der.to_vec());
     Ok(Responder::routes([

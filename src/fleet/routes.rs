@@ -74,6 +74,8 @@ impl From<&Route> for Resource {
             headers: route.headers.clone(),
             body: route.body.clone().into_bytes(),
             delay: route.delay,
+            stream: route.stream.clone(),
+            raw_headers: route.raw_headers.clone(),
         }
     }
 }

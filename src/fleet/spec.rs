@@ -111,6 +111,28 @@ pub struct Route {
     pub when: Option<HeaderCondition>,
     /// Wait this long before answering, to play a slow or hanging page.
     pub delay: Option<std::time::Duration>,
+    /// How the body goes on the wire (`Fixed`: `body`, with its `Content-Length`).
+    pub stream: BodyStream,
+    /// Header lines written verbatim after `headers`, as bytes (a value that is not
+    /// UTF-8, say). No CR or LF inside: the responder adds the line end.
+    pub raw_headers: Vec<Vec<u8>>,
+}
+
+/// How a route's body is sent: what hostile servers do to a scanner's time and memory.
+/// Generated bodies are produced while sending, so a 50 MB page costs the fleet nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum BodyStream {
+    /// `body` as it is, after a `Content-Length` (unless the route sets its own).
+    #[default]
+    Fixed,
+    /// `body` one byte per `interval`, after a `Content-Length` announcing all of it.
+    Trickle { interval: std::time::Duration },
+    /// Chunked transfer coding, `body` repeated for ever.
+    Endless,
+    /// `body` repeated up to `total` bytes, with that `Content-Length`.
+    Repeat { total: u64 },
+    /// These bytes instead of `body` (binary: a compression bomb, invalid UTF-8).
+    Bytes(std::sync::Arc<Vec<u8>>),
 }
 
 /// A request header whose value contains `contains` (both compared case-insensitively),
@@ -131,6 +153,8 @@ impl Route {
             body: String::new(),
             when: None,
             delay: None,
+            stream: BodyStream::Fixed,
+            raw_headers: Vec::new(),
         }
     }
 
@@ -187,6 +211,18 @@ impl Route {
     /// Answer only after `delay` (longer than the scanner's timeout: a hanging page).
     pub fn with_delay(mut self, delay: std::time::Duration) -> Route {
         self.delay = Some(delay);
+        self
+    }
+
+    /// Sends the body the way `stream` says (see [`BodyStream`]).
+    pub fn with_stream(mut self, stream: BodyStream) -> Route {
+        self.stream = stream;
+        self
+    }
+
+    /// Appends a header line written as these exact bytes (`Name: value`, no line end).
+    pub fn with_raw_header(mut self, line: &[u8]) -> Route {
+        self.raw_headers.push(line.to_vec());
         self
     }
 
