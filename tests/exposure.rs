@@ -220,6 +220,11 @@ async fn a_site_receives_exactly_the_budgeted_requests_over_https_with_the_hones
     let exposure = evidence.exposure.unwrap();
     assert_eq!(exposure.probes.len(), paths);
     assert!(exposure.probes.iter().all(|p| p.response().is_some()));
+    // Every https request of the scan rides the one verified connection: one completed
+    // TLS handshake per good site (the goal is at most two) besides the legacy probe's
+    // hellos, which never complete one.
+    let sessions = fleet.fleet.site(&name).unwrap().requests.tls_sessions();
+    assert_eq!(sessions, 1, "TLS handshakes completed");
 }
 
 #[tokio::test]

@@ -129,6 +129,13 @@ enum Answer {
 }
 
 impl Responder {
+    /// Counts a completed TLS handshake in the site's log, if it keeps one.
+    pub(crate) fn record_tls_session(&self) {
+        if let Some((log, _)) = &self.log {
+            log.record_tls_session();
+        }
+    }
+
     pub(crate) fn ocsp(responder: Arc<OcspResponder>) -> Responder {
         Responder {
             answer: Answer::Ocsp(responder),

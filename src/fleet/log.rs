@@ -23,6 +23,9 @@ pub struct SeenRequest {
 pub struct RequestLog {
     total: AtomicUsize,
     kept: Mutex<Vec<SeenRequest>>,
+    /// TLS handshakes completed on the site's https port. The legacy probe's hand-built
+    /// hellos never complete one, so this counts the scanner's real TLS connections.
+    tls_sessions: AtomicUsize,
 }
 
 impl RequestLog {
@@ -32,6 +35,15 @@ impl RequestLog {
         if kept.len() < MAX_KEPT {
             kept.push(request);
         }
+    }
+
+    pub(crate) fn record_tls_session(&self) {
+        self.tls_sessions.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// TLS handshakes completed on the https port.
+    pub fn tls_sessions(&self) -> usize {
+        self.tls_sessions.load(Ordering::SeqCst)
     }
 
     /// Every request received, on both ports.

@@ -65,7 +65,10 @@ pub(crate) async fn serve_tls(
         let responder = Arc::clone(&responder);
         async move {
             match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                Ok(Ok(tls)) => log_end(serve_connection(tls, &responder).await),
+                Ok(Ok(tls)) => {
+                    responder.record_tls_session();
+                    log_end(serve_connection(tls, &responder).await)
+                }
                 Ok(Err(e)) => tracing::debug!("fleet TLS handshake failed: {e}"),
                 Err(_) => tracing::debug!("fleet TLS handshake timed out"),
             }
