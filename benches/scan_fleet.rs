@@ -73,6 +73,18 @@ fn args() -> Args {
     args
 }
 
+/// User + system CPU seconds a child process has used so far (Linux `/proc`), so the
+/// fleet's share of the two cores can be told from the scanner's.
+fn child_cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may contain spaces) start after the last ')'.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    (per_second > 0.0).then(|| ticks / per_second)
+}
+
 /// (user + system CPU seconds, peak RSS in MiB) of this process.
 fn usage() -> (f64, f64) {
     let mut ru = std::mem::MaybeUninit::<libc::rusage>::zeroed();
@@ -167,6 +179,8 @@ fn main() {
     } else {
         defaults.per_ip
     };
+    let fleet_pid = fleet.id();
+    let fleet_cpu_before = child_cpu_seconds(fleet_pid);
     let (wall, cpu, rss, passed, handshakes, requests, good_failures) = runtime.block_on(async {
         let settings = CollectorSettings {
             per_host,
@@ -260,12 +274,16 @@ fn main() {
             good_failures,
         )
     });
+    let fleet_cpu = match (fleet_cpu_before, child_cpu_seconds(fleet_pid)) {
+        (Some(before), Some(after)) => after - before,
+        _ => f64::NAN,
+    };
     drop(fleet.stdin.take().map(|mut s| s.flush()));
     let _ = fleet.kill();
     let _ = fleet.wait();
     let n = args.sites as f64;
     println!(
-        "sites={}{} concurrency={} legacy={} per_host={}/s burst {} wall={:.2}s sites/s={:.0} cpu/site={:.2}ms peak_rss={:.0}MiB passed={} legacy_handshakes/site={:.1} http_requests/site={:.1}",
+        "sites={}{} concurrency={} legacy={} per_host={}/s burst {} wall={:.2}s sites/s={:.0} cpu/site={:.2}ms fleet_cpu/site={:.2}ms peak_rss={:.0}MiB passed={} legacy_handshakes/site={:.1} http_requests/site={:.1}",
         args.sites,
         if args.mixed { " (mixed)" } else { "" },
         concurrency,
@@ -275,6 +293,7 @@ fn main() {
         wall.as_secs_f64(),
         n / wall.as_secs_f64().max(f64::EPSILON),
         cpu / n * 1000.0,
+        fleet_cpu / n * 1000.0,
         rss,
         passed,
         f64::from(handshakes) / n,
