@@ -19,11 +19,13 @@
 //! the TLS handshakes and HTTP requests one site's scan sends.
 //! Run once per concurrency: peak RSS is per process.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+#[path = "support/fleet_process.rs"]
+mod fleet_process;
+
+use fleet_process::FleetProcess;
+use std::process::Command;
 use std::time::Instant;
 use trustlabel::collect::{Collector, CollectorSettings, DnsConfig};
-use trustlabel::config::ConnectTo;
 use trustlabel::policy::{Decision, Policy};
 use trustlabel::scan::{ScanItem, Scanner, StopFlag, rules_hash};
 use trustlabel::store::Store;
@@ -133,28 +135,9 @@ fn main() {
         return;
     }
     let concurrency = args.concurrency[0];
-    let mut fleet_args = vec![
-        "fleet-serve".to_string(),
-        "--sites".into(),
-        args.sites.to_string(),
-    ];
-    if args.mixed {
-        fleet_args.push("--mixed".into());
-    }
-    let mut fleet = Command::new(env!("CARGO_BIN_EXE_trustlabel"))
-        .args(&fleet_args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the fleet process");
-    let mut line = String::new();
-    BufReader::new(fleet.stdout.take().expect("fleet stdout"))
-        .read_line(&mut line)
-        .expect("fleet manifest");
-    let manifest: serde_json::Value = serde_json::from_str(&line).expect("manifest is JSON");
-    let overrides: Vec<ConnectTo> =
-        serde_json::from_value(manifest["overrides"].clone()).expect("overrides");
-    let hosts: Vec<String> = serde_json::from_value(manifest["hosts"].clone()).expect("hosts");
+    let fleet = FleetProcess::start(args.sites, args.mixed);
+    let (manifest, hosts) = (&fleet.manifest, &fleet.hosts);
+    let overrides = fleet.overrides.clone();
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -179,7 +162,7 @@ fn main() {
     } else {
         defaults.per_ip
     };
-    let fleet_pid = fleet.id();
+    let fleet_pid = fleet.pid();
     let fleet_cpu_before = child_cpu_seconds(fleet_pid);
     let (wall, cpu, rss, passed, handshakes, requests, good_failures) = runtime.block_on(async {
         let settings = CollectorSettings {
@@ -278,9 +261,7 @@ fn main() {
         (Some(before), Some(after)) => after - before,
         _ => f64::NAN,
     };
-    drop(fleet.stdin.take().map(|mut s| s.flush()));
-    let _ = fleet.kill();
-    let _ = fleet.wait();
+    fleet.stop();
     let n = args.sites as f64;
     println!(
         "sites={}{} concurrency={} legacy={} per_host={}/s burst {} wall={:.2}s sites/s={:.0} cpu/site={:.2}ms fleet_cpu/site={:.2}ms peak_rss={:.0}MiB passed={} legacy_handshakes/site={:.1} http_requests/site={:.1}",

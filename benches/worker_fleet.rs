@@ -10,10 +10,12 @@
 //! load from `pg_stat_database` (transactions and rows read/written per scanned site)
 //! and, when the `pg_stat_statements` extension is available, statements per site.
 
-use std::io::{BufRead, BufReader, Write};
+#[path = "support/fleet_process.rs"]
+mod fleet_process;
+
+use fleet_process::FleetProcess;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use trustlabel::config::ConnectTo;
 use trustlabel::store::Store;
 use trustlabel::target::Target;
 
@@ -98,20 +100,8 @@ fn main() {
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
 
-    let mut fleet = Command::new(bin)
-        .args(["fleet-serve", "--sites", &args.sites.to_string()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the fleet process");
-    let mut line = String::new();
-    BufReader::new(fleet.stdout.take().expect("fleet stdout"))
-        .read_line(&mut line)
-        .expect("fleet manifest");
-    let manifest: serde_json::Value = serde_json::from_str(&line).expect("manifest is JSON");
-    let overrides: Vec<ConnectTo> =
-        serde_json::from_value(manifest["overrides"].clone()).expect("overrides");
-    let hosts: Vec<String> = serde_json::from_value(manifest["hosts"].clone()).expect("hosts");
+    let fleet = FleetProcess::start(args.sites, false);
+    let (manifest, overrides, hosts) = (&fleet.manifest, &fleet.overrides, &fleet.hosts);
     let ca = dir.path().join("root.pem");
     std::fs::write(&ca, manifest["root_ca_pem"].as_str().expect("root")).expect("write root");
     let connect_to: Vec<String> = overrides
@@ -193,9 +183,7 @@ fn main() {
         let _ = w.kill();
         let _ = w.wait();
     }
-    drop(fleet.stdin.take().map(|mut s| s.flush()));
-    let _ = fleet.kill();
-    let _ = fleet.wait();
+    fleet.stop();
 
     let n = scanned as f64;
     print!(

@@ -1,0 +1,58 @@
+//! The loopback fleet in its own `trustlabel fleet-serve` process, so a bench measures the
+//! scanner (or workers) and not the sites; shared by the benches through `#[path]`.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use trustlabel::config::ConnectTo;
+
+pub struct FleetProcess {
+    child: Child,
+    /// The manifest line the fleet prints: `root_ca_pem`, `dns`, `overrides`, `hosts`.
+    pub manifest: serde_json::Value,
+    pub overrides: Vec<ConnectTo>,
+    pub hosts: Vec<String>,
+}
+
+impl FleetProcess {
+    /// `mixed`: one site in four carries a demo-fleet defect (see `fleet-serve --mixed`).
+    pub fn start(sites: usize, mixed: bool) -> FleetProcess {
+        let mut args = vec![
+            "fleet-serve".to_string(),
+            "--sites".into(),
+            sites.to_string(),
+        ];
+        if mixed {
+            args.push("--mixed".into());
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_trustlabel"))
+            .args(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the fleet process");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("fleet stdout"))
+            .read_line(&mut line)
+            .expect("fleet manifest");
+        let manifest: serde_json::Value = serde_json::from_str(&line).expect("manifest is JSON");
+        let overrides = serde_json::from_value(manifest["overrides"].clone()).expect("overrides");
+        let hosts = serde_json::from_value(manifest["hosts"].clone()).expect("hosts");
+        FleetProcess {
+            child,
+            manifest,
+            overrides,
+            hosts,
+        }
+    }
+
+    #[allow(dead_code, reason = "only the scan bench reads the fleet's CPU time")]
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn stop(mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
