@@ -12,6 +12,7 @@ use time::Duration;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use trustlabel::notify::{Notices, OutboxSender, SenderSettings};
+use trustlabel::publish::settings::{DEFAULT_LISTEN, PublishSettings};
 use trustlabel::scan::Scanner;
 use trustlabel::schedule::Cadence;
 use trustlabel::store::Store;
@@ -70,17 +71,14 @@ pub fn cadence(settings: &Settings) -> Result<Cadence, CliError> {
     })
 }
 
-/// The notification identity, when `[notify]` has a mail server.
-pub fn notices(settings: &Settings, public_url: &str) -> Option<Notices> {
+/// The notification identity (the published authority and URL), when `[notify]` has a
+/// mail server.
+fn notices(settings: &Settings, publish: &PublishSettings) -> Option<Notices> {
     settings.notify.smtp_url.as_ref()?;
     Some(Notices {
-        authority_name: settings
-            .publish
-            .authority_name
-            .clone()
-            .unwrap_or_else(|| "Nhãn Tín nhiệm mạng".into()),
-        public_url: public_url.trim_end_matches('/').to_string(),
-        contact: settings.publish.contact.clone(),
+        authority_name: publish.branding.authority_name.clone(),
+        public_url: publish.public_url.clone(),
+        contact: publish.branding.contact.clone(),
     })
 }
 
@@ -89,10 +87,10 @@ pub fn start(
     settings: &Settings,
     rules: &Rules,
     store: &Store,
-    public_url: &str,
+    publish: &PublishSettings,
     parts: Parts,
 ) -> Result<Background, CliError> {
-    let notices = notices(settings, public_url);
+    let notices = notices(settings, publish);
     let collector = rules.collector(settings)?;
     let scanner = Scanner::notifying(
         collector,
@@ -196,13 +194,14 @@ pub async fn worker(settings: &Settings, parts: Parts) -> Result<u8, CliError> {
     let rules = super::commands::load_rules(settings)?;
     let database = settings.database_or(super::settings::DEFAULT_DATABASE);
     let store = super::commands::open_store(&database).await?;
-    let public_url = settings
-        .publish
-        .public_url
-        .clone()
-        .unwrap_or_else(|| "http://127.0.0.1:8080".into());
+    let listen = settings.publish.listen.as_deref().unwrap_or(DEFAULT_LISTEN);
+    let publish = PublishSettings::from_section(
+        &settings.publish,
+        &format!("http://{listen}"),
+        rules.policy.label_rules,
+    );
     let jobs = parts.jobs;
-    let background = start(settings, &rules, &store, &public_url, parts)?;
+    let background = start(settings, &rules, &store, &publish, parts)?;
     eprintln!("worker: {jobs} jobs at a time on {database} (SIGINT/SIGTERM to stop)");
     shutdown_signal().await;
     eprintln!("worker: stopping; finishing the scans in flight");

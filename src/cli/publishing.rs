@@ -100,7 +100,7 @@ pub async fn serve_store(
             settings,
             &rules,
             &store,
-            &publish.public_url,
+            &publish,
             super::operate::Parts {
                 jobs: settings.concurrency,
                 scheduler: true,
