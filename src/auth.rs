@@ -59,6 +59,54 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Signs the device cookie a browser gets after a successful sign-in, so the login
+/// throttle can tell the account's own browsers from a guesser's (see
+/// `web::login_throttle`). The key lives in memory: a restart only means the next
+/// sign-in of each browser counts against the account-wide budget once more.
+pub struct DeviceCookieKey {
+    key: ring::hmac::Key,
+}
+
+impl Default for DeviceCookieKey {
+    fn default() -> Self {
+        DeviceCookieKey::new()
+    }
+}
+
+impl DeviceCookieKey {
+    pub fn new() -> DeviceCookieKey {
+        let mut secret = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut secret);
+        DeviceCookieKey {
+            key: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &secret),
+        }
+    }
+
+    fn tag(&self, account: &str, nonce: &str) -> String {
+        let message = format!("device\0{account}\0{nonce}");
+        hex::encode(ring::hmac::sign(&self.key, message.as_bytes()).as_ref())
+    }
+
+    /// A fresh cookie value for `account` (already in its canonical, lower-case form):
+    /// `NONCE.TAG`.
+    pub fn issue(&self, account: &str) -> String {
+        let mut nonce = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let nonce = hex::encode(nonce);
+        let tag = self.tag(account, &nonce);
+        format!("{nonce}.{tag}")
+    }
+
+    /// The cookie's nonce when it was issued by this key for this very account.
+    pub fn verify<'a>(&self, cookie: &'a str, account: &str) -> Option<&'a str> {
+        let (nonce, tag) = cookie.split_once('.')?;
+        if nonce.len() != 32 || !nonce.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        constant_time_eq(&self.tag(account, nonce), tag).then_some(nonce)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +119,23 @@ mod tests {
         assert!(!verify_password("correct horse batterz", &phc));
         assert!(!verify_password("x", "not a hash"));
         assert!(matches!(hash_password("short"), Err(AuthError::TooShort)));
+    }
+
+    #[test]
+    fn device_cookies_verify_only_for_their_account_and_key() {
+        let key = DeviceCookieKey::new();
+        let cookie = key.issue("lan");
+        let nonce = key.verify(&cookie, "lan").expect("its own cookie");
+        assert!(cookie.starts_with(nonce));
+        assert!(key.verify(&cookie, "minh").is_none(), "another account");
+        assert!(
+            DeviceCookieKey::new().verify(&cookie, "lan").is_none(),
+            "another key"
+        );
+        let (n, tag) = cookie.split_once('.').unwrap();
+        let forged = format!("{n}.{}", "0".repeat(tag.len()));
+        assert!(key.verify(&forged, "lan").is_none());
+        assert!(key.verify("garbage", "lan").is_none());
     }
 
     #[test]

@@ -119,7 +119,7 @@ pub async fn serve_store(
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(60)).await;
             limiter.shrink();
-            login.shrink();
+            login.shrink(std::time::Instant::now());
         }
     });
     let server =

@@ -6,6 +6,7 @@
 //! it is inbound only.
 
 mod ctx;
+pub mod login_throttle;
 mod owner;
 mod public;
 mod security;
@@ -13,7 +14,8 @@ mod serve;
 mod staff;
 mod worker;
 
-pub use security::{IpLimiter, LoginThrottle};
+pub use login_throttle::LoginThrottle;
+pub use security::IpLimiter;
 pub use serve::{
     RunningServer, ServeError, TlsFiles, load_tls_config, spawn_redirect, spawn_server,
 };
@@ -39,6 +41,9 @@ pub struct AppState {
     pub tls: bool,
     pub limiter: Arc<IpLimiter>,
     pub login: Arc<LoginThrottle>,
+    /// Signs the device cookies that exempt an account's own browsers from the
+    /// account-wide sign-in budget.
+    pub device_key: Arc<crate::auth::DeviceCookieKey>,
     /// Wakes the scan worker when a job is queued.
     pub queue_wake: Arc<Notify>,
     /// Verified against when a user name does not exist, so both failures take as long.
@@ -59,6 +64,7 @@ impl AppState {
         Ok(AppState {
             limiter: Arc::new(IpLimiter::new(settings.rate_per_ip, settings.burst_per_ip)),
             login: Arc::new(LoginThrottle::new()),
+            device_key: Arc::new(crate::auth::DeviceCookieKey::new()),
             store,
             catalog: Arc::new(catalog),
             settings: Arc::new(settings),

@@ -1,5 +1,6 @@
 //! Our own hardening: strict response headers on every answer, a per-client-IP rate
-//! limit on every route, a cross-site POST refusal, and the login throttle.
+//! limit on every route and a cross-site POST refusal (the sign-in throttle is
+//! `login_throttle`).
 
 use super::AppState;
 use axum::extract::{ConnectInfo, Request, State};
@@ -46,45 +47,6 @@ impl IpLimiter {
     pub fn shrink(&self) {
         self.limiter.retain_recent();
         self.limiter.shrink_to_fit();
-    }
-}
-
-/// Sign-in attempts: a few per client address and per account, then one a minute, so
-/// guessing passwords is slow from one place and for one account from many places.
-pub struct LoginThrottle {
-    by_ip: DefaultKeyedRateLimiter<IpAddr>,
-    by_user: DefaultKeyedRateLimiter<String>,
-}
-
-impl Default for LoginThrottle {
-    fn default() -> Self {
-        LoginThrottle::new()
-    }
-}
-
-impl LoginThrottle {
-    pub fn new() -> LoginThrottle {
-        let quota = |burst| {
-            Quota::with_period(Duration::from_secs(60))
-                .map(|q| q.allow_burst(nz(burst)))
-                .unwrap_or_else(|| Quota::per_minute(nz(1)))
-        };
-        LoginThrottle {
-            by_ip: DefaultKeyedRateLimiter::keyed(quota(10)),
-            by_user: DefaultKeyedRateLimiter::keyed(quota(5)),
-        }
-    }
-
-    /// Counts one attempt; false when either budget is spent.
-    pub fn attempt(&self, ip: IpAddr, username: &str) -> bool {
-        let ip_ok = self.by_ip.check_key(&ip).is_ok();
-        let user_ok = self.by_user.check_key(&username.to_lowercase()).is_ok();
-        ip_ok && user_ok
-    }
-
-    pub fn shrink(&self) {
-        self.by_ip.retain_recent();
-        self.by_user.retain_recent();
     }
 }
 
@@ -251,18 +213,6 @@ mod tests {
                 Some("a.vn")
             ),
             "HTTP/2: the authority stands in for Host"
-        );
-    }
-
-    #[test]
-    fn the_login_throttle_stops_guessing_for_one_account() {
-        let t = LoginThrottle::new();
-        let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
-        let allowed = (0..8).filter(|_| t.attempt(ip, "Lan")).count();
-        assert_eq!(allowed, 5);
-        assert!(
-            !t.attempt(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 9)), "lan"),
-            "case-insensitive, any address"
         );
     }
 }

@@ -3,6 +3,7 @@
 //! session's CSRF token and is written to the audit log.
 
 use super::ctx::{Ctx, html, private, see_other};
+use super::login_throttle::{Attempt, MAX_USERNAME_CHARS, account_key};
 use super::public::{host_key, site_view};
 use super::security::client_ip;
 use super::{AppState, WebResult};
@@ -21,6 +22,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
 use serde::Deserialize;
 use std::net::SocketAddr;
+use std::time::Instant;
 use time::OffsetDateTime;
 
 fn cookie_name(tls: bool) -> &'static str {
@@ -33,8 +35,23 @@ fn cookie_name(tls: bool) -> &'static str {
     }
 }
 
+/// The browser's sign-in history with us: see `login_throttle`. Half a year, so the
+/// browsers staff use every week keep their exemption.
+fn device_cookie_name(tls: bool) -> &'static str {
+    if tls {
+        "__Host-trustlabel_device"
+    } else {
+        "trustlabel_device"
+    }
+}
+
+const DEVICE_COOKIE_SECS: u32 = 180 * 24 * 3600;
+
 fn session_cookie(headers: &HeaderMap, tls: bool) -> Option<String> {
-    let name = cookie_name(tls);
+    cookie_value(headers, cookie_name(tls))
+}
+
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -91,17 +108,39 @@ pub async fn login_form(State(state): State<AppState>, ctx: Ctx) -> Response {
 pub async fn login(
     State(state): State<AppState>,
     ctx: Ctx,
+    headers: HeaderMap,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     Form(form): Form<LoginForm>,
 ) -> WebResult {
     let t = ctx.lang.t();
     let ip = client_ip(peer.as_ref().map(|e| &e.0));
-    let username = form.username.trim().to_string();
-    if !state.login.attempt(ip, &username) {
+    // Bounded before it goes anywhere: the page echoes it and the audit log stores it.
+    let username: String = form
+        .username
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_USERNAME_CHARS)
+        .collect();
+    let account = account_key(&username);
+    let device_cookie = cookie_value(&headers, device_cookie_name(state.tls));
+    let attempt = Attempt {
+        ip,
+        username: &account,
+        device: device_cookie
+            .as_deref()
+            .and_then(|c| state.device_key.verify(c, &account)),
+    };
+    // Only failures are charged, and a spent budget answers before the password is
+    // looked at: a guesser cannot lock staff out from elsewhere, and a throttled guess
+    // costs no Argon2 work.
+    if let Err(wait) = state.login.check(&attempt, Instant::now()) {
         let page = login_page(&ctx.page(&state), Some(t.login_throttled), &username);
-        return Ok(private(
-            (StatusCode::TOO_MANY_REQUESTS, html(page)).into_response(),
-        ));
+        let mut response = (StatusCode::TOO_MANY_REQUESTS, html(page)).into_response();
+        if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return Ok(private(response));
     }
     let user = state.store.staff_by_username(&username).await?;
     let phc = user
@@ -116,6 +155,7 @@ pub async fn login(
         .unwrap_or(false);
     let now = OffsetDateTime::now_utc();
     let Some(user) = user.filter(|u| ok && !u.disabled) else {
+        state.login.failed(&attempt, Instant::now());
         state
             .store
             .record_audit(
@@ -152,14 +192,21 @@ pub async fn login(
             now,
         )
         .await?;
-    let cookie = format!(
+    let session_cookie = format!(
         "{}={token}; Path=/; Max-Age={}; Secure; HttpOnly; SameSite=Strict",
         cookie_name(state.tls),
         ttl.whole_seconds()
     );
+    let device_cookie = format!(
+        "{}={}; Path=/; Max-Age={DEVICE_COOKIE_SECS}; Secure; HttpOnly; SameSite=Strict",
+        device_cookie_name(state.tls),
+        state.device_key.issue(&account_key(&user.username)),
+    );
     let mut response = see_other(&format!("/staff{}", lang_q(ctx.lang, true)));
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().insert(header::SET_COOKIE, v);
+    for cookie in [session_cookie, device_cookie] {
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
     }
     Ok(private(response))
 }

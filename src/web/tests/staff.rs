@@ -88,36 +88,99 @@ async fn sign_in_sets_a_secure_session_cookie_and_wrong_passwords_are_refused() 
     assert_eq!(actions, ["login", "login_failed"]);
 }
 
+fn login_from(ip: &str, password: &str, cookie: Option<&str>) -> Request<Body> {
+    from_ip(
+        form_post(
+            "/staff/login",
+            &[("username", "lan"), ("password", password)],
+            cookie,
+        ),
+        ip,
+    )
+}
+
 #[tokio::test]
-async fn repeated_failed_sign_ins_are_throttled() {
+async fn wrong_passwords_slow_the_guessing_address_but_never_lock_staff_out() {
     let t = test_app().await;
     with_staff(&t).await;
     let mut statuses = Vec::new();
     for _ in 0..7 {
         let a = send(
             &t.app,
-            form_post(
-                "/staff/login",
-                &[("username", "lan"), ("password", "đoán bừa một mật khẩu")],
-                None,
-            ),
+            login_from("203.0.113.1", "đoán bừa một mật khẩu", None),
         )
         .await;
         statuses.push(a.status);
     }
     assert_eq!(statuses[..5], [StatusCode::UNAUTHORIZED; 5]);
     assert_eq!(statuses[5..], [StatusCode::TOO_MANY_REQUESTS; 2]);
-    // Even the right password waits now.
-    let right = send(
+    let right_from_guesser = send(&t.app, login_from("203.0.113.1", PASSWORD, None)).await;
+    assert_eq!(right_from_guesser.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(!right_from_guesser.header("retry-after").is_empty());
+    // The real lan, elsewhere, signs in; and signing in again and again never locks.
+    for _ in 0..8 {
+        let right = send(&t.app, login_from("198.51.100.7", PASSWORD, None)).await;
+        assert_eq!(right.status, StatusCode::SEE_OTHER, "{}", right.body);
+    }
+}
+
+#[tokio::test]
+async fn a_guesser_on_many_addresses_cannot_lock_out_a_browser_that_signed_in_before() {
+    let t = test_app().await;
+    with_staff(&t).await;
+    let first = send(&t.app, login_from("198.51.100.7", PASSWORD, None)).await;
+    let device = first
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("trustlabel_device="))
+        .expect("a device cookie after signing in")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    for i in 0..40 {
+        send(
+            &t.app,
+            login_from(&format!("192.0.2.{i}"), "đoán bừa một mật khẩu", None),
+        )
+        .await;
+    }
+    let fresh = send(&t.app, login_from("198.51.100.99", PASSWORD, None)).await;
+    assert_eq!(
+        fresh.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the account-wide budget of unknown browsers is spent"
+    );
+    let known = send(&t.app, login_from("198.51.100.99", PASSWORD, Some(&device))).await;
+    assert_eq!(known.status, StatusCode::SEE_OTHER, "{}", known.body);
+    let forged = device.replace("trustlabel_device=", "trustlabel_device=0");
+    let forged = send(&t.app, login_from("198.51.100.98", PASSWORD, Some(&forged))).await;
+    assert_eq!(forged.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn a_huge_user_name_is_cut_before_it_reaches_the_audit_log_or_the_page() {
+    let t = test_app().await;
+    let huge = "x".repeat(200_000);
+    let answer = send(
         &t.app,
         form_post(
             "/staff/login",
-            &[("username", "lan"), ("password", PASSWORD)],
+            &[("username", &huge), ("password", "không đúng đâu nhé")],
             None,
         ),
     )
     .await;
-    assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        answer.body.len() < 50_000,
+        "the page does not echo it whole"
+    );
+    let log = t.store.audit_log(10).await.unwrap();
+    assert_eq!(log[0].action, "login_failed");
+    assert_eq!(log[0].actor.chars().count(), 64);
 }
 
 #[tokio::test]
