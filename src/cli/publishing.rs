@@ -276,6 +276,12 @@ pub async fn staff(settings: &Settings, command: StaffCommand) -> Result<u8, Cli
             if username.is_empty() || username.chars().any(char::is_whitespace) {
                 return Err(usage("a user name cannot be empty or contain spaces"));
             }
+            let max = trustlabel::web::login_throttle::MAX_USERNAME_CHARS;
+            if username.chars().count() > max || username.chars().any(char::is_control) {
+                return Err(usage(format!(
+                    "a user name has at most {max} characters and no control characters"
+                )));
+            }
             let hash = trustlabel::auth::hash_password(&read_password()?).map_err(usage)?;
             store
                 .create_staff(&username, &hash, now)
