@@ -12,11 +12,11 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
-use trustlabel::evidence::Evidence;
-use trustlabel::finding::{Finding, FindingId, Severity};
-use trustlabel::policy::{Decision, Grade, LabelRules, LabelState, Verdict, next_label};
-use trustlabel::store::{ScanRecord, Store};
-use trustlabel::target::Target;
+use trustlabel_core::evidence::Evidence;
+use trustlabel_core::finding::{Finding, FindingId, Severity};
+use trustlabel_core::policy::{Decision, Grade, LabelRules, LabelState, Verdict, next_label};
+use trustlabel_core::target::Target;
+use trustlabel_store::{ScanRecord, Store};
 
 struct Args {
     targets: usize,

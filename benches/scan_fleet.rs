@@ -25,11 +25,11 @@ mod fleet_process;
 use fleet_process::FleetProcess;
 use std::process::Command;
 use std::time::Instant;
-use trustlabel::collect::{Collector, CollectorSettings, DnsConfig};
-use trustlabel::policy::{Decision, Policy};
 use trustlabel::scan::{ScanItem, Scanner, StopFlag, rules_hash};
-use trustlabel::store::Store;
-use trustlabel::target::Target;
+use trustlabel_collect::{Collector, CollectorSettings, DnsConfig};
+use trustlabel_core::policy::{Decision, Policy};
+use trustlabel_core::target::Target;
+use trustlabel_store::Store;
 
 struct Args {
     sites: usize,
@@ -145,14 +145,14 @@ fn main() {
         .expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
     let defaults = CollectorSettings::default();
-    let unlimited = trustlabel::collect::RateLimit {
+    let unlimited = trustlabel_collect::RateLimit {
         per_second: 1_000_000,
         burst: 1_000_000,
     };
     let per_host = if args.no_politeness {
         unlimited
     } else {
-        trustlabel::collect::RateLimit {
+        trustlabel_collect::RateLimit {
             per_second: args.rate_per_host.unwrap_or(defaults.per_host.per_second),
             burst: args.burst_per_host.unwrap_or(defaults.per_host.burst),
         }
@@ -173,13 +173,13 @@ fn main() {
             extra_roots_pem: vec![manifest["root_ca_pem"].as_str().unwrap().to_string()],
             only_extra_roots: true,
             allow_private_addresses: true,
-            legacy: trustlabel::collect::LegacySettings {
+            legacy: trustlabel_collect::LegacySettings {
                 enabled: args.legacy,
                 ..Default::default()
             },
             // The fleet's one OCSP responder stands in for every CA on the internet; the
             // default per-responder budget would measure the rate limit, not the scanner.
-            per_responder: trustlabel::collect::RateLimit {
+            per_responder: trustlabel_collect::RateLimit {
                 per_second: 100_000,
                 burst: 100_000,
             },

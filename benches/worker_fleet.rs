@@ -16,8 +16,8 @@ mod fleet_process;
 use fleet_process::FleetProcess;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use trustlabel::store::Store;
-use trustlabel::target::Target;
+use trustlabel_core::target::Target;
+use trustlabel_store::Store;
 
 struct Args {
     sites: usize,
@@ -52,45 +52,6 @@ fn args() -> Args {
 }
 
 /// Database-wide counters of PostgreSQL (None for SQLite).
-#[derive(Debug, Clone, Copy, Default)]
-struct PgLoad {
-    transactions: i64,
-    rows_read: i64,
-    rows_written: i64,
-    statements: Option<i64>,
-}
-
-async fn pg_load(url: &str) -> Option<PgLoad> {
-    if !url.starts_with("postgres") {
-        return None;
-    }
-    use sqlx::Row;
-    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(url)
-        .await
-        .ok()?;
-    let row = sqlx::query(
-        "SELECT xact_commit + xact_rollback AS tx, tup_returned + tup_fetched AS rd, \
-         tup_inserted + tup_updated + tup_deleted AS wr \
-         FROM pg_stat_database WHERE datname = current_database()",
-    )
-    .fetch_one(&mut conn)
-    .await
-    .ok()?;
-    let statements = sqlx::query_scalar::<_, i64>(
-        "SELECT COALESCE(SUM(calls), 0)::bigint FROM pg_stat_statements \
-         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
-    )
-    .fetch_one(&mut conn)
-    .await
-    .ok();
-    Some(PgLoad {
-        transactions: row.try_get("tx").ok()?,
-        rows_read: row.try_get("rd").ok()?,
-        rows_written: row.try_get("wr").ok()?,
-        statements,
-    })
-}
-
 fn main() {
     let args = args();
     let bin = env!("CARGO_BIN_EXE_trustlabel");
@@ -151,7 +112,7 @@ fn main() {
         store.upsert_targets(&targets).await.expect("targets");
         store
     });
-    let before = runtime.block_on(pg_load(&database));
+    let before = runtime.block_on(store.server_activity()).ok().flatten();
 
     let config_arg = config.display().to_string();
     let start = Instant::now();
@@ -178,7 +139,7 @@ fn main() {
         }
     });
     let wall = start.elapsed();
-    let after = runtime.block_on(pg_load(&database));
+    let after = runtime.block_on(store.server_activity()).ok().flatten();
     for w in &mut workers {
         let _ = w.kill();
         let _ = w.wait();

@@ -4,19 +4,19 @@
 //! result is stored in one transaction as soon as it is known, so an interrupted run
 //! loses only the sites in flight, and the run's pending items say where to resume.
 
-use crate::checks::{self, CheckContext};
-use crate::collect::Collector;
-use crate::evidence::Evidence;
-use crate::finding::Finding;
 use crate::notify::{Notices, message_for};
-use crate::policy::{LabelState, Policy, Transition, Verdict, next_label};
-use crate::store::{JobClaim, ScanRecord, Store, StoreError, StoredTarget};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use time::OffsetDateTime;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
+use trustlabel_collect::Collector;
+use trustlabel_core::checks::{self, CheckContext};
+use trustlabel_core::evidence::Evidence;
+use trustlabel_core::finding::Finding;
+use trustlabel_core::policy::{LabelState, Policy, Transition, Verdict, next_label};
+use trustlabel_store::{JobClaim, ScanRecord, Store, StoreError, StoredTarget};
 
 /// The outcome of one site scan.
 #[derive(Debug, Clone)]

@@ -13,15 +13,15 @@
 //! safe, and the scheduler only adds jobs for sites with none pending.
 
 use crate::notify::{Notices, message_for};
-use crate::policy::{LabelRules, expire_label};
 use crate::scan::{ScanError, Scanner};
-use crate::schedule::{Cadence, due_scans};
-use crate::store::{JobClaim, ScanJob, Store, StoreError};
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 use time::{Duration, OffsetDateTime};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
+use trustlabel_core::policy::{LabelRules, expire_label};
+use trustlabel_core::schedule::{Cadence, due_scans};
+use trustlabel_store::{JobClaim, ScanJob, Store, StoreError};
 
 #[derive(Debug, Clone)]
 pub struct WorkerOptions {

@@ -8,17 +8,15 @@
 //! address (127.0.0.1, 10/8, the fleet's PKI and OCSP services on 127.77.0.x...) stays
 //! refused, exactly as private addresses are in production.
 
-mod common;
-
-use common::{DOMAIN, assert_fires, host, judge, settings_for};
+use crate::common::{DOMAIN, assert_fires, host, judge, settings_for};
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use trustlabel::collect::{AddressRange, Collector, CollectorSettings};
-use trustlabel::evidence::{AiaOutcome, ChainEnd, Evidence, Resolution, Revocation, TlsProbe};
-use trustlabel::finding::FindingId;
-use trustlabel::fleet::{CertKind, DnsRecord, Fleet, HttpBehaviour, Route, SiteSpec};
+use trustlabel_collect::{AddressRange, Collector, CollectorSettings};
+use trustlabel_core::evidence::{AiaOutcome, ChainEnd, Evidence, Resolution, Revocation, TlsProbe};
+use trustlabel_core::finding::FindingId;
+use trustlabel_fleet::{CertKind, DnsRecord, Fleet, HttpBehaviour, Route, SiteSpec};
 
 /// The fleet's site addresses (sites get 127.77.1.1, .2, … in spec order).
 fn fleet_sites() -> AddressRange {

@@ -2,10 +2,8 @@
 //! and asks for a re-scan that the server's worker runs; staff sign in, import a list
 //! with a bad line, and override a label with a reason that the audit log keeps.
 
-mod common;
-
-use common::webapp::{WebApp, failing};
-use common::webdriver::Browser;
+use crate::common::webapp::{WebApp, failing};
+use crate::common::webdriver::Browser;
 use std::time::Duration;
 use time::OffsetDateTime;
 

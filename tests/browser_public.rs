@@ -2,10 +2,8 @@
 //! loopback: search and filter, a site page, the language switch, the badge link.
 //! Fails, never skips, when Chromium is missing.
 
-mod common;
-
-use common::webapp::{NOT_ASSESSED, WebApp, failing, good};
-use common::webdriver::Browser;
+use crate::common::webapp::{NOT_ASSESSED, WebApp, failing, good};
+use crate::common::webdriver::Browser;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_visitor_searches_filters_and_opens_a_site_page() {

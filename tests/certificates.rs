@@ -1,14 +1,12 @@
 //! Every certificate defect of the test PKI, scanned for real over TLS on loopback:
 //! each must raise its finding, and the good site none.
 
-mod common;
+use crate::common::{TestFleet, assert_fires, host};
+use trustlabel_core::evidence::{AiaOutcome, Revocation, TlsProbe, VerifyError};
+use trustlabel_core::finding::{Category, FindingId};
+use trustlabel_fleet::{CertKind, SiteSpec};
 
-use common::{TestFleet, assert_fires, host};
-use trustlabel::evidence::{AiaOutcome, Revocation, TlsProbe, VerifyError};
-use trustlabel::finding::{Category, FindingId};
-use trustlabel::fleet::{CertKind, SiteSpec};
-
-fn cert_findings(findings: &[trustlabel::finding::Finding]) -> Vec<FindingId> {
+fn cert_findings(findings: &[trustlabel_core::finding::Finding]) -> Vec<FindingId> {
     findings
         .iter()
         .filter(|f| f.id.category() == Category::Certificate)
@@ -19,8 +17,8 @@ fn cert_findings(findings: &[trustlabel::finding::Finding]) -> Vec<FindingId> {
 async fn scan_kind(
     kind: CertKind,
 ) -> (
-    trustlabel::evidence::Evidence,
-    Vec<trustlabel::finding::Finding>,
+    trustlabel_core::evidence::Evidence,
+    Vec<trustlabel_core::finding::Finding>,
 ) {
     let name = host(kind.slug());
     let fleet = TestFleet::start(vec![SiteSpec::good(&name).with_cert(kind)]).await;

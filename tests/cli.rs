@@ -1,13 +1,11 @@
 //! The `trustlabel` binary as a user runs it: import, scan, status, demo, exit codes,
 //! and a scan killed with SIGKILL that resumes where it stopped.
 
-mod common;
-
-use common::cli_env::{Env, fleet_args};
-use common::{DOMAIN, host};
+use crate::common::cli_env::{Env, fleet_args};
+use crate::common::{DOMAIN, host};
 use std::time::Duration;
-use trustlabel::fleet::{Fleet, SiteSpec, TlsBehaviour};
-use trustlabel::store::Store;
+use trustlabel_fleet::{Fleet, SiteSpec, TlsBehaviour};
+use trustlabel_store::Store;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -100,7 +98,7 @@ async fn scan_stores_results_and_status_shows_them() {
         DOMAIN,
         vec![
             SiteSpec::good(&good),
-            SiteSpec::good(&expired).with_cert(trustlabel::fleet::CertKind::Expired),
+            SiteSpec::good(&expired).with_cert(trustlabel_fleet::CertKind::Expired),
         ],
     )
     .await
@@ -357,7 +355,7 @@ async fn a_checks_directory_replaces_the_exposure_rules_and_changes_the_rules_ha
     let fleet = Fleet::start(
         DOMAIN,
         vec![SiteSpec::good(&name).with_route(
-            trustlabel::fleet::Route::new("/old-site.tar", 200).with_body("ustar archive"),
+            trustlabel_fleet::Route::new("/old-site.tar", 200).with_body("ustar archive"),
         )],
     )
     .await

@@ -4,13 +4,12 @@
 //! the results are read back through the store, `status` shows them, and a failed open
 //! never prints the password.
 
-#[path = "../src/store/tests/pg_server.rs"]
-mod pg_server;
+use trustlabel_store::test_support::pg_server;
 
 use pg_server::TestDatabase;
 use std::process::Output;
 use tokio::process::Command;
-use trustlabel::store::Store;
+use trustlabel_store::Store;
 
 const BIN: &str = env!("CARGO_BIN_EXE_trustlabel");
 

@@ -1,15 +1,13 @@
 //! The publishing commands as a user runs them: staff accounts, owner links, the static
 //! export, `serve`, and `demo` serving its results.
 
-mod common;
-
-use common::cli_env::Env;
-use common::webapp::http_get;
+use crate::common::cli_env::Env;
+use crate::common::webapp::http_get;
 use std::process::Stdio;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Child;
-use trustlabel::store::Store;
+use trustlabel_store::Store;
 
 /// An environment with two targets in `targets.csv`.
 fn env() -> Env {

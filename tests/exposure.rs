@@ -2,16 +2,14 @@
 //! look-alikes (a site that answers 200 everywhere, a login redirect) do not, and every
 //! site receives exactly the requests the budget allows, over the verified connection.
 
-mod common;
-
-use common::{TestFleet, assert_fires, host, settings_for};
+use crate::common::{TestFleet, assert_fires, host, settings_for};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use trustlabel::collect::{Collector, RateLimit};
-use trustlabel::evidence::{FetchFailureKind, NotSentReason, ProbeChannel, ProbeOutcome};
-use trustlabel::exposures::ExposureRules;
-use trustlabel::finding::{Category, Finding, FindingId, Severity};
-use trustlabel::fleet::{CertKind, HttpBehaviour, Route, SiteSpec, TlsBehaviour};
+use trustlabel_collect::{Collector, RateLimit};
+use trustlabel_core::evidence::{FetchFailureKind, NotSentReason, ProbeChannel, ProbeOutcome};
+use trustlabel_core::exposures::ExposureRules;
+use trustlabel_core::finding::{Category, Finding, FindingId, Severity};
+use trustlabel_fleet::{CertKind, HttpBehaviour, Route, SiteSpec, TlsBehaviour};
 
 fn exposure_ids(findings: &[Finding]) -> Vec<FindingId> {
     let mut ids: Vec<FindingId> = findings
@@ -206,7 +204,7 @@ async fn a_site_receives_exactly_the_budgeted_requests_over_https_with_the_hones
         "the default budget of 20 covers the baseline and every path"
     );
     assert_eq!(seen.iter().filter(|r| r.scheme == "http").count(), 1);
-    let honest = trustlabel::collect::default_user_agent();
+    let honest = trustlabel_collect::default_user_agent();
     let dishonest: Vec<_> = seen
         .iter()
         .filter(|r| r.user_agent.as_deref() != Some(honest.as_str()))
@@ -323,9 +321,9 @@ all = ['\ATOP SECRET']
     assert_eq!(exposure.probes.len(), 1);
     let requests = fleet.fleet.site(&name).unwrap().requests.count();
     assert_eq!(requests, 1 + 1 + 2 + 2);
-    let findings = trustlabel::checks::run_all(
+    let findings = trustlabel_core::checks::run_all(
         &evidence,
-        &trustlabel::checks::CheckContext {
+        &trustlabel_core::checks::CheckContext {
             now: time::OffsetDateTime::now_utc(),
             settings: &Default::default(),
             exposures: collector.exposure_rules().clone(),
@@ -403,7 +401,7 @@ async fn a_site_that_stops_answering_is_left_alone() {
     settings.request_timeout = Duration::from_millis(500);
     let collector = Collector::new(settings).unwrap();
     let requests = |name: &str| fleet.fleet.site(name).unwrap().requests.count();
-    let all_not_sent = |probes: &[trustlabel::evidence::Probe], reason| {
+    let all_not_sent = |probes: &[trustlabel_core::evidence::Probe], reason| {
         probes
             .iter()
             .all(|p| p.outcome == ProbeOutcome::NotSent { reason })

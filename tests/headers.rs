@@ -1,13 +1,11 @@
 //! Header and cookie findings through the real collector (duplicates, the CORS probe).
 
-mod common;
+use crate::common::{TestFleet, host};
+use trustlabel_core::evidence::CORS_PROBE_ORIGIN;
+use trustlabel_core::finding::{Category, FindingId};
+use trustlabel_fleet::{Route, SiteSpec};
 
-use common::{TestFleet, host};
-use trustlabel::evidence::CORS_PROBE_ORIGIN;
-use trustlabel::finding::{Category, FindingId};
-use trustlabel::fleet::{Route, SiteSpec};
-
-fn header_ids(findings: &[trustlabel::finding::Finding]) -> Vec<FindingId> {
+fn header_ids(findings: &[trustlabel_core::finding::Finding]) -> Vec<FindingId> {
     findings
         .iter()
         .filter(|f| f.id.category() == Category::Headers)

@@ -6,18 +6,16 @@
 //!
 //! This file holds one test on purpose: the memory figure is the whole process's.
 
-mod common;
-
-use common::{DOMAIN, host, settings_for};
+use crate::common::{DOMAIN, host, settings_for};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
-use trustlabel::collect::{Collector, CollectorSettings};
-use trustlabel::evidence::{ChainEnd, HttpResponse};
-use trustlabel::finding::{FindingId, Severity};
-use trustlabel::fleet::{Fleet, Route, SiteSpec, hostile};
-use trustlabel::policy::{Decision, Grade, Policy};
 use trustlabel::scan::{ScanItem, Scanner, SiteResult, StopFlag};
+use trustlabel_collect::{Collector, CollectorSettings};
+use trustlabel_core::evidence::{ChainEnd, HttpResponse};
+use trustlabel_core::finding::{FindingId, Severity};
+use trustlabel_core::policy::{Decision, Grade, Policy};
+use trustlabel_fleet::{Fleet, Route, SiteSpec, hostile};
 
 const SITE_DEADLINE: Duration = Duration::from_secs(8);
 /// Time a site may take beyond its deadline: the evidence is finished, not abandoned,

@@ -2,15 +2,13 @@
 //! server (Debian 12's OpenSSL has no SSLv3, so SSLv3 detection is proven here) and hostile
 //! ports. Real OpenSSL peers are in `legacy_openssl.rs`.
 
-mod common;
-
-use common::legacy::{alert, legacy, legacy_findings, outcomes, suites};
-use common::{TestFleet, host};
+use crate::common::legacy::{alert, legacy, legacy_findings, outcomes, suites};
+use crate::common::{TestFleet, host};
 use std::time::{Duration, Instant};
-use trustlabel::evidence::{TlsVersion, VersionOutcome};
-use trustlabel::finding::{Finding, FindingId};
-use trustlabel::fleet::{HostileTls, SiteSpec, TlsBehaviour};
-use trustlabel::policy::{Grade, Policy};
+use trustlabel_core::evidence::{TlsVersion, VersionOutcome};
+use trustlabel_core::finding::{Finding, FindingId};
+use trustlabel_core::policy::{Grade, Policy};
+use trustlabel_fleet::{HostileTls, SiteSpec, TlsBehaviour};
 
 fn tls_ids(findings: &[Finding]) -> Vec<FindingId> {
     legacy_findings(findings).iter().map(|f| f.id).collect()

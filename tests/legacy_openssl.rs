@@ -4,18 +4,16 @@
 //! 1024-bit DHE suites. Debian 12's OpenSSL has no SSLv3 at all: SSLv3 detection is proven
 //! against the fleet's fake SSLv3 server (`legacy_fleet.rs`).
 
-mod common;
-
-use common::legacy::{alert, legacy, legacy_findings, outcomes, suites};
-use common::openssl::{OpensslServer, RsaCert, dh1024};
+use crate::common::legacy::{alert, legacy, legacy_findings, outcomes, suites};
+use crate::common::openssl::{OpensslServer, RsaCert, dh1024};
 use std::net::SocketAddr;
 use std::time::Duration;
 use time::OffsetDateTime;
-use trustlabel::collect::{Collector, CollectorSettings, DnsConfig, RateLimit};
-use trustlabel::config::ConnectTo;
-use trustlabel::evidence::{Evidence, KeyExchangeParams, TlsVersion, VersionOutcome};
-use trustlabel::finding::{Finding, FindingId, Severity};
-use trustlabel::policy::{Grade, Policy, Verdict};
+use trustlabel_collect::{Collector, CollectorSettings, DnsConfig, RateLimit};
+use trustlabel_core::connect_to::ConnectTo;
+use trustlabel_core::evidence::{Evidence, KeyExchangeParams, TlsVersion, VersionOutcome};
+use trustlabel_core::finding::{Finding, FindingId, Severity};
+use trustlabel_core::policy::{Grade, Policy, Verdict};
 
 const HOST: &str = "legacy.test";
 
@@ -58,7 +56,7 @@ async fn scan(addr: SocketAddr, cert: &RsaCert) -> (Evidence, Vec<Finding>) {
     };
     let collector = Collector::new(settings).expect("collector");
     let evidence = collector.collect(HOST, 443).await;
-    let findings = common::judge(&evidence, OffsetDateTime::now_utc());
+    let findings = crate::common::judge(&evidence, OffsetDateTime::now_utc());
     (evidence, findings)
 }
 

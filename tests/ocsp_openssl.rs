@@ -12,7 +12,7 @@ use rcgen::{
 use std::path::Path;
 use std::process::Command;
 use time::OffsetDateTime;
-use trustlabel::collect::ocsp::{CertId, CertIdHash, IssuerKey, OcspAnswer, encode_request, judge};
+use trustlabel_core::ocsp::{CertId, CertIdHash, IssuerKey, OcspAnswer, encode_request, judge};
 
 const GOOD: [u8; 2] = [0x10, 0x01];
 const REVOKED: [u8; 2] = [0x10, 0x02];

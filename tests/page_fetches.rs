@@ -3,12 +3,10 @@
 //! sends search visitors to a casino). Judging them is the page analysis's job; here the
 //! evidence must capture the difference.
 
-mod common;
-
-use common::{TestFleet, host};
-use trustlabel::collect::{GOOGLEBOT_USER_AGENT, SEARCH_VISITOR_USER_AGENT};
-use trustlabel::evidence::{ChainEnd, CrawlerKind, CrawlerView, Evidence, FetchChain};
-use trustlabel::fleet::{HttpBehaviour, Route, SiteSpec, TlsBehaviour};
+use crate::common::{TestFleet, host};
+use trustlabel_collect::{GOOGLEBOT_USER_AGENT, SEARCH_VISITOR_USER_AGENT};
+use trustlabel_core::evidence::{ChainEnd, CrawlerKind, CrawlerView, Evidence, FetchChain};
+use trustlabel_fleet::{HttpBehaviour, Route, SiteSpec, TlsBehaviour};
 
 fn body(chain: &FetchChain) -> String {
     let response = chain.final_response().expect("a final response");

@@ -1,11 +1,9 @@
 //! Page findings end to end: fixture pages served by the local fleet, collected by the
 //! real collector, judged by `run_all` with the built-in rule files.
 
-mod common;
-
-use common::{TestFleet, assert_fires, assert_silent, host};
-use trustlabel::finding::{FindingId, Severity};
-use trustlabel::fleet::{HttpBehaviour, Route, SiteSpec};
+use crate::common::{TestFleet, assert_fires, assert_silent, host};
+use trustlabel_core::finding::{FindingId, Severity};
+use trustlabel_fleet::{HttpBehaviour, Route, SiteSpec};
 
 const GOV_HOME: &str = include_str!("fixtures/pages/gov_home.html");
 const SPAM_HIDDEN: &str = include_str!("fixtures/pages/spam_hidden.html");

@@ -2,17 +2,15 @@
 //! OCSP responder, then its CRL; when nothing answers, the attempts are recorded and no
 //! finding is guessed.
 
-mod common;
-
-use common::{TestFleet, assert_fires, assert_silent, host};
+use crate::common::{TestFleet, assert_fires, assert_silent, host};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::net::TcpSocket;
-use trustlabel::collect::CollectorSettings;
-use trustlabel::config::ConnectTo;
-use trustlabel::evidence::{Evidence, Revocation, RevocationSource, TlsProbe};
-use trustlabel::finding::{Category, FindingId};
-use trustlabel::fleet::{CertKind, SiteSpec, TlsBehaviour};
+use trustlabel_collect::CollectorSettings;
+use trustlabel_core::connect_to::ConnectTo;
+use trustlabel_core::evidence::{Evidence, Revocation, RevocationSource, TlsProbe};
+use trustlabel_core::finding::{Category, FindingId};
+use trustlabel_fleet::{CertKind, SiteSpec, TlsBehaviour};
 
 const RESPONDER: &str = "http://ocsp.fleet.test/";
 const CRL: &str = "http://pki.fleet.test/intermediate.crl";

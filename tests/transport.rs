@@ -1,14 +1,12 @@
 //! Reachability, HTTPS availability and redirects, against real local sites.
 
-mod common;
+use crate::common::{DOMAIN, TestFleet, assert_fires, assert_silent, host, settings_for};
+use trustlabel_collect::Collector;
+use trustlabel_core::evidence::{ChainEnd, Resolution};
+use trustlabel_core::finding::{Category, FindingId};
+use trustlabel_fleet::{HttpBehaviour, Route, SiteSpec, TlsBehaviour};
 
-use common::{DOMAIN, TestFleet, assert_fires, assert_silent, host, settings_for};
-use trustlabel::collect::Collector;
-use trustlabel::evidence::{ChainEnd, Resolution};
-use trustlabel::finding::{Category, FindingId};
-use trustlabel::fleet::{HttpBehaviour, Route, SiteSpec, TlsBehaviour};
-
-fn transport_ids(findings: &[trustlabel::finding::Finding]) -> Vec<FindingId> {
+fn transport_ids(findings: &[trustlabel_core::finding::Finding]) -> Vec<FindingId> {
     findings
         .iter()
         .filter(|f| {
@@ -128,7 +126,7 @@ async fn private_addresses_are_refused_unless_allowed() {
     settings.allow_private_addresses = false;
     let strict = Collector::new(settings).expect("collector");
     let evidence = strict.collect(&name, 443).await;
-    let findings = common::judge(&evidence, time::OffsetDateTime::now_utc());
+    let findings = crate::common::judge(&evidence, time::OffsetDateTime::now_utc());
     assert_eq!(
         transport_ids(&findings),
         vec![FindingId::SiteAddressRefused]
@@ -152,6 +150,6 @@ async fn an_https_page_that_never_answers_is_a_timeout() {
     let collector = Collector::new(settings).expect("collector");
     let evidence = collector.collect(&name, 443).await;
     assert!(evidence.deadline_exceeded);
-    let findings = common::judge(&evidence, time::OffsetDateTime::now_utc());
+    let findings = crate::common::judge(&evidence, time::OffsetDateTime::now_utc());
     assert_fires(&findings, FindingId::SiteTimeout);
 }

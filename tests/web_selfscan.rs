@@ -2,19 +2,17 @@
 //! the label: the strict headers, the HTTPS redirect, HSTS and the certificate set-up
 //! that we demand of others.
 
-mod common;
-
-use common::{DOMAIN, host, settings_for};
-use trustlabel::catalog::Catalog;
-use trustlabel::collect::Collector;
-use trustlabel::config::ConnectTo;
-use trustlabel::fleet::{Fleet, SiteSpec};
-use trustlabel::policy::{Decision, Grade, LabelStatus, Policy};
+use crate::common::{DOMAIN, host, settings_for};
 use trustlabel::publish::settings::PublishSettings;
 use trustlabel::scan::{ScanItem, Scanner, StopFlag};
-use trustlabel::store::Store;
-use trustlabel::target::Target;
 use trustlabel::web::{self, AppState};
+use trustlabel_collect::Collector;
+use trustlabel_core::catalog::Catalog;
+use trustlabel_core::connect_to::ConnectTo;
+use trustlabel_core::policy::{Decision, Grade, LabelStatus, Policy};
+use trustlabel_core::target::Target;
+use trustlabel_fleet::{Fleet, SiteSpec};
+use trustlabel_store::Store;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn our_own_server_over_tls_gets_an_a_plus_and_the_label() {
@@ -86,7 +84,7 @@ async fn our_own_server_over_tls_gets_an_a_plus_and_the_label() {
     let penalised: Vec<_> = result
         .findings
         .iter()
-        .filter(|f| f.id != trustlabel::finding::FindingId::TlsProtoNoTls13)
+        .filter(|f| f.id != trustlabel_core::finding::FindingId::TlsProtoNoTls13)
         .collect();
     assert!(
         penalised.is_empty(),

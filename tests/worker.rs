@@ -3,17 +3,15 @@
 //! cleanly, and a worker killed with SIGKILL mid-scan loses its job to another worker
 //! with neither a lost nor a duplicated result.
 
-mod common;
-#[path = "../src/store/tests/pg_server.rs"]
-mod pg_server;
+use trustlabel_store::test_support::pg_server;
 
-use common::cli_env::{Env, fleet_args};
-use common::smtp::SmtpSink;
+use crate::common::cli_env::{Env, fleet_args};
+use crate::common::smtp::SmtpSink;
 use std::time::Duration;
 use tokio::process::Child;
-use trustlabel::fleet::{CertKind, Fleet, SiteSpec, TlsBehaviour};
-use trustlabel::policy::LabelStatus;
-use trustlabel::store::{JobState, Store};
+use trustlabel_core::policy::LabelStatus;
+use trustlabel_fleet::{CertKind, Fleet, SiteSpec, TlsBehaviour};
+use trustlabel_store::{JobState, Store};
 
 const DOMAIN: &str = "worker.test";
 

@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use trustlabel::config::ConnectTo;
+use trustlabel_core::connect_to::ConnectTo;
 
 pub struct FleetProcess {
     child: Child,

@@ -5,8 +5,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use time::OffsetDateTime;
-use trustlabel::checks::parse::{csp, hsts, referrer, set_cookie};
-use trustlabel::page::charset;
+use trustlabel_core::checks::parse::{csp, hsts, referrer, set_cookie};
+use trustlabel_core::page::charset;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);

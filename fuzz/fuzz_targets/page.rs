@@ -6,9 +6,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
-use trustlabel::evidence::{Body, Header, HttpResponse};
-use trustlabel::page::{PageLimits, analyse_page};
-use trustlabel::rules::PageRules;
+use trustlabel_core::evidence::{Body, Header, HttpResponse};
+use trustlabel_core::page::{PageLimits, analyse_page};
+use trustlabel_core::rules::PageRules;
 
 const CONTENT_TYPES: [Option<&str>; 6] = [
     None,

@@ -3,10 +3,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use trustlabel::catalog::Catalog;
-use trustlabel::exposures::ExposureRules;
-use trustlabel::policy::Policy;
-use trustlabel::rules::{
+use trustlabel_core::catalog::Catalog;
+use trustlabel_core::exposures::ExposureRules;
+use trustlabel_core::policy::Policy;
+use trustlabel_core::rules::{
     Blocklist, PrivacyRules, RuleText, SoftwareRules, SpamRules, TrackerRules,
 };
 

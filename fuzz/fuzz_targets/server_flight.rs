@@ -4,10 +4,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use trustlabel::tlsprobe::server::{
+use trustlabel_core::tlsprobe::server::{
     KxLayout, parse_certificates, parse_server_hello, parse_server_key_exchange,
 };
-use trustlabel::tlsprobe::ServerFlight;
+use trustlabel_core::tlsprobe::ServerFlight;
 
 fuzz_target!(|data: &[u8]| {
     // The first byte picks the read size, so reassembly across reads is exercised too.

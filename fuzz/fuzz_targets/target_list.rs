@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use trustlabel::target;
+use trustlabel_core::target;
 
 fuzz_target!(|data: &[u8]| {
     let _ = target::parse_list("fuzz.csv", data);

@@ -6,15 +6,15 @@ use super::{CliError, EXIT_NOT_LABELLED, EXIT_OK, EXIT_RUNTIME, runtime, usage};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
 use std::sync::Arc;
-use trustlabel::catalog::Catalog;
-use trustlabel::collect::Collector;
-use trustlabel::exposures::ExposureRules;
-use trustlabel::policy::{Decision, Policy};
 use trustlabel::report::{self, Format};
-use trustlabel::rules::PageRules;
 use trustlabel::scan::{ScanItem, Scanner, SiteResult, StopFlag, rules_hash};
-use trustlabel::store::Store;
-use trustlabel::target::{normalise_host, parse_list_file};
+use trustlabel_collect::Collector;
+use trustlabel_core::catalog::Catalog;
+use trustlabel_core::exposures::ExposureRules;
+use trustlabel_core::policy::{Decision, Policy};
+use trustlabel_core::rules::PageRules;
+use trustlabel_core::target::{normalise_host, parse_list_file};
+use trustlabel_store::Store;
 
 pub const DEMO_DATABASE: &str = "sqlite://trustlabel-demo.db";
 
@@ -66,7 +66,7 @@ pub(super) fn load_rules(settings: &Settings) -> Result<Rules, CliError> {
 
 pub(super) async fn open_store(url: &str) -> Result<Store, CliError> {
     Store::open(url).await.map_err(|e| {
-        let shown = trustlabel::store::display_location(url);
+        let shown = trustlabel_store::display_location(url);
         usage(format!("cannot open database {shown}: {e}"))
     })
 }
@@ -222,7 +222,7 @@ pub async fn scan(settings: &Settings, args: ScanArgs) -> Result<u8, CliError> {
         match store.target_by_host(&host).await.map_err(runtime)? {
             Some(t) => items.push(ScanItem::Stored(t)),
             None if args.add => {
-                let target = trustlabel::target::Target {
+                let target = trustlabel_core::target::Target {
                     host: host.clone(),
                     https_port: port,
                     organisation: String::new(),
@@ -311,7 +311,7 @@ pub async fn list(settings: &Settings, format: Format) -> Result<u8, CliError> {
                 .map(|(t, l)| {
                     serde_json::json!({
                         "host": t.target.host,
-                        "display_host": trustlabel::target::display_host(&t.target.host),
+                        "display_host": trustlabel_core::target::display_host(&t.target.host),
                         "organisation": t.target.organisation,
                         "category": t.target.category,
                         "province": t.target.province,
@@ -340,7 +340,7 @@ pub async fn list(settings: &Settings, format: Format) -> Result<u8, CliError> {
             ]);
             for (t, l) in rows {
                 let _ = w.write_record([
-                    trustlabel::target::display_host(&t.target.host),
+                    trustlabel_core::target::display_host(&t.target.host),
                     t.target.organisation.clone(),
                     t.target.category.clone(),
                     t.target.province.clone(),
@@ -358,7 +358,7 @@ pub async fn list(settings: &Settings, format: Format) -> Result<u8, CliError> {
 pub(super) async fn stored_target(
     store: &Store,
     host: &str,
-) -> Result<trustlabel::store::StoredTarget, CliError> {
+) -> Result<trustlabel_store::StoredTarget, CliError> {
     let (ascii, _) = normalise_host(host).map_err(|e| usage(format!("`{host}`: {e}")))?;
     store
         .target_by_host(&ascii)
@@ -395,22 +395,22 @@ pub async fn demo(
     serve: Option<Option<String>>,
 ) -> Result<u8, CliError> {
     let domain = "demo.trustlabel.test";
-    let fleet = trustlabel::fleet::Fleet::start(domain, trustlabel::fleet::demo_specs(domain))
+    let fleet = trustlabel_fleet::Fleet::start(domain, trustlabel_fleet::demo_specs(domain))
         .await
         .map_err(runtime)?;
     settings
         .collector
         .overrides
         .extend(fleet.connect_overrides());
-    settings.collector.dns = trustlabel::collect::DnsConfig::Servers(vec![fleet.dns_addr()]);
+    settings.collector.dns = trustlabel_collect::DnsConfig::Servers(vec![fleet.dns_addr()]);
     settings.collector.extra_roots_pem = vec![fleet.root_ca_pem()];
     settings.collector.only_extra_roots = true;
     settings.collector.allow_private_addresses = true;
     let store = open_store(&settings.database_or(DEMO_DATABASE)).await?;
-    let targets: Vec<trustlabel::target::Target> = fleet
+    let targets: Vec<trustlabel_core::target::Target> = fleet
         .sites()
         .iter()
-        .map(|site| trustlabel::target::Target {
+        .map(|site| trustlabel_core::target::Target {
             host: site.host.clone(),
             https_port: 443,
             organisation: "Demo".into(),
@@ -429,7 +429,7 @@ pub async fn demo(
     eprintln!(
         "demo: {} local sites on loopback (domain {domain}), results in {}",
         items.len(),
-        trustlabel::store::display_location(&settings.database_or(DEMO_DATABASE))
+        trustlabel_store::display_location(&settings.database_or(DEMO_DATABASE))
     );
     let rules = load_rules(&settings)?;
     let code = run_scan(
@@ -462,10 +462,10 @@ pub async fn fleet_serve(sites: usize, domain: &str, mixed: bool) -> Result<u8, 
         mixed_specs(sites, domain)
     } else {
         (0..sites)
-            .map(|i| trustlabel::fleet::SiteSpec::good(&format!("site{i}.{domain}")))
+            .map(|i| trustlabel_fleet::SiteSpec::good(&format!("site{i}.{domain}")))
             .collect()
     };
-    let fleet = trustlabel::fleet::Fleet::start(domain, specs)
+    let fleet = trustlabel_fleet::Fleet::start(domain, specs)
         .await
         .map_err(runtime)?;
     let manifest = serde_json::json!({
@@ -484,8 +484,8 @@ pub async fn fleet_serve(sites: usize, domain: &str, mixed: bool) -> Result<u8, 
 
 /// `sites` sites: three good ones, then one of the demo fleet's defect profiles in turn.
 /// The silent TLS port is left out: it would measure the site deadline, not the scanner.
-fn mixed_specs(sites: usize, domain: &str) -> Vec<trustlabel::fleet::SiteSpec> {
-    let defects: Vec<trustlabel::fleet::SiteSpec> = trustlabel::fleet::demo_specs("x")
+fn mixed_specs(sites: usize, domain: &str) -> Vec<trustlabel_fleet::SiteSpec> {
+    let defects: Vec<trustlabel_fleet::SiteSpec> = trustlabel_fleet::demo_specs("x")
         .into_iter()
         .filter(|s| s.host != "silent.x")
         .collect();
@@ -493,11 +493,11 @@ fn mixed_specs(sites: usize, domain: &str) -> Vec<trustlabel::fleet::SiteSpec> {
         .map(|i| {
             let host = format!("site{i}.{domain}");
             match defects.get((i / 4) % defects.len().max(1)) {
-                Some(defect) if i % 4 == 3 => trustlabel::fleet::SiteSpec {
+                Some(defect) if i % 4 == 3 => trustlabel_fleet::SiteSpec {
                     host,
                     ..defect.clone()
                 },
-                _ => trustlabel::fleet::SiteSpec::good(&host),
+                _ => trustlabel_fleet::SiteSpec::good(&host),
             }
         })
         .collect()
@@ -509,7 +509,7 @@ pub fn lint(dir: &Path) -> Result<u8, CliError> {
         return Err(usage(format!("{} is not a directory", dir.display())));
     }
     let mut failed = 0;
-    for entry in trustlabel::rules::lint::lint(dir) {
+    for entry in trustlabel_core::rules::lint::lint(dir) {
         match (&entry.error, entry.present) {
             (Some(error), _) => {
                 failed += 1;

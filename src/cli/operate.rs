@@ -14,9 +14,9 @@ use tokio::task::JoinHandle;
 use trustlabel::notify::{Notices, OutboxSender, SenderSettings};
 use trustlabel::publish::settings::{DEFAULT_LISTEN, PublishSettings};
 use trustlabel::scan::Scanner;
-use trustlabel::schedule::Cadence;
-use trustlabel::store::Store;
 use trustlabel::worker::{WorkerOptions, run_jobs, run_scheduler};
+use trustlabel_core::schedule::Cadence;
+use trustlabel_store::Store;
 
 /// What runs in the background, and how to stop it.
 pub struct Background {

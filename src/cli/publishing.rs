@@ -10,8 +10,8 @@ use std::path::Path;
 use std::sync::Arc;
 use time::OffsetDateTime;
 use trustlabel::publish::settings::{DEFAULT_LISTEN, PublishSettings};
-use trustlabel::store::{Audit, Store};
 use trustlabel::web::{self, AppState, TlsFiles};
+use trustlabel_store::{Audit, Store};
 
 /// What `serve` (and `demo`) listen on; unset fields come from `[publish]`.
 #[derive(Debug, Default)]
@@ -287,7 +287,7 @@ pub async fn staff(settings: &Settings, command: StaffCommand) -> Result<u8, Cli
                 .create_staff(&username, &hash, now)
                 .await
                 .map_err(|e| match e {
-                    trustlabel::store::StoreError::Conflict(_) => usage(e),
+                    trustlabel_store::StoreError::Conflict(_) => usage(e),
                     other => runtime(other),
                 })?;
             eprintln!("staff account {username} created");

@@ -4,8 +4,8 @@ use super::args::GlobalArgs;
 use super::{CliError, usage};
 use std::path::PathBuf;
 use std::time::Duration;
-use trustlabel::collect::{CollectorSettings, DnsConfig, RateLimit, load_hosts_file};
 use trustlabel::config::{ConnectTo, FileConfig, parse_dns_server};
+use trustlabel_collect::{CollectorSettings, DnsConfig, RateLimit, load_hosts_file};
 
 pub const DEFAULT_DATABASE: &str = "sqlite://trustlabel.db";
 pub const DEFAULT_CONCURRENCY: usize = 64;

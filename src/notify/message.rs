@@ -1,10 +1,10 @@
 //! The e-mail a site's contact receives when its label changes, in Vietnamese then
 //! English. Pure: the target, the transition and the publishing identity in.
 
-use crate::policy::{LabelStatus, Transition};
 use crate::publish::i18n::Lang;
-use crate::store::Notification;
-use crate::target::Target;
+use trustlabel_core::policy::{LabelStatus, Transition};
+use trustlabel_core::target::Target;
+use trustlabel_store::Notification;
 
 /// Who writes, and where the public verification page lives.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,11 +1,11 @@
 //! Drains the notification outbox over SMTP (lettre). The only network code outside
 //! the collector and the web server: it talks to the authority's own mail server.
 
-use crate::store::{OutboxMessage, Store, StoreError};
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration as StdDuration;
 use time::{Duration, OffsetDateTime};
+use trustlabel_store::{OutboxMessage, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SmtpError {

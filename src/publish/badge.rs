@@ -2,8 +2,8 @@
 //! stale, and the verification page is the proof) and links to that page.
 
 use super::i18n::Lang;
-use crate::policy::{Grade, LabelLevel, LabelStatus};
 use maud::html;
+use trustlabel_core::policy::{Grade, LabelLevel, LabelStatus};
 
 fn colour(status: LabelStatus) -> &'static str {
     match status {

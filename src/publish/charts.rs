@@ -2,8 +2,8 @@
 //! readable by screen readers through their title and a data table beside them.
 
 use super::i18n::Lang;
-use crate::store::DailyChanges;
 use maud::{Markup, html};
+use trustlabel_store::DailyChanges;
 
 /// Progress of one group (a category, a province, or everything).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +30,7 @@ pub fn trend(changes: &[DailyChanges]) -> Vec<TrendPoint> {
     let (mut assessed, mut labelled) = (0i64, 0i64);
     for c in changes {
         let n = i64::try_from(c.count).unwrap_or(i64::MAX);
-        if c.from == crate::policy::LabelStatus::NotAssessed && c.to != c.from {
+        if c.from == trustlabel_core::policy::LabelStatus::NotAssessed && c.to != c.from {
             assessed += n;
         }
         match (c.from.holds_label(), c.to.holds_label()) {
@@ -157,12 +157,12 @@ pub fn trend_chart(lang: Lang, points: &[TrendPoint], in_scope: u64) -> Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::LabelStatus::*;
+    use trustlabel_core::policy::LabelStatus::*;
 
     fn change(
         day: &str,
-        from: crate::policy::LabelStatus,
-        to: crate::policy::LabelStatus,
+        from: trustlabel_core::policy::LabelStatus,
+        to: trustlabel_core::policy::LabelStatus,
         count: u64,
     ) -> DailyChanges {
         DailyChanges {

@@ -8,8 +8,8 @@ use super::i18n::Lang;
 use super::links::{Links, Mode, safe_file_stem, static_list_file};
 use super::listing::ListParams;
 use super::settings::PublishSettings;
-use crate::store::{Facet, SiteQuery, SiteRow, Store, StoreError, View};
 use std::path::{Path, PathBuf};
+use trustlabel_store::{Facet, SiteQuery, SiteRow, Store, StoreError, View};
 
 /// Marks a directory as ours, so a re-export may clear it and a wrong `--out` cannot
 /// wipe someone's files.
@@ -137,8 +137,10 @@ pub async fn export(
                 .iter()
                 .filter(|r| match view {
                     View::All => true,
-                    View::Assessed => r.status != crate::policy::LabelStatus::NotAssessed,
-                    View::NotAssessed => r.status == crate::policy::LabelStatus::NotAssessed,
+                    View::Assessed => r.status != trustlabel_core::policy::LabelStatus::NotAssessed,
+                    View::NotAssessed => {
+                        r.status == trustlabel_core::policy::LabelStatus::NotAssessed
+                    }
                 })
                 .collect();
             let per_page = u64::from(settings.page_size);
@@ -212,7 +214,7 @@ pub async fn export(
         let verify = super::verify_url(settings, &row.host);
         let badge = super::badge::render(&super::badge::BadgeData {
             lang: Lang::Vi,
-            host: &crate::target::display_host(&row.host),
+            host: &trustlabel_core::target::display_host(&row.host),
             status: row.status,
             level: row.level,
             grade: row.grade,
@@ -230,7 +232,7 @@ pub async fn export(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::tests::fixtures::{Scan, seeded_targets, temp_store};
+    use trustlabel_store::test_support::fixtures::{Scan, seeded_targets, temp_store};
 
     fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
         let mut files = Vec::new();

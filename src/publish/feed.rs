@@ -3,9 +3,9 @@
 
 use super::i18n::Lang;
 use super::settings::PublishSettings;
-use crate::store::SiteChange;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use trustlabel_store::SiteChange;
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -48,7 +48,7 @@ pub fn render(settings: &PublishSettings, changes: &[SiteChange]) -> String {
     ));
     for c in changes {
         let t = &c.change.transition;
-        let host = crate::target::display_host(&c.host);
+        let host = trustlabel_core::target::display_host(&c.host);
         let url = super::verify_url(settings, &c.host);
         out.push_str("  <entry>\n");
         out.push_str(&format!(

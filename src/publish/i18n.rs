@@ -3,8 +3,8 @@
 //! One struct of texts per language rather than a lookup by key, so a text missing in
 //! one language is a compile error instead of a blank on the page.
 
-use crate::policy::{LabelLevel, LabelStatus};
-use crate::store::JobState;
+use trustlabel_core::policy::{LabelLevel, LabelStatus};
+use trustlabel_store::JobState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {

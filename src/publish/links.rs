@@ -5,7 +5,7 @@
 
 use super::i18n::Lang;
 use super::listing::ListParams;
-use crate::store::View;
+use trustlabel_store::View;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {

@@ -2,10 +2,10 @@
 //! page) into a store query, and written back into links that keep the other filters.
 
 use super::i18n::Lang;
-use crate::fold::fold;
-use crate::policy::LabelStatus;
-use crate::store::{SiteQuery, SortKey, View};
 use serde::Deserialize;
+use trustlabel_core::fold::fold;
+use trustlabel_core::policy::LabelStatus;
+use trustlabel_store::{SiteQuery, SortKey, View};
 
 /// What the list page and the API accept, as typed in the URL.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]

@@ -16,9 +16,9 @@ pub mod openapi;
 pub mod opendata;
 pub mod settings;
 
-use crate::store::SiteRow;
 use settings::PublishSettings;
 use time::OffsetDateTime;
+use trustlabel_store::SiteRow;
 
 /// When the scheduler will next assess the site (its category's cadence after the last
 /// assessment; a site already due is shown as due then).

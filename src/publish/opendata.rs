@@ -1,10 +1,10 @@
 //! Open data: the public list as CSV and JSON, and the JSON shapes of the API.
 
 use super::settings::PublishSettings;
-use crate::store::{SiteRow, StatusCounts, StoredTransition};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use trustlabel_store::{SiteRow, StatusCounts, StoredTransition};
 
 fn ts(at: Option<OffsetDateTime>) -> Option<String> {
     at.and_then(|t| t.format(&Rfc3339).ok())
@@ -14,7 +14,7 @@ fn ts(at: Option<OffsetDateTime>) -> Option<String> {
 pub fn site_json(row: &SiteRow, settings: &PublishSettings) -> Value {
     json!({
         "host": row.host,
-        "display_host": crate::target::display_host(&row.host),
+        "display_host": trustlabel_core::target::display_host(&row.host),
         "organisation": row.organisation,
         "category": row.category,
         "province": row.province,
@@ -81,7 +81,7 @@ pub fn sites_csv(rows: &[SiteRow], settings: &PublishSettings) -> String {
         };
         let _ = w.write_record([
             r.host.clone(),
-            crate::target::display_host(&r.host),
+            trustlabel_core::target::display_host(&r.host),
             r.organisation.clone(),
             r.category.clone(),
             r.province.clone(),
@@ -121,8 +121,10 @@ pub fn stats_json(
 
 /// Everything in one group, for the overall figures.
 pub fn overall(groups: &[StatusCounts]) -> StatusCounts {
-    let mut total: std::collections::BTreeMap<&'static str, (crate::policy::LabelStatus, u64)> =
-        Default::default();
+    let mut total: std::collections::BTreeMap<
+        &'static str,
+        (trustlabel_core::policy::LabelStatus, u64),
+    > = Default::default();
     for g in groups {
         for (s, n) in &g.counts {
             total.entry(s.as_str()).or_insert((*s, 0)).1 += n;

@@ -1,9 +1,9 @@
 //! Publishing settings with their defaults resolved (from `[publish]` in the config).
 
 use crate::config::PublishSection;
-use crate::policy::LabelRules;
-use crate::schedule::Cadence;
 use time::Duration;
+use trustlabel_core::policy::LabelRules;
+use trustlabel_core::schedule::Cadence;
 
 /// Who publishes: shown on every page; never hard-coded (see DESIGN.md).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,8 +2,8 @@
 //! spreadsheets.
 
 use super::outcome_text;
-use crate::catalog::Catalog;
 use crate::scan::SiteResult;
+use trustlabel_core::catalog::Catalog;
 
 pub fn render(results: &[SiteResult], catalog: &Catalog) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());

@@ -1,9 +1,9 @@
 //! JSON output: a stable, documented shape for scripts.
 
 use super::outcome_text;
-use crate::catalog::Catalog;
 use crate::scan::SiteResult;
 use serde_json::{Value, json};
+use trustlabel_core::catalog::Catalog;
 
 pub fn render(results: &[SiteResult], catalog: &Catalog) -> String {
     let sites: Vec<Value> = results.iter().map(|r| site_json(r, catalog)).collect();
@@ -31,7 +31,7 @@ pub fn site_json(r: &SiteResult, catalog: &Catalog) -> Value {
         .collect();
     json!({
         "host": r.host,
-        "display_host": crate::target::display_host(&r.host),
+        "display_host": trustlabel_core::target::display_host(&r.host),
         "scan_id": r.scan_id,
         "grade": r.verdict.grade,
         "score": r.verdict.score,

@@ -8,9 +8,9 @@ mod table;
 pub use json::site_json;
 pub use status::render_status;
 
-use crate::catalog::Catalog;
-use crate::policy::Decision;
 use crate::scan::SiteResult;
+use trustlabel_core::catalog::Catalog;
+use trustlabel_core::policy::Decision;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

@@ -1,11 +1,11 @@
 //! `trustlabel status HOST`: the current label, the latest findings and the history.
 
 use super::{Format, first_sentence};
-use crate::catalog::Catalog;
-use crate::policy::LabelState;
-use crate::store::{StoredScan, StoredTarget, StoredTransition};
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
+use trustlabel_core::catalog::Catalog;
+use trustlabel_core::policy::LabelState;
+use trustlabel_store::{StoredScan, StoredTarget, StoredTransition};
 
 fn ts(t: &time::OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
@@ -23,7 +23,7 @@ pub fn render_status(
         Format::Json | Format::Csv => {
             let value = json!({
                 "host": target.target.host,
-                "display_host": crate::target::display_host(&target.target.host),
+                "display_host": trustlabel_core::target::display_host(&target.target.host),
                 "organisation": target.target.organisation,
                 "category": target.target.category,
                 "province": target.target.province,
@@ -52,7 +52,7 @@ pub fn render_status(
             let t = &target.target;
             out.push_str(&format!(
                 "{} ({})\n",
-                crate::target::display_host(&t.host),
+                trustlabel_core::target::display_host(&t.host),
                 if t.organisation.is_empty() {
                     "no organisation"
                 } else {

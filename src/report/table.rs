@@ -1,16 +1,16 @@
 //! Human-readable tables for the terminal.
 
 use super::{first_sentence, outcome_text};
-use crate::catalog::Catalog;
 use crate::scan::SiteResult;
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use trustlabel_core::catalog::Catalog;
 
 pub fn render(results: &[SiteResult], catalog: &Catalog) -> String {
     let mut out = String::new();
     for result in results {
         out.push_str(&format!(
             "{} — grade {} ({}/100) — {}\n",
-            crate::target::display_host(&result.host),
+            trustlabel_core::target::display_host(&result.host),
             result.verdict.grade,
             result.verdict.score,
             outcome_text(result)
@@ -66,7 +66,7 @@ fn summary(results: &[SiteResult]) -> String {
     sorted.sort_by(|a, b| a.host.cmp(&b.host));
     for r in sorted {
         table.add_row(vec![
-            crate::target::display_host(&r.host),
+            trustlabel_core::target::display_host(&r.host),
             r.verdict.grade.to_string(),
             r.verdict.score.to_string(),
             outcome_text(r),

@@ -21,15 +21,15 @@ pub use serve::{
 };
 pub use worker::spawn_worker;
 
-use crate::catalog::Catalog;
 use crate::publish::settings::PublishSettings;
-use crate::store::{Store, StoreError};
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use std::sync::Arc;
 use tokio::sync::Notify;
+use trustlabel_core::catalog::Catalog;
+use trustlabel_store::{Store, StoreError};
 
 /// Everything a handler may use; cheap to clone (one per request).
 #[derive(Clone)]

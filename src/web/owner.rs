@@ -5,12 +5,12 @@ use super::public::site_view;
 use super::{AppState, WebResult};
 use crate::auth::token_hash;
 use crate::publish::html::{OwnerView, owner_page};
-use crate::store::{Enqueued, OwnerLink};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use time::OffsetDateTime;
+use trustlabel_store::{Enqueued, OwnerLink};
 
 #[derive(Debug, Deserialize)]
 pub struct Flash {
@@ -21,7 +21,7 @@ pub struct Flash {
 async fn link(
     state: &AppState,
     token: &str,
-) -> Result<Option<OwnerLink>, crate::store::StoreError> {
+) -> Result<Option<OwnerLink>, trustlabel_store::StoreError> {
     state
         .store
         .owner_link(&token_hash(token), OffsetDateTime::now_utc())

@@ -5,13 +5,13 @@ use super::{AppState, WebResult};
 use crate::publish::html::{self as pages, DashboardData, ListPage, SitePage};
 use crate::publish::listing::ListParams;
 use crate::publish::{self, badge, charts, feed, openapi, opendata};
-use crate::store::{Facet, SiteQuery, SiteRow};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use std::sync::Arc;
+use trustlabel_store::{Facet, SiteQuery, SiteRow};
 
 /// Public data changes at most once per scan; a short cache spares the database.
 const PUBLIC_CACHE: &str = "public, max-age=60";
@@ -25,7 +25,7 @@ fn cached(mut response: Response) -> Response {
 
 /// The stored ASCII host for what was typed in the URL (IDN or ASCII, any case).
 pub fn host_key(raw: &str) -> Option<String> {
-    crate::target::normalise_host(raw)
+    trustlabel_core::target::normalise_host(raw)
         .ok()
         .map(|(host, _)| host)
 }
@@ -33,7 +33,7 @@ pub fn host_key(raw: &str) -> Option<String> {
 async fn find_site(
     state: &AppState,
     raw: &str,
-) -> Result<Option<SiteRow>, crate::store::StoreError> {
+) -> Result<Option<SiteRow>, trustlabel_store::StoreError> {
     match host_key(raw) {
         Some(host) => state.store.site_row(&host).await,
         None => Ok(None),
@@ -51,7 +51,7 @@ pub type Facets = (Vec<(String, u64)>, Vec<(String, u64)>);
 
 const FACET_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
-async fn facets(state: &AppState) -> Result<Arc<Facets>, crate::store::StoreError> {
+async fn facets(state: &AppState) -> Result<Arc<Facets>, trustlabel_store::StoreError> {
     let cached = state.facets.lock().ok().and_then(|c| {
         c.as_ref()
             .filter(|c| c.at.elapsed() < FACET_TTL)
@@ -106,7 +106,7 @@ pub async fn list(
 pub fn site_view<'a>(
     state: &AppState,
     row: &'a SiteRow,
-    history: &'a [crate::store::StoredTransition],
+    history: &'a [trustlabel_store::StoredTransition],
 ) -> SitePage<'a> {
     SitePage {
         row,
@@ -150,7 +150,7 @@ pub async fn open_data(State(state): State<AppState>, ctx: Ctx) -> WebResult {
     ))
 }
 
-async fn all_rows(state: &AppState) -> Result<Vec<SiteRow>, crate::store::StoreError> {
+async fn all_rows(state: &AppState) -> Result<Vec<SiteRow>, trustlabel_store::StoreError> {
     Ok(state
         .store
         .list_sites(&SiteQuery {
@@ -206,7 +206,7 @@ pub async fn badge(State(state): State<AppState>, ctx: Ctx, Path(file): Path<Str
     let verify = publish::verify_url(&state.settings, &row.host);
     let svg = badge::render(&badge::BadgeData {
         lang: ctx.lang,
-        host: &crate::target::display_host(&row.host),
+        host: &trustlabel_core::target::display_host(&row.host),
         status: row.status,
         level: row.level,
         grade: row.grade,

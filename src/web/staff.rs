@@ -8,14 +8,12 @@ use super::public::{host_key, site_view};
 use super::security::client_ip;
 use super::{AppState, WebResult};
 use crate::auth::{constant_time_eq, new_token, token_hash, verify_password};
-use crate::policy::LabelStatus;
 use crate::publish::html::{
     ImportReport, PageCtx, StaffSiteView, login_page, staff_audit_page, staff_home_page,
     staff_site_page,
 };
 use crate::publish::i18n::Lang;
 use crate::publish::listing::ListParams;
-use crate::store::{Audit, StaffSession};
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -24,6 +22,8 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use std::time::Instant;
 use time::OffsetDateTime;
+use trustlabel_core::policy::LabelStatus;
+use trustlabel_store::{Audit, StaffSession};
 
 fn cookie_name(tls: bool) -> &'static str {
     // `__Host-` binds the cookie to this exact origin over HTTPS; browsers refuse that
@@ -65,7 +65,7 @@ fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 async fn current(
     state: &AppState,
     headers: &HeaderMap,
-) -> Result<Option<StaffSession>, crate::store::StoreError> {
+) -> Result<Option<StaffSession>, trustlabel_store::StoreError> {
     match session_cookie(headers, state.tls) {
         Some(token) => {
             state
@@ -306,7 +306,7 @@ pub async fn import(
     if !constant_time_eq(&form.csrf, &session.csrf_token) {
         return Ok(forbidden(&ctx, &state));
     }
-    let parsed = crate::target::parse_list("import.csv", form.csv.as_bytes());
+    let parsed = trustlabel_core::target::parse_list("import.csv", form.csv.as_bytes());
     let summary = state.store.upsert_targets(&parsed.targets).await?;
     super::public::forget_facets(&state);
     let report = ImportReport {
@@ -413,7 +413,7 @@ async fn site_action(
     headers: &HeaderMap,
     host: &str,
     csrf: &str,
-) -> Result<Result<(StaffSession, i64, String), Response>, crate::store::StoreError> {
+) -> Result<Result<(StaffSession, i64, String), Response>, trustlabel_store::StoreError> {
     let Some(session) = current(state, headers).await? else {
         return Ok(Err(forbidden(ctx, state)));
     };
@@ -461,11 +461,13 @@ pub async fn scan(
         .await?;
     state.queue_wake.notify_one();
     let detail = match outcome {
-        crate::store::Enqueued::Queued(job) => format!("scan job {} queued", job.id),
-        crate::store::Enqueued::AlreadyPending(job) => {
+        trustlabel_store::Enqueued::Queued(job) => format!("scan job {} queued", job.id),
+        trustlabel_store::Enqueued::AlreadyPending(job) => {
             format!("scan job {} already pending", job.id)
         }
-        crate::store::Enqueued::TooSoon { last, .. } => format!("scan job {} too recent", last.id),
+        trustlabel_store::Enqueued::TooSoon { last, .. } => {
+            format!("scan job {} too recent", last.id)
+        }
     };
     state
         .store

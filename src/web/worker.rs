@@ -3,12 +3,12 @@
 //! `trustlabel serve` itself runs the full background (jobs, scheduler, outbox).
 
 use crate::scan::Scanner;
-use crate::store::Store;
 use crate::worker::{WorkerOptions, run_jobs};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
+use trustlabel_store::Store;
 
 /// `lease` should exceed the scanner's per-site deadline, so a live worker's job is
 /// never taken over by another.

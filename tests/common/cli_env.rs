@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::{Output, Stdio};
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
-use trustlabel::fleet::Fleet;
+use trustlabel_fleet::Fleet;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_trustlabel");
 

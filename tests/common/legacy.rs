@@ -1,7 +1,7 @@
 //! Reading the legacy TLS probe's evidence in tests.
 
-use trustlabel::evidence::{Evidence, LegacyTls, TlsVersion, VersionOutcome};
-use trustlabel::finding::Finding;
+use trustlabel_core::evidence::{Evidence, LegacyTls, TlsVersion, VersionOutcome};
+use trustlabel_core::finding::Finding;
 
 pub fn legacy(evidence: &Evidence) -> &LegacyTls {
     evidence.legacy.as_ref().expect("the legacy probe ran")

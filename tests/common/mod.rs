@@ -12,13 +12,13 @@ pub mod webdriver;
 
 use std::sync::Arc;
 use time::OffsetDateTime;
-use trustlabel::checks::{CheckContext, CheckSettings, run_all};
-use trustlabel::collect::{Collector, CollectorSettings, DnsConfig};
-use trustlabel::evidence::Evidence;
-use trustlabel::exposures::ExposureRules;
-use trustlabel::finding::{Finding, FindingId};
-use trustlabel::fleet::{Fleet, SiteSpec};
-use trustlabel::rules::PageRules;
+use trustlabel_collect::{Collector, CollectorSettings, DnsConfig};
+use trustlabel_core::checks::{CheckContext, CheckSettings, run_all};
+use trustlabel_core::evidence::Evidence;
+use trustlabel_core::exposures::ExposureRules;
+use trustlabel_core::finding::{Finding, FindingId};
+use trustlabel_core::rules::PageRules;
+use trustlabel_fleet::{Fleet, SiteSpec};
 
 pub const DOMAIN: &str = "fleet.test";
 
@@ -38,11 +38,11 @@ pub fn settings_for(fleet: &Fleet) -> CollectorSettings {
         handshake_timeout: std::time::Duration::from_secs(2),
         request_timeout: std::time::Duration::from_secs(3),
         site_deadline: std::time::Duration::from_secs(10),
-        per_host: trustlabel::collect::RateLimit {
+        per_host: trustlabel_collect::RateLimit {
             per_second: 1000,
             burst: 1000,
         },
-        per_ip: trustlabel::collect::RateLimit {
+        per_ip: trustlabel_collect::RateLimit {
             per_second: 1000,
             burst: 1000,
         },

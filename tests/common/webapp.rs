@@ -3,15 +3,15 @@
 
 use super::{DOMAIN, host, settings_for};
 use std::sync::Arc;
-use trustlabel::catalog::Catalog;
-use trustlabel::collect::Collector;
-use trustlabel::fleet::{Fleet, SiteSpec};
-use trustlabel::policy::Policy;
 use trustlabel::publish::settings::PublishSettings;
 use trustlabel::scan::{ScanItem, Scanner, StopFlag};
-use trustlabel::store::Store;
-use trustlabel::target::Target;
 use trustlabel::web::{self, AppState, RunningServer};
+use trustlabel_collect::Collector;
+use trustlabel_core::catalog::Catalog;
+use trustlabel_core::policy::Policy;
+use trustlabel_core::target::Target;
+use trustlabel_fleet::{Fleet, SiteSpec};
+use trustlabel_store::Store;
 
 pub struct WebApp {
     pub fleet: Fleet,

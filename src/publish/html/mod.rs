@@ -19,9 +19,9 @@ pub use staff::{
 use super::i18n::Lang;
 use super::links::Links;
 use super::settings::Branding;
-use crate::policy::{Grade, LabelLevel, LabelStatus};
 use maud::{DOCTYPE, Markup, html};
 use time::OffsetDateTime;
+use trustlabel_core::policy::{Grade, LabelLevel, LabelStatus};
 
 /// What every page needs besides its own data.
 #[derive(Debug, Clone)]
@@ -76,7 +76,7 @@ pub fn grade_text(grade: Option<Grade>) -> String {
 /// reason names findings, which are never public.
 pub fn history_table(
     lang: Lang,
-    history: &[crate::store::StoredTransition],
+    history: &[trustlabel_store::StoredTransition],
     with_reasons: bool,
 ) -> Markup {
     let t = lang.t();
@@ -141,8 +141,8 @@ pub fn layout(ctx: &PageCtx<'_>, title: &str, body: Markup) -> Markup {
                     nav aria-label=(t.nav_list) {
                         ul {
                             li { a href=(links.list(&Default::default())) { (t.nav_list) } }
-                            li { a href=(links.view(crate::store::View::Assessed)) { (t.nav_assessed) } }
-                            li { a href=(links.view(crate::store::View::NotAssessed)) { (t.nav_not_assessed) } }
+                            li { a href=(links.view(trustlabel_store::View::Assessed)) { (t.nav_assessed) } }
+                            li { a href=(links.view(trustlabel_store::View::NotAssessed)) { (t.nav_not_assessed) } }
                             li { a href=(links.dashboard()) { (t.nav_dashboard) } }
                             li { a href=(links.open_data()) { (t.nav_open_data) } }
                             @if let Some(staff) = links.staff() {

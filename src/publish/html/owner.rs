@@ -3,12 +3,12 @@
 
 use super::public::{SitePage, site_facts};
 use super::{PageCtx, date, date_time, history_table, layout};
-use crate::catalog::Catalog;
-use crate::finding::Finding;
 use crate::publish::i18n::Lang;
-use crate::store::ScanJob;
 use maud::{Markup, html};
 use time::OffsetDateTime;
+use trustlabel_core::catalog::Catalog;
+use trustlabel_core::finding::Finding;
+use trustlabel_store::ScanJob;
 
 pub struct OwnerView<'a> {
     pub site: SitePage<'a>,
@@ -76,7 +76,7 @@ pub fn job_status(lang: Lang, job: &ScanJob) -> Markup {
 
 pub fn owner_page(ctx: &PageCtx<'_>, view: &OwnerView<'_>) -> Markup {
     let t = ctx.lang.t();
-    let host = crate::target::display_host(&view.site.row.host);
+    let host = trustlabel_core::target::display_host(&view.site.row.host);
     let body = html! {
         p class="notice" { (t.owner_private) " (" (date(ctx.lang, Some(view.link_expires))) ")" }
         @if let Some(flash) = &view.flash {

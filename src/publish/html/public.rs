@@ -2,12 +2,12 @@
 //! They show status, level, grade, dates and history — never findings.
 
 use super::{PageCtx, date, grade_text, history_table, layout, status_pill};
-use crate::policy::LabelStatus;
 use crate::publish::charts::{self, GroupProgress, TrendPoint};
 use crate::publish::listing::ListParams;
-use crate::store::{SiteRow, StatusCounts, StoredTransition, View};
 use maud::{Markup, html};
 use time::OffsetDateTime;
+use trustlabel_core::policy::LabelStatus;
+use trustlabel_store::{SiteRow, StatusCounts, StoredTransition, View};
 
 pub struct ListPage<'a> {
     pub params: &'a ListParams,
@@ -120,7 +120,7 @@ pub fn site_table(ctx: &PageCtx<'_>, rows: &[SiteRow], link: impl Fn(&str) -> St
                 tbody {
                     @for row in rows {
                         tr {
-                            td { a href=(link(&row.host)) { (crate::target::display_host(&row.host)) } }
+                            td { a href=(link(&row.host)) { (trustlabel_core::target::display_host(&row.host)) } }
                             td { (row.organisation) }
                             td class="opt" { (row.category) }
                             td class="opt" { (row.province) }
@@ -195,7 +195,7 @@ pub fn site_facts(ctx: &PageCtx<'_>, page: &SitePage<'_>) -> Markup {
 
 pub fn site_page(ctx: &PageCtx<'_>, page: &SitePage<'_>) -> Markup {
     let t = ctx.lang.t();
-    let host = crate::target::display_host(&page.row.host);
+    let host = trustlabel_core::target::display_host(&page.row.host);
     let snippet = format!(
         "<a href=\"{}\"><img src=\"{}\" alt=\"{} — {}\" width=\"220\" height=\"40\"></a>",
         page.verify_url, page.badge_url, t.label_name, host

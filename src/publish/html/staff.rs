@@ -5,12 +5,12 @@
 use super::owner::{findings_table, job_status};
 use super::public::{SitePage, site_facts, site_table};
 use super::{PageCtx, date_time, history_table, layout};
-use crate::catalog::Catalog;
-use crate::finding::Finding;
-use crate::policy::LabelStatus;
 use crate::publish::listing::ListParams;
-use crate::store::{AuditEntry, ScanJob, SiteRow};
 use maud::{Markup, html};
+use trustlabel_core::catalog::Catalog;
+use trustlabel_core::finding::Finding;
+use trustlabel_core::policy::LabelStatus;
+use trustlabel_store::{AuditEntry, ScanJob, SiteRow};
 
 fn csrf_field(csrf: &str) -> Markup {
     html! { input type="hidden" name="csrf" value=(csrf); }
@@ -126,7 +126,7 @@ pub struct StaffSiteView<'a> {
 pub fn staff_site_page(ctx: &PageCtx<'_>, csrf: &str, view: &StaffSiteView<'_>) -> Markup {
     let t = ctx.lang.t();
     let host = &view.site.row.host;
-    let display = crate::target::display_host(host);
+    let display = trustlabel_core::target::display_host(host);
     let body = html! {
         (session_bar(ctx, csrf))
         @if let Some(flash) = &view.flash {

@@ -6,11 +6,7 @@ mod public;
 mod staff;
 
 use super::{AppState, router};
-use crate::catalog::Catalog;
-use crate::policy::{LabelStatus, Transition};
 use crate::publish::settings::PublishSettings;
-use crate::store::Store;
-use crate::store::tests::fixtures::{Scan, label, target};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -19,6 +15,10 @@ use std::net::SocketAddr;
 use tempfile::TempDir;
 use time::macros::datetime;
 use tower::ServiceExt;
+use trustlabel_core::catalog::Catalog;
+use trustlabel_core::policy::{LabelStatus, Transition};
+use trustlabel_store::Store;
+use trustlabel_store::test_support::fixtures::{Scan, label, target};
 
 pub const MINISTRY: &str = "mof.gov.vn";
 pub const SHOP: &str = "shop.example.vn";

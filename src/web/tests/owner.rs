@@ -2,8 +2,8 @@
 
 use super::*;
 use crate::auth::{new_token, token_hash};
-use crate::store::JobState;
 use time::{Duration, OffsetDateTime};
+use trustlabel_store::JobState;
 
 async fn link_for(t: &TestApp, host: &str, ttl: Duration) -> String {
     let target = t.store.target_by_host(host).await.unwrap().unwrap();
@@ -28,7 +28,7 @@ async fn the_owner_page_shows_findings_evidence_and_remediation() {
     let advice = &t
         .state
         .catalog
-        .text(crate::finding::FindingId::HeaderVersionLeak)
+        .text(trustlabel_core::finding::FindingId::HeaderVersionLeak)
         .remediation_vi;
     assert!(
         page.body.contains(advice.as_str()),
@@ -42,7 +42,7 @@ async fn the_owner_page_shows_findings_evidence_and_remediation() {
     let advice_en = &t
         .state
         .catalog
-        .text(crate::finding::FindingId::HeaderVersionLeak)
+        .text(trustlabel_core::finding::FindingId::HeaderVersionLeak)
         .remediation_en;
     assert!(en.body.contains(advice_en.as_str()));
 }

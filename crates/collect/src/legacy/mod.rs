@@ -1,0 +1,371 @@
+//! The legacy TLS probe strategy: which hellos to send to learn a site's protocol
+//! versions, accepted cipher suites and preference order with few handshakes.
+//!
+//! Per version: offer every suite the version can negotiate (in chunks, since some
+//! servers cannot take huge hellos), note the suite the server picks, remove it and ask
+//! again until the server refuses; the version counts as supported only when the server
+//! answers with that very version. The order probe then offers the first two picks
+//! reversed: a server that keeps its pick prefers its own order. TLS 1.2 is asked first:
+//! a port that does not answer it is not asked anything else, so a silent or dead port
+//! costs one timeout, not five. Every hello waits for the site's politeness budget and a
+//! per-site semaphore bounds how many run at once.
+
+mod conn;
+
+use super::certinfo::parse_certificate;
+use super::politeness::Politeness;
+use conn::Exchange;
+use rand::RngCore;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+use trustlabel_core::evidence::{
+    AcceptedSuite, KeyExchangeParams, LegacyTls, PublicKeyInfo, TlsVersion, VersionOutcome,
+    VersionProbe, wire_version_name,
+};
+use trustlabel_core::tlsprobe::server::{group_params, parse_server_key_exchange};
+use trustlabel_core::tlsprobe::{
+    Flight, HelloSpec, KxLayout, ServerAnswer, SuiteTable, client_hello,
+};
+
+/// How hard the prober may push one site.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LegacySettings {
+    pub enabled: bool,
+    /// Suites per hello; a longer offer list is sent in several hellos.
+    pub max_suites_per_hello: usize,
+    /// Hellos in flight at once for one site.
+    pub parallelism: usize,
+}
+
+impl Default for LegacySettings {
+    fn default() -> Self {
+        LegacySettings {
+            enabled: true,
+            max_suites_per_hello: 128,
+            parallelism: 2,
+        }
+    }
+}
+
+pub struct LegacyProber {
+    settings: LegacySettings,
+    connect_timeout: Duration,
+    /// Time for the server's answer to one hello.
+    hello_timeout: Duration,
+    suites: SuiteTable,
+    /// What each version's hellos offer, strongest first (computed once, not per site).
+    offers: Vec<(TlsVersion, Vec<u16>)>,
+}
+
+/// Where and as whom one site is probed.
+pub struct Target<'a> {
+    pub addr: SocketAddr,
+    /// SNI; `None` for IP literals.
+    pub server_name: Option<&'a str>,
+    /// Politeness key.
+    pub host: &'a str,
+}
+
+/// What one site's probes share: the address, politeness, the hello semaphore, the
+/// deadline, and the tallies.
+struct Site<'a> {
+    prober: &'a LegacyProber,
+    target: &'a Target<'a>,
+    politeness: &'a Politeness,
+    permits: Semaphore,
+    deadline: Instant,
+    server_key: Mutex<Option<PublicKeyInfo>>,
+}
+
+/// One hello's answer, reduced to what the strategy decides on.
+enum Answer {
+    Chose {
+        version: u16,
+        suite: u16,
+        key_exchange: Option<KeyExchangeParams>,
+    },
+    Refused(VersionOutcome),
+    /// Timeout, garbage, no TCP: nothing can be concluded.
+    Broken(VersionOutcome),
+}
+
+impl LegacyProber {
+    pub fn new(
+        settings: LegacySettings,
+        connect_timeout: Duration,
+        hello_timeout: Duration,
+    ) -> Self {
+        let suites = SuiteTable::builtin();
+        let offers = TlsVersion::ALL
+            .into_iter()
+            .map(|v| (v, suites.offer_list(v)))
+            .collect();
+        LegacyProber {
+            settings,
+            connect_timeout,
+            hello_timeout,
+            suites,
+            offers,
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.settings.enabled
+    }
+
+    /// Probes every version of one site. Never fails: what could not be learned is
+    /// recorded as such.
+    pub async fn probe(
+        &self,
+        target: &Target<'_>,
+        politeness: &Politeness,
+        deadline: Instant,
+    ) -> LegacyTls {
+        let started = Instant::now();
+        let site = Site {
+            prober: self,
+            target,
+            politeness,
+            permits: Semaphore::new(self.settings.parallelism.max(1)),
+            deadline,
+            server_key: Mutex::new(None),
+        };
+        let first = site.version(TlsVersion::Tls12).await;
+        let reachable = !matches!(
+            first.outcome,
+            VersionOutcome::Timeout | VersionOutcome::ConnectFailed { .. }
+        );
+        let mut versions = vec![first];
+        if reachable {
+            let others = [
+                TlsVersion::Ssl3,
+                TlsVersion::Tls10,
+                TlsVersion::Tls11,
+                TlsVersion::Tls13,
+            ];
+            versions.extend(futures::future::join_all(others.map(|v| site.version(v))).await);
+        } else {
+            for v in TlsVersion::ALL
+                .into_iter()
+                .filter(|v| *v != TlsVersion::Tls12)
+            {
+                versions.push(VersionProbe {
+                    version: v,
+                    outcome: VersionOutcome::NotProbed,
+                    suites: vec![],
+                    server_order: None,
+                    complete: false,
+                    handshakes: 0,
+                });
+            }
+        }
+        versions.sort_by_key(|v| v.version);
+        let cut_short = versions
+            .iter()
+            .any(|v| v.outcome == VersionOutcome::NotProbed && reachable)
+            || (Instant::now() >= deadline && versions.iter().any(|v| !v.complete));
+        LegacyTls {
+            handshakes: versions.iter().map(|v| v.handshakes).sum(),
+            elapsed_ms: started.elapsed().as_millis().min(u128::from(u64::MAX)) as u64,
+            server_key: site.server_key.lock().map(|k| k.clone()).unwrap_or(None),
+            cut_short,
+            versions,
+        }
+    }
+}
+
+impl Site<'_> {
+    async fn version(&self, version: TlsVersion) -> VersionProbe {
+        let offer: &[u16] = self
+            .prober
+            .offers
+            .iter()
+            .find(|(v, _)| *v == version)
+            .map_or(&[], |(_, list)| list.as_slice());
+        let chunk = self.prober.settings.max_suites_per_hello.max(2);
+        let mut probe = VersionProbe {
+            version,
+            outcome: VersionOutcome::NotProbed,
+            suites: vec![],
+            server_order: None,
+            complete: true,
+            handshakes: 0,
+        };
+        let mut refusal: Option<VersionOutcome> = None;
+        // The first two picks of one chunk, and whether they came in our offer order.
+        let mut order_pair: Option<(u16, u16, bool)> = None;
+        'chunks: for part in offer.chunks(chunk) {
+            let mut remaining: Vec<u16> = part.to_vec();
+            let mut picks: Vec<u16> = Vec::new();
+            while !remaining.is_empty() {
+                let Some(answer) = self.hello(version, &remaining, &mut probe).await else {
+                    probe.complete = false;
+                    break 'chunks;
+                };
+                match answer {
+                    Answer::Chose {
+                        version: answered,
+                        suite,
+                        key_exchange,
+                    } if answered == version.wire() => {
+                        probe.outcome = VersionOutcome::Supported;
+                        let Some(at) = remaining.iter().position(|s| *s == suite) else {
+                            // A suite we did not offer: the server is broken; stop asking.
+                            probe.complete = false;
+                            break 'chunks;
+                        };
+                        remaining.remove(at);
+                        picks.push(suite);
+                        probe.suites.push(AcceptedSuite {
+                            code: suite,
+                            name: self.prober.suites.name(suite),
+                            key_exchange,
+                        });
+                    }
+                    Answer::Chose {
+                        version: answered, ..
+                    } => {
+                        if probe.outcome != VersionOutcome::Supported {
+                            probe.outcome = VersionOutcome::OtherVersion {
+                                answered: wire_version_name(answered),
+                            };
+                            break 'chunks;
+                        }
+                        probe.complete = false;
+                        break 'chunks;
+                    }
+                    Answer::Refused(outcome) => {
+                        let protocol_alert = matches!(&outcome,
+                            VersionOutcome::Alert { description } if description == "protocol_version");
+                        refusal.get_or_insert(outcome);
+                        if protocol_alert && probe.outcome != VersionOutcome::Supported {
+                            break 'chunks; // the version itself is refused
+                        }
+                        break; // this chunk is exhausted
+                    }
+                    Answer::Broken(outcome) => {
+                        if probe.outcome != VersionOutcome::Supported {
+                            probe.outcome = outcome;
+                        }
+                        probe.complete = false;
+                        break 'chunks;
+                    }
+                }
+            }
+            if order_pair.is_none() && picks.len() >= 2 {
+                let in_offer_order = part.iter().position(|s| *s == picks[0])
+                    < part.iter().position(|s| *s == picks[1]);
+                order_pair = Some((picks[0], picks[1], in_offer_order));
+            }
+        }
+        if probe.outcome == VersionOutcome::NotProbed {
+            if let Some(refused) = refusal {
+                probe.outcome = refused;
+            } else {
+                probe.complete = false;
+            }
+        }
+        if let Some((first, second, in_offer_order)) = order_pair {
+            probe.server_order = if !in_offer_order {
+                Some(true) // the server skipped our favourite: its order won
+            } else {
+                match self.hello(version, &[second, first], &mut probe).await {
+                    Some(Answer::Chose { suite, .. }) if suite == first => Some(true),
+                    Some(Answer::Chose { suite, .. }) if suite == second => Some(false),
+                    _ => None,
+                }
+            };
+        }
+        probe
+    }
+
+    /// Sends one hello; `None` when the deadline leaves no time for it.
+    async fn hello(
+        &self,
+        version: TlsVersion,
+        suites: &[u16],
+        probe: &mut VersionProbe,
+    ) -> Option<Answer> {
+        let _permit = tokio::time::timeout_at(self.deadline, self.permits.acquire())
+            .await
+            .ok()?
+            .ok()?;
+        let ip: IpAddr = self.target.addr.ip();
+        tokio::time::timeout_at(self.deadline, self.politeness.wait(self.target.host, ip))
+            .await
+            .ok()?;
+        if Instant::now() >= self.deadline {
+            return None;
+        }
+        let mut random = [0u8; 32];
+        let mut key_share = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut random);
+        rand::thread_rng().fill_bytes(&mut key_share);
+        let bytes = client_hello(&HelloSpec {
+            version,
+            suites,
+            server_name: self.target.server_name,
+            random,
+            key_share,
+        });
+        probe.handshakes += 1;
+        let exchange = conn::exchange(
+            self.target.addr,
+            &bytes,
+            self.prober.connect_timeout,
+            self.prober.hello_timeout,
+            self.deadline,
+        )
+        .await;
+        Some(match exchange {
+            Exchange::Connect(failure) => Answer::Broken(VersionOutcome::ConnectFailed {
+                message: failure.message,
+            }),
+            Exchange::Flight(Flight::Hello(answer)) => self.chose(&answer),
+            Exchange::Flight(Flight::Alert(alert)) => Answer::Refused(VersionOutcome::Alert {
+                description: alert.name(),
+            }),
+            Exchange::Flight(Flight::Closed) => Answer::Refused(VersionOutcome::Closed),
+            Exchange::Flight(Flight::Timeout) => Answer::Broken(VersionOutcome::Timeout),
+            Exchange::Flight(Flight::Malformed(message)) => {
+                Answer::Broken(VersionOutcome::Malformed { message })
+            }
+        })
+    }
+
+    fn chose(&self, answer: &ServerAnswer) -> Answer {
+        let hello = &answer.hello;
+        if let (Some(leaf), Ok(mut key)) = (answer.certificates.first(), self.server_key.lock()) {
+            // One parse per site is enough: every handshake presents the same leaf.
+            if key.is_none() {
+                *key = parse_certificate(leaf).ok().map(|info| info.key);
+            }
+        }
+        let key_exchange = if hello.version == TlsVersion::Tls13.wire() {
+            hello.key_share_group.map(group_params)
+        } else {
+            let layout = self
+                .prober
+                .suites
+                .get(hello.suite)
+                .and_then(|s| match s.kx.as_str() {
+                    "DHE" | "DH" => Some(KxLayout::Dh),
+                    "ECDHE" | "ECDH" => Some(KxLayout::Ec),
+                    "RSA" if s.export => Some(KxLayout::Rsa),
+                    _ => None,
+                });
+            match (layout, &answer.server_key_exchange) {
+                (Some(layout), Some(ske)) => parse_server_key_exchange(layout, ske),
+                _ => None,
+            }
+        };
+        Answer::Chose {
+            version: hello.version,
+            suite: hello.suite,
+            key_exchange,
+        }
+    }
+}

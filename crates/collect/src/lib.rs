@@ -1,0 +1,778 @@
+//! Evidence collection: the only layer that touches the network.
+//!
+//! One call to [`Collector::collect`] scans one site: resolve and pin an address, run
+//! the recording TLS handshake, fetch the `http://` and `https://` chains (concurrently),
+//! complete the chain through AIA when needed, and check revocation (OCSP staple, then
+//! the CA's OCSP responder, then its CRL). Every failure is written into the evidence;
+//! nothing here returns an error for a bad site.
+
+mod body;
+mod certinfo;
+pub mod http;
+pub mod legacy;
+mod net;
+pub mod ocsp;
+pub mod politeness;
+mod probe;
+pub mod resolve;
+mod revocation;
+mod slots;
+pub mod tls;
+mod views;
+
+pub use certinfo::{CertParseError, parse_certificate};
+pub use legacy::LegacySettings;
+pub use politeness::RateLimit;
+pub use resolve::{AddressRange, DnsConfig, is_public, load_hosts_file, parse_hosts};
+pub use views::{GOOGLEBOT_USER_AGENT, SEARCH_VISITOR_USER_AGENT};
+
+use http::{ChainKind, FetchSettings, Payload, Pins, SiteFetcher};
+use politeness::Politeness;
+use resolve::{ResolveFailure, Resolver};
+use revocation::CrlCache;
+use rustls::RootCertStore;
+use rustls::pki_types::{CertificateDer, ServerName};
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+use tokio::time::Instant;
+use trustlabel_core::connect_to::ConnectTo;
+use trustlabel_core::evidence::{
+    AiaOutcome, CertificateInfo, ChainEnd, CrawlerView, EVIDENCE_SCHEMA_VERSION, Evidence,
+    ExposureEvidence, FetchChain, LegacyTls, ProbeChannel, Resolution, Revocation, TlsProbe,
+    VerifyError,
+};
+use trustlabel_core::exposures::ExposureRules;
+use trustlabel_core::rules::PageRules;
+use url::Url;
+
+/// Everything that shapes how sites are fetched. Defaults are the documented defaults of
+/// the CLI and `trustlabel.example.toml`.
+#[derive(Debug, Clone)]
+pub struct CollectorSettings {
+    pub dns: DnsConfig,
+    pub overrides: Vec<ConnectTo>,
+    pub hosts: HashMap<String, Vec<IpAddr>>,
+    /// Extra trust anchors (PEM) added to the Mozilla root set.
+    pub extra_roots_pem: Vec<String>,
+    /// Trust only `extra_roots_pem`, not the Mozilla set (tests, closed networks).
+    pub only_extra_roots: bool,
+    pub allow_private_addresses: bool,
+    /// Address ranges that pass the address rule as if they were public. A narrow knob
+    /// for tests only: the fleet lives on loopback, so a test lists the fleet's site
+    /// addresses here to play "the public internet" while every other private address
+    /// (127.0.0.1, 10/8, the fleet's own services...) stays refused. Neither the CLI nor
+    /// the config file can set it; empty by default.
+    pub treat_as_public: Vec<resolve::AddressRange>,
+    pub connect_timeout: Duration,
+    pub handshake_timeout: Duration,
+    pub request_timeout: Duration,
+    /// Hard limit for one whole site scan.
+    pub site_deadline: Duration,
+    pub body_cap: usize,
+    pub crl_cap: usize,
+    pub max_redirects: usize,
+    pub user_agent: String,
+    pub http_port: u16,
+    /// Every request and legacy hello of a site waits for this budget. The default burst
+    /// holds one whole scan (16 hellos and about 25 requests for a typical site, with at
+    /// most three connections open at once, less than a browser opening the home page),
+    /// so a single scan is not slowed down; the sustained rate is what repeated scans of
+    /// one host get.
+    pub per_host: RateLimit,
+    /// The same for all hosts on one address (shared hosting of many small sites).
+    pub per_ip: RateLimit,
+    /// The hand-built-hello probe of protocol versions and cipher suites.
+    pub legacy: LegacySettings,
+    /// Requests per second to one CA OCSP responder (per host name and per address).
+    /// Separate from the sites' budget: every site of a CA asks the same responder.
+    pub per_responder: RateLimit,
+    /// Exposure probe requests per site, the soft-404 baseline included; 0 turns probing off.
+    pub exposure_max_requests: usize,
+}
+
+impl Default for CollectorSettings {
+    fn default() -> Self {
+        CollectorSettings {
+            dns: DnsConfig::System,
+            overrides: Vec::new(),
+            hosts: HashMap::new(),
+            extra_roots_pem: Vec::new(),
+            only_extra_roots: false,
+            allow_private_addresses: false,
+            treat_as_public: Vec::new(),
+            connect_timeout: Duration::from_secs(5),
+            handshake_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(15),
+            site_deadline: Duration::from_secs(45),
+            body_cap: 2 * 1024 * 1024,
+            crl_cap: 16 * 1024 * 1024,
+            max_redirects: 10,
+            user_agent: default_user_agent(),
+            http_port: 80,
+            per_host: RateLimit {
+                per_second: 10,
+                burst: 50,
+            },
+            per_ip: RateLimit {
+                per_second: 20,
+                burst: 60,
+            },
+            legacy: LegacySettings::default(),
+            per_responder: RateLimit {
+                per_second: 50,
+                burst: 100,
+            },
+            exposure_max_requests: 20,
+        }
+    }
+}
+
+/// Names the scanner and where to learn about it, as polite crawlers do.
+pub fn default_user_agent() -> String {
+    format!(
+        "trustlabel/{} (website trust-label scanner; +https://github.com/trustlabel/trustlabel)",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CollectorError {
+    #[error(transparent)]
+    Resolver(#[from] resolve::ResolverError),
+    #[error(transparent)]
+    Tls(#[from] tls::TlsSetupError),
+    #[error("no usable certificate in the CA file: {0}")]
+    CaFile(String),
+    /// The built-in exposure or page rules did not load.
+    #[error(transparent)]
+    Rules(#[from] trustlabel_core::rules::RulesError),
+}
+
+pub struct Collector {
+    settings: CollectorSettings,
+    resolver: Resolver,
+    tls: tls::TlsContext,
+    politeness: Politeness,
+    fetch: FetchSettings,
+    crl_fetch: FetchSettings,
+    crls: CrlCache,
+    legacy: legacy::LegacyProber,
+    ocsp: ocsp::OcspClient,
+    exposures: Arc<ExposureRules>,
+    page_rules: Arc<PageRules>,
+}
+
+impl Collector {
+    pub fn new(settings: CollectorSettings) -> Result<Self, CollectorError> {
+        let mut roots = RootCertStore::empty();
+        if !settings.only_extra_roots {
+            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        }
+        for pem in &settings.extra_roots_pem {
+            let mut added = 0;
+            for block in pem_blocks(pem) {
+                roots
+                    .add(CertificateDer::from(block))
+                    .map_err(|e| CollectorError::CaFile(e.to_string()))?;
+                added += 1;
+            }
+            if added == 0 {
+                return Err(CollectorError::CaFile(
+                    "no PEM CERTIFICATE block found".into(),
+                ));
+            }
+        }
+        let resolver = Resolver::new(
+            &settings.dns,
+            settings.connect_timeout,
+            &settings.overrides,
+            settings.hosts.clone(),
+            settings.allow_private_addresses,
+        )?
+        .with_treat_as_public(settings.treat_as_public.clone());
+        let fetch = FetchSettings {
+            connect_timeout: settings.connect_timeout,
+            request_timeout: settings.request_timeout,
+            body_cap: settings.body_cap,
+            max_redirects: settings.max_redirects,
+            user_agent: settings.user_agent.clone(),
+        };
+        let crl_fetch = FetchSettings {
+            body_cap: settings.crl_cap,
+            max_redirects: 0,
+            ..fetch.clone()
+        };
+        let ocsp_fetch = FetchSettings {
+            body_cap: ocsp::RESPONSE_CAP,
+            max_redirects: 0,
+            ..fetch.clone()
+        };
+        Ok(Collector {
+            tls: tls::TlsContext::new(roots)?,
+            politeness: Politeness::new(settings.per_host, settings.per_ip),
+            resolver,
+            fetch,
+            crl_fetch,
+            crls: CrlCache::new(Duration::from_secs(3600), 1024),
+            legacy: legacy::LegacyProber::new(
+                settings.legacy.clone(),
+                settings.connect_timeout,
+                settings.handshake_timeout,
+            ),
+            ocsp: ocsp::OcspClient::new(
+                ocsp_fetch,
+                Politeness::new(settings.per_responder, settings.per_responder),
+            ),
+            exposures: Arc::new(ExposureRules::builtin()?),
+            page_rules: Arc::new(PageRules::builtin()?),
+            settings,
+        })
+    }
+
+    /// Probes with these rules instead of the built-in ones (`--checks DIR`).
+    pub fn with_exposure_rules(mut self, rules: Arc<ExposureRules>) -> Self {
+        self.exposures = rules;
+        self
+    }
+
+    /// The exposure rules the collector probes with; the checks must judge with the same.
+    pub fn exposure_rules(&self) -> &Arc<ExposureRules> {
+        &self.exposures
+    }
+
+    /// Finds the privacy-notice link with these rules instead of the built-in ones.
+    pub fn with_page_rules(mut self, rules: Arc<PageRules>) -> Self {
+        self.page_rules = rules;
+        self
+    }
+
+    /// The page rules the collector reads links with; the checks must judge with the same.
+    pub fn page_rules(&self) -> &Arc<PageRules> {
+        &self.page_rules
+    }
+
+    /// Scans one site. Never fails: unreachable or hostile sites become evidence.
+    pub async fn collect(&self, host: &str, https_port: u16) -> Evidence {
+        let started_at = OffsetDateTime::now_utc();
+        let deadline = Instant::now() + self.settings.site_deadline;
+        let mut evidence = Evidence {
+            schema_version: EVIDENCE_SCHEMA_VERSION,
+            host: host.to_string(),
+            https_port,
+            http_port: self.settings.http_port,
+            started_at,
+            finished_at: started_at,
+            resolution: Resolution::Failed {
+                kind: trustlabel_core::evidence::DnsFailureKind::Other,
+                message: "not resolved".into(),
+            },
+            tls: None,
+            http: None,
+            https: None,
+            revocation: None,
+            deadline_exceeded: false,
+            legacy: None,
+            privacy_page: None,
+            crawler_views: Vec::new(),
+            exposure: None,
+        };
+        let resolve = tokio::time::timeout_at(deadline, self.resolver.resolve(host)).await;
+        let pinned = match resolve {
+            Err(_) => {
+                evidence.resolution = Resolution::Failed {
+                    kind: trustlabel_core::evidence::DnsFailureKind::Timeout,
+                    message: "name resolution did not finish before the site deadline".into(),
+                };
+                return self.finish(evidence, deadline);
+            }
+            Ok(Err(ResolveFailure::Dns { kind, message })) => {
+                evidence.resolution = Resolution::Failed { kind, message };
+                return self.finish(evidence, deadline);
+            }
+            Ok(Ok(resolved)) => match self.resolver.pick_allowed(&resolved.addresses) {
+                None => {
+                    evidence.resolution = Resolution::Refused {
+                        addresses: resolved.addresses,
+                    };
+                    return self.finish(evidence, deadline);
+                }
+                Some(ip) => {
+                    evidence.resolution = Resolution::Resolved {
+                        addresses: resolved.addresses,
+                        pinned: ip,
+                        source: resolved.source,
+                    };
+                    ip
+                }
+            },
+        };
+
+        // Every fetch of this scan uses these addresses: a name is resolved once.
+        let pins = Pins::site(host, pinned);
+        let secure = self.secure_side(host, https_port, pinned, &pins, deadline);
+        let plain = self.plain_side(host, &pins, deadline);
+        let legacy = self.legacy_side(host, https_port, pinned, deadline);
+        let ((mut tls_probe, https_chain, secure_fetcher), (http_chain, plain_fetcher), legacy) =
+            tokio::join!(secure, plain, legacy);
+        evidence.legacy = legacy;
+        let content = match (secure_fetcher, &https_chain) {
+            (Some(fetcher), Some(home)) => {
+                Content::new(fetcher, host, https_port, ProbeChannel::VerifiedHttps, home)
+            }
+            // Plain http only for a site with no HTTPS port at all, never as a fallback
+            // for one whose certificate failed.
+            _ if matches!(tls_probe, Some(TlsProbe::ConnectFailed { .. })) => Content::new(
+                plain_fetcher,
+                host,
+                self.settings.http_port,
+                ProbeChannel::PlainHttpNoHttps,
+                &http_chain,
+            ),
+            _ => None,
+        };
+        let extras = async {
+            match content {
+                Some(mut content) => self.page_extras(&mut content, deadline).await,
+                None => PageExtras::default(),
+            }
+        };
+        let certificate = async {
+            let Some(TlsProbe::Established(session)) = tls_probe.as_mut() else {
+                return None;
+            };
+            let chain_der = revocation::chain_der(&session.chain);
+            let mut extra = Vec::new();
+            if session.verification.path_as_sent == Some(VerifyError::UnknownIssuer) {
+                let (outcome, fetched) = self
+                    .complete_via_aia(&session.chain, &chain_der, deadline)
+                    .await;
+                session.verification.path_with_aia = outcome;
+                extra = fetched;
+            }
+            let staple = session.ocsp_staple_base64.as_deref();
+            Some(
+                self.revocation(&session.chain, staple, &chain_der, &extra, deadline)
+                    .await,
+            )
+        };
+        let (extras, revocation) = tokio::join!(extras, certificate);
+        evidence.revocation = revocation;
+        evidence.privacy_page = extras.privacy_page;
+        evidence.crawler_views = extras.crawler_views;
+        evidence.exposure = extras.exposure;
+        evidence.http = Some(http_chain);
+        evidence.https = https_chain;
+        evidence.tls = tls_probe;
+        self.finish(evidence, deadline)
+    }
+
+    /// The fetches beyond the home pages, one after another on the content channel: the
+    /// privacy notice first (the label depends on it), then the cloaking views, then the
+    /// exposure probes, which the budget and the deadline may cut short.
+    async fn page_extras(&self, content: &mut Content<'_>, deadline: Instant) -> PageExtras {
+        let fetcher = &mut content.fetcher;
+        let privacy_page = views::privacy_page(
+            fetcher,
+            content.home,
+            content.kind,
+            &self.page_rules,
+            deadline,
+        )
+        .await;
+        let crawler_views =
+            views::crawler_views(fetcher, &content.home_url, content.kind, deadline).await;
+        let paths = self.exposures.paths();
+        let plan = probe::ProbePlan {
+            base: &content.home_url,
+            channel: content.channel,
+            paths: &paths,
+            max_requests: self.settings.exposure_max_requests,
+        };
+        let exposure = probe::probe_site(fetcher, &plan, deadline).await;
+        PageExtras {
+            privacy_page,
+            crawler_views,
+            exposure,
+        }
+    }
+
+    fn finish(&self, mut evidence: Evidence, deadline: Instant) -> Evidence {
+        evidence.finished_at = OffsetDateTime::now_utc();
+        evidence.deadline_exceeded = Instant::now() >= deadline;
+        evidence
+    }
+
+    async fn secure_side(
+        &self,
+        host: &str,
+        port: u16,
+        pinned: IpAddr,
+        pins: &Pins,
+        deadline: Instant,
+    ) -> (
+        Option<TlsProbe>,
+        Option<FetchChain>,
+        Option<SiteFetcher<'_>>,
+    ) {
+        let addr = self.tls_addr(host, port, pinned);
+        if !self.resolver.is_allowed(addr.ip()) {
+            let end = ChainEnd::AddressRefused {
+                url: format!("https://{host}:{port}/"),
+                address: addr.ip(),
+            };
+            return (None, Some(FetchChain { hops: vec![], end }), None);
+        }
+        let server_name = match host.parse::<IpAddr>() {
+            Ok(ip) => ServerName::IpAddress(ip.into()),
+            Err(_) => match ServerName::try_from(host.to_string()) {
+                Ok(n) => n,
+                Err(e) => {
+                    let probe = TlsProbe::HandshakeFailed {
+                        message: format!("`{host}` cannot be a TLS server name: {e}"),
+                        timed_out: false,
+                        chain: vec![],
+                    };
+                    return (Some(probe), None, None);
+                }
+            },
+        };
+        self.politeness.wait(host, addr.ip()).await;
+        let (probe, stream) = self
+            .tls
+            .probe(
+                addr,
+                server_name,
+                self.settings.connect_timeout,
+                self.settings.handshake_timeout,
+                deadline,
+            )
+            .await;
+        // Only a stream the strict verifier accepted comes back, so the fetcher returned
+        // here (and used for the page extras) never carries the permissive connection.
+        match (&probe, stream) {
+            (_, Some(stream)) => {
+                let mut fetcher = self.fetcher(host, pins.clone(), &self.fetch, deadline);
+                fetcher.adopt_tls(host, port, stream);
+                let chain = match site_url("https", host, port, 443) {
+                    Ok(url) => fetcher.fetch_chain(url, ChainKind::Secure).await,
+                    Err(failed) => failed,
+                };
+                (Some(probe), Some(chain), Some(fetcher))
+            }
+            (TlsProbe::Established(_), None) => {
+                let chain = FetchChain {
+                    hops: vec![],
+                    end: ChainEnd::CertificateNotTrusted,
+                };
+                (Some(probe), Some(chain), None)
+            }
+            _ => (Some(probe), None, None),
+        }
+    }
+
+    /// Where the site's TLS port really is (a `--connect-to` override or the pinned address).
+    fn tls_addr(&self, host: &str, port: u16, pinned: IpAddr) -> SocketAddr {
+        self.resolver
+            .override_for(host, port)
+            .unwrap_or(SocketAddr::new(pinned, port))
+    }
+
+    /// Protocol versions and suites through hand-built hellos, concurrently with the
+    /// rustls handshake and sharing the site's politeness budget.
+    async fn legacy_side(
+        &self,
+        host: &str,
+        port: u16,
+        pinned: IpAddr,
+        deadline: Instant,
+    ) -> Option<LegacyTls> {
+        if !self.legacy.enabled() {
+            return None;
+        }
+        let addr = self.tls_addr(host, port, pinned);
+        if !self.resolver.is_allowed(addr.ip()) {
+            return None;
+        }
+        let target = legacy::Target {
+            addr,
+            server_name: host.parse::<IpAddr>().is_err().then_some(host),
+            host,
+        };
+        Some(self.legacy.probe(&target, &self.politeness, deadline).await)
+    }
+
+    async fn plain_side(
+        &self,
+        host: &str,
+        pins: &Pins,
+        deadline: Instant,
+    ) -> (FetchChain, SiteFetcher<'_>) {
+        let port = self.settings.http_port;
+        let mut fetcher = self.fetcher(host, pins.clone(), &self.fetch, deadline);
+        let chain = match site_url("http", host, port, 80) {
+            Ok(url) => fetcher.fetch_chain(url, ChainKind::Plain).await,
+            Err(failed) => failed,
+        };
+        (chain, fetcher)
+    }
+
+    fn fetcher<'a>(
+        &'a self,
+        host: &str,
+        pins: Pins,
+        settings: &'a FetchSettings,
+        deadline: Instant,
+    ) -> SiteFetcher<'a> {
+        SiteFetcher::new(
+            host,
+            pins,
+            &self.resolver,
+            &self.tls,
+            &self.politeness,
+            settings,
+            deadline,
+        )
+    }
+
+    /// Fetches the leaf's issuer from its AIA `caIssuers` URL and retries the path.
+    async fn complete_via_aia(
+        &self,
+        chain: &[CertificateInfo],
+        chain_der: &[CertificateDer<'static>],
+        deadline: Instant,
+    ) -> (Option<AiaOutcome>, Vec<CertificateDer<'static>>) {
+        let Some(leaf) = chain.first() else {
+            return (None, vec![]);
+        };
+        if leaf.self_signed {
+            return (None, vec![]);
+        }
+        let Some(url) = leaf
+            .aia_ca_issuers
+            .iter()
+            .find(|u| u.starts_with("http://") || u.starts_with("https://"))
+        else {
+            return (None, vec![]);
+        };
+        let fetched = match self.download(url, &self.fetch, deadline).await {
+            Err(message) => {
+                return (
+                    Some(AiaOutcome::FetchFailed {
+                        url: url.clone(),
+                        message,
+                    }),
+                    vec![],
+                );
+            }
+            Ok(bytes) => bytes,
+        };
+        let der = if fetched.starts_with(b"-----BEGIN") {
+            revocation::pem_body(&fetched).unwrap_or_default()
+        } else {
+            fetched
+        };
+        if parse_certificate(&der).is_err() {
+            return (
+                Some(AiaOutcome::FetchFailed {
+                    url: url.clone(),
+                    message: "the AIA URL did not return a certificate (DER or PEM)".into(),
+                }),
+                vec![],
+            );
+        }
+        let extra = vec![CertificateDer::from(der)];
+        let outcome = match self.tls.verify_path(chain_der, &extra) {
+            Ok(()) => AiaOutcome::Verified,
+            Err(error) => AiaOutcome::StillFailed { error },
+        };
+        (Some(outcome), extra)
+    }
+
+    /// Staple, then OCSP responder, then CRL: the first source that gives a signed,
+    /// current answer about this certificate decides; otherwise every attempt is kept.
+    async fn revocation(
+        &self,
+        chain: &[CertificateInfo],
+        staple: Option<&str>,
+        chain_der: &[CertificateDer<'static>],
+        extra: &[CertificateDer<'static>],
+        deadline: Instant,
+    ) -> Revocation {
+        let Some(leaf) = chain.first() else {
+            return Revocation::Unknown {
+                attempts: vec!["no certificate".into()],
+            };
+        };
+        let mut attempts = Vec::new();
+        if let Some(decided) = self
+            .ocsp_status(leaf, staple, chain_der, extra, deadline, &mut attempts)
+            .await
+        {
+            return decided;
+        }
+        let urls: Vec<&String> = leaf
+            .crl_distribution_points
+            .iter()
+            .filter(|u| u.starts_with("http://"))
+            .collect();
+        if urls.is_empty() {
+            attempts.push("the certificate names no HTTP CRL distribution point".into());
+        }
+        let serial = hex::decode(&leaf.serial_hex).unwrap_or_default();
+        for url in urls {
+            let slot = self.crls.slot(url);
+            let crl = slot
+                .get_or_init(|| async {
+                    let bytes = self.download(url, &self.crl_fetch, deadline).await?;
+                    revocation::parse_crl(&bytes)
+                })
+                .await;
+            match crl {
+                Err(message) => attempts.push(format!("{url}: {message}")),
+                Ok(crl) => {
+                    let check = self.tls.check_crl(chain_der, extra, crl);
+                    match revocation::judge(url, crl, &serial, check) {
+                        Revocation::Unknown { attempts: more } => attempts.extend(more),
+                        decided => return decided,
+                    }
+                }
+            }
+        }
+        Revocation::Unknown { attempts }
+    }
+
+    /// GET one URL (no redirects), with address safety and politeness; the body bytes.
+    async fn download(
+        &self,
+        url: &str,
+        settings: &FetchSettings,
+        deadline: Instant,
+    ) -> Result<Vec<u8>, String> {
+        self.transfer(url, settings, &self.politeness, None, deadline)
+            .await
+    }
+
+    /// One request without redirects (a GET, or a POST of `payload`) under the given
+    /// politeness budget, with address safety; the body bytes of a `200`.
+    async fn transfer(
+        &self,
+        url: &str,
+        settings: &FetchSettings,
+        politeness: &Politeness,
+        payload: Option<&Payload>,
+        deadline: Instant,
+    ) -> Result<Vec<u8>, String> {
+        let parsed = Url::parse(url).map_err(|e| format!("bad URL {url}: {e}"))?;
+        let host = parsed
+            .host_str()
+            .ok_or_else(|| format!("no host in {url}"))?
+            .to_string();
+        // Certificate URLs (AIA, OCSP, CRL) are other hosts: resolved afresh, and refused
+        // like any target unless their address passes the address rule.
+        let mut fetcher = SiteFetcher::new(
+            &host,
+            Pins::default(),
+            &self.resolver,
+            &self.tls,
+            politeness,
+            settings,
+            deadline,
+        );
+        let response = fetcher.fetch_once(&parsed, payload).await?;
+        if response.status != 200 {
+            return Err(format!("HTTP {}", response.status));
+        }
+        if response.body.truncated {
+            return Err(format!("larger than {} bytes", settings.body_cap));
+        }
+        Ok(response.body.bytes)
+    }
+}
+
+fn site_url(scheme: &str, host: &str, port: u16, default_port: u16) -> Result<Url, FetchChain> {
+    let host_part = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    };
+    let text = if port == default_port {
+        format!("{scheme}://{host_part}/")
+    } else {
+        format!("{scheme}://{host_part}:{port}/")
+    };
+    Url::parse(&text).map_err(|e| FetchChain {
+        hops: vec![],
+        end: ChainEnd::Failed {
+            kind: trustlabel_core::evidence::FetchFailureKind::Protocol,
+            message: format!("cannot form a URL from `{text}`: {e}"),
+        },
+    })
+}
+
+/// The channel the page extras use (its fetcher and connections) and the home page they
+/// start from.
+struct Content<'c> {
+    fetcher: SiteFetcher<'c>,
+    channel: ProbeChannel,
+    kind: ChainKind,
+    home_url: Url,
+    home: &'c FetchChain,
+}
+
+impl<'c> Content<'c> {
+    fn new(
+        fetcher: SiteFetcher<'c>,
+        host: &'c str,
+        port: u16,
+        channel: ProbeChannel,
+        home: &'c FetchChain,
+    ) -> Option<Content<'c>> {
+        // A site whose home page never answered gets no further requests: there is
+        // nothing to compare with, and it would only spend the deadline on timeouts.
+        home.last_response()?;
+        let (scheme, default_port, kind) = match channel {
+            ProbeChannel::VerifiedHttps => ("https", 443, ChainKind::Secure),
+            ProbeChannel::PlainHttpNoHttps => ("http", 80, ChainKind::Plain),
+        };
+        Some(Content {
+            fetcher,
+            channel,
+            kind,
+            home_url: site_url(scheme, host, port, default_port).ok()?,
+            home,
+        })
+    }
+}
+
+#[derive(Default)]
+struct PageExtras {
+    privacy_page: Option<FetchChain>,
+    crawler_views: Vec<CrawlerView>,
+    exposure: Option<ExposureEvidence>,
+}
+
+/// DER bodies of every CERTIFICATE block in a PEM text.
+fn pem_blocks(pem: &str) -> Vec<Vec<u8>> {
+    let mut blocks = Vec::new();
+    let mut rest = pem;
+    while let Some(start) = rest.find("-----BEGIN CERTIFICATE-----") {
+        let after = &rest[start..];
+        match after.find("-----END CERTIFICATE-----") {
+            Some(end) => {
+                let block = &after[..end + "-----END CERTIFICATE-----".len()];
+                if let Some(der) = revocation::pem_body(block.as_bytes()) {
+                    blocks.push(der);
+                }
+                rest = &after[end + 1..];
+            }
+            None => break,
+        }
+    }
+    blocks
+}
+
+/// Shared handle for scan tasks.
+pub type SharedCollector = Arc<Collector>;

@@ -1,0 +1,92 @@
+//! The page fetches beyond the home page, over the site's content channel: the linked
+//! privacy notice and the two cloaking views of the home page.
+//!
+//! Why two requests do not carry the scanner's honest `User-Agent`: hacked sites show their
+//! injected gambling spam only to search engines (so it gets indexed) and to visitors who
+//! arrive from a search result (so they get redirected), and hide it from everyone else,
+//! an honest scanner included. The only way to see what they serve is to ask as those two
+//! would: once as Googlebot, once as a browser coming from a Google results page. Every
+//! other request of a scan, these two excepted, names the scanner honestly.
+
+use super::http::{ChainKind, Presentation, SiteFetcher};
+use tokio::time::Instant;
+use trustlabel_core::evidence::{ChainEnd, CrawlerKind, CrawlerView, FetchChain, FetchFailureKind};
+use trustlabel_core::page::{PageLimits, analyse_chain};
+use trustlabel_core::rules::PageRules;
+use url::Url;
+
+/// Googlebot's desktop `User-Agent`, as Google documents it.
+pub const GOOGLEBOT_USER_AGENT: &str =
+    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+
+/// A mainstream desktop browser: what a visitor from a search result sends.
+pub const SEARCH_VISITOR_USER_AGENT: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) \
+     AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
+
+/// The home page as Googlebot, then as a visitor from a Google search for the host.
+pub(super) async fn crawler_views(
+    fetcher: &mut SiteFetcher<'_>,
+    home: &Url,
+    kind: ChainKind,
+    deadline: Instant,
+) -> Vec<CrawlerView> {
+    let host = home.host_str().unwrap_or_default();
+    let search = format!(
+        "https://www.google.com/search?q={}",
+        url::form_urlencoded::byte_serialize(host.as_bytes()).collect::<String>()
+    );
+    let honest = fetcher.presentation();
+    let mut views = Vec::with_capacity(2);
+    for (view, user_agent, referer) in [
+        (CrawlerKind::Googlebot, GOOGLEBOT_USER_AGENT, None),
+        (
+            CrawlerKind::SearchReferrer,
+            SEARCH_VISITOR_USER_AGENT,
+            Some(search.as_str()),
+        ),
+    ] {
+        let how = Presentation {
+            user_agent,
+            referer,
+            ..honest
+        };
+        let chain = within(deadline, fetcher.fetch_chain_as(home.clone(), kind, &how)).await;
+        views.push(CrawlerView {
+            kind: view,
+            user_agent: user_agent.to_string(),
+            referer: referer.map(str::to_string),
+            chain,
+        });
+    }
+    views
+}
+
+/// The privacy notice the home page links to, when the link stays on the site and is not
+/// the home page itself (the page analysis's matcher decides, with the rules in force).
+/// Fetched like the home page (honest agent, redirects followed on the site, same body cap).
+pub(super) async fn privacy_page(
+    fetcher: &mut SiteFetcher<'_>,
+    home: &FetchChain,
+    kind: ChainKind,
+    rules: &PageRules,
+    deadline: Instant,
+) -> Option<FetchChain> {
+    let page = analyse_chain(home, &PageLimits::default())?;
+    let link = rules.privacy.notice_link_to_fetch(&page)?;
+    let link = Url::parse(&link.url).ok()?;
+    let how = fetcher.presentation();
+    Some(within(deadline, fetcher.fetch_chain_as(link, kind, &how)).await)
+}
+
+/// Runs a chain fetch but never past the site deadline (the politeness wait included).
+async fn within(deadline: Instant, fetch: impl Future<Output = FetchChain>) -> FetchChain {
+    tokio::time::timeout_at(deadline, fetch)
+        .await
+        .unwrap_or_else(|_| FetchChain {
+            hops: vec![],
+            end: ChainEnd::Failed {
+                kind: FetchFailureKind::Timeout,
+                message: "the site deadline passed before this fetch finished".into(),
+            },
+        })
+}

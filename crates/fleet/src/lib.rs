@@ -1,0 +1,574 @@
+//! The local test fleet: real HTTPS/HTTP sites, a PKI and a DNS responder on loopback.
+//!
+//! Tests, `trustlabel demo` (on a machine with no internet) and the 1,000-site benchmark
+//! need sites with known defects to scan. Every site gets its own loopback address
+//! (127.77.X.Y) so per-IP behaviour such as rate limiting works as on the internet; ports
+//! are ephemeral, so callers reach sites through [`Fleet::connect_overrides`] and names
+//! through the DNS responder at [`Fleet::dns_addr`].
+
+mod aia;
+mod dns;
+pub mod hostile;
+mod http;
+mod legacy;
+mod log;
+pub mod ocsp;
+mod pki;
+mod routes;
+mod server;
+mod spec;
+#[cfg(test)]
+mod tests;
+mod weak_rsa;
+
+pub use dns::DnsRecord;
+pub use legacy::{HostileTls, SSLV3_SUITES};
+pub use log::{RequestLog, SeenRequest};
+pub use pki::{PkiError, WRONG_HOST_SAN};
+pub use spec::{
+    BodyStream, CertKind, HeaderCondition, HttpBehaviour, OcspBehaviour, Route, STRICT_HEADERS,
+    SiteSpec, TlsBehaviour, demo_specs,
+};
+pub use weak_rsa::WeakKeyError;
+
+use http::{Resource, Responder};
+use ocsp::{KnownLeaf, OcspResponder, Status};
+use pki::{IssuedLeaf, Pki};
+use routes::RouteTable;
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::CertificateDer;
+use std::collections::HashMap;
+use std::future::Future;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use tokio::net::{TcpListener, TcpSocket, UdpSocket};
+use tokio::task::JoinSet;
+use trustlabel_core::connect_to::ConnectTo;
+
+/// Sites live in 127.77.1.1 – 127.77.255.254; 127.77.0.x is the fleet's own services.
+const SITE_NET: [u8; 2] = [127, 77];
+const HOSTS_PER_BLOCK: usize = 254;
+/// How many sites one fleet can hold (one loopback address each).
+pub const MAX_SITES: usize = 255 * HOSTS_PER_BLOCK;
+const DNS_IP: Ipv4Addr = Ipv4Addr::new(127, 77, 0, 1);
+const PKI_IP: Ipv4Addr = Ipv4Addr::new(127, 77, 0, 2);
+const OCSP_IP: Ipv4Addr = Ipv4Addr::new(127, 77, 0, 3);
+
+#[derive(Debug, thiserror::Error)]
+pub enum FleetError {
+    #[error(transparent)]
+    Pki(#[from] PkiError),
+    #[error("TLS configuration failed: {0}")]
+    Tls(#[from] rustls::Error),
+    #[error("cannot bind {addr}: {source}")]
+    Bind { addr: SocketAddr, source: io::Error },
+    #[error("host `{0}` appears more than once")]
+    DuplicateHost(String),
+    #[error("`{0}` is not a usable host name")]
+    InvalidHost(String),
+    #[error("{0} sites do not fit in the fleet's {MAX_SITES} loopback addresses")]
+    TooManySites(usize),
+    #[error("certificate worker failed: {0}")]
+    Worker(#[from] tokio::task::JoinError),
+}
+
+/// One started site and where it listens.
+#[derive(Debug, Clone)]
+pub struct RunningSite {
+    /// Lower-case, no trailing dot (also written back into `spec.host`).
+    pub host: String,
+    pub spec: SiteSpec,
+    /// The address DNS gives for `host`.
+    pub ip: Ipv4Addr,
+    /// Where "port 443" really is; for a closed HTTPS port, a port that refuses.
+    pub https_addr: SocketAddr,
+    /// Where "port 80" really is; for a closed HTTP port, a port that refuses.
+    pub http_addr: SocketAddr,
+    /// The leaf certificate the HTTPS port presents, when it serves TLS.
+    pub leaf: Option<CertificateDer<'static>>,
+    /// Every HTTP request the site received, on either port.
+    pub requests: Arc<RequestLog>,
+}
+
+/// A running fleet. Dropping it (or [`Fleet::shutdown`]) stops every listener and the
+/// connections they accepted.
+#[derive(Debug)]
+pub struct Fleet {
+    domain: String,
+    root_pem: String,
+    root_der: CertificateDer<'static>,
+    untrusted_root_pem: String,
+    intermediate_der: CertificateDer<'static>,
+    crl_der: Vec<u8>,
+    sites: Vec<RunningSite>,
+    index: HashMap<String, usize>,
+    dns_addr: SocketAddr,
+    zone: Arc<dns::Zone>,
+    pki_addr: SocketAddr,
+    ocsp_addr: SocketAddr,
+    ocsp: Arc<OcspResponder>,
+    tasks: JoinSet<()>,
+    /// Kept to issue certificates for servers outside the fleet ([`Fleet::issue_pem`]).
+    pki: Arc<Pki>,
+    /// Bound, never-listening sockets: holding them keeps "closed" ports refusing.
+    _closed_ports: Vec<TcpSocket>,
+}
+
+impl Fleet {
+    /// Generates the PKI and every leaf, then binds and starts all listeners, the PKI
+    /// server (`pki.<domain>`), the OCSP responder (`ocsp.<domain>`) and the DNS
+    /// responder. Needs a tokio runtime.
+    pub async fn start(domain: &str, specs: Vec<SiteSpec>) -> Result<Fleet, FleetError> {
+        Fleet::start_with_dns(domain, specs, Vec::new()).await
+    }
+
+    /// [`Fleet::start`], with extra DNS records (names anywhere, answers that may change
+    /// from one query to the next) added after the sites' own, which they may replace.
+    pub async fn start_with_dns(
+        domain: &str,
+        specs: Vec<SiteSpec>,
+        records: Vec<DnsRecord>,
+    ) -> Result<Fleet, FleetError> {
+        let domain =
+            normalise_host(domain).ok_or_else(|| FleetError::InvalidHost(domain.to_string()))?;
+        let pki_host = format!("pki.{domain}");
+        let ocsp_host = format!("ocsp.{domain}");
+        let specs = normalise_specs(specs, &[&pki_host, &ocsp_host])?;
+
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let pki = Arc::new(Pki::new(&domain, Arc::clone(&provider))?);
+        let leaves = issue_all(&pki, &specs).await?;
+        let revoked: Vec<Vec<u8>> = specs
+            .iter()
+            .zip(&leaves)
+            .filter(|(spec, _)| spec.tls == TlsBehaviour::Serve(CertKind::Revoked))
+            .filter_map(|(_, leaf)| leaf.as_ref().map(|l| l.serial.clone()))
+            .collect();
+        let crl_der = pki.intermediate_crl(&revoked)?;
+        let ocsp = Arc::new(ocsp_responder(&pki, &specs, &leaves)?);
+
+        let mut launcher = Launcher {
+            provider,
+            tasks: JoinSet::new(),
+            closed_ports: Vec::new(),
+        };
+        let mut zone = dns::Zone::new();
+        let mut sites = Vec::with_capacity(specs.len());
+        for (i, (spec, leaf)) in specs.into_iter().zip(leaves).enumerate() {
+            let staple = match &leaf {
+                Some(leaf) if spec.ocsp.staple && leaf.by_intermediate => {
+                    Some(ocsp.staple(&leaf.serial)?)
+                }
+                _ => None,
+            };
+            let site = launcher.start_site(site_ip(i), spec, leaf, staple).await?;
+            zone.insert(site.host.clone(), site.ip);
+            sites.push(site);
+        }
+
+        let pki_files = Arc::new(pki_responder(&pki, &crl_der)?);
+        let pki_addr = launcher
+            .listen(PKI_IP, |l| server::serve_plain(l, pki_files))
+            .await?;
+        zone.insert(pki_host, PKI_IP);
+        let ocsp_service = Arc::new(Responder::ocsp(Arc::clone(&ocsp)));
+        let ocsp_addr = launcher
+            .listen(OCSP_IP, |l| server::serve_plain(l, ocsp_service))
+            .await?;
+        zone.insert(ocsp_host, OCSP_IP);
+
+        for record in &records {
+            zone.insert_record(record);
+        }
+        let zone = Arc::new(zone);
+        let dns_bind = SocketAddr::new(IpAddr::V4(DNS_IP), 0);
+        let dns_socket = UdpSocket::bind(dns_bind)
+            .await
+            .map_err(|source| FleetError::Bind {
+                addr: dns_bind,
+                source,
+            })?;
+        let dns_addr = dns_socket.local_addr().map_err(|source| FleetError::Bind {
+            addr: dns_bind,
+            source,
+        })?;
+        launcher
+            .tasks
+            .spawn(dns::serve(dns_socket, Arc::clone(&zone)));
+
+        let index = sites
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.host.clone(), i))
+            .collect();
+        Ok(Fleet {
+            domain,
+            root_pem: pki.root_pem(),
+            root_der: pki.root_der().clone(),
+            untrusted_root_pem: pki.untrusted_root_pem(),
+            intermediate_der: pki.intermediate_der().clone(),
+            crl_der,
+            sites,
+            index,
+            dns_addr,
+            zone,
+            pki_addr,
+            ocsp_addr,
+            ocsp,
+            tasks: launcher.tasks,
+            pki,
+            _closed_ports: launcher.closed_ports,
+        })
+    }
+
+    /// A good certificate for `host` from the fleet's trusted CA, as PEM (chain with the
+    /// intermediate, then the PKCS#8 key), for a server that is not part of the fleet:
+    /// e.g. our own web server, scanned by our own scanner.
+    pub fn issue_pem(&self, host: &str) -> Result<(String, String), FleetError> {
+        let leaf = self.pki.issue(host, CertKind::Good)?;
+        let chain = leaf.chain.iter().map(|c| pem("CERTIFICATE", c)).collect();
+        let key = leaf
+            .key_pkcs8
+            .as_deref()
+            .map(|k| pem("PRIVATE KEY", k))
+            .ok_or_else(|| FleetError::InvalidHost(host.to_string()))?;
+        Ok((chain, key))
+    }
+
+    /// Stops every listener and waits until they have closed.
+    pub async fn shutdown(mut self) {
+        self.tasks.shutdown().await;
+    }
+
+    /// The trusted test root (PEM), for the scanner's `--ca-file`.
+    pub fn root_ca_pem(&self) -> String {
+        self.root_pem.clone()
+    }
+
+    /// The trusted test root (DER), for building a rustls `RootCertStore` directly.
+    pub fn root_ca_der(&self) -> &CertificateDer<'static> {
+        &self.root_der
+    }
+
+    /// The root behind `UntrustedRoot` leaves; never give it to the scanner.
+    pub fn untrusted_root_pem(&self) -> String {
+        self.untrusted_root_pem.clone()
+    }
+
+    /// The intermediate that `MissingIntermediate` sites leave out (also served over HTTP).
+    pub fn intermediate_der(&self) -> &CertificateDer<'static> {
+        &self.intermediate_der
+    }
+
+    /// The intermediate's CRL, as served at `http://pki.<domain>/intermediate.crl`.
+    pub fn crl_der(&self) -> &[u8] {
+        &self.crl_der
+    }
+
+    /// Where every fleet name and port really is: `(host, 443)` and `(host, 80)` for each
+    /// site, `(pki.<domain>, 80)` for the PKI files and `(ocsp.<domain>, 80)` for the OCSP
+    /// responder.
+    pub fn connect_overrides(&self) -> Vec<ConnectTo> {
+        let connect = |host: &str, port: u16, addr: SocketAddr| ConnectTo {
+            host: host.to_string(),
+            port,
+            addr,
+        };
+        let mut overrides: Vec<ConnectTo> = self
+            .sites
+            .iter()
+            .flat_map(|s| {
+                [
+                    connect(&s.host, 443, s.https_addr),
+                    connect(&s.host, 80, s.http_addr),
+                ]
+            })
+            .collect();
+        overrides.push(connect(&self.pki_host(), 80, self.pki_addr));
+        overrides.push(connect(&self.ocsp_host(), 80, self.ocsp_addr));
+        overrides
+    }
+
+    pub fn dns_addr(&self) -> SocketAddr {
+        self.dns_addr
+    }
+
+    /// How many A queries the DNS responder received for `name`.
+    pub fn dns_queries(&self, name: &str) -> usize {
+        self.zone.queries(name)
+    }
+
+    pub fn pki_addr(&self) -> SocketAddr {
+        self.pki_addr
+    }
+
+    pub fn pki_host(&self) -> String {
+        format!("pki.{}", self.domain)
+    }
+
+    /// The OCSP responder's name; its URL is `http://ocsp.<domain>/`.
+    pub fn ocsp_host(&self) -> String {
+        format!("ocsp.{}", self.domain)
+    }
+
+    pub fn ocsp_addr(&self) -> SocketAddr {
+        self.ocsp_addr
+    }
+
+    /// How many requests the OCSP responder has answered.
+    pub fn ocsp_requests(&self) -> usize {
+        self.ocsp.served()
+    }
+
+    pub fn domain(&self) -> &str {
+        &self.domain
+    }
+
+    pub fn sites(&self) -> &[RunningSite] {
+        &self.sites
+    }
+
+    /// Looks a site up by name (any case, trailing dot allowed).
+    pub fn site(&self, host: &str) -> Option<&RunningSite> {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        self.index.get(&host).map(|&i| &self.sites[i])
+    }
+}
+
+fn pem(label: &str, der: &[u8]) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(&String::from_utf8_lossy(line));
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
+/// The site's address: the i-th host of 127.77.1.0/24, 127.77.2.0/24, ... (skipping .0 and
+/// .255 so no address looks like a network or broadcast address to a cautious client).
+fn site_ip(index: usize) -> Ipv4Addr {
+    let block = 1 + index / HOSTS_PER_BLOCK;
+    let host = 1 + index % HOSTS_PER_BLOCK;
+    // `normalise_specs` caps the count at MAX_SITES, so both fit in a byte.
+    Ipv4Addr::new(SITE_NET[0], SITE_NET[1], block as u8, host as u8)
+}
+
+/// Lower-case, no trailing dot, letters/digits/hyphens in 1–63-byte labels.
+fn normalise_host(host: &str) -> Option<String> {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let label_ok = |l: &str| {
+        (1..=63).contains(&l.len())
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    (host.len() <= 253 && host.split('.').all(label_ok)).then_some(host)
+}
+
+/// Normalises every host and refuses duplicates and the fleet's own service names.
+fn normalise_specs(specs: Vec<SiteSpec>, reserved: &[&str]) -> Result<Vec<SiteSpec>, FleetError> {
+    if specs.len() > MAX_SITES {
+        return Err(FleetError::TooManySites(specs.len()));
+    }
+    let mut seen = std::collections::HashSet::new();
+    specs
+        .into_iter()
+        .map(|mut spec| {
+            let host = normalise_host(&spec.host)
+                .ok_or_else(|| FleetError::InvalidHost(spec.host.clone()))?;
+            if reserved.contains(&host.as_str()) || !seen.insert(host.clone()) {
+                return Err(FleetError::DuplicateHost(host));
+            }
+            spec.host = host;
+            Ok(spec)
+        })
+        .collect()
+}
+
+/// Issues every leaf on the blocking pool, one chunk per core, so a 1,000-site start-up
+/// uses all cores and never stalls the runtime's workers.
+async fn issue_all(
+    pki: &Arc<Pki>,
+    specs: &[SiteSpec],
+) -> Result<Vec<Option<IssuedLeaf>>, FleetError> {
+    let wanted: Vec<(String, Option<CertKind>)> = specs
+        .iter()
+        .map(|s| match s.tls {
+            TlsBehaviour::Serve(kind) => (s.host.clone(), Some(kind)),
+            _ => (s.host.clone(), None),
+        })
+        .collect();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = wanted.len().div_ceil(workers).max(1);
+    let mut jobs = Vec::new();
+    for part in wanted.chunks(chunk) {
+        let part = part.to_vec();
+        let pki = Arc::clone(pki);
+        jobs.push(tokio::task::spawn_blocking(move || {
+            part.iter()
+                .map(|(host, kind)| kind.map(|k| pki.issue(host, k)).transpose())
+                .collect::<Result<Vec<_>, PkiError>>()
+        }));
+    }
+    let mut leaves = Vec::with_capacity(specs.len());
+    for job in jobs {
+        leaves.extend(job.await??);
+    }
+    Ok(leaves)
+}
+
+/// Binds ports and spawns their servers during start-up; its tasks and reserved ports
+/// move into the [`Fleet`] at the end (or are dropped, stopping everything, on error).
+struct Launcher {
+    provider: Arc<CryptoProvider>,
+    tasks: JoinSet<()>,
+    closed_ports: Vec<TcpSocket>,
+}
+
+impl Launcher {
+    async fn start_site(
+        &mut self,
+        ip: Ipv4Addr,
+        spec: SiteSpec,
+        leaf: Option<IssuedLeaf>,
+        ocsp_staple: Option<Vec<u8>>,
+    ) -> Result<RunningSite, FleetError> {
+        let requests = Arc::new(RequestLog::default());
+        let table = RouteTable::for_site(&spec);
+        let routes = |scheme| {
+            Arc::new(Responder::table(table.clone()).logged(Arc::clone(&requests), scheme))
+        };
+        let https_addr = match (spec.tls, &leaf) {
+            (TlsBehaviour::Serve(_), Some(leaf)) => {
+                let config = server::tls_config(&self.provider, leaf, ocsp_staple)?;
+                let routes = routes("https");
+                self.listen(ip, |l| server::serve_tls(l, config, routes))
+                    .await?
+            }
+            (TlsBehaviour::Silent, _) => self.listen(ip, server::serve_silent).await?,
+            (TlsBehaviour::Hostile(kind), _) => {
+                self.listen(ip, move |l| legacy::serve_hostile(l, kind))
+                    .await?
+            }
+            (TlsBehaviour::Sslv3Only, _) => self.listen(ip, legacy::serve_sslv3).await?,
+            // `issue_all` gives every `Serve` site a leaf, so this is only `Closed`.
+            _ => self.closed(ip)?,
+        };
+        let http_addr = match spec.http {
+            HttpBehaviour::RedirectToHttps => {
+                let redirect = Arc::new(
+                    Responder::redirect_to_https(&spec.host).logged(Arc::clone(&requests), "http"),
+                );
+                self.listen(ip, |l| server::serve_plain(l, redirect))
+                    .await?
+            }
+            HttpBehaviour::Serve => {
+                let routes = routes("http");
+                self.listen(ip, |l| server::serve_plain(l, routes)).await?
+            }
+            HttpBehaviour::Closed => self.closed(ip)?,
+        };
+        Ok(RunningSite {
+            host: spec.host.clone(),
+            spec,
+            ip,
+            https_addr,
+            http_addr,
+            leaf: leaf.map(|l| l.leaf().clone()),
+            requests,
+        })
+    }
+
+    /// Binds an ephemeral port on `ip` and spawns `serve` on it.
+    async fn listen<F, Fut>(&mut self, ip: Ipv4Addr, serve: F) -> Result<SocketAddr, FleetError>
+    where
+        F: FnOnce(TcpListener) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let addr = SocketAddr::new(IpAddr::V4(ip), 0);
+        let bind_error = |source| FleetError::Bind { addr, source };
+        let listener = TcpListener::bind(addr).await.map_err(bind_error)?;
+        let local = listener.local_addr().map_err(bind_error)?;
+        self.tasks.spawn(serve(listener));
+        Ok(local)
+    }
+
+    /// A port on `ip` that refuses connections for as long as the fleet lives.
+    fn closed(&mut self, ip: Ipv4Addr) -> Result<SocketAddr, FleetError> {
+        let ip = IpAddr::V4(ip);
+        let (socket, addr) =
+            server::reserve_closed_port(ip).map_err(|source| FleetError::Bind {
+                addr: SocketAddr::new(ip, 0),
+                source,
+            })?;
+        self.closed_ports.push(socket);
+        Ok(addr)
+    }
+}
+
+/// The responder for the trusted intermediate's leaves: revoked exactly when the CRL
+/// lists them, signed by whom each spec asks.
+fn ocsp_responder(
+    pki: &Pki,
+    specs: &[SiteSpec],
+    leaves: &[Option<IssuedLeaf>],
+) -> Result<OcspResponder, FleetError> {
+    let revoked_at = time::OffsetDateTime::now_utc() - pki::REVOKED_DAYS_AGO;
+    let known = specs
+        .iter()
+        .zip(leaves)
+        .filter_map(|(spec, leaf)| {
+            let leaf = leaf.as_ref().filter(|l| l.by_intermediate)?;
+            let status = if spec.tls == TlsBehaviour::Serve(CertKind::Revoked) {
+                Status::Revoked {
+                    at: revoked_at,
+                    reason: Some(pki::REVOCATION_REASON_CODE),
+                }
+            } else {
+                Status::Good
+            };
+            let delegated = spec.ocsp.delegated;
+            Some((leaf.serial.clone(), KnownLeaf { status, delegated }))
+        })
+        .collect();
+    let (by_issuer, by_delegate) = pki.ocsp_signers()?;
+    Ok(OcspResponder::new(
+        pki.intermediate_issuer_key()?,
+        by_issuer,
+        by_delegate,
+        known,
+    ))
+}
+
+/// The files leaves point at: intermediates for AIA `caIssuers`, CRLs for revocation.
+fn pki_responder(pki: &Pki, crl_der: &[u8]) -> Result<Responder, FleetError> {
+    let file = |content_type: &str, body: Vec<u8>| Resource {
+        status: 200,
+        headers: vec![("Content-Type".to_string(), content_type.to_string())],
+        body,
+        ..Resource::default()
+    };
+    let cert = |der: &CertificateDer<'_>| file("application/pkix-cert", der.to_vec());
+    Ok(Responder::routes([
+        (
+            "/intermediate.der".to_string(),
+            cert(pki.intermediate_der()),
+        ),
+        (
+            "/intermediate.crl".to_string(),
+            file("application/pkix-crl", crl_der.to_vec()),
+        ),
+        (
+            "/untrusted-intermediate.der".to_string(),
+            cert(pki.untrusted_intermediate_der()),
+        ),
+        (
+            "/untrusted-intermediate.crl".to_string(),
+            file("application/pkix-crl", pki.untrusted_intermediate_crl()?),
+        ),
+    ]))
+}

@@ -1,0 +1,880 @@
+//! SQL of the publishing side (see `store/publish.rs`), as a child of the SQLite backend
+//! so it shares its pools and write discipline. Same portable style as `sqlite.rs`:
+//! `$n` placeholders (or `QueryBuilder`, which emits each backend's own), `RETURNING`,
+//! `ON CONFLICT`.
+
+use super::super::StoreError;
+use super::super::codec::{self, timestamp};
+use super::super::publish::{
+    Audit, AuditEntry, DailyChanges, Enqueued, Facet, JobState, OwnerLink, ScanJob, SiteChange,
+    SitePage, SiteQuery, SiteRow, SortKey, StaffSession, StaffUser, StatusCounts, View,
+};
+use super::{SqliteStore, decode_transition};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use std::collections::BTreeMap;
+use time::{Duration, OffsetDateTime};
+use trustlabel_core::fold::search_key;
+use trustlabel_core::policy::{LabelLevel, LabelState, LabelStatus, Transition};
+
+/// The public row of a site: target, current label and when it was last scanned. A site
+/// with no label row is `not_assessed`. The scan time comes from the covering index
+/// `scans_by_target`, never from the scan rows themselves, which carry the evidence JSON
+/// (kilobytes each): a list page must not read evidence.
+const SITE_COLUMNS: &str = "SELECT t.id, t.host, t.organisation, t.category, t.province, \
+     COALESCE(l.status, 'not_assessed') AS status, l.level, l.grade, l.status_since, \
+     l.last_pass_at, l.at_risk_since, \
+     (SELECT MAX(s.finished_at) FROM scans s WHERE s.target_id = t.id) AS last_assessed";
+const LEFT_JOIN: &str = " FROM targets t LEFT JOIN labels l ON l.target_id = t.id";
+
+/// Grades best first, as a sortable number (the stored grade is its text, "A+").
+const GRADE_RANK: &str = "CASE l.grade WHEN 'A+' THEN 0 WHEN 'A' THEN 1 WHEN 'A-' THEN 2 \
+     WHEN 'B+' THEN 3 WHEN 'B' THEN 4 WHEN 'B-' THEN 5 WHEN 'C+' THEN 6 WHEN 'C' THEN 7 \
+     WHEN 'C-' THEN 8 WHEN 'D+' THEN 9 WHEN 'D' THEN 10 WHEN 'D-' THEN 11 WHEN 'F' THEN 12 \
+     ELSE 13 END";
+
+const JOB_COLUMNS: &str = "id, target_id, requested_by, state, created_at, started_at, \
+     finished_at, attempts, scan_id, error";
+
+const STAFF_COLUMNS: &str = "u.id, u.username, u.password_hash, u.disabled";
+
+/// How a list query reaches the label. When every wanted site has a label row (a status
+/// filter without `not_assessed`, or the assessed view), an inner join on the plain
+/// `l.status` lets SQLite start from `labels_by_status` and visit only matching sites;
+/// otherwise the left join keeps sites never scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LabelJoin {
+    None,
+    Inner,
+    Left,
+}
+
+impl LabelJoin {
+    fn for_query(q: &SiteQuery, need_columns: bool) -> LabelJoin {
+        let wants_unlabelled =
+            q.statuses.contains(&LabelStatus::NotAssessed) || q.view == View::NotAssessed;
+        let filters_status = !q.statuses.is_empty() || q.view != View::All;
+        if filters_status && !wants_unlabelled {
+            LabelJoin::Inner
+        } else if filters_status || need_columns {
+            LabelJoin::Left
+        } else {
+            LabelJoin::None
+        }
+    }
+
+    fn from(self) -> &'static str {
+        match self {
+            LabelJoin::None => " FROM targets t",
+            LabelJoin::Inner => " FROM targets t JOIN labels l ON l.target_id = t.id",
+            LabelJoin::Left => LEFT_JOIN,
+        }
+    }
+
+    /// The status expression filters compare against.
+    fn status(self) -> &'static str {
+        match self {
+            LabelJoin::Inner => "l.status",
+            _ => "COALESCE(l.status, 'not_assessed')",
+        }
+    }
+}
+
+fn push_filters(b: &mut QueryBuilder<'_, Sqlite>, q: &SiteQuery, join: LabelJoin) {
+    let status = join.status();
+    b.push(" WHERE 1 = 1");
+    if let Some(search) = q.search.as_deref().filter(|s| !s.is_empty()) {
+        // Folded text has no `%` or `_`, so nothing needs escaping.
+        b.push(" AND t.search_key LIKE ")
+            .push_bind(format!("%{search}%"));
+    }
+    if !q.statuses.is_empty() {
+        b.push(format!(" AND {status} IN ("));
+        let mut list = b.separated(", ");
+        for status in &q.statuses {
+            list.push_bind(status.as_str());
+        }
+        b.push(")");
+    }
+    if let Some(category) = &q.category {
+        b.push(" AND t.category = ").push_bind(category.clone());
+    }
+    if let Some(province) = &q.province {
+        b.push(" AND t.province = ").push_bind(province.clone());
+    }
+    match q.view {
+        View::All => {}
+        View::Assessed => {
+            b.push(format!(" AND {status} <> 'not_assessed'"));
+        }
+        View::NotAssessed => {
+            b.push(format!(" AND {status} = 'not_assessed'"));
+        }
+    }
+}
+
+fn order_by(q: &SiteQuery) -> String {
+    let dir = if q.descending { "DESC" } else { "ASC" };
+    match q.sort {
+        SortKey::Host => format!(" ORDER BY t.host {dir}"),
+        SortKey::Organisation => format!(" ORDER BY t.organisation {dir}, t.host"),
+        SortKey::Status => format!(" ORDER BY status {dir}, t.host"),
+        // Ascending grade is best first; sites without a grade come last.
+        SortKey::Grade => format!(" ORDER BY {GRADE_RANK} {dir}, t.host"),
+        SortKey::LastAssessed => {
+            format!(" ORDER BY COALESCE(last_assessed, '') {dir}, t.host")
+        }
+    }
+}
+
+fn decode_site(row: &SqliteRow) -> Result<SiteRow, StoreError> {
+    let opt_ts = |column: &str| -> Result<Option<OffsetDateTime>, StoreError> {
+        codec::parse_optional_timestamp(column, row.try_get(column)?)
+    };
+    Ok(SiteRow {
+        target_id: row.try_get("id")?,
+        host: row.try_get("host")?,
+        organisation: row.try_get("organisation")?,
+        category: row.try_get("category")?,
+        province: row.try_get("province")?,
+        status: codec::parse_enum("labels.status", row.try_get("status")?)?,
+        level: codec::parse_optional_enum("labels.level", row.try_get("level")?)?,
+        grade: codec::parse_optional_enum("labels.grade", row.try_get("grade")?)?,
+        status_since: opt_ts("status_since")?,
+        last_assessed: opt_ts("last_assessed")?,
+        last_pass_at: opt_ts("last_pass_at")?,
+        at_risk_since: opt_ts("at_risk_since")?,
+    })
+}
+
+fn decode_job(row: &SqliteRow) -> Result<ScanJob, StoreError> {
+    let opt_ts = |column: &str| -> Result<Option<OffsetDateTime>, StoreError> {
+        codec::parse_optional_timestamp(column, row.try_get(column)?)
+    };
+    Ok(ScanJob {
+        id: row.try_get("id")?,
+        target_id: row.try_get("target_id")?,
+        requested_by: row.try_get("requested_by")?,
+        state: codec::parse_enum("scan_jobs.state", row.try_get("state")?)?,
+        created_at: codec::parse_timestamp("scan_jobs.created_at", row.try_get("created_at")?)?,
+        started_at: opt_ts("started_at")?,
+        finished_at: opt_ts("finished_at")?,
+        attempts: row.try_get("attempts")?,
+        scan_id: row.try_get("scan_id")?,
+        error: row.try_get("error")?,
+    })
+}
+
+fn decode_owner_link(row: &SqliteRow) -> Result<OwnerLink, StoreError> {
+    Ok(OwnerLink {
+        id: row.try_get("id")?,
+        target_id: row.try_get("target_id")?,
+        created_at: codec::parse_timestamp("owner_links.created_at", row.try_get("created_at")?)?,
+        expires_at: codec::parse_timestamp("owner_links.expires_at", row.try_get("expires_at")?)?,
+        revoked_at: codec::parse_optional_timestamp(
+            "owner_links.revoked_at",
+            row.try_get("revoked_at")?,
+        )?,
+    })
+}
+
+fn decode_staff(row: &SqliteRow) -> Result<StaffUser, StoreError> {
+    Ok(StaffUser {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        password_hash: row.try_get("password_hash")?,
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
+    })
+}
+
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .is_some_and(|d| d.kind() == sqlx::error::ErrorKind::UniqueViolation)
+}
+
+async fn insert_audit(
+    conn: &mut SqliteConnection,
+    audit: Audit<'_>,
+    at: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor, action, host, detail) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(at)
+    .bind(audit.actor)
+    .bind(audit.action)
+    .bind(audit.host)
+    .bind(audit.detail)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The label row as the state machine sees it (none means `not_assessed`).
+async fn read_label(
+    conn: &mut SqliteConnection,
+    target_id: i64,
+) -> Result<Option<LabelState>, StoreError> {
+    let row = sqlx::query(
+        "SELECT status, level, grade, status_since, at_risk_since, last_pass_at, \
+         unreachable_scans FROM labels WHERE target_id = $1",
+    )
+    .bind(target_id)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|row| super::decode_label(&row)).transpose()
+}
+
+impl SqliteStore {
+    /// Fills `search_key` for rows written before it existed (migration 0002), so
+    /// search finds every site; a no-op once every row has one.
+    pub(super) async fn fill_search_keys(&self) -> Result<(), StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, host, organisation, category, province FROM targets \
+             WHERE search_key IS NULL",
+        )
+        .fetch_all(&self.writer)
+        .await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        for row in &rows {
+            let key = search_key(
+                row.try_get("host")?,
+                row.try_get("organisation")?,
+                row.try_get("category")?,
+                row.try_get("province")?,
+            );
+            sqlx::query("UPDATE targets SET search_key = $1 WHERE id = $2")
+                .bind(key)
+                .bind(row.try_get::<i64, _>("id")?)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn target_by_id(
+        &self,
+        id: i64,
+    ) -> Result<Option<super::super::StoredTarget>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {} FROM targets t WHERE t.id = $1",
+            super::TARGET_COLUMNS
+        ))
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?
+        .map(|row| super::decode_target(&row))
+        .transpose()
+    }
+
+    pub(crate) async fn list_sites(&self, q: &SiteQuery) -> Result<SitePage, StoreError> {
+        // One snapshot, so the total agrees with the rows.
+        let mut tx = self.reader.begin().await?;
+        // The count needs the label only to filter by status.
+        let join = LabelJoin::for_query(q, false);
+        let mut counter: QueryBuilder<'_, Sqlite> = QueryBuilder::new("SELECT COUNT(*)");
+        counter.push(join.from());
+        push_filters(&mut counter, q, join);
+        let total: i64 = counter.build_query_scalar().fetch_one(&mut *tx).await?;
+
+        let join = LabelJoin::for_query(q, true);
+        let mut select: QueryBuilder<'_, Sqlite> = QueryBuilder::new(SITE_COLUMNS);
+        select.push(join.from());
+        push_filters(&mut select, q, join);
+        select.push(order_by(q));
+        if q.limit > 0 {
+            select
+                .push(" LIMIT ")
+                .push_bind(i64::try_from(q.limit).unwrap_or(i64::MAX))
+                .push(" OFFSET ")
+                .push_bind(i64::try_from(q.offset).unwrap_or(i64::MAX));
+        }
+        let rows = select
+            .build()
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(decode_site)
+            .collect::<Result<Vec<_>, _>>()?;
+        tx.commit().await?;
+        Ok(SitePage {
+            rows,
+            total: count(total),
+        })
+    }
+
+    pub(crate) async fn site_row(&self, host: &str) -> Result<Option<SiteRow>, StoreError> {
+        sqlx::query(&format!("{SITE_COLUMNS}{LEFT_JOIN} WHERE t.host = $1"))
+            .bind(host)
+            .fetch_optional(&self.reader)
+            .await?
+            .map(|row| decode_site(&row))
+            .transpose()
+    }
+
+    pub(crate) async fn facet(&self, column: Facet) -> Result<Vec<(String, u64)>, StoreError> {
+        let column = match column {
+            Facet::Category => "category",
+            Facet::Province => "province",
+        };
+        sqlx::query(&format!(
+            "SELECT {column} AS value, COUNT(*) AS n FROM targets \
+             GROUP BY {column} ORDER BY {column}"
+        ))
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("value")?, count(row.try_get("n")?))))
+        .collect()
+    }
+
+    pub(crate) async fn status_counts(&self, by: Facet) -> Result<Vec<StatusCounts>, StoreError> {
+        let column = match by {
+            Facet::Category => "t.category",
+            Facet::Province => "t.province",
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT {column} AS grp, COALESCE(l.status, 'not_assessed') AS status, \
+             COUNT(*) AS n FROM targets t LEFT JOIN labels l ON l.target_id = t.id \
+             GROUP BY {column}, COALESCE(l.status, 'not_assessed') ORDER BY {column}"
+        ))
+        .fetch_all(&self.reader)
+        .await?;
+        let mut groups: BTreeMap<String, StatusCounts> = BTreeMap::new();
+        for row in &rows {
+            let group: String = row.try_get("grp")?;
+            let status: LabelStatus = codec::parse_enum("labels.status", row.try_get("status")?)?;
+            groups
+                .entry(group.clone())
+                .or_insert_with(|| StatusCounts {
+                    group,
+                    counts: Vec::new(),
+                })
+                .counts
+                .push((status, count(row.try_get("n")?)));
+        }
+        Ok(groups.into_values().collect())
+    }
+
+    pub(crate) async fn daily_changes(&self) -> Result<Vec<DailyChanges>, StoreError> {
+        sqlx::query(
+            "SELECT substr(at, 1, 10) AS day, from_status, to_status, COUNT(*) AS n \
+             FROM label_history GROUP BY substr(at, 1, 10), from_status, to_status \
+             ORDER BY day, from_status, to_status",
+        )
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(DailyChanges {
+                day: row.try_get("day")?,
+                from: codec::parse_enum("label_history.from_status", row.try_get("from_status")?)?,
+                to: codec::parse_enum("label_history.to_status", row.try_get("to_status")?)?,
+                count: count(row.try_get("n")?),
+            })
+        })
+        .collect()
+    }
+
+    pub(crate) async fn recent_changes(&self, limit: u64) -> Result<Vec<SiteChange>, StoreError> {
+        sqlx::query(
+            "SELECT h.id, h.target_id, h.from_status, h.to_status, h.reason, h.scan_id, h.at, \
+             t.host FROM label_history h JOIN targets t ON t.id = h.target_id \
+             ORDER BY h.at DESC, h.id DESC LIMIT $1",
+        )
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(SiteChange {
+                host: row.try_get("host")?,
+                change: decode_transition(row)?,
+            })
+        })
+        .collect()
+    }
+
+    pub(crate) async fn create_owner_link(
+        &self,
+        target_id: i64,
+        token_hash: &str,
+        now: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO owner_links (target_id, token_hash, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(target_id)
+        .bind(token_hash)
+        .bind(timestamp(now)?)
+        .bind(timestamp(expires_at)?)
+        .fetch_one(&self.writer)
+        .await?)
+    }
+
+    pub(crate) async fn owner_link(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<OwnerLink>, StoreError> {
+        sqlx::query(
+            "SELECT id, target_id, created_at, expires_at, revoked_at FROM owner_links \
+             WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(timestamp(now)?)
+        .fetch_optional(&self.reader)
+        .await?
+        .map(|row| decode_owner_link(&row))
+        .transpose()
+    }
+
+    pub(crate) async fn owner_links(&self, target_id: i64) -> Result<Vec<OwnerLink>, StoreError> {
+        sqlx::query(
+            "SELECT id, target_id, created_at, expires_at, revoked_at FROM owner_links \
+             WHERE target_id = $1 ORDER BY id",
+        )
+        .bind(target_id)
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(decode_owner_link)
+        .collect()
+    }
+
+    pub(crate) async fn revoke_owner_links(
+        &self,
+        target_id: i64,
+        link_id: Option<i64>,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE owner_links SET revoked_at = $1 WHERE target_id = $2 \
+             AND revoked_at IS NULL AND ($3 IS NULL OR id = $3)",
+        )
+        .bind(timestamp(now)?)
+        .bind(target_id)
+        .bind(link_id)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    pub(crate) async fn enqueue_scan(
+        &self,
+        target_id: i64,
+        requested_by: &str,
+        now: OffsetDateTime,
+        min_interval: Option<Duration>,
+    ) -> Result<Enqueued, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let pending = sqlx::query(&format!(
+            "SELECT {JOB_COLUMNS} FROM scan_jobs WHERE target_id = $1 \
+             AND state IN ('queued', 'running') ORDER BY id DESC LIMIT 1"
+        ))
+        .bind(target_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = pending {
+            return Ok(Enqueued::AlreadyPending(decode_job(&row)?));
+        }
+        if let Some(interval) = min_interval {
+            let last = sqlx::query(&format!(
+                "SELECT {JOB_COLUMNS} FROM scan_jobs WHERE target_id = $1 \
+                 ORDER BY created_at DESC, id DESC LIMIT 1"
+            ))
+            .bind(target_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|row| decode_job(&row))
+            .transpose()?;
+            if let Some(last) = last {
+                let retry_at = last.created_at + interval;
+                if retry_at > now {
+                    return Ok(Enqueued::TooSoon { last, retry_at });
+                }
+            }
+        }
+        let row = sqlx::query(&format!(
+            "INSERT INTO scan_jobs (target_id, requested_by, state, created_at) \
+             VALUES ($1, $2, 'queued', $3) RETURNING {JOB_COLUMNS}"
+        ))
+        .bind(target_id)
+        .bind(requested_by)
+        .bind(timestamp(now)?)
+        .fetch_one(&mut *tx)
+        .await?;
+        let job = decode_job(&row)?;
+        tx.commit().await?;
+        Ok(Enqueued::Queued(job))
+    }
+
+    pub(crate) async fn claim_scan_job(
+        &self,
+        worker: &str,
+        now: OffsetDateTime,
+        lease: Duration,
+    ) -> Result<Option<ScanJob>, StoreError> {
+        let now_text = timestamp(now)?;
+        let until = timestamp(now + lease)?;
+        // A crashed worker's job first (rare, found through `scan_jobs_expiry`), then the
+        // best queued one (through `scan_jobs_claim`): neither reads the whole queue.
+        for candidate in [
+            "SELECT id FROM scan_jobs WHERE state = 'running' AND lease_expires_at < $3 \
+             ORDER BY lease_expires_at, id LIMIT 1",
+            "SELECT id FROM scan_jobs WHERE state = 'queued' \
+             ORDER BY priority DESC, id LIMIT 1",
+        ] {
+            let row = sqlx::query(&format!(
+                "UPDATE scan_jobs SET state = 'running', lease_owner = $1, \
+                 lease_expires_at = $2, attempts = attempts + 1, \
+                 started_at = COALESCE(started_at, $3) \
+                 WHERE id = ({candidate}) RETURNING {JOB_COLUMNS}"
+            ))
+            .bind(worker)
+            .bind(&until)
+            .bind(&now_text)
+            .fetch_optional(&self.writer)
+            .await?;
+            if let Some(row) = row {
+                return decode_job(&row).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    pub(crate) async fn finish_scan_job(
+        &self,
+        job_id: i64,
+        now: OffsetDateTime,
+        outcome: Result<i64, String>,
+    ) -> Result<(), StoreError> {
+        let (state, scan_id, error) = match outcome {
+            Ok(scan_id) => (JobState::Done, Some(scan_id), None),
+            Err(error) => (JobState::Failed, None, Some(error)),
+        };
+        let done = sqlx::query(
+            "UPDATE scan_jobs SET state = $1, finished_at = $2, scan_id = $3, error = $4, \
+             lease_owner = NULL, lease_expires_at = NULL WHERE id = $5",
+        )
+        .bind(state.as_str())
+        .bind(timestamp(now)?)
+        .bind(scan_id)
+        .bind(error)
+        .bind(job_id)
+        .execute(&self.writer)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("scan job {job_id}")));
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn latest_scan_job(
+        &self,
+        target_id: i64,
+    ) -> Result<Option<ScanJob>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {JOB_COLUMNS} FROM scan_jobs WHERE target_id = $1 ORDER BY id DESC LIMIT 1"
+        ))
+        .bind(target_id)
+        .fetch_optional(&self.reader)
+        .await?
+        .map(|row| decode_job(&row))
+        .transpose()
+    }
+
+    pub(crate) async fn create_staff(
+        &self,
+        username: &str,
+        password_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
+        sqlx::query_scalar(
+            "INSERT INTO staff_users (username, password_hash, disabled, created_at) \
+             VALUES ($1, $2, 0, $3) RETURNING id",
+        )
+        .bind(username)
+        .bind(password_hash)
+        .bind(timestamp(now)?)
+        .fetch_one(&self.writer)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Conflict(format!("staff account `{username}` already exists"))
+            } else {
+                e.into()
+            }
+        })
+    }
+
+    pub(crate) async fn staff_by_username(
+        &self,
+        username: &str,
+    ) -> Result<Option<StaffUser>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {STAFF_COLUMNS} FROM staff_users u WHERE u.username = $1"
+        ))
+        .bind(username)
+        .fetch_optional(&self.reader)
+        .await?
+        .map(|row| decode_staff(&row))
+        .transpose()
+    }
+
+    pub(crate) async fn staff_users(&self) -> Result<Vec<StaffUser>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {STAFF_COLUMNS} FROM staff_users u ORDER BY u.username"
+        ))
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(decode_staff)
+        .collect()
+    }
+
+    pub(crate) async fn set_staff_disabled(
+        &self,
+        username: &str,
+        disabled: bool,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE staff_users SET disabled = $1 WHERE username = $2")
+            .bind(i64::from(disabled))
+            .bind(username)
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub(crate) async fn set_staff_password(
+        &self,
+        username: &str,
+        password_hash: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("UPDATE staff_users SET password_hash = $1 WHERE username = $2")
+            .bind(password_hash)
+            .bind(username)
+            .execute(&mut *tx)
+            .await?;
+        // A new password ends every session opened with the old one.
+        sqlx::query(
+            "DELETE FROM staff_sessions WHERE user_id IN \
+             (SELECT id FROM staff_users WHERE username = $1)",
+        )
+        .bind(username)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub(crate) async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        csrf_token: &str,
+        now: OffsetDateTime,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        // Expired sessions are swept here, where sessions are created anyway.
+        sqlx::query("DELETE FROM staff_sessions WHERE expires_at <= $1")
+            .bind(timestamp(now)?)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO staff_sessions (token_hash, user_id, csrf_token, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(csrf_token)
+        .bind(timestamp(now)?)
+        .bind(timestamp(expires_at)?)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn session(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<StaffSession>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {STAFF_COLUMNS}, s.csrf_token, s.expires_at FROM staff_sessions s \
+             JOIN staff_users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0"
+        ))
+        .bind(token_hash)
+        .bind(timestamp(now)?)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.map(|row| {
+            Ok(StaffSession {
+                user: decode_staff(&row)?,
+                csrf_token: row.try_get("csrf_token")?,
+                expires_at: codec::parse_timestamp(
+                    "staff_sessions.expires_at",
+                    row.try_get("expires_at")?,
+                )?,
+            })
+        })
+        .transpose()
+    }
+
+    pub(crate) async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn record_audit(
+        &self,
+        audit: Audit<'_>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let at = timestamp(now)?;
+        let mut conn = self.writer.acquire().await?;
+        insert_audit(&mut conn, audit, &at).await
+    }
+
+    pub(crate) async fn audit_log(&self, limit: u64) -> Result<Vec<AuditEntry>, StoreError> {
+        sqlx::query(
+            "SELECT id, at, actor, action, host, detail FROM audit_log \
+             ORDER BY at DESC, id DESC LIMIT $1",
+        )
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(AuditEntry {
+                id: row.try_get("id")?,
+                at: codec::parse_timestamp("audit_log.at", row.try_get("at")?)?,
+                actor: row.try_get("actor")?,
+                action: row.try_get("action")?,
+                host: row.try_get("host")?,
+                detail: row.try_get("detail")?,
+            })
+        })
+        .collect()
+    }
+
+    pub(crate) async fn override_label(
+        &self,
+        target_id: i64,
+        status: LabelStatus,
+        level: Option<LabelLevel>,
+        audit: Audit<'_>,
+        now: OffsetDateTime,
+    ) -> Result<Option<Transition>, StoreError> {
+        let at = timestamp(now)?;
+        let mut tx = self.begin_write().await?;
+        let previous = read_label(&mut tx, target_id)
+            .await?
+            .unwrap_or_else(LabelState::not_assessed);
+        let mut next = previous.clone();
+        next.status = status;
+        next.level = if status.holds_label() {
+            Some(level.unwrap_or(LabelLevel::Basic))
+        } else {
+            None
+        };
+        next.at_risk_since = match status {
+            LabelStatus::AtRisk => previous.at_risk_since.or(Some(now)),
+            _ => None,
+        };
+        if status != previous.status {
+            next.status_since = Some(now);
+        }
+        sqlx::query(
+            "INSERT INTO labels (target_id, status, level, grade, status_since, at_risk_since, \
+             last_pass_at, last_scan_id, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8) \
+             ON CONFLICT (target_id) DO UPDATE SET status = excluded.status, \
+             level = excluded.level, status_since = excluded.status_since, \
+             at_risk_since = excluded.at_risk_since, updated_at = excluded.updated_at",
+        )
+        .bind(target_id)
+        .bind(next.status.as_str())
+        .bind(next.level.map(|l| l.as_str()))
+        .bind(next.grade.map(|g| g.as_str()))
+        .bind(codec::optional_timestamp(next.status_since)?)
+        .bind(codec::optional_timestamp(next.at_risk_since)?)
+        .bind(codec::optional_timestamp(next.last_pass_at)?)
+        .bind(&at)
+        .execute(&mut *tx)
+        .await?;
+        let transition = (status != previous.status).then(|| Transition {
+            from: previous.status,
+            to: status,
+            reason: format!("staff decision by {}: {}", audit.actor, audit.detail),
+            at: now,
+        });
+        if let Some(t) = &transition {
+            sqlx::query(
+                "INSERT INTO label_history (target_id, from_status, to_status, reason, \
+                 scan_id, at) VALUES ($1, $2, $3, $4, NULL, $5)",
+            )
+            .bind(target_id)
+            .bind(t.from.as_str())
+            .bind(t.to.as_str())
+            .bind(&t.reason)
+            .bind(&at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        insert_audit(&mut tx, audit, &at).await?;
+        tx.commit().await?;
+        Ok(transition)
+    }
+
+    pub(crate) async fn attest(
+        &self,
+        target_id: i64,
+        note: &str,
+        audit: Audit<'_>,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let at = timestamp(now)?;
+        let mut tx = self.begin_write().await?;
+        let holds = read_label(&mut tx, target_id)
+            .await?
+            .is_some_and(|l| l.status.holds_label());
+        if !holds {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE labels SET level = 'advanced', updated_at = $1 WHERE target_id = $2")
+            .bind(&at)
+            .bind(target_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO attestations (target_id, actor, note, at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(target_id)
+        .bind(audit.actor)
+        .bind(note)
+        .bind(&at)
+        .execute(&mut *tx)
+        .await?;
+        insert_audit(&mut tx, audit, &at).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}

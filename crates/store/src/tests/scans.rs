@@ -1,0 +1,175 @@
+//! Recording scans: what goes in comes back out, labels and history follow.
+
+use super::fixtures::{
+    RULES_HASH, Scan, TOOL_VERSION, label, seeded_targets, temp_store_on, transition,
+};
+use super::{Backend, store_test};
+use crate::StoreError;
+use time::macros::datetime;
+use trustlabel_core::policy::{Decision, LabelState, LabelStatus};
+
+async fn a_recorded_scan_reads_back_exactly_as_written(backend: Backend) {
+    let (_db, store) = temp_store_on(backend).await;
+    let site = &seeded_targets(&store, 1).await[0];
+    let scan = Scan::failing(&site.target.host);
+
+    let id = store
+        .record_scan(&scan.record(site.id, None))
+        .await
+        .unwrap();
+
+    let stored = store.latest_scan(site.id).await.unwrap().unwrap();
+    assert_eq!(stored.id, id);
+    assert_eq!(stored.target_id, site.id);
+    assert_eq!(stored.run_id, None);
+    assert_eq!(stored.evidence, scan.evidence);
+    assert_eq!(stored.findings, scan.findings, "same findings, same order");
+    assert_eq!(stored.verdict, scan.verdict);
+    assert_eq!(stored.tool_version, TOOL_VERSION);
+    assert_eq!(stored.rules_hash, RULES_HASH);
+    assert_eq!(store.label(site.id).await.unwrap(), scan.label);
+    let history = store.history(site.id).await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(Some(&history[0].transition), scan.transition.as_ref());
+    assert_eq!(history[0].scan_id, Some(id));
+    assert_eq!(store.scan_count().await.unwrap(), 1);
+}
+store_test!(a_recorded_scan_reads_back_exactly_as_written);
+
+async fn history_is_oldest_first_and_the_label_follows_the_latest_scan(backend: Backend) {
+    let (_db, store) = temp_store_on(backend).await;
+    let site = &seeded_targets(&store, 1).await[0];
+    let host = &site.target.host;
+    let steps = [
+        (
+            LabelStatus::NotAssessed,
+            LabelStatus::NotLabelled,
+            datetime!(2025-06-01 08:00 UTC),
+        ),
+        (
+            LabelStatus::NotLabelled,
+            LabelStatus::Labelled,
+            datetime!(2025-06-02 08:00 UTC),
+        ),
+        (
+            LabelStatus::Labelled,
+            LabelStatus::AtRisk,
+            datetime!(2025-06-03 08:00 UTC),
+        ),
+    ];
+    let mut ids = Vec::new();
+    let mut last_label = LabelState::not_assessed();
+    for (from, to, at) in steps {
+        let mut scan = Scan::failing(host);
+        scan.evidence.started_at = at;
+        scan.evidence.finished_at = at;
+        scan.verdict.decision = if to == LabelStatus::Labelled {
+            Decision::Pass
+        } else {
+            Decision::Fail
+        };
+        scan.label = label(to, at);
+        scan.transition = Some(transition(from, to, at));
+        ids.push(
+            store
+                .record_scan(&scan.record(site.id, None))
+                .await
+                .unwrap(),
+        );
+        last_label = scan.label;
+    }
+    // A later scan without a status change adds no history row.
+    let mut quiet = Scan::failing(host);
+    quiet.evidence.finished_at = datetime!(2025-06-04 08:00 UTC);
+    quiet.label = last_label.clone();
+    quiet.transition = None;
+    let quiet_id = store
+        .record_scan(&quiet.record(site.id, None))
+        .await
+        .unwrap();
+
+    let history = store.history(site.id).await.unwrap();
+    let seen: Vec<_> = history
+        .iter()
+        .map(|h| {
+            (
+                h.transition.from,
+                h.transition.to,
+                h.transition.at,
+                h.scan_id,
+            )
+        })
+        .collect();
+    let expected: Vec<_> = steps
+        .iter()
+        .zip(&ids)
+        .map(|(&(from, to, at), &id)| (from, to, at, Some(id)))
+        .collect();
+    assert_eq!(seen, expected);
+    assert_eq!(store.label(site.id).await.unwrap(), last_label);
+    assert_eq!(
+        store.latest_scan(site.id).await.unwrap().unwrap().id,
+        quiet_id
+    );
+}
+store_test!(history_is_oldest_first_and_the_label_follows_the_latest_scan);
+
+async fn a_site_never_scanned_is_not_assessed(backend: Backend) {
+    let (_db, store) = temp_store_on(backend).await;
+    let site = &seeded_targets(&store, 1).await[0];
+    assert_eq!(
+        store.label(site.id).await.unwrap(),
+        LabelState::not_assessed()
+    );
+    assert_eq!(store.latest_scan(site.id).await.unwrap(), None);
+    assert!(store.history(site.id).await.unwrap().is_empty());
+}
+store_test!(a_site_never_scanned_is_not_assessed);
+
+async fn a_scan_for_a_target_outside_its_run_stores_nothing(backend: Backend) {
+    let (_db, store) = temp_store_on(backend).await;
+    let sites = seeded_targets(&store, 2).await;
+    let run = store
+        .start_run("only the first", &[sites[0].id])
+        .await
+        .unwrap();
+    let scan = Scan::failing(&sites[1].target.host);
+
+    let err = store
+        .record_scan(&scan.record(sites[1].id, Some(run)))
+        .await
+        .unwrap_err();
+
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+    assert_eq!(store.scan_count().await.unwrap(), 0);
+    assert_eq!(
+        store.label(sites[1].id).await.unwrap(),
+        LabelState::not_assessed()
+    );
+    assert!(store.history(sites[1].id).await.unwrap().is_empty());
+}
+store_test!(a_scan_for_a_target_outside_its_run_stores_nothing);
+
+async fn undecodable_stored_evidence_is_reported_as_corrupt(backend: Backend) {
+    let (_db, store) = temp_store_on(backend).await;
+    let site = &seeded_targets(&store, 1).await[0];
+    let id = store
+        .record_scan(&Scan::failing(&site.target.host).record(site.id, None))
+        .await
+        .unwrap();
+    let changed = store
+        .raw_execute(
+            "UPDATE scans SET evidence_json = '{\"schema_version\": 1' WHERE id = $1",
+            id,
+        )
+        .await
+        .unwrap();
+    assert_eq!(changed, 1);
+
+    let err = store.latest_scan(site.id).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Corrupt(m) if m.contains("evidence")),
+        "{err}"
+    );
+}
+store_test!(undecodable_stored_evidence_is_reported_as_corrupt);

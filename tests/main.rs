@@ -1,0 +1,28 @@
+//! The integration tests: one binary (the workspace is linked once, not once per file),
+//! one module per capability, all against real peers on loopback: the fleet's TLS/HTTP
+//! sites and DNS server, Debian's OpenSSL and PostgreSQL, headless Chromium, and the
+//! `trustlabel` binary itself for the CLI.
+
+mod common;
+
+mod address_safety;
+mod browser_owner_staff;
+mod browser_public;
+mod certificates;
+mod cli;
+mod cli_postgres;
+mod cli_publish;
+mod exposure;
+mod headers;
+mod hostile_fleet;
+mod legacy_fleet;
+mod legacy_openssl;
+mod ocsp_judge;
+mod ocsp_openssl;
+mod page_fetches;
+mod pages;
+mod revocation;
+mod rules_cli;
+mod transport;
+mod web_selfscan;
+mod worker;
