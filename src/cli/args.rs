@@ -98,6 +98,7 @@ pub enum Command {
     /// Work with rule files (`checks/` data).
     #[command(subcommand)]
     Checks(ChecksCommand),
+    #[cfg(feature = "demo")]
     /// Start a built-in fleet of local demo sites (no internet needed), scan and report,
     /// then serve the web list of the results until Ctrl-C (unless --no-serve).
     Demo {
@@ -154,6 +155,7 @@ pub enum Command {
     /// Serve a local fleet of N sites and print its manifest (JSON) on one line; runs
     /// until standard input closes. Used by the benchmark to keep servers out of the
     /// measured process.
+    #[cfg(feature = "demo")]
     #[command(hide = true)]
     FleetServe {
         #[arg(long, default_value_t = 1000)]

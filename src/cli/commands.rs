@@ -16,8 +16,6 @@ use trustlabel_core::rules::PageRules;
 use trustlabel_core::target::{normalise_host, parse_list_file};
 use trustlabel_store::Store;
 
-pub const DEMO_DATABASE: &str = "sqlite://trustlabel-demo.db";
-
 pub(super) struct Rules {
     pub policy: Policy,
     pub catalog: Catalog,
@@ -98,7 +96,7 @@ fn install_ctrl_c(stop: StopFlag) {
     });
 }
 
-async fn run_scan(
+pub(super) async fn run_scan(
     settings: &Settings,
     rules: Rules,
     store: Option<Store>,
@@ -386,121 +384,6 @@ pub async fn status(settings: &Settings, host: &str, format: Format) -> Result<u
         )
     );
     Ok(EXIT_OK)
-}
-
-/// `serve`: `Some(listen)` keeps the fleet running and serves the results afterwards.
-pub async fn demo(
-    mut settings: Settings,
-    format: Format,
-    serve: Option<Option<String>>,
-) -> Result<u8, CliError> {
-    let domain = "demo.trustlabel.test";
-    let fleet = trustlabel_fleet::Fleet::start(domain, trustlabel_fleet::demo_specs(domain))
-        .await
-        .map_err(runtime)?;
-    settings
-        .collector
-        .overrides
-        .extend(fleet.connect_overrides());
-    settings.collector.dns = trustlabel_collect::DnsConfig::Servers(vec![fleet.dns_addr()]);
-    settings.collector.extra_roots_pem = vec![fleet.root_ca_pem()];
-    settings.collector.only_extra_roots = true;
-    settings.collector.allow_private_addresses = true;
-    let store = open_store(&settings.database_or(DEMO_DATABASE)).await?;
-    let targets: Vec<trustlabel_core::target::Target> = fleet
-        .sites()
-        .iter()
-        .map(|site| trustlabel_core::target::Target {
-            host: site.host.clone(),
-            https_port: 443,
-            organisation: "Demo".into(),
-            category: "demo".into(),
-            province: String::new(),
-            contact_email: String::new(),
-        })
-        .collect();
-    store.upsert_targets(&targets).await.map_err(runtime)?;
-    let mut items = Vec::new();
-    for t in &targets {
-        if let Some(stored) = store.target_by_host(&t.host).await.map_err(runtime)? {
-            items.push(ScanItem::Stored(stored));
-        }
-    }
-    eprintln!(
-        "demo: {} local sites on loopback (domain {domain}), results in {}",
-        items.len(),
-        trustlabel_store::display_location(&settings.database_or(DEMO_DATABASE))
-    );
-    let rules = load_rules(&settings)?;
-    let code = run_scan(
-        &settings,
-        rules,
-        Some(store.clone()),
-        items,
-        None,
-        format,
-        false,
-    )
-    .await?;
-    if let Some(listen) = serve {
-        if code != EXIT_RUNTIME {
-            let options = super::publishing::ServeOptions {
-                listen,
-                ..Default::default()
-            };
-            super::publishing::serve_store(&settings, store, options).await?;
-        }
-    }
-    drop(fleet);
-    // The demo fleet is built to fail on purpose; the demo itself succeeded.
-    Ok(if code == EXIT_RUNTIME { code } else { EXIT_OK })
-}
-
-pub async fn fleet_serve(sites: usize, domain: &str, mixed: bool) -> Result<u8, CliError> {
-    use tokio::io::AsyncReadExt;
-    let specs = if mixed {
-        mixed_specs(sites, domain)
-    } else {
-        (0..sites)
-            .map(|i| trustlabel_fleet::SiteSpec::good(&format!("site{i}.{domain}")))
-            .collect()
-    };
-    let fleet = trustlabel_fleet::Fleet::start(domain, specs)
-        .await
-        .map_err(runtime)?;
-    let manifest = serde_json::json!({
-        "root_ca_pem": fleet.root_ca_pem(),
-        "dns": fleet.dns_addr().to_string(),
-        "overrides": fleet.connect_overrides(),
-        "hosts": fleet.sites().iter().map(|s| s.host.clone()).collect::<Vec<_>>(),
-    });
-    println!("{manifest}");
-    // Serve until whoever started us closes our standard input.
-    let mut sink = Vec::new();
-    let _ = tokio::io::stdin().read_to_end(&mut sink).await;
-    fleet.shutdown().await;
-    Ok(EXIT_OK)
-}
-
-/// `sites` sites: three good ones, then one of the demo fleet's defect profiles in turn.
-/// The silent TLS port is left out: it would measure the site deadline, not the scanner.
-fn mixed_specs(sites: usize, domain: &str) -> Vec<trustlabel_fleet::SiteSpec> {
-    let defects: Vec<trustlabel_fleet::SiteSpec> = trustlabel_fleet::demo_specs("x")
-        .into_iter()
-        .filter(|s| s.host != "silent.x")
-        .collect();
-    (0..sites)
-        .map(|i| {
-            let host = format!("site{i}.{domain}");
-            match defects.get((i / 4) % defects.len().max(1)) {
-                Some(defect) if i % 4 == 3 => trustlabel_fleet::SiteSpec {
-                    host,
-                    ..defect.clone()
-                },
-                _ => trustlabel_fleet::SiteSpec::good(&host),
-            }
-        })
-        .collect()
 }
 
 /// `checks lint DIR`: one line per rule file, errors as `file:line: reason`.

@@ -2,6 +2,8 @@
 
 pub mod args;
 mod commands;
+#[cfg(feature = "demo")]
+mod demo;
 mod operate;
 mod publishing;
 mod settings;
@@ -59,11 +61,12 @@ pub async fn run(cli: args::Cli) -> Result<u8, CliError> {
         }
         args::Command::Status { host, format } => commands::status(&settings, &host, format).await,
         args::Command::Checks(args::ChecksCommand::Lint { dir }) => commands::lint(&dir),
+        #[cfg(feature = "demo")]
         args::Command::Demo {
             format,
             no_serve,
             listen,
-        } => commands::demo(settings, format, (!no_serve).then_some(listen)).await,
+        } => demo::demo(settings, format, (!no_serve).then_some(listen)).await,
         args::Command::Serve(serve) => publishing::serve(&settings, serve).await,
         args::Command::Worker {
             jobs,
@@ -87,10 +90,11 @@ pub async fn run(cli: args::Cli) -> Result<u8, CliError> {
             publishing::owner_link(&settings, &host, days, revoke).await
         }
         args::Command::Staff(command) => publishing::staff(&settings, command).await,
+        #[cfg(feature = "demo")]
         args::Command::FleetServe {
             sites,
             domain,
             mixed,
-        } => commands::fleet_serve(sites, &domain, mixed).await,
+        } => demo::fleet_serve(sites, &domain, mixed).await,
     }
 }
