@@ -25,9 +25,10 @@ mod fleet_process;
 use fleet_process::FleetProcess;
 use std::process::Command;
 use std::time::Instant;
-use trustlabel::scan::{ScanItem, Scanner, StopFlag, rules_hash};
+use trustlabel::scan::{ScanItem, Scanner, StopFlag};
 use trustlabel_collect::{Collector, CollectorSettings, DnsConfig};
-use trustlabel_core::policy::{Decision, Policy};
+use trustlabel_core::policy::Decision;
+use trustlabel_core::ruleset::RuleSet;
 use trustlabel_core::target::Target;
 use trustlabel_store::Store;
 
@@ -210,12 +211,10 @@ fn main() {
             .into_iter()
             .map(ScanItem::Stored)
             .collect();
-        let policy = Policy::builtin().expect("policy");
-        let collector = Collector::new(settings).expect("collector");
-        let mut texts = vec![policy.source.as_str()];
-        texts.extend(collector.page_rules().sources());
-        let hash = rules_hash(&texts);
-        let scanner = Scanner::new(collector, policy, Some(store), concurrency, hash);
+        // The same rule set (and so the same rules hash) as `trustlabel scan`.
+        let rules = std::sync::Arc::new(RuleSet::builtin().expect("built-in rules"));
+        let collector = Collector::new(settings, &rules).expect("collector");
+        let scanner = Scanner::new(collector, rules, Some(store), concurrency);
         let (cpu0, _) = usage();
         let start = Instant::now();
         let results = scanner

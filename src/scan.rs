@@ -5,17 +5,18 @@
 //! loses only the sites in flight, and the run's pending items say where to resume.
 
 use crate::notify::{Notices, message_for};
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use time::OffsetDateTime;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use trustlabel_collect::Collector;
-use trustlabel_core::checks::{self, CheckContext};
+use trustlabel_core::checks;
 use trustlabel_core::evidence::Evidence;
 use trustlabel_core::finding::Finding;
+use trustlabel_core::page::AnalysedPages;
 use trustlabel_core::policy::{LabelState, Policy, Transition, Verdict, next_label};
+use trustlabel_core::ruleset::RuleSet;
 use trustlabel_store::{JobClaim, ScanRecord, Store, StoreError, StoredTarget};
 
 /// The outcome of one site scan.
@@ -80,57 +81,45 @@ impl StopFlag {
 
 pub struct Scanner {
     collector: Collector,
-    policy: Policy,
+    /// The rules in force; the collector was built with the same ones.
+    rules: Arc<RuleSet>,
     store: Option<Store>,
     concurrency: usize,
-    rules_hash: String,
     /// When set, label changes that matter queue an e-mail to the site's contact.
     notices: Option<Notices>,
 }
 
-/// Hash of every rule text in force, stored with each scan so a verdict can be traced to
-/// the exact rules that produced it.
-pub fn rules_hash(texts: &[&str]) -> String {
-    let mut hasher = Sha256::new();
-    for text in texts {
-        hasher.update((text.len() as u64).to_be_bytes());
-        hasher.update(text.as_bytes());
-    }
-    hex::encode(hasher.finalize())
-}
-
 impl Scanner {
+    /// `collector` must have been built with `rules` ([`Collector::new`]), so that the
+    /// checks judge with the rules the evidence was collected by.
     pub fn new(
         collector: Collector,
-        policy: Policy,
+        rules: Arc<RuleSet>,
         store: Option<Store>,
         concurrency: usize,
-        rules_hash: String,
     ) -> Arc<Scanner> {
-        Scanner::notifying(collector, policy, store, concurrency, rules_hash, None)
+        Scanner::notifying(collector, rules, store, concurrency, None)
     }
 
     /// [`Scanner::new`] that also writes owner notifications to the outbox.
     pub fn notifying(
         collector: Collector,
-        policy: Policy,
+        rules: Arc<RuleSet>,
         store: Option<Store>,
         concurrency: usize,
-        rules_hash: String,
         notices: Option<Notices>,
     ) -> Arc<Scanner> {
         Arc::new(Scanner {
             collector,
-            policy,
+            rules,
             store,
             concurrency: concurrency.max(1),
-            rules_hash,
             notices,
         })
     }
 
     pub fn policy(&self) -> &Policy {
-        &self.policy
+        &self.rules.policy
     }
 
     /// Scans every item, calling `on_result` as each finishes (in completion order).
@@ -196,16 +185,17 @@ impl Scanner {
         }
     }
 
-    /// Judges evidence: pure apart from reading the clock once, here at the edge.
-    pub fn judge(&self, evidence: &Evidence, now: OffsetDateTime) -> (Vec<Finding>, Verdict) {
-        let ctx = CheckContext {
-            now,
-            settings: &self.policy.checks,
-            page_rules: self.collector.page_rules(),
-            exposures: self.collector.exposure_rules().clone(),
-        };
-        let findings = checks::run_all(evidence, &ctx);
+    /// Judges evidence with the rules in force at `now`; `analysed` are the pages the
+    /// collector already read from this same evidence (empty for stored evidence).
+    pub fn judge(
+        &self,
+        evidence: &Evidence,
+        analysed: AnalysedPages,
+        now: OffsetDateTime,
+    ) -> (Vec<Finding>, Verdict) {
+        let findings = checks::run_all_with(evidence, &self.rules.check_context(now), analysed);
         let verdict = self
+            .rules
             .policy
             .evaluate_at(&findings, evidence.legacy.as_ref(), Some(now));
         (findings, verdict)
@@ -228,9 +218,15 @@ impl Scanner {
         run_id: Option<i64>,
         job: Option<JobClaim<'_>>,
     ) -> Result<SiteResult, ScanError> {
-        let evidence = self.collector.collect(item.host(), item.https_port()).await;
+        let collected = self
+            .collector
+            .collect_with_pages(item.host(), item.https_port())
+            .await;
+        let evidence = collected.evidence;
+        // The wall clock is read once per site, here at the edge; the checks and the
+        // policy get it as a value.
         let now = OffsetDateTime::now_utc();
-        let (findings, verdict) = self.judge(&evidence, now);
+        let (findings, verdict) = self.judge(&evidence, collected.pages, now);
         let mut result = SiteResult {
             host: item.host().to_string(),
             target_id: None,
@@ -243,8 +239,12 @@ impl Scanner {
         };
         if let (ScanItem::Stored(target), Some(store)) = (&item, &self.store) {
             let previous = store.label(target.id).await?;
-            let (label, transition) =
-                next_label(&previous, &result.verdict, now, &self.policy.label_rules);
+            let (label, transition) = next_label(
+                &previous,
+                &result.verdict,
+                now,
+                &self.rules.policy.label_rules,
+            );
             let notification = match (&transition, &self.notices) {
                 (Some(t), Some(notices)) => message_for(&target.target, t, notices),
                 _ => None,
@@ -257,7 +257,7 @@ impl Scanner {
                     findings: &result.findings,
                     verdict: &result.verdict,
                     tool_version: env!("CARGO_PKG_VERSION"),
-                    rules_hash: &self.rules_hash,
+                    rules_hash: self.rules.hash(),
                     label: &label,
                     transition: transition.as_ref(),
                     notification: notification.as_ref(),

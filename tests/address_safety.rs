@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use trustlabel_collect::{AddressRange, Collector, CollectorSettings};
+use trustlabel_collect::{AddressRange, CollectorSettings};
 use trustlabel_core::evidence::{AiaOutcome, ChainEnd, Evidence, Resolution, Revocation, TlsProbe};
 use trustlabel_core::finding::FindingId;
 use trustlabel_fleet::{CertKind, DnsRecord, Fleet, HttpBehaviour, Route, SiteSpec};
@@ -33,10 +33,7 @@ fn strict(fleet: &Fleet) -> CollectorSettings {
 }
 
 async fn collect(settings: CollectorSettings, host: &str, port: u16) -> Evidence {
-    Collector::new(settings)
-        .expect("collector builds")
-        .collect(host, port)
-        .await
+    crate::common::collector(settings).collect(host, port).await
 }
 
 /// A TCP listener on `ip` that counts the connections it accepts: where a hostile site
@@ -131,7 +128,7 @@ async fn names_resolving_to_private_addresses_are_refused_before_any_connection(
         hosts,
         ..strict(&fleet)
     };
-    let collector = Collector::new(settings).expect("collector builds");
+    let collector = crate::common::collector(settings);
     let mut names: Vec<String> = private_v4.iter().map(|(n, _)| host(n)).collect();
     names.extend((0..private_v6.len()).map(|i| host(&format!("v6-{i}"))));
     // Literal targets too, IPv4-mapped included.
@@ -310,7 +307,7 @@ async fn a_dns_answer_that_changes_cannot_steer_the_rest_of_the_scan() {
         http_port: site.http_addr.port(),
         ..strict(&fleet)
     };
-    let collector = Collector::new(settings).expect("collector builds");
+    let collector = crate::common::collector(settings);
     let evidence = collector.collect(&name, site.https_addr.port()).await;
 
     match &evidence.resolution {

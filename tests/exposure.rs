@@ -3,12 +3,12 @@
 //! site receives exactly the requests the budget allows, over the verified connection.
 
 use crate::common::{TestFleet, assert_fires, host, settings_for};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use trustlabel_collect::{Collector, RateLimit};
 use trustlabel_core::evidence::{FetchFailureKind, NotSentReason, ProbeChannel, ProbeOutcome};
 use trustlabel_core::exposures::ExposureRules;
 use trustlabel_core::finding::{Category, Finding, FindingId, Severity};
+use trustlabel_core::ruleset::RuleSet;
 use trustlabel_fleet::{CertKind, HttpBehaviour, Route, SiteSpec, TlsBehaviour};
 
 fn exposure_ids(findings: &[Finding]) -> Vec<FindingId> {
@@ -231,7 +231,7 @@ async fn a_small_budget_is_honoured_and_what_was_left_out_is_recorded() {
     let fleet = TestFleet::start(vec![leaky(&name)]).await;
     let mut settings = settings_for(&fleet.fleet);
     settings.exposure_max_requests = 3;
-    let collector = Collector::new(settings).unwrap();
+    let collector = crate::common::collector(settings);
     let evidence = collector.collect(&name, 443).await;
     let requests = fleet.fleet.site(&name).unwrap().requests.count();
     assert_eq!(
@@ -254,7 +254,7 @@ async fn a_small_budget_is_honoured_and_what_was_left_out_is_recorded() {
 
     let mut settings = settings_for(&fleet.fleet);
     settings.exposure_max_requests = 0;
-    let evidence = Collector::new(settings).unwrap().collect(&name, 443).await;
+    let evidence = crate::common::collector(settings).collect(&name, 443).await;
     assert_eq!(evidence.exposure, None, "0 turns probing off");
 }
 
@@ -298,8 +298,9 @@ async fn rules_from_a_checks_directory_drive_the_probes() {
         SiteSpec::good(&name).with_route(text("/secret.txt", "TOP SECRET\n")),
     ])
     .await;
-    let rules = ExposureRules::from_toml(
-        "custom.toml",
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(trustlabel_core::exposures::EXPOSURES_FILE),
         r#"version = "c1"
 [[rule]]
 id = "backup.secret"
@@ -313,9 +314,8 @@ all = ['\ATOP SECRET']
 "#,
     )
     .unwrap();
-    let collector = Collector::new(settings_for(&fleet.fleet))
-        .unwrap()
-        .with_exposure_rules(Arc::new(rules));
+    let rules = RuleSet::load(Some(dir.path())).unwrap();
+    let collector = Collector::new(settings_for(&fleet.fleet), &rules).unwrap();
     let evidence = collector.collect(&name, 443).await;
     let exposure = evidence.exposure.as_ref().unwrap();
     assert_eq!(exposure.probes.len(), 1);
@@ -323,12 +323,7 @@ all = ['\ATOP SECRET']
     assert_eq!(requests, 1 + 1 + 2 + 2);
     let findings = trustlabel_core::checks::run_all(
         &evidence,
-        &trustlabel_core::checks::CheckContext {
-            now: time::OffsetDateTime::now_utc(),
-            settings: &Default::default(),
-            exposures: collector.exposure_rules().clone(),
-            page_rules: collector.page_rules(),
-        },
+        &rules.check_context(time::OffsetDateTime::now_utc()),
     );
     assert_eq!(exposure_ids(&findings), vec![FindingId::ExposureBackup]);
 }
@@ -346,7 +341,7 @@ async fn probing_stops_at_the_site_deadline_under_a_slow_politeness_rate() {
     // The legacy prober shares the host's budget; this test is about the probes alone.
     settings.legacy.enabled = false;
     let started = Instant::now();
-    let evidence = Collector::new(settings).unwrap().collect(&name, 443).await;
+    let evidence = crate::common::collector(settings).collect(&name, 443).await;
     let elapsed = started.elapsed();
     // Unbounded, the ~24 requests at 4 per second would take about 6 s.
     assert!(elapsed < Duration::from_secs(4), "{elapsed:?}");
@@ -399,7 +394,7 @@ async fn a_site_that_stops_answering_is_left_alone() {
     .await;
     let mut settings = settings_for(&fleet.fleet);
     settings.request_timeout = Duration::from_millis(500);
-    let collector = Collector::new(settings).unwrap();
+    let collector = crate::common::collector(settings);
     let requests = |name: &str| fleet.fleet.site(name).unwrap().requests.count();
     let all_not_sent = |probes: &[trustlabel_core::evidence::Probe], reason| {
         probes

@@ -11,10 +11,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 use trustlabel::scan::{ScanItem, Scanner, SiteResult, StopFlag};
-use trustlabel_collect::{Collector, CollectorSettings};
+use trustlabel_collect::CollectorSettings;
 use trustlabel_core::evidence::{ChainEnd, HttpResponse};
 use trustlabel_core::finding::{FindingId, Severity};
-use trustlabel_core::policy::{Decision, Grade, Policy};
+use trustlabel_core::policy::{Decision, Grade};
 use trustlabel_fleet::{Fleet, Route, SiteSpec, hostile};
 
 const SITE_DEADLINE: Duration = Duration::from_secs(8);
@@ -87,14 +87,8 @@ fn settings(fleet: &Fleet) -> CollectorSettings {
 }
 
 fn scanner(fleet: &Fleet) -> Arc<Scanner> {
-    let collector = Collector::new(settings(fleet)).expect("collector builds");
-    Scanner::new(
-        collector,
-        Policy::builtin().expect("built-in policy"),
-        None,
-        64,
-        "hostile".into(),
-    )
+    let collector = crate::common::collector(settings(fleet));
+    Scanner::new(collector, crate::common::rules(), None, 64)
 }
 
 async fn scan(scanner: &Arc<Scanner>, hosts: &[String]) -> BTreeMap<String, SiteResult> {

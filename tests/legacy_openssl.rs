@@ -9,7 +9,7 @@ use crate::common::openssl::{OpensslServer, RsaCert, dh1024};
 use std::net::SocketAddr;
 use std::time::Duration;
 use time::OffsetDateTime;
-use trustlabel_collect::{Collector, CollectorSettings, DnsConfig, RateLimit};
+use trustlabel_collect::{CollectorSettings, DnsConfig, RateLimit};
 use trustlabel_core::connect_to::ConnectTo;
 use trustlabel_core::evidence::{Evidence, KeyExchangeParams, TlsVersion, VersionOutcome};
 use trustlabel_core::finding::{Finding, FindingId, Severity};
@@ -54,7 +54,7 @@ async fn scan(addr: SocketAddr, cert: &RsaCert) -> (Evidence, Vec<Finding>) {
         },
         ..CollectorSettings::default()
     };
-    let collector = Collector::new(settings).expect("collector");
+    let collector = crate::common::collector(settings);
     let evidence = collector.collect(HOST, 443).await;
     let findings = crate::common::judge(&evidence, OffsetDateTime::now_utc());
     (evidence, findings)

@@ -1,7 +1,6 @@
 //! Reachability, HTTPS availability and redirects, against real local sites.
 
 use crate::common::{DOMAIN, TestFleet, assert_fires, assert_silent, host, settings_for};
-use trustlabel_collect::Collector;
 use trustlabel_core::evidence::{ChainEnd, Resolution};
 use trustlabel_core::finding::{Category, FindingId};
 use trustlabel_fleet::{HttpBehaviour, Route, SiteSpec, TlsBehaviour};
@@ -124,7 +123,7 @@ async fn private_addresses_are_refused_unless_allowed() {
     let fleet = TestFleet::start(vec![SiteSpec::good(&name)]).await;
     let mut settings = settings_for(&fleet.fleet);
     settings.allow_private_addresses = false;
-    let strict = Collector::new(settings).expect("collector");
+    let strict = crate::common::collector(settings);
     let evidence = strict.collect(&name, 443).await;
     let findings = crate::common::judge(&evidence, time::OffsetDateTime::now_utc());
     assert_eq!(
@@ -147,7 +146,7 @@ async fn an_https_page_that_never_answers_is_a_timeout() {
     let mut settings = settings_for(&fleet.fleet);
     settings.handshake_timeout = std::time::Duration::from_secs(30);
     settings.site_deadline = std::time::Duration::from_millis(800);
-    let collector = Collector::new(settings).expect("collector");
+    let collector = crate::common::collector(settings);
     let evidence = collector.collect(&name, 443).await;
     assert!(evidence.deadline_exceeded);
     let findings = crate::common::judge(&evidence, time::OffsetDateTime::now_utc());

@@ -6,10 +6,8 @@ use crate::common::{DOMAIN, host, settings_for};
 use trustlabel::publish::settings::PublishSettings;
 use trustlabel::scan::{ScanItem, Scanner, StopFlag};
 use trustlabel::web::{self, AppState};
-use trustlabel_collect::Collector;
-use trustlabel_core::catalog::Catalog;
 use trustlabel_core::connect_to::ConnectTo;
-use trustlabel_core::policy::{Decision, Grade, LabelStatus, Policy};
+use trustlabel_core::policy::{Decision, Grade, LabelStatus};
 use trustlabel_core::target::Target;
 use trustlabel_fleet::{Fleet, SiteSpec};
 use trustlabel_store::Store;
@@ -42,7 +40,7 @@ async fn our_own_server_over_tls_gets_an_a_plus_and_the_label() {
         public_url: format!("https://{ours}"),
         ..PublishSettings::default()
     };
-    let state = AppState::new(store.clone(), Catalog::builtin().unwrap(), settings, true).unwrap();
+    let state = AppState::new(store.clone(), crate::common::rules(), settings, true).unwrap();
     let server = web::spawn_server(
         tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
         web::router(state),
@@ -64,11 +62,10 @@ async fn our_own_server_over_tls_gets_an_a_plus_and_the_label() {
         });
     }
     let scanner = Scanner::new(
-        Collector::new(collector_settings).unwrap(),
-        Policy::builtin().unwrap(),
+        crate::common::collector(collector_settings),
+        crate::common::rules(),
         Some(store.clone()),
         1,
-        "self-scan".into(),
     );
     let target = store.target_by_host(&ours).await.unwrap().unwrap();
     let results = scanner

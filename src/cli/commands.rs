@@ -7,59 +7,28 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
 use std::sync::Arc;
 use trustlabel::report::{self, Format};
-use trustlabel::scan::{ScanItem, Scanner, SiteResult, StopFlag, rules_hash};
+use trustlabel::scan::{ScanItem, Scanner, SiteResult, StopFlag};
 use trustlabel_collect::Collector;
-use trustlabel_core::catalog::Catalog;
-use trustlabel_core::exposures::ExposureRules;
-use trustlabel_core::policy::{Decision, Policy};
-use trustlabel_core::rules::PageRules;
+use trustlabel_core::policy::Decision;
+use trustlabel_core::ruleset::RuleSet;
 use trustlabel_core::target::{normalise_host, parse_list_file};
 use trustlabel_store::Store;
 
-pub(super) struct Rules {
-    pub policy: Policy,
-    pub catalog: Catalog,
-    pub exposures: Arc<ExposureRules>,
-    pub page_rules: Arc<PageRules>,
-    pub hash: String,
-}
-
-impl Rules {
-    /// A collector that fetches and probes by the rules in force (`--checks DIR`), so
-    /// every scan path (CLI, demo, the web worker) judges the same evidence.
-    pub(super) fn collector(&self, settings: &Settings) -> Result<Collector, CliError> {
-        Ok(Collector::new(settings.collector.clone())
-            .map_err(usage)?
-            .with_exposure_rules(Arc::clone(&self.exposures))
-            .with_page_rules(Arc::clone(&self.page_rules)))
+/// The rules in force (`--checks DIR` over the built-in files), shared by the collector,
+/// the checks, the reports and the web pages of one command.
+pub(super) fn load_rules(settings: &Settings) -> Result<Arc<RuleSet>, CliError> {
+    match &settings.checks_dir {
+        Some(dir) => RuleSet::load(Some(dir)).map_err(usage),
+        // The built-in files are tested; failing to load them is a broken build.
+        None => RuleSet::builtin().map_err(runtime),
     }
+    .map(Arc::new)
 }
 
-pub(super) fn load_rules(settings: &Settings) -> Result<Rules, CliError> {
-    let (policy, catalog, exposures, page_rules) = match &settings.checks_dir {
-        Some(dir) => (
-            Policy::load_dir(dir).map_err(usage)?,
-            Catalog::load_dir(dir).map_err(usage)?,
-            ExposureRules::load_dir(dir).map_err(usage)?,
-            PageRules::load_dir(dir).map_err(usage)?,
-        ),
-        None => (
-            Policy::builtin().map_err(runtime)?,
-            Catalog::builtin().map_err(runtime)?,
-            ExposureRules::builtin().map_err(runtime)?,
-            PageRules::builtin().map_err(runtime)?,
-        ),
-    };
-    let mut texts = vec![policy.source.as_str(), catalog.source(), exposures.source()];
-    texts.extend(page_rules.sources());
-    let hash = rules_hash(&texts);
-    Ok(Rules {
-        policy,
-        catalog,
-        exposures: Arc::new(exposures),
-        page_rules: Arc::new(page_rules),
-        hash,
-    })
+/// A collector that fetches and probes by the rules in force, so every scan path (CLI,
+/// demo, the web worker) collects what the checks will judge.
+pub(super) fn collector(settings: &Settings, rules: &RuleSet) -> Result<Collector, CliError> {
+    Collector::new(settings.collector.clone(), rules).map_err(usage)
 }
 
 pub(super) async fn open_store(url: &str) -> Result<Store, CliError> {
@@ -98,20 +67,18 @@ fn install_ctrl_c(stop: StopFlag) {
 
 pub(super) async fn run_scan(
     settings: &Settings,
-    rules: Rules,
+    rules: Arc<RuleSet>,
     store: Option<Store>,
     items: Vec<ScanItem>,
     run_id: Option<i64>,
     format: Format,
     quiet: bool,
 ) -> Result<u8, CliError> {
-    let collector = rules.collector(settings)?;
     let scanner = Scanner::new(
-        collector,
-        rules.policy,
+        collector(settings, &rules)?,
+        Arc::clone(&rules),
         store.clone(),
         settings.concurrency,
-        rules.hash,
     );
     let stop = StopFlag::default();
     install_ctrl_c(stop.clone());
@@ -392,7 +359,7 @@ pub fn lint(dir: &Path) -> Result<u8, CliError> {
         return Err(usage(format!("{} is not a directory", dir.display())));
     }
     let mut failed = 0;
-    for entry in trustlabel_core::rules::lint::lint(dir) {
+    for entry in RuleSet::lint(dir) {
         match (&entry.error, entry.present) {
             (Some(error), _) => {
                 failed += 1;

@@ -2,7 +2,6 @@
 //! shared queue, the scheduler, and the notification outbox (see `trustlabel::worker`).
 
 use super::CliError;
-use super::commands::Rules;
 use super::settings::Settings;
 use super::{EXIT_OK, usage};
 use std::collections::HashMap;
@@ -15,6 +14,7 @@ use trustlabel::notify::{Notices, OutboxSender, SenderSettings};
 use trustlabel::publish::settings::{DEFAULT_LISTEN, PublishSettings};
 use trustlabel::scan::Scanner;
 use trustlabel::worker::{WorkerOptions, run_jobs, run_scheduler};
+use trustlabel_core::ruleset::RuleSet;
 use trustlabel_core::schedule::Cadence;
 use trustlabel_store::Store;
 
@@ -85,19 +85,17 @@ fn notices(settings: &Settings, publish: &PublishSettings) -> Option<Notices> {
 /// Starts the job loop (and the scheduler and outbox sender, when configured).
 pub fn start(
     settings: &Settings,
-    rules: &Rules,
+    rules: &Arc<RuleSet>,
     store: &Store,
     publish: &PublishSettings,
     parts: Parts,
 ) -> Result<Background, CliError> {
     let notices = notices(settings, publish);
-    let collector = rules.collector(settings)?;
     let scanner = Scanner::notifying(
-        collector,
-        rules.policy.clone(),
+        super::commands::collector(settings, rules)?,
+        Arc::clone(rules),
         Some(store.clone()),
         parts.jobs,
-        rules.hash.clone(),
         notices.clone(),
     );
     let (stop, stop_rx) = watch::channel(false);

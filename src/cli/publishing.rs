@@ -28,7 +28,7 @@ fn publish_settings(
     settings: &Settings,
     section: &trustlabel::config::PublishSection,
     listen_url: &str,
-    rules: &super::commands::Rules,
+    rules: &trustlabel_core::ruleset::RuleSet,
 ) -> Result<PublishSettings, CliError> {
     let mut publish = PublishSettings::from_section(section, listen_url, rules.policy.label_rules);
     publish.cadence = super::operate::cadence(settings)?;
@@ -108,8 +108,13 @@ pub async fn serve_store(
             },
         )?)
     };
-    let mut state = AppState::new(store.clone(), rules.catalog, publish, tls_config.is_some())
-        .map_err(runtime)?;
+    let mut state = AppState::new(
+        store.clone(),
+        Arc::clone(&rules),
+        publish,
+        tls_config.is_some(),
+    )
+    .map_err(runtime)?;
     if let Some(b) = &background {
         state.queue_wake = Arc::clone(&b.wake);
     }

@@ -28,14 +28,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use std::sync::Arc;
 use tokio::sync::Notify;
-use trustlabel_core::catalog::Catalog;
+use trustlabel_core::ruleset::RuleSet;
 use trustlabel_store::{Store, StoreError};
 
 /// Everything a handler may use; cheap to clone (one per request).
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
-    pub catalog: Arc<Catalog>,
+    /// The rules in force: the finding texts owners and staff read come from here.
+    pub rules: Arc<RuleSet>,
     pub settings: Arc<PublishSettings>,
     /// Served over TLS: send HSTS and use `__Host-` cookies.
     pub tls: bool,
@@ -56,7 +57,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(
         store: Store,
-        catalog: Catalog,
+        rules: Arc<RuleSet>,
         settings: PublishSettings,
         tls: bool,
     ) -> Result<AppState, crate::auth::AuthError> {
@@ -66,7 +67,7 @@ impl AppState {
             login: Arc::new(LoginThrottle::new()),
             device_key: Arc::new(crate::auth::DeviceCookieKey::new()),
             store,
-            catalog: Arc::new(catalog),
+            rules,
             settings: Arc::new(settings),
             tls,
             queue_wake: Arc::new(Notify::new()),

@@ -89,7 +89,7 @@ pub async fn page(
         &OwnerView {
             site: site_view(&state, &row, &history),
             findings,
-            catalog: &state.catalog,
+            catalog: &state.rules.catalog,
             latest_job: job.as_ref(),
             rescan_action: format!("/owner/{token}/rescan"),
             flash,

@@ -397,7 +397,7 @@ pub async fn site(
                 .as_ref()
                 .map(|s| s.findings.as_slice())
                 .unwrap_or(&[]),
-            catalog: &state.catalog,
+            catalog: &state.rules.catalog,
             latest_job: job.as_ref(),
             flash,
         },

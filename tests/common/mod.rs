@@ -13,11 +13,10 @@ pub mod webdriver;
 use std::sync::Arc;
 use time::OffsetDateTime;
 use trustlabel_collect::{Collector, CollectorSettings, DnsConfig};
-use trustlabel_core::checks::{CheckContext, CheckSettings, run_all};
+use trustlabel_core::checks::run_all;
 use trustlabel_core::evidence::Evidence;
-use trustlabel_core::exposures::ExposureRules;
 use trustlabel_core::finding::{Finding, FindingId};
-use trustlabel_core::rules::PageRules;
+use trustlabel_core::ruleset::RuleSet;
 use trustlabel_fleet::{Fleet, SiteSpec};
 
 pub const DOMAIN: &str = "fleet.test";
@@ -69,7 +68,7 @@ impl TestFleet {
         let fleet = Fleet::start(DOMAIN, specs).await.expect("fleet starts");
         let mut settings = settings_for(&fleet);
         adjust(&fleet, &mut settings);
-        let collector = Collector::new(settings).expect("collector builds");
+        let collector = collector(settings);
         TestFleet {
             fleet,
             collector: Arc::new(collector),
@@ -87,18 +86,18 @@ impl TestFleet {
     }
 }
 
+/// The built-in rules, as the CLI loads them without `--checks`.
+pub fn rules() -> Arc<RuleSet> {
+    Arc::new(RuleSet::builtin().expect("built-in rules load"))
+}
+
+/// A collector with the built-in rules.
+pub fn collector(settings: CollectorSettings) -> Collector {
+    Collector::new(settings, &rules()).expect("collector builds")
+}
+
 pub fn judge(evidence: &Evidence, now: OffsetDateTime) -> Vec<Finding> {
-    let settings = CheckSettings::default();
-    let page_rules = PageRules::builtin().expect("built-in page rules load");
-    run_all(
-        evidence,
-        &CheckContext {
-            now,
-            settings: &settings,
-            page_rules: &page_rules,
-            exposures: Arc::new(ExposureRules::builtin().expect("built-in exposure rules")),
-        },
-    )
+    run_all(evidence, &rules().check_context(now))
 }
 
 pub fn ids(findings: &[Finding]) -> Vec<FindingId> {

@@ -6,9 +6,6 @@ use std::sync::Arc;
 use trustlabel::publish::settings::PublishSettings;
 use trustlabel::scan::{ScanItem, Scanner, StopFlag};
 use trustlabel::web::{self, AppState, RunningServer};
-use trustlabel_collect::Collector;
-use trustlabel_core::catalog::Catalog;
-use trustlabel_core::policy::Policy;
 use trustlabel_core::target::Target;
 use trustlabel_fleet::{Fleet, SiteSpec};
 use trustlabel_store::Store;
@@ -66,11 +63,10 @@ impl WebApp {
             .await
             .unwrap();
         let scanner = Scanner::new(
-            Collector::new(settings_for(&fleet)).unwrap(),
-            Policy::builtin().unwrap(),
+            super::collector(settings_for(&fleet)),
+            super::rules(),
             Some(store.clone()),
             2,
-            "web-test".into(),
         );
         let mut items = Vec::new();
         for h in [good(), failing()] {
@@ -91,8 +87,7 @@ impl WebApp {
             public_url: base.clone(),
             ..PublishSettings::default()
         };
-        let state =
-            AppState::new(store.clone(), Catalog::builtin().unwrap(), settings, true).unwrap();
+        let state = AppState::new(store.clone(), crate::common::rules(), settings, true).unwrap();
         let worker = web::spawn_worker(
             store.clone(),
             Arc::clone(&scanner),

@@ -45,7 +45,9 @@ use trustlabel_core::evidence::{
     VerifyError,
 };
 use trustlabel_core::exposures::ExposureRules;
+use trustlabel_core::page::{AnalysedPages, PageFacts, PageLimits, analyse_chain};
 use trustlabel_core::rules::PageRules;
+use trustlabel_core::ruleset::RuleSet;
 use url::Url;
 
 /// Everything that shapes how sites are fetched. Defaults are the documented defaults of
@@ -146,9 +148,14 @@ pub enum CollectorError {
     Tls(#[from] tls::TlsSetupError),
     #[error("no usable certificate in the CA file: {0}")]
     CaFile(String),
-    /// The built-in exposure or page rules did not load.
-    #[error(transparent)]
-    Rules(#[from] trustlabel_core::rules::RulesError),
+}
+
+/// One site's evidence, with the pages the collector analysed on the way (to find the
+/// privacy-notice link), so the checks need not parse them again.
+#[derive(Debug, Clone)]
+pub struct Collected {
+    pub evidence: Evidence,
+    pub pages: AnalysedPages,
 }
 
 pub struct Collector {
@@ -166,7 +173,10 @@ pub struct Collector {
 }
 
 impl Collector {
-    pub fn new(settings: CollectorSettings) -> Result<Self, CollectorError> {
+    /// `rules` are the rules in force: the exposure rules name the paths to probe and
+    /// the page rules recognise the privacy-notice link, and the checks must judge the
+    /// evidence with the same ones.
+    pub fn new(settings: CollectorSettings, rules: &RuleSet) -> Result<Self, CollectorError> {
         let mut roots = RootCertStore::empty();
         if !settings.only_extra_roots {
             roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -226,36 +236,25 @@ impl Collector {
                 ocsp_fetch,
                 Politeness::new(settings.per_responder, settings.per_responder),
             ),
-            exposures: Arc::new(ExposureRules::builtin()?),
-            page_rules: Arc::new(PageRules::builtin()?),
+            exposures: Arc::clone(&rules.exposures),
+            page_rules: Arc::clone(&rules.page),
             settings,
         })
     }
 
-    /// Probes with these rules instead of the built-in ones (`--checks DIR`).
-    pub fn with_exposure_rules(mut self, rules: Arc<ExposureRules>) -> Self {
-        self.exposures = rules;
-        self
-    }
-
-    /// The exposure rules the collector probes with; the checks must judge with the same.
-    pub fn exposure_rules(&self) -> &Arc<ExposureRules> {
-        &self.exposures
-    }
-
-    /// Finds the privacy-notice link with these rules instead of the built-in ones.
-    pub fn with_page_rules(mut self, rules: Arc<PageRules>) -> Self {
-        self.page_rules = rules;
-        self
-    }
-
-    /// The page rules the collector reads links with; the checks must judge with the same.
-    pub fn page_rules(&self) -> &Arc<PageRules> {
-        &self.page_rules
-    }
-
     /// Scans one site. Never fails: unreachable or hostile sites become evidence.
     pub async fn collect(&self, host: &str, https_port: u16) -> Evidence {
+        self.collect_with_pages(host, https_port).await.evidence
+    }
+
+    /// [`Collector::collect`], also handing on the pages analysed on the way.
+    pub async fn collect_with_pages(&self, host: &str, https_port: u16) -> Collected {
+        let mut pages = AnalysedPages::default();
+        let evidence = self.gather(host, https_port, &mut pages).await;
+        Collected { evidence, pages }
+    }
+
+    async fn gather(&self, host: &str, https_port: u16, pages: &mut AnalysedPages) -> Evidence {
         let started_at = OffsetDateTime::now_utc();
         let deadline = Instant::now() + self.settings.site_deadline;
         let mut evidence = Evidence {
@@ -361,6 +360,7 @@ impl Collector {
         let (extras, revocation) = tokio::join!(extras, certificate);
         evidence.revocation = revocation;
         evidence.privacy_page = extras.privacy_page;
+        pages.home = extras.home;
         evidence.crawler_views = extras.crawler_views;
         evidence.exposure = extras.exposure;
         evidence.http = Some(http_chain);
@@ -374,14 +374,13 @@ impl Collector {
     /// exposure probes, which the budget and the deadline may cut short.
     async fn page_extras(&self, content: &mut Content<'_>, deadline: Instant) -> PageExtras {
         let fetcher = &mut content.fetcher;
-        let privacy_page = views::privacy_page(
-            fetcher,
-            content.home,
-            content.kind,
-            &self.page_rules,
-            deadline,
-        )
-        .await;
+        let home = analyse_chain(content.home, &PageLimits::default());
+        let privacy_page = match &home {
+            Some(home) => {
+                views::privacy_page(fetcher, home, content.kind, &self.page_rules, deadline).await
+            }
+            None => None,
+        };
         let crawler_views =
             views::crawler_views(fetcher, &content.home_url, content.kind, deadline).await;
         let paths = self.exposures.paths();
@@ -393,6 +392,7 @@ impl Collector {
         };
         let exposure = probe::probe_site(fetcher, &plan, deadline).await;
         PageExtras {
+            home,
             privacy_page,
             crawler_views,
             exposure,
@@ -749,6 +749,8 @@ impl<'c> Content<'c> {
 
 #[derive(Default)]
 struct PageExtras {
+    /// The home page as analysed to find the privacy-notice link.
+    home: Option<PageFacts>,
     privacy_page: Option<FetchChain>,
     crawler_views: Vec<CrawlerView>,
     exposure: Option<ExposureEvidence>,

@@ -11,7 +11,7 @@
 use super::http::{ChainKind, Presentation, SiteFetcher};
 use tokio::time::Instant;
 use trustlabel_core::evidence::{ChainEnd, CrawlerKind, CrawlerView, FetchChain, FetchFailureKind};
-use trustlabel_core::page::{PageLimits, analyse_chain};
+use trustlabel_core::page::PageFacts;
 use trustlabel_core::rules::PageRules;
 use url::Url;
 
@@ -66,13 +66,12 @@ pub(super) async fn crawler_views(
 /// Fetched like the home page (honest agent, redirects followed on the site, same body cap).
 pub(super) async fn privacy_page(
     fetcher: &mut SiteFetcher<'_>,
-    home: &FetchChain,
+    home: &PageFacts,
     kind: ChainKind,
     rules: &PageRules,
     deadline: Instant,
 ) -> Option<FetchChain> {
-    let page = analyse_chain(home, &PageLimits::default())?;
-    let link = rules.privacy.notice_link_to_fetch(&page)?;
+    let link = rules.privacy.notice_link_to_fetch(home)?;
     let link = Url::parse(&link.url).ok()?;
     let how = fetcher.presentation();
     Some(within(deadline, fetcher.fetch_chain_as(link, kind, &how)).await)

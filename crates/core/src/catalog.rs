@@ -7,16 +7,13 @@
 //! never shows a blank title because an id was mistyped or forgotten in the file.
 
 use crate::finding::FindingId;
+use crate::rulefile::{RuleFileError, RuleSource, RuleText};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::Path;
 use toml::Spanned;
 
 /// Name of the catalog file inside a checks directory.
 pub const CATALOG_FILE: &str = "findings.toml";
-
-const BUILTIN_NAME: &str = "checks/findings.toml (built-in)";
-const BUILTIN_TEXT: &str = include_str!("../../../checks/findings.toml");
 
 /// What the owner reads for one finding id. Serializable so the JSON API and reports can
 /// carry it next to the finding.
@@ -36,28 +33,9 @@ pub struct Catalog {
     /// Indexed by the id's position in [`FindingId::ALL`] (its discriminant), which is
     /// why every id must be present before a `Catalog` can exist.
     texts: Vec<FindingText>,
-    /// The text it was read from, hashed into the rules hash stored with each scan.
-    source: String,
 }
 
-/// Why a catalog file was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum CatalogError {
-    #[error("cannot read {file}: {source}")]
-    Read {
-        file: String,
-        source: std::io::Error,
-    },
-    /// `line` is 1-based; 0 when the TOML parser gave no position.
-    #[error("{file}:{line}: {problem}")]
-    Invalid {
-        file: String,
-        line: usize,
-        problem: Problem,
-    },
-}
-
-/// What is wrong in a catalog file, for [`CatalogError::Invalid`].
+/// What is wrong in a catalog file: the reason of its [`RuleFileError::Invalid`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Problem {
     /// Bad TOML syntax, or a table that does not fit the schema (missing or unknown field).
@@ -144,33 +122,26 @@ impl RawText {
 impl Catalog {
     /// The catalog compiled into the binary. Returns a `Result` rather than panicking so
     /// that a bad edit to the built-in file surfaces as an error (and fails the tests).
-    pub fn builtin() -> Result<Catalog, CatalogError> {
-        Catalog::from_toml(BUILTIN_NAME, BUILTIN_TEXT)
-    }
-
-    /// `DIR/findings.toml` when the checks directory has one, else the built-in catalog.
-    /// A file that exists is used whole: it must cover every id on its own.
-    pub fn load_dir(dir: &Path) -> Result<Catalog, CatalogError> {
-        let path = dir.join(CATALOG_FILE);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Catalog::from_toml(&path.display().to_string(), &text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Catalog::builtin(),
-            Err(source) => Err(CatalogError::Read {
-                file: path.display().to_string(),
-                source,
-            }),
-        }
+    pub fn builtin() -> Result<Catalog, RuleFileError> {
+        let source = RuleSource::builtin(CATALOG_FILE);
+        Catalog::from_toml(&source.name, &source.text)
     }
 
     /// Parses and validates a catalog; `file_name` only labels error messages.
-    pub fn from_toml(file_name: &str, text: &str) -> Result<Catalog, CatalogError> {
-        let invalid = |offset: Option<usize>, problem: Problem| CatalogError::Invalid {
-            file: file_name.to_string(),
-            line: offset.map_or(0, |o| crate::rulefile::line_of(text, o)),
-            problem,
-        };
+    pub fn from_toml(file_name: &str, text: &str) -> Result<Catalog, RuleFileError> {
+        Catalog::checked(text).map_err(|(offset, problem)| {
+            RuleText {
+                file: file_name,
+                text,
+            }
+            .invalid_at(offset, problem.to_string())
+        })
+    }
+
+    /// The catalog, or the first fault with the byte offset it sits at.
+    fn checked(text: &str) -> Result<Catalog, (Option<usize>, Problem)> {
         let raw: RawFile = toml::from_str(text).map_err(|e| {
-            invalid(
+            (
                 e.span().map(|s| s.start),
                 Problem::Malformed(e.message().trim().to_string()),
             )
@@ -183,13 +154,13 @@ impl Catalog {
         let mut found: BTreeMap<FindingId, Spanned<RawText>> = BTreeMap::new();
         for (key, entry) in entries {
             let id: FindingId = key.get_ref().parse().map_err(|_| {
-                invalid(
+                (
                     Some(key.span().start),
                     Problem::UnknownId(key.get_ref().clone()),
                 )
             })?;
             check_fields(id, entry.get_ref())
-                .map_err(|(offset, problem)| invalid(Some(offset), problem))?;
+                .map_err(|(offset, problem)| (Some(offset), problem))?;
             found.insert(id, entry);
         }
 
@@ -209,7 +180,7 @@ impl Catalog {
                 .and_then(|id| found.get(&id))
                 .or_else(|| found.values().min_by_key(|e| e.span().start))
                 .map(|e| e.span().start);
-            return Err(invalid(
+            return Err((
                 offset,
                 Problem::MissingIds {
                     missing: missing.iter().map(|id| id.as_str()).collect(),
@@ -224,15 +195,7 @@ impl Catalog {
                 texts.push(entry.into_inner().into_text());
             }
         }
-        Ok(Catalog {
-            texts,
-            source: text.to_string(),
-        })
-    }
-
-    /// The text the catalog was loaded from.
-    pub fn source(&self) -> &str {
-        &self.source
+        Ok(Catalog { texts })
     }
 
     /// The texts for `id`; every id has one, the loader made sure of it.
@@ -329,16 +292,15 @@ mod tests {
 
     /// Loads `text` as `test.toml`, expecting a refusal; returns (message, line, problem).
     fn refused(text: &str) -> (String, usize, Problem) {
-        match Catalog::from_toml("test.toml", text) {
-            Err(e @ CatalogError::Invalid { .. }) => {
-                let message = e.to_string();
-                let CatalogError::Invalid { line, problem, .. } = e else {
-                    unreachable!()
-                };
-                (message, line, problem)
-            }
-            other => panic!("expected a refusal, got {other:?}"),
-        }
+        let Err((offset, problem)) = Catalog::checked(text) else {
+            panic!("expected a refusal");
+        };
+        let message = Catalog::from_toml("test.toml", text)
+            .expect_err("the same refusal")
+            .to_string();
+        let line = offset.map_or(0, |o| crate::rulefile::line_of(text, o));
+        assert_eq!(message, format!("test.toml:{line}: {problem}"));
+        (message, line, problem)
     }
 
     #[test]
@@ -370,7 +332,8 @@ mod tests {
     #[test]
     fn builtin_file_is_nfc_vietnamese() {
         // Independent of the loader: scan the raw file for combining diacritics.
-        let decomposed: Vec<(usize, char)> = BUILTIN_TEXT
+        let decomposed: Vec<(usize, char)> = crate::rulefile::builtin_text(CATALOG_FILE)
+            .unwrap_or_default()
             .lines()
             .enumerate()
             .flat_map(|(n, l)| l.chars().map(move |c| (n + 1, c)))
@@ -379,7 +342,12 @@ mod tests {
         assert!(decomposed.is_empty(), "combining marks at {decomposed:?}");
         // And it really is Vietnamese with tone marks, written precomposed.
         for letter in ['ế', 'ư', 'ộ', 'đ', 'ả'] {
-            assert!(BUILTIN_TEXT.contains(letter), "no `{letter}` in the file");
+            assert!(
+                crate::rulefile::builtin_text(CATALOG_FILE)
+                    .unwrap_or_default()
+                    .contains(letter),
+                "no `{letter}` in the file"
+            );
         }
     }
 
@@ -526,35 +494,5 @@ mod tests {
                 "{message}"
             );
         }
-    }
-
-    #[test]
-    fn load_dir_prefers_the_directory_file_and_falls_back_to_builtin() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let builtin = Catalog::builtin().expect("built-in");
-        assert_eq!(Catalog::load_dir(dir.path()).expect("fallback"), builtin);
-
-        let path = dir.path().join(CATALOG_FILE);
-        std::fs::write(&path, file_of(&all_ids())).expect("write");
-        let custom = Catalog::load_dir(dir.path()).expect("override");
-        let id = FindingId::HeaderHstsMissing;
-        assert_eq!(custom.text(id).title_en, format!("Title {id}"));
-
-        std::fs::write(&path, file_of(&all_ids()[1..])).expect("write");
-        let message = Catalog::load_dir(dir.path())
-            .expect_err("incomplete")
-            .to_string();
-        assert!(
-            message.starts_with(&format!("{}:1: ", path.display())),
-            "{message}"
-        );
-    }
-
-    #[test]
-    fn load_dir_does_not_hide_an_unreadable_file_behind_the_builtin() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::create_dir(dir.path().join(CATALOG_FILE)).expect("mkdir");
-        let err = Catalog::load_dir(dir.path()).expect_err("a directory is not a file");
-        assert!(matches!(err, CatalogError::Read { .. }), "{err}");
     }
 }

@@ -18,6 +18,7 @@ pub mod page;
 pub mod policy;
 pub mod rulefile;
 pub mod rules;
+pub mod ruleset;
 pub mod schedule;
 pub mod target;
 pub mod tlsprobe;

@@ -15,8 +15,8 @@ use std::net::SocketAddr;
 use tempfile::TempDir;
 use time::macros::datetime;
 use tower::ServiceExt;
-use trustlabel_core::catalog::Catalog;
 use trustlabel_core::policy::{LabelStatus, Transition};
+use trustlabel_core::ruleset::RuleSet;
 use trustlabel_store::Store;
 use trustlabel_store::test_support::fixtures::{Scan, label, target};
 
@@ -62,7 +62,13 @@ pub async fn test_app_with(settings: PublishSettings) -> TestApp {
     let scan = Scan::failing(SHOP);
     store.record_scan(&scan.record(s.id, None)).await.unwrap();
 
-    let state = AppState::new(store.clone(), Catalog::builtin().unwrap(), settings, false).unwrap();
+    let state = AppState::new(
+        store.clone(),
+        std::sync::Arc::new(RuleSet::builtin().unwrap()),
+        settings,
+        false,
+    )
+    .unwrap();
     TestApp {
         _dir: dir,
         store,

@@ -27,6 +27,7 @@ async fn the_owner_page_shows_findings_evidence_and_remediation() {
     assert!(page.body.contains("nginx/1.18.0"), "evidence excerpt");
     let advice = &t
         .state
+        .rules
         .catalog
         .text(trustlabel_core::finding::FindingId::HeaderVersionLeak)
         .remediation_vi;
@@ -41,6 +42,7 @@ async fn the_owner_page_shows_findings_evidence_and_remediation() {
     let en = get(&t.app, &format!("/owner/{token}?lang=en")).await;
     let advice_en = &t
         .state
+        .rules
         .catalog
         .text(trustlabel_core::finding::FindingId::HeaderVersionLeak)
         .remediation_en;

@@ -6,6 +6,8 @@
 use crate::evidence::Evidence;
 use crate::exposures::ExposureRules;
 use crate::finding::Finding;
+use crate::page::AnalysedPages;
+use crate::rulefile::{RuleFileError, RuleText};
 use crate::rules::PageRules;
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -42,6 +44,19 @@ pub struct CheckSettings {
     pub min_ec_bits: u32,
 }
 
+impl CheckSettings {
+    /// The `[checks]` table of the policy file (defaults where it says nothing): the
+    /// label policy sets these thresholds, the checks apply them.
+    pub fn from_policy_file(file: &RuleText<'_>) -> Result<CheckSettings, RuleFileError> {
+        #[derive(serde::Deserialize)]
+        struct OnlyChecks {
+            #[serde(default)]
+            checks: CheckSettings,
+        }
+        file.parse::<OnlyChecks>().map(|f| f.checks)
+    }
+}
+
 impl Default for CheckSettings {
     fn default() -> Self {
         CheckSettings {
@@ -67,6 +82,15 @@ pub struct CheckContext<'a> {
 /// Runs every check over one site's evidence. Findings come out sorted by id so that
 /// stored results and reports are deterministic.
 pub fn run_all(evidence: &Evidence, ctx: &CheckContext<'_>) -> Vec<Finding> {
+    run_all_with(evidence, ctx, AnalysedPages::default())
+}
+
+/// [`run_all`] reusing the pages the collector analysed from this same evidence.
+pub fn run_all_with(
+    evidence: &Evidence,
+    ctx: &CheckContext<'_>,
+    analysed: AnalysedPages,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     reachability::check(evidence, &mut findings);
     transport::check(evidence, &mut findings);
@@ -75,7 +99,7 @@ pub fn run_all(evidence: &Evidence, ctx: &CheckContext<'_>) -> Vec<Finding> {
     headers::check(evidence, ctx, &mut findings);
     cookies::check(evidence, &mut findings);
     exposure::check(evidence, &ctx.exposures, &mut findings);
-    let pages = pages::Pages::from_evidence(evidence, ctx.page_rules);
+    let pages = pages::Pages::from_evidence(evidence, ctx.page_rules, analysed);
     privacy::check(&pages, ctx.page_rules, &mut findings);
     content::check(&pages, ctx.page_rules, &mut findings);
     software::check(&pages, ctx.page_rules, &mut findings);

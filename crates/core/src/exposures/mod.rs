@@ -12,21 +12,14 @@ mod proof;
 pub use proof::{LineCount, Proof, ProofError};
 
 use crate::finding::{Category, FindingId, Severity};
-use crate::rulefile::line_of;
+use crate::rulefile::{RuleFileError, RuleSource, RuleText};
 use serde::Deserialize;
 use std::collections::HashSet;
-use std::path::Path;
 use toml::Spanned;
 use url::Url;
 
 /// Name of the rule file inside a checks directory.
 pub const EXPOSURES_FILE: &str = "exposures.toml";
-
-const BUILTIN_NAME: &str = "checks/exposures.toml (built-in)";
-const BUILTIN_TEXT: &str = include_str!("../../../../checks/exposures.toml");
-
-/// The same errors as every other rule file (file, line, reason).
-pub use crate::rules::RulesError as ExposureRulesError;
 
 /// A validated rule set, in file order (which is also the order paths are probed in, so
 /// the most telling paths should come first when the request budget is small).
@@ -34,7 +27,6 @@ pub use crate::rules::RulesError as ExposureRulesError;
 pub struct ExposureRules {
     version: String,
     rules: Vec<ExposureRule>,
-    source: String,
 }
 
 #[derive(Debug, Clone)]
@@ -99,30 +91,18 @@ type Fault = (usize, String);
 impl ExposureRules {
     /// The rules compiled into the binary. A `Result` so a bad edit to the built-in file
     /// fails the tests instead of panicking in production.
-    pub fn builtin() -> Result<ExposureRules, ExposureRulesError> {
-        ExposureRules::from_toml(BUILTIN_NAME, BUILTIN_TEXT)
-    }
-
-    /// `DIR/exposures.toml` when the checks directory has one, else the built-in rules.
-    pub fn load_dir(dir: &Path) -> Result<ExposureRules, ExposureRulesError> {
-        let path = dir.join(EXPOSURES_FILE);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => ExposureRules::from_toml(&path.display().to_string(), &text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => ExposureRules::builtin(),
-            Err(source) => Err(ExposureRulesError::Read {
-                file: path.display().to_string(),
-                source,
-            }),
-        }
+    pub fn builtin() -> Result<ExposureRules, RuleFileError> {
+        let source = RuleSource::builtin(EXPOSURES_FILE);
+        ExposureRules::from_toml(&source.name, &source.text)
     }
 
     /// Parses and validates a rule file; `file_name` only labels error messages.
-    pub fn from_toml(file_name: &str, text: &str) -> Result<ExposureRules, ExposureRulesError> {
-        let invalid = |offset: Option<usize>, reason: String| ExposureRulesError::Invalid {
-            file: file_name.to_string(),
-            line: offset.map_or(0, |o| line_of(text, o)),
-            reason,
+    pub fn from_toml(file_name: &str, text: &str) -> Result<ExposureRules, RuleFileError> {
+        let file = RuleText {
+            file: file_name,
+            text,
         };
+        let invalid = |offset: Option<usize>, reason: String| file.invalid_at(offset, reason);
         let raw: RawFile = toml::from_str(text)
             .map_err(|e| invalid(e.span().map(|s| s.start), e.message().trim().to_string()))?;
         if raw.version.get_ref().trim().is_empty() {
@@ -146,7 +126,6 @@ impl ExposureRules {
         Ok(ExposureRules {
             version: raw.version.into_inner(),
             rules,
-            source: text.to_string(),
         })
     }
 
@@ -156,11 +135,6 @@ impl ExposureRules {
 
     pub fn version(&self) -> &str {
         &self.version
-    }
-
-    /// The text the rules were read from (hashed into the rules hash of every scan).
-    pub fn source(&self) -> &str {
-        &self.source
     }
 
     /// Every distinct path, in rule-file order: what the collector requests.

@@ -137,13 +137,15 @@ fn builtin_proofs_accept_real_samples_and_refuse_ordinary_pages() {
 #[test]
 fn a_directory_without_the_file_uses_the_builtin_rules_and_one_with_it_replaces_them() {
     let dir = tempfile::tempdir().unwrap();
-    let builtin = ExposureRules::load_dir(dir.path()).unwrap();
-    assert_eq!(builtin.source(), BUILTIN_TEXT);
+    let builtin = crate::ruleset::RuleSet::load(Some(dir.path())).unwrap();
+    assert_eq!(
+        builtin.exposures.paths(),
+        ExposureRules::builtin().unwrap().paths()
+    );
     std::fs::write(dir.path().join(EXPOSURES_FILE), MINIMAL).unwrap();
-    let own = ExposureRules::load_dir(dir.path()).unwrap();
-    assert_eq!(own.version(), "t1");
-    assert_eq!(own.paths(), ["/.git/HEAD"]);
-    assert_eq!(own.source(), MINIMAL);
+    let own = crate::ruleset::RuleSet::load(Some(dir.path())).unwrap();
+    assert_eq!(own.exposures.version(), "t1");
+    assert_eq!(own.exposures.paths(), ["/.git/HEAD"]);
 }
 
 #[test]

@@ -206,6 +206,8 @@ const SOFTWARE_HEADERS: [&str; 7] = [
 
 /// Analyses one response fetched from `url` (see the module docs).
 pub fn analyse_page(url: &str, response: &HttpResponse, limits: &PageLimits) -> PageFacts {
+    #[cfg(test)]
+    analysis_count::ANALYSES.with(|n| n.set(n.get() + 1));
     let content_type = response.header("content-type").map(str::to_string);
     let software_headers = SOFTWARE_HEADERS
         .iter()
@@ -241,6 +243,32 @@ pub fn analyse_page(url: &str, response: &HttpResponse, limits: &PageLimits) -> 
     }
     html::walk(&guarded, limits, &mut facts);
     facts
+}
+
+/// How many pages this thread analysed: lets a test prove a scan parses each page once
+/// (each test runs on a thread of its own, so the count is the test's).
+#[cfg(test)]
+pub(crate) mod analysis_count {
+    use std::cell::Cell;
+
+    thread_local! {
+        pub(super) static ANALYSES: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// Pages analysed by this thread so far.
+    pub(crate) fn get() -> usize {
+        ANALYSES.with(Cell::get)
+    }
+}
+
+/// Pages already analysed while the evidence was collected, handed to the checks with
+/// that same evidence so that no page is parsed twice in one scan. Empty when stored
+/// evidence is judged again: the checks then analyse every page themselves.
+#[derive(Debug, Clone, Default)]
+pub struct AnalysedPages {
+    /// The final page of the content chain (verified https, or http for a site with no
+    /// HTTPS port), read by the collector for its privacy-notice link.
+    pub home: Option<PageFacts>,
 }
 
 /// The final page of a fetch chain, analysed with the URL of the hop that answered it;

@@ -263,7 +263,7 @@ mod rules;
 mod tls_rating;
 
 pub use lifecycle::{LabelRules, expire_label, next_label};
-pub use rules::{BUILTIN_POLICY, POLICY_FILE, Policy, PolicyError};
+pub use rules::{POLICY_FILE, Policy};
 pub use tls_rating::{TlsRating, rate as rate_tls};
 
 #[cfg(test)]

@@ -1,35 +1,15 @@
 //! The policy file (`checks/policy.toml`) and the scoring it drives.
 
 use super::{Decision, Grade, LabelRules, Verdict};
-use crate::checks::CheckSettings;
 use crate::evidence::LegacyTls;
 use crate::finding::{Category, Finding, FindingId, Severity};
-use crate::rulefile::line_of;
+use crate::rulefile::{RuleFileError, RuleSource, line_of};
 use crate::tlsprobe::SuiteTable;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::Path;
 use time::{Date, Duration, OffsetDateTime};
 
-pub const BUILTIN_POLICY: &str = include_str!("../../../../checks/policy.toml");
 pub const POLICY_FILE: &str = "policy.toml";
-
-#[derive(Debug, thiserror::Error)]
-pub enum PolicyError {
-    #[error("{file}:{line}: {reason}")]
-    Invalid {
-        file: String,
-        line: usize,
-        reason: String,
-    },
-    #[error("{file}: {reason}")]
-    Inconsistent { file: String, reason: String },
-    #[error("cannot read {file}: {source}")]
-    Read {
-        file: String,
-        source: std::io::Error,
-    },
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
@@ -52,9 +32,6 @@ pub struct Policy {
     pub new_blocking_grace_days: i64,
     pub blocking_when_critical: BTreeSet<FindingId>,
     pub unreachable: BTreeSet<FindingId>,
-    pub checks: CheckSettings,
-    /// The text the policy was read from (hashed into the rules hash).
-    pub source: String,
 }
 
 #[derive(Deserialize)]
@@ -68,8 +45,10 @@ struct PolicyFile {
     #[serde(default)]
     caps_when_critical: BTreeMap<String, String>,
     label: LabelSection,
-    #[serde(default)]
-    checks: CheckSettings,
+    /// The checks' thresholds: read by [`crate::checks::CheckSettings::from_policy_file`],
+    /// accepted here so the file stays one document.
+    #[serde(default, rename = "checks")]
+    _checks: toml::Table,
 }
 
 #[derive(Deserialize)]
@@ -105,41 +84,30 @@ fn default_new_blocking_grace_days() -> i64 {
 }
 
 impl Policy {
-    pub fn builtin() -> Result<Policy, PolicyError> {
-        Policy::from_toml("checks/policy.toml (built in)", BUILTIN_POLICY)
+    pub fn builtin() -> Result<Policy, RuleFileError> {
+        let source = RuleSource::builtin(POLICY_FILE);
+        Policy::from_toml(&source.name, &source.text)
     }
 
-    /// `DIR/policy.toml` when it exists, else the built-in policy.
-    pub fn load_dir(dir: &Path) -> Result<Policy, PolicyError> {
-        let path = dir.join(POLICY_FILE);
-        if !path.exists() {
-            return Policy::builtin();
-        }
-        let text = std::fs::read_to_string(&path).map_err(|source| PolicyError::Read {
-            file: path.display().to_string(),
-            source,
-        })?;
-        Policy::from_toml(&path.display().to_string(), &text)
-    }
-
-    pub fn from_toml(file: &str, text: &str) -> Result<Policy, PolicyError> {
-        let raw: PolicyFile = toml::from_str(text).map_err(|e| PolicyError::Invalid {
+    pub fn from_toml(file: &str, text: &str) -> Result<Policy, RuleFileError> {
+        let raw: PolicyFile = toml::from_str(text).map_err(|e| RuleFileError::Invalid {
             file: file.to_string(),
             line: e.span().map(|s| line_of(text, s.start)).unwrap_or(0),
             reason: e.message().to_string(),
         })?;
         let at = |needle: &str| find_line(text, needle);
-        let id = |s: &str| -> Result<FindingId, PolicyError> {
-            s.parse()
-                .map_err(|e: crate::finding::UnknownFindingId| PolicyError::Invalid {
+        let id = |s: &str| -> Result<FindingId, RuleFileError> {
+            s.parse().map_err(
+                |e: crate::finding::UnknownFindingId| RuleFileError::Invalid {
                     file: file.to_string(),
                     line: at(s),
                     reason: e.to_string(),
-                })
+                },
+            )
         };
-        let grade = |s: &str| -> Result<Grade, PolicyError> {
+        let grade = |s: &str| -> Result<Grade, RuleFileError> {
             s.parse()
-                .map_err(|e: super::UnknownGrade| PolicyError::Invalid {
+                .map_err(|e: super::UnknownGrade| RuleFileError::Invalid {
                     file: file.to_string(),
                     line: at(s),
                     reason: e.to_string(),
@@ -152,7 +120,7 @@ impl Policy {
         grades.sort_by_key(|(g, _)| *g);
         for pair in grades.windows(2) {
             if pair[0].1 <= pair[1].1 {
-                return Err(PolicyError::Inconsistent {
+                return Err(RuleFileError::Inconsistent {
                     file: file.to_string(),
                     reason: format!(
                         "grade {} needs a higher minimum score than {}",
@@ -173,7 +141,7 @@ impl Policy {
         for (name, cap) in &raw.caps_when_critical {
             let (id, cap) = (id(name)?, grade(cap)?);
             if let Some(plain) = caps.get(&id).filter(|plain| cap < **plain) {
-                return Err(PolicyError::Inconsistent {
+                return Err(RuleFileError::Inconsistent {
                     file: file.to_string(),
                     reason: format!(
                         "caps_when_critical caps {id} at {cap}, milder than its [caps] entry {plain}"
@@ -182,7 +150,7 @@ impl Policy {
             }
             caps_when_critical.insert(id, cap);
         }
-        let set = |names: &[String]| -> Result<BTreeSet<FindingId>, PolicyError> {
+        let set = |names: &[String]| -> Result<BTreeSet<FindingId>, RuleFileError> {
             names.iter().map(|n| id(n)).collect()
         };
         for (name, days) in [
@@ -190,14 +158,14 @@ impl Policy {
             ("new_blocking_grace_days", raw.label.new_blocking_grace_days),
         ] {
             if days < 0 {
-                return Err(PolicyError::Inconsistent {
+                return Err(RuleFileError::Inconsistent {
                     file: file.to_string(),
                     reason: format!("label.{name} cannot be negative"),
                 });
             }
         }
         if raw.label.validity_days < 1 || raw.label.unreachable_after < 1 {
-            return Err(PolicyError::Inconsistent {
+            return Err(RuleFileError::Inconsistent {
                 file: file.to_string(),
                 reason: "label.validity_days and label.unreachable_after must be at least 1".into(),
             });
@@ -208,14 +176,14 @@ impl Policy {
         for (name, day) in &raw.label.blocking_since {
             let finding = id(name)?;
             if !blocking.contains(&finding) {
-                return Err(PolicyError::Inconsistent {
+                return Err(RuleFileError::Inconsistent {
                     file: file.to_string(),
                     reason: format!(
                         "label.blocking_since names {finding}, which is not in label.blocking"
                     ),
                 });
             }
-            let date = Date::parse(day, &day_format).map_err(|_| PolicyError::Invalid {
+            let date = Date::parse(day, &day_format).map_err(|_| RuleFileError::Invalid {
                 file: file.to_string(),
                 line: at(day),
                 reason: format!("`{day}` is not a date like 2026-12-01"),
@@ -239,8 +207,6 @@ impl Policy {
             new_blocking_grace_days: raw.label.new_blocking_grace_days,
             blocking_when_critical: set(&raw.label.blocking_when_critical)?,
             unreachable: set(&raw.label.unreachable)?,
-            checks: raw.checks,
-            source: text.to_string(),
         })
     }
 

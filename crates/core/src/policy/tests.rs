@@ -3,6 +3,10 @@ use crate::finding::{Finding, FindingId, Severity};
 use crate::rulefile::line_of;
 use time::macros::datetime;
 
+fn builtin_policy() -> &'static str {
+    crate::rulefile::builtin_text(POLICY_FILE).unwrap_or_default()
+}
+
 fn policy() -> Policy {
     Policy::builtin().expect("built-in policy loads")
 }
@@ -108,7 +112,7 @@ fn every_catalog_id_has_a_modifier_in_the_builtin_policy() {
 
 #[test]
 fn a_bad_policy_is_refused_with_file_and_line() {
-    let text = BUILTIN_POLICY.replace(
+    let text = builtin_policy().replace(
         "\"header.xcto.missing\" = -5",
         "\"header.xcto.mising\" = -5",
     );
@@ -124,11 +128,11 @@ fn a_bad_policy_is_refused_with_file_and_line() {
         .to_string();
     assert!(err.starts_with("p.toml:1: "), "{err}");
 
-    let text = BUILTIN_POLICY.replace("\"A\" = 90", "\"A\" = 100");
+    let text = builtin_policy().replace("\"A\" = 90", "\"A\" = 100");
     let err = Policy::from_toml("p.toml", &text).unwrap_err().to_string();
     assert!(err.contains("higher minimum score"), "{err}");
 
-    let text = BUILTIN_POLICY.replace("minimum_grade = \"B\"", "minimum_grade = \"Q\"");
+    let text = builtin_policy().replace("minimum_grade = \"B\"", "minimum_grade = \"Q\"");
     assert!(
         Policy::from_toml("p.toml", &text)
             .unwrap_err()
@@ -174,14 +178,19 @@ fn tls_protocol_and_forward_secrecy_faults_cap_at_b() {
 
 #[test]
 fn caps_when_critical_is_optional_and_validated() {
-    let without = BUILTIN_POLICY.replace("[caps_when_critical]\n\"tls.cipher.weak\" = \"F\"\n", "");
-    assert_ne!(without, BUILTIN_POLICY, "the built-in policy has the table");
+    let without =
+        builtin_policy().replace("[caps_when_critical]\n\"tls.cipher.weak\" = \"F\"\n", "");
+    assert_ne!(
+        without,
+        builtin_policy(),
+        "the built-in policy has the table"
+    );
     let p = Policy::from_toml("old.toml", &without).expect("an older policy still loads");
     assert!(p.caps_when_critical.is_empty());
     let critical = Finding::new(FindingId::TlsCipherWeak, Severity::Critical, "NULL");
     assert_eq!(p.evaluate(&[critical]).grade, Grade::C);
 
-    let typo = BUILTIN_POLICY.replace(
+    let typo = builtin_policy().replace(
         "[caps_when_critical]\n\"tls.cipher.weak\"",
         "[caps_when_critical]\n\"tls.cipher.weal\"",
     );
@@ -192,7 +201,7 @@ fn caps_when_critical_is_optional_and_validated() {
         format!("p.toml:{line}: unknown finding id `tls.cipher.weal`")
     );
 
-    let milder = BUILTIN_POLICY.replace(
+    let milder = builtin_policy().replace(
         "[caps_when_critical]\n\"tls.cipher.weak\" = \"F\"",
         "[caps_when_critical]\n\"tls.cipher.weak\" = \"A\"",
     );
@@ -465,7 +474,7 @@ fn a_label_lapses_without_a_passing_scan_within_its_validity() {
 
 #[test]
 fn a_new_blocking_rule_blocks_only_after_its_grace_period() {
-    let text = Policy::builtin().unwrap().source.replace(
+    let text = builtin_policy().to_string().replace(
         "blocking_since = {}\n",
         "blocking_since = { \"tls.proto.tls11\" = \"2026-11-10\" }\n",
     );
@@ -493,7 +502,7 @@ fn a_new_blocking_rule_blocks_only_after_its_grace_period() {
 
 #[test]
 fn lifecycle_settings_are_checked_at_load() {
-    let base = Policy::builtin().unwrap().source;
+    let base = builtin_policy().to_string();
     let bad_date = base.replace(
         "blocking_since = {}\n",
         "blocking_since = { \"tls.proto.tls11\" = \"soon\" }\n",

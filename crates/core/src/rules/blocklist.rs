@@ -2,7 +2,7 @@
 //! spam networks). A site on the list, or one that links to or loads from a listed
 //! domain, is `compromise.blocklisted`.
 
-use super::{RuleInfo, RuleText, RulesError, check_meta, compile_domains, host_is_under};
+use super::{RuleFileError, RuleInfo, RuleText, check_meta, compile_domains, host_is_under};
 use serde::Deserialize;
 
 pub const FILE: &str = "blocklist.toml";
@@ -24,7 +24,7 @@ pub struct Blocklist {
 }
 
 impl Blocklist {
-    pub fn parse(source: &RuleText<'_>) -> Result<Blocklist, RulesError> {
+    pub fn parse(source: &RuleText<'_>) -> Result<Blocklist, RuleFileError> {
         let raw: RawFile = source.parse()?;
         let infos = check_meta(source, raw.list.iter().map(RawList::meta))?;
         let mut lists = Vec::new();

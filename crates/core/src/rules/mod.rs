@@ -3,7 +3,7 @@
 //!
 //! They are data that staff edit without recompiling (schema in `checks/README.md`).
 //! The defaults are compiled in; a checks directory (`--checks DIR`) replaces a file by
-//! holding one of the same name. Every file is validated in full when loaded — unknown
+//! holding one of the same name ([`crate::ruleset::RuleSet`] reads them all). Every file is validated in full when loaded — unknown
 //! fields, bad patterns, bad version ranges, duplicate ids, missing rationale or
 //! reference — and refused with `file:line: reason`, so a check never runs on a rule it
 //! misread. Terms and patterns are compiled once at load.
@@ -45,7 +45,6 @@ macro_rules! raw_rule {
 }
 
 pub mod blocklist;
-pub mod lint;
 pub mod privacy;
 pub mod software;
 pub mod spam;
@@ -54,12 +53,10 @@ pub mod trackers;
 pub mod version;
 
 use crate::finding::Severity;
-use crate::rulefile::line_of;
+use crate::rulefile::RuleSource;
+pub use crate::rulefile::{RuleFileError, RuleText};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use std::collections::HashSet;
-use std::ops::Range;
-use std::path::Path;
 use toml::Spanned;
 
 pub use blocklist::Blocklist;
@@ -68,24 +65,7 @@ pub use software::SoftwareRules;
 pub use spam::SpamRules;
 pub use trackers::TrackerRules;
 
-/// Why a rule file was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum RulesError {
-    #[error("cannot read {file}: {source}")]
-    Read {
-        file: String,
-        source: std::io::Error,
-    },
-    /// `line` is 1-based; 0 when the parser gave no position.
-    #[error("{file}:{line}: {reason}")]
-    Invalid {
-        file: String,
-        line: usize,
-        reason: String,
-    },
-}
-
-/// Every page-analysis rule set in force, with the texts they were read from.
+/// Every page-analysis rule set in force, compiled.
 #[derive(Debug, Clone)]
 pub struct PageRules {
     pub privacy: PrivacyRules,
@@ -93,8 +73,6 @@ pub struct PageRules {
     pub software: SoftwareRules,
     pub spam: SpamRules,
     pub blocklist: Blocklist,
-    /// (file name, text) of each file, in [`FILES`] order, for the rules hash.
-    sources: Vec<(String, String)>,
 }
 
 /// The page rule files, by name inside a checks directory.
@@ -106,47 +84,22 @@ pub const FILES: [&str; 5] = [
     blocklist::FILE,
 ];
 
-/// The compiled-in text of a page rule file.
-pub fn builtin_text(file: &str) -> Option<&'static str> {
-    Some(match file {
-        privacy::FILE => include_str!("../../../../checks/privacy.toml"),
-        trackers::FILE => include_str!("../../../../checks/trackers.toml"),
-        software::FILE => include_str!("../../../../checks/software.toml"),
-        spam::FILE => include_str!("../../../../checks/spam.toml"),
-        blocklist::FILE => include_str!("../../../../checks/blocklist.toml"),
-        _ => return None,
-    })
-}
-
 impl PageRules {
     /// The rules compiled into the binary. A `Result` so that a bad edit of a built-in
     /// file fails the tests instead of panicking in production.
-    pub fn builtin() -> Result<PageRules, RulesError> {
-        PageRules::load(None)
+    pub fn builtin() -> Result<PageRules, RuleFileError> {
+        PageRules::parse(FILES.map(RuleSource::builtin).each_ref())
     }
 
-    /// `DIR/<file>` for each page rule file the directory has, the built-in file for
-    /// the others. A file that exists is used whole.
-    pub fn load_dir(dir: &Path) -> Result<PageRules, RulesError> {
-        PageRules::load(Some(dir))
-    }
-
-    fn load(dir: Option<&Path>) -> Result<PageRules, RulesError> {
-        let mut sources = Vec::with_capacity(FILES.len());
-        for file in FILES {
-            sources.push(read_rule_file(dir, file)?);
-        }
-        let text = |i: usize| RuleText {
-            file: &sources[i].0,
-            text: &sources[i].1,
-        };
+    /// Parses the page rule files, given in [`FILES`] order.
+    pub fn parse(sources: [&RuleSource; 5]) -> Result<PageRules, RuleFileError> {
+        let [privacy, trackers, software, spam, blocklist] = sources;
         Ok(PageRules {
-            privacy: PrivacyRules::parse(&text(0))?,
-            trackers: TrackerRules::parse(&text(1))?,
-            software: SoftwareRules::parse(&text(2))?,
-            spam: SpamRules::parse(&text(3))?,
-            blocklist: Blocklist::parse(&text(4))?,
-            sources,
+            privacy: PrivacyRules::parse(&privacy.as_text())?,
+            trackers: TrackerRules::parse(&trackers.as_text())?,
+            software: SoftwareRules::parse(&software.as_text())?,
+            spam: SpamRules::parse(&spam.as_text())?,
+            blocklist: Blocklist::parse(&blocklist.as_text())?,
         })
     }
 
@@ -177,59 +130,6 @@ impl PageRules {
                 links: Vec::new(),
             },
             blocklist: Blocklist { lists: Vec::new() },
-            sources: Vec::new(),
-        }
-    }
-
-    /// The texts in force, in a fixed order, to be hashed with the other rule files.
-    pub fn sources(&self) -> impl Iterator<Item = &str> {
-        self.sources.iter().map(|(_, text)| text.as_str())
-    }
-}
-
-/// `(label for messages, text)` of `DIR/file` when it exists, else of the built-in file.
-pub(crate) fn read_rule_file(
-    dir: Option<&Path>,
-    file: &str,
-) -> Result<(String, String), RulesError> {
-    if let Some(dir) = dir {
-        let path = dir.join(file);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => return Ok((path.display().to_string(), text)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(source) => {
-                return Err(RulesError::Read {
-                    file: path.display().to_string(),
-                    source,
-                });
-            }
-        }
-    }
-    let text = builtin_text(file).unwrap_or_default();
-    Ok((format!("checks/{file} (built-in)"), text.to_string()))
-}
-
-/// A rule file's text with its name, for parsing and error positions.
-pub struct RuleText<'a> {
-    pub file: &'a str,
-    pub text: &'a str,
-}
-
-impl RuleText<'_> {
-    /// Deserialises the whole file; syntax and schema errors carry their line.
-    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, RulesError> {
-        toml::from_str(self.text).map_err(|e| RulesError::Invalid {
-            file: self.file.to_string(),
-            line: e.span().map_or(0, |s| line_of(self.text, s.start)),
-            reason: e.message().trim().to_string(),
-        })
-    }
-
-    pub fn invalid(&self, span: Range<usize>, reason: impl Into<String>) -> RulesError {
-        RulesError::Invalid {
-            file: self.file.to_string(),
-            line: line_of(self.text, span.start),
-            reason: reason.into(),
         }
     }
 }
@@ -249,7 +149,7 @@ pub struct RuleInfo {
 pub(crate) fn check_meta<'m>(
     source: &RuleText<'_>,
     metas: impl IntoIterator<Item = MetaRef<'m>>,
-) -> Result<Vec<RuleInfo>, RulesError> {
+) -> Result<Vec<RuleInfo>, RuleFileError> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for meta in metas {
@@ -299,7 +199,7 @@ pub(crate) fn compile_terms(
     at: &Spanned<String>,
     terms: &[String],
     allow_empty: bool,
-) -> Result<terms::TermSet, RulesError> {
+) -> Result<terms::TermSet, RuleFileError> {
     if terms.is_empty() && !allow_empty {
         return Err(source.invalid(at.span(), format!("`{}` lists no terms", at.get_ref())));
     }
@@ -312,7 +212,7 @@ pub(crate) fn compile_domains(
     source: &RuleText<'_>,
     at: &Spanned<String>,
     domains: &[String],
-) -> Result<Vec<String>, RulesError> {
+) -> Result<Vec<String>, RuleFileError> {
     domains
         .iter()
         .map(|d| {

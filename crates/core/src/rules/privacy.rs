@@ -3,7 +3,7 @@
 //! Law on Personal Data Protection 91/2025/QH15).
 
 use super::terms::{TermSet, Tokens};
-use super::{RuleInfo, RuleText, RulesError, check_meta, compile_terms};
+use super::{RuleFileError, RuleInfo, RuleText, check_meta, compile_terms};
 use crate::domain::same_site;
 use crate::page::text::identifier;
 use crate::page::{Input, Link, PageFacts};
@@ -104,7 +104,7 @@ fn compile_field(
     source: &RuleText<'_>,
     f: &RawField,
     info: RuleInfo,
-) -> Result<FieldRule, RulesError> {
+) -> Result<FieldRule, RuleFileError> {
     let ids = |list: &[String]| list.iter().map(|s| identifier(s)).collect::<Vec<_>>();
     let identifiers = ids(&f.identifiers);
     if let Some(short) = identifiers.iter().find(|i| i.len() < 4) {
@@ -162,7 +162,7 @@ impl FieldRule {
 }
 
 impl PrivacyRules {
-    pub fn parse(source: &RuleText<'_>) -> Result<PrivacyRules, RulesError> {
+    pub fn parse(source: &RuleText<'_>) -> Result<PrivacyRules, RuleFileError> {
         let raw: RawFile = source.parse()?;
         let metas = raw
             .field

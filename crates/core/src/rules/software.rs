@@ -3,7 +3,7 @@
 //! known vulnerabilities (advisories with CVE ids).
 
 use super::version::{Version, VersionRange};
-use super::{RuleInfo, RuleText, RulesError, check_meta};
+use super::{RuleFileError, RuleInfo, RuleText, check_meta};
 use crate::page::PageFacts;
 use regex::Regex;
 use serde::Deserialize;
@@ -104,7 +104,7 @@ pub struct SoftwareRules {
 }
 
 impl SoftwareRules {
-    pub fn parse(source: &RuleText<'_>) -> Result<SoftwareRules, RulesError> {
+    pub fn parse(source: &RuleText<'_>) -> Result<SoftwareRules, RuleFileError> {
         let raw: RawFile = source.parse()?;
         let infos = check_meta(source, raw.software.iter().map(RawSoftware::meta))?;
         let mut software = Vec::new();
@@ -142,7 +142,7 @@ impl SoftwareRules {
                 .headers
                 .iter()
                 .map(|h| Ok((h.name.to_ascii_lowercase(), compile(source, &h.pattern)?)))
-                .collect::<Result<_, RulesError>>()?;
+                .collect::<Result<_, RuleFileError>>()?;
             software.push(Software {
                 name: s.name.clone(),
                 kind: s.kind,
@@ -215,7 +215,7 @@ fn capture(re: &Regex, text: &str, seen_in: String) -> Option<(Option<Version>, 
     Some((version, seen_in))
 }
 
-fn compile(source: &RuleText<'_>, pattern: &Spanned<String>) -> Result<Regex, RulesError> {
+fn compile(source: &RuleText<'_>, pattern: &Spanned<String>) -> Result<Regex, RuleFileError> {
     regex::RegexBuilder::new(pattern.get_ref())
         .size_limit(1 << 20)
         .build()

@@ -5,7 +5,7 @@
 
 use super::terms::TermSet;
 use super::{
-    RuleInfo, RuleText, RulesError, check_meta, compile_domains, compile_terms, host_is_under,
+    RuleFileError, RuleInfo, RuleText, check_meta, compile_domains, compile_terms, host_is_under,
 };
 use crate::page::text::identifier;
 use serde::Deserialize;
@@ -95,7 +95,7 @@ pub struct SpamRules {
 }
 
 impl SpamRules {
-    pub fn parse(source: &RuleText<'_>) -> Result<SpamRules, RulesError> {
+    pub fn parse(source: &RuleText<'_>) -> Result<SpamRules, RuleFileError> {
         let raw: RawFile = source.parse()?;
         let metas = raw
             .terms

@@ -18,7 +18,7 @@ fn invalid(file: &str, text: &str) -> (usize, String) {
         _ => Blocklist::parse(&source).map(drop),
     };
     match result {
-        Err(RulesError::Invalid {
+        Err(RuleFileError::Invalid {
             file: f,
             line,
             reason,
@@ -28,40 +28,6 @@ fn invalid(file: &str, text: &str) -> (usize, String) {
         }
         other => panic!("expected a refusal, got {other:?}"),
     }
-}
-
-#[test]
-fn the_builtin_rules_load_and_are_hashed_in_a_fixed_order() {
-    let rules = builtin();
-    assert!(rules.privacy.fields.len() >= 10);
-    assert_eq!(rules.privacy.elements.len(), 8);
-    assert_eq!(rules.sources().count(), FILES.len());
-    assert!(
-        rules
-            .sources()
-            .next()
-            .is_some_and(|t| t.contains("[[field]]"))
-    );
-}
-
-#[test]
-fn a_directory_file_replaces_only_its_builtin_twin() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("blocklist.toml"),
-        "[[list]]\nid = \"x\"\nseverity = \"high\"\nrationale = \"r\"\n\
-         reference = \"https://a.example/\"\ndomains = [\"bad.example\"]\n",
-    )
-    .unwrap();
-    let rules = PageRules::load_dir(dir.path()).unwrap();
-    assert!(rules.blocklist.listing("www.bad.example").is_some());
-    assert!(rules.blocklist.listing("malware-drop.example").is_none());
-    assert!(
-        rules
-            .trackers
-            .tracker_for("www.google-analytics.com")
-            .is_some()
-    );
 }
 
 #[test]
@@ -111,31 +77,6 @@ fn malformed_files_are_refused_with_line_and_reason() {
     );
     let (_, reason) = invalid("software.toml", &sw);
     assert!(reason.contains("CVE-20-1"), "{reason}");
-}
-
-#[test]
-fn lint_reports_every_file_of_a_directory() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("spam.toml"), "[scoring]\nthreshold = 0\n").unwrap();
-    std::fs::write(
-        dir.path().join("trackers.toml"),
-        crate::rules::builtin_text("trackers.toml").unwrap(),
-    )
-    .unwrap();
-    let report = lint::lint(dir.path());
-    let entry = |f: &str| report.iter().find(|e| e.file == f).unwrap();
-    assert!(entry("spam.toml").present);
-    assert!(
-        entry("spam.toml")
-            .error
-            .as_deref()
-            .is_some_and(|e| e.contains("spam.toml:")),
-        "{:?}",
-        entry("spam.toml")
-    );
-    assert!(entry("trackers.toml").present && entry("trackers.toml").error.is_none());
-    assert!(!entry("privacy.toml").present && entry("privacy.toml").error.is_none());
-    assert!(entry("policy.toml").error.is_none());
 }
 
 fn input(kind: &str, name: &str, label: Option<&str>, placeholder: Option<&str>) -> Input {

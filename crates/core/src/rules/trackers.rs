@@ -3,7 +3,7 @@
 
 use super::terms::{TermSet, Tokens};
 use super::{
-    RuleInfo, RuleText, RulesError, check_meta, compile_domains, compile_terms, host_is_under,
+    RuleFileError, RuleInfo, RuleText, check_meta, compile_domains, compile_terms, host_is_under,
 };
 use serde::Deserialize;
 
@@ -46,7 +46,7 @@ pub struct TrackerRules {
 }
 
 impl TrackerRules {
-    pub fn parse(source: &RuleText<'_>) -> Result<TrackerRules, RulesError> {
+    pub fn parse(source: &RuleText<'_>) -> Result<TrackerRules, RuleFileError> {
         let raw: RawFile = source.parse()?;
         let infos = check_meta(source, raw.tracker.iter().map(RawTracker::meta))?;
         let mut trackers = Vec::new();

@@ -40,9 +40,11 @@ pub fn compare(browser: &PageFacts, crawler: &PageFacts, rules: &SpamRules) -> O
 
 /// `compromise.cloaking` for one crawler view (`label`: "Googlebot", "search referrer")
 /// of the same URL the browser chain fetched: an off-site redirect only the crawler
-/// gets, or a [`compare`] difference between the final pages.
+/// gets, or a [`compare`] difference between the final pages. `browser_page` is the
+/// browser chain's final page when the other page checks already analysed it.
 pub fn check_view(
     browser: &FetchChain,
+    browser_page: Option<&PageFacts>,
     label: &str,
     crawler: &FetchChain,
     rules: &SpamRules,
@@ -59,11 +61,16 @@ pub fn check_view(
         )),
         _ => {
             let limits = PageLimits::default();
-            match (
-                analyse_chain(browser, &limits),
-                analyse_chain(crawler, &limits),
-            ) {
-                (Some(b), Some(c)) => compare(&b, &c, rules),
+            let analysed;
+            let browser_page = match browser_page {
+                Some(page) => Some(page),
+                None => {
+                    analysed = analyse_chain(browser, &limits);
+                    analysed.as_ref()
+                }
+            };
+            match (browser_page, analyse_chain(crawler, &limits)) {
+                (Some(b), Some(c)) => compare(b, &c, rules),
                 _ => None,
             }
         }
@@ -128,13 +135,13 @@ mod tests {
         crawler.end = ChainEnd::Offsite {
             location: "https://fb88vn.bet/".into(),
         };
-        let f = check_view(&browser, "Googlebot", &crawler, &rules.spam).expect("cloaking");
+        let f = check_view(&browser, None, "Googlebot", &crawler, &rules.spam).expect("cloaking");
         assert_eq!(
             f.detail,
             "Googlebot view: the crawler is redirected to https://fb88vn.bet/"
         );
         assert_eq!(
-            check_view(&browser, "Googlebot", &browser, &rules.spam),
+            check_view(&browser, None, "Googlebot", &browser, &rules.spam),
             None
         );
         let refresh = facts(b"<meta http-equiv=refresh content='0;url=https://fb88vn.bet/'>");

@@ -33,6 +33,7 @@ pub(super) fn check(evidence: &Evidence, pages: &Pages, rules: &PageRules, out: 
             };
             out.extend(cloaking::check_view(
                 browser,
+                pages.page_of(browser),
                 label,
                 &view.chain,
                 &rules.spam,
