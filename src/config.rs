@@ -85,6 +85,9 @@ pub struct PublishSection {
     pub rescan_cooldown_minutes: Option<i64>,
     /// Hours a staff login lasts (default 8).
     pub session_hours: Option<i64>,
+    /// IANA time zone of the dates on pages and in open data (default
+    /// `Asia/Ho_Chi_Minh`).
+    pub timezone: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

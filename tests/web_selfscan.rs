@@ -49,7 +49,7 @@ async fn our_own_server_over_tls_gets_an_a_plus_and_the_label() {
     .unwrap();
     let redirect = web::spawn_redirect(
         tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
-        Some(format!("https://{ours}")),
+        format!("https://{ours}"),
     )
     .unwrap();
 

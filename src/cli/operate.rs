@@ -197,7 +197,8 @@ pub async fn worker(settings: &Settings, parts: Parts) -> Result<u8, CliError> {
         &settings.publish,
         &format!("http://{listen}"),
         rules.policy.label_rules,
-    );
+    )
+    .map_err(super::usage)?;
     let jobs = parts.jobs;
     let background = start(settings, &rules, &store, &publish, parts)?;
     eprintln!("worker: {jobs} jobs at a time on {database} (SIGINT/SIGTERM to stop)");

@@ -30,7 +30,8 @@ fn publish_settings(
     listen_url: &str,
     rules: &trustlabel_core::ruleset::RuleSet,
 ) -> Result<PublishSettings, CliError> {
-    let mut publish = PublishSettings::from_section(section, listen_url, rules.policy.label_rules);
+    let mut publish = PublishSettings::from_section(section, listen_url, rules.policy.label_rules)
+        .map_err(usage)?;
     publish.cadence = super::operate::cadence(settings)?;
     Ok(publish)
 }
@@ -131,10 +132,19 @@ pub async fn serve_store(
         web::spawn_server(listener, web::router(state), tls_config.clone()).map_err(runtime)?;
     let redirect = match (&options.http_redirect, &tls_config) {
         (Some(addr), Some(_)) => {
+            let https_base = section
+                .public_url
+                .clone()
+                .filter(|u| u.starts_with("https://"))
+                .ok_or_else(|| {
+                    usage(
+                        "--http-redirect needs [publish] public_url, the https:// address \
+                         people use: the redirect goes there, never to the Host a request names",
+                    )
+                })?;
             let l = tokio::net::TcpListener::bind(parse_addr(addr)?)
                 .await
                 .map_err(|e| usage(format!("cannot listen on {addr}: {e}")))?;
-            let https_base = section.public_url.clone();
             Some(web::spawn_redirect(l, https_base).map_err(runtime)?)
         }
         (Some(_), None) => return Err(usage("--http-redirect needs --tls-cert/--tls-key")),

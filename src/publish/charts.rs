@@ -51,58 +51,74 @@ pub fn trend(changes: &[DailyChanges]) -> Vec<TrendPoint> {
     points
 }
 
-const WIDTH: u64 = 600;
-const LABEL_W: u64 = 160;
-const ROW_H: u64 = 28;
-
-fn share(part: u64, total: u64, width: u64) -> u64 {
-    (part.min(total) * width).checked_div(total).unwrap_or(0)
+/// A share in whole percent, rounded to the nearest, but never 100 % before every site
+/// is counted nor 0 % once one is: 34 of 37 is 92 %, 1 of 300 is 1 %.
+pub fn percent(part: u64, total: u64) -> u64 {
+    if total == 0 {
+        return 0;
+    }
+    let part = part.min(total);
+    let rounded = (part * 100 + total / 2) / total;
+    match rounded {
+        100 if part < total => 99,
+        0 if part > 0 => 1,
+        n => n,
+    }
 }
 
-/// Horizontal bars: grey = in scope, blue = assessed, green = labelled.
-pub fn progress_chart(lang: Lang, title: &str, groups: &[GroupProgress]) -> Markup {
+/// Progress per group as a table with a progress bar in each cell: readable at any
+/// width (on a phone each group becomes a card), by screen readers as plain numbers,
+/// and with no drawing to shrink. `name` gives a group's display name.
+pub fn progress_table(
+    lang: Lang,
+    caption: &str,
+    group_heading: &str,
+    groups: &[GroupProgress],
+) -> Markup {
     let t = lang.t();
-    let bar_w = WIDTH - LABEL_W - 150;
-    let height = ROW_H * groups.len() as u64 + 30;
+    let cell = |label: &str, part: u64, total: u64| {
+        let pct = percent(part, total);
+        html! {
+            td data-label=(label) {
+                progress value=(part.min(total)) max=(total.max(1)) aria-label=(format!("{label}: {pct}%")) { (pct) "%" }
+                " " (lang.count_of(part, total)) " (" (pct) "%)"
+            }
+        }
+    };
     html! {
-        figure {
-            svg class="chart" viewBox=(format!("0 0 {WIDTH} {height}")) role="img" aria-label=(title) xmlns="http://www.w3.org/2000/svg" {
-                title { (title) }
-                @for (i, g) in groups.iter().enumerate() {
-                    @let y = i as u64 * ROW_H + 4;
-                    text x="0" y=(y + 15) { (truncate(&g.name, 22)) }
-                    rect x=(LABEL_W) y=(y) width=(bar_w) height="18" fill="#d9dee3" {}
-                    rect x=(LABEL_W) y=(y) width=(share(g.assessed, g.total, bar_w)) height="18" fill="#5b8fc7" {}
-                    rect x=(LABEL_W) y=(y + 5) width=(share(g.labelled, g.total, bar_w)) height="8" fill="#0f6b2f" {}
-                    text x=(LABEL_W + bar_w + 6) y=(y + 15) { (g.labelled) "/" (g.assessed) "/" (g.total) }
+        table class="cards progress" {
+            caption { (caption) }
+            thead {
+                tr {
+                    th scope="col" { (group_heading) }
+                    th scope="col" { (t.in_scope) }
+                    th scope="col" { (t.assessed_share) }
+                    th scope="col" { (t.labelled_share) }
                 }
-                @let ly = ROW_H * groups.len() as u64 + 14;
-                rect x="0" y=(ly) width="12" height="12" fill="#0f6b2f" {}
-                text x="16" y=(ly + 11) { (t.labelled_share) }
-                rect x="140" y=(ly) width="12" height="12" fill="#5b8fc7" {}
-                text x="156" y=(ly + 11) { (t.assessed_share) }
-                rect x="280" y=(ly) width="12" height="12" fill="#d9dee3" {}
-                text x="296" y=(ly + 11) { (t.total) }
+            }
+            tbody {
+                @for g in groups {
+                    tr {
+                        th scope="row" { (g.name) }
+                        td data-label=(t.in_scope) { (g.total) }
+                        (cell(t.assessed_share, g.assessed, g.total))
+                        (cell(t.labelled_share, g.labelled, g.total))
+                    }
+                }
             }
         }
     }
 }
 
-fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let cut: String = s.chars().take(max - 1).collect();
-        format!("{cut}…")
-    }
-}
-
-/// Two lines over time (assessed, labelled) against the number of sites in scope.
+/// Two lines over time (assessed, labelled) against the number of sites in scope, each
+/// day marked by a dot (one day alone is a pair of dots, not an empty frame), with the
+/// figures in a table beside it for those who do not see the drawing.
 pub fn trend_chart(lang: Lang, points: &[TrendPoint], in_scope: u64) -> Markup {
     let t = lang.t();
-    let (w, h, left, bottom) = (600u64, 240u64, 50u64, 30u64);
-    let plot_w = w - left - 10;
-    let plot_h = h - bottom - 10;
+    // A narrow drawing, so that its text stays legible when a phone scales it down.
+    let (w, h, left, bottom) = (400u64, 220u64, 44u64, 28u64);
+    let plot_w = w - left - 12;
+    let plot_h = h - bottom - 12;
     let max = points
         .iter()
         .map(|p| p.assessed.max(p.labelled))
@@ -117,7 +133,7 @@ pub fn trend_chart(lang: Lang, points: &[TrendPoint], in_scope: u64) -> Markup {
             left + i as u64 * plot_w / (points.len() as u64 - 1)
         }
     };
-    let y = |v: u64| 10 + plot_h - v.min(max) * plot_h / max;
+    let y = |v: u64| 12 + plot_h - v.min(max) * plot_h / max;
     let line = |get: fn(&TrendPoint) -> u64| -> String {
         points
             .iter()
@@ -130,24 +146,45 @@ pub fn trend_chart(lang: Lang, points: &[TrendPoint], in_scope: u64) -> Markup {
         figure {
             svg class="chart" viewBox=(format!("0 0 {w} {h}")) role="img" aria-label=(t.trend) xmlns="http://www.w3.org/2000/svg" {
                 title { (t.trend) }
-                line x1=(left) y1=(y(max)) x2=(w - 10) y2=(y(max)) stroke="#c9d1d9" stroke-dasharray="4 4" {}
-                text x="0" y=(y(max) + 4) { (max) }
-                text x="0" y=(y(0) + 4) { "0" }
-                line x1=(left) y1=(y(0)) x2=(w - 10) y2=(y(0)) stroke="#4a5560" {}
-                @if !points.is_empty() {
-                    polyline points=(line(|p| p.assessed)) fill="none" stroke="#5b8fc7" stroke-width="3" {}
+                line x1=(left) y1=(y(max)) x2=(w - 12) y2=(y(max)) stroke="#6b7785" stroke-dasharray="4 4" {}
+                text x="0" y=(y(max) + 5) { (max) }
+                text x="0" y=(y(0) + 5) { "0" }
+                line x1=(left) y1=(y(0)) x2=(w - 12) y2=(y(0)) stroke="#4a5560" {}
+                @if points.len() > 1 {
+                    polyline points=(line(|p| p.assessed)) fill="none" stroke="#2f6aa8" stroke-width="3" {}
                     polyline points=(line(|p| p.labelled)) fill="none" stroke="#0f6b2f" stroke-width="3" {}
-                    text x=(left) y=(h - 8) { (points[0].day) }
-                    @if points.len() > 1 {
-                        text x=(w - 90) y=(h - 8) { (points[points.len() - 1].day) }
-                    }
+                }
+                @for (i, p) in points.iter().enumerate() {
+                    circle cx=(x(i)) cy=(y(p.assessed)) r="5" fill="#2f6aa8" {}
+                    circle cx=(x(i)) cy=(y(p.labelled)) r="5" fill="#0f6b2f" {}
+                }
+                @if let Some(first) = points.first() {
+                    text x=(left) y=(h - 6) { (lang.day(&first.day)) }
+                }
+                @if let Some(last) = points.last().filter(|_| points.len() > 1) {
+                    text x=(w - 12) y=(h - 6) text-anchor="end" { (lang.day(&last.day)) }
                 }
             }
             figcaption class="hint" {
-                span class="st-not_assessed" { "━ " } (t.trend_assessed) " · "
-                span class="st-labelled" { "━ " } (t.trend_labelled)
-                @if let Some(last) = points.last() {
-                    " (" (last.day) ": " (last.assessed) " / " (last.labelled) ")"
+                span class="key-assessed" { "● " } (t.trend_assessed) " · "
+                span class="key-labelled" { "● " } (t.trend_labelled)
+                @if points.len() == 1 { " — " (t.trend_one_day) }
+            }
+        }
+        @if !points.is_empty() {
+            details {
+                summary { (t.trend_figures) }
+                table class="cards" {
+                    thead { tr { th scope="col" { (t.date) } th scope="col" { (t.trend_assessed) } th scope="col" { (t.trend_labelled) } } }
+                    tbody {
+                        @for p in points.iter().rev() {
+                            tr {
+                                th scope="row" { (lang.day(&p.day)) }
+                                td data-label=(t.trend_assessed) { (p.assessed) }
+                                td data-label=(t.trend_labelled) { (p.labelled) }
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -197,9 +234,31 @@ mod tests {
     }
 
     #[test]
-    fn bars_are_proportional_and_never_overflow() {
-        assert_eq!(share(50, 100, 300), 150);
-        assert_eq!(share(200, 100, 300), 300);
-        assert_eq!(share(5, 0, 300), 0);
+    fn percentages_round_to_the_nearest_but_never_claim_all_or_none_too_early() {
+        assert_eq!(percent(34, 37), 92);
+        assert_eq!(percent(1, 3), 33);
+        assert_eq!(percent(2, 3), 67);
+        assert_eq!(percent(999, 1000), 99, "not 100 before the last site");
+        assert_eq!(percent(1, 1000), 1, "not 0 once one site counts");
+        assert_eq!(percent(0, 1000), 0);
+        assert_eq!(percent(5, 5), 100);
+        assert_eq!(percent(5, 0), 0);
+        assert_eq!(percent(9, 5), 100, "a part never exceeds its whole");
+    }
+
+    #[test]
+    fn a_single_day_of_history_still_draws_its_points() {
+        let chart = trend_chart(
+            Lang::Vi,
+            &[TrendPoint {
+                day: "2026-01-01".into(),
+                assessed: 5,
+                labelled: 3,
+            }],
+            10,
+        )
+        .into_string();
+        assert_eq!(chart.matches("<circle").count(), 2, "{chart}");
+        assert!(chart.contains("01/01/2026"), "the day in Vietnamese order");
     }
 }

@@ -88,6 +88,7 @@ fn ctx<'a>(settings: &'a PublishSettings, lang: Lang, depth: usize, file: &str) 
         other_language: links.other_language("", file),
         staff_user: None,
         refresh_secs: None,
+        zone: &settings.zone,
     }
 }
 
@@ -217,7 +218,7 @@ pub async fn export(
             host: &trustlabel_core::target::display_host(&row.host),
             status: row.status,
             level: row.level,
-            grade: row.grade,
+            grade: super::public_grade(row),
             authority_short: &settings.branding.authority_short,
             verify_url: &verify,
         });

@@ -3,6 +3,8 @@
 //! One struct of texts per language rather than a lookup by key, so a text missing in
 //! one language is a compile error instead of a blank on the page.
 
+use super::listing::{ParamError, ParamProblem};
+use trustlabel_core::finding::Severity;
 use trustlabel_core::policy::{LabelLevel, LabelStatus};
 use trustlabel_store::JobState;
 
@@ -28,31 +30,132 @@ impl Lang {
         }
     }
 
-    /// `?lang=` wins; otherwise the first of vi/en in `Accept-Language`; else Vietnamese.
-    pub fn choose(query: Option<&str>, accept_language: Option<&str>) -> Lang {
+    /// Vietnamese unless the URL says `lang=en`. The browser's `Accept-Language` is not
+    /// consulted: a national registry is Vietnamese first, every link carries the
+    /// language it was chosen in, and a page's language then depends on its URL alone
+    /// (so shared caches cannot hand one reader's language to another).
+    pub fn from_query(query: Option<&str>) -> Lang {
         match query.map(str::trim) {
-            Some("en") => return Lang::En,
-            Some("vi") => return Lang::Vi,
-            _ => {}
+            Some("en") => Lang::En,
+            _ => Lang::Vi,
         }
-        let Some(header) = accept_language else {
-            return Lang::Vi;
+    }
+
+    /// Why a list parameter was refused, for the error page.
+    pub fn param_error(self, e: &ParamError) -> String {
+        let vi = self == Lang::Vi;
+        let value = &e.value;
+        let name = &e.parameter;
+        match &e.problem {
+            ParamProblem::NotOneOf(allowed) if vi => format!(
+                "Giá trị «{value}» của tham số «{name}» không hợp lệ. Giá trị hợp lệ: {}.",
+                allowed.join(", ")
+            ),
+            ParamProblem::NotOneOf(allowed) => format!(
+                "«{value}» is not a valid value of «{name}». Valid values: {}.",
+                allowed.join(", ")
+            ),
+            ParamProblem::OutOfRange { min, max } if vi => format!(
+                "Tham số «{name}» phải là số nguyên từ {min} đến {max} (nhận được «{value}»)."
+            ),
+            ParamProblem::OutOfRange { min, max } => {
+                format!("«{name}» must be a whole number from {min} to {max} (got «{value}»).")
+            }
+            ParamProblem::TooLong(max) if vi => {
+                format!("Nội dung tìm kiếm dài quá {max} ký tự.")
+            }
+            ParamProblem::TooLong(max) => {
+                format!("The search text is longer than {max} characters.")
+            }
+            ParamProblem::Unknown if vi => format!("Không có tham số «{name}»."),
+            ParamProblem::Unknown => format!("There is no parameter «{name}»."),
+            ParamProblem::Repeated if vi => format!("Tham số «{name}» xuất hiện nhiều lần."),
+            ParamProblem::Repeated => format!("The parameter «{name}» is given more than once."),
+        }
+    }
+
+    /// `4 of 23` (a count against its whole, never `4/23`, which reads as a date).
+    pub fn count_of(self, part: u64, total: u64) -> String {
+        match self {
+            Lang::Vi => format!("{part} trên {total}"),
+            Lang::En => format!("{part} of {total}"),
+        }
+    }
+
+    /// A `YYYY-MM-DD` day as this language writes dates (`dd/mm/yyyy` in Vietnamese).
+    pub fn day(self, iso: &str) -> String {
+        let parts: Vec<&str> = iso.split('-').collect();
+        match (self, parts.as_slice()) {
+            (Lang::Vi, [y, m, d]) => format!("{d}/{m}/{y}"),
+            _ => iso.to_string(),
+        }
+    }
+
+    pub fn severity(self, severity: Severity) -> &'static str {
+        match (self, severity) {
+            (Lang::Vi, Severity::Critical) => "Nghiêm trọng",
+            (Lang::Vi, Severity::High) => "Cao",
+            (Lang::Vi, Severity::Medium) => "Trung bình",
+            (Lang::Vi, Severity::Low) => "Thấp",
+            (Lang::Vi, Severity::Info) => "Thông tin",
+            (Lang::En, Severity::Critical) => "Critical",
+            (Lang::En, Severity::High) => "High",
+            (Lang::En, Severity::Medium) => "Medium",
+            (Lang::En, Severity::Low) => "Low",
+            (Lang::En, Severity::Info) => "Information",
+        }
+    }
+
+    /// The display name of a target-list category code; a code without one is shown
+    /// as written (categories are the authority's own vocabulary).
+    pub fn category(self, code: &str) -> String {
+        let known = match code
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['-', ' '], "_")
+            .as_str()
+        {
+            "government" | "gov" => Some(("Cơ quan nhà nước", "Government")),
+            "ecommerce" | "e_commerce" => Some(("Thương mại điện tử", "E-commerce")),
+            "digital_service" | "digital_services" => Some(("Dịch vụ số", "Digital services")),
+            "education" | "edu" => Some(("Giáo dục", "Education")),
+            "health" | "healthcare" => Some(("Y tế", "Health")),
+            "finance" | "banking" => Some(("Tài chính, ngân hàng", "Finance and banking")),
+            "demo" => Some(("Trình diễn", "Demonstration")),
+            _ => None,
         };
-        for part in header.split(',') {
-            let tag = part
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            if tag == "vi" || tag.starts_with("vi-") {
-                return Lang::Vi;
-            }
-            if tag == "en" || tag.starts_with("en-") {
-                return Lang::En;
-            }
+        match (known, self) {
+            (Some((vi, _)), Lang::Vi) => vi.to_string(),
+            (Some((_, en)), Lang::En) => en.to_string(),
+            (None, _) if code.trim().is_empty() => "—".to_string(),
+            (None, _) => code.to_string(),
         }
-        Lang::Vi
+    }
+
+    /// The outcome of a CSV import, as a sentence.
+    pub fn import_summary(
+        self,
+        read: usize,
+        inserted: usize,
+        updated: usize,
+        unchanged: usize,
+    ) -> String {
+        match self {
+            Lang::Vi => format!(
+                "Đã đọc {read} dòng: thêm mới {inserted}, cập nhật {updated}, không thay đổi {unchanged}."
+            ),
+            Lang::En => format!(
+                "Read {read} line(s): {inserted} added, {updated} updated, {unchanged} unchanged."
+            ),
+        }
+    }
+
+    /// A page past the end of the list.
+    pub fn page_missing(self, page: u64, pages: u64) -> String {
+        match self {
+            Lang::Vi => format!("Không có trang {page}: danh sách có {pages} trang."),
+            Lang::En => format!("There is no page {page}: the list has {pages} page(s)."),
+        }
     }
 
     pub fn t(self) -> &'static Texts {
@@ -190,6 +293,9 @@ pub struct Texts {
     pub by_province: &'static str,
     pub trend: &'static str,
     pub trend_assessed: &'static str,
+    pub trend_one_day: &'static str,
+    pub trend_figures: &'static str,
+    pub in_scope: &'static str,
     pub trend_labelled: &'static str,
     pub total: &'static str,
     pub open_data_title: &'static str,
@@ -226,6 +332,8 @@ pub struct Texts {
     pub import_help: &'static str,
     pub import_button: &'static str,
     pub import_result: &'static str,
+    pub owner_contact: &'static str,
+    pub no_contact: &'static str,
     pub refused_lines: &'static str,
     pub scan_now: &'static str,
     pub attest_title: &'static str,
@@ -244,6 +352,7 @@ pub struct Texts {
     pub detail: &'static str,
     pub done: &'static str,
     pub bad_request: &'static str,
+    pub bad_form: &'static str,
     pub server_error: &'static str,
     pub signed_in_as: &'static str,
 }
@@ -304,6 +413,9 @@ pub static VI: Texts = Texts {
     by_province: "Theo tỉnh/thành",
     trend: "Diễn biến theo thời gian",
     trend_assessed: "Số website đã đánh giá",
+    trend_one_day: "mới có số liệu của một ngày",
+    trend_figures: "Số liệu theo ngày",
+    in_scope: "Trong phạm vi",
     trend_labelled: "Số website giữ nhãn",
     total: "Tổng số",
     open_data_title: "Dữ liệu mở",
@@ -340,6 +452,8 @@ pub static VI: Texts = Texts {
     import_help: "Cột: host, organisation, category, province, contact_email. Dòng lỗi được báo kèm số dòng; các dòng đúng vẫn được nhập.",
     import_button: "Nhập",
     import_result: "Kết quả nhập",
+    owner_contact: "Liên hệ của chủ sở hữu",
+    no_contact: "chưa có trong danh sách",
     refused_lines: "Dòng bị từ chối",
     scan_now: "Quét ngay",
     attest_title: "Xác nhận đánh giá thủ công (cấp Nâng cao)",
@@ -358,6 +472,7 @@ pub static VI: Texts = Texts {
     detail: "Chi tiết",
     done: "Đã thực hiện.",
     bad_request: "Yêu cầu không hợp lệ.",
+    bad_form: "Biểu mẫu gửi lên thiếu thông tin hoặc không hợp lệ. Vui lòng quay lại và thử lại.",
     server_error: "Lỗi máy chủ. Vui lòng thử lại sau.",
     signed_in_as: "Đăng nhập với tên",
 };
@@ -418,6 +533,9 @@ pub static EN: Texts = Texts {
     by_province: "By province",
     trend: "Trend over time",
     trend_assessed: "Websites assessed",
+    trend_one_day: "one day of figures so far",
+    trend_figures: "Figures by day",
+    in_scope: "In scope",
     trend_labelled: "Websites holding the label",
     total: "Total",
     open_data_title: "Open data",
@@ -454,6 +572,8 @@ pub static EN: Texts = Texts {
     import_help: "Columns: host, organisation, category, province, contact_email. Bad lines are reported with their line number; good lines are still imported.",
     import_button: "Import",
     import_result: "Import result",
+    owner_contact: "Owner contact",
+    no_contact: "not in the target list",
     refused_lines: "Refused lines",
     scan_now: "Scan now",
     attest_title: "Attest a manual assessment (advanced level)",
@@ -472,6 +592,7 @@ pub static EN: Texts = Texts {
     detail: "Detail",
     done: "Done.",
     bad_request: "Bad request.",
+    bad_form: "The form sent is incomplete or invalid. Please go back and try again.",
     server_error: "Server error. Please try again later.",
     signed_in_as: "Signed in as",
 };
@@ -481,11 +602,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_query_wins_then_accept_language_then_vietnamese() {
-        assert_eq!(Lang::choose(Some("en"), Some("vi")), Lang::En);
-        assert_eq!(Lang::choose(None, Some("en-GB,en;q=0.9")), Lang::En);
-        assert_eq!(Lang::choose(None, Some("fr, vi;q=0.5, en;q=0.4")), Lang::Vi);
-        assert_eq!(Lang::choose(Some("xx"), Some("de")), Lang::Vi);
-        assert_eq!(Lang::choose(None, None), Lang::Vi);
+    fn vietnamese_unless_the_url_asks_for_english() {
+        assert_eq!(Lang::from_query(Some("en")), Lang::En);
+        assert_eq!(Lang::from_query(Some("vi")), Lang::Vi);
+        assert_eq!(Lang::from_query(Some("xx")), Lang::Vi);
+        assert_eq!(Lang::from_query(None), Lang::Vi);
     }
 }

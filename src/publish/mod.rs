@@ -15,9 +15,11 @@ pub mod listing;
 pub mod openapi;
 pub mod opendata;
 pub mod settings;
+pub mod zone;
 
 use settings::PublishSettings;
 use time::OffsetDateTime;
+use trustlabel_core::policy::{Grade, LabelStatus};
 use trustlabel_store::SiteRow;
 
 /// When the scheduler will next assess the site (its category's cadence after the last
@@ -33,6 +35,16 @@ pub fn valid_until(row: &SiteRow, settings: &PublishSettings) -> Option<OffsetDa
     settings
         .label_rules
         .valid_until(row.status, row.last_pass_at, row.at_risk_since)
+}
+
+/// The grade the public sees: none while nothing was assessed, and none while the site
+/// cannot be reached (an unreachable site was not graded; an F would accuse it of
+/// faults nobody saw).
+pub fn public_grade(row: &SiteRow) -> Option<Grade> {
+    match row.status {
+        LabelStatus::NotAssessed | LabelStatus::Unreachable => None,
+        _ => row.grade,
+    }
 }
 
 /// The verification page of a site, as an absolute URL (badges, feed, snippets).

@@ -6,8 +6,21 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use trustlabel_store::{SiteRow, StatusCounts, StoredTransition};
 
-fn ts(at: Option<OffsetDateTime>) -> Option<String> {
-    at.and_then(|t| t.format(&Rfc3339).ok())
+/// ISO 8601 with the display zone's offset (`2026-03-02T02:26:00+07:00`): the same
+/// instant as the stored UTC time, and the date a reader in that zone expects.
+fn ts(settings: &PublishSettings, at: Option<OffsetDateTime>) -> Option<String> {
+    at.and_then(|t| settings.zone.local(t).format(&Rfc3339).ok())
+}
+
+/// A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, or a tab or carriage
+/// return before one) is prefixed with `'`, so opening the open-data file never runs
+/// what a target list carried in (OWASP "CSV injection").
+fn spreadsheet_safe(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    }
 }
 
 /// One site as published (the API item and a JSON download row).
@@ -20,11 +33,11 @@ pub fn site_json(row: &SiteRow, settings: &PublishSettings) -> Value {
         "province": row.province,
         "status": row.status,
         "level": if row.status.holds_label() { row.level } else { None },
-        "grade": row.grade,
-        "status_since": ts(row.status_since),
-        "last_assessed": ts(row.last_assessed),
-        "next_assessment": ts(super::next_assessment(row, settings)),
-        "label_valid_until": ts(super::valid_until(row, settings)),
+        "grade": super::public_grade(row),
+        "status_since": ts(settings, row.status_since),
+        "last_assessed": ts(settings, row.last_assessed),
+        "next_assessment": ts(settings, super::next_assessment(row, settings)),
+        "label_valid_until": ts(settings, super::valid_until(row, settings)),
         "verify_url": super::verify_url(settings, &row.host),
         "badge_url": super::badge_url(settings, &row.host),
     })
@@ -41,7 +54,7 @@ pub fn site_detail_json(
         .iter()
         .map(|h| {
             json!({
-                "at": ts(Some(h.transition.at)),
+                "at": ts(settings, Some(h.transition.at)),
                 "from": h.transition.from,
                 "to": h.transition.to,
             })
@@ -79,7 +92,7 @@ pub fn sites_csv(rows: &[SiteRow], settings: &PublishSettings) -> String {
         } else {
             ""
         };
-        let _ = w.write_record([
+        let record = [
             r.host.clone(),
             trustlabel_core::target::display_host(&r.host),
             r.organisation.clone(),
@@ -87,12 +100,15 @@ pub fn sites_csv(rows: &[SiteRow], settings: &PublishSettings) -> String {
             r.province.clone(),
             r.status.as_str().to_string(),
             level.to_string(),
-            r.grade.map(|g| g.to_string()).unwrap_or_default(),
-            ts(r.status_since).unwrap_or_default(),
-            ts(r.last_assessed).unwrap_or_default(),
-            ts(super::valid_until(r, settings)).unwrap_or_default(),
+            super::public_grade(r)
+                .map(|g| g.to_string())
+                .unwrap_or_default(),
+            ts(settings, r.status_since).unwrap_or_default(),
+            ts(settings, r.last_assessed).unwrap_or_default(),
+            ts(settings, super::valid_until(r, settings)).unwrap_or_default(),
             super::verify_url(settings, &r.host),
-        ]);
+        ];
+        let _ = w.write_record(record.iter().map(|cell| spreadsheet_safe(cell)));
     }
     let bytes = w.into_inner().unwrap_or_default();
     String::from_utf8(bytes).unwrap_or_default()
@@ -133,5 +149,69 @@ pub fn overall(groups: &[StatusCounts]) -> StatusCounts {
     StatusCounts {
         group: String::new(),
         counts: total.into_values().collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+    use trustlabel_core::policy::{Grade, LabelLevel, LabelStatus};
+
+    fn row(organisation: &str, province: &str) -> SiteRow {
+        SiteRow {
+            target_id: 1,
+            host: "a.gov.vn".into(),
+            organisation: organisation.into(),
+            category: "government".into(),
+            province: province.into(),
+            status: LabelStatus::Labelled,
+            level: Some(LabelLevel::Basic),
+            grade: Some(Grade::A),
+            status_since: Some(datetime!(2026-03-01 19:26 UTC)),
+            last_assessed: Some(datetime!(2026-03-01 19:26 UTC)),
+            last_pass_at: Some(datetime!(2026-03-01 19:26 UTC)),
+            at_risk_since: None,
+        }
+    }
+
+    #[test]
+    fn spreadsheet_formulas_from_a_target_list_are_neutralised_in_the_csv() {
+        let csv = sites_csv(
+            &[row(
+                "=HYPERLINK(\"http://evil.example\",\"x\")",
+                "+cmd|' /C calc'!A0",
+            )],
+            &PublishSettings::default(),
+        );
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        let record = reader.records().next().unwrap().unwrap();
+        assert_eq!(&record[2], "'=HYPERLINK(\"http://evil.example\",\"x\")");
+        assert_eq!(&record[4], "'+cmd|' /C calc'!A0");
+        for cell in &record {
+            assert!(!cell.starts_with(['=', '+', '-', '@']), "{cell}");
+        }
+        assert_eq!(spreadsheet_safe("Sở Y tế"), "Sở Y tế");
+        assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(spreadsheet_safe("\t=1"), "'\t=1");
+    }
+
+    #[test]
+    fn a_site_that_could_not_be_reached_has_no_public_grade() {
+        let mut unreachable = row("Sở A", "Huế");
+        unreachable.status = LabelStatus::Unreachable;
+        unreachable.grade = Some(Grade::F);
+        let value = site_json(&unreachable, &PublishSettings::default());
+        assert!(value["grade"].is_null(), "{value}");
+        let csv = sites_csv(&[unreachable], &PublishSettings::default());
+        assert!(!csv.contains(",F,"), "{csv}");
+    }
+
+    #[test]
+    fn times_are_iso_8601_in_the_display_zone_with_its_offset() {
+        let value = site_json(&row("Bộ Tài chính", "Hà Nội"), &PublishSettings::default());
+        assert_eq!(value["last_assessed"], "2026-03-02T02:26:00+07:00");
+        let csv = sites_csv(&[row("Bộ", "Huế")], &PublishSettings::default());
+        assert!(csv.contains(",2026-03-02T02:26:00+07:00,"), "{csv}");
     }
 }

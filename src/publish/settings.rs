@@ -1,5 +1,6 @@
 //! Publishing settings with their defaults resolved (from `[publish]` in the config).
 
+use super::zone::{DisplayZone, UnknownZone};
 use crate::config::PublishSection;
 use time::Duration;
 use trustlabel_core::policy::LabelRules;
@@ -28,15 +29,25 @@ pub struct PublishSettings {
     pub burst_per_ip: u32,
     /// Grace and validity periods of labels (from the policy), for "valid until".
     pub label_rules: LabelRules,
+    /// The zone dates are shown in.
+    pub zone: DisplayZone,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 impl PublishSettings {
     /// `listen_url` is used as the public URL when none is configured.
-    pub fn from_section(s: &PublishSection, listen_url: &str, label_rules: LabelRules) -> Self {
+    pub fn from_section(
+        s: &PublishSection,
+        listen_url: &str,
+        label_rules: LabelRules,
+    ) -> Result<Self, UnknownZone> {
         let positive = |v: Option<i64>, default: i64| v.filter(|d| *d > 0).unwrap_or(default);
-        PublishSettings {
+        let zone = match &s.timezone {
+            Some(name) => DisplayZone::named(name)?,
+            None => DisplayZone::default(),
+        };
+        Ok(PublishSettings {
             branding: Branding {
                 authority_name: s
                     .authority_name
@@ -62,16 +73,20 @@ impl PublishSettings {
             rate_per_ip: s.rate_per_ip.unwrap_or(20).max(1),
             burst_per_ip: s.burst_per_ip.unwrap_or(60).max(1),
             label_rules,
-        }
+            zone,
+        })
     }
 }
 
 impl Default for PublishSettings {
     fn default() -> Self {
+        let listen_url = format!("http://{DEFAULT_LISTEN}");
         PublishSettings::from_section(
             &PublishSection::default(),
-            &format!("http://{DEFAULT_LISTEN}"),
+            &listen_url,
             LabelRules::default(),
         )
+        // The default section names no zone, so this cannot fail.
+        .unwrap_or_else(|_| unreachable!("the default zone is built in"))
     }
 }

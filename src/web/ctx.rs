@@ -4,11 +4,13 @@ use super::AppState;
 use crate::publish::html::{PageCtx, message_page};
 use crate::publish::i18n::Lang;
 use crate::publish::links::Links;
-use axum::extract::FromRequestParts;
+use axum::Form;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use maud::Markup;
+use serde::de::DeserializeOwned;
 use std::convert::Infallible;
 
 pub struct Ctx {
@@ -34,11 +36,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
             })
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
-        let accept = parts
-            .headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok());
-        let lang = Lang::choose(lang_param.as_deref(), accept);
+        let lang = Lang::from_query(lang_param.as_deref());
         let path = parts.uri.path().to_string();
         let here = if kept.is_empty() {
             path
@@ -62,6 +60,7 @@ impl Ctx {
             other_language: links.other_language(&self.here, ""),
             staff_user: None,
             refresh_secs: None,
+            zone: &state.settings.zone,
         }
     }
 
@@ -76,6 +75,32 @@ impl Ctx {
         };
         let page = message_page(&self.page(state), title, text);
         (status, html(page)).into_response()
+    }
+}
+
+/// A submitted form, or our own 400 page in the reader's language when it is missing
+/// fields or malformed (instead of the framework's English error text).
+pub struct PageForm<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for PageForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let ctx = match Ctx::from_request_parts(&mut parts, state).await {
+            Ok(ctx) => ctx,
+            Err(never) => match never {},
+        };
+        match Form::<T>::from_request(Request::from_parts(parts, body), state).await {
+            Ok(Form(value)) => Ok(PageForm(value)),
+            Err(rejection) => {
+                let status = match rejection.status() {
+                    StatusCode::PAYLOAD_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
+                    _ => StatusCode::BAD_REQUEST,
+                };
+                Err(private(ctx.message(state, status, ctx.lang.t().bad_form)))
+            }
+        }
     }
 }
 

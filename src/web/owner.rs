@@ -4,7 +4,7 @@ use super::ctx::{Ctx, html, private, see_other};
 use super::public::site_view;
 use super::{AppState, WebResult};
 use crate::auth::token_hash;
-use crate::publish::html::{OwnerView, owner_page};
+use crate::publish::html::{OwnerView, date_time, owner_page};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -12,10 +12,11 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use trustlabel_store::{Enqueued, OwnerLink};
 
+/// The outcome of the last action, as a fixed code in the URL: nothing the page shows
+/// is taken from the URL itself.
 #[derive(Debug, Deserialize)]
 pub struct Flash {
     msg: Option<String>,
-    until: Option<String>,
 }
 
 async fn link(
@@ -66,17 +67,20 @@ pub async fn page(
     let history = state.store.history(row.target_id).await?;
     let latest = state.store.latest_scan(row.target_id).await?;
     let job = state.store.latest_scan_job(row.target_id).await?;
+    let mut page_ctx = ctx.page(&state);
     let flash = match flash.msg.as_deref() {
         Some("queued") => Some(t.rescan_queued.to_string()),
         Some("pending") => Some(t.rescan_pending.to_string()),
-        Some("soon") => Some(format!(
-            "{} {}",
-            t.rescan_too_soon,
-            flash.until.unwrap_or_default()
-        )),
+        Some("soon") => Some(match &job {
+            Some(job) => format!(
+                "{} {}",
+                t.rescan_too_soon,
+                date_time(&page_ctx, job.created_at + state.settings.rescan_cooldown)
+            ),
+            None => t.rescan_too_soon.to_string(),
+        }),
         _ => None,
     };
-    let mut page_ctx = ctx.page(&state);
     if job.as_ref().is_some_and(|j| j.state.is_pending()) {
         page_ctx.refresh_secs = Some(3);
     }
@@ -127,13 +131,7 @@ pub async fn rescan(
             "msg=queued".to_string()
         }
         Enqueued::AlreadyPending(_) => "msg=pending".to_string(),
-        Enqueued::TooSoon { retry_at, .. } => format!(
-            "msg=soon&until={}",
-            url::form_urlencoded::byte_serialize(
-                crate::publish::html::date_time(ctx.lang, retry_at).as_bytes()
-            )
-            .collect::<String>()
-        ),
+        Enqueued::TooSoon { .. } => "msg=soon".to_string(),
     };
     let lang = lang_query(&ctx);
     let sep = if lang.is_empty() { "" } else { "&" };

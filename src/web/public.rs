@@ -6,7 +6,7 @@ use crate::publish::html::{self as pages, DashboardData, ListPage, SitePage};
 use crate::publish::listing::ListParams;
 use crate::publish::{self, badge, charts, feed, openapi, opendata};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -80,13 +80,29 @@ pub fn forget_facets(state: &AppState) {
     }
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(params): Query<ListParams>,
-) -> WebResult {
+/// The list parameters of a page, or the 400 page that names the bad one.
+pub fn page_params(
+    state: &AppState,
+    ctx: &Ctx,
+    query: Option<&str>,
+) -> Result<ListParams, Response> {
+    ListParams::parse(query.unwrap_or(""), false)
+        .and_then(|p| p.check().map(|()| p))
+        .map_err(|e| ctx.message(state, StatusCode::BAD_REQUEST, &ctx.lang.param_error(&e)))
+}
+
+pub async fn list(State(state): State<AppState>, ctx: Ctx, RawQuery(query): RawQuery) -> WebResult {
+    let params = match page_params(&state, &ctx, query.as_deref()) {
+        Ok(params) => params,
+        Err(bad) => return Ok(bad),
+    };
     let per_page = u64::from(state.settings.page_size);
     let page = state.store.list_sites(&params.to_query(per_page)).await?;
+    let pages = page.total.div_ceil(params.per_page(per_page)).max(1);
+    if params.page() > pages {
+        let text = ctx.lang.page_missing(params.page(), pages);
+        return Ok(ctx.message(&state, StatusCode::NOT_FOUND, &text));
+    }
     let facets = facets(&state).await?;
     let (categories, provinces) = (&facets.0, &facets.1);
     let markup = pages::list_page(
@@ -209,7 +225,7 @@ pub async fn badge(State(state): State<AppState>, ctx: Ctx, Path(file): Path<Str
         host: &trustlabel_core::target::display_host(&row.host),
         status: row.status,
         level: row.level,
-        grade: row.grade,
+        grade: publish::public_grade(&row),
         authority_short: &state.settings.branding.authority_short,
         verify_url: &verify,
     });
@@ -224,10 +240,38 @@ pub async fn badge(State(state): State<AppState>, ctx: Ctx, Path(file): Path<Str
         .into_response())
 }
 
-pub async fn api_sites(
-    State(state): State<AppState>,
-    Query(params): Query<ListParams>,
-) -> WebResult {
+/// A JSON error of the API: a stable code, what was wrong, and a readable message.
+pub fn api_error(
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    extra: serde_json::Value,
+) -> Response {
+    let mut body = json!({ "error": code, "message": message });
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
+    (status, Json(body)).into_response()
+}
+
+pub async fn api_sites(State(state): State<AppState>, RawQuery(query): RawQuery) -> WebResult {
+    let params = match ListParams::parse(query.as_deref().unwrap_or(""), true)
+        .and_then(|p| p.check().map(|()| p))
+    {
+        Ok(params) => params,
+        Err(e) => {
+            let allowed = match &e.problem {
+                crate::publish::listing::ParamProblem::NotOneOf(allowed) => json!(allowed),
+                _ => serde_json::Value::Null,
+            };
+            return Ok(api_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_parameter",
+                &e.to_string(),
+                json!({ "parameter": e.parameter, "value": e.value, "allowed": allowed }),
+            ));
+        }
+    };
     let per_page = params.per_page(u64::from(state.settings.page_size));
     let page = state.store.list_sites(&params.to_query(per_page)).await?;
     let items: Vec<_> = page
@@ -248,7 +292,12 @@ pub async fn api_sites(
 
 pub async fn api_site(State(state): State<AppState>, Path(host): Path<String>) -> WebResult {
     let Some(row) = find_site(&state, &host).await? else {
-        return Ok((StatusCode::NOT_FOUND, Json(json!({ "error": "not_found" }))).into_response());
+        return Ok(api_error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no such site in the list",
+            json!({}),
+        ));
     };
     let history = state.store.history(row.target_id).await?;
     Ok(cached(
@@ -279,6 +328,15 @@ pub async fn style() -> Response {
     )
 }
 
-pub async fn not_found(State(state): State<AppState>, ctx: Ctx) -> Response {
+/// Unknown paths: a page for people, JSON for programs under `/api/`.
+pub async fn not_found(State(state): State<AppState>, ctx: Ctx, uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return api_error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no such API route (see /openapi.json)",
+            json!({}),
+        );
+    }
     ctx.message(&state, StatusCode::NOT_FOUND, ctx.lang.t().not_found)
 }

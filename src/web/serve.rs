@@ -195,53 +195,68 @@ async fn serve_connection(
     }
 }
 
-/// Where a plain-HTTP request is sent: the configured HTTPS base URL, or the same host
-/// over HTTPS.
-fn redirect_target(base: Option<&str>, request: &Request<Incoming>) -> Option<String> {
+/// Where a plain-HTTP request is sent: the configured HTTPS base URL (with its port)
+/// and the same path. Never the request's `Host` header, which the client chooses: a
+/// redirect built from it could send people to any host.
+fn redirect_target(base: &str, request: &Request<Incoming>) -> String {
     let path = request
         .uri()
         .path_and_query()
         .map(|p| p.as_str())
         .unwrap_or("/");
-    match base {
-        Some(base) => Some(format!("{}{path}", base.trim_end_matches('/'))),
-        None => {
-            let host = request.headers().get(header::HOST)?.to_str().ok()?;
-            let host = match host.rsplit_once(':') {
-                Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
-                _ => host,
-            };
-            Some(format!("https://{host}{path}"))
-        }
-    }
+    format!("{}{path}", base.trim_end_matches('/'))
 }
 
 /// Plain HTTP that answers every request with a permanent redirect to HTTPS.
 pub fn spawn_redirect(
     listener: TcpListener,
-    https_base: Option<String>,
+    https_base: String,
 ) -> Result<RunningServer, ServeError> {
-    let base: Arc<Option<String>> = Arc::new(https_base);
+    let base: Arc<str> = https_base.into();
     spawn_accept_loop(listener, move |tcp, _| {
         redirect_connection(tcp, Arc::clone(&base))
     })
 }
 
-async fn redirect_connection(tcp: TcpStream, base: Arc<Option<String>>) {
+async fn redirect_connection(tcp: TcpStream, base: Arc<str>) {
     let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-        let response = match redirect_target(base.as_deref(), &request) {
-            Some(location) => Response::builder()
-                .status(StatusCode::MOVED_PERMANENTLY)
-                .header(header::LOCATION, location)
-                .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
-                .body(Body::from("HTTPS only")),
-            None => Response::builder()
-                .status(StatusCode::BAD_REQUEST)
-                .body(Body::from("missing Host")),
-        };
+        let response = Response::builder()
+            .status(StatusCode::MOVED_PERMANENTLY)
+            .header(header::LOCATION, redirect_target(&base, &request))
+            .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+            .body(Body::from("HTTPS only"));
         async move { Ok::<_, Infallible>(response.unwrap_or_else(|_| Response::new(Body::empty()))) }
     });
     let _ = http1_builder()
         .serve_connection(TokioIo::new(tcp), service)
         .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    #[tokio::test]
+    async fn the_https_redirect_ignores_the_host_header_and_keeps_the_configured_port() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let server = spawn_redirect(listener, "https://tinnhiem.example.vn:8443".into()).unwrap();
+        let mut tcp = TcpStream::connect(server.addr).await.unwrap();
+        tcp.write_all(
+            b"GET /site/a.gov.vn?lang=en HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n",
+        )
+        .await
+        .unwrap();
+        let mut answer = String::new();
+        tcp.read_to_string(&mut answer).await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 301"), "{answer}");
+        assert!(
+            answer
+                .to_ascii_lowercase()
+                .contains("location: https://tinnhiem.example.vn:8443/site/a.gov.vn?lang=en\r\n"),
+            "{answer}"
+        );
+        assert!(!answer.contains("evil.example"));
+        server.stop().await;
+    }
 }

@@ -2,7 +2,7 @@
 //! with scan / attest / override, and the audit log. Every state change checks the
 //! session's CSRF token and is written to the audit log.
 
-use super::ctx::{Ctx, html, private, see_other};
+use super::ctx::{Ctx, PageForm, html, private, see_other};
 use super::login_throttle::{Attempt, MAX_USERNAME_CHARS, account_key};
 use super::public::{host_key, site_view};
 use super::security::client_ip;
@@ -14,10 +14,10 @@ use crate::publish::html::{
 };
 use crate::publish::i18n::Lang;
 use crate::publish::listing::ListParams;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::Extension;
+use axum::extract::{ConnectInfo, Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Form};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -110,7 +110,7 @@ pub async fn login(
     ctx: Ctx,
     headers: HeaderMap,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    Form(form): Form<LoginForm>,
+    PageForm(form): PageForm<LoginForm>,
 ) -> WebResult {
     let t = ctx.lang.t();
     let ip = client_ip(peer.as_ref().map(|e| &e.0));
@@ -220,7 +220,7 @@ pub async fn logout(
     State(state): State<AppState>,
     ctx: Ctx,
     headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
+    PageForm(form): PageForm<CsrfForm>,
 ) -> WebResult {
     let Some(session) = current(&state, &headers).await? else {
         return Ok(see_other("/staff/login"));
@@ -277,13 +277,17 @@ pub async fn home(
     State(state): State<AppState>,
     ctx: Ctx,
     headers: HeaderMap,
-    Query(params): Query<ListParams>,
+    RawQuery(query): RawQuery,
 ) -> WebResult {
     let Some(session) = current(&state, &headers).await? else {
         return Ok(see_other(&format!(
             "/staff/login{}",
             lang_q(ctx.lang, true)
         )));
+    };
+    let params = match super::public::page_params(&state, &ctx, query.as_deref()) {
+        Ok(params) => params,
+        Err(bad) => return Ok(private(bad)),
     };
     render_home(&state, &ctx, &session, &params, None).await
 }
@@ -298,7 +302,7 @@ pub async fn import(
     State(state): State<AppState>,
     ctx: Ctx,
     headers: HeaderMap,
-    Form(form): Form<ImportForm>,
+    PageForm(form): PageForm<ImportForm>,
 ) -> WebResult {
     let Some(session) = current(&state, &headers).await? else {
         return Ok(forbidden(&ctx, &state));
@@ -378,6 +382,12 @@ pub async fn site(
     let history = state.store.history(row.target_id).await?;
     let latest = state.store.latest_scan(row.target_id).await?;
     let job = state.store.latest_scan_job(row.target_id).await?;
+    let contact = state
+        .store
+        .target_by_id(row.target_id)
+        .await?
+        .map(|t| t.target.contact_email)
+        .filter(|c| !c.is_empty());
     let flash = match flash.msg.as_deref() {
         Some("done") => Some(t.done.to_string()),
         Some("attest_refused") => Some(t.attest_refused.to_string()),
@@ -400,6 +410,7 @@ pub async fn site(
             catalog: &state.rules.catalog,
             latest_job: job.as_ref(),
             flash,
+            contact: contact.as_deref(),
         },
     );
     Ok(private(html(markup).into_response()))
@@ -446,7 +457,7 @@ pub async fn scan(
     ctx: Ctx,
     headers: HeaderMap,
     Path(host): Path<String>,
-    Form(form): Form<CsrfForm>,
+    PageForm(form): PageForm<CsrfForm>,
 ) -> WebResult {
     let (session, target_id, host) =
         match site_action(&state, &ctx, &headers, &host, &form.csrf).await? {
@@ -495,7 +506,7 @@ pub async fn attest(
     ctx: Ctx,
     headers: HeaderMap,
     Path(host): Path<String>,
-    Form(form): Form<AttestForm>,
+    PageForm(form): PageForm<AttestForm>,
 ) -> WebResult {
     let (session, target_id, host) =
         match site_action(&state, &ctx, &headers, &host, &form.csrf).await? {
@@ -535,7 +546,7 @@ pub async fn override_label(
     ctx: Ctx,
     headers: HeaderMap,
     Path(host): Path<String>,
-    Form(form): Form<OverrideForm>,
+    PageForm(form): PageForm<OverrideForm>,
 ) -> WebResult {
     let (session, target_id, host) =
         match site_action(&state, &ctx, &headers, &host, &form.csrf).await? {
@@ -547,7 +558,11 @@ pub async fn override_label(
         return Ok(back(&ctx, &host, "reason_required"));
     }
     let Ok(status) = form.status.parse::<LabelStatus>() else {
-        return Ok(forbidden(&ctx, &state));
+        return Ok(private(ctx.message(
+            &state,
+            StatusCode::BAD_REQUEST,
+            ctx.lang.t().bad_form,
+        )));
     };
     let detail = format!("set status to {status}: {reason}");
     let audit = Audit {

@@ -19,6 +19,7 @@ pub use staff::{
 use super::i18n::Lang;
 use super::links::Links;
 use super::settings::Branding;
+use super::zone::DisplayZone;
 use maud::{DOCTYPE, Markup, html};
 use time::OffsetDateTime;
 use trustlabel_core::policy::{Grade, LabelLevel, LabelStatus};
@@ -36,26 +37,57 @@ pub struct PageCtx<'a> {
     /// Reload the page after this many seconds (progress of a queued scan); a meta
     /// refresh, because there is no script.
     pub refresh_secs: Option<u32>,
+    /// Dates and times are shown in this zone.
+    pub zone: &'a DisplayZone,
 }
 
-pub fn date(lang: Lang, at: Option<OffsetDateTime>) -> String {
-    let Some(at) = at else {
-        return "—".into();
-    };
-    let d = at.date();
+/// The local date of `at` (dd/mm/yyyy in Vietnamese, yyyy-mm-dd in English).
+pub fn date(ctx: &PageCtx<'_>, at: Option<OffsetDateTime>) -> String {
+    match at {
+        Some(at) => day(ctx.lang, ctx.zone.local(at)),
+        None => "—".into(),
+    }
+}
+
+fn day(lang: Lang, local: OffsetDateTime) -> String {
+    let d = local.date();
     match lang {
         Lang::Vi => format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year()),
         Lang::En => format!("{}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()),
     }
 }
 
-pub fn date_time(lang: Lang, at: OffsetDateTime) -> String {
+/// The local date and time of `at` with its offset, as people in Vietnam write it:
+/// `02/03/2026 02:26 (GMT+7)`.
+pub fn date_time(ctx: &PageCtx<'_>, at: OffsetDateTime) -> String {
+    let local = ctx.zone.local(at);
     format!(
-        "{} {:02}:{:02} UTC",
-        date(lang, Some(at)),
-        at.hour(),
-        at.minute()
+        "{} {:02}:{:02} ({})",
+        day(ctx.lang, local),
+        local.hour(),
+        local.minute(),
+        gmt_offset(local.offset())
     )
+}
+
+/// `GMT+7`, `GMT+5:30`, `GMT`.
+fn gmt_offset(offset: time::UtcOffset) -> String {
+    let (h, m, _) = offset.as_hms();
+    match (h, m) {
+        (0, 0) => "GMT".into(),
+        (h, 0) => format!("GMT{h:+}"),
+        (h, m) => format!("GMT{h:+}:{:02}", m.unsigned_abs()),
+    }
+}
+
+/// Text with `backtick` spans (as the finding texts write header names and values)
+/// shown as code, instead of printing the backticks.
+pub fn rich_text(text: &str) -> Markup {
+    html! {
+        @for (i, part) in text.split('`').enumerate() {
+            @if i % 2 == 1 { code { (part) } } @else { (part) }
+        }
+    }
 }
 
 pub fn status_pill(lang: Lang, status: LabelStatus, level: Option<LabelLevel>) -> Markup {
@@ -75,18 +107,19 @@ pub fn grade_text(grade: Option<Grade>) -> String {
 /// The status history, newest first. Reasons (and times) only for owners and staff: a
 /// reason names findings, which are never public.
 pub fn history_table(
-    lang: Lang,
+    ctx: &PageCtx<'_>,
     history: &[trustlabel_store::StoredTransition],
     with_reasons: bool,
 ) -> Markup {
+    let lang = ctx.lang;
     let t = lang.t();
     html! {
         h2 { (t.history) }
         @if history.is_empty() {
             p { (t.no_history) }
         } @else {
-            div class="table-wrap" {
-                table {
+            div {
+                table class="cards" {
                     thead {
                         tr {
                             th scope="col" { (t.date) }
@@ -99,13 +132,13 @@ pub fn history_table(
                         @for h in history.iter().rev() {
                             tr {
                                 @if with_reasons {
-                                    td { (date_time(lang, h.transition.at)) }
+                                    td { (date_time(ctx, h.transition.at)) }
                                 } @else {
-                                    td { (date(lang, Some(h.transition.at))) }
+                                    td { (date(ctx, Some(h.transition.at))) }
                                 }
-                                td { (lang.status(h.transition.from)) }
-                                td { (lang.status(h.transition.to)) }
-                                @if with_reasons { td { (h.transition.reason) } }
+                                td data-label=(t.from) { (lang.status(h.transition.from)) }
+                                td data-label=(t.to) { (lang.status(h.transition.to)) }
+                                @if with_reasons { td data-label=(t.reason) { (rich_text(&h.transition.reason)) } }
                             }
                         }
                     }
@@ -182,3 +215,40 @@ pub fn layout(ctx: &PageCtx<'_>, title: &str, body: Markup) -> Markup {
 
 /// The stylesheet served at `/static/style.css` and written by the static export.
 pub const STYLE_CSS: &str = include_str!("style.css");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backtick_spans_become_code_and_the_backticks_go() {
+        let html = rich_text("Gửi `Strict-Transport-Security` với `max-age`.").into_string();
+        assert_eq!(
+            html,
+            "Gửi <code>Strict-Transport-Security</code> với <code>max-age</code>."
+        );
+        assert_eq!(rich_text("<b>`x`").into_string(), "&lt;b&gt;<code>x</code>");
+    }
+
+    #[test]
+    fn times_read_in_vietnam_time_with_the_offset() {
+        let zone = DisplayZone::default();
+        let branding = Branding {
+            authority_name: "A".into(),
+            authority_short: "A".into(),
+            contact: None,
+        };
+        let ctx = PageCtx {
+            lang: Lang::Vi,
+            links: Links::live(Lang::Vi),
+            branding: &branding,
+            other_language: String::new(),
+            staff_user: None,
+            refresh_secs: None,
+            zone: &zone,
+        };
+        let at = time::macros::datetime!(2026-03-01 19:26 UTC);
+        assert_eq!(date(&ctx, Some(at)), "02/03/2026");
+        assert_eq!(date_time(&ctx, at), "02/03/2026 02:26 (GMT+7)");
+    }
+}

@@ -2,7 +2,7 @@
 //! evidence excerpts and remediation, the history with reasons, and "re-scan now".
 
 use super::public::{SitePage, site_facts};
-use super::{PageCtx, date, date_time, history_table, layout};
+use super::{PageCtx, date, date_time, history_table, layout, rich_text};
 use crate::publish::i18n::Lang;
 use maud::{Markup, html};
 use time::OffsetDateTime;
@@ -30,8 +30,8 @@ pub fn findings_table(lang: Lang, findings: &[Finding], catalog: &Catalog) -> Ma
         @if findings.is_empty() {
             p class="ok" { (t.no_findings) }
         } @else {
-            div class="table-wrap" {
-                table {
+            div {
+                table class="cards findings" {
                     thead {
                         tr {
                             th scope="col" { (t.findings) }
@@ -45,13 +45,15 @@ pub fn findings_table(lang: Lang, findings: &[Finding], catalog: &Catalog) -> Ma
                             @let text = catalog.text(f.id);
                             tr {
                                 td {
-                                    strong { (if lang == Lang::Vi { &text.title_vi } else { &text.title_en }) }
-                                    br; code { (f.id.as_str()) }
+                                    strong { (rich_text(if lang == Lang::Vi { &text.title_vi } else { &text.title_en })) }
+                                    br; code class="id" { (f.id.as_str()) }
                                 }
-                                td class={ "sev-" (f.severity.as_str()) } { (f.severity.as_str()) }
-                                td { code { (f.detail) } }
-                                td {
-                                    (if lang == Lang::Vi { &text.remediation_vi } else { &text.remediation_en })
+                                td data-label=(t.severity) class={ "sev-" (f.severity.as_str()) } { (lang.severity(f.severity)) }
+                                // What the site sent or the scanner saw, quoted as is: it is
+                                // technical data, marked as such for screen readers.
+                                td data-label=(t.evidence) { code class="evidence" lang="en" { (f.detail) } }
+                                td data-label=(t.remediation) {
+                                    (rich_text(if lang == Lang::Vi { &text.remediation_vi } else { &text.remediation_en }))
                                     " " a href=(text.reference) rel="noreferrer" { (t.reference) }
                                 }
                             }
@@ -63,12 +65,13 @@ pub fn findings_table(lang: Lang, findings: &[Finding], catalog: &Catalog) -> Ma
     }
 }
 
-pub fn job_status(lang: Lang, job: &ScanJob) -> Markup {
+pub fn job_status(ctx: &PageCtx<'_>, job: &ScanJob) -> Markup {
+    let lang = ctx.lang;
     let t = lang.t();
     html! {
         p id="scan-progress" class=(if job.state.is_pending() { "notice" } else { "ok" }) {
             (t.last_request) ": " strong { (lang.job(job.state)) }
-            " (" (date_time(lang, job.created_at)) ")"
+            " (" (date_time(ctx, job.created_at)) ")"
             @if let Some(error) = &job.error { " — " (error) }
         }
     }
@@ -78,7 +81,7 @@ pub fn owner_page(ctx: &PageCtx<'_>, view: &OwnerView<'_>) -> Markup {
     let t = ctx.lang.t();
     let host = trustlabel_core::target::display_host(&view.site.row.host);
     let body = html! {
-        p class="notice" { (t.owner_private) " (" (date(ctx.lang, Some(view.link_expires))) ")" }
+        p class="notice" { (t.owner_private) " (" (date(ctx, Some(view.link_expires))) ")" }
         @if let Some(flash) = &view.flash {
             p class="ok" role="status" { (flash) }
         }
@@ -86,13 +89,13 @@ pub fn owner_page(ctx: &PageCtx<'_>, view: &OwnerView<'_>) -> Markup {
         h2 { (t.rescan) }
         p { (t.rescan_help) }
         @if let Some(job) = view.latest_job {
-            (job_status(ctx.lang, job))
+            (job_status(ctx, job))
         }
         form method="post" action=(view.rescan_action) {
             button type="submit" { (t.rescan) }
         }
         (findings_table(ctx.lang, view.findings, view.catalog))
-        (history_table(ctx.lang, view.site.history, true))
+        (history_table(ctx, view.site.history, true))
     };
     layout(ctx, &format!("{} — {host}", t.owner_title), body)
 }

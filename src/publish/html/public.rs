@@ -9,6 +9,10 @@ use time::OffsetDateTime;
 use trustlabel_core::policy::LabelStatus;
 use trustlabel_store::{SiteRow, StatusCounts, StoredTransition, View};
 
+fn or_dash(text: &str) -> &str {
+    if text.trim().is_empty() { "—" } else { text }
+}
+
 pub struct ListPage<'a> {
     pub params: &'a ListParams,
     pub rows: &'a [SiteRow],
@@ -54,11 +58,18 @@ fn filter_form(ctx: &PageCtx<'_>, page: &ListPage<'_>) -> Markup {
         .iter()
         .map(|s| (s.as_str().to_string(), ctx.lang.status(*s).to_string()))
         .collect();
-    let with_counts = |items: &[(String, u64)]| -> Vec<(String, String)> {
+    let with_counts = |items: &[(String, u64)], category: bool| -> Vec<(String, String)> {
         items
             .iter()
             .filter(|(v, _)| !v.is_empty())
-            .map(|(v, n)| (v.clone(), format!("{v} ({n})")))
+            .map(|(v, n)| {
+                let name = if category {
+                    ctx.lang.category(v)
+                } else {
+                    v.clone()
+                };
+                (v.clone(), format!("{name} ({n})"))
+            })
             .collect()
     };
     let sorts: Vec<(String, String)> = [
@@ -80,8 +91,8 @@ fn filter_form(ctx: &PageCtx<'_>, page: &ListPage<'_>) -> Markup {
                 span id="q-hint" class="hint" { (t.search_hint) }
             }
             (select("status", t.status, t.any, status_now.as_deref(), &statuses))
-            (select("category", t.category, t.any, p.category(), &with_counts(page.categories)))
-            (select("province", t.province, t.any, p.province(), &with_counts(page.provinces)))
+            (select("category", t.category, t.any, p.category(), &with_counts(page.categories, true)))
+            (select("province", t.province, t.any, p.province(), &with_counts(page.provinces, false)))
             (select("sort", t.sort, t.sort_host, Some(p.sort_name()), &sorts))
             div {
                 label for="order" { (t.descending) }
@@ -101,32 +112,34 @@ fn filter_form(ctx: &PageCtx<'_>, page: &ListPage<'_>) -> Markup {
     }
 }
 
+/// The list of sites. On a phone each row becomes a card whose cells carry their
+/// column name, so status and grade stay in view without sideways scrolling.
 pub fn site_table(ctx: &PageCtx<'_>, rows: &[SiteRow], link: impl Fn(&str) -> String) -> Markup {
     let t = ctx.lang.t();
     html! {
-        div class="table-wrap" {
-            table {
+        div {
+            table class="cards" {
                 thead {
                     tr {
                         th scope="col" { (t.site) }
                         th scope="col" { (t.organisation) }
-                        th scope="col" class="opt" { (t.category) }
-                        th scope="col" class="opt" { (t.province) }
+                        th scope="col" { (t.category) }
+                        th scope="col" { (t.province) }
                         th scope="col" { (t.status) }
                         th scope="col" { (t.grade) }
-                        th scope="col" class="opt" { (t.last_assessed) }
+                        th scope="col" { (t.last_assessed) }
                     }
                 }
                 tbody {
                     @for row in rows {
                         tr {
                             td { a href=(link(&row.host)) { (trustlabel_core::target::display_host(&row.host)) } }
-                            td { (row.organisation) }
-                            td class="opt" { (row.category) }
-                            td class="opt" { (row.province) }
-                            td { (status_pill(ctx.lang, row.status, row.level)) }
-                            td { (grade_text(row.grade)) }
-                            td class="opt" { (date(ctx.lang, row.last_assessed)) }
+                            td data-label=(t.organisation) { (row.organisation) }
+                            td data-label=(t.category) { (ctx.lang.category(&row.category)) }
+                            td data-label=(t.province) { (or_dash(&row.province)) }
+                            td data-label=(t.status) { (status_pill(ctx.lang, row.status, row.level)) }
+                            td data-label=(t.grade) { (grade_text(crate::publish::public_grade(row))) }
+                            td data-label=(t.last_assessed) { (date(ctx, row.last_assessed)) }
                         }
                     }
                 }
@@ -178,17 +191,17 @@ pub fn site_facts(ctx: &PageCtx<'_>, page: &SitePage<'_>) -> Markup {
     html! {
         dl class="facts" {
             dt { (t.organisation) } dd { (row.organisation) }
-            dt { (t.category) } dd { (row.category) }
+            dt { (t.category) } dd { (ctx.lang.category(&row.category)) }
             dt { (t.province) } dd { (row.province) }
             dt { (t.status) } dd { (status_pill(ctx.lang, row.status, row.level)) }
             @if let (true, Some(level)) = (row.status.holds_label(), row.level) {
                 dt { (t.level) } dd { (ctx.lang.level(level)) }
             }
-            dt { (t.grade) } dd { (grade_text(row.grade)) }
-            dt { (t.status_since) } dd { (date(ctx.lang, row.status_since)) }
-            dt { (t.last_assessed) } dd { (date(ctx.lang, row.last_assessed)) }
-            dt { (t.next_assessment) } dd { (date(ctx.lang, page.next_assessment)) }
-            dt { (t.valid_until) } dd { (date(ctx.lang, page.valid_until)) }
+            dt { (t.grade) } dd { (grade_text(crate::publish::public_grade(row))) }
+            dt { (t.status_since) } dd { (date(ctx, row.status_since)) }
+            dt { (t.last_assessed) } dd { (date(ctx, row.last_assessed)) }
+            dt { (t.next_assessment) } dd { (date(ctx, page.next_assessment)) }
+            dt { (t.valid_until) } dd { (date(ctx, page.valid_until)) }
         }
     }
 }
@@ -203,7 +216,7 @@ pub fn site_page(ctx: &PageCtx<'_>, page: &SitePage<'_>) -> Markup {
     let body = html! {
         p class="notice" { (t.verify_note) }
         (site_facts(ctx, page))
-        (history_table(ctx.lang, page.history, false))
+        (history_table(ctx, page.history, false))
         h2 { (t.badge_title) }
         p { img src=(ctx.links.badge(&page.row.host)) alt=(format!("{} — {}", t.label_name, ctx.lang.status(page.row.status))) width="220" height="40"; }
         p class="hint" { (t.badge_help) }
@@ -219,14 +232,10 @@ pub struct DashboardData<'a> {
     pub trend: &'a [TrendPoint],
 }
 
-fn progress(counts: &StatusCounts, name: &str) -> GroupProgress {
+fn progress(counts: &StatusCounts, name: String) -> GroupProgress {
     let labelled = counts.count(LabelStatus::Labelled) + counts.count(LabelStatus::AtRisk);
     GroupProgress {
-        name: if name.is_empty() {
-            "—".into()
-        } else {
-            name.to_string()
-        },
+        name,
         total: counts.total(),
         assessed: counts.total() - counts.count(LabelStatus::NotAssessed),
         labelled,
@@ -235,46 +244,47 @@ fn progress(counts: &StatusCounts, name: &str) -> GroupProgress {
 
 pub fn dashboard_page(ctx: &PageCtx<'_>, data: &DashboardData<'_>) -> Markup {
     let t = ctx.lang.t();
-    let overall = progress(data.overall, t.total);
-    let pct = |n: u64| (n * 100).checked_div(overall.total).unwrap_or(0);
+    let lang = ctx.lang;
+    let overall = progress(data.overall, t.total.to_string());
+    let pct = |n: u64| charts::percent(n, overall.total);
+    let named = |name: &str, category: bool| {
+        if category {
+            lang.category(name)
+        } else if name.is_empty() {
+            "—".to_string()
+        } else {
+            name.to_string()
+        }
+    };
     let categories: Vec<GroupProgress> = data
         .by_category
         .iter()
-        .map(|c| progress(c, &c.group))
+        .map(|c| progress(c, named(&c.group, true)))
         .collect();
     let provinces: Vec<GroupProgress> = data
         .by_province
         .iter()
-        .map(|c| progress(c, &c.group))
+        .map(|c| progress(c, named(&c.group, false)))
         .collect();
     let body = html! {
         p { (t.goal) }
         dl class="facts" {
-            dt { (t.total) } dd { (overall.total) }
-            dt { (t.assessed_share) } dd { (overall.assessed) " (" (pct(overall.assessed)) "%)" }
-            dt { (t.labelled_share) } dd { (overall.labelled) " (" (pct(overall.labelled)) "%)" }
+            dt { (t.in_scope) } dd { (overall.total) }
+            dt { (t.assessed_share) } dd { (lang.count_of(overall.assessed, overall.total)) " (" (pct(overall.assessed)) "%)" }
+            dt { (t.labelled_share) } dd { (lang.count_of(overall.labelled, overall.total)) " (" (pct(overall.labelled)) "%)" }
         }
-        (charts::progress_chart(ctx.lang, t.total, std::slice::from_ref(&overall)))
-        div class="charts" {
-            section {
-                h2 { (t.by_category) }
-                (charts::progress_chart(ctx.lang, t.by_category, &categories))
-            }
-            section {
-                h2 { (t.by_province) }
-                (charts::progress_chart(ctx.lang, t.by_province, &provinces))
-            }
-        }
+        h2 { (t.by_category) }
+        (charts::progress_table(lang, t.by_category, t.category, &categories))
+        h2 { (t.by_province) }
+        (charts::progress_table(lang, t.by_province, t.province, &provinces))
         h2 { (t.trend) }
-        (charts::trend_chart(ctx.lang, data.trend, overall.total))
+        (charts::trend_chart(lang, data.trend, overall.total))
         h2 { (t.status) }
-        div class="table-wrap" {
-            table {
-                thead { tr { th scope="col" { (t.status) } th scope="col" { (t.total) } } }
-                tbody {
-                    @for status in LabelStatus::ALL {
-                        tr { td { (status_pill(ctx.lang, status, None)) } td { (data.overall.count(status)) } }
-                    }
+        table class="cards" {
+            thead { tr { th scope="col" { (t.status) } th scope="col" { (t.total) } } }
+            tbody {
+                @for status in LabelStatus::ALL {
+                    tr { td { (status_pill(lang, status, None)) } td data-label=(t.total) { (data.overall.count(status)) } }
                 }
             }
         }

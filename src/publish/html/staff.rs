@@ -96,7 +96,7 @@ pub fn staff_home_page(
         h2 id="import" { (t.import_title) }
         @if let Some(report) = import {
             div class="ok" role="status" {
-                p { strong { (t.import_result) } ": " (report.read) " · +" (report.inserted) " · ~" (report.updated) " · =" (report.unchanged) }
+                p { (ctx.lang.import_summary(report.read, report.inserted, report.updated, report.unchanged)) }
                 @if !report.refused.is_empty() {
                     p { (t.refused_lines) ": " (report.refused.len()) }
                     ul id="refused" { @for line in &report.refused { li { code { (line) } } } }
@@ -121,6 +121,8 @@ pub struct StaffSiteView<'a> {
     pub catalog: &'a Catalog,
     pub latest_job: Option<&'a ScanJob>,
     pub flash: Option<String>,
+    /// The owner's address from the target list, so staff know whom to notify.
+    pub contact: Option<&'a str>,
 }
 
 pub fn staff_site_page(ctx: &PageCtx<'_>, csrf: &str, view: &StaffSiteView<'_>) -> Markup {
@@ -133,7 +135,14 @@ pub fn staff_site_page(ctx: &PageCtx<'_>, csrf: &str, view: &StaffSiteView<'_>) 
             p class="ok" role="status" id="flash" { (flash) }
         }
         (site_facts(ctx, &view.site))
-        @if let Some(job) = view.latest_job { (job_status(ctx.lang, job)) }
+        p {
+            (t.owner_contact) ": "
+            @match view.contact {
+                Some(contact) => a href=(format!("mailto:{contact}")) { (contact) },
+                None => (t.no_contact),
+            }
+        }
+        @if let Some(job) = view.latest_job { (job_status(ctx, job)) }
         form method="post" action=(format!("/staff/site/{host}/scan")) {
             (csrf_field(csrf)) (lang_field(ctx))
             button type="submit" { (t.scan_now) }
@@ -141,11 +150,15 @@ pub fn staff_site_page(ctx: &PageCtx<'_>, csrf: &str, view: &StaffSiteView<'_>) 
         (findings_table(ctx.lang, view.findings, view.catalog))
         h2 { (t.attest_title) }
         p class="hint" { (t.attest_help) }
-        form class="stack" method="post" action=(format!("/staff/site/{host}/attest")) {
-            (csrf_field(csrf)) (lang_field(ctx))
-            label for="note" { (t.note) }
-            textarea id="note" name="note" required {}
-            div { button type="submit" { (t.attest_button) } }
+        // Only a site that holds the label can be raised to advanced: elsewhere the form
+        // would always be refused, so it is not offered.
+        @if view.site.row.status.holds_label() {
+            form class="stack" method="post" action=(format!("/staff/site/{host}/attest")) {
+                (csrf_field(csrf)) (lang_field(ctx))
+                label for="note" { (t.note) }
+                textarea id="note" name="note" required {}
+                div { button type="submit" { (t.attest_button) } }
+            }
         }
         h2 { (t.override_title) }
         p class="hint" { (t.override_help) }
@@ -161,7 +174,7 @@ pub fn staff_site_page(ctx: &PageCtx<'_>, csrf: &str, view: &StaffSiteView<'_>) 
             textarea id="reason" name="reason" required {}
             div { button type="submit" { (t.override_button) } }
         }
-        (history_table(ctx.lang, view.site.history, true))
+        (history_table(ctx, view.site.history, true))
     };
     layout(ctx, &display, body)
 }
@@ -170,17 +183,17 @@ pub fn staff_audit_page(ctx: &PageCtx<'_>, csrf: &str, entries: &[AuditEntry]) -
     let t = ctx.lang.t();
     let body = html! {
         (session_bar(ctx, csrf))
-        div class="table-wrap" {
-            table id="audit" {
+        div {
+            table id="audit" class="cards" {
                 thead { tr { th scope="col" { (t.date) } th scope="col" { (t.actor) } th scope="col" { (t.action) } th scope="col" { (t.site) } th scope="col" { (t.detail) } } }
                 tbody {
                     @for e in entries {
                         tr {
-                            td { (date_time(ctx.lang, e.at)) }
-                            td { (e.actor) }
-                            td { code { (e.action) } }
-                            td { (e.host.as_deref().unwrap_or("")) }
-                            td { (e.detail) }
+                            td { (date_time(ctx, e.at)) }
+                            td data-label=(t.actor) { (e.actor) }
+                            td data-label=(t.action) { code { (e.action) } }
+                            td data-label=(t.site) { (e.host.as_deref().unwrap_or("—")) }
+                            td data-label=(t.detail) { code class="evidence" { (e.detail) } }
                         }
                     }
                 }

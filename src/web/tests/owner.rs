@@ -32,9 +32,15 @@ async fn the_owner_page_shows_findings_evidence_and_remediation() {
         .text(trustlabel_core::finding::FindingId::HeaderVersionLeak)
         .remediation_vi;
     assert!(
-        page.body.contains(advice.as_str()),
+        page.body
+            .contains(&crate::publish::html::rich_text(advice).into_string()),
         "Vietnamese remediation"
     );
+    assert!(
+        page.body.contains("Trung bình") || page.body.contains("Thấp") || page.body.contains("Cao"),
+        "severity in Vietnamese"
+    );
+    assert!(!page.body.contains(" UTC"), "times in Vietnam time");
     assert!(
         page.body.contains("not_assessed → not_labelled"),
         "history with reasons"
@@ -46,7 +52,10 @@ async fn the_owner_page_shows_findings_evidence_and_remediation() {
         .catalog
         .text(trustlabel_core::finding::FindingId::HeaderVersionLeak)
         .remediation_en;
-    assert!(en.body.contains(advice_en.as_str()));
+    assert!(
+        en.body
+            .contains(&crate::publish::html::rich_text(advice_en).into_string())
+    );
 }
 
 #[tokio::test]

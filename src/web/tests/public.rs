@@ -21,6 +21,12 @@ async fn the_list_is_vietnamese_by_default_and_english_on_request() {
 
     let en = get(&t.app, "/?lang=en").await;
     assert!(en.body.contains("<html lang=\"en\"") && en.body.contains("Websites"));
+    assert!(
+        en.body.contains("href=\"/\""),
+        "the switch back to Vietnamese"
+    );
+    // A browser that prefers English still gets the Vietnamese page at a Vietnamese
+    // URL, so the switch back works and a shared cache cannot mix the languages.
     let by_header = send(
         &t.app,
         Request::get("/")
@@ -29,7 +35,76 @@ async fn the_list_is_vietnamese_by_default_and_english_on_request() {
             .unwrap(),
     )
     .await;
-    assert!(by_header.body.contains("<html lang=\"en\""));
+    assert!(by_header.body.contains("<html lang=\"vi\""));
+    let english_page_links = en.body.matches("lang=en").count();
+    assert!(
+        english_page_links > 5,
+        "the English pages link on in English"
+    );
+}
+
+#[tokio::test]
+async fn misspelt_or_impossible_filters_are_refused_not_ignored() {
+    let t = test_app().await;
+    let page = get(&t.app, "/?status=labeled").await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body.contains("labeled") && page.body.contains("labelled"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains(SHOP), "no list of everything");
+
+    let api = get(&t.app, "/api/v1/sites?status=labeled").await;
+    assert_eq!(api.status, StatusCode::BAD_REQUEST);
+    assert!(api.header("content-type").starts_with("application/json"));
+    let body: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert_eq!(body["error"], "invalid_parameter");
+    assert_eq!(body["parameter"], "status");
+    assert!(
+        body["allowed"]
+            .as_array()
+            .is_some_and(|a| a.contains(&"labelled".into()))
+    );
+
+    for bad in [
+        "/api/v1/sites?per_page=0",
+        "/api/v1/sites?sort=size",
+        "/api/v1/sites?order=up",
+        "/api/v1/sites?view=everything",
+        "/api/v1/sites?stauts=labelled",
+        "/?page=0",
+    ] {
+        assert_eq!(
+            get(&t.app, bad).await.status,
+            StatusCode::BAD_REQUEST,
+            "{bad}"
+        );
+    }
+    let long = format!("/?q={}", "a".repeat(50_000));
+    assert_eq!(get(&t.app, &long).await.status, StatusCode::BAD_REQUEST);
+    let long_api = format!("/api/v1/sites?q={}", "a".repeat(50_000));
+    assert_eq!(get(&t.app, &long_api).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        get(&t.app, "/?fbclid=abc").await.status,
+        StatusCode::OK,
+        "pages ignore tracking parameters of shared links"
+    );
+}
+
+#[tokio::test]
+async fn a_page_past_the_end_is_not_found_and_api_paths_answer_json() {
+    let t = test_app().await;
+    let past = get(&t.app, "/?page=2").await;
+    assert_eq!(past.status, StatusCode::NOT_FOUND);
+    assert!(!past.body.contains("2/1"), "{}", past.body);
+    let api = get(&t.app, "/api/v1/nothing").await;
+    assert_eq!(api.status, StatusCode::NOT_FOUND);
+    let body: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert_eq!(body["error"], "not_found");
+    let site = get(&t.app, "/api/v1/sites/unknown.example.vn").await;
+    assert_eq!(site.status, StatusCode::NOT_FOUND);
+    assert!(site.header("content-type").starts_with("application/json"));
 }
 
 #[tokio::test]
