@@ -3,7 +3,7 @@
 use super::ctx::{Ctx, html};
 use super::{AppState, WebResult};
 use crate::publish::html::{self as pages, DashboardData, ListPage, SitePage};
-use crate::publish::listing::ListParams;
+use crate::publish::listing::{ListParams, ParamError};
 use crate::publish::{self, badge, charts, feed, openapi, opendata};
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
@@ -80,21 +80,20 @@ pub fn forget_facets(state: &AppState) {
     }
 }
 
-/// The list parameters of a page, or the 400 page that names the bad one.
-pub fn page_params(
-    state: &AppState,
-    ctx: &Ctx,
-    query: Option<&str>,
-) -> Result<ListParams, Response> {
-    ListParams::parse(query.unwrap_or(""), false)
-        .and_then(|p| p.check().map(|()| p))
-        .map_err(|e| ctx.message(state, StatusCode::BAD_REQUEST, &ctx.lang.param_error(&e)))
+/// The list parameters of a page (unknown ones ignored, known ones checked).
+pub fn page_params(query: Option<&str>) -> Result<ListParams, ParamError> {
+    ListParams::parse(query.unwrap_or(""), false).and_then(|p| p.check().map(|()| p))
+}
+
+/// The 400 page that names the bad parameter.
+pub fn bad_params(state: &AppState, ctx: &Ctx, e: &ParamError) -> Response {
+    ctx.message(state, StatusCode::BAD_REQUEST, &ctx.lang.param_error(e))
 }
 
 pub async fn list(State(state): State<AppState>, ctx: Ctx, RawQuery(query): RawQuery) -> WebResult {
-    let params = match page_params(&state, &ctx, query.as_deref()) {
+    let params = match page_params(query.as_deref()) {
         Ok(params) => params,
-        Err(bad) => return Ok(bad),
+        Err(e) => return Ok(bad_params(&state, &ctx, &e)),
     };
     let per_page = u64::from(state.settings.page_size);
     let page = state.store.list_sites(&params.to_query(per_page)).await?;

@@ -285,9 +285,9 @@ pub async fn home(
             lang_q(ctx.lang, true)
         )));
     };
-    let params = match super::public::page_params(&state, &ctx, query.as_deref()) {
+    let params = match super::public::page_params(query.as_deref()) {
         Ok(params) => params,
-        Err(bad) => return Ok(private(bad)),
+        Err(e) => return Ok(private(super::public::bad_params(&state, &ctx, &e))),
     };
     render_home(&state, &ctx, &session, &params, None).await
 }
