@@ -88,6 +88,9 @@ pub struct PublishSection {
     /// IANA time zone of the dates on pages and in open data (default
     /// `Asia/Ho_Chi_Minh`).
     pub timezone: Option<String>,
+    /// Addresses or blocks of our own reverse proxies: requests from them are limited
+    /// per the client address they forward (`X-Forwarded-For`), not per proxy.
+    pub trusted_proxies: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

@@ -119,6 +119,11 @@ pub async fn serve_store(
     if let Some(b) = &background {
         state.queue_wake = Arc::clone(&b.wake);
     }
+    let proxies = section.trusted_proxies.iter().flatten().map(String::as_str);
+    state.proxies = Arc::new(
+        web::proxy::TrustedProxies::parse(proxies)
+            .map_err(|e| usage(format!("[publish] trusted_proxies: {e}")))?,
+    );
     let limiter = Arc::clone(&state.limiter);
     let login = Arc::clone(&state.login);
     let sweeper = tokio::spawn(async move {

@@ -7,6 +7,7 @@
 
 mod ctx;
 pub mod login_throttle;
+pub mod proxy;
 mod owner;
 mod public;
 mod security;
@@ -45,6 +46,8 @@ pub struct AppState {
     /// Signs the device cookies that exempt an account's own browsers from the
     /// account-wide sign-in budget.
     pub device_key: Arc<crate::auth::DeviceCookieKey>,
+    /// Our reverse proxies, whose forwarded client address is believed.
+    pub proxies: Arc<proxy::TrustedProxies>,
     /// Wakes the scan worker when a job is queued.
     pub queue_wake: Arc<Notify>,
     /// Verified against when a user name does not exist, so both failures take as long.
@@ -66,6 +69,7 @@ impl AppState {
             limiter: Arc::new(IpLimiter::new(settings.rate_per_ip, settings.burst_per_ip)),
             login: Arc::new(LoginThrottle::new()),
             device_key: Arc::new(crate::auth::DeviceCookieKey::new()),
+            proxies: Arc::default(),
             store,
             rules,
             settings: Arc::new(settings),

@@ -3,6 +3,7 @@
 //! `login_throttle`).
 
 use super::AppState;
+use super::proxy::TrustedProxies;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -50,12 +51,18 @@ impl IpLimiter {
     }
 }
 
-/// The peer address our listeners attach; a request without one (in-process tests) is
-/// treated as coming from one unknown address, which is still limited.
-pub fn client_ip(request_ip: Option<&ConnectInfo<SocketAddr>>) -> IpAddr {
-    request_ip
+/// The client's address: the peer our listeners attach, or the address a trusted proxy
+/// forwarded (see `proxy`). A request without a peer (in-process tests) is treated as
+/// coming from one unknown address, which is still limited.
+pub fn client_ip(
+    request_ip: Option<&ConnectInfo<SocketAddr>>,
+    headers: &HeaderMap,
+    proxies: &TrustedProxies,
+) -> IpAddr {
+    let peer = request_ip
         .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    proxies.client(peer, headers)
 }
 
 /// A state-changing request sent by another site's page (a forged form post).
@@ -109,7 +116,11 @@ fn plain(status: StatusCode, text: &'static str) -> Response {
 }
 
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let ip = client_ip(request.extensions().get::<ConnectInfo<SocketAddr>>());
+    let ip = client_ip(
+        request.extensions().get::<ConnectInfo<SocketAddr>>(),
+        request.headers(),
+        &state.proxies,
+    );
     let is_badge = request.uri().path().starts_with("/badge/");
     let authority = request.uri().authority().map(|a| a.as_str().to_string());
     let mut response = if is_cross_site(request.method(), request.headers(), authority.as_deref()) {

@@ -276,3 +276,53 @@ async fn one_client_address_is_rate_limited_without_slowing_others() {
     assert!(limited.header("retry-after").parse::<u64>().unwrap() >= 1);
     assert_eq!(send(&t.app, req("192.0.2.2")).await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
+    let mut t = test_app_with(PublishSettings {
+        rate_per_ip: 1,
+        burst_per_ip: 2,
+        ..PublishSettings::default()
+    })
+    .await;
+    let mut state = t.state.clone();
+    state.proxies = std::sync::Arc::new(
+        crate::web::proxy::TrustedProxies::parse(["10.0.0.0/8"]).unwrap(),
+    );
+    t.app = router(state);
+    let via_proxy = |client: &str| {
+        let mut r = from_ip(
+            Request::get("/api/v1/stats").body(Body::empty()).unwrap(),
+            "10.0.0.1",
+        );
+        r.headers_mut()
+            .insert("x-forwarded-for", client.parse().unwrap());
+        r
+    };
+    for _ in 0..2 {
+        assert_eq!(send(&t.app, via_proxy("203.0.113.5")).await.status, StatusCode::OK);
+    }
+    assert_eq!(
+        send(&t.app, via_proxy("203.0.113.5")).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        send(&t.app, via_proxy("203.0.113.6")).await.status,
+        StatusCode::OK,
+        "another citizen behind the same proxy is not slowed"
+    );
+    // A client that is not our proxy cannot pick its own address with the header.
+    let forged = |_: ()| {
+        let mut r = from_ip(
+            Request::get("/api/v1/stats").body(Body::empty()).unwrap(),
+            "198.51.100.9",
+        );
+        r.headers_mut()
+            .insert("x-forwarded-for", "203.0.113.77".parse().unwrap());
+        r
+    };
+    for _ in 0..2 {
+        send(&t.app, forged(())).await;
+    }
+    assert_eq!(send(&t.app, forged(())).await.status, StatusCode::TOO_MANY_REQUESTS);
+}
