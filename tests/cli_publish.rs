@@ -104,6 +104,44 @@ async fn owner_links_are_printed_once_stored_hashed_and_revocable() {
             .is_none()
     );
     assert_eq!(run(&env, &["owner-link", "unknown.gov.vn"], "").await.0, 2);
+    assert!(
+        err.contains("public_url"),
+        "a link guessed from the listen address is flagged: {err}"
+    );
+    let (code, out, err) = run(
+        &env,
+        &[
+            "owner-link",
+            "botaichinh.gov.vn",
+            "--public-url",
+            "https://tinnhiem.example.vn",
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("https://tinnhiem.example.vn/owner/"),
+        "{out}"
+    );
+    assert!(!err.contains("warning"), "{err}");
+}
+
+#[tokio::test]
+async fn imports_from_the_command_line_are_in_the_audit_log() {
+    let env = env();
+    assert_eq!(
+        run(&env, &["targets", "import", "targets.csv"], "").await.0,
+        0
+    );
+    let store = Store::open(&env.db()).await.unwrap();
+    let log = store.audit_log(10).await.unwrap();
+    let import = log
+        .iter()
+        .find(|e| e.action == "import")
+        .expect("an import entry");
+    assert!(import.actor.starts_with("cli"), "{import:?}");
+    assert!(import.detail.contains("targets.csv"), "{import:?}");
 }
 
 #[tokio::test]

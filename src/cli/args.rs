@@ -148,6 +148,9 @@ pub enum Command {
         /// Revoke every live link of the site instead of issuing one.
         #[arg(long)]
         revoke: bool,
+        /// The address owners reach the server at (overrides [publish] public_url).
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
     },
     /// Manage staff accounts (passwords are read from standard input, one line).
     #[command(subcommand)]

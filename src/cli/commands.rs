@@ -239,7 +239,7 @@ async fn import_file(store: &Store, path: &Path) -> Result<(usize, usize), CliEr
         .upsert_targets(&parsed.targets)
         .await
         .map_err(runtime)?;
-    eprintln!(
+    let outcome = format!(
         "{}: {} targets read: {} new, {} updated, {} unchanged; {} lines refused",
         path.display(),
         parsed.targets.len(),
@@ -248,7 +248,37 @@ async fn import_file(store: &Store, path: &Path) -> Result<(usize, usize), CliEr
         summary.unchanged,
         parsed.errors.len()
     );
+    eprintln!("{outcome}");
+    // An import changes what is assessed and published, from the CLI as from the staff
+    // pages: both are in the audit log.
+    cli_audit(store, "import", None, &outcome).await?;
     Ok((parsed.targets.len(), parsed.errors.len()))
+}
+
+/// Records a CLI action in the audit log, by the operating-system user who ran it.
+pub(super) async fn cli_audit(
+    store: &Store,
+    action: &str,
+    host: Option<&str>,
+    detail: &str,
+) -> Result<(), CliError> {
+    let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME"));
+    let actor = match user {
+        Ok(user) if !user.is_empty() => format!("cli:{user}"),
+        _ => "cli".to_string(),
+    };
+    store
+        .record_audit(
+            trustlabel_store::Audit {
+                actor: &actor,
+                action,
+                host,
+                detail,
+            },
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .map_err(runtime)
 }
 
 pub async fn import(settings: &Settings, file: &Path) -> Result<u8, CliError> {

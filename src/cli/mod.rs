@@ -86,9 +86,12 @@ pub async fn run(cli: args::Cli) -> Result<u8, CliError> {
         args::Command::Publish { out, public_url } => {
             publishing::publish(&settings, &out, public_url).await
         }
-        args::Command::OwnerLink { host, days, revoke } => {
-            publishing::owner_link(&settings, &host, days, revoke).await
-        }
+        args::Command::OwnerLink {
+            host,
+            days,
+            revoke,
+            public_url,
+        } => publishing::owner_link(&settings, &host, days, revoke, public_url).await,
         args::Command::Staff(command) => publishing::staff(&settings, command).await,
         #[cfg(feature = "demo")]
         args::Command::FleetServe {

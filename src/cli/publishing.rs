@@ -1,7 +1,7 @@
 //! The publishing commands: `serve`, `publish`, `owner-link`, `staff`.
 
 use super::args::{ServeArgs, StaffCommand};
-use super::commands::{load_rules, open_store, stored_target};
+use super::commands::{cli_audit, load_rules, open_store, stored_target};
 use super::settings::{DEFAULT_DATABASE, Settings};
 use super::{CliError, EXIT_OK, runtime, usage};
 use std::io::BufRead;
@@ -11,7 +11,7 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 use trustlabel::publish::settings::{DEFAULT_LISTEN, PublishSettings};
 use trustlabel::web::{self, AppState, TlsFiles};
-use trustlabel_store::{Audit, Store};
+use trustlabel_store::Store;
 
 /// What `serve` (and `demo`) listen on; unset fields come from `[publish]`.
 #[derive(Debug, Default)]
@@ -209,23 +209,30 @@ pub async fn owner_link(
     host: &str,
     days: Option<i64>,
     revoke: bool,
+    public_url: Option<String>,
 ) -> Result<u8, CliError> {
     let store = open_store(&settings.database_or(DEFAULT_DATABASE)).await?;
     let target = stored_target(&store, host).await?;
     let ascii = target.target.host.clone();
     let now = OffsetDateTime::now_utc();
     let rules = load_rules(settings)?;
-    let listen = settings
-        .publish
+    let mut section = settings.publish.clone();
+    if public_url.is_some() {
+        section.public_url = public_url;
+    }
+    let listen = section
         .listen
         .clone()
         .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
-    let mut publish = publish_settings(
-        settings,
-        &settings.publish,
-        &format!("http://{listen}"),
-        &rules,
-    )?;
+    if section.public_url.is_none() && !revoke {
+        // The link must name the address owners reach; without one configured the best
+        // guess is the listen address, which is right only for a local server.
+        eprintln!(
+            "warning: no [publish] public_url configured and no --public-url given: the link \
+             names http://{listen}, the listen address in the configuration"
+        );
+    }
+    let mut publish = publish_settings(settings, &section, &format!("http://{listen}"), &rules)?;
     if let Some(days) = days {
         if !(1..=3650).contains(&days) {
             return Err(usage("--days must be between 1 and 3650"));
@@ -362,25 +369,4 @@ async fn set_disabled(store: &Store, username: &str, disabled: bool) -> Result<(
         if disabled { "disabled" } else { "enabled" }
     );
     Ok(())
-}
-
-/// Staff-side actions taken from the command line are audited like those on the web.
-async fn cli_audit(
-    store: &Store,
-    action: &str,
-    host: Option<&str>,
-    detail: &str,
-) -> Result<(), CliError> {
-    store
-        .record_audit(
-            Audit {
-                actor: "cli",
-                action,
-                host,
-                detail,
-            },
-            OffsetDateTime::now_utc(),
-        )
-        .await
-        .map_err(runtime)
 }

@@ -7,8 +7,8 @@
 
 mod ctx;
 pub mod login_throttle;
-pub mod proxy;
 mod owner;
+pub mod proxy;
 mod public;
 mod security;
 mod serve;

@@ -126,13 +126,19 @@ mod tests {
     #[test]
     fn behind_a_listed_proxy_the_client_is_the_last_address_it_forwarded() {
         let proxies = TrustedProxies::parse(["10.0.0.0/8", "::1"]).unwrap();
-        assert_eq!(proxies.client(ip("10.1.2.3"), &headers("203.0.113.7")), ip("203.0.113.7"));
+        assert_eq!(
+            proxies.client(ip("10.1.2.3"), &headers("203.0.113.7")),
+            ip("203.0.113.7")
+        );
         // The client wrote the first entry itself; our proxies appended the rest.
         assert_eq!(
             proxies.client(ip("10.1.2.3"), &headers("1.1.1.1, 203.0.113.7, 10.9.9.9")),
             ip("203.0.113.7")
         );
-        assert_eq!(proxies.client(ip("::1"), &headers("[2001:db8::5]:443")), ip("2001:db8::5"));
+        assert_eq!(
+            proxies.client(ip("::1"), &headers("[2001:db8::5]:443")),
+            ip("2001:db8::5")
+        );
         assert_eq!(
             proxies.client(ip("10.1.2.3"), &HeaderMap::new()),
             ip("10.1.2.3"),
@@ -143,9 +149,15 @@ mod tests {
     #[test]
     fn a_peer_that_is_not_a_listed_proxy_cannot_claim_another_address() {
         let proxies = TrustedProxies::parse(["10.0.0.0/8"]).unwrap();
-        assert_eq!(proxies.client(ip("198.51.100.4"), &headers("1.2.3.4")), ip("198.51.100.4"));
+        assert_eq!(
+            proxies.client(ip("198.51.100.4"), &headers("1.2.3.4")),
+            ip("198.51.100.4")
+        );
         let none = TrustedProxies::default();
-        assert_eq!(none.client(ip("10.1.2.3"), &headers("1.2.3.4")), ip("10.1.2.3"));
+        assert_eq!(
+            none.client(ip("10.1.2.3"), &headers("1.2.3.4")),
+            ip("10.1.2.3")
+        );
     }
 
     #[test]
@@ -156,6 +168,10 @@ mod tests {
         assert!(p.contains(ip("::ffff:127.0.0.1")), "IPv4-mapped");
         assert!(TrustedProxies::parse(["10.0.0.0/33"]).is_err());
         assert!(TrustedProxies::parse(["proxy.local"]).is_err());
-        assert!(TrustedProxies::parse(["0.0.0.0/0"]).unwrap().contains(ip("8.8.8.8")));
+        assert!(
+            TrustedProxies::parse(["0.0.0.0/0"])
+                .unwrap()
+                .contains(ip("8.8.8.8"))
+        );
     }
 }

@@ -113,11 +113,7 @@ pub async fn login(
     PageForm(form): PageForm<LoginForm>,
 ) -> WebResult {
     let t = ctx.lang.t();
-    let ip = client_ip(
-        peer.as_ref().map(|e| &e.0),
-        &headers,
-        &state.proxies,
-    );
+    let ip = client_ip(peer.as_ref().map(|e| &e.0), &headers, &state.proxies);
     // Bounded before it goes anywhere: the page echoes it and the audit log stores it.
     let username: String = form
         .username

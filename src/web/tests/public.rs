@@ -286,9 +286,8 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
     })
     .await;
     let mut state = t.state.clone();
-    state.proxies = std::sync::Arc::new(
-        crate::web::proxy::TrustedProxies::parse(["10.0.0.0/8"]).unwrap(),
-    );
+    state.proxies =
+        std::sync::Arc::new(crate::web::proxy::TrustedProxies::parse(["10.0.0.0/8"]).unwrap());
     t.app = router(state);
     let via_proxy = |client: &str| {
         let mut r = from_ip(
@@ -300,7 +299,10 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
         r
     };
     for _ in 0..2 {
-        assert_eq!(send(&t.app, via_proxy("203.0.113.5")).await.status, StatusCode::OK);
+        assert_eq!(
+            send(&t.app, via_proxy("203.0.113.5")).await.status,
+            StatusCode::OK
+        );
     }
     assert_eq!(
         send(&t.app, via_proxy("203.0.113.5")).await.status,
@@ -324,5 +326,8 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
     for _ in 0..2 {
         send(&t.app, forged(())).await;
     }
-    assert_eq!(send(&t.app, forged(())).await.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        send(&t.app, forged(())).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }
