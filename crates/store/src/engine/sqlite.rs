@@ -130,13 +130,13 @@ async fn open_once(url: &str) -> Result<Db, StoreError> {
             }
         }
         Target::File(options) => {
-            let writer_options = any_options(options.clone().create_if_missing(true));
+            let writer_options = any_options((*options).clone().create_if_missing(true));
             let writer = pool_options(1, Some(WRITER_PRAGMAS))
                 .acquire_timeout(WRITER_QUEUE_TIMEOUT)
                 .connect_with(writer_options.map_err(open_error)?)
                 .await
                 .map_err(open_error)?;
-            let reader = connect_readers(any_options(options).map_err(open_error)?).await;
+            let reader = connect_readers(any_options(*options).map_err(open_error)?).await;
             let reader = match reader {
                 Ok(reader) => reader,
                 Err(e) => {
@@ -175,7 +175,7 @@ async fn migrate(db: &Db) -> Result<(), StoreError> {
 #[derive(Debug)]
 enum Target {
     Memory,
-    File(SqliteConnectOptions),
+    File(Box<SqliteConnectOptions>),
 }
 
 /// Parses the URL forms `Store::open` documents; returns the target and a
@@ -195,10 +195,10 @@ fn connect_target(url: &str) -> Result<(Target, String), StoreError> {
             source,
         })?;
         let location = options.get_filename().display().to_string();
-        return Ok((Target::File(options), location));
+        return Ok((Target::File(Box::new(options)), location));
     }
     Ok((
-        Target::File(SqliteConnectOptions::new().filename(url)),
+        Target::File(Box::new(SqliteConnectOptions::new().filename(url))),
         url.to_string(),
     ))
 }
@@ -242,7 +242,7 @@ mod tests {
         let Target::File(options) = connect_target("data dir/a:b#c?.db").unwrap().0 else {
             panic!("a file");
         };
-        let any = any_options(options).unwrap();
+        let any = any_options(*options).unwrap();
         let back = SqliteConnectOptions::from_url(&any.database_url).unwrap();
         let expected = std::path::absolute("data dir/a:b#c?.db").unwrap();
         assert_eq!(back.get_filename(), expected);
