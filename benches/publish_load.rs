@@ -16,7 +16,7 @@ use trustlabel_core::evidence::Evidence;
 use trustlabel_core::finding::{Finding, FindingId, Severity};
 use trustlabel_core::policy::{Decision, Grade, LabelRules, LabelState, Verdict, next_label};
 use trustlabel_core::target::Target;
-use trustlabel_store::{ScanRecord, Store};
+use trustlabel_store::{LabelUpdate, ScanRecord, Store};
 
 struct Args {
     targets: usize,
@@ -105,7 +105,10 @@ async fn populate(store: &Store, n: usize) {
             contact_email: String::new(),
         })
         .collect();
-    store.upsert_targets(&targets).await.expect("import");
+    store
+        .upsert_targets(&targets, time::OffsetDateTime::now_utc())
+        .await
+        .expect("import");
     let stored = store.targets().await.expect("targets");
     let started = Instant::now();
     let base = OffsetDateTime::now_utc() - time::Duration::days(60);
@@ -144,27 +147,34 @@ async fn populate(store: &Store, n: usize) {
             reasons: vec!["generated".into()],
             tls_rating: None,
         };
-        let (label, transition) = next_label(
-            &LabelState::not_assessed(),
-            &verdict,
-            at,
-            &LabelRules::default(),
-        );
+        let judge = |previous: &LabelState| {
+            let (label, transition) = next_label(previous, &verdict, at, &LabelRules::default());
+            LabelUpdate {
+                label,
+                transition,
+                notification: None,
+            }
+        };
+        let never_scanned = LabelState::not_assessed();
+        let update = judge(&never_scanned);
         let ev = evidence(&t.target.host, at);
         store
-            .record_scan(&ScanRecord {
-                target_id: t.id,
-                run_id: None,
-                evidence: &ev,
-                findings: &findings,
-                verdict: &verdict,
-                tool_version: "bench",
-                rules_hash: "bench",
-                label: &label,
-                transition: transition.as_ref(),
-                notification: None,
-                job: None,
-            })
+            .record_scan(
+                &ScanRecord {
+                    target_id: t.id,
+                    run_id: None,
+                    evidence: &ev,
+                    findings: &findings,
+                    verdict: &verdict,
+                    tool_version: "bench",
+                    rules_hash: "bench",
+                    label_read: &never_scanned,
+                    update: &update,
+                    job: None,
+                },
+                at,
+                judge,
+            )
             .await
             .expect("scan stored");
     }

@@ -203,7 +203,10 @@ fn main() {
                 contact_email: String::new(),
             })
             .collect();
-        store.upsert_targets(&targets).await.expect("targets");
+        store
+            .upsert_targets(&targets, time::OffsetDateTime::now_utc())
+            .await
+            .expect("targets");
         let items: Vec<ScanItem> = store
             .targets()
             .await

@@ -109,7 +109,10 @@ fn main() {
                 contact_email: String::new(),
             })
             .collect();
-        store.upsert_targets(&targets).await.expect("targets");
+        store
+            .upsert_targets(&targets, time::OffsetDateTime::now_utc())
+            .await
+            .expect("targets");
         store
     });
     let before = runtime.block_on(store.server_activity()).ok().flatten();

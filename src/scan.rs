@@ -17,7 +17,8 @@ use trustlabel_core::finding::Finding;
 use trustlabel_core::page::AnalysedPages;
 use trustlabel_core::policy::{LabelState, Policy, Transition, Verdict, next_label};
 use trustlabel_core::ruleset::RuleSet;
-use trustlabel_store::{JobClaim, ScanRecord, Store, StoreError, StoredTarget};
+use trustlabel_core::target::Target;
+use trustlabel_store::{JobClaim, LabelUpdate, ScanRecord, Store, StoreError, StoredTarget};
 
 /// The outcome of one site scan.
 #[derive(Debug, Clone)]
@@ -27,7 +28,8 @@ pub struct SiteResult {
     pub evidence: Evidence,
     pub findings: Vec<Finding>,
     pub verdict: Verdict,
-    /// The label after this scan (only for stored targets).
+    /// The label after this scan as stored (only for stored targets): the policy applied
+    /// to the label the store held when the scan was recorded.
     pub label: Option<LabelState>,
     pub transition: Option<Transition>,
     pub scan_id: Option<i64>,
@@ -212,6 +214,29 @@ impl Scanner {
             .await
     }
 
+    /// The policy's next label for `previous` after `verdict`, and the owner's e-mail
+    /// about the transition when it matters. Pure: the store may call it again inside
+    /// its transaction.
+    fn label_update(
+        &self,
+        target: &Target,
+        previous: &LabelState,
+        verdict: &Verdict,
+        now: OffsetDateTime,
+    ) -> LabelUpdate {
+        let (label, transition) =
+            next_label(previous, verdict, now, &self.rules.policy.label_rules);
+        let notification = match (&transition, &self.notices) {
+            (Some(t), Some(notices)) => message_for(target, t, notices),
+            _ => None,
+        };
+        LabelUpdate {
+            label,
+            transition,
+            notification,
+        }
+    }
+
     async fn scan_one(
         &self,
         item: ScanItem,
@@ -238,36 +263,37 @@ impl Scanner {
             scan_id: None,
         };
         if let (ScanItem::Stored(target), Some(store)) = (&item, &self.store) {
-            let previous = store.label(target.id).await?;
-            let (label, transition) = next_label(
-                &previous,
-                &result.verdict,
-                now,
-                &self.rules.policy.label_rules,
-            );
-            let notification = match (&transition, &self.notices) {
-                (Some(t), Some(notices)) => message_for(&target.target, t, notices),
-                _ => None,
+            let label_read = store.label(target.id).await?;
+            let update = self.label_update(&target.target, &label_read, &result.verdict, now);
+            // When the label changed after it was read (a staff decision, a lapse,
+            // another worker), the store applies the same policy to the label it finds,
+            // dated no earlier than that label's own change.
+            let recompute = |current: &LabelState| {
+                let at = current.next_change_at(now);
+                self.label_update(&target.target, current, &result.verdict, at)
             };
-            let scan_id = store
-                .record_scan(&ScanRecord {
-                    target_id: target.id,
-                    run_id,
-                    evidence: &result.evidence,
-                    findings: &result.findings,
-                    verdict: &result.verdict,
-                    tool_version: env!("CARGO_PKG_VERSION"),
-                    rules_hash: self.rules.hash(),
-                    label: &label,
-                    transition: transition.as_ref(),
-                    notification: notification.as_ref(),
-                    job,
-                })
+            let stored = store
+                .record_scan(
+                    &ScanRecord {
+                        target_id: target.id,
+                        run_id,
+                        evidence: &result.evidence,
+                        findings: &result.findings,
+                        verdict: &result.verdict,
+                        tool_version: env!("CARGO_PKG_VERSION"),
+                        rules_hash: self.rules.hash(),
+                        label_read: &label_read,
+                        update: &update,
+                        job,
+                    },
+                    now,
+                    recompute,
+                )
                 .await?;
             result.target_id = Some(target.id);
-            result.label = Some(label);
-            result.transition = transition;
-            result.scan_id = Some(scan_id);
+            result.label = Some(stored.label);
+            result.transition = stored.transition;
+            result.scan_id = Some(stored.scan_id);
         }
         Ok(result)
     }

@@ -26,14 +26,17 @@ async fn our_own_server_over_tls_gets_an_a_plus_and_the_label() {
         .await
         .unwrap();
     store
-        .upsert_targets(&[Target {
-            host: ours.clone(),
-            https_port: 443,
-            organisation: "Cơ quan cấp nhãn".into(),
-            category: "government".into(),
-            province: "Hà Nội".into(),
-            contact_email: String::new(),
-        }])
+        .upsert_targets(
+            &[Target {
+                host: ours.clone(),
+                https_port: 443,
+                organisation: "Cơ quan cấp nhãn".into(),
+                category: "government".into(),
+                province: "Hà Nội".into(),
+                contact_email: String::new(),
+            }],
+            time::OffsetDateTime::now_utc(),
+        )
         .await
         .unwrap();
     let settings = PublishSettings {

@@ -102,7 +102,10 @@ pub(super) async fn run_scan(
     let interrupted = stop.is_stopped() && results.len() < total;
     if let (Some(store), Some(run_id)) = (&store, run_id) {
         if !interrupted {
-            store.finish_run(run_id).await.map_err(runtime)?;
+            store
+                .finish_run(run_id, time::OffsetDateTime::now_utc())
+                .await
+                .map_err(runtime)?;
         }
     }
     if interrupted {
@@ -159,7 +162,10 @@ pub async fn scan(settings: &Settings, args: ScanArgs) -> Result<u8, CliError> {
                     ));
                 }
                 let ids: Vec<i64> = targets.iter().map(|t| t.id).collect();
-                let run_id = store.start_run(&description, &ids).await.map_err(runtime)?;
+                let run_id = store
+                    .start_run(&description, &ids, time::OffsetDateTime::now_utc())
+                    .await
+                    .map_err(runtime)?;
                 (run_id, targets)
             }
         };
@@ -195,7 +201,10 @@ pub async fn scan(settings: &Settings, args: ScanArgs) -> Result<u8, CliError> {
                     province: String::new(),
                     contact_email: String::new(),
                 };
-                store.upsert_targets(&[target]).await.map_err(runtime)?;
+                store
+                    .upsert_targets(&[target], time::OffsetDateTime::now_utc())
+                    .await
+                    .map_err(runtime)?;
                 let stored = store
                     .target_by_host(&host)
                     .await
@@ -236,7 +245,7 @@ async fn import_file(store: &Store, path: &Path) -> Result<(usize, usize), CliEr
         eprintln!("refused: {error}");
     }
     let summary = store
-        .upsert_targets(&parsed.targets)
+        .upsert_targets(&parsed.targets, time::OffsetDateTime::now_utc())
         .await
         .map_err(runtime)?;
     let outcome = format!(

@@ -43,7 +43,10 @@ pub async fn demo(
             contact_email: String::new(),
         })
         .collect();
-    store.upsert_targets(&targets).await.map_err(runtime)?;
+    store
+        .upsert_targets(&targets, time::OffsetDateTime::now_utc())
+        .await
+        .map_err(runtime)?;
     let mut items = Vec::new();
     for t in &targets {
         if let Some(stored) = store.target_by_host(&t.host).await.map_err(runtime)? {

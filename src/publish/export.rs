@@ -259,10 +259,7 @@ mod tests {
         let sites = seeded_targets(&store, 7).await;
         for site in &sites[..3] {
             let scan = Scan::failing(&site.target.host);
-            store
-                .record_scan(&scan.record(site.id, None))
-                .await
-                .unwrap();
+            scan.record_into(&store, site.id, None).await.unwrap();
         }
         let settings = PublishSettings {
             page_size: 5,

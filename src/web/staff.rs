@@ -22,7 +22,7 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use std::time::Instant;
 use time::OffsetDateTime;
-use trustlabel_core::policy::LabelStatus;
+use trustlabel_core::policy::{LabelStatus, staff_override};
 use trustlabel_store::{Audit, StaffSession};
 
 fn cookie_name(tls: bool) -> &'static str {
@@ -311,7 +311,10 @@ pub async fn import(
         return Ok(forbidden(&ctx, &state));
     }
     let parsed = trustlabel_core::target::parse_list("import.csv", form.csv.as_bytes());
-    let summary = state.store.upsert_targets(&parsed.targets).await?;
+    let summary = state
+        .store
+        .upsert_targets(&parsed.targets, OffsetDateTime::now_utc())
+        .await?;
     super::public::forget_facets(&state);
     let report = ImportReport {
         read: parsed.targets.len(),
@@ -571,9 +574,13 @@ pub async fn override_label(
         host: Some(&host),
         detail: &detail,
     };
+    let now = OffsetDateTime::now_utc();
+    let why = format!("staff decision by {}: {detail}", session.user.username);
     state
         .store
-        .override_label(target_id, status, None, audit, OffsetDateTime::now_utc())
+        .override_label(target_id, audit, now, |previous| {
+            staff_override(previous, status, None, now, why)
+        })
         .await?;
     Ok(back(&ctx, &host, "done"))
 }

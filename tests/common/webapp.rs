@@ -55,11 +55,14 @@ impl WebApp {
             .await
             .unwrap();
         store
-            .upsert_targets(&[
-                target(&good(), "Bộ Tài chính", "government", "Hà Nội"),
-                target(&failing(), "Sở Y tế Đà Nẵng", "government", "Đà Nẵng"),
-                target(NOT_ASSESSED, "Cửa hàng Chưa Đánh Giá", "ecommerce", "Huế"),
-            ])
+            .upsert_targets(
+                &[
+                    target(&good(), "Bộ Tài chính", "government", "Hà Nội"),
+                    target(&failing(), "Sở Y tế Đà Nẵng", "government", "Đà Nẵng"),
+                    target(NOT_ASSESSED, "Cửa hàng Chưa Đánh Giá", "ecommerce", "Huế"),
+                ],
+                time::OffsetDateTime::now_utc(),
+            )
             .await
             .unwrap();
         let scanner = Scanner::new(

@@ -1,23 +1,30 @@
 //! The store: the only module that speaks SQL.
 //!
 //! Everything else hands it plain values (targets, evidence, findings, verdicts, label
-//! states) and gets plain values back. `Store` is a thin front that picks a backend from
-//! the URL; each backend keeps all of its SQL in its own files (`sqlite.rs` +
-//! `sqlite/publish.rs`, `postgres.rs` + `postgres/publish.rs`), `migrations.rs` embeds
-//! each backend's schema (`migrations/sqlite/`, `migrations/postgres/`), and `codec.rs`
-//! holds the text forms they share. The same test suite (`tests/`) runs on both.
+//! states) and gets plain values back. There is one implementation over both engines,
+//! through sqlx's `Any` driver: every statement and every row decoding is written once
+//! (`scans.rs`: targets, runs, scans, labels; `publish.rs`: the public list, owner links,
+//! the scan queue, staff; `operate.rs`: the scheduler and the outbox), and `engine.rs` is
+//! the dialect: opening, migrations, how transactions begin and which rows they lock,
+//! the few words the engines spell differently. `migrations.rs` embeds each engine's
+//! schema (`migrations/sqlite/`, `migrations/postgres/`: the same tables and columns),
+//! `codec.rs` holds the text forms of stored values, and `sql.rs` assembles the one
+//! statement built piece by piece. The same test suite (`tests/`) runs on both engines.
 
 mod codec;
+mod engine;
 mod migrations;
 mod operate;
-mod postgres;
 mod publish;
-mod sqlite;
+mod scans;
+mod sql;
 #[cfg(any(test, feature = "test-support"))]
 pub mod test_support;
 #[cfg(test)]
 mod tests;
 
+use engine::{Db, Engine};
+use sqlx::Row;
 use trustlabel_core::evidence::Evidence;
 use trustlabel_core::finding::Finding;
 use trustlabel_core::policy::{LabelState, Transition, Verdict};
@@ -92,15 +99,35 @@ pub struct ScanRecord<'a> {
     pub verdict: &'a Verdict,
     pub tool_version: &'a str,
     pub rules_hash: &'a str,
-    /// The label state after this scan (the policy state machine's output).
-    pub label: &'a LabelState,
-    pub transition: Option<&'a Transition>,
-    /// The message to the site's contact about `transition`, queued in the outbox in the
-    /// same transaction.
-    pub notification: Option<&'a Notification>,
+    /// The label this scan's `update` was computed from, as [`Store::label`] returned it.
+    pub label_read: &'a LabelState,
+    /// The policy's answer for `label_read`: stored only if the label is still that one.
+    pub update: &'a LabelUpdate,
     /// The queued job this scan answers; it is marked done in the same transaction, and
     /// nothing is stored unless this worker still holds its lease.
     pub job: Option<JobClaim<'a>>,
+}
+
+/// A label change the policy computed: the next state, the transition when the status
+/// changed, and the message to the site's contact about it (queued in the outbox in the
+/// same transaction as the change).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelUpdate {
+    pub label: LabelState,
+    pub transition: Option<Transition>,
+    pub notification: Option<Notification>,
+}
+
+/// What [`Store::record_scan`] actually stored, which differs from the update the scan
+/// computed when the label changed after the scan read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedScan {
+    pub scan_id: i64,
+    pub label: LabelState,
+    pub transition: Option<Transition>,
+    /// The label had changed since the scan read it, so the update was computed again
+    /// from the label then current.
+    pub recomputed: bool,
 }
 
 /// A scan job held by a worker.
@@ -138,32 +165,14 @@ pub struct StoredTransition {
 /// Handle to the database; cheap to clone and share between scan tasks.
 #[derive(Debug, Clone)]
 pub struct Store {
-    backend: Backend,
+    db: Db,
 }
-
-/// One variant per backend.
-#[derive(Debug, Clone)]
-enum Backend {
-    Sqlite(sqlite::SqliteStore),
-    Postgres(postgres::PostgresStore),
-}
-
-/// Calls the same method on whichever backend the store has.
-macro_rules! dispatch {
-    ($self:ident . $method:ident ( $($arg:expr),* )) => {
-        match &$self.backend {
-            Backend::Sqlite(s) => s.$method($($arg),*).await,
-            Backend::Postgres(s) => s.$method($($arg),*).await,
-        }
-    };
-}
-pub(crate) use dispatch;
 
 /// What may be shown of a database URL in messages: a PostgreSQL URL without its user,
 /// password and query; a SQLite URL or path as given (it holds no credentials).
 pub fn display_location(url: &str) -> String {
-    if postgres::is_postgres_url(url) {
-        postgres::location(url)
+    if engine::is_postgres_url(url) {
+        engine::location(url)
     } else {
         url.to_string()
     }
@@ -187,141 +196,77 @@ impl Store {
     /// Several processes may open the same new database at once; all succeed. Errors
     /// never show a password (see [`display_location`]).
     pub async fn open(url: &str) -> Result<Store, StoreError> {
-        let backend = if postgres::is_postgres_url(url) {
-            Backend::Postgres(postgres::PostgresStore::open(url).await?)
-        } else {
-            Backend::Sqlite(sqlite::SqliteStore::open(url).await?)
-        };
-        Ok(Store { backend })
+        Ok(Store {
+            db: Db::open(url).await?,
+        })
     }
 
     /// Closes every connection, waiting for in-flight work; call before exit so the
     /// write-ahead log is checkpointed into the main file.
     pub async fn close(&self) {
-        dispatch!(self.close())
-    }
-
-    /// Inserts new targets and updates changed ones (matched on host) in one
-    /// transaction; re-importing the same list changes nothing.
-    pub async fn upsert_targets(&self, targets: &[Target]) -> Result<UpsertSummary, StoreError> {
-        dispatch!(self.upsert_targets(targets))
-    }
-
-    /// All targets, ordered by host.
-    pub async fn targets(&self) -> Result<Vec<StoredTarget>, StoreError> {
-        dispatch!(self.targets())
-    }
-
-    /// Exact match on the stored ASCII host; normalise user input with
-    /// [`trustlabel_core::target::normalise_host`] first.
-    pub async fn target_by_host(&self, host: &str) -> Result<Option<StoredTarget>, StoreError> {
-        dispatch!(self.target_by_host(host))
-    }
-
-    /// Records a new run with every target pending, in the given order (duplicates
-    /// ignored), so it can be resumed after a crash.
-    pub async fn start_run(
-        &self,
-        description: &str,
-        target_ids: &[i64],
-    ) -> Result<i64, StoreError> {
-        dispatch!(self.start_run(description, target_ids))
-    }
-
-    /// The most recent run with this description (the command that started it) that was
-    /// never finished and still has pending items, with those items' targets in run order.
-    pub async fn unfinished_run(
-        &self,
-        description: &str,
-    ) -> Result<Option<(i64, Vec<StoredTarget>)>, StoreError> {
-        dispatch!(self.unfinished_run(description))
-    }
-
-    /// Marks a run finished so it is never offered for resumption; idempotent (the first
-    /// finish time is kept).
-    pub async fn finish_run(&self, run_id: i64) -> Result<(), StoreError> {
-        dispatch!(self.finish_run(run_id))
-    }
-
-    /// One transaction: insert the scan and its findings, upsert the label row, append the
-    /// transition (if any) to the history, and mark the run item done. Returns the scan id.
-    ///
-    /// Either all of it is stored or none: a crash mid-way leaves nothing half-written, and
-    /// once this returns the scan survives a crash of the process. A `run_id` whose run
-    /// does not list `target_id` is a `NotFound` error and stores nothing.
-    pub async fn record_scan(&self, rec: &ScanRecord<'_>) -> Result<i64, StoreError> {
-        dispatch!(self.record_scan(rec))
-    }
-
-    /// The site's current label; `not_assessed` when it was never scanned.
-    pub async fn label(&self, target_id: i64) -> Result<LabelState, StoreError> {
-        dispatch!(self.label(target_id))
-    }
-
-    /// The site's label transitions, oldest first.
-    pub async fn history(&self, target_id: i64) -> Result<Vec<StoredTransition>, StoreError> {
-        dispatch!(self.history(target_id))
-    }
-
-    /// The site's most recent scan (by finish time), fully decoded.
-    pub async fn latest_scan(&self, target_id: i64) -> Result<Option<StoredScan>, StoreError> {
-        dispatch!(self.latest_scan(target_id))
-    }
-
-    pub async fn scan_count(&self) -> Result<i64, StoreError> {
-        dispatch!(self.scan_count())
+        self.db.close().await
     }
 
     /// The database server's own counters for this database (PostgreSQL's
     /// `pg_stat_database`, and `pg_stat_statements` when installed), so a benchmark can
     /// report the load per site; `None` on SQLite, which keeps no such counters.
     pub async fn server_activity(&self) -> Result<Option<ServerActivity>, StoreError> {
-        match &self.backend {
-            Backend::Sqlite(_) => Ok(None),
-            Backend::Postgres(s) => s.server_activity().await.map(Some),
+        if self.db.engine() != Engine::Postgres {
+            return Ok(None);
         }
+        let row = sqlx::query(
+            "SELECT xact_commit + xact_rollback AS tx, tup_returned + tup_fetched AS rd, \
+             tup_inserted + tup_updated + tup_deleted AS wr \
+             FROM pg_stat_database WHERE datname = current_database()",
+        )
+        .fetch_one(self.db.reader())
+        .await?;
+        // The extension is optional; without it the count is simply unknown. `SUM` of a
+        // bigint is numeric, which the `Any` driver cannot decode: cast back.
+        let statements = sqlx::query_scalar::<_, i64>(
+            "SELECT COALESCE(SUM(calls), 0)::bigint FROM pg_stat_statements \
+             WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        )
+        .fetch_one(self.db.reader())
+        .await
+        .ok();
+        Ok(Some(ServerActivity {
+            transactions: row.try_get("tx")?,
+            rows_read: row.try_get("rd")?,
+            rows_written: row.try_get("wr")?,
+            statements,
+        }))
     }
 
-    /// Raw access for tests that must look under the API (crash consistency,
-    /// corruption): the SQLite pool, `None` on PostgreSQL.
+    /// Test access under the API: whether this store is on SQLite (for checks that
+    /// only one engine has, such as `PRAGMA integrity_check`).
     #[cfg(test)]
-    fn sqlite_pool(&self) -> Option<&sqlx::SqlitePool> {
-        match &self.backend {
-            Backend::Sqlite(s) => Some(s.writer_pool()),
-            Backend::Postgres(_) => None,
-        }
+    fn is_sqlite(&self) -> bool {
+        self.db.engine() == Engine::Sqlite
     }
 
-    /// Test access under the API on either backend: runs `sql` (portable SQL with at
-    /// most one `$1`, bound to `arg`) and returns the first column of the first row.
+    /// Test access under the API (crash consistency, corruption) on either engine: runs
+    /// `sql` (portable SQL with at most one `$1`, bound to `arg`) on the writer and
+    /// returns the first column of the first row.
     #[cfg(test)]
-    async fn raw_i64(&self, sql: &str, arg: Option<i64>) -> Result<Option<i64>, StoreError> {
-        let mut query = sqlx::query_scalar::<_, i64>(sql);
-        let mut pg_query = sqlx::query_scalar::<_, i64>(sql);
+    async fn raw_scalar<T>(&self, sql: &str, arg: Option<i64>) -> Result<Option<T>, StoreError>
+    where
+        T: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any> + Send + Unpin,
+    {
+        let mut query = sqlx::query_scalar::<_, T>(sql);
         if let Some(arg) = arg {
             query = query.bind(arg);
-            pg_query = pg_query.bind(arg);
         }
-        Ok(match &self.backend {
-            Backend::Sqlite(s) => query.fetch_optional(s.writer_pool()).await?,
-            Backend::Postgres(s) => pg_query.fetch_optional(s.pool()).await?,
-        })
+        Ok(query.fetch_optional(self.db.writer()).await?)
     }
 
-    /// Like [`Store::raw_i64`] for a statement; returns the rows it changed.
+    /// Like [`Store::raw_scalar`] for a statement; returns the rows it changed.
     #[cfg(test)]
     async fn raw_execute(&self, sql: &str, arg: i64) -> Result<u64, StoreError> {
-        Ok(match &self.backend {
-            Backend::Sqlite(s) => sqlx::query(sql)
-                .bind(arg)
-                .execute(s.writer_pool())
-                .await?
-                .rows_affected(),
-            Backend::Postgres(s) => sqlx::query(sql)
-                .bind(arg)
-                .execute(s.pool())
-                .await?
-                .rows_affected(),
-        })
+        Ok(sqlx::query(sql)
+            .bind(arg)
+            .execute(self.db.writer())
+            .await?
+            .rows_affected())
     }
 }

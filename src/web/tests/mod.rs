@@ -45,22 +45,25 @@ pub async fn test_app_with(settings: PublishSettings) -> TestApp {
     shop.province = "Đà Nẵng".into();
     let mut new = target(NEW);
     new.organisation = "Sở Y tế".into();
-    store.upsert_targets(&[ministry, shop, new]).await.unwrap();
+    store
+        .upsert_targets(&[ministry, shop, new], time::OffsetDateTime::now_utc())
+        .await
+        .unwrap();
 
     let at = datetime!(2026-03-01 08:00 UTC);
     let m = store.target_by_host(MINISTRY).await.unwrap().unwrap();
     let mut scan = Scan::failing(MINISTRY);
-    scan.label = label(LabelStatus::Labelled, at);
-    scan.transition = Some(Transition {
+    scan.update.label = label(LabelStatus::Labelled, at);
+    scan.update.transition = Some(Transition {
         from: LabelStatus::NotAssessed,
         to: LabelStatus::Labelled,
         reason: "label granted: header.csp.missing is informational".into(),
         at,
     });
-    store.record_scan(&scan.record(m.id, None)).await.unwrap();
+    scan.record_into(&store, m.id, None).await.unwrap();
     let s = store.target_by_host(SHOP).await.unwrap().unwrap();
     let scan = Scan::failing(SHOP);
-    store.record_scan(&scan.record(s.id, None)).await.unwrap();
+    scan.record_into(&store, s.id, None).await.unwrap();
 
     let state = AppState::new(
         store.clone(),

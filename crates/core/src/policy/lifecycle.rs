@@ -1,7 +1,9 @@
 //! The label state machine: how one verdict, or the passing of time, moves a site's label.
 //!
 //! Pure: the previous state, the verdict (or nothing) and `now` in; the next state and the
-//! transition (if the status changed) out. The store records both in one transaction.
+//! transition (if the status changed) out. The store records both in one transaction, and
+//! applies these functions again to the label it finds there when the label changed
+//! after the caller read it.
 
 use super::{Decision, LabelLevel, LabelState, LabelStatus, Transition, Verdict};
 use time::{Duration, OffsetDateTime};
@@ -132,6 +134,29 @@ pub fn expire_label(
     next.at_risk_since = None;
     let (next, transition) = finish(previous, next, status, reason, now);
     transition.map(|t| (next, t))
+}
+
+/// A staff decision that sets the status (and, for a status holding a label, the level;
+/// `basic` when not given) whatever the scans said. Grade, last pass and the unreachable
+/// count stay as the scans left them; the grace clock starts now unless the site was
+/// already at risk. Pure, so the store can apply it to the label it reads inside the
+/// transaction that writes the decision.
+pub fn staff_override(
+    previous: &LabelState,
+    status: LabelStatus,
+    level: Option<LabelLevel>,
+    now: OffsetDateTime,
+    reason: String,
+) -> (LabelState, Option<Transition>) {
+    let mut next = previous.clone();
+    next.level = status
+        .holds_label()
+        .then(|| level.unwrap_or(LabelLevel::Basic));
+    next.at_risk_since = match status {
+        LabelStatus::AtRisk => previous.at_risk_since.or(Some(now)),
+        _ => None,
+    };
+    finish(previous, next, status, reason, now)
 }
 
 fn lapse(

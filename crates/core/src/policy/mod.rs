@@ -246,6 +246,15 @@ impl LabelState {
             unreachable_scans: 0,
         }
     }
+
+    /// When a change computed at `now` takes effect on this label: `now`, or this
+    /// label's own last status change if that is later. A scan computes its change at the
+    /// time it judged the site; when a staff decision or another worker changed the label
+    /// after that and the scan's change is recomputed over it, dating it `now` would put
+    /// it before the change it follows, and the history would list the two backwards.
+    pub fn next_change_at(&self, now: OffsetDateTime) -> OffsetDateTime {
+        self.status_since.map_or(now, |since| since.max(now))
+    }
 }
 
 /// One status change, recorded with the reason and the scan that caused it.
@@ -262,7 +271,7 @@ mod lifecycle;
 mod rules;
 mod tls_rating;
 
-pub use lifecycle::{LabelRules, expire_label, next_label};
+pub use lifecycle::{LabelRules, expire_label, next_label, staff_override};
 pub use rules::{POLICY_FILE, Policy};
 pub use tls_rating::{TlsRating, rate as rate_tls};
 

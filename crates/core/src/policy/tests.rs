@@ -523,3 +523,84 @@ fn lifecycle_settings_are_checked_at_load() {
     assert_ne!(zero, base);
     assert!(Policy::from_toml("policy.toml", &zero).is_err());
 }
+
+#[test]
+fn a_staff_override_sets_status_and_level_and_keeps_what_scans_measured() {
+    let (labelled, _) = next_label(
+        &LabelState::not_assessed(),
+        &verdict(Decision::Pass),
+        T0,
+        &grace(14),
+    );
+    let (revoked, t) = staff_override(
+        &labelled,
+        LabelStatus::Revoked,
+        Some(LabelLevel::Advanced),
+        day(3),
+        "staff decision by lan: fraud".into(),
+    );
+    let t = t.expect("the status changed");
+    assert_eq!(
+        (t.from, t.to),
+        (LabelStatus::Labelled, LabelStatus::Revoked)
+    );
+    assert_eq!(
+        (t.at, t.reason.as_str()),
+        (day(3), "staff decision by lan: fraud")
+    );
+    assert_eq!(revoked.status_since, Some(day(3)));
+    assert_eq!(revoked.level, None, "a status without a label has no level");
+    assert_eq!(revoked.grade, labelled.grade);
+    assert_eq!(revoked.last_pass_at, labelled.last_pass_at);
+
+    let (granted, _) = staff_override(&revoked, LabelStatus::Labelled, None, day(4), "ok".into());
+    assert_eq!(granted.level, Some(LabelLevel::Basic));
+    let (advanced, t) = staff_override(
+        &granted,
+        LabelStatus::Labelled,
+        Some(LabelLevel::Advanced),
+        day(5),
+        "audited".into(),
+    );
+    assert_eq!(t, None, "same status: no transition");
+    assert_eq!(advanced.level, Some(LabelLevel::Advanced));
+    assert_eq!(
+        advanced.status_since,
+        Some(day(4)),
+        "the status did not change"
+    );
+}
+
+#[test]
+fn a_staff_override_to_at_risk_keeps_a_running_grace_clock() {
+    let (labelled, _) = next_label(
+        &LabelState::not_assessed(),
+        &verdict(Decision::Pass),
+        T0,
+        &grace(14),
+    );
+    let (at_risk, _) = staff_override(&labelled, LabelStatus::AtRisk, None, day(2), "r".into());
+    assert_eq!(at_risk.at_risk_since, Some(day(2)), "the clock starts now");
+    let (still, t) = staff_override(&at_risk, LabelStatus::AtRisk, None, day(9), "r".into());
+    assert_eq!(t, None);
+    assert_eq!(still.at_risk_since, Some(day(2)), "and keeps running");
+    let (cleared, _) = staff_override(&still, LabelStatus::Labelled, None, day(10), "r".into());
+    assert_eq!(cleared.at_risk_since, None);
+}
+
+#[test]
+fn a_change_is_never_dated_before_the_label_it_follows() {
+    let (labelled, _) = next_label(
+        &LabelState::not_assessed(),
+        &verdict(Decision::Pass),
+        day(2),
+        &grace(14),
+    );
+    assert_eq!(
+        labelled.next_change_at(day(1)),
+        day(2),
+        "judged before the change"
+    );
+    assert_eq!(labelled.next_change_at(day(3)), day(3));
+    assert_eq!(LabelState::not_assessed().next_change_at(day(1)), day(1));
+}

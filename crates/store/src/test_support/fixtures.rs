@@ -3,7 +3,7 @@
 
 use super::Backend;
 use super::pg_server::TestDatabase;
-use crate::{ScanRecord, Store, StoredTarget};
+use crate::{LabelUpdate, RecordedScan, ScanRecord, Store, StoreError, StoredTarget};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 use tempfile::TempDir;
@@ -12,12 +12,15 @@ use time::macros::datetime;
 use trustlabel_core::evidence::*;
 use trustlabel_core::finding::{Category, Finding, FindingId, Severity};
 use trustlabel_core::policy::{
-    Decision, Grade, LabelLevel, LabelState, LabelStatus, Transition, Verdict,
+    Decision, Grade, LabelLevel, LabelRules, LabelState, LabelStatus, Transition, Verdict,
+    next_label,
 };
 use trustlabel_core::target::Target;
 
 pub const TOOL_VERSION: &str = "trustlabel 0.1.0-test";
 pub const RULES_HASH: &str = "sha256:0123abcd";
+/// When fixtures import targets and start runs.
+pub const IMPORTED_AT: OffsetDateTime = datetime!(2025-05-01 07:00 UTC);
 
 /// Where a test's database lives: a tempdir (SQLite) or a database of its own on the
 /// test server (PostgreSQL); keep it alive as long as the stores opened on it.
@@ -99,7 +102,7 @@ pub async fn seeded_targets(store: &Store, count: usize) -> Vec<StoredTarget> {
     let targets: Vec<Target> = (0..count)
         .map(|i| target(&format!("site{i}.example.vn")))
         .collect();
-    store.upsert_targets(&targets).await.unwrap();
+    store.upsert_targets(&targets, IMPORTED_AT).await.unwrap();
     let mut stored = store.targets().await.unwrap();
     stored.sort_by_key(|t| t.id);
     stored
@@ -275,8 +278,9 @@ pub struct Scan {
     pub evidence: Evidence,
     pub findings: Vec<Finding>,
     pub verdict: Verdict,
-    pub label: LabelState,
-    pub transition: Option<Transition>,
+    /// The label the scan read before computing `update`.
+    pub label_read: LabelState,
+    pub update: LabelUpdate,
 }
 
 impl Scan {
@@ -287,13 +291,22 @@ impl Scan {
             evidence: evidence(host),
             findings: findings(),
             verdict: verdict(Decision::Fail),
-            label: label(LabelStatus::NotLabelled, at),
-            transition: Some(transition(
-                LabelStatus::NotAssessed,
-                LabelStatus::NotLabelled,
-                at,
-            )),
+            label_read: LabelState::not_assessed(),
+            update: LabelUpdate {
+                label: label(LabelStatus::NotLabelled, at),
+                transition: Some(transition(
+                    LabelStatus::NotAssessed,
+                    LabelStatus::NotLabelled,
+                    at,
+                )),
+                notification: None,
+            },
         }
+    }
+
+    /// When the scan is recorded: when it finished.
+    pub fn at(&self) -> OffsetDateTime {
+        self.evidence.finished_at
     }
 
     pub fn record(&self, target_id: i64, run_id: Option<i64>) -> ScanRecord<'_> {
@@ -305,10 +318,36 @@ impl Scan {
             verdict: &self.verdict,
             tool_version: TOOL_VERSION,
             rules_hash: RULES_HASH,
-            label: &self.label,
-            transition: self.transition.as_ref(),
-            notification: None,
+            label_read: &self.label_read,
+            update: &self.update,
             job: None,
         }
+    }
+
+    /// What the runner passes to `record_scan` for a label that changed since the scan
+    /// read it: the default policy's state machine applied to this scan's verdict.
+    pub fn recompute(&self) -> impl Fn(&LabelState) -> LabelUpdate + Send + Sync + '_ {
+        move |current| {
+            let at = current.next_change_at(self.at());
+            let (label, transition) =
+                next_label(current, &self.verdict, at, &LabelRules::default());
+            LabelUpdate {
+                label,
+                transition,
+                notification: self.update.notification.clone(),
+            }
+        }
+    }
+
+    /// Records the scan as the runner does.
+    pub async fn record_into(
+        &self,
+        store: &Store,
+        target_id: i64,
+        run_id: Option<i64>,
+    ) -> Result<RecordedScan, StoreError> {
+        store
+            .record_scan(&self.record(target_id, run_id), self.at(), self.recompute())
+            .await
     }
 }

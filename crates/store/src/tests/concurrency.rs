@@ -1,6 +1,6 @@
 //! Many scan tasks recording at once must all land, without "database is locked".
 
-use super::fixtures::{Scan, TestDb, seeded_targets};
+use super::fixtures::{IMPORTED_AT, Scan, TestDb, seeded_targets};
 use super::{Backend, store_test};
 use crate::Store;
 use std::collections::HashSet;
@@ -10,7 +10,10 @@ async fn thirty_two_concurrent_recordings_all_land(backend: Backend) {
     let store = Store::open(db.url()).await.unwrap();
     let sites = seeded_targets(&store, 32).await;
     let ids: Vec<i64> = sites.iter().map(|s| s.id).collect();
-    let run = store.start_run("concurrent", &ids).await.unwrap();
+    let run = store
+        .start_run("concurrent", &ids, IMPORTED_AT)
+        .await
+        .unwrap();
 
     let tasks: Vec<_> = sites
         .into_iter()
@@ -18,13 +21,13 @@ async fn thirty_two_concurrent_recordings_all_land(backend: Backend) {
             let store = store.clone();
             tokio::spawn(async move {
                 let scan = Scan::failing(&site.target.host);
-                store.record_scan(&scan.record(site.id, Some(run))).await
+                scan.record_into(&store, site.id, Some(run)).await
             })
         })
         .collect();
     let mut scan_ids = HashSet::new();
     for task in tasks {
-        scan_ids.insert(task.await.unwrap().unwrap());
+        scan_ids.insert(task.await.unwrap().unwrap().scan_id);
     }
 
     assert_eq!(scan_ids.len(), 32);
@@ -64,9 +67,9 @@ async fn two_handles_on_one_file_write_concurrently(backend: Backend) {
                 // deferred BEGIN fails with "database is locked" under contention.
                 let mut renamed = site.target.clone();
                 renamed.organisation = format!("renamed {i}");
-                store.upsert_targets(&[renamed]).await?;
+                store.upsert_targets(&[renamed], IMPORTED_AT).await?;
                 let scan = Scan::failing(&site.target.host);
-                store.record_scan(&scan.record(site.id, None)).await
+                scan.record_into(&store, site.id, None).await
             })
         })
         .collect();

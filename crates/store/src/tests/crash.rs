@@ -4,7 +4,7 @@
 //! The test re-runs its own test binary as the writer (selected by an environment
 //! variable), so the kill hits a real process in the middle of real transactions.
 
-use super::fixtures::{Scan, TestDb, findings, seeded_targets};
+use super::fixtures::{IMPORTED_AT, Scan, TestDb, findings, seeded_targets};
 use super::{Backend, store_test};
 use crate::Store;
 use std::io::{BufRead, BufReader};
@@ -43,10 +43,11 @@ async fn crash_writer_child() {
             }
             let scan = Scan::failing(&site.target.host);
             let run_id = (round == 0).then_some(run);
-            let id = store
-                .record_scan(&scan.record(site.id, run_id))
+            let id = scan
+                .record_into(&store, site.id, run_id)
                 .await
-                .unwrap();
+                .unwrap()
+                .scan_id;
             println!("{PRINTED}{id}");
         }
     }
@@ -114,7 +115,7 @@ async fn a_killed_writer_loses_nothing_it_reported(backend: Backend) {
     let store = Store::open(&url).await.unwrap();
     let sites = seeded_targets(&store, TARGETS).await;
     let ids: Vec<i64> = sites.iter().map(|s| s.id).collect();
-    let run = store.start_run("crash", &ids).await.unwrap();
+    let run = store.start_run("crash", &ids, IMPORTED_AT).await.unwrap();
     store.close().await;
 
     let url_for_children = url.clone();
@@ -128,17 +129,17 @@ async fn a_killed_writer_loses_nothing_it_reported(backend: Backend) {
     .unwrap();
 
     let store = Store::open(&url).await.unwrap();
-    if let Some(pool) = store.sqlite_pool() {
+    if store.is_sqlite() {
         // PostgreSQL has no counterpart: its WAL recovery is the server's business.
-        let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
-            .fetch_one(pool)
+        let integrity: Option<String> = store
+            .raw_scalar("PRAGMA integrity_check", None)
             .await
             .unwrap();
-        assert_eq!(integrity, "ok");
+        assert_eq!(integrity.as_deref(), Some("ok"));
     }
     let count = |sql: &'static str, arg: Option<i64>| {
         let store = store.clone();
-        async move { store.raw_i64(sql, arg).await.unwrap() }
+        async move { store.raw_scalar::<i64>(sql, arg).await.unwrap() }
     };
 
     for &id in &printed {

@@ -1,13 +1,13 @@
 //! Importing target lists: re-imports update in place and never duplicate.
 
-use super::fixtures::{TestDb, target, temp_store_on};
+use super::fixtures::{IMPORTED_AT, TestDb, target, temp_store_on};
 use super::{Backend, store_test};
 use crate::{Store, UpsertSummary};
 
 async fn reimporting_a_list_updates_changed_sites_and_never_duplicates(backend: Backend) {
     let (_db, store) = temp_store_on(backend).await;
     let first = store
-        .upsert_targets(&[target("a.gov.vn"), target("b.gov.vn")])
+        .upsert_targets(&[target("a.gov.vn"), target("b.gov.vn")], IMPORTED_AT)
         .await
         .unwrap();
     assert_eq!(
@@ -24,7 +24,10 @@ async fn reimporting_a_list_updates_changed_sites_and_never_duplicates(backend: 
     moved.organisation = "Sở Y tế".into();
     moved.https_port = 8443;
     let second = store
-        .upsert_targets(&[target("a.gov.vn"), moved.clone(), target("c.gov.vn")])
+        .upsert_targets(
+            &[target("a.gov.vn"), moved.clone(), target("c.gov.vn")],
+            IMPORTED_AT,
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -47,9 +50,9 @@ store_test!(reimporting_a_list_updates_changed_sites_and_never_duplicates);
 async fn importing_the_same_list_twice_changes_nothing(backend: Backend) {
     let (_db, store) = temp_store_on(backend).await;
     let list = [target("a.gov.vn"), target("xn--btichnh-jya4b.gov.vn")];
-    store.upsert_targets(&list).await.unwrap();
+    store.upsert_targets(&list, IMPORTED_AT).await.unwrap();
     let before = store.targets().await.unwrap();
-    let again = store.upsert_targets(&list).await.unwrap();
+    let again = store.upsert_targets(&list, IMPORTED_AT).await.unwrap();
     assert_eq!(again.unchanged, 2);
     assert_eq!((again.inserted, again.updated), (0, 0));
     assert_eq!(store.targets().await.unwrap(), before);
@@ -60,7 +63,10 @@ async fn targets_survive_reopening_and_are_found_by_exact_host(backend: Backend)
     let db = TestDb::new(backend).await;
     let url = db.url();
     let store = Store::open(url).await.unwrap();
-    store.upsert_targets(&[target("a.gov.vn")]).await.unwrap();
+    store
+        .upsert_targets(&[target("a.gov.vn")], IMPORTED_AT)
+        .await
+        .unwrap();
     store.close().await;
 
     let reopened = Store::open(url).await.unwrap();
@@ -73,6 +79,9 @@ store_test!(targets_survive_reopening_and_are_found_by_exact_host);
 #[tokio::test]
 async fn an_in_memory_store_keeps_its_data_across_calls() {
     let store = Store::open("sqlite::memory:").await.unwrap();
-    store.upsert_targets(&[target("a.gov.vn")]).await.unwrap();
+    store
+        .upsert_targets(&[target("a.gov.vn")], IMPORTED_AT)
+        .await
+        .unwrap();
     assert_eq!(store.targets().await.unwrap().len(), 1);
 }

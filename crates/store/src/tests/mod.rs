@@ -8,6 +8,7 @@ pub(crate) use crate::test_support::{Backend, fixtures};
 mod concurrency;
 mod crash;
 mod import;
+mod labels;
 mod operate;
 mod publish;
 mod runs;

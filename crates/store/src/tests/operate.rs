@@ -21,8 +21,8 @@ async fn the_scheduler_sees_last_scans_and_pending_jobs_and_never_doubles_a_job(
     let (_db, store) = temp_store_on(backend).await;
     let sites = seeded_targets(&store, 3).await;
     let now = datetime!(2026-11-29 12:00 UTC);
-    store
-        .record_scan(&Scan::failing(&sites[0].target.host).record(sites[0].id, None))
+    Scan::failing(&sites[0].target.host)
+        .record_into(&store, sites[0].id, None)
         .await
         .unwrap();
     let owner = store
@@ -101,7 +101,11 @@ async fn a_job_keeps_one_result_even_when_its_lease_was_taken_over(backend: Back
         id: job.id,
         worker: "slow",
     });
-    let err = store.record_scan(&stale).await.unwrap_err().to_string();
+    let err = store
+        .record_scan(&stale, scan.at(), scan.recompute())
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("no longer held by slow"), "{err}");
     assert_eq!(
         store.scan_count().await.unwrap(),
@@ -114,12 +118,21 @@ async fn a_job_keeps_one_result_even_when_its_lease_was_taken_over(backend: Back
         id: job.id,
         worker: "fast",
     });
-    let scan_id = store.record_scan(&fresh).await.unwrap();
+    let scan_id = store
+        .record_scan(&fresh, scan.at(), scan.recompute())
+        .await
+        .unwrap()
+        .scan_id;
     let done = store.latest_scan_job(sites[0].id).await.unwrap().unwrap();
     assert_eq!(done.scan_id, Some(scan_id));
     assert_eq!(store.scan_count().await.unwrap(), 1);
     // A finished job cannot be stored twice either.
-    assert!(store.record_scan(&fresh).await.is_err());
+    assert!(
+        store
+            .record_scan(&fresh, scan.at(), scan.recompute())
+            .await
+            .is_err()
+    );
     assert_eq!(store.scan_count().await.unwrap(), 1);
 }
 store_test!(a_job_keeps_one_result_even_when_its_lease_was_taken_over);
@@ -158,16 +171,13 @@ async fn a_lapsed_label_is_revoked_with_history_and_a_notification(backend: Back
     let sites = seeded_targets(&store, 1).await;
     let passed = datetime!(2026-10-01 08:00 UTC);
     let mut scan = Scan::failing(&sites[0].target.host);
-    scan.label = label(LabelStatus::Labelled, passed);
-    scan.transition = Some(transition(
+    scan.update.label = label(LabelStatus::Labelled, passed);
+    scan.update.transition = Some(transition(
         LabelStatus::NotAssessed,
         LabelStatus::Labelled,
         passed,
     ));
-    store
-        .record_scan(&scan.record(sites[0].id, None))
-        .await
-        .unwrap();
+    scan.record_into(&store, sites[0].id, None).await.unwrap();
 
     let rules = LabelRules::default();
     let now = passed + Duration::days(31);
@@ -211,11 +221,10 @@ async fn the_outbox_retries_until_sent_and_leases_keep_two_senders_apart(backend
     let (_db, store) = temp_store_on(backend).await;
     let sites = seeded_targets(&store, 1).await;
     let at = datetime!(2025-06-01 08:00:03.5 UTC);
-    let scan = Scan::failing(&sites[0].target.host);
+    let mut scan = Scan::failing(&sites[0].target.host);
     let message = mail("admin@example.gov.vn");
-    let mut record = scan.record(sites[0].id, None);
-    record.notification = Some(&message);
-    store.record_scan(&record).await.unwrap();
+    scan.update.notification = Some(message.clone());
+    scan.record_into(&store, sites[0].id, None).await.unwrap();
 
     let lease = Duration::minutes(10);
     let claimed = store.claim_notifications("a", at, lease, 10).await.unwrap();

@@ -1,13 +1,15 @@
 //! The publishing side of the store: search, filters, paging, the queue, owner links,
 //! staff sessions and staff decisions.
 
-use super::fixtures::{Scan, label, seeded_targets, target, temp_store_on, transition};
+use super::fixtures::{
+    IMPORTED_AT, Scan, label, seeded_targets, target, temp_store_on, transition,
+};
 use super::{Backend, store_test};
 use crate::{Audit, Enqueued, Facet, JobState, SiteQuery, SortKey, StoreError, View};
 use time::Duration;
 use time::macros::datetime;
 use trustlabel_core::fold::fold;
-use trustlabel_core::policy::{LabelLevel, LabelStatus};
+use trustlabel_core::policy::{LabelLevel, LabelStatus, staff_override};
 
 fn audit<'a>(action: &'a str, detail: &'a str) -> Audit<'a> {
     Audit {
@@ -24,7 +26,7 @@ async fn search_ignores_diacritics_and_case(backend: Backend) {
     a.organisation = "Bộ Tài chính".into();
     let mut b = target("shop.example.vn");
     b.organisation = "Cửa hàng Đà Nẵng".into();
-    store.upsert_targets(&[a, b]).await.unwrap();
+    store.upsert_targets(&[a, b], IMPORTED_AT).await.unwrap();
 
     for typed in ["bo tai chinh", "Bộ Tài Chính", "BO TAI", "mof.gov"] {
         let page = store
@@ -55,11 +57,11 @@ async fn an_organisation_renamed_on_reimport_is_found_by_its_new_name(backend: B
     let (_db, store) = temp_store_on(backend).await;
     let mut t = target("a.gov.vn");
     store
-        .upsert_targets(std::slice::from_ref(&t))
+        .upsert_targets(std::slice::from_ref(&t), IMPORTED_AT)
         .await
         .unwrap();
     t.organisation = "Sở Y tế".into();
-    store.upsert_targets(&[t]).await.unwrap();
+    store.upsert_targets(&[t], IMPORTED_AT).await.unwrap();
     let page = store
         .list_sites(&SiteQuery {
             search: Some(fold("so y te")),
@@ -78,10 +80,7 @@ async fn views_filters_and_paging_split_the_list(backend: Backend) {
     // Five assessed sites (failing scans), the rest never scanned.
     for site in &sites[..5] {
         let scan = Scan::failing(&site.target.host);
-        store
-            .record_scan(&scan.record(site.id, None))
-            .await
-            .unwrap();
+        scan.record_into(&store, site.id, None).await.unwrap();
     }
     let assessed = store
         .list_sites(&SiteQuery {
@@ -307,16 +306,13 @@ async fn an_override_changes_the_label_records_history_without_a_scan_and_is_aud
     let site = &seeded_targets(&store, 1).await[0];
     let at = datetime!(2025-06-01 08:00 UTC);
     let mut scan = Scan::failing(&site.target.host);
-    scan.label = label(LabelStatus::Labelled, at);
-    scan.transition = Some(transition(
+    scan.update.label = label(LabelStatus::Labelled, at);
+    scan.update.transition = Some(transition(
         LabelStatus::NotAssessed,
         LabelStatus::Labelled,
         at,
     ));
-    store
-        .record_scan(&scan.record(site.id, None))
-        .await
-        .unwrap();
+    scan.record_into(&store, site.id, None).await.unwrap();
 
     let now = datetime!(2025-06-02 09:00 UTC);
     assert!(
@@ -338,10 +334,17 @@ async fn an_override_changes_the_label_records_history_without_a_scan_and_is_aud
     let t = store
         .override_label(
             site.id,
-            LabelStatus::Revoked,
-            None,
             audit("override", "phishing reported"),
             now,
+            |previous| {
+                staff_override(
+                    previous,
+                    LabelStatus::Revoked,
+                    None,
+                    now,
+                    "staff decision by lan: phishing reported".into(),
+                )
+            },
         )
         .await
         .unwrap()

@@ -1,6 +1,6 @@
 //! Runs: an interrupted `scan --all` resumes with exactly the targets it did not finish.
 
-use super::fixtures::{Scan, TestDb, seeded_targets};
+use super::fixtures::{IMPORTED_AT, Scan, TestDb, seeded_targets};
 use super::{Backend, store_test};
 use crate::{Store, StoreError};
 
@@ -11,9 +11,12 @@ async fn an_interrupted_run_resumes_with_its_pending_targets_after_reopening(bac
     let sites = seeded_targets(&store, 3).await;
     // Run order differs from id order: resumption must keep the run's order.
     let order = [sites[2].id, sites[0].id, sites[1].id];
-    let run = store.start_run("scan --all", &order).await.unwrap();
-    store
-        .record_scan(&Scan::failing(&sites[0].target.host).record(sites[0].id, Some(run)))
+    let run = store
+        .start_run("scan --all", &order, IMPORTED_AT)
+        .await
+        .unwrap();
+    Scan::failing(&sites[0].target.host)
+        .record_into(&store, sites[0].id, Some(run))
         .await
         .unwrap();
     drop(store); // as if the process died here
@@ -26,12 +29,12 @@ async fn an_interrupted_run_resumes_with_its_pending_targets_after_reopening(bac
     assert_eq!(pending[0].target, sites[2].target);
 
     for site in &pending {
-        store
-            .record_scan(&Scan::failing(&site.target.host).record(site.id, Some(run)))
+        Scan::failing(&site.target.host)
+            .record_into(&store, site.id, Some(run))
             .await
             .unwrap();
     }
-    store.finish_run(run).await.unwrap();
+    store.finish_run(run, IMPORTED_AT).await.unwrap();
     assert_eq!(store.unfinished_run("scan --all").await.unwrap(), None);
     assert_eq!(store.scan_count().await.unwrap(), 3);
 }
@@ -41,13 +44,16 @@ async fn the_most_recent_unfinished_run_is_the_one_resumed(backend: Backend) {
     let db = TestDb::new(backend).await;
     let store = Store::open(db.url()).await.unwrap();
     let sites = seeded_targets(&store, 2).await;
-    let older = store.start_run("scan --all", &[sites[0].id]).await.unwrap();
+    let older = store
+        .start_run("scan --all", &[sites[0].id], IMPORTED_AT)
+        .await
+        .unwrap();
     let newer = store
-        .start_run("scan --all", &[sites[1].id, sites[1].id])
+        .start_run("scan --all", &[sites[1].id, sites[1].id], IMPORTED_AT)
         .await
         .unwrap();
     let other = store
-        .start_run("scan --targets x.csv", &[sites[0].id])
+        .start_run("scan --targets x.csv", &[sites[0].id], IMPORTED_AT)
         .await
         .unwrap();
 
@@ -55,7 +61,7 @@ async fn the_most_recent_unfinished_run_is_the_one_resumed(backend: Backend) {
     assert_eq!(run, newer);
     assert_eq!(pending.len(), 1, "a target listed twice is scanned once");
 
-    store.finish_run(newer).await.unwrap();
+    store.finish_run(newer, IMPORTED_AT).await.unwrap();
     let (run, _) = store.unfinished_run("scan --all").await.unwrap().unwrap();
     assert_eq!(run, older, "a finished run is never offered again");
 
@@ -75,7 +81,7 @@ store_test!(the_most_recent_unfinished_run_is_the_one_resumed);
 async fn finishing_an_unknown_run_is_not_found(backend: Backend) {
     let db = TestDb::new(backend).await;
     let store = Store::open(db.url()).await.unwrap();
-    let err = store.finish_run(999).await.unwrap_err();
+    let err = store.finish_run(999, IMPORTED_AT).await.unwrap_err();
     assert!(matches!(err, StoreError::NotFound(_)), "{err}");
 }
 store_test!(finishing_an_unknown_run_is_not_found);

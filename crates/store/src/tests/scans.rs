@@ -1,7 +1,7 @@
 //! Recording scans: what goes in comes back out, labels and history follow.
 
 use super::fixtures::{
-    RULES_HASH, Scan, TOOL_VERSION, label, seeded_targets, temp_store_on, transition,
+    IMPORTED_AT, RULES_HASH, Scan, TOOL_VERSION, label, seeded_targets, temp_store_on, transition,
 };
 use super::{Backend, store_test};
 use crate::StoreError;
@@ -13,10 +13,9 @@ async fn a_recorded_scan_reads_back_exactly_as_written(backend: Backend) {
     let site = &seeded_targets(&store, 1).await[0];
     let scan = Scan::failing(&site.target.host);
 
-    let id = store
-        .record_scan(&scan.record(site.id, None))
-        .await
-        .unwrap();
+    let recorded = scan.record_into(&store, site.id, None).await.unwrap();
+    let id = recorded.scan_id;
+    assert!(!recorded.recomputed);
 
     let stored = store.latest_scan(site.id).await.unwrap().unwrap();
     assert_eq!(stored.id, id);
@@ -27,10 +26,13 @@ async fn a_recorded_scan_reads_back_exactly_as_written(backend: Backend) {
     assert_eq!(stored.verdict, scan.verdict);
     assert_eq!(stored.tool_version, TOOL_VERSION);
     assert_eq!(stored.rules_hash, RULES_HASH);
-    assert_eq!(store.label(site.id).await.unwrap(), scan.label);
+    assert_eq!(store.label(site.id).await.unwrap(), scan.update.label);
     let history = store.history(site.id).await.unwrap();
     assert_eq!(history.len(), 1);
-    assert_eq!(Some(&history[0].transition), scan.transition.as_ref());
+    assert_eq!(
+        Some(&history[0].transition),
+        scan.update.transition.as_ref()
+    );
     assert_eq!(history[0].scan_id, Some(id));
     assert_eq!(store.scan_count().await.unwrap(), 1);
 }
@@ -68,25 +70,28 @@ async fn history_is_oldest_first_and_the_label_follows_the_latest_scan(backend: 
         } else {
             Decision::Fail
         };
-        scan.label = label(to, at);
-        scan.transition = Some(transition(from, to, at));
+        scan.label_read = last_label.clone();
+        scan.update.label = label(to, at);
+        scan.update.transition = Some(transition(from, to, at));
         ids.push(
-            store
-                .record_scan(&scan.record(site.id, None))
+            scan.record_into(&store, site.id, None)
                 .await
-                .unwrap(),
+                .unwrap()
+                .scan_id,
         );
-        last_label = scan.label;
+        last_label = scan.update.label;
     }
     // A later scan without a status change adds no history row.
     let mut quiet = Scan::failing(host);
     quiet.evidence.finished_at = datetime!(2025-06-04 08:00 UTC);
-    quiet.label = last_label.clone();
-    quiet.transition = None;
-    let quiet_id = store
-        .record_scan(&quiet.record(site.id, None))
+    quiet.label_read = last_label.clone();
+    quiet.update.label = last_label.clone();
+    quiet.update.transition = None;
+    let quiet_id = quiet
+        .record_into(&store, site.id, None)
         .await
-        .unwrap();
+        .unwrap()
+        .scan_id;
 
     let history = store.history(site.id).await.unwrap();
     let seen: Vec<_> = history
@@ -130,13 +135,13 @@ async fn a_scan_for_a_target_outside_its_run_stores_nothing(backend: Backend) {
     let (_db, store) = temp_store_on(backend).await;
     let sites = seeded_targets(&store, 2).await;
     let run = store
-        .start_run("only the first", &[sites[0].id])
+        .start_run("only the first", &[sites[0].id], IMPORTED_AT)
         .await
         .unwrap();
     let scan = Scan::failing(&sites[1].target.host);
 
-    let err = store
-        .record_scan(&scan.record(sites[1].id, Some(run)))
+    let err = scan
+        .record_into(&store, sites[1].id, Some(run))
         .await
         .unwrap_err();
 
@@ -153,10 +158,11 @@ store_test!(a_scan_for_a_target_outside_its_run_stores_nothing);
 async fn undecodable_stored_evidence_is_reported_as_corrupt(backend: Backend) {
     let (_db, store) = temp_store_on(backend).await;
     let site = &seeded_targets(&store, 1).await[0];
-    let id = store
-        .record_scan(&Scan::failing(&site.target.host).record(site.id, None))
+    let id = Scan::failing(&site.target.host)
+        .record_into(&store, site.id, None)
         .await
-        .unwrap();
+        .unwrap()
+        .scan_id;
     let changed = store
         .raw_execute(
             "UPDATE scans SET evidence_json = '{\"schema_version\": 1' WHERE id = $1",
