@@ -815,17 +815,30 @@ impl Store {
         .collect()
     }
 
-    /// Disables or re-enables an account; a disabled account's sessions stop working.
+    /// Disables or re-enables an account. Disabling ends the account's sessions for
+    /// good: re-enabling it later must not bring back a session opened before (a stolen
+    /// cookie would otherwise come back to life with the account).
     pub async fn set_staff_disabled(
         &self,
         username: &str,
         disabled: bool,
     ) -> Result<bool, StoreError> {
+        let mut tx = self.db.begin_write().await?;
         let done = sqlx::query("UPDATE staff_users SET disabled = $1 WHERE username = $2")
             .bind(i64::from(disabled))
             .bind(username)
-            .execute(self.db.writer())
+            .execute(&mut *tx)
             .await?;
+        if disabled {
+            sqlx::query(
+                "DELETE FROM staff_sessions WHERE user_id IN \
+                 (SELECT id FROM staff_users WHERE username = $1)",
+            )
+            .bind(username)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
 
