@@ -132,6 +132,21 @@ impl Lang {
         }
     }
 
+    /// The current status was set by a staff decision, not by the last scan alone.
+    pub fn decided_by(self, authority: &str, date: &str) -> String {
+        match self {
+            Lang::Vi => format!("Trạng thái do {authority} quyết định ngày {date}"),
+            Lang::En => format!("Status set by a decision of {authority} on {date}"),
+        }
+    }
+
+    pub fn attested_on(self, date: &str) -> String {
+        match self {
+            Lang::Vi => format!("Đã được cán bộ đánh giá và xác nhận ngày {date}"),
+            Lang::En => format!("Assessed and attested by staff on {date}"),
+        }
+    }
+
     /// The outcome of a CSV import, as a sentence.
     pub fn import_summary(
         self,
@@ -296,6 +311,8 @@ pub struct Texts {
     pub trend_one_day: &'static str,
     pub trend_figures: &'static str,
     pub in_scope: &'static str,
+    pub decision: &'static str,
+    pub manual_assessment: &'static str,
     pub trend_labelled: &'static str,
     pub total: &'static str,
     pub open_data_title: &'static str,
@@ -416,6 +433,8 @@ pub static VI: Texts = Texts {
     trend_one_day: "mới có số liệu của một ngày",
     trend_figures: "Số liệu theo ngày",
     in_scope: "Trong phạm vi",
+    decision: "Quyết định",
+    manual_assessment: "Đánh giá thủ công",
     trend_labelled: "Số website giữ nhãn",
     total: "Tổng số",
     open_data_title: "Dữ liệu mở",
@@ -536,6 +555,8 @@ pub static EN: Texts = Texts {
     trend_one_day: "one day of figures so far",
     trend_figures: "Figures by day",
     in_scope: "In scope",
+    decision: "Decision",
+    manual_assessment: "Manual assessment",
     trend_labelled: "Websites holding the label",
     total: "Total",
     open_data_title: "Open data",

@@ -30,6 +30,11 @@ pub(super) const SQLITE: MigrationList = &[
         "lifecycle",
         include_str!("../migrations/sqlite/0003_lifecycle.sql"),
     ),
+    (
+        4,
+        "decisions",
+        include_str!("../migrations/sqlite/0004_decisions.sql"),
+    ),
 ];
 
 pub(super) const POSTGRES: MigrationList = &[
@@ -47,6 +52,11 @@ pub(super) const POSTGRES: MigrationList = &[
         3,
         "lifecycle",
         include_str!("../migrations/postgres/0003_lifecycle.sql"),
+    ),
+    (
+        4,
+        "decisions",
+        include_str!("../migrations/postgres/0004_decisions.sql"),
     ),
 ];
 

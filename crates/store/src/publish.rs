@@ -38,6 +38,12 @@ pub struct SiteRow {
     pub last_pass_at: Option<OffsetDateTime>,
     #[serde(skip)]
     pub at_risk_since: Option<OffsetDateTime>,
+    /// The current status was set by a staff decision of the authority, then.
+    #[serde(skip)]
+    pub decided_at: Option<OffsetDateTime>,
+    /// The latest staff attestation of a manual assessment (level advanced).
+    #[serde(skip)]
+    pub attested_at: Option<OffsetDateTime>,
 }
 
 /// Which of the two lists the programme publishes.
@@ -241,7 +247,8 @@ pub struct Audit<'a> {
 /// (kilobytes each): a list page must not read evidence.
 const SITE_COLUMNS: &str = "SELECT t.id, t.host, t.organisation, t.category, t.province, \
      COALESCE(l.status, 'not_assessed') AS status, l.level, l.grade, l.status_since, \
-     l.last_pass_at, l.at_risk_since, \
+     l.last_pass_at, l.at_risk_since, l.decided_at, \
+     (SELECT MAX(a.at) FROM attestations a WHERE a.target_id = t.id) AS attested_at, \
      (SELECT MAX(s.finished_at) FROM scans s WHERE s.target_id = t.id) AS last_assessed";
 const LEFT_JOIN: &str = " FROM targets t LEFT JOIN labels l ON l.target_id = t.id";
 
@@ -363,6 +370,8 @@ fn decode_site(row: &AnyRow) -> Result<SiteRow, StoreError> {
         last_assessed: opt_ts("last_assessed")?,
         last_pass_at: opt_ts("last_pass_at")?,
         at_risk_since: opt_ts("at_risk_since")?,
+        decided_at: opt_ts("decided_at")?,
+        attested_at: opt_ts("attested_at")?,
     })
 }
 

@@ -21,7 +21,7 @@ pub(crate) const TARGET_COLUMNS: &str =
     "t.id, t.host, t.https_port, t.organisation, t.category, t.province, t.contact_email";
 
 pub(crate) const LABEL_COLUMNS: &str = "l.status, l.level, l.grade, l.status_since, \
-     l.at_risk_since, l.last_pass_at, l.unreachable_scans";
+     l.at_risk_since, l.last_pass_at, l.unreachable_scans, l.decided_at";
 
 impl Store {
     /// Inserts new targets and updates changed ones (matched on host) in one
@@ -486,14 +486,15 @@ pub(crate) async fn write_label(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO labels (target_id, status, level, grade, status_since, at_risk_since, \
-         last_pass_at, last_scan_id, updated_at, unreachable_scans) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         last_pass_at, last_scan_id, updated_at, unreachable_scans, decided_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
          ON CONFLICT (target_id) DO UPDATE SET status = excluded.status, \
          level = excluded.level, grade = excluded.grade, \
          status_since = excluded.status_since, at_risk_since = excluded.at_risk_since, \
          last_pass_at = excluded.last_pass_at, \
          last_scan_id = COALESCE(excluded.last_scan_id, labels.last_scan_id), \
-         updated_at = excluded.updated_at, unreachable_scans = excluded.unreachable_scans",
+         updated_at = excluded.updated_at, unreachable_scans = excluded.unreachable_scans, \
+         decided_at = excluded.decided_at",
     )
     .bind(target_id)
     .bind(label.status.as_str())
@@ -505,6 +506,7 @@ pub(crate) async fn write_label(
     .bind(scan_id)
     .bind(now)
     .bind(i64::from(label.unreachable_scans))
+    .bind(codec::optional_timestamp(label.decided_at)?)
     .execute(conn)
     .await?;
     Ok(())
@@ -575,6 +577,10 @@ pub(crate) fn decode_label(row: &AnyRow) -> Result<LabelState, StoreError> {
         )?,
         unreachable_scans: u32::try_from(row.try_get::<i64, _>("unreachable_scans")?)
             .map_err(|_| StoreError::Corrupt("labels.unreachable_scans is negative".into()))?,
+        decided_at: codec::parse_optional_timestamp(
+            "labels.decided_at",
+            row.try_get("decided_at")?,
+        )?,
     })
 }
 

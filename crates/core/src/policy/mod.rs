@@ -226,12 +226,17 @@ pub struct LabelState {
     /// First failing scan while labelled; the grace period runs from here.
     #[serde(with = "time::serde::rfc3339::option")]
     pub at_risk_since: Option<OffsetDateTime>,
-    /// Last scan that passed every requirement.
+    /// Last scan that passed every requirement, or the staff decision that granted the
+    /// label: the label's validity period runs from here.
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_pass_at: Option<OffsetDateTime>,
     /// Consecutive scans that could not reach the site (reset by any that did).
     #[serde(default)]
     pub unreachable_scans: u32,
+    /// When a staff decision of the authority set the current status; `None` once a scan
+    /// or a lapse changed it. Published: a label the authority granted by hand says so.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub decided_at: Option<OffsetDateTime>,
 }
 
 impl LabelState {
@@ -244,6 +249,7 @@ impl LabelState {
             at_risk_since: None,
             last_pass_at: None,
             unreachable_scans: 0,
+            decided_at: None,
         }
     }
 

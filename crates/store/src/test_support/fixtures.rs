@@ -261,6 +261,7 @@ pub fn label(status: LabelStatus, since: OffsetDateTime) -> LabelState {
         at_risk_since: (status == LabelStatus::AtRisk).then_some(since),
         last_pass_at: status.holds_label().then_some(since),
         unreachable_scans: 0,
+        decided_at: None,
     }
 }
 
