@@ -147,6 +147,22 @@ impl Lang {
         }
     }
 
+    /// One label change, as a sentence for the feed (never the reason: it names findings).
+    pub fn change_summary(self, host: &str, date: &str, from: LabelStatus, to: LabelStatus) -> String {
+        match self {
+            Lang::Vi => format!(
+                "Ngày {date}, trạng thái nhãn của {host} chuyển từ «{}» sang «{}».",
+                self.status(from),
+                self.status(to)
+            ),
+            Lang::En => format!(
+                "On {date}, the label status of {host} changed from «{}» to «{}».",
+                self.status(from),
+                self.status(to)
+            ),
+        }
+    }
+
     /// The outcome of a CSV import, as a sentence.
     pub fn import_summary(
         self,
