@@ -42,7 +42,10 @@ pub fn render(settings: &PublishSettings, changes: &[SiteChange]) -> String {
         escape(base)
     ));
     out.push_str(&format!("  <link href=\"{}/\"/>\n", escape(base)));
-    out.push_str(&format!("  <updated>{}</updated>\n", rfc3339(settings, updated)));
+    out.push_str(&format!(
+        "  <updated>{}</updated>\n",
+        rfc3339(settings, updated)
+    ));
     out.push_str(&format!(
         "  <author><name>{}</name></author>\n",
         escape(&settings.branding.authority_name)
@@ -64,13 +67,21 @@ pub fn render(settings: &PublishSettings, changes: &[SiteChange]) -> String {
             lang.status(t.to)
         ));
         out.push_str(&format!("    <link href=\"{}\"/>\n", escape(&url)));
-        out.push_str(&format!("    <updated>{}</updated>\n", rfc3339(settings, t.at)));
+        out.push_str(&format!(
+            "    <updated>{}</updated>\n",
+            rfc3339(settings, t.at)
+        ));
         let day = settings.zone.local(t.at).date();
         out.push_str(&format!(
             "    <summary>{}</summary>\n",
             escape(&lang.change_summary(
                 &host,
-                &format!("{:02}/{:02}/{}", day.day(), u8::from(day.month()), day.year()),
+                &format!(
+                    "{:02}/{:02}/{}",
+                    day.day(),
+                    u8::from(day.month()),
+                    day.year()
+                ),
                 t.from,
                 t.to
             ))

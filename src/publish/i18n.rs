@@ -148,7 +148,13 @@ impl Lang {
     }
 
     /// One label change, as a sentence for the feed (never the reason: it names findings).
-    pub fn change_summary(self, host: &str, date: &str, from: LabelStatus, to: LabelStatus) -> String {
+    pub fn change_summary(
+        self,
+        host: &str,
+        date: &str,
+        from: LabelStatus,
+        to: LabelStatus,
+    ) -> String {
         match self {
             Lang::Vi => format!(
                 "Ngày {date}, trạng thái nhãn của {host} chuyển từ «{}» sang «{}».",

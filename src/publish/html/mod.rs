@@ -104,13 +104,15 @@ pub fn grade_text(grade: Option<Grade>) -> String {
     grade.map(|g| g.to_string()).unwrap_or_else(|| "—".into())
 }
 
-/// The status history, newest first. Reasons (and times) only for owners and staff: a
-/// reason names findings, which are never public.
+/// The status history, newest first. Reasons (and times) only for owners and staff
+/// (`reasons` gives the finding texts to explain them with): a reason names findings,
+/// which are never public.
 pub fn history_table(
     ctx: &PageCtx<'_>,
     history: &[trustlabel_store::StoredTransition],
-    with_reasons: bool,
+    reasons: Option<&trustlabel_core::catalog::Catalog>,
 ) -> Markup {
+    let with_reasons = reasons.is_some();
     let lang = ctx.lang;
     let t = lang.t();
     html! {
@@ -138,7 +140,9 @@ pub fn history_table(
                                 }
                                 td data-label=(t.from) { (lang.status(h.transition.from)) }
                                 td data-label=(t.to) { (lang.status(h.transition.to)) }
-                                @if with_reasons { td data-label=(t.reason) { (rich_text(&h.transition.reason)) } }
+                                @if let Some(catalog) = reasons {
+                                    td data-label=(t.reason) { (crate::publish::reasons::explain(lang, catalog, &h.transition.reason)) }
+                                }
                             }
                         }
                     }

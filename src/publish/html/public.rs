@@ -225,7 +225,7 @@ pub fn site_page(ctx: &PageCtx<'_>, page: &SitePage<'_>) -> Markup {
     let body = html! {
         p class="notice" { (t.verify_note) }
         (site_facts(ctx, page))
-        (history_table(ctx, page.history, false))
+        (history_table(ctx, page.history, None))
         h2 { (t.badge_title) }
         p { img src=(ctx.links.badge(&page.row.host)) alt=(format!("{} — {}", t.label_name, ctx.lang.status(page.row.status))) width="220" height="40"; }
         p class="hint" { (t.badge_help) }

@@ -166,12 +166,16 @@ async fn public_pages_show_the_label_but_never_the_findings() {
     );
     assert!(!feed.body.contains("header.csp"));
     assert!(
-        feed.body.contains("chuyển từ «Chưa đánh giá» sang «Đã gắn nhãn».</summary>"),
+        feed.body
+            .contains("chuyển từ «Chưa đánh giá» sang «Đã gắn nhãn».</summary>"),
         "a sentence, not status codes: {}",
         feed.body
     );
     assert!(!feed.body.contains("not_assessed →"), "{}", feed.body);
-    assert!(feed.body.contains("+07:00</updated>"), "Vietnam time in the feed");
+    assert!(
+        feed.body.contains("+07:00</updated>"),
+        "Vietnam time in the feed"
+    );
     assert_eq!(
         get(&t.app, "/site/unknown.example.vn").await.status,
         StatusCode::NOT_FOUND
