@@ -19,6 +19,7 @@ mod legacy_fleet;
 mod legacy_openssl;
 mod ocsp_judge;
 mod ocsp_openssl;
+mod openapi;
 mod page_fetches;
 mod pages;
 mod revocation;

@@ -342,3 +342,41 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
         StatusCode::TOO_MANY_REQUESTS
     );
 }
+
+/// Every property the OpenAPI document requires of a site is in the real answers.
+#[tokio::test]
+async fn the_api_answers_carry_what_the_openapi_document_promises() {
+    let t = test_app().await;
+    let doc = crate::publish::openapi::document("https://tinnhiem.example.vn");
+    let required = |schema: &str| -> Vec<String> {
+        doc["components"]["schemas"][schema]["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    let list: serde_json::Value =
+        serde_json::from_str(&get(&t.app, "/api/v1/sites").await.body).unwrap();
+    assert!(!list["items"].as_array().unwrap().is_empty());
+    for item in list["items"].as_array().unwrap() {
+        for key in required("Site") {
+            assert!(item.get(&key).is_some(), "{key} missing in {item}");
+        }
+    }
+    let one: serde_json::Value =
+        serde_json::from_str(&get(&t.app, &format!("/api/v1/sites/{MINISTRY}")).await.body)
+            .unwrap();
+    for key in required("Site") {
+        assert!(one.get(&key).is_some(), "{key} missing in {one}");
+    }
+    assert!(
+        one["history"].is_array(),
+        "history is part of a site's detail"
+    );
+    let bad: serde_json::Value =
+        serde_json::from_str(&get(&t.app, "/api/v1/sites?sort=x").await.body).unwrap();
+    for key in required("Error") {
+        assert!(bad.get(&key).is_some(), "{key} missing in {bad}");
+    }
+}
