@@ -159,6 +159,19 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> WebResult {
     Ok(cached(html(markup).into_response()))
 }
 
+pub async fn criteria(State(state): State<AppState>, ctx: Ctx) -> WebResult {
+    let markup = pages::criteria_page(
+        &ctx.page(&state),
+        &pages::CriteriaView {
+            policy: &state.rules.policy,
+            catalog: &state.rules.catalog,
+            cadence: &state.settings.cadence,
+            today: time::OffsetDateTime::now_utc(),
+        },
+    );
+    Ok(cached(html(markup).into_response()))
+}
+
 pub async fn open_data(State(state): State<AppState>, ctx: Ctx) -> WebResult {
     Ok(cached(
         html(pages::open_data_page(&ctx.page(&state))).into_response(),

@@ -380,3 +380,22 @@ async fn the_api_answers_carry_what_the_openapi_document_promises() {
         assert!(bad.get(&key).is_some(), "{key} missing in {bad}");
     }
 }
+
+#[tokio::test]
+async fn every_page_links_to_what_the_label_means_and_the_page_states_the_policy() {
+    let t = test_app().await;
+    let home = get(&t.app, "/").await;
+    assert!(
+        home.body.contains("href=\"/criteria\""),
+        "in the navigation"
+    );
+    let page = get(&t.app, "/criteria").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&t.state.rules.policy.version));
+    assert!(
+        page.body.contains("Cơ quan Thử nghiệm"),
+        "the authority by name"
+    );
+    let en = get(&t.app, "/criteria?lang=en").await;
+    assert!(en.body.contains("What the label certifies"));
+}
