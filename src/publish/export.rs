@@ -122,7 +122,7 @@ pub async fn export(
     let by_category = store.status_counts(Facet::Category).await?;
     let by_province = store.status_counts(Facet::Province).await?;
     let overall = super::opendata::overall(&by_category);
-    let trend = charts::trend(&store.daily_changes().await?);
+    let trend = charts::trend(&store.hourly_changes().await?, &settings.zone);
     let changes = store.recent_changes(200).await?;
 
     w.write("static/style.css", html::STYLE_CSS)?;

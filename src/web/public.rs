@@ -146,7 +146,7 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> WebResult {
     let by_category = state.store.status_counts(Facet::Category).await?;
     let by_province = state.store.status_counts(Facet::Province).await?;
     let overall = opendata::overall(&by_category);
-    let trend = charts::trend(&state.store.daily_changes().await?);
+    let trend = charts::trend(&state.store.hourly_changes().await?, &state.settings.zone);
     let markup = pages::dashboard_page(
         &ctx.page(&state),
         &DashboardData {

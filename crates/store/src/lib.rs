@@ -32,7 +32,7 @@ use trustlabel_core::target::Target;
 
 pub use operate::{Notification, OutboxEntry, OutboxMessage};
 pub use publish::{
-    Audit, AuditEntry, DailyChanges, Enqueued, Facet, JobState, OwnerLink, ScanJob, SiteChange,
+    Audit, AuditEntry, Enqueued, Facet, HourlyChanges, JobState, OwnerLink, ScanJob, SiteChange,
     SitePage, SiteQuery, SiteRow, SortKey, StaffSession, StaffUser, StatusCounts, View,
 };
 

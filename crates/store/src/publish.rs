@@ -113,9 +113,10 @@ impl StatusCounts {
 
 /// How many status changes of each kind happened on one day (UTC), for trend charts.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DailyChanges {
-    /// `YYYY-MM-DD`.
-    pub day: String,
+pub struct HourlyChanges {
+    /// The UTC hour the changes happened in (its first instant). Hours, not days, so
+    /// that callers can count days in their own time zone.
+    pub hour: OffsetDateTime,
     pub from: LabelStatus,
     pub to: LabelStatus,
     pub count: u64,
@@ -541,18 +542,23 @@ impl Store {
         Ok(groups.into_values().collect())
     }
 
-    pub async fn daily_changes(&self) -> Result<Vec<DailyChanges>, StoreError> {
+    /// Label changes counted per UTC hour and status pair, oldest first.
+    pub async fn hourly_changes(&self) -> Result<Vec<HourlyChanges>, StoreError> {
         sqlx::query(
-            "SELECT substr(at, 1, 10) AS day, from_status, to_status, COUNT(*) AS n \
-             FROM label_history GROUP BY substr(at, 1, 10), from_status, to_status \
-             ORDER BY day, from_status, to_status",
+            "SELECT substr(at, 1, 13) AS hour, from_status, to_status, COUNT(*) AS n \
+             FROM label_history GROUP BY substr(at, 1, 13), from_status, to_status \
+             ORDER BY hour, from_status, to_status",
         )
         .fetch_all(self.db.reader())
         .await?
         .iter()
         .map(|row| {
-            Ok(DailyChanges {
-                day: row.try_get("day")?,
+            let hour: String = row.try_get("hour")?;
+            Ok(HourlyChanges {
+                hour: codec::parse_timestamp(
+                    "label_history.at",
+                    &format!("{hour}:00:00.000000000Z"),
+                )?,
                 from: codec::parse_enum("label_history.from_status", row.try_get("from_status")?)?,
                 to: codec::parse_enum("label_history.to_status", row.try_get("to_status")?)?,
                 count: count(row.try_get("n")?),

@@ -384,6 +384,12 @@ async fn an_override_changes_the_label_records_history_without_a_scan_and_is_aud
     let changes = store.recent_changes(10).await.unwrap();
     assert_eq!(changes[0].host, site.target.host);
     assert_eq!(changes[0].change.transition.to, LabelStatus::Revoked);
-    assert_eq!(store.daily_changes().await.unwrap().len(), 2);
+    let hourly = store.hourly_changes().await.unwrap();
+    assert_eq!(hourly.len(), 2);
+    assert!(
+        hourly
+            .iter()
+            .all(|c| c.hour.minute() == 0 && c.hour.second() == 0)
+    );
 }
 store_test!(an_override_changes_the_label_records_history_without_a_scan_and_is_audited);
