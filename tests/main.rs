@@ -15,6 +15,7 @@ mod cli_publish;
 mod exposure;
 mod headers;
 mod hostile_fleet;
+mod layers;
 mod legacy_fleet;
 mod legacy_openssl;
 mod ocsp_judge;
