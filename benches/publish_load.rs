@@ -317,6 +317,8 @@ fn main() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("trustlabel serve starts");
+    // Port held by its server: `serve` binds port 0 itself and prints the address it
+    // got ("serving on http://ADDR"), which is read back here.
     let mut line = String::new();
     let stderr = server.stderr.take().expect("stderr");
     let mut reader = BufReader::new(stderr);
