@@ -17,6 +17,7 @@ mod headers;
 mod hostile_fleet;
 mod legacy_fleet;
 mod legacy_openssl;
+mod must_fire;
 mod ocsp_judge;
 mod ocsp_openssl;
 mod page_fetches;
