@@ -5,6 +5,7 @@
 
 pub mod cli_env;
 pub mod legacy;
+pub mod mime;
 pub mod openssl;
 pub mod smtp;
 pub mod webapp;
