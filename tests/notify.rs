@@ -6,7 +6,7 @@
 use crate::common::smtp::SmtpSink;
 use std::time::Duration;
 use time::OffsetDateTime;
-use trustlabel::notify::{OutboxSender, SenderSettings, retry_delay};
+use trustlabel::notify::{OutboxSender, SenderSettings};
 use trustlabel_core::policy::{LabelStatus, Transition};
 use trustlabel_store::Notification;
 use trustlabel_store::Store;
@@ -74,9 +74,12 @@ async fn a_temporary_refusal_delays_the_message_and_it_is_sent_once_later() {
     let error = entry.last_error.as_deref().unwrap_or("");
     assert!(error.contains("451"), "the server's reply is kept: {error}");
 
-    // Not again before the back-off has passed, then once.
-    assert_eq!(sender.send_due(now).await.unwrap(), (0, 0));
-    let later = now + retry_delay(0) + time::Duration::seconds(5);
+    // Not again before the documented back-off (a minute after a first failure)...
+    let minute = time::Duration::minutes(1);
+    let almost = now + minute - time::Duration::seconds(5);
+    assert_eq!(sender.send_due(almost).await.unwrap(), (0, 0));
+    // ...then once.
+    let later = OffsetDateTime::now_utc() + minute + time::Duration::seconds(5);
     assert_eq!(sender.send_due(later).await.unwrap(), (1, 0));
     assert_eq!(
         sender
