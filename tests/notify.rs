@@ -90,7 +90,7 @@ async fn a_temporary_refusal_delays_the_message_and_it_is_sent_once_later() {
     );
     let mails = sink.messages();
     assert_eq!(mails.len(), 1, "{mails:?}");
-    assert_eq!(mails[0].to, [message.recipient.clone()]);
+    assert_eq!(mails[0].to, std::slice::from_ref(&message.recipient));
     assert_eq!(mails[0].subject(), message.subject);
     let entry = &store.notifications(id).await.unwrap()[0];
     assert!(entry.sent_at.is_some());

@@ -44,14 +44,17 @@ pub fn text_body(raw: &[u8]) -> Result<String, String> {
     Ok(text.replace("\r\n", "\n"))
 }
 
-/// Header fields (name lower-cased, value unfolded) and the body after the blank line.
-fn split(raw: &[u8]) -> Result<(Vec<(String, String)>, &[u8]), String> {
+/// Header fields: name lower-cased, value unfolded.
+type Fields = Vec<(String, String)>;
+
+/// Header fields and the body after the blank line.
+fn split(raw: &[u8]) -> Result<(Fields, &[u8]), String> {
     let (head, body) = match find(raw, b"\r\n\r\n") {
         Some(at) => (&raw[..at], &raw[at + 4..]),
         None => (raw, &[][..]),
     };
     let head = std::str::from_utf8(head).map_err(|e| format!("the header is not UTF-8: {e}"))?;
-    let mut fields: Vec<(String, String)> = Vec::new();
+    let mut fields: Fields = Vec::new();
     for line in head.split("\r\n") {
         if line.starts_with([' ', '\t']) {
             // Unfolding (RFC 5322 2.2.3): the line break goes, the whitespace stays.
