@@ -338,11 +338,15 @@ async fn probing_stops_at_the_site_deadline_under_a_slow_politeness_rate() {
     let name = host("slow");
     let fleet = TestFleet::start(vec![leaky(&name)]).await;
     let mut settings = settings_for(&fleet.fleet);
-    settings.per_host = RateLimit {
+    let rate = RateLimit {
         per_second: 4,
         burst: 1,
     };
-    settings.site_deadline = Duration::from_secs(2);
+    settings.per_host = rate;
+    // Long enough for the home page to come first however loaded the machine, short
+    // enough to cut the probes: unbounded, about 24 requests at 4 a second.
+    let deadline_secs = 3;
+    settings.site_deadline = Duration::from_secs(deadline_secs);
     // The legacy prober shares the host's budget; this test is about the probes alone.
     settings.legacy.enabled = false;
     let evidence = Collector::new(settings).unwrap().collect(&name, 443).await;
@@ -350,7 +354,12 @@ async fn probing_stops_at_the_site_deadline_under_a_slow_politeness_rate() {
     // saw only what the rate allows in it: unbounded, about 24 requests would arrive.
     assert!(evidence.deadline_exceeded);
     let requests = fleet.fleet.site(&name).unwrap().requests.count();
-    assert!(requests <= 10, "about 4 per second for 2 s, got {requests}");
+    let allowed = rate.per_second as usize * deadline_secs as usize + rate.burst as usize;
+    assert!(
+        requests <= allowed,
+        "at most {allowed} in {deadline_secs} s at {} a second, got {requests}",
+        rate.per_second
+    );
     let exposure = evidence.exposure.expect("the home page came first");
     assert_eq!(
         exposure.probes.len(),
@@ -402,8 +411,16 @@ async fn a_site_that_stops_answering_is_left_alone() {
     ])
     .await;
     let mut settings = settings_for(&fleet.fleet);
-    settings.request_timeout = Duration::from_millis(500);
+    // Far below the 30 s hang, far above what an answering request takes on a loaded
+    // machine: only the hanging requests may time out.
+    settings.request_timeout = Duration::from_secs(2);
     let collector = Collector::new(settings).unwrap();
+    // The three sites at once: each waits out one request timeout.
+    let (probe_evidence, unknown_evidence, home_evidence) = tokio::join!(
+        collector.collect(&hanging_probe, 443),
+        collector.collect(&hanging_unknown, 443),
+        collector.collect(&hanging_home, 443),
+    );
     let requests = |name: &str| fleet.fleet.site(name).unwrap().requests.count();
     let all_not_sent = |probes: &[trustlabel_core::evidence::Probe], reason| {
         probes
@@ -412,8 +429,7 @@ async fn a_site_that_stops_answering_is_left_alone() {
     };
 
     // A probe hangs: the rest are not sent.
-    let evidence = collector.collect(&hanging_probe, 443).await;
-    let exposure = evidence.exposure.unwrap();
+    let exposure = probe_evidence.exposure.unwrap();
     assert!(matches!(
         exposure.probes[0].outcome,
         ProbeOutcome::Failed {
@@ -428,8 +444,7 @@ async fn a_site_that_stops_answering_is_left_alone() {
     assert_eq!(requests(&hanging_probe), 1 + 1 + 2 + 1 + 1);
 
     // The baseline hangs: no probe is sent.
-    let evidence = collector.collect(&hanging_unknown, 443).await;
-    let exposure = evidence.exposure.unwrap();
+    let exposure = unknown_evidence.exposure.unwrap();
     assert!(all_not_sent(
         &exposure.probes,
         NotSentReason::BaselineFailed
@@ -437,9 +452,8 @@ async fn a_site_that_stops_answering_is_left_alone() {
     assert_eq!(requests(&hanging_unknown), 1 + 1 + 2 + 1);
 
     // The home page hangs: no views, no probes.
-    let evidence = collector.collect(&hanging_home, 443).await;
-    assert_eq!(evidence.exposure, None);
-    assert!(evidence.crawler_views.is_empty());
+    assert_eq!(home_evidence.exposure, None);
+    assert!(home_evidence.crawler_views.is_empty());
     assert_eq!(
         requests(&hanging_home),
         2,
