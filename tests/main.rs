@@ -18,6 +18,8 @@ mod hostile_fleet;
 mod layers;
 mod legacy_fleet;
 mod legacy_openssl;
+mod must_fire;
+mod notify;
 mod ocsp_judge;
 mod ocsp_openssl;
 mod openapi;

@@ -8,6 +8,7 @@ use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 
@@ -54,25 +55,40 @@ async fn call(port: u16, method: &str, path: &str, body: Option<Value>) -> Resul
     Ok(value["value"].clone())
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
+/// What chromedriver prints once it listens: `... started successfully on port N.`
+fn announced_port(line: &str) -> Option<u16> {
+    let (_, rest) = line.split_once("started successfully on port ")?;
+    rest.trim_end().trim_end_matches('.').parse().ok()
 }
 
 impl Browser {
     /// Starts chromedriver and a fresh headless Chromium session. Panics (the test
     /// fails) when either is missing.
     pub async fn start() -> Browser {
-        let port = free_port();
-        let driver = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
+        // Port held by its server: chromedriver binds port 0 itself and prints the port
+        // it got, so no port is ever found free here and handed over.
+        let mut driver = Command::new("chromedriver")
+            .arg("--port=0")
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
             .expect("chromedriver must be installed (apt-get install chromium chromium-driver)");
+        let mut lines = BufReader::new(driver.stdout.take().expect("stdout")).lines();
+        let port = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(port) = announced_port(&line) {
+                    return Some(port);
+                }
+            }
+            None
+        })
+        .await
+        .ok()
+        .flatten()
+        .expect("chromedriver printed the port it listens on");
+        // Keep reading its output, so a chatty driver never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if call(port, "GET", "/status", None)
