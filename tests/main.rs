@@ -6,8 +6,10 @@
 mod common;
 
 mod address_safety;
+mod browser_accessibility;
 mod browser_owner_staff;
 mod browser_public;
+mod browser_registry;
 mod certificates;
 mod cli;
 mod cli_postgres;

@@ -62,9 +62,14 @@ fn announced_port(line: &str) -> Option<u16> {
 }
 
 impl Browser {
-    /// Starts chromedriver and a fresh headless Chromium session. Panics (the test
-    /// fails) when either is missing.
+    /// Starts chromedriver and a fresh headless Chromium session of a Vietnamese
+    /// reader. Panics (the test fails) when either is missing.
     pub async fn start() -> Browser {
+        Browser::start_in("vi-VN,vi").await
+    }
+
+    /// A session whose browser asks for `accept_languages` (e.g. `en-US,en`).
+    pub async fn start_in(accept_languages: &str) -> Browser {
         // Port held by its server: chromedriver binds port 0 itself and prints the port
         // it got, so no port is ever found free here and handed over.
         let mut driver = Command::new("chromedriver")
@@ -111,13 +116,13 @@ impl Browser {
                 "acceptInsecureCerts": true,
                 "goog:chromeOptions": {
                     "binary": binary,
-                    "prefs": { "intl.accept_languages": "vi-VN,vi" },
+                    "prefs": { "intl.accept_languages": accept_languages },
                     "args": [
                         "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                         "--no-first-run", "--disable-background-networking",
                         "--disable-component-update", "--disable-sync",
                         "--disable-dev-shm-usage", "--window-size=1200,900",
-                        "--lang=vi",
+                        format!("--lang={}", accept_languages.split([',', '-']).next().unwrap_or("vi")),
                         format!("--user-data-dir={}", profile.path().display()),
                     ]
                 }
@@ -176,6 +181,56 @@ impl Browser {
             .as_str()
             .unwrap_or("")
             .to_string()
+    }
+
+    /// Runs `script` (a function body; `arguments` are `args`) in the page and returns
+    /// its result. Runs outside the page's CSP, as WebDriver scripts do.
+    pub async fn execute(&self, script: &str, args: Vec<Value>) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
+        .await
+    }
+
+    /// Like [`Browser::execute`] for a script that calls its last argument when done.
+    pub async fn execute_async(&self, script: &str, args: Vec<Value>) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/async",
+            Some(json!({ "script": script, "args": args })),
+        )
+        .await
+    }
+
+    /// Resizes the window, e.g. to a phone's 390 CSS pixels.
+    pub async fn set_window_size(&self, width: u32, height: u32) {
+        self.cmd(
+            "POST",
+            "/window/rect",
+            Some(json!({ "width": width, "height": height })),
+        )
+        .await;
+    }
+
+    /// Presses keys on the focused element (WebDriver key codes, e.g. `\u{E004}` Tab).
+    pub async fn press(&self, keys: &str) {
+        let actions: Vec<Value> = keys
+            .chars()
+            .flat_map(|c| {
+                [
+                    json!({ "type": "keyDown", "value": c.to_string() }),
+                    json!({ "type": "keyUp", "value": c.to_string() }),
+                ]
+            })
+            .collect();
+        self.cmd(
+            "POST",
+            "/actions",
+            Some(json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] })),
+        )
+        .await;
     }
 
     /// The element matching `css`, waiting up to fifteen seconds for it to appear.
