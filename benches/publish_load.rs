@@ -174,6 +174,7 @@ async fn populate(store: &Store, n: usize) {
             category: CATEGORIES[i % 5].into(),
             province: PROVINCES[(i / 3) % 16].into(),
             contact_email: String::new(),
+            parent: String::new(),
         })
         .collect();
     store
