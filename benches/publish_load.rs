@@ -242,6 +242,9 @@ async fn populate(store: &Store, n: usize) {
                     rules_hash: "bench",
                     label_read: &never_scanned,
                     update: &update,
+                    // Four in five reachable sites collect personal data.
+                    collects_personal_data: (decision != Decision::Unreachable)
+                        .then_some(i % 5 != 0),
                     job: None,
                 },
                 at,
