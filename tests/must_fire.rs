@@ -21,7 +21,9 @@ use tokio::task::JoinSet;
 use trustlabel_collect::{Collector, CollectorSettings};
 use trustlabel_core::evidence::CORS_PROBE_ORIGIN;
 use trustlabel_core::finding::{Finding, FindingId};
-use trustlabel_fleet::{CertKind, DnsRecord, Fleet, HttpBehaviour, Route, SiteSpec, TlsBehaviour};
+use trustlabel_fleet::{
+    CertKind, DnsRecord, Fleet, HttpBehaviour, Route, SiteSpec, TlsBehaviour, bot_wall,
+};
 
 const GOV_HOME: &str = include_str!("fixtures/pages/gov_home.html");
 const NOTICE_COMPLETE: &str = include_str!("fixtures/pages/notice_complete.html");
@@ -85,6 +87,8 @@ fn case(id: FindingId) -> Case {
         SiteTimeout => Case::site(good("silent").with_tls(TlsBehaviour::Silent)),
         SiteDnsFailed => Case::name("nowhere", Scanner::Fleet),
         SiteAddressRefused => Case::name(INTERNAL, Scanner::PublicOnly),
+        // Visitors get the page; the scanner's User-Agent gets a firewall challenge.
+        SiteBlocked => Case::site(bot_wall(good("bot-wall"))),
 
         TlsNone => Case::site(
             good("no-https")

@@ -267,6 +267,13 @@ impl Lang {
                     "Unreachable"
                 }
             }
+            LabelStatus::Blocked => {
+                if vi {
+                    "Chặn công cụ đánh giá"
+                } else {
+                    "Blocks the assessment"
+                }
+            }
         }
     }
 
@@ -302,6 +309,8 @@ pub struct Texts {
     pub nav_not_assessed: &'static str,
     pub nav_dashboard: &'static str,
     pub nav_criteria: &'static str,
+    pub nav_scanner: &'static str,
+    pub blocked_help: &'static str,
     pub nav_league: &'static str,
     pub nav_open_data: &'static str,
     pub nav_staff: &'static str,
@@ -432,6 +441,8 @@ pub static VI: Texts = Texts {
     nav_not_assessed: "Chưa đánh giá",
     nav_dashboard: "Thống kê",
     nav_criteria: "Ý nghĩa của nhãn",
+    nav_scanner: "Công cụ đánh giá",
+    blocked_help: "Tường lửa của website chặn công cụ đánh giá: cách cho phép",
     nav_league: "Xếp hạng",
     nav_open_data: "Dữ liệu mở",
     nav_staff: "Cán bộ",
@@ -562,6 +573,8 @@ pub static EN: Texts = Texts {
     nav_not_assessed: "Not yet assessed",
     nav_dashboard: "Dashboard",
     nav_criteria: "What the label means",
+    nav_scanner: "The scanner",
+    blocked_help: "The website's firewall stops the scanner: how to allow it",
     nav_league: "League tables",
     nav_open_data: "Open data",
     nav_staff: "Staff",

@@ -40,10 +40,10 @@ pub fn valid_until(row: &SiteRow, settings: &PublishSettings) -> Option<OffsetDa
 
 /// The grade the public sees: none while nothing was assessed, and none while the site
 /// cannot be reached (an unreachable site was not graded; an F would accuse it of
-/// faults nobody saw).
+/// faults nobody saw); the same while the site blocks the scanner.
 pub fn public_grade(row: &SiteRow) -> Option<Grade> {
     match row.status {
-        LabelStatus::NotAssessed | LabelStatus::Unreachable => None,
+        LabelStatus::NotAssessed | LabelStatus::Unreachable | LabelStatus::Blocked => None,
         _ => row.grade,
     }
 }

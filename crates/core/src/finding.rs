@@ -123,6 +123,7 @@ finding_catalog! {
     SiteTimeout => "site.timeout", Reachability;
     SiteDnsFailed => "site.dns_failed", Reachability;
     SiteAddressRefused => "site.address_refused", Reachability;
+    SiteBlocked => "site.blocked", Reachability;
 
     TlsNone => "tls.none", Transport;
     HttpNoHttpsRedirect => "http.no_https_redirect", Transport;

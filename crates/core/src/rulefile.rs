@@ -9,7 +9,7 @@ use crate::catalog::CATALOG_FILE;
 use crate::exposures::EXPOSURES_FILE;
 use crate::policy::POLICY_FILE;
 use crate::provinces::PROVINCES_FILE;
-use crate::rules::{blocklist, privacy, software, spam, trackers};
+use crate::rules::{blocklist, firewall, privacy, software, spam, trackers};
 use serde::de::DeserializeOwned;
 use std::ops::Range;
 use std::path::Path;
@@ -39,7 +39,7 @@ pub enum RuleFileError {
 
 /// Every rule file, by its name inside a checks directory, in the order their texts are
 /// hashed into the rules hash.
-pub const FILES: [&str; 9] = [
+pub const FILES: [&str; 10] = [
     POLICY_FILE,
     CATALOG_FILE,
     EXPOSURES_FILE,
@@ -48,6 +48,7 @@ pub const FILES: [&str; 9] = [
     software::FILE,
     spam::FILE,
     blocklist::FILE,
+    firewall::FILE,
     PROVINCES_FILE,
 ];
 
@@ -62,6 +63,7 @@ pub fn builtin_text(file: &str) -> Option<&'static str> {
         software::FILE => include_str!("../../../checks/software.toml"),
         spam::FILE => include_str!("../../../checks/spam.toml"),
         blocklist::FILE => include_str!("../../../checks/blocklist.toml"),
+        firewall::FILE => include_str!("../../../checks/firewall.toml"),
         PROVINCES_FILE => include_str!("../../../checks/provinces.toml"),
         _ => return None,
     })

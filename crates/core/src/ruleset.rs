@@ -65,7 +65,7 @@ impl RuleSet {
         RuleSet::parse(sources)
     }
 
-    fn parse(sources: [RuleSource; 9]) -> Result<RuleSet, RuleFileError> {
+    fn parse(sources: [RuleSource; 10]) -> Result<RuleSet, RuleFileError> {
         let [
             policy,
             catalog,
@@ -75,6 +75,7 @@ impl RuleSet {
             software,
             spam,
             blocklist,
+            firewall,
             provinces,
         ] = sources.each_ref();
         Ok(RuleSet {
@@ -83,7 +84,7 @@ impl RuleSet {
             catalog: Catalog::from_toml(&catalog.name, &catalog.text)?,
             exposures: Arc::new(ExposureRules::from_toml(&exposures.name, &exposures.text)?),
             page: Arc::new(PageRules::parse([
-                privacy, trackers, software, spam, blocklist,
+                privacy, trackers, software, spam, blocklist, firewall,
             ])?),
             provinces: Provinces::from_toml(&provinces.name, &provinces.text)?,
             hash: hash(&sources),

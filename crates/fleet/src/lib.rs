@@ -28,8 +28,8 @@ pub use log::{RequestLog, SeenRequest};
 pub use pki::{PkiError, WRONG_HOST_SAN};
 pub use sha1_sign::Sha1SignError;
 pub use spec::{
-    BodyStream, CertKind, HeaderCondition, HttpBehaviour, OcspBehaviour, Route, STRICT_HEADERS,
-    SiteSpec, TlsBehaviour, demo_specs,
+    BodyStream, CertKind, HeaderCondition, HttpBehaviour, OcspBehaviour, Route, SCANNER_AGENT_MARK,
+    STRICT_HEADERS, SiteSpec, TlsBehaviour, bot_wall, demo_specs,
 };
 pub use weak_rsa::WeakKeyError;
 

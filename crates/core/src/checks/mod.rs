@@ -12,6 +12,7 @@ use crate::rules::PageRules;
 use std::sync::Arc;
 use time::OffsetDateTime;
 
+mod blocked;
 mod certificate;
 pub mod compromise;
 mod content;
@@ -93,6 +94,7 @@ pub fn run_all_with(
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     reachability::check(evidence, &mut findings);
+    let blocked = blocked::check(evidence, ctx.page_rules, &mut findings);
     transport::check(evidence, &mut findings);
     legacy_tls::check(evidence, &mut findings);
     certificate::check(evidence, ctx, &mut findings);
@@ -100,9 +102,13 @@ pub fn run_all_with(
     cookies::check(evidence, &mut findings);
     exposure::check(evidence, &ctx.exposures, &mut findings);
     let pages = pages::Pages::from_evidence(evidence, ctx.page_rules, analysed);
-    privacy::check(&pages, ctx.page_rules, &mut findings);
-    content::check(&pages, ctx.page_rules, &mut findings);
-    software::check(&pages, ctx.page_rules, &mut findings);
+    if !blocked {
+        // A firewall's page is not the site's: its notice, content and software are
+        // unknown, not missing.
+        privacy::check(&pages, ctx.page_rules, &mut findings);
+        content::check(&pages, ctx.page_rules, &mut findings);
+        software::check(&pages, ctx.page_rules, &mut findings);
+    }
     compromise::check(evidence, &pages, ctx.page_rules, &mut findings);
     findings.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.detail.cmp(&b.detail)));
     findings.dedup();

@@ -107,16 +107,20 @@ pub enum LabelStatus {
     Revoked,
     NotLabelled,
     Unreachable,
+    /// The site answers, but not our scanner: a firewall challenge, a CAPTCHA or a
+    /// refusal where visitors get the site. Not the same as down, and not a failure.
+    Blocked,
 }
 
 impl LabelStatus {
-    pub const ALL: [LabelStatus; 6] = [
+    pub const ALL: [LabelStatus; 7] = [
         LabelStatus::NotAssessed,
         LabelStatus::Labelled,
         LabelStatus::AtRisk,
         LabelStatus::Revoked,
         LabelStatus::NotLabelled,
         LabelStatus::Unreachable,
+        LabelStatus::Blocked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -127,6 +131,7 @@ impl LabelStatus {
             LabelStatus::Revoked => "revoked",
             LabelStatus::NotLabelled => "not_labelled",
             LabelStatus::Unreachable => "unreachable",
+            LabelStatus::Blocked => "blocked",
         }
     }
 
@@ -194,6 +199,16 @@ pub enum Decision {
     Fail,
     /// The site could not be assessed at all.
     Unreachable,
+    /// The site answered with a firewall challenge or a refusal instead of its pages:
+    /// it could not be assessed either, and the evidence says who stopped the scanner.
+    Blocked,
+}
+
+impl Decision {
+    /// Whether the scan assessed the site at all (neither unreachable nor blocked).
+    pub fn assessed(self) -> bool {
+        matches!(self, Decision::Pass | Decision::Fail)
+    }
 }
 
 /// The judgement of one scan: scores, grade, decision and why.
@@ -277,7 +292,7 @@ pub struct Transition {
 /// not tell (the site was not reached, so no page was read). The programme's goal counts
 /// the sites that do.
 pub fn personal_data_collected(findings: &[Finding], decision: Decision) -> Option<bool> {
-    (decision != Decision::Unreachable).then(|| {
+    decision.assessed().then(|| {
         findings
             .iter()
             .any(|f| f.id == FindingId::PrivacyCollectsPersonalData)

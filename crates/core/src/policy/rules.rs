@@ -32,6 +32,8 @@ pub struct Policy {
     pub new_blocking_grace_days: i64,
     pub blocking_when_critical: BTreeSet<FindingId>,
     pub unreachable: BTreeSet<FindingId>,
+    /// Findings that mean the site stopped the scanner (`Decision::Blocked`).
+    pub blocked: BTreeSet<FindingId>,
 }
 
 #[derive(Deserialize)]
@@ -69,6 +71,8 @@ struct LabelSection {
     #[serde(default)]
     blocking_when_critical: Vec<String>,
     unreachable: Vec<String>,
+    #[serde(default)]
+    blocked: Vec<String>,
 }
 
 fn default_unreachable_after() -> u32 {
@@ -207,6 +211,7 @@ impl Policy {
             new_blocking_grace_days: raw.label.new_blocking_grace_days,
             blocking_when_critical: set(&raw.label.blocking_when_critical)?,
             unreachable: set(&raw.label.unreachable)?,
+            blocked: set(&raw.label.blocked)?,
         })
     }
 
@@ -309,6 +314,11 @@ impl Policy {
                 join_ids(unreachable.into_iter())
             ));
             Decision::Unreachable
+        } else if let Some(id) = ids.iter().find(|id| self.blocked.contains(id)) {
+            reasons.push(format!(
+                "the site stopped the scanner ({id}): it could not be assessed"
+            ));
+            Decision::Blocked
         } else {
             if !blocking.is_empty() {
                 reasons.push(format!("blocking findings: {}", join_ids(blocking.iter())));

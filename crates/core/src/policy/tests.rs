@@ -87,6 +87,19 @@ fn unreachable_sites_are_not_judged_as_failing() {
 }
 
 #[test]
+fn a_blocked_scan_is_neither_unreachable_nor_failing() {
+    let v = policy().evaluate(&[f(FindingId::SiteBlocked), f(FindingId::HeaderCspMissing)]);
+    assert_eq!(v.decision, Decision::Blocked);
+    assert!(
+        v.reasons.iter().any(|r| r.contains("stopped the scanner")),
+        "{:?}",
+        v.reasons
+    );
+    let both = policy().evaluate(&[f(FindingId::SiteBlocked), f(FindingId::SiteTimeout)]);
+    assert_eq!(both.decision, Decision::Unreachable, "an outage wins");
+}
+
+#[test]
 fn software_blocks_only_when_critical() {
     let p = policy();
     let high = Finding::new(
@@ -362,6 +375,47 @@ fn never_labelled_sites_are_not_labelled_or_unreachable() {
     let (u, t) = next_label(&u, &verdict(Decision::Unreachable), T0, &grace(14));
     assert_eq!(u.status, LabelStatus::Unreachable);
     assert_eq!(t.unwrap().from, LabelStatus::NotLabelled);
+}
+
+#[test]
+fn a_blocked_site_keeps_its_assessment_until_consecutive_scans_are_stopped() {
+    let rules = LabelRules::default();
+    let (never, t) = next_label(
+        &LabelState::not_assessed(),
+        &verdict(Decision::Blocked),
+        T0,
+        &rules,
+    );
+    assert_eq!(
+        never.status,
+        LabelStatus::Blocked,
+        "never assessed: blocked at once"
+    );
+    assert_eq!(t.unwrap().to, LabelStatus::Blocked);
+    let (mut state, _) = next_label(
+        &LabelState::not_assessed(),
+        &verdict(Decision::Pass),
+        T0,
+        &rules,
+    );
+    for _ in 1..rules.unreachable_after {
+        (state, _) = next_label(&state, &verdict(Decision::Blocked), T0, &rules);
+        assert_eq!(
+            state.status,
+            LabelStatus::Labelled,
+            "one challenge undoes nothing"
+        );
+    }
+    let (state, t) = next_label(&state, &verdict(Decision::Blocked), T0, &rules);
+    assert_eq!(state.status, LabelStatus::Blocked);
+    assert!(!state.status.holds_label());
+    assert!(t.unwrap().reason.contains("were stopped by the site"));
+    let (state, _) = next_label(&state, &verdict(Decision::Pass), T0, &rules);
+    assert_eq!(
+        state.status,
+        LabelStatus::Labelled,
+        "allowed again: assessed again"
+    );
 }
 
 #[test]

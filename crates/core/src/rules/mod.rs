@@ -45,6 +45,7 @@ macro_rules! raw_rule {
 }
 
 pub mod blocklist;
+pub mod firewall;
 pub mod privacy;
 pub mod software;
 pub mod spam;
@@ -60,6 +61,7 @@ use std::collections::HashSet;
 use toml::Spanned;
 
 pub use blocklist::Blocklist;
+pub use firewall::FirewallRules;
 pub use privacy::PrivacyRules;
 pub use software::SoftwareRules;
 pub use spam::SpamRules;
@@ -73,15 +75,17 @@ pub struct PageRules {
     pub software: SoftwareRules,
     pub spam: SpamRules,
     pub blocklist: Blocklist,
+    pub firewall: FirewallRules,
 }
 
 /// The page rule files, by name inside a checks directory.
-pub const FILES: [&str; 5] = [
+pub const FILES: [&str; 6] = [
     privacy::FILE,
     trackers::FILE,
     software::FILE,
     spam::FILE,
     blocklist::FILE,
+    firewall::FILE,
 ];
 
 impl PageRules {
@@ -92,14 +96,15 @@ impl PageRules {
     }
 
     /// Parses the page rule files, given in [`FILES`] order.
-    pub fn parse(sources: [&RuleSource; 5]) -> Result<PageRules, RuleFileError> {
-        let [privacy, trackers, software, spam, blocklist] = sources;
+    pub fn parse(sources: [&RuleSource; 6]) -> Result<PageRules, RuleFileError> {
+        let [privacy, trackers, software, spam, blocklist, firewall] = sources;
         Ok(PageRules {
             privacy: PrivacyRules::parse(&privacy.as_text())?,
             trackers: TrackerRules::parse(&trackers.as_text())?,
             software: SoftwareRules::parse(&software.as_text())?,
             spam: SpamRules::parse(&spam.as_text())?,
             blocklist: Blocklist::parse(&blocklist.as_text())?,
+            firewall: FirewallRules::parse(&firewall.as_text())?,
         })
     }
 
@@ -130,6 +135,9 @@ impl PageRules {
                 links: Vec::new(),
             },
             blocklist: Blocklist { lists: Vec::new() },
+            firewall: FirewallRules {
+                signatures: Vec::new(),
+            },
         }
     }
 }
