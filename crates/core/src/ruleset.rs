@@ -8,6 +8,7 @@
 
 use crate::catalog::Catalog;
 use crate::checks::{CheckContext, CheckSettings};
+use crate::cookie_rules::CookieRules;
 use crate::exposures::ExposureRules;
 use crate::policy::Policy;
 use crate::rulefile::{FILES, RuleFileError, RuleSource};
@@ -27,6 +28,8 @@ pub struct RuleSet {
     pub exposures: Arc<ExposureRules>,
     /// Shared with the collector, which follows the privacy-notice link they recognise.
     pub page: Arc<PageRules>,
+    /// Cookies whose role is known by name (`cookies.toml`).
+    pub cookies: Arc<CookieRules>,
     /// Every file's text and name, in [`FILES`] order.
     sources: Vec<RuleSource>,
     hash: String,
@@ -62,7 +65,7 @@ impl RuleSet {
         RuleSet::parse(sources)
     }
 
-    fn parse(sources: [RuleSource; 8]) -> Result<RuleSet, RuleFileError> {
+    fn parse(sources: [RuleSource; 9]) -> Result<RuleSet, RuleFileError> {
         let [
             policy,
             catalog,
@@ -72,6 +75,7 @@ impl RuleSet {
             software,
             spam,
             blocklist,
+            cookies,
         ] = sources.each_ref();
         Ok(RuleSet {
             policy: Policy::from_toml(&policy.name, &policy.text)?,
@@ -81,6 +85,7 @@ impl RuleSet {
             page: Arc::new(PageRules::parse([
                 privacy, trackers, software, spam, blocklist,
             ])?),
+            cookies: Arc::new(CookieRules::parse(&cookies.as_text())?),
             hash: hash(&sources),
             sources: sources.to_vec(),
         })
@@ -104,6 +109,7 @@ impl RuleSet {
             now,
             settings: &self.check_settings,
             page_rules: &self.page,
+            cookie_rules: &self.cookies,
             exposures: Arc::clone(&self.exposures),
         }
     }

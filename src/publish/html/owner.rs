@@ -22,11 +22,80 @@ pub struct OwnerView<'a> {
     pub link_expires: OffsetDateTime,
 }
 
-/// Findings with the catalog's advice; shared by the owner and staff pages.
+/// What a finding's detail says: one line per fact; lines indented by two spaces belong
+/// to the line above, and read `origin: what it says` when they name where it came from
+/// (a CSP finding names the header or `<meta>` policy that allowed each hole). Checks
+/// replace control characters in server text, so only they can start a line.
+fn evidence(detail: &str) -> Markup {
+    if !detail.contains('\n') {
+        return html! { code class="evidence" lang="en" { (detail) } };
+    }
+    let mut items: Vec<(&str, Vec<&str>)> = Vec::new();
+    for line in detail.lines() {
+        match line.strip_prefix("  ") {
+            Some(sub) if !items.is_empty() => {
+                if let Some(last) = items.last_mut() {
+                    last.1.push(sub);
+                }
+            }
+            _ => items.push((line, Vec::new())),
+        }
+    }
+    html! {
+        ul class="evidence" lang="en" {
+            @for (line, subs) in &items {
+                li {
+                    code class="evidence" { (line) }
+                    @if !subs.is_empty() {
+                        ul {
+                            @for sub in subs {
+                                li {
+                                    @if let Some((origin, said)) = origin_of(sub) {
+                                        strong class="origin" { (origin) } ": " code class="evidence" { (said) }
+                                    } @else {
+                                        code class="evidence" { (sub) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `origin: what it says`, when the line starts with a short origin (`header`, `meta #2`,
+/// `ignored`) rather than with server text.
+fn origin_of(line: &str) -> Option<(&str, &str)> {
+    line.split_once(": ")
+        .filter(|(origin, _)| {
+            (origin.len() <= 16 && !origin.contains(' '))
+                || origin.starts_with("header #")
+                || origin.starts_with("meta #")
+        })
+}
+
+/// Findings with the catalog's advice, then the strengths; shared by the owner and staff
+/// pages.
 pub fn findings_table(lang: Lang, findings: &[Finding], catalog: &Catalog) -> Markup {
     let t = lang.t();
+    let (strengths, problems): (Vec<&Finding>, Vec<&Finding>) =
+        findings.iter().partition(|f| f.id.is_strength());
     html! {
         h2 { (t.findings) }
+        (finding_rows(lang, &problems, catalog))
+        @if !strengths.is_empty() {
+            h2 { (t.strengths) }
+            p class="hint" { (t.strengths_help) }
+            (finding_rows(lang, &strengths, catalog))
+        }
+    }
+}
+
+fn finding_rows(lang: Lang, findings: &[&Finding], catalog: &Catalog) -> Markup {
+    let t = lang.t();
+    html! {
         @if findings.is_empty() {
             p class="ok" { (t.no_findings) }
         } @else {
@@ -51,7 +120,7 @@ pub fn findings_table(lang: Lang, findings: &[Finding], catalog: &Catalog) -> Ma
                                 td data-label=(t.severity) class={ "sev-" (f.severity.as_str()) } { (lang.severity(f.severity)) }
                                 // What the site sent or the scanner saw, quoted as is: it is
                                 // technical data, marked as such for screen readers.
-                                td data-label=(t.evidence) { code class="evidence" lang="en" { (f.detail) } }
+                                td data-label=(t.evidence) { (evidence(&f.detail)) }
                                 td data-label=(t.remediation) {
                                     (rich_text(if lang == Lang::Vi { &text.remediation_vi } else { &text.remediation_en }))
                                     " " a href=(text.reference) rel="noreferrer" { (t.reference) }
