@@ -412,6 +412,18 @@ fn judge(policies: &[&Enforced]) -> Vec<Reported> {
                 (e.origin, text)
             })
             .collect();
+        // What the directive scripts also use says was said once already (workers fall
+        // back to script-src).
+        let said_for_scripts = |script_kind: Kind| {
+            reported
+                .iter()
+                .any(|r| r.kind == script_kind && r.by == by)
+        };
+        if (kind == Kind::StyleUnsafeEval && said_for_scripts(Kind::ScriptUnsafeEval))
+            || (kind == Kind::InsecureActive && said_for_scripts(Kind::ScriptInsecureScheme))
+        {
+            continue;
+        }
         // One line for the targets that the same directives open (a `default-src`
         // with an http source opens styles, fonts, frames... alike).
         if let Some(same) = reported
@@ -490,8 +502,13 @@ fn directive_for<'p>(policy: &'p Policy, target: &str) -> Option<&'p Directive> 
 /// when it does not allow it (or says nothing about `target`).
 fn explicit(policy: &Policy, kind: Kind, target: &str) -> Option<String> {
     let Some(d) = directive_for(policy, target) else {
-        return matches!(kind, Kind::ScriptUnrestricted | Kind::ObjectUnrestricted)
-            .then(|| format!("no {target} nor a directive it falls back to"));
+        return match kind {
+            Kind::ScriptUnrestricted | Kind::ObjectUnrestricted => {
+                Some(format!("no {target} nor a directive it falls back to"))
+            }
+            Kind::BaseUriUnrestricted => Some("no base-uri".into()),
+            _ => None,
+        };
     };
     let strict_dynamic = d.has_keyword(Keyword::StrictDynamic);
     let inline_allowed = d.has_keyword(Keyword::UnsafeInline) && !d.has_nonce_or_hash();
@@ -506,6 +523,8 @@ fn explicit(policy: &Policy, kind: Kind, target: &str) -> Option<String> {
         Kind::ObjectUnrestricted | Kind::FormActionBroad | Kind::BaseUriUnrestricted => {
             d.sources.iter().any(is_broad)
         }
+        // Workers are script-like: 'strict-dynamic' ignores scheme sources for them too.
+        Kind::InsecureActive if target == "worker-src" && strict_dynamic => false,
         Kind::InsecureActive | Kind::InsecurePassive => d.sources.iter().any(is_insecure),
         Kind::StyleUnsafe => inline_allowed || d.sources.iter().any(is_broad),
         Kind::StrictDynamicWithoutNonce | Kind::DuplicateDirective | Kind::UnknownDirective => {
@@ -515,12 +534,10 @@ fn explicit(policy: &Policy, kind: Kind, target: &str) -> Option<String> {
     allows.then(|| shown(d))
 }
 
-/// Whether the scripts `target` governs are trusted by nonce or hash (or by
-/// 'strict-dynamic', which trusts what such scripts load).
+/// Whether the scripts `target` governs are trusted by nonce or hash: a `<base>` then
+/// decides where such a script with a relative URL comes from.
 fn trusts_nonces(policy: &Policy, target: &str) -> bool {
-    policy
-        .effective(target)
-        .is_some_and(|d| d.has_nonce_or_hash() || d.has_keyword(Keyword::StrictDynamic))
+    policy.effective(target).is_some_and(Directive::has_nonce_or_hash)
 }
 
 /// A directive as a person reads it, bounded.

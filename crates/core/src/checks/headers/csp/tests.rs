@@ -165,7 +165,7 @@ fn insecure_schemes_are_active_or_passive() {
     let f = unsafe_of(&["default-src 'self' http://cdn.example; script-src 'self'; object-src 'none'"]).unwrap();
     assert_eq!(f.kinds, ["insecure_active", "insecure_passive"]);
     assert!(
-        f.detail.starts_with("active content may load over plain http (style-src-elem, font-src, connect-src, frame-src, worker-src, manifest-src)\n  header: default-src 'self' http://cdn.example"),
+        f.detail.starts_with("active content may load over plain http (style-src-elem, font-src, connect-src, frame-src, manifest-src)\n  header: default-src 'self' http://cdn.example"),
         "{}",
         f.detail
     );
