@@ -168,3 +168,46 @@ pub fn owner_page(ctx: &PageCtx<'_>, view: &OwnerView<'_>) -> Markup {
     };
     layout(ctx, &format!("{} — {host}", t.owner_title), body)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use trustlabel_core::finding::{FindingId, Severity};
+
+    fn table(findings: &[Finding]) -> String {
+        findings_table(Lang::En, findings, &Catalog::builtin().unwrap()).into_string()
+    }
+
+    #[test]
+    fn a_csp_finding_shows_which_policy_allowed_what() {
+        let csp = Finding::new(
+            FindingId::HeaderCspUnsafe,
+            Severity::High,
+            "inline scripts may run ('unsafe-inline')\n  header: script-src 'self' 'unsafe-inline'\n  \
+             meta: default-src * 'unsafe-inline'",
+        );
+        let html = table(&[csp]);
+        assert!(html.contains("<code class=\"evidence\">inline scripts may run ('unsafe-inline')</code>"), "{html}");
+        assert!(
+            html.contains("<strong class=\"origin\">header</strong>: <code class=\"evidence\">script-src 'self' 'unsafe-inline'</code>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<strong class=\"origin\">meta</strong>: <code class=\"evidence\">default-src * 'unsafe-inline'</code>"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn strengths_are_listed_apart_from_problems() {
+        let strength = Finding::new(FindingId::HeaderCoopProtective, Severity::Info, "Cross-Origin-Opener-Policy: same-origin");
+        let html = table(&[strength]);
+        let (problems, bonuses) = html.split_once("<h2>Bonuses</h2>").expect("a bonus section");
+        assert!(problems.contains("No problems found."), "{html}");
+        assert!(bonuses.contains("header.coop.protective"), "{html}");
+        // One-line details stay one code element, server text escaped.
+        let plain = table(&[Finding::new(FindingId::HeaderXctoMissing, Severity::Low, "X-Content-Type-Options is `<b>`")]);
+        assert!(plain.contains("<code class=\"evidence\" lang=\"en\">X-Content-Type-Options is `&lt;b&gt;`</code>"), "{plain}");
+        assert!(!plain.contains("Bonuses"));
+    }
+}

@@ -31,10 +31,6 @@ fn kinds(policies: &[&str]) -> Vec<String> {
     unsafe_of(policies).map(|f| f.kinds).unwrap_or_default()
 }
 
-fn detail(policies: &[&str]) -> String {
-    unsafe_of(policies).map(|f| f.detail).unwrap_or_default()
-}
-
 #[test]
 fn strict_policies_pass() {
     for policy in [
