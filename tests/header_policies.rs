@@ -41,11 +41,18 @@ async fn csp_and_referrer_policy_in_meta_count_as_browsers_count_them() {
         ),
         site(
             "meta-csp-late",
-            &page(&format!("<script src=\"/a.js\"></script>{}", meta_csp("default-src 'none'"))),
+            &page(&format!(
+                "<script src=\"/a.js\"></script>{}",
+                meta_csp("default-src 'none'")
+            )),
             &no_csp,
         ),
-        site("meta-csp-combined", &page(&meta_csp("default-src 'none'")), &[])
-            .with_header("Content-Security-Policy", "img-src 'none'"),
+        site(
+            "meta-csp-combined",
+            &page(&meta_csp("default-src 'none'")),
+            &[],
+        )
+        .with_header("Content-Security-Policy", "img-src 'none'"),
         site(
             "meta-csp-holes",
             &page(&meta_csp("default-src 'self' 'unsafe-inline'")),
@@ -55,9 +62,17 @@ async fn csp_and_referrer_policy_in_meta_count_as_browsers_count_them() {
             "Content-Security-Policy",
             "script-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'",
         ),
-        site("meta-referrer-safe", &page("<meta name=\"referrer\" content=\"no-referrer\">"), &[])
-            .with_header("Referrer-Policy", "unsafe-url"),
-        site("meta-referrer-leaky", &page("<meta name=\"referrer\" content=\"always\">"), &[]),
+        site(
+            "meta-referrer-safe",
+            &page("<meta name=\"referrer\" content=\"no-referrer\">"),
+            &[],
+        )
+        .with_header("Referrer-Policy", "unsafe-url"),
+        site(
+            "meta-referrer-leaky",
+            &page("<meta name=\"referrer\" content=\"always\">"),
+            &[],
+        ),
     ])
     .await;
 
@@ -93,13 +108,19 @@ async fn csp_and_referrer_policy_in_meta_count_as_browsers_count_them() {
 
     let (_, f) = fleet.findings(&host("meta-referrer-safe")).await;
     assert_silent(&f, FindingId::HeaderReferrerUnsafe);
-    assert!(the(&f, FindingId::HeaderReferrerPrivate).detail.contains("overrides the header"));
+    assert!(
+        the(&f, FindingId::HeaderReferrerPrivate)
+            .detail
+            .contains("overrides the header")
+    );
 
     let (_, f) = fleet.findings(&host("meta-referrer-leaky")).await;
     let leak = the(&f, FindingId::HeaderReferrerUnsafe);
     assert!(
         leak.detail.starts_with("effective policy unsafe-url")
-            && leak.detail.contains("<meta name=\"referrer\" content=\"always\">, which overrides the header"),
+            && leak.detail.contains(
+                "<meta name=\"referrer\" content=\"always\">, which overrides the header"
+            ),
         "{}",
         leak.detail
     );
@@ -114,7 +135,11 @@ async fn a_bare_domain_must_learn_hsts_before_going_to_www() {
         // http://bare/ and https://bare/ both send visitors to https://www.bare/.
         SiteSpec::good(&apex)
             .with_http(HttpBehaviour::Serve)
-            .with_route(Route::redirect("/", 301, &format!("https://{}/", www(&apex)))),
+            .with_route(Route::redirect(
+                "/",
+                301,
+                &format!("https://{}/", www(&apex)),
+            )),
         SiteSpec::good(&www(&apex)),
         // http://bare-fixed/ goes to https://bare-fixed/ first, which sends HSTS with its
         // redirect to www.
@@ -128,10 +153,18 @@ async fn a_bare_domain_must_learn_hsts_before_going_to_www() {
 
     let (_, f) = fleet.findings(&apex).await;
     let off = the(&f, FindingId::HttpRedirectOffHost);
-    assert!(off.detail.starts_with(&format!("http://{apex}/ redirects straight to https://www.{apex}/")), "{}", off.detail);
+    assert!(
+        off.detail.starts_with(&format!(
+            "http://{apex}/ redirects straight to https://www.{apex}/"
+        )),
+        "{}",
+        off.detail
+    );
     let hsts = the(&f, FindingId::HeaderHstsMissing);
     assert!(
-        hsts.detail.contains(&format!("for {apex} itself, no Strict-Transport-Security header")),
+        hsts.detail.contains(&format!(
+            "for {apex} itself, no Strict-Transport-Security header"
+        )),
         "{}",
         hsts.detail
     );
@@ -147,12 +180,20 @@ async fn cookie_roles_come_from_evidence_not_substrings() {
     let fleet = TestFleet::start(vec![
         SiteSpec::good(&host("affinity")).with_route(
             Route::page("/", &page(""))
-                .with_header("Set-Cookie", "lb-session-affinity=8f3c2a91d4e5b6a7c8d9e0f1; Path=/; Secure; SameSite=Lax")
-                .with_added_header("Set-Cookie", "PHPSESSID=k2j3h4g5f6d7s8a9q0w1e2r3t4; Path=/; Secure; HttpOnly; SameSite=Lax"),
+                .with_header(
+                    "Set-Cookie",
+                    "lb-session-affinity=8f3c2a91d4e5b6a7c8d9e0f1; Path=/; Secure; SameSite=Lax",
+                )
+                .with_added_header(
+                    "Set-Cookie",
+                    "PHPSESSID=k2j3h4g5f6d7s8a9q0w1e2r3t4; Path=/; Secure; HttpOnly; SameSite=Lax",
+                ),
         ),
         SiteSpec::good(&host("scriptable-session")).with_route(
-            Route::page("/", &page(""))
-                .with_header("Set-Cookie", "app_session=8f3c2a91d4e5b6a7c8d9e0f1; Path=/; Secure; SameSite=Lax"),
+            Route::page("/", &page("")).with_header(
+                "Set-Cookie",
+                "app_session=8f3c2a91d4e5b6a7c8d9e0f1; Path=/; Secure; SameSite=Lax",
+            ),
         ),
     ])
     .await;

@@ -129,11 +129,9 @@ fn case(id: FindingId) -> Case {
                 .with_route(Route::redirect("/a", 302, "/")),
         ),
         // The bare domain sends http straight to https://www. (both schemes redirect).
-        HttpRedirectOffHost => Case::site(
-            good("apex")
-                .with_http(HttpBehaviour::Serve)
-                .with_route(Route::redirect("/", 301, &format!("https://www.{}/", host("apex")))),
-        )
+        HttpRedirectOffHost => Case::site(good("apex").with_http(HttpBehaviour::Serve).with_route(
+            Route::redirect("/", 301, &format!("https://www.{}/", host("apex"))),
+        ))
         .also(SiteSpec::good(&format!("www.{}", host("apex")))),
         TlsProtoSslv3
         | TlsProtoNoTls12
@@ -171,7 +169,10 @@ fn case(id: FindingId) -> Case {
         HeaderCoopInvalid | HeaderCoepInvalid | HeaderCorpInvalid => Case::site(
             good("cross-origin-invalid")
                 .with_header("Cross-Origin-Opener-Policy", "Same-Origin")
-                .with_header("Cross-Origin-Embedder-Policy", "require-corp, credentialless")
+                .with_header(
+                    "Cross-Origin-Embedder-Policy",
+                    "require-corp, credentialless",
+                )
                 .with_header("Cross-Origin-Resource-Policy", "same-origin; x"),
         ),
         // Strengths: the good site earns the header ones, the bare one none.
@@ -434,7 +435,10 @@ async fn every_finding_id_fires_through_the_collector_and_not_on_the_good_site()
             ));
         }
         let quiet = case.quiet_host(&good_site);
-        if let Some(f) = results[&(quiet.clone(), case.scanner)].iter().find(|f| f.id == *id) {
+        if let Some(f) = results[&(quiet.clone(), case.scanner)]
+            .iter()
+            .find(|f| f.id == *id)
+        {
             failures.push(format!(
                 "{id} fired on {quiet}, where it must not ({:?}): {}",
                 case.scanner, f.detail

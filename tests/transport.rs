@@ -23,8 +23,7 @@ async fn a_good_site_redirects_http_to_https_and_raises_nothing() {
     let name = host("good");
     let fleet = TestFleet::start(vec![SiteSpec::good(&name)]).await;
     let (evidence, findings) = fleet.findings(&name).await;
-    let (strengths, problems): (Vec<_>, Vec<_>) =
-        findings.iter().partition(|f| f.id.is_strength());
+    let (strengths, problems): (Vec<_>, Vec<_>) = findings.iter().partition(|f| f.id.is_strength());
     assert_eq!(problems, Vec::<&Finding>::new(), "good site must be clean");
     let strengths: Vec<FindingId> = strengths.iter().map(|f| f.id).collect();
     assert_eq!(

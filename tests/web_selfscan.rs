@@ -91,11 +91,9 @@ async fn our_own_server_over_tls_gets_an_a_plus_and_the_label() {
         .collect();
     // Our own strict CSP, framing and referrer policy earn their bonuses.
     assert!(
-        result
-            .findings
-            .iter()
-            .any(|f| f.id == trustlabel_core::finding::FindingId::HeaderCspStrict
-                && f.kinds == ["default_none"]),
+        result.findings.iter().any(|f| f.id
+            == trustlabel_core::finding::FindingId::HeaderCspStrict
+            && f.kinds == ["default_none"]),
         "{:#?}",
         result.findings
     );

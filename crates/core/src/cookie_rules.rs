@@ -125,16 +125,27 @@ impl CookieRules {
                     .bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b))
             {
-                Some(format!("id `{}` must be lower-case letters, digits, -, _ or .", r.id))
+                Some(format!(
+                    "id `{}` must be lower-case letters, digits, -, _ or .",
+                    r.id
+                ))
             } else if rules.iter().any(|k| k.id == r.id) {
                 Some(format!("duplicate id `{}`", r.id))
             } else if r.label.trim().is_empty() || r.rationale.trim().is_empty() {
                 Some(format!("`{}` needs a label and a rationale", r.id))
             } else if !(r.reference.starts_with("https://") || r.reference.starts_with("http://")) {
-                Some(format!("`{}`.reference must be an absolute http(s) URL", r.id))
+                Some(format!(
+                    "`{}`.reference must be an absolute http(s) URL",
+                    r.id
+                ))
             } else if r.names.is_empty() && r.prefixes.is_empty() && r.contains.is_empty() {
                 Some(format!("`{}` has no names, prefixes or contains", r.id))
-            } else if r.names.iter().chain(&r.prefixes).any(|n| n.trim().is_empty()) {
+            } else if r
+                .names
+                .iter()
+                .chain(&r.prefixes)
+                .any(|n| n.trim().is_empty())
+            {
                 Some(format!("`{}` has an empty name or prefix", r.id))
             } else if let Some(short) = r.contains.iter().find(|c| c.len() < MIN_CONTAINS) {
                 Some(format!(
@@ -226,11 +237,19 @@ mod tests {
             ("names = [\" \"]\n", "empty name"),
         ] {
             let err = parse(&format!("\n{RULE}{extra}")).unwrap_err();
-            assert!(err.contains("cookies.toml:2") && err.contains(reason), "{err}");
+            assert!(
+                err.contains("cookies.toml:2") && err.contains(reason),
+                "{err}"
+            );
         }
         let err = parse(&format!("{RULE}names=[\"a\"]\n{RULE}names=[\"b\"]\n")).unwrap_err();
         assert!(err.contains("duplicate id"), "{err}");
-        let err = parse(&RULE.replace("infrastructure", "cache").replace("\n", "\nnames=[\"a\"]\n")).unwrap_err();
+        let err = parse(
+            &RULE
+                .replace("infrastructure", "cache")
+                .replace("\n", "\nnames=[\"a\"]\n"),
+        )
+        .unwrap_err();
         assert!(err.contains("cookies.toml:"), "{err}");
     }
 }

@@ -308,7 +308,11 @@ impl Finding {
     /// The same finding with these kinds (each must be one of [`FindingId::kinds`]).
     pub fn with_kinds<'a>(mut self, kinds: impl IntoIterator<Item = &'a str>) -> Self {
         for kind in kinds {
-            debug_assert!(self.id.kinds().contains(&kind), "{} has no kind {kind}", self.id);
+            debug_assert!(
+                self.id.kinds().contains(&kind),
+                "{} has no kind {kind}",
+                self.id
+            );
             if !self.kinds.iter().any(|k| k == kind) {
                 self.kinds.push(kind.to_string());
             }

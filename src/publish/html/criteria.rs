@@ -316,7 +316,10 @@ mod tests {
         let policy = Policy::builtin().unwrap();
         for (lang, heading) in [
             (Lang::Vi, "Khác biệt có chủ đích với MDN HTTP Observatory"),
-            (Lang::En, "deliberately differs from the MDN HTTP Observatory"),
+            (
+                Lang::En,
+                "deliberately differs from the MDN HTTP Observatory",
+            ),
         ] {
             let html = page(&policy, lang, datetime!(2030-01-01 00:00 UTC));
             assert!(html.contains(heading), "{lang:?}");
@@ -325,8 +328,14 @@ mod tests {
                 let escaped = maud::html! { (text) }.into_string();
                 assert!(html.contains(&escaped), "{lang:?}: {}", d.topic_en);
             }
-            assert!(html.contains("<code>script_unsafe_eval</code> → -10"), "{lang:?}");
-            assert!(html.contains("<code>header.coop.protective</code>"), "{lang:?}");
+            assert!(
+                html.contains("<code>script_unsafe_eval</code> → -10"),
+                "{lang:?}"
+            );
+            assert!(
+                html.contains("<code>header.coop.protective</code>"),
+                "{lang:?}"
+            );
         }
         let mut none = policy.clone();
         none.differences.clear();

@@ -68,12 +68,11 @@ fn evidence(detail: &str) -> Markup {
 /// `origin: what it says`, when the line starts with a short origin (`header`, `meta #2`,
 /// `ignored`) rather than with server text.
 fn origin_of(line: &str) -> Option<(&str, &str)> {
-    line.split_once(": ")
-        .filter(|(origin, _)| {
-            (origin.len() <= 16 && !origin.contains(' '))
-                || origin.starts_with("header #")
-                || origin.starts_with("meta #")
-        })
+    line.split_once(": ").filter(|(origin, _)| {
+        (origin.len() <= 16 && !origin.contains(' '))
+            || origin.starts_with("header #")
+            || origin.starts_with("meta #")
+    })
 }
 
 /// Findings with the catalog's advice, then the strengths; shared by the owner and staff
@@ -187,7 +186,12 @@ mod tests {
              meta: default-src * 'unsafe-inline'",
         );
         let html = table(&[csp]);
-        assert!(html.contains("<code class=\"evidence\">inline scripts may run ('unsafe-inline')</code>"), "{html}");
+        assert!(
+            html.contains(
+                "<code class=\"evidence\">inline scripts may run ('unsafe-inline')</code>"
+            ),
+            "{html}"
+        );
         assert!(
             html.contains("<strong class=\"origin\">header</strong>: <code class=\"evidence\">script-src 'self' 'unsafe-inline'</code>"),
             "{html}"
@@ -200,14 +204,29 @@ mod tests {
 
     #[test]
     fn strengths_are_listed_apart_from_problems() {
-        let strength = Finding::new(FindingId::HeaderCoopProtective, Severity::Info, "Cross-Origin-Opener-Policy: same-origin");
+        let strength = Finding::new(
+            FindingId::HeaderCoopProtective,
+            Severity::Info,
+            "Cross-Origin-Opener-Policy: same-origin",
+        );
         let html = table(&[strength]);
-        let (problems, bonuses) = html.split_once("<h2>Bonuses</h2>").expect("a bonus section");
+        let (problems, bonuses) = html
+            .split_once("<h2>Bonuses</h2>")
+            .expect("a bonus section");
         assert!(problems.contains("No problems found."), "{html}");
         assert!(bonuses.contains("header.coop.protective"), "{html}");
         // One-line details stay one code element, server text escaped.
-        let plain = table(&[Finding::new(FindingId::HeaderXctoMissing, Severity::Low, "X-Content-Type-Options is `<b>`")]);
-        assert!(plain.contains("<code class=\"evidence\" lang=\"en\">X-Content-Type-Options is `&lt;b&gt;`</code>"), "{plain}");
+        let plain = table(&[Finding::new(
+            FindingId::HeaderXctoMissing,
+            Severity::Low,
+            "X-Content-Type-Options is `<b>`",
+        )]);
+        assert!(
+            plain.contains(
+                "<code class=\"evidence\" lang=\"en\">X-Content-Type-Options is `&lt;b&gt;`</code>"
+            ),
+            "{plain}"
+        );
         assert!(!plain.contains("Bonuses"));
     }
 }

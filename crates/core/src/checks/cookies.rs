@@ -105,7 +105,11 @@ pub(super) fn check(
             (false, false) => ("other", Severity::Medium),
             (false, true) => ("other_hsts", Severity::Low),
         };
-        let severity = insecure.iter().map(|o| kind(o).1).max().unwrap_or(Severity::Low);
+        let severity = insecure
+            .iter()
+            .map(|o| kind(o).1)
+            .max()
+            .unwrap_or(Severity::Low);
         let names = names(insecure.iter().map(|o| {
             o.shown_with(if !o.over_https {
                 "set over http"
@@ -208,14 +212,13 @@ fn observed_cookies(evidence: &Evidence, pages: &Pages, rules: &CookieRules) -> 
                 continue;
             };
             // A deletion is judged at the time the cookie was received, not at re-judging.
-            if !cookie.stored_by_browsers(over_https) || cookie.is_removal(evidence.started_at)
-            {
+            if !cookie.stored_by_browsers(over_https) || cookie.is_removal(evidence.started_at) {
                 continue;
             }
             let (role, because) = assume_role(&cookie, rules, login_page == Some(hop.url.as_str()));
             let hsts_protected = over_https
                 && match &cookie.domain {
-                    None => hsts.get(&host).is_some(),
+                    None => hsts.contains_key(&host),
                     Some(domain) => hsts.get(domain).is_some_and(|h| h.include_subdomains),
                 };
             observed.push(Observed {
@@ -265,11 +268,17 @@ fn assume_role(cookie: &SetCookie, rules: &CookieRules, login_page: bool) -> (Ro
     let value = cookie.value.trim_matches('"');
     let random = looks_random(value);
     if marked && could_be_an_id(value) {
-        (Role::Session, "session-like name and an id-like value".into())
+        (
+            Role::Session,
+            "session-like name and an id-like value".into(),
+        )
     } else if cookie.http_only && random {
         (Role::Session, "HttpOnly with a random value".into())
     } else if login_page && random {
-        (Role::Session, "set by the login page with a random value".into())
+        (
+            Role::Session,
+            "set by the login page with a random value".into(),
+        )
     } else if marked {
         (
             Role::Unknown,

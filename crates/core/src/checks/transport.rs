@@ -174,7 +174,10 @@ mod tests {
         // gets HSTS if http://example.test/ sends visitors to https://example.test/.
         let https = || Some(final_chain("https", vec![response(&[])]));
         let e = evidence_with_chains(Some(upgraded_to("https://www.example.test/")), https());
-        assert_eq!(run(&e), vec![(FindingId::HttpRedirectOffHost, Severity::Low)]);
+        assert_eq!(
+            run(&e),
+            vec![(FindingId::HttpRedirectOffHost, Severity::Low)]
+        );
         let e = evidence_with_chains(Some(upgraded_to("https://example.test/home")), https());
         assert_eq!(run(&e), vec![]);
         let e = evidence_with_chains(Some(upgraded_to("https://EXAMPLE.test:443/")), https());

@@ -53,8 +53,7 @@ pub(super) fn collect(document: &Html) -> MetaPolicies {
                 let named = |attr: &str, value: &str| {
                     el.attr(attr).is_some_and(|v| v.eq_ignore_ascii_case(value))
                 };
-                if named("http-equiv", "content-security-policy")
-                    && found.csp.len() < MAX_ELEMENTS
+                if named("http-equiv", "content-security-policy") && found.csp.len() < MAX_ELEMENTS
                 {
                     let in_head = node
                         .parent()

@@ -41,7 +41,11 @@ fn scripts_from_anywhere_cost_more_than_images_over_http() {
 fn the_worst_kind_of_a_finding_sets_its_price() {
     let v = policy().evaluate(&[csp_unsafe(
         Severity::High,
-        &["duplicate_directive", "script_unsafe_eval", "script_unsafe_inline"],
+        &[
+            "duplicate_directive",
+            "script_unsafe_eval",
+            "script_unsafe_inline",
+        ],
     )]);
     assert_eq!(v.score, 80);
     let free = policy().evaluate(&[csp_unsafe(Severity::Low, &["duplicate_directive"])]);
@@ -53,9 +57,11 @@ fn the_worst_kind_of_a_finding_sets_its_price() {
 fn session_cookies_cost_more_and_hsts_mitigates() {
     let p = policy();
     let cookie = |kinds: &[&str]| {
-        p.evaluate(&[Finding::new(FindingId::CookieInsecure, Severity::High, "x")
-            .with_kinds(kinds.iter().copied())])
-            .score
+        p.evaluate(
+            &[Finding::new(FindingId::CookieInsecure, Severity::High, "x")
+                .with_kinds(kinds.iter().copied())],
+        )
+        .score
     };
     assert_eq!(cookie(&["session"]), 60);
     assert_eq!(cookie(&["session_hsts"]), 90);
@@ -76,9 +82,21 @@ fn a_price_may_follow_severity_when_no_kind_is_priced() {
             .priced[0]
             .clone()
     };
-    assert_eq!((referrer(Severity::Info).points, referrer(Severity::Info).basis.as_str()), (-1, "severity info"));
+    assert_eq!(
+        (
+            referrer(Severity::Info).points,
+            referrer(Severity::Info).basis.as_str()
+        ),
+        (-1, "severity info")
+    );
     assert_eq!(referrer(Severity::Low).points, -3);
-    assert_eq!((referrer(Severity::Medium).points, referrer(Severity::Medium).basis.as_str()), (-5, "default"));
+    assert_eq!(
+        (
+            referrer(Severity::Medium).points,
+            referrer(Severity::Medium).basis.as_str()
+        ),
+        (-5, "default")
+    );
 }
 
 #[test]
@@ -90,7 +108,11 @@ fn bonuses_lift_a_good_site_to_a_plus_as_in_the_observatory() {
         strength(FindingId::HeaderCspStrict, &["no_unsafe"]),
     ]);
     assert_eq!((v.score, v.grade), (100, Grade::APlus));
-    assert!(v.reasons.iter().any(|r| r.starts_with("bonuses +5 added")), "{:?}", v.reasons);
+    assert!(
+        v.reasons.iter().any(|r| r.starts_with("bonuses +5 added")),
+        "{:?}",
+        v.reasons
+    );
     // Bonuses add up beyond 100, and the best kind counts.
     let v = policy().evaluate(&[
         strength(FindingId::HeaderCspStrict, &["no_unsafe", "default_none"]),
@@ -109,7 +131,9 @@ fn bonuses_do_not_lift_a_weak_site() {
     ]);
     assert_eq!(v.score, 75);
     assert!(
-        v.reasons.iter().any(|r| r.contains("not added: the score before bonuses, 75, is below 90")),
+        v.reasons
+            .iter()
+            .any(|r| r.contains("not added: the score before bonuses, 75, is below 90")),
         "{:?}",
         v.reasons
     );
@@ -125,15 +149,36 @@ fn prices_are_validated_with_file_and_line() {
         let err = Policy::from_toml("p.toml", &text).unwrap_err().to_string();
         let needle = to.split('"').nth(1).unwrap_or(to);
         // The entry's own line: bonuses are looked up in their table.
-        let from_table = if to.contains("csp.unsafe\" = {") { text.find("[bonuses]").unwrap() } else { 0 };
-        let line = crate::rulefile::line_of(&text, from_table + text[from_table..].find(needle).unwrap());
+        let from_table = if to.contains("csp.unsafe\" = {") {
+            text.find("[bonuses]").unwrap()
+        } else {
+            0
+        };
+        let line =
+            crate::rulefile::line_of(&text, from_table + text[from_table..].find(needle).unwrap());
         (err, line)
     };
     for (from, to, reason) in [
-        ("\"header.xcto.missing\" = -5", "\"header.xcto.missing\" = 5", "0 or below"),
-        ("\"cookie.hardened\" = 5", "\"cookie.hardened\" = -5", "above 0"),
-        ("\"header.csp.strict\" = {", "\"header.csp.unsafe\" = {", "is a problem"),
-        ("\"header.xcto.missing\" = -5", "\"header.frame.protected\" = -5", "is a strength"),
+        (
+            "\"header.xcto.missing\" = -5",
+            "\"header.xcto.missing\" = 5",
+            "0 or below",
+        ),
+        (
+            "\"cookie.hardened\" = 5",
+            "\"cookie.hardened\" = -5",
+            "above 0",
+        ),
+        (
+            "\"header.csp.strict\" = {",
+            "\"header.csp.unsafe\" = {",
+            "is a problem",
+        ),
+        (
+            "\"header.xcto.missing\" = -5",
+            "\"header.frame.protected\" = -5",
+            "is a strength",
+        ),
         (
             "\"header.xcto.missing\" = -5",
             "\"header.xcto.missing\" = { default = -5, script_unsafe_eval = -1 }",
@@ -151,7 +196,10 @@ fn prices_are_validated_with_file_and_line() {
         ),
     ] {
         let (err, line) = bad(from, to);
-        assert!(err.starts_with(&format!("p.toml:{line}: ")), "{err} (line {line})");
+        assert!(
+            err.starts_with(&format!("p.toml:{line}: ")),
+            "{err} (line {line})"
+        );
         assert!(err.contains(reason), "{err}");
     }
     let text = builtin_policy().replace("topic_en = \"HSTS duration\"", "topic_en = \"\"");
@@ -164,7 +212,11 @@ fn the_builtin_policy_names_its_differences_from_the_observatory() {
     let p = policy();
     assert!(p.differences.len() >= 5);
     assert!(p.differences.iter().any(|d| d.en.contains("one year")));
-    assert!(p.differences.iter().any(|d| d.en.contains("Permissions-Policy")));
+    assert!(
+        p.differences
+            .iter()
+            .any(|d| d.en.contains("Permissions-Policy"))
+    );
     assert_eq!(p.bonus_min_score, 90);
 }
 

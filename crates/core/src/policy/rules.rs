@@ -72,10 +72,13 @@ impl Price {
             Some(p) => (*p, format!("severity {}", finding.severity)),
             None => (self.default, self.default_basis()),
         };
-        let each = finding.kinds.iter().map(|kind| match self.by_kind.get(kind) {
-            Some(p) => (*p, format!("kind {kind}")),
-            None => by_severity(),
-        });
+        let each = finding
+            .kinds
+            .iter()
+            .map(|kind| match self.by_kind.get(kind) {
+                Some(p) => (*p, format!("kind {kind}")),
+                None => by_severity(),
+            });
         let chosen = if bonus {
             each.max_by_key(|(p, _)| *p)
         } else {
@@ -211,7 +214,10 @@ impl Policy {
             }
         }
         let bonuses_at = text.find("[bonuses]").unwrap_or(0);
-        let price = |name: &str, value: &toml::Value, bonus: bool| -> Result<(FindingId, Price), RuleFileError> {
+        let price = |name: &str,
+                     value: &toml::Value,
+                     bonus: bool|
+         -> Result<(FindingId, Price), RuleFileError> {
             // The line of the entry in its own table (an id may be in both tables).
             let at = |needle: &str| {
                 if bonus {
@@ -220,13 +226,15 @@ impl Policy {
                     at(needle)
                 }
             };
-            let finding: FindingId = name.parse().map_err(
-                |e: crate::finding::UnknownFindingId| RuleFileError::Invalid {
-                    file: file.to_string(),
-                    line: at(name),
-                    reason: e.to_string(),
-                },
-            )?;
+            let finding: FindingId =
+                name.parse()
+                    .map_err(
+                        |e: crate::finding::UnknownFindingId| RuleFileError::Invalid {
+                            file: file.to_string(),
+                            line: at(name),
+                            reason: e.to_string(),
+                        },
+                    )?;
             let invalid = |line: usize, reason: String| RuleFileError::Invalid {
                 file: file.to_string(),
                 line,
@@ -239,7 +247,10 @@ impl Policy {
                 } else {
                     ("is a strength", "[bonuses]")
                 };
-                return Err(invalid(at(name), format!("{finding} {is}: price it in {belongs}")));
+                return Err(invalid(
+                    at(name),
+                    format!("{finding} {is}: price it in {belongs}"),
+                ));
             }
             let sign_ok = |p: i32| if bonus { p > 0 } else { p <= 0 };
             let sign = if bonus { "above 0" } else { "0 or below" };
@@ -250,7 +261,9 @@ impl Policy {
                     .ok_or_else(|| {
                         invalid(
                             at(name),
-                            format!("[{table}] {finding}{key}: the points must be a whole number {sign}"),
+                            format!(
+                                "[{table}] {finding}{key}: the points must be a whole number {sign}"
+                            ),
                         )
                     })
             };
@@ -264,7 +277,9 @@ impl Policy {
                             default = Some(p);
                         } else if finding.kinds().contains(&key.as_str()) {
                             price.by_kind.insert(key.clone(), p);
-                        } else if let Some(sev) = SEVERITIES.iter().find(|s| s.as_str() == key.as_str()) {
+                        } else if let Some(sev) =
+                            SEVERITIES.iter().find(|s| s.as_str() == key.as_str())
+                        {
                             price.by_severity.insert(*sev, p);
                         } else {
                             let kinds = if finding.kinds().is_empty() {
@@ -281,7 +296,10 @@ impl Policy {
                         }
                     }
                     price.default = default.ok_or_else(|| {
-                        invalid(at(name), format!("[{table}] {finding}: a table of prices needs `default`"))
+                        invalid(
+                            at(name),
+                            format!("[{table}] {finding}: a table of prices needs `default`"),
+                        )
                     })?;
                     price
                 }
@@ -300,7 +318,10 @@ impl Policy {
             bonuses.insert(finding, p);
         }
         for d in &raw.differences {
-            if [&d.topic_vi, &d.topic_en, &d.vi, &d.en].iter().any(|t| t.trim().is_empty()) {
+            if [&d.topic_vi, &d.topic_en, &d.vi, &d.en]
+                .iter()
+                .any(|t| t.trim().is_empty())
+            {
                 return Err(RuleFileError::Invalid {
                     file: file.to_string(),
                     line: at(&d.topic_en),
@@ -550,7 +571,11 @@ impl Policy {
         let mut by_id: BTreeMap<FindingId, Priced> = BTreeMap::new();
         for f in findings {
             let bonus = f.id.is_strength();
-            let table = if bonus { &self.bonuses } else { &self.modifiers };
+            let table = if bonus {
+                &self.bonuses
+            } else {
+                &self.modifiers
+            };
             let (points, basis) = match table.get(&f.id) {
                 Some(price) => price.of(f, bonus),
                 None => (0, "not priced".to_string()),

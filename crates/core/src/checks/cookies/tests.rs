@@ -50,7 +50,10 @@ fn a_cookie_without_secure_is_insecure_and_its_value_is_never_shown() {
     let findings = cookies_over_https(&["theme=d4rk-v4lue; HttpOnly; SameSite=Lax"]);
     let f = the(&findings, FindingId::CookieInsecure);
     assert_eq!(f.severity, Severity::Medium);
-    assert_eq!(f.detail, "without Secure: theme (preference: interface preference)");
+    assert_eq!(
+        f.detail,
+        "without Secure: theme (preference: interface preference)"
+    );
     assert_eq!(f.kinds, ["other"]);
     assert!(findings.iter().all(|f| !f.detail.contains("d4rk")));
 }
@@ -59,14 +62,20 @@ fn a_cookie_without_secure_is_insecure_and_its_value_is_never_shown() {
 fn an_insecure_session_cookie_is_high() {
     let findings = cookies_over_https(&["PHPSESSID=abc; HttpOnly; SameSite=Lax"]);
     let f = the(&findings, FindingId::CookieInsecure);
-    assert_eq!((f.severity, f.kinds.as_slice()), (Severity::High, &["session".to_string()][..]));
+    assert_eq!(
+        (f.severity, f.kinds.as_slice()),
+        (Severity::High, &["session".to_string()][..])
+    );
 }
 
 #[test]
 fn cookies_set_over_http_are_insecure_by_nature() {
     let http = final_chain(
         "http",
-        vec![response(&[("set-cookie", "lang=en; HttpOnly; SameSite=Lax")])],
+        vec![response(&[(
+            "set-cookie",
+            "lang=en; HttpOnly; SameSite=Lax",
+        )])],
     );
     let https = final_chain("https", vec![response(&[("set-cookie", HARDENED)])]);
     let out = run(&evidence_with_chains(Some(http), Some(https)));
@@ -134,10 +143,17 @@ fn samesite_must_be_strict_lax_or_none_with_secure() {
 
 #[test]
 fn a_session_or_csrf_cookie_without_samesite_is_medium() {
-    for (line, kind) in [("sessionid=1; Secure; HttpOnly", "session"), ("csrftoken=1; Secure", "csrf")] {
+    for (line, kind) in [
+        ("sessionid=1; Secure; HttpOnly", "session"),
+        ("csrftoken=1; Secure", "csrf"),
+    ] {
         let findings = cookies_over_https(&[line]);
         let f = the(&findings, FindingId::CookieNoSamesite);
-        assert_eq!((f.severity, f.kinds.as_slice()), (Severity::Medium, &[kind.to_string()][..]), "{line}");
+        assert_eq!(
+            (f.severity, f.kinds.as_slice()),
+            (Severity::Medium, &[kind.to_string()][..]),
+            "{line}"
+        );
     }
 }
 

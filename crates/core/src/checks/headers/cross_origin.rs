@@ -37,7 +37,11 @@ const HEADERS: [Header; 3] = [
     Header {
         name: "cross-origin-opener-policy",
         shown: "Cross-Origin-Opener-Policy",
-        protective: &["same-origin", "same-origin-allow-popups", "noopener-allow-popups"],
+        protective: &[
+            "same-origin",
+            "same-origin-allow-popups",
+            "noopener-allow-popups",
+        ],
         default: "unsafe-none",
         invalid: FindingId::HeaderCoopInvalid,
         strength: FindingId::HeaderCoopProtective,
@@ -136,13 +140,41 @@ mod tests {
     #[test]
     fn restrictive_values_are_strengths() {
         for (header, value, id) in [
-            ("cross-origin-opener-policy", "same-origin", FindingId::HeaderCoopProtective),
-            ("cross-origin-opener-policy", "same-origin-allow-popups; report-to=\"r\"", FindingId::HeaderCoopProtective),
-            ("cross-origin-opener-policy", "noopener-allow-popups", FindingId::HeaderCoopProtective),
-            ("cross-origin-embedder-policy", "require-corp", FindingId::HeaderCoepProtective),
-            ("cross-origin-embedder-policy", " credentialless ", FindingId::HeaderCoepProtective),
-            ("cross-origin-resource-policy", "same-origin", FindingId::HeaderCorpProtective),
-            ("cross-origin-resource-policy", "same-site", FindingId::HeaderCorpProtective),
+            (
+                "cross-origin-opener-policy",
+                "same-origin",
+                FindingId::HeaderCoopProtective,
+            ),
+            (
+                "cross-origin-opener-policy",
+                "same-origin-allow-popups; report-to=\"r\"",
+                FindingId::HeaderCoopProtective,
+            ),
+            (
+                "cross-origin-opener-policy",
+                "noopener-allow-popups",
+                FindingId::HeaderCoopProtective,
+            ),
+            (
+                "cross-origin-embedder-policy",
+                "require-corp",
+                FindingId::HeaderCoepProtective,
+            ),
+            (
+                "cross-origin-embedder-policy",
+                " credentialless ",
+                FindingId::HeaderCoepProtective,
+            ),
+            (
+                "cross-origin-resource-policy",
+                "same-origin",
+                FindingId::HeaderCorpProtective,
+            ),
+            (
+                "cross-origin-resource-policy",
+                "same-site",
+                FindingId::HeaderCorpProtective,
+            ),
         ] {
             assert_eq!(ids(&[(header, value)]), [id], "{header}: {value}");
             assert_eq!(the(&run(&[(header, value)]), id).severity, Severity::Info);
@@ -154,7 +186,10 @@ mod tests {
         assert_eq!(ids(&[]), []);
         for (header, value) in [
             ("cross-origin-opener-policy", "unsafe-none"),
-            ("cross-origin-embedder-policy", "unsafe-none; report-to=\"e\""),
+            (
+                "cross-origin-embedder-policy",
+                "unsafe-none; report-to=\"e\"",
+            ),
             ("cross-origin-resource-policy", "cross-origin"),
             ("cross-origin-opener-policy-report-only", "garbage"),
             ("cross-origin-embedder-policy", " "),
@@ -166,17 +201,48 @@ mod tests {
     #[test]
     fn values_browsers_ignore_are_invalid() {
         for (header, value, id) in [
-            ("cross-origin-opener-policy", "Same-Origin", FindingId::HeaderCoopInvalid),
-            ("cross-origin-opener-policy", "\"same-origin\"", FindingId::HeaderCoopInvalid),
-            ("cross-origin-opener-policy", "same-origin;", FindingId::HeaderCoopInvalid),
-            ("cross-origin-opener-policy", "deny", FindingId::HeaderCoopInvalid),
-            ("cross-origin-embedder-policy", "require-corp, credentialless", FindingId::HeaderCoepInvalid),
-            ("cross-origin-resource-policy", "Same-Origin", FindingId::HeaderCorpInvalid),
-            ("cross-origin-resource-policy", "same-origin; x", FindingId::HeaderCorpInvalid),
+            (
+                "cross-origin-opener-policy",
+                "Same-Origin",
+                FindingId::HeaderCoopInvalid,
+            ),
+            (
+                "cross-origin-opener-policy",
+                "\"same-origin\"",
+                FindingId::HeaderCoopInvalid,
+            ),
+            (
+                "cross-origin-opener-policy",
+                "same-origin;",
+                FindingId::HeaderCoopInvalid,
+            ),
+            (
+                "cross-origin-opener-policy",
+                "deny",
+                FindingId::HeaderCoopInvalid,
+            ),
+            (
+                "cross-origin-embedder-policy",
+                "require-corp, credentialless",
+                FindingId::HeaderCoepInvalid,
+            ),
+            (
+                "cross-origin-resource-policy",
+                "Same-Origin",
+                FindingId::HeaderCorpInvalid,
+            ),
+            (
+                "cross-origin-resource-policy",
+                "same-origin; x",
+                FindingId::HeaderCorpInvalid,
+            ),
         ] {
             let findings = run(&[(header, value)]);
             assert_eq!(ids(&[(header, value)]), [id], "{header}: {value}");
-            assert!(the(&findings, id).detail.contains("ignored by browsers"), "{header}: {value}");
+            assert!(
+                the(&findings, id).detail.contains("ignored by browsers"),
+                "{header}: {value}"
+            );
         }
     }
 
@@ -187,7 +253,11 @@ mod tests {
             "cross-origin-embedder-policy",
             "cross-origin-resource-policy",
         ] {
-            let value = if header.ends_with("embedder-policy") { "require-corp" } else { "same-origin" };
+            let value = if header.ends_with("embedder-policy") {
+                "require-corp"
+            } else {
+                "same-origin"
+            };
             let findings = run(&[(header, value), (header, value)]);
             let invalid: Vec<&Finding> = findings
                 .iter()

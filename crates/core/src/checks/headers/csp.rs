@@ -81,7 +81,7 @@ pub(super) struct Policies {
 
 impl Policies {
     /// The header policies alone: `frame-ancestors` only works there.
-    pub fn from_headers(&self) -> Vec<Policy> {
+    pub fn header_policies(&self) -> Vec<Policy> {
         self.enforced
             .iter()
             .filter(|e| e.is_header())
@@ -188,8 +188,18 @@ fn missing(response: &HttpResponse, policies: &Policies) -> Finding {
         kind = "absent";
         lines.push("no Content-Security-Policy header or <meta> policy".into());
     }
-    lines.extend(policies.ignored_meta.iter().map(|m| format!("  ignored: {m}")));
-    Finding::new(FindingId::HeaderCspMissing, Severity::Medium, lines.join("\n")).with_kinds([kind])
+    lines.extend(
+        policies
+            .ignored_meta
+            .iter()
+            .map(|m| format!("  ignored: {m}")),
+    );
+    Finding::new(
+        FindingId::HeaderCspMissing,
+        Severity::Medium,
+        lines.join("\n"),
+    )
+    .with_kinds([kind])
 }
 
 /// The strength: no problem at all, and styles not open either (as the Observatory's
@@ -212,7 +222,10 @@ fn strict(policies: &[&Enforced]) -> Option<Finding> {
             "default-src 'none', form-action restricted, no unsafe source",
         )
     } else {
-        ("no_unsafe", "no unsafe source for scripts, plugins or styles")
+        (
+            "no_unsafe",
+            "no unsafe source for scripts, plugins or styles",
+        )
     };
     let origins: Vec<String> = policies
         .iter()
@@ -414,11 +427,8 @@ fn judge(policies: &[&Enforced]) -> Vec<Reported> {
             .collect();
         // What the directive scripts also use says was said once already (workers fall
         // back to script-src).
-        let said_for_scripts = |script_kind: Kind| {
-            reported
-                .iter()
-                .any(|r| r.kind == script_kind && r.by == by)
-        };
+        let said_for_scripts =
+            |script_kind: Kind| reported.iter().any(|r| r.kind == script_kind && r.by == by);
         if (kind == Kind::StyleUnsafeEval && said_for_scripts(Kind::ScriptUnsafeEval))
             || (kind == Kind::InsecureActive && said_for_scripts(Kind::ScriptInsecureScheme))
         {
@@ -456,7 +466,12 @@ fn judge(policies: &[&Enforced]) -> Vec<Reported> {
             && d.has_keyword(Keyword::StrictDynamic)
             && !d.has_nonce_or_hash()
         {
-            reported.push(validity(Kind::StrictDynamicWithoutNonce, &d.name, e, shown(d)));
+            reported.push(validity(
+                Kind::StrictDynamicWithoutNonce,
+                &d.name,
+                e,
+                shown(d),
+            ));
         }
         for name in &p.duplicates {
             reported.push(validity(Kind::DuplicateDirective, name, e, name.clone()));
@@ -484,9 +499,9 @@ fn validity(kind: Kind, target: &str, e: &Enforced, said: String) -> Reported {
 /// Whether every policy lets the capability through: by saying so, or by not
 /// restricting that kind of load at all.
 fn allowed_by_all(policies: &[&Enforced], kind: Kind, target: &str) -> bool {
-    policies
-        .iter()
-        .all(|e| directive_for(&e.policy, target).is_none() || explicit(&e.policy, kind, target).is_some())
+    policies.iter().all(|e| {
+        directive_for(&e.policy, target).is_none() || explicit(&e.policy, kind, target).is_some()
+    })
 }
 
 /// The directive that governs `target` in `policy` (fallbacks included; `base-uri` and
@@ -537,13 +552,15 @@ fn explicit(policy: &Policy, kind: Kind, target: &str) -> Option<String> {
 /// Whether the scripts `target` governs are trusted by nonce or hash: a `<base>` then
 /// decides where such a script with a relative URL comes from.
 fn trusts_nonces(policy: &Policy, target: &str) -> bool {
-    policy.effective(target).is_some_and(Directive::has_nonce_or_hash)
+    policy
+        .effective(target)
+        .is_some_and(Directive::has_nonce_or_hash)
 }
 
 /// A directive as a person reads it, bounded.
 fn shown(d: &Directive) -> String {
     let sources: Vec<String> = d.sources.iter().map(ToString::to_string).collect();
-    excerpt(&format!("{} {}", d.name, sources.join(" ")).trim_end().to_string())
+    excerpt(format!("{} {}", d.name, sources.join(" ")).trim_end())
 }
 
 fn shown_policy(p: &Policy) -> String {

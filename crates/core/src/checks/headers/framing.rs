@@ -249,10 +249,12 @@ mod tests {
         // ... nor does a permissive one there override a header X-Frame-Options.
         let page = "<html><head><meta http-equiv=\"Content-Security-Policy\" \
                     content=\"default-src 'self'; frame-ancestors *\"></head></html>";
-        assert!(with_id(
-            &run_page(&[("x-frame-options", "DENY")], page),
-            FindingId::HeaderFrameMissing
-        )
-        .is_empty());
+        assert!(
+            with_id(
+                &run_page(&[("x-frame-options", "DENY")], page),
+                FindingId::HeaderFrameMissing
+            )
+            .is_empty()
+        );
     }
 }

@@ -64,8 +64,8 @@ fn scanned_host(
     let Some((_, own)) = answered.iter().rev().find(|(h, _)| *h == host) else {
         return;
     };
-    let covered = effective(last)
-        .is_some_and(|h| h.include_subdomains && host_is_under(&host, final_host));
+    let covered =
+        effective(last).is_some_and(|h| h.include_subdomains && host_is_under(&host, final_host));
     if covered {
         return;
     }

@@ -44,7 +44,7 @@ pub(super) fn check(
     hsts::check(evidence, response, ctx.settings.hsts_min_max_age, out);
     let policies = csp::enforced_policies(response, page);
     csp::check(response, &policies, out);
-    framing::check(response, &policies.from_headers(), out);
+    framing::check(response, &policies.header_policies(), out);
     xcto::check(response, out);
     referrer::check(response, page, out);
     permissions::check(response, out);

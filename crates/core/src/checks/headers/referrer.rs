@@ -23,17 +23,21 @@ use crate::page::PageFacts;
 
 pub(super) fn check(response: &HttpResponse, page: Option<&PageFacts>, out: &mut Vec<Finding>) {
     let raw: Vec<&str> = response.header_values("referrer-policy").collect();
-    let from_header =
-        referrer::effective(raw.iter().copied()).map(|p| (p, format!("Referrer-Policy: {}", excerpt(&raw.join(", ")))));
+    let from_header = referrer::effective(raw.iter().copied())
+        .map(|p| (p, format!("Referrer-Policy: {}", excerpt(&raw.join(", ")))));
     let from_meta = page
         .map(|p| p.meta_policies.referrer.as_slice())
         .unwrap_or(&[])
         .iter()
-        .filter_map(|content| {
-            referrer::from_meta(content)
-                .map(|p| (p, format!("<meta name=\"referrer\" content=\"{}\">", excerpt(content))))
-        })
-        .last();
+        .rev()
+        .find_map(|content| {
+            referrer::from_meta(content).map(|p| {
+                (
+                    p,
+                    format!("<meta name=\"referrer\" content=\"{}\">", excerpt(content)),
+                )
+            })
+        });
     let overridden = from_meta.is_some() && from_header.is_some();
     let Some((policy, source)) = from_meta.or(from_header) else {
         return;
@@ -152,7 +156,8 @@ mod tests {
             .map(|m| format!("<meta name=\"referrer\" content=\"{m}\">"))
             .collect();
         let page = format!("<html><head>{head}</head><body></body></html>");
-        let headers: Vec<(&str, &str)> = header.map(|h| ("referrer-policy", h)).into_iter().collect();
+        let headers: Vec<(&str, &str)> =
+            header.map(|h| ("referrer-policy", h)).into_iter().collect();
         super::super::run_on_page(&headers, Some(&page))
     }
 
@@ -168,13 +173,24 @@ mod tests {
         );
         let f = with_meta(Some("strict-origin"), &["always"]);
         let unsafe_ = the(&f, FindingId::HeaderReferrerUnsafe);
-        assert!(unsafe_.detail.starts_with("effective policy unsafe-url"), "{}", unsafe_.detail);
-        assert!(unsafe_.detail.contains("<meta name=\"referrer\" content=\"always\">"));
+        assert!(
+            unsafe_.detail.starts_with("effective policy unsafe-url"),
+            "{}",
+            unsafe_.detail
+        );
+        assert!(
+            unsafe_
+                .detail
+                .contains("<meta name=\"referrer\" content=\"always\">")
+        );
     }
 
     #[test]
     fn an_invalid_meta_leaves_the_header_in_force_and_the_last_valid_one_wins() {
-        let f = with_meta(Some("unsafe-url"), &["no-referrer, same-origin", " no-referrer"]);
+        let f = with_meta(
+            Some("unsafe-url"),
+            &["no-referrer, same-origin", " no-referrer"],
+        );
         the(&f, FindingId::HeaderReferrerUnsafe);
         let f = with_meta(None, &["unsafe-url", "bogus", "same-origin"]);
         assert!(with_id(&f, FindingId::HeaderReferrerUnsafe).is_empty());
@@ -186,8 +202,11 @@ mod tests {
         assert!(with_id(&run(&[]), FindingId::HeaderReferrerPrivate).is_empty());
         assert!(with_id(&run(&["bogus"]), FindingId::HeaderReferrerPrivate).is_empty());
         assert_eq!(
-            the(&run(&["strict-origin-when-cross-origin"]), FindingId::HeaderReferrerPrivate)
-                .detail,
+            the(
+                &run(&["strict-origin-when-cross-origin"]),
+                FindingId::HeaderReferrerPrivate
+            )
+            .detail,
             "effective policy strict-origin-when-cross-origin \
              (Referrer-Policy: strict-origin-when-cross-origin)"
         );

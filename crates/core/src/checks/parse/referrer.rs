@@ -75,7 +75,9 @@ pub fn from_meta(content: &str) -> Option<ReferrerPolicy> {
         "origin-when-crossorigin" => "origin-when-cross-origin",
         other => other,
     };
-    ReferrerPolicy::ALL.into_iter().find(|p| p.as_str() == value)
+    ReferrerPolicy::ALL
+        .into_iter()
+        .find(|p| p.as_str() == value)
 }
 
 #[cfg(test)]
@@ -95,7 +97,13 @@ mod tests {
             from_meta("origin-when-crossorigin"),
             Some(ReferrerPolicy::OriginWhenCrossOrigin)
         );
-        for ignored in ["", " unsafe-url", "unsafe-url ", "no-referrer, unsafe-url", "bogus"] {
+        for ignored in [
+            "",
+            " unsafe-url",
+            "unsafe-url ",
+            "no-referrer, unsafe-url",
+            "bogus",
+        ] {
             assert_eq!(from_meta(ignored), None, "{ignored:?}");
         }
     }

@@ -279,8 +279,14 @@ mod tests {
             parse_item("\"same-origin\"").map(|i| i.bare),
             Some(BareItem::String("same-origin".into()))
         );
-        assert_eq!(parse_item("42").map(|i| i.bare), Some(BareItem::Integer(42)));
-        assert_eq!(parse_item("?1").map(|i| i.bare), Some(BareItem::Boolean(true)));
+        assert_eq!(
+            parse_item("42").map(|i| i.bare),
+            Some(BareItem::Integer(42))
+        );
+        assert_eq!(
+            parse_item("?1").map(|i| i.bare),
+            Some(BareItem::Boolean(true))
+        );
         assert_eq!(
             parse_item(":aGk=:").map(|i| i.bare),
             Some(BareItem::ByteSequence("aGk=".into()))
@@ -290,7 +296,12 @@ mod tests {
 
     #[test]
     fn repeated_header_lines_are_combined_before_parsing() {
-        assert_eq!(parse_header(["same-origin"]).and_then(|i| i.token().map(str::to_string)).as_deref(), Some("same-origin"));
+        assert_eq!(
+            parse_header(["same-origin"])
+                .and_then(|i| i.token().map(str::to_string))
+                .as_deref(),
+            Some("same-origin")
+        );
         assert_eq!(parse_header(["same-origin", "same-origin"]), None);
         assert_eq!(parse_header(std::iter::empty()), None);
     }

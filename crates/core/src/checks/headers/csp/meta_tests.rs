@@ -21,7 +21,11 @@ fn a_meta_policy_alone_is_a_policy() {
     let f = run(&[], &page(&meta("default-src 'none'"), ""));
     assert!(with_id(&f, FindingId::HeaderCspMissing).is_empty(), "{f:?}");
     assert!(with_id(&f, FindingId::HeaderCspUnsafe).is_empty(), "{f:?}");
-    assert!(the(&f, FindingId::HeaderCspStrict).detail.contains("  meta: default-src 'none'"));
+    assert!(
+        the(&f, FindingId::HeaderCspStrict)
+            .detail
+            .contains("  meta: default-src 'none'")
+    );
 }
 
 #[test]
@@ -39,7 +43,10 @@ fn a_header_and_a_meta_policy_are_both_enforced() {
 #[test]
 fn the_detail_says_which_policy_allowed_what() {
     let f = run(
-        &[("content-security-policy", "script-src 'self' 'unsafe-inline'; object-src 'none'")],
+        &[(
+            "content-security-policy",
+            "script-src 'self' 'unsafe-inline'; object-src 'none'",
+        )],
         &page(&meta("default-src * 'unsafe-inline'"), ""),
     );
     let unsafe_ = the(&f, FindingId::HeaderCspUnsafe);
@@ -54,13 +61,26 @@ fn the_detail_says_which_policy_allowed_what() {
 fn a_meta_policy_outside_head_or_after_a_script_does_not_count() {
     for html in [
         page("", &meta("default-src 'none'")),
-        page(&format!("<script src=/app.js></script>{}", meta("default-src 'none'")), ""),
-        page(&format!("<noscript>{}</noscript>", meta("default-src 'none'")), ""),
+        page(
+            &format!(
+                "<script src=/app.js></script>{}",
+                meta("default-src 'none'")
+            ),
+            "",
+        ),
+        page(
+            &format!("<noscript>{}</noscript>", meta("default-src 'none'")),
+            "",
+        ),
     ] {
         let f = run(&[], &html);
         let m = the(&f, FindingId::HeaderCspMissing);
         assert_eq!(m.kinds, ["meta_ignored"], "{html}");
-        assert!(m.detail.contains("\n  ignored: <meta> policy"), "{}", m.detail);
+        assert!(
+            m.detail.contains("\n  ignored: <meta> policy"),
+            "{}",
+            m.detail
+        );
     }
 }
 
@@ -78,7 +98,11 @@ fn meta_policies_lose_frame_ancestors_and_are_not_comma_lists() {
     let f = run(&[], &page(&meta(value), ""));
     let unsafe_ = the(&f, FindingId::HeaderCspUnsafe);
     assert_eq!(unsafe_.kinds, ["script_unsafe_inline"]);
-    assert!(unsafe_.detail.contains("\n  meta: default-src 'self', script-src 'unsafe-inline'"));
+    assert!(
+        unsafe_
+            .detail
+            .contains("\n  meta: default-src 'self', script-src 'unsafe-inline'")
+    );
 }
 
 #[test]
@@ -87,14 +111,20 @@ fn report_only_in_meta_is_ignored() {
         "<meta http-equiv=\"Content-Security-Policy-Report-Only\" content=\"default-src 'none'\">",
         "",
     );
-    assert_eq!(the(&run(&[], &html), FindingId::HeaderCspMissing).kinds, ["absent"]);
+    assert_eq!(
+        the(&run(&[], &html), FindingId::HeaderCspMissing).kinds,
+        ["absent"]
+    );
 }
 
 #[test]
 fn a_meta_policy_and_a_header_with_a_hole_each_must_allow_it() {
     // Header allows http images, meta forbids all images: images over http are blocked.
     let f = run(
-        &[("content-security-policy", "default-src 'self'; img-src http:")],
+        &[(
+            "content-security-policy",
+            "default-src 'self'; img-src http:",
+        )],
         &page(&meta("img-src 'none'"), ""),
     );
     assert!(with_id(&f, FindingId::HeaderCspUnsafe).is_empty(), "{f:?}");
