@@ -36,6 +36,7 @@ fn target(host: &str, organisation: &str, category: &str, province: &str) -> Tar
         category: category.into(),
         province: province.into(),
         contact_email: String::new(),
+        parent: String::new(),
     }
 }
 

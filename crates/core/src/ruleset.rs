@@ -11,6 +11,7 @@ use crate::checks::{CheckContext, CheckSettings};
 use crate::cookie_rules::CookieRules;
 use crate::exposures::ExposureRules;
 use crate::policy::Policy;
+use crate::provinces::Provinces;
 use crate::rulefile::{FILES, RuleFileError, RuleSource};
 use crate::rules::PageRules;
 use sha2::{Digest, Sha256};
@@ -30,6 +31,8 @@ pub struct RuleSet {
     pub page: Arc<PageRules>,
     /// Cookies whose role is known by name (`cookies.toml`).
     pub cookies: Arc<CookieRules>,
+    /// The provincial units in force, which target lists are filed under.
+    pub provinces: Provinces,
     /// Every file's text and name, in [`FILES`] order.
     sources: Vec<RuleSource>,
     hash: String,
@@ -65,7 +68,7 @@ impl RuleSet {
         RuleSet::parse(sources)
     }
 
-    fn parse(sources: [RuleSource; 9]) -> Result<RuleSet, RuleFileError> {
+    fn parse(sources: [RuleSource; 10]) -> Result<RuleSet, RuleFileError> {
         let [
             policy,
             catalog,
@@ -76,6 +79,7 @@ impl RuleSet {
             spam,
             blocklist,
             cookies,
+            provinces,
         ] = sources.each_ref();
         Ok(RuleSet {
             policy: Policy::from_toml(&policy.name, &policy.text)?,
@@ -86,6 +90,7 @@ impl RuleSet {
                 privacy, trackers, software, spam, blocklist,
             ])?),
             cookies: Arc::new(CookieRules::parse(&cookies.as_text())?),
+            provinces: Provinces::from_toml(&provinces.name, &provinces.text)?,
             hash: hash(&sources),
             sources: sources.to_vec(),
         })

@@ -35,6 +35,11 @@ pub(super) const SQLITE: MigrationList = &[
         "decisions",
         include_str!("../migrations/sqlite/0004_decisions.sql"),
     ),
+    (
+        5,
+        "registry",
+        include_str!("../migrations/sqlite/0005_registry.sql"),
+    ),
 ];
 
 pub(super) const POSTGRES: MigrationList = &[
@@ -57,6 +62,11 @@ pub(super) const POSTGRES: MigrationList = &[
         4,
         "decisions",
         include_str!("../migrations/postgres/0004_decisions.sql"),
+    ),
+    (
+        5,
+        "registry",
+        include_str!("../migrations/postgres/0005_registry.sql"),
     ),
 ];
 

@@ -416,7 +416,7 @@ fn decode_staff(row: &AnyRow) -> Result<StaffUser, StoreError> {
     })
 }
 
-fn count(n: i64) -> u64 {
+pub(crate) fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
