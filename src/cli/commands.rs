@@ -271,17 +271,22 @@ async fn import_file(
 }
 
 /// Records a CLI action in the audit log, by the operating-system user who ran it.
+/// Who acts from the command line, as the audit log names them (`cli:` and the login).
+pub(super) fn cli_actor() -> String {
+    let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME"));
+    match user {
+        Ok(user) if !user.is_empty() => format!("cli:{user}"),
+        _ => "cli".to_string(),
+    }
+}
+
 pub(super) async fn cli_audit(
     store: &Store,
     action: &str,
     host: Option<&str>,
     detail: &str,
 ) -> Result<(), CliError> {
-    let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME"));
-    let actor = match user {
-        Ok(user) if !user.is_empty() => format!("cli:{user}"),
-        _ => "cli".to_string(),
-    };
+    let actor = cli_actor();
     store
         .record_audit(
             trustlabel_store::Audit {

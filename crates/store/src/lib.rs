@@ -11,6 +11,7 @@
 //! `codec.rs` holds the text forms of stored values, and `sql.rs` assembles the one
 //! statement built piece by piece. The same test suite (`tests/`) runs on both engines.
 
+mod batches;
 mod codec;
 mod engine;
 mod league;
@@ -31,6 +32,7 @@ use trustlabel_core::finding::Finding;
 use trustlabel_core::policy::{LabelState, Transition, Verdict};
 use trustlabel_core::target::Target;
 
+pub use batches::{ApiScope, ApiToken, Batch, BatchItem};
 pub use league::{LeagueBy, LeagueRow};
 pub use operate::{Notification, OutboxEntry, OutboxMessage};
 pub use publish::{

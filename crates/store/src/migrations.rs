@@ -40,6 +40,11 @@ pub(super) const SQLITE: MigrationList = &[
         "registry",
         include_str!("../migrations/sqlite/0005_registry.sql"),
     ),
+    (
+        6,
+        "batches",
+        include_str!("../migrations/sqlite/0006_batches.sql"),
+    ),
 ];
 
 pub(super) const POSTGRES: MigrationList = &[
@@ -67,6 +72,11 @@ pub(super) const POSTGRES: MigrationList = &[
         5,
         "registry",
         include_str!("../migrations/postgres/0005_registry.sql"),
+    ),
+    (
+        6,
+        "batches",
+        include_str!("../migrations/postgres/0006_batches.sql"),
     ),
 ];
 

@@ -262,7 +262,7 @@ const GRADE_RANK: &str = "CASE l.grade WHEN 'A+' THEN 0 WHEN 'A' THEN 1 WHEN 'A-
      WHEN 'C-' THEN 8 WHEN 'D+' THEN 9 WHEN 'D' THEN 10 WHEN 'D-' THEN 11 WHEN 'F' THEN 12 \
      ELSE 13 END";
 
-const JOB_COLUMNS: &str = "id, target_id, requested_by, state, created_at, started_at, \
+pub(crate) const JOB_COLUMNS: &str = "id, target_id, requested_by, state, created_at, started_at, \
      finished_at, attempts, scan_id, error";
 
 const STAFF_COLUMNS: &str = "u.id, u.username, u.password_hash, u.disabled";
@@ -379,7 +379,7 @@ fn decode_site(row: &AnyRow) -> Result<SiteRow, StoreError> {
     })
 }
 
-fn decode_job(row: &AnyRow) -> Result<ScanJob, StoreError> {
+pub(crate) fn decode_job(row: &AnyRow) -> Result<ScanJob, StoreError> {
     let opt_ts = |column: &str| -> Result<Option<OffsetDateTime>, StoreError> {
         codec::parse_optional_timestamp(column, row.try_get(column)?)
     };

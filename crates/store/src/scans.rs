@@ -47,22 +47,7 @@ impl Store {
             .transpose()?;
             match existing {
                 None => {
-                    sqlx::query(
-                        "INSERT INTO targets (host, https_port, organisation, category, \
-                         province, contact_email, created_at, updated_at, search_key, parent) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9)",
-                    )
-                    .bind(&target.host)
-                    .bind(i64::from(target.https_port))
-                    .bind(&target.organisation)
-                    .bind(&target.category)
-                    .bind(&target.province)
-                    .bind(&target.contact_email)
-                    .bind(&now)
-                    .bind(target_search_key(target))
-                    .bind(&target.parent)
-                    .execute(&mut *tx)
-                    .await?;
+                    insert_target(&mut tx, target, &now).await?;
                     summary.inserted += 1;
                 }
                 Some(stored) if stored.target == *target => summary.unchanged += 1,
@@ -608,6 +593,30 @@ pub(crate) async fn insert_history(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Inserts a new target (the caller holds the targets lock); returns its id.
+pub(crate) async fn insert_target(
+    conn: &mut AnyConnection,
+    target: &Target,
+    now: &str,
+) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO targets (host, https_port, organisation, category, \
+         province, contact_email, created_at, updated_at, search_key, parent) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9) RETURNING id",
+    )
+    .bind(&target.host)
+    .bind(i64::from(target.https_port))
+    .bind(&target.organisation)
+    .bind(&target.category)
+    .bind(&target.province)
+    .bind(&target.contact_email)
+    .bind(now)
+    .bind(target_search_key(target))
+    .bind(&target.parent)
+    .fetch_one(conn)
+    .await?)
 }
 
 fn target_search_key(t: &Target) -> String {

@@ -5,6 +5,7 @@
 
 pub(crate) use crate::test_support::{Backend, fixtures};
 
+mod batches;
 mod concurrency;
 mod crash;
 mod import;
