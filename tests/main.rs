@@ -17,6 +17,7 @@ mod cli;
 mod cli_postgres;
 mod cli_publish;
 mod exposure;
+mod header_policies;
 mod headers;
 mod hostile_fleet;
 mod layers;

@@ -53,8 +53,9 @@ pub fn public_grade(row: &SiteRow) -> Option<Grade> {
 pub const MIN_SITES_PER_PUBLIC_FINDING: u64 = 3;
 
 /// The open findings of a group that may be published: never those that would guide an
-/// attacker (exposed files, vulnerable software, signs of compromise), and only counts of
-/// at least [`MIN_SITES_PER_PUBLIC_FINDING`] sites, worst first.
+/// attacker (exposed files, vulnerable software, signs of compromise) nor strengths (no
+/// fault), and only counts of at least [`MIN_SITES_PER_PUBLIC_FINDING`] sites, worst
+/// first.
 pub fn public_open_findings(
     row: &trustlabel_store::LeagueRow,
 ) -> Vec<(
@@ -67,6 +68,7 @@ pub fn public_open_findings(
         .iter()
         .filter(|(id, _, n)| {
             *n >= MIN_SITES_PER_PUBLIC_FINDING
+                && !id.is_strength()
                 && !matches!(
                     id.category(),
                     Category::Exposure | Category::Software | Category::Compromise

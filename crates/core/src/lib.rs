@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod changes;
 pub mod checks;
 pub mod connect_to;
+pub mod cookie_rules;
 pub mod domain;
 pub mod evidence;
 pub mod exposures;

@@ -6,6 +6,7 @@
 //! [`RuleText`]; [`crate::ruleset::RuleSet`] reads them all together.
 
 use crate::catalog::CATALOG_FILE;
+use crate::cookie_rules;
 use crate::exposures::EXPOSURES_FILE;
 use crate::policy::POLICY_FILE;
 use crate::provinces::PROVINCES_FILE;
@@ -39,7 +40,7 @@ pub enum RuleFileError {
 
 /// Every rule file, by its name inside a checks directory, in the order their texts are
 /// hashed into the rules hash.
-pub const FILES: [&str; 10] = [
+pub const FILES: [&str; 11] = [
     POLICY_FILE,
     CATALOG_FILE,
     EXPOSURES_FILE,
@@ -49,6 +50,7 @@ pub const FILES: [&str; 10] = [
     spam::FILE,
     blocklist::FILE,
     firewall::FILE,
+    cookie_rules::FILE,
     PROVINCES_FILE,
 ];
 
@@ -64,6 +66,7 @@ pub fn builtin_text(file: &str) -> Option<&'static str> {
         spam::FILE => include_str!("../../../checks/spam.toml"),
         blocklist::FILE => include_str!("../../../checks/blocklist.toml"),
         firewall::FILE => include_str!("../../../checks/firewall.toml"),
+        cookie_rules::FILE => include_str!("../../../checks/cookies.toml"),
         PROVINCES_FILE => include_str!("../../../checks/provinces.toml"),
         _ => return None,
     })

@@ -102,12 +102,14 @@ pub(crate) fn evidence_with_https_headers(headers: &[(&str, &str)]) -> Evidence 
 
 /// No page rules: the context of tests about other checks (an immutable constant).
 static NO_PAGE_RULES: PageRules = PageRules::none();
+static NO_COOKIE_RULES: crate::cookie_rules::CookieRules = crate::cookie_rules::CookieRules::none();
 
 pub(crate) fn ctx(settings: &CheckSettings) -> CheckContext<'_> {
     CheckContext {
         now: SCAN_TIME,
         settings,
         page_rules: &NO_PAGE_RULES,
+        cookie_rules: &NO_COOKIE_RULES,
         exposures: std::sync::Arc::new(
             crate::exposures::ExposureRules::builtin().expect("built-in exposure rules"),
         ),
@@ -245,6 +247,7 @@ pub(crate) fn judge_pages(evidence: &Evidence) -> Vec<Finding> {
             now: SCAN_TIME,
             settings: &settings,
             page_rules: &rules,
+            cookie_rules: &NO_COOKIE_RULES,
             exposures: std::sync::Arc::new(
                 crate::exposures::ExposureRules::builtin().expect("built-in exposure rules"),
             ),

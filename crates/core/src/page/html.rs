@@ -124,6 +124,7 @@ pub(super) fn walk(text: &str, limits: &PageLimits, facts: &mut PageFacts) {
     walker.learn_stylesheets(&document);
     walker.run(&document);
     *facts = walker.finish();
+    facts.meta_policies = super::policies::collect(&document);
 }
 
 impl Walker<'_> {

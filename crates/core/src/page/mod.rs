@@ -14,6 +14,7 @@
 pub mod charset;
 pub mod guard;
 mod html;
+pub mod policies;
 pub mod style;
 pub mod text;
 
@@ -21,6 +22,7 @@ use crate::evidence::{FetchChain, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 pub use charset::{Charset, CharsetSource};
+pub use policies::{MetaCsp, MetaPolicies};
 pub use style::HiddenReason;
 
 /// Bounds on the work one page may cost (see the module docs).
@@ -80,6 +82,9 @@ pub struct PageFacts {
     pub media: Vec<Resource>,
     /// Target of a `<meta http-equiv="refresh">`, resolved.
     pub meta_refresh: Option<String>,
+    /// Content-Security-Policy and referrer policy declared in `<meta>` elements.
+    #[serde(default)]
+    pub meta_policies: MetaPolicies,
     /// NFC text a visitor sees, whitespace squeezed.
     pub visible_text: String,
     /// Text a visitor does not see, one entry per hidden element (outermost).
@@ -108,6 +113,7 @@ impl PageFacts {
             objects: Vec::new(),
             media: Vec::new(),
             meta_refresh: None,
+            meta_policies: MetaPolicies::default(),
             visible_text: String::new(),
             hidden_text: Vec::new(),
             limits_hit: Vec::new(),

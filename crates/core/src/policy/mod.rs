@@ -228,6 +228,25 @@ pub struct Verdict {
     /// SSL Labs-style TLS sub-scores, when the legacy probe saw a supported version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_rating: Option<TlsRating>,
+    /// What each finding id cost or earned, and what in the policy set the price (a
+    /// kind, a severity, the default): the score is explainable line by line.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub priced: Vec<Priced>,
+}
+
+/// One finding id's price in a verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Priced {
+    pub id: FindingId,
+    /// Points taken (negative) or, for a bonus, offered (positive).
+    pub points: i32,
+    /// What set them: `kind script_unsafe_inline`, `severity high`, `default`, `flat`,
+    /// or `not priced`.
+    pub basis: String,
+    /// From `[bonuses]`: added only when the score before bonuses is high enough (the
+    /// verdict's reasons say whether they were).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bonus: bool,
 }
 
 /// A site's current label as stored.
@@ -304,8 +323,10 @@ mod rules;
 mod tls_rating;
 
 pub use lifecycle::{LabelRules, expire_label, next_label, staff_override};
-pub use rules::{POLICY_FILE, Policy};
+pub use rules::{Difference, POLICY_FILE, Policy, Price};
 pub use tls_rating::{TlsRating, rate as rate_tls};
 
+#[cfg(test)]
+mod pricing_tests;
 #[cfg(test)]
 mod tests;

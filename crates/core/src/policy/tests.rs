@@ -116,10 +116,14 @@ fn software_blocks_only_when_critical() {
 }
 
 #[test]
-fn every_catalog_id_has_a_modifier_in_the_builtin_policy() {
+fn every_catalog_id_has_a_modifier_or_a_bonus_in_the_builtin_policy() {
     let p = policy();
     for id in FindingId::ALL {
-        assert!(p.modifiers.contains_key(id), "{id} has no modifier");
+        if id.is_strength() {
+            assert!(p.bonuses.contains_key(id), "{id} has no bonus");
+        } else {
+            assert!(p.modifiers.contains_key(id), "{id} has no modifier");
+        }
     }
 }
 

@@ -250,6 +250,7 @@ pub fn verdict(decision: Decision) -> Verdict {
         caps: vec![(FindingId::CertExpiringSoon, Grade::B)],
         reasons: vec!["certificate expires soon".into()],
         tls_rating: None,
+        priced: Vec::new(),
     }
 }
 
