@@ -100,7 +100,7 @@ pub fn run_all_with(
     cookies::check(evidence, &mut findings);
     exposure::check(evidence, &ctx.exposures, &mut findings);
     let pages = pages::Pages::from_evidence(evidence, ctx.page_rules, analysed);
-    privacy::check(&pages, ctx.page_rules, &mut findings);
+    privacy::check(&pages, ctx.page_rules, ctx.now, &mut findings);
     content::check(&pages, ctx.page_rules, &mut findings);
     software::check(&pages, ctx.page_rules, &mut findings);
     compromise::check(evidence, &pages, ctx.page_rules, &mut findings);

@@ -136,7 +136,12 @@ fn a_windows_1258_page_is_decoded_and_normalised() {
         Some("UBND xã Phú Mậu - Đăng ký tiếp công dân")
     );
     let inputs = &facts.forms[0].inputs;
-    assert_eq!(inputs[0].aria_label.as_deref(), Some("Họ tên"));
+    assert_eq!(inputs[0].title.as_deref(), Some("Họ tên"));
+    assert_eq!(
+        inputs[0].context.as_deref(),
+        Some("Họ tên:"),
+        "the previous cell of the row"
+    );
     assert_eq!(
         inputs[1].placeholder.as_deref(),
         Some("Ngày sinh (dd/mm/yyyy)")

@@ -472,12 +472,24 @@ fn a_label_lapses_without_a_passing_scan_within_its_validity() {
     );
 }
 
+/// The built-in policy with its `blocking_since` line replaced by `line`.
+fn with_blocking_since(line: &str) -> String {
+    builtin_policy()
+        .lines()
+        .map(|l| {
+            if l.starts_with("blocking_since =") {
+                line.trim_end().to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[test]
 fn a_new_blocking_rule_blocks_only_after_its_grace_period() {
-    let text = builtin_policy().to_string().replace(
-        "blocking_since = {}\n",
-        "blocking_since = { \"tls.proto.tls11\" = \"2026-11-10\" }\n",
-    );
+    let text = with_blocking_since("blocking_since = { \"tls.proto.tls11\" = \"2026-11-10\" }\n");
     let p = Policy::from_toml("policy.toml", &text).unwrap();
     let findings = [f(FindingId::TlsProtoTls11)];
     let during = p.evaluate_at(&findings, None, Some(datetime!(2026-12-01 00:00 UTC)));
@@ -503,18 +515,13 @@ fn a_new_blocking_rule_blocks_only_after_its_grace_period() {
 #[test]
 fn lifecycle_settings_are_checked_at_load() {
     let base = builtin_policy().to_string();
-    let bad_date = base.replace(
-        "blocking_since = {}\n",
-        "blocking_since = { \"tls.proto.tls11\" = \"soon\" }\n",
-    );
+    let bad_date = with_blocking_since("blocking_since = { \"tls.proto.tls11\" = \"soon\" }\n");
     let err = Policy::from_toml("policy.toml", &bad_date)
         .unwrap_err()
         .to_string();
     assert!(err.contains("`soon` is not a date"), "{err}");
-    let not_blocking = base.replace(
-        "blocking_since = {}\n",
-        "blocking_since = { \"header.xcto.missing\" = \"2026-01-01\" }\n",
-    );
+    let not_blocking =
+        with_blocking_since("blocking_since = { \"header.xcto.missing\" = \"2026-01-01\" }\n");
     let err = Policy::from_toml("policy.toml", &not_blocking)
         .unwrap_err()
         .to_string();

@@ -89,6 +89,8 @@ fn input(kind: &str, name: &str, label: Option<&str>, placeholder: Option<&str>)
         placeholder: placeholder.map(str::to_string),
         autocomplete: None,
         aria_label: None,
+        title: None,
+        context: None,
     }
 }
 
