@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod checks;
 pub mod connect_to;
 pub mod domain;
+pub mod evaluate;
 pub mod evidence;
 pub mod exposures;
 pub mod finding;

@@ -11,12 +11,12 @@
 //! The element list is versioned by law: each `[[law]]` applies from its
 //! `effective_from` day until the next one, and a verdict names the law it applied.
 
-use super::statements::{Pattern, term_words, unit_tokens, units};
+use super::statements::{Pattern, Unit, term_words, unit_tokens, units};
 use super::terms::{TermSet, Tokens};
 use super::{RuleFileError, RuleInfo, RuleText, check_meta, compile_terms};
 use crate::domain::same_site;
 use crate::page::text::identifier;
-use crate::page::{Input, Link, PageFacts};
+use crate::page::{Input, Link, PageFacts, Region, TextBlock};
 use serde::Deserialize;
 use time::Date;
 use toml::Spanned;
@@ -105,6 +105,14 @@ raw_rule!(RawElement {
 #[serde(deny_unknown_fields)]
 struct RawPattern {
     groups: Spanned<Vec<Vec<String>>>,
+    /// Match the sentence alone, not the heading or introduction it is read under.
+    #[serde(default)]
+    in_sentence: bool,
+    /// Match only a list read under its heading or introduction, or a table cell read
+    /// under its label cell (a heading alone names a section; it states nothing about
+    /// the paragraph under it).
+    #[serde(default)]
+    in_list: bool,
     /// Distinct terms needed from each group (1 each when absent).
     #[serde(default)]
     counts: Vec<usize>,
@@ -112,6 +120,9 @@ struct RawPattern {
     window: usize,
     #[serde(default)]
     ordered: bool,
+    /// Phrases whose words the groups may not use ("để lại" holds no purpose "để").
+    #[serde(default)]
+    except: Vec<String>,
 }
 
 fn default_window() -> usize {
@@ -152,16 +163,53 @@ pub struct ElementRule {
     pub label_en: String,
     pub add_vi: String,
     pub add_en: String,
-    statements: Vec<Pattern>,
+    statements: Vec<Statement>,
     refusals: Vec<Pattern>,
+}
+
+/// A statement pattern and where it may match.
+#[derive(Debug, Clone)]
+struct Statement {
+    pattern: Pattern,
+    in_sentence: bool,
+    in_list: bool,
+}
+
+/// A unit's words: with its heading or introduction, and the sentence alone.
+pub struct UnitTokens {
+    pub whole: Tokens,
+    pub body: Tokens,
+    pub listed: bool,
+}
+
+impl UnitTokens {
+    pub fn of(unit: &Unit) -> UnitTokens {
+        let body = unit_tokens(&unit.body);
+        let whole = if unit.prefix.is_empty() {
+            body.clone()
+        } else {
+            unit_tokens(&unit.text())
+        };
+        UnitTokens {
+            whole,
+            body,
+            listed: unit.listed,
+        }
+    }
 }
 
 impl ElementRule {
     /// Whether a unit of text states this element: a statement pattern matches and no
     /// refusal (look-alike) does.
-    pub fn stated_by(&self, tokens: &Tokens) -> bool {
-        self.statements.iter().any(|p| p.matches(tokens))
-            && !self.refusals.iter().any(|p| p.matches(tokens))
+    pub fn stated_by(&self, unit: &UnitTokens) -> bool {
+        self.statements.iter().any(|s| {
+            (unit.listed || !s.in_list)
+                && s.pattern.matches(if s.in_sentence {
+                    &unit.body
+                } else {
+                    &unit.whole
+                })
+        }) && !self.refusals.iter().any(|p| p.matches(&unit.whole))
     }
 }
 
@@ -289,7 +337,9 @@ fn compile_pattern(
             .map_err(|e| source.invalid(at.clone(), format!("`{id}`: {e}")))?;
         compiled.push((set, raw.counts.get(i).copied().unwrap_or(1)));
     }
-    Ok(Pattern::new(compiled, raw.window, raw.ordered))
+    let except = TermSet::new(raw.except.iter().map(String::as_str))
+        .map_err(|e| source.invalid(at.clone(), format!("`{id}`: {e}")))?;
+    Ok(Pattern::new(compiled, raw.window, raw.ordered).except(except))
 }
 
 /// Builds an element and checks its examples.
@@ -310,7 +360,11 @@ fn compile_element(
     }
     let mut statements = Vec::new();
     for p in &e.statement {
-        statements.push(compile_pattern(source, &id, p)?);
+        statements.push(Statement {
+            pattern: compile_pattern(source, &id, p)?,
+            in_sentence: p.in_sentence,
+            in_list: p.in_list,
+        });
     }
     let mut refusals = Vec::new();
     for p in &e.refusal {
@@ -325,8 +379,21 @@ fn compile_element(
         refusals,
         info,
     };
+    let example_tokens = |text: &str| {
+        // An example is read as written: "Heading: items" as a listed unit.
+        let (prefix, body) = match text.split_once(": ") {
+            Some((head, rest)) => (format!("{head}: "), rest.to_string()),
+            None => (String::new(), text.to_string()),
+        };
+        let unit = Unit {
+            listed: !prefix.is_empty(),
+            prefix,
+            body,
+        };
+        UnitTokens::of(&unit)
+    };
     for example in &e.must_fire {
-        if !rule.stated_by(&unit_tokens(example.get_ref())) {
+        if !rule.stated_by(&example_tokens(example.get_ref())) {
             return Err(source.invalid(
                 example.span(),
                 format!(
@@ -337,7 +404,7 @@ fn compile_element(
         }
     }
     for example in &e.must_not_fire {
-        if rule.stated_by(&unit_tokens(example.get_ref())) {
+        if rule.stated_by(&example_tokens(example.get_ref())) {
             return Err(source.invalid(
                 example.span(),
                 format!(
@@ -481,14 +548,21 @@ impl PrivacyRules {
     /// What `notice` states, element by element (see [`NoticeReading`]).
     pub fn read_notice(&self, notice: &PageFacts) -> NoticeReading {
         let mut stated: Vec<Option<String>> = vec![None; self.elements.len()];
-        for unit in units(&notice.blocks) {
+        // The page's own content first, its header and footer (a hotline, an
+        // address) after: the proof shown is the notice's sentence when it has one.
+        let (chrome, content): (Vec<TextBlock>, Vec<TextBlock>) = notice
+            .blocks
+            .iter()
+            .cloned()
+            .partition(|b| matches!(b.region, Region::Header | Region::Footer));
+        for unit in units(&content).into_iter().chain(units(&chrome)) {
             if stated.iter().all(Option::is_some) {
                 break;
             }
-            let tokens = unit_tokens(&unit);
+            let tokens = UnitTokens::of(&unit);
             for (slot, element) in stated.iter_mut().zip(&self.elements) {
                 if slot.is_none() && element.stated_by(&tokens) {
-                    *slot = Some(unit.clone());
+                    *slot = Some(unit.text());
                 }
             }
         }

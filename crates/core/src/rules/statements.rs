@@ -30,6 +30,11 @@ pub const NUMBER: &str = "zznumberzz";
 
 /// Words of a unit before which nothing is said: longer units are cut.
 const MAX_UNIT_CHARS: usize = 1_500;
+/// Words followed by a full stop that do not end a sentence.
+const ABBREVIATIONS: &[&str] = &[
+    "TP", "Tp", "tp", "Q", "P", "TX", "TT", "ThS", "TS", "PGS", "GS", "BS", "KS", "St", "Mr", "Ms",
+    "Dr", "No", "Co", "Ltd", "Inc", "v", "Tel", "ĐT",
+];
 /// Words in a block that can only be a label or a heading, never a statement.
 const LABEL_WORDS: usize = 8;
 
@@ -50,6 +55,8 @@ pub struct Pattern {
     window: usize,
     /// The groups must occur in the order given.
     ordered: bool,
+    /// Phrases whose words no group may use ("để lại" is no "để").
+    except: Option<TermSet>,
 }
 
 impl Pattern {
@@ -58,11 +65,28 @@ impl Pattern {
             groups,
             window,
             ordered,
+            except: None,
         }
+    }
+
+    /// The same pattern, its groups kept off the words of `except`.
+    pub fn except(mut self, except: TermSet) -> Pattern {
+        self.except = (!except.is_empty()).then_some(except);
+        self
     }
 
     /// Whether every group occurs (`count` distinct terms of it) within the window.
     pub fn matches(&self, tokens: &Tokens) -> bool {
+        let blocked: Vec<std::ops::Range<usize>> = self
+            .except
+            .as_ref()
+            .map(|set| {
+                set.find(tokens)
+                    .into_iter()
+                    .map(|m| m.word..m.word + set.word_count(m.term))
+                    .collect()
+            })
+            .unwrap_or_default();
         let found: Vec<Vec<(usize, usize)>> = self
             .groups
             .iter()
@@ -70,6 +94,12 @@ impl Pattern {
                 let mut m: Vec<(usize, usize)> = set
                     .find(tokens)
                     .into_iter()
+                    .filter(|m| {
+                        let words = m.word..m.word + set.word_count(m.term);
+                        !blocked
+                            .iter()
+                            .any(|b| b.start < words.end && words.start < b.end)
+                    })
                     .map(|m| (m.word, m.term))
                     .collect();
                 if *count > 1 {
@@ -242,9 +272,44 @@ fn mark_numbers(text: &str) -> String {
     out
 }
 
+/// A unit of what a page says: a sentence (or a list, or a table cell) and the heading,
+/// introduction or label cell it is read under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    /// "Heading: introduction: " or empty.
+    pub prefix: String,
+    pub body: String,
+    /// A list read under its heading or introduction, or a table cell read under its
+    /// label cell: what the heading or label names is what the items are.
+    pub listed: bool,
+}
+
+impl Unit {
+    fn new(prefix: String, body: &str) -> Unit {
+        let body = cut(body.to_string());
+        Unit {
+            prefix,
+            body,
+            listed: false,
+        }
+    }
+
+    fn listed(prefix: String, body: &str) -> Unit {
+        Unit {
+            listed: true,
+            ..Unit::new(prefix, body)
+        }
+    }
+
+    /// The prefix and the body, as shown to owners.
+    pub fn text(&self) -> String {
+        format!("{}{}", self.prefix, self.body)
+    }
+}
+
 /// The units of what a page says (see the module docs), from its visible blocks.
 /// Navigation and menus (blocks that are mostly links) say nothing.
-pub fn units(blocks: &[TextBlock]) -> Vec<String> {
+pub fn units(blocks: &[TextBlock]) -> Vec<Unit> {
     let mut out = Vec::new();
     let mut section: Option<&str> = None;
     let mut intro: Option<String> = None;
@@ -258,19 +323,13 @@ pub fn units(blocks: &[TextBlock]) -> Vec<String> {
         }
         p
     };
-    let flush_list = |out: &mut Vec<String>,
-                      list: &mut Vec<&str>,
-                      section: Option<&str>,
-                      intro: Option<&str>| {
-        if !list.is_empty() {
-            out.push(cut(format!(
-                "{}{}",
-                prefix(section, intro),
-                list.join("; ")
-            )));
-            list.clear();
-        }
-    };
+    let flush_list =
+        |out: &mut Vec<Unit>, list: &mut Vec<&str>, section: Option<&str>, intro: Option<&str>| {
+            if !list.is_empty() {
+                out.push(Unit::listed(prefix(section, intro), &list.join("; ")));
+                list.clear();
+            }
+        };
     for block in blocks {
         let text = block.text.as_str();
         let menu = block.link_chars * 2 > text.chars().count();
@@ -301,12 +360,12 @@ pub fn units(blocks: &[TextBlock]) -> Vec<String> {
         if is_cell(block) {
             if let Some(name) = label.take() {
                 let p = prefix(section, Some(name));
-                out.extend(sentences(text).map(|s| cut(format!("{p}{s}"))));
+                out.extend(sentences(text).map(|s| Unit::listed(p.clone(), s)));
             } else if words <= LABEL_WORDS && !ends_sentence(text) {
                 label = Some(text);
             } else {
                 let p = prefix(section, intro.as_deref());
-                out.extend(sentences(text).map(|s| cut(format!("{p}{s}"))));
+                out.extend(sentences(text).map(|s| Unit::new(p.clone(), s)));
             }
             continue;
         }
@@ -315,7 +374,7 @@ pub fn units(blocks: &[TextBlock]) -> Vec<String> {
             intro = Some(text.to_string());
             if words > LABEL_WORDS {
                 // An introducing sentence says something too ("Chúng tôi thu thập:").
-                out.push(cut(format!("{}{}", prefix(section, None), text)));
+                out.push(Unit::new(prefix(section, None), text));
             }
             continue;
         }
@@ -324,7 +383,7 @@ pub fn units(blocks: &[TextBlock]) -> Vec<String> {
             continue;
         }
         let p = prefix(section, None);
-        out.extend(sentences(text).map(|s| cut(format!("{p}{s}"))));
+        out.extend(sentences(text).map(|s| Unit::new(p.clone(), s)));
     }
     flush_list(&mut out, &mut list, section, intro.as_deref());
     out
@@ -353,10 +412,12 @@ fn ends_sentence(text: &str) -> bool {
     text.trim_end().ends_with(['.', ';', '!', '?'])
 }
 
-/// A short line that numbers a section ("3. Thời gian lưu trữ", "II. QUYỀN CỦA BẠN",
-/// "Điều 4. …") or is written all in capitals: a heading written as a paragraph.
+/// A line that numbers a section ("3. Thời gian lưu trữ", "II. QUYỀN CỦA BẠN", "Điều 4.
+/// …") or is written all in capitals, with no sentence or introduction ending: a heading
+/// written as a paragraph. Capitals make a heading of a longer line too ("4. NHỮNG NGƯỜI
+/// HOẶC TỔ CHỨC CÓ THỂ ĐƯỢC TIẾP CẬN VỚI THÔNG TIN…").
 fn is_pseudo_heading(text: &str, words: usize) -> bool {
-    if words == 0 || words > 12 || ends_sentence(text) {
+    if words == 0 || words > 30 || ends_sentence(text) || text.trim_end().ends_with(':') {
         return false;
     }
     let first = text.split_whitespace().next().unwrap_or("");
@@ -370,19 +431,28 @@ fn is_pseudo_heading(text: &str, words: usize) -> bool {
                 || stem.chars().all(|c| "IVXLC".contains(c))
                 || (stem.chars().count() == 1 && stem.chars().all(char::is_alphabetic)))
     };
-    let article = first.eq_ignore_ascii_case("điều") || first.eq_ignore_ascii_case("mục");
+    let lower_first = first.to_lowercase();
+    let article = ["điều", "mục", "chương", "phần"].contains(&lower_first.as_str());
     let letters: Vec<char> = text.chars().filter(|c| c.is_alphabetic()).collect();
     let capitals = words >= 2 && letters.len() >= 6 && letters.iter().all(|c| !c.is_lowercase());
-    numbered || article || capitals
+    capitals || (words <= 12 && (numbered || article))
 }
 
 /// Sentences of a block: cut after `.`, `!` or `?` followed by a space and a capital
-/// letter, a digit or an opening quote or bracket.
+/// letter, a digit or an opening quote or bracket, except after a common abbreviation
+/// ("TP. Hồ Chí Minh").
 pub fn sentences(text: &str) -> impl Iterator<Item = &str> {
     let mut cuts = Vec::new();
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         if matches!(c, '.' | '!' | '?') {
+            let word_before = text[..i]
+                .rsplit(|c: char| !c.is_alphanumeric())
+                .next()
+                .unwrap_or("");
+            if c == '.' && ABBREVIATIONS.contains(&word_before) {
+                continue;
+            }
             let rest = &text[i + c.len_utf8()..];
             let trimmed = rest.trim_start();
             if trimmed.len() < rest.len() {
@@ -401,10 +471,31 @@ pub fn sentences(text: &str) -> impl Iterator<Item = &str> {
         from = at;
     }
     pieces.push(&text[from..]);
-    pieces
+    // A sentence that only points back ("Điều này…", "Nó…") continues the one before.
+    let mut joined: Vec<&str> = Vec::with_capacity(pieces.len());
+    let mut start = 0;
+    for (i, piece) in pieces.iter().enumerate() {
+        let trimmed = piece.trim_start();
+        let anaphor = ["Điều này", "Nó ", "This ", "It "]
+            .iter()
+            .any(|a| trimmed.starts_with(a));
+        if i > 0 && anaphor {
+            if let Some(last) = joined.pop() {
+                let from = start - last.len();
+                joined.push(&text[from..start + piece.len()]);
+                start += piece.len();
+                continue;
+            }
+        }
+        joined.push(&text[start..start + piece.len()]);
+        start += piece.len();
+    }
+    joined
         .into_iter()
         .map(str::trim)
         .filter(|s| s.chars().any(char::is_alphanumeric))
+        .collect::<Vec<_>>()
+        .into_iter()
 }
 
 #[cfg(test)]
@@ -484,8 +575,9 @@ mod tests {
             block("Mục đích xử lý", 0, false, true),
             block("Trả kết quả hồ sơ.", 0, false, true),
         ];
+        let texts: Vec<String> = units(&blocks).iter().map(Unit::text).collect();
         assert_eq!(
-            units(&blocks),
+            texts,
             vec![
                 "1. Thông tin thu thập: Chúng tôi thu thập các thông tin sau: Họ tên; Email",
                 "Thời gian lưu trữ: Lưu 5 năm.",
