@@ -31,6 +31,8 @@ const INLINE: &[&str] = &[
 const MAX_INLINE_SCRIPT_BYTES: usize = 512 * 1024;
 /// Stylesheet rules read for hiding classes, in total.
 const MAX_STYLE_RULES: usize = 10_000;
+/// Text blocks kept per page.
+const MAX_BLOCKS: usize = 20_000;
 /// Characters of text kept as a control's context (the end of the run before it).
 const MAX_CONTEXT_CHARS: usize = 120;
 /// Characters kept of a label, of a captured `aria-labelledby` target and of JSON-LD.
@@ -389,7 +391,13 @@ impl Walker<'_> {
                 region,
                 link_chars: self.block_link_chars,
             };
-            self.push_item(|f| &mut f.blocks, block);
+            // Blocks are bounded by the text cap, not by the item cap: a long notice
+            // has more paragraphs than a page has forms.
+            if self.facts.blocks.len() < MAX_BLOCKS {
+                self.facts.blocks.push(block);
+            } else {
+                self.hit(LimitHit::Items { max: MAX_BLOCKS });
+            }
         }
         self.block.clear();
         self.block_link_chars = 0;
@@ -941,12 +949,26 @@ impl Walker<'_> {
             signs.dated |= ld.contains("datePublished");
             signs.byline |= ld.contains("\"author\"");
         }
-        self.facts.article.headline = self
-            .facts
-            .blocks
-            .iter()
-            .find(|b| b.heading == 1)
-            .map(|b| b.text.clone());
+        let headline = self.facts.blocks.iter().position(|b| b.heading == 1);
+        if let Some(at) = headline {
+            self.facts.article.headline = Some(self.facts.blocks[at].text.clone());
+            // Many portals print the date and the author as plain text around the
+            // headline ("Thứ hai, 10/11/2026 - 15:20", "Minh Anh - Phòng PC02") or at
+            // the end of the article.
+            let near =
+                &self.facts.blocks[at.saturating_sub(2)..(at + 5).min(self.facts.blocks.len())];
+            if !self.facts.article.dated {
+                self.facts.article.dated = near.iter().any(|b| has_date(&b.text));
+            }
+            if !self.facts.article.byline {
+                let tail_start = self.facts.blocks.len().saturating_sub(4);
+                self.facts.article.byline = near
+                    .iter()
+                    .chain(&self.facts.blocks[tail_start..])
+                    .filter(|b| b.heading == 0)
+                    .any(|b| looks_like_byline(&b.text));
+            }
+        }
         // Labels by `for=`, then wrapping labels, for controls that have none yet.
         let mut by_id: HashMap<String, String> = HashMap::new();
         for label in &self.labels {
@@ -1101,6 +1123,75 @@ fn region_of(el: &Element) -> Option<Region> {
     } else {
         None
     }
+}
+
+/// A calendar date written out: `10/11/2026`, `10-11-2026` or "ngày 10 tháng 11".
+fn has_date(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let digits_at = |i: usize, n: std::ops::RangeInclusive<usize>| -> Option<usize> {
+        let len = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+        n.contains(&len).then_some(i + len)
+    };
+    for i in 0..bytes.len() {
+        if !bytes[i].is_ascii_digit() || (i > 0 && bytes[i - 1].is_ascii_digit()) {
+            continue;
+        }
+        let Some(a) = digits_at(i, 1..=2) else {
+            continue;
+        };
+        let Some(sep) = bytes
+            .get(a)
+            .copied()
+            .filter(|b| *b == b'/' || *b == b'-' || *b == b'.')
+        else {
+            continue;
+        };
+        let Some(b) = (a + 1 < bytes.len())
+            .then(|| digits_at(a + 1, 1..=2))
+            .flatten()
+        else {
+            continue;
+        };
+        if bytes.get(b) == Some(&sep) && b + 1 < bytes.len() && digits_at(b + 1, 4..=4).is_some() {
+            return true;
+        }
+    }
+    let lower = text.to_lowercase();
+    lower.contains("ngày ") && lower.contains(" tháng ")
+}
+
+/// A short line naming who wrote or where it comes from: "Minh Anh - Phòng PC02",
+/// "Theo Báo Nhân Dân", "Nguồn: TTXVN", "PV".
+fn looks_like_byline(text: &str) -> bool {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.is_empty() || words.len() > 8 || text.trim_end().ends_with(['.', '?', '!', ':']) {
+        return false;
+    }
+    let lower = text.to_lowercase();
+    if [
+        "theo ",
+        "nguồn",
+        "pv",
+        "bài và ảnh",
+        "tác giả",
+        "phóng viên",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
+    {
+        return true;
+    }
+    let names = words
+        .iter()
+        .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
+        .count();
+    words.len() >= 2
+        && names >= 2
+        && words.iter().all(|w| {
+            w.chars()
+                .next()
+                .is_some_and(|c| c.is_uppercase() || !c.is_alphanumeric())
+        })
 }
 
 /// Whether `el` sends a form when pressed.

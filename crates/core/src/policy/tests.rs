@@ -611,3 +611,38 @@ fn a_change_is_never_dated_before_the_label_it_follows() {
     assert_eq!(labelled.next_change_at(day(3)), day(3));
     assert_eq!(LabelState::not_assessed().next_change_at(day(1)), day(1));
 }
+
+#[test]
+fn sensitive_data_without_the_stricter_notice_refuses_the_label_after_its_grace() {
+    let p = policy();
+    let critical = [Finding::new(
+        FindingId::PrivacyCollectsSensitiveData,
+        Severity::Critical,
+        "forms ask for sensitive personal data",
+    )];
+    let during = p.evaluate_at(&critical, None, Some(datetime!(2026-12-10 00:00 UTC)));
+    assert!(during.blocking.is_empty(), "{:?}", during.reasons);
+    assert!(
+        during
+            .reasons
+            .iter()
+            .any(|r| r
+                .contains("privacy.collects_sensitive_data will block the label from 2027-01-04")),
+        "{:?}",
+        during.reasons
+    );
+    let after = p.evaluate_at(&critical, None, Some(datetime!(2027-01-04 00:00 UTC)));
+    assert_eq!(
+        after.blocking,
+        vec![FindingId::PrivacyCollectsSensitiveData]
+    );
+    let info = [Finding::new(
+        FindingId::PrivacyCollectsSensitiveData,
+        Severity::Info,
+        "the notice meets the stricter requirements",
+    )];
+    assert!(
+        p.evaluate(&info).blocking.is_empty(),
+        "plain collection is informational"
+    );
+}

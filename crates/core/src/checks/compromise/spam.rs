@@ -213,17 +213,28 @@ pub fn assess(page: &PageFacts, rules: &SpamRules) -> SpamAssessment {
         TermKind::Promo => true,
         TermKind::Generic | TermKind::Brand => !exempt,
     };
+    // Text that reads as news quotes the advertising it reports on: the slogans it puts
+    // in quotation marks are not its own.
+    let [visible_scan, article_scan, footer_scan] = scans;
+    let (visible_scan, article_scan) = if news {
+        (
+            Scan::new(&unquoted(&other), rules),
+            Scan::new(&unquoted(&article), rules),
+        )
+    } else {
+        (visible_scan, article_scan)
+    };
     let mut score = 0;
-    score += score_scan(&scans[0], rules, 1, "visible", &mut result.terms, |k| {
+    score += score_scan(&visible_scan, rules, 1, "visible", &mut result.terms, |k| {
         counted(k, news)
     });
     if !result.news_article {
-        score += score_scan(&scans[1], rules, 1, "article", &mut result.terms, |k| {
+        score += score_scan(&article_scan, rules, 1, "article", &mut result.terms, |k| {
             counted(k, news)
         });
     }
     score += score_scan(
-        &scans[2],
+        &footer_scan,
         rules,
         rules.scoring.footer_factor,
         "footer",
@@ -270,6 +281,36 @@ pub fn assess(page: &PageFacts, rules: &SpamRules) -> SpamAssessment {
     result.hidden_score = hidden_score;
     result.score = score + hidden_score;
     result
+}
+
+/// `text` without what it quotes: spans between quotation marks (“…”, «…», "…",
+/// '…') of at most 120 characters.
+fn unquoted(text: &str) -> String {
+    const PAIRS: [(char, char); 5] = [('“', '”'), ('«', '»'), ('"', '"'), ('‘', '’'), ('\'', '\'')];
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    'outer: while let Some((at, open)) = rest
+        .char_indices()
+        .find(|(_, c)| PAIRS.iter().any(|(o, _)| o == c))
+    {
+        let close = PAIRS
+            .iter()
+            .find(|(o, _)| *o == open)
+            .map_or(open, |(_, c)| *c);
+        let after = &rest[at + open.len_utf8()..];
+        if let Some(end) = after.find(close) {
+            if after[..end].chars().count() <= 120 {
+                out.push_str(&rest[..at]);
+                out.push(' ');
+                rest = &after[end + close.len_utf8()..];
+                continue 'outer;
+            }
+        }
+        out.push_str(&rest[..at + open.len_utf8()]);
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Score of one region; appends `"term" ×n (region)` for each term or brand word that
@@ -460,5 +501,76 @@ mod tests {
             "<nav style='display:none'><a href='/tin'>Phòng chống cờ bạc</a></nav>".as_bytes(),
         );
         assert_eq!(check(&menu, &rules.spam), None);
+    }
+
+    #[test]
+    fn brand_families_are_found_by_their_shape_and_glued_words_survive() {
+        let rules = page_rules();
+        let doorway = page(
+            "<title>98win</title><p>kuwin<b>88</b> tải go<i>88</i>, hi88vip, \
+             789club, <b>đổi thưởng</b>10</p>"
+                .as_bytes(),
+        );
+        let a = assess(&doorway, &rules.spam);
+        let found: Vec<&str> = a.terms.iter().map(|(_, t, _)| t.as_str()).collect();
+        for brand in ["98win", "go88", "hi88vip", "789club", "đổi thưởng"] {
+            assert!(found.contains(&brand), "{brand} not in {found:?}");
+        }
+        assert!(a.is_spam(&rules.spam), "{}", a.describe(&rules.spam));
+        for word in ["alphabet", "năm 1988", "darwin"] {
+            let p = page(format!("<p>{word}</p>").as_bytes());
+            assert_eq!(assess(&p, &rules.spam).score, 0, "{word}");
+        }
+    }
+
+    #[test]
+    fn a_news_article_may_quote_what_spam_says_but_not_link_to_it() {
+        let rules = page_rules();
+        let article = |extra: &str| {
+            page(
+                format!(
+                    "<meta property='article:published_time' content='2026-01-01'>\
+                     <article><h1>Quảng cáo cờ bạc tràn lan</h1><p class='author'>Thu Hà</p>\
+                     <p>Theo ghi nhận của phóng viên, các trang như go88, sunwin quảng cáo \
+                     'nhà cái uy tín', 'link vào không bị chặn', 'nạp rút siêu tốc'; \
+                     nhiều người dùng phản ánh bị lừa đảo.</p>{extra}</article>"
+                )
+                .as_bytes(),
+            )
+        };
+        let news = assess(&article(""), &rules.spam);
+        assert!(news.news_article, "{}", news.describe(&rules.spam));
+        assert_eq!(news.score, 0, "{}", news.describe(&rules.spam));
+        let affiliate = assess(
+            &article(
+                "<a href='https://go88-vip.example/'>vào go88</a> \
+                 <a href='https://sunwin-vn.example/'>sunwin</a>",
+            ),
+            &rules.spam,
+        );
+        assert!(!affiliate.news_article);
+        assert!(
+            affiliate.is_spam(&rules.spam),
+            "{}",
+            affiliate.describe(&rules.spam)
+        );
+    }
+
+    #[test]
+    fn a_footer_link_farm_counts_double_with_no_news_excuse() {
+        let rules = page_rules();
+        let page = page(
+            "<p>Công an tỉnh cảnh báo, khuyến cáo người dân.</p>\
+             <footer><a href='https://a.example/'>game bài đổi thưởng</a> \
+             <a href='https://b.example/'>soi kèo</a></footer>"
+                .as_bytes(),
+        );
+        let a = assess(&page, &rules.spam);
+        assert!(
+            a.terms
+                .iter()
+                .any(|(r, t, _)| r == "footer" && t == "soi kèo")
+        );
+        assert!(a.is_spam(&rules.spam), "{}", a.describe(&rules.spam));
     }
 }
