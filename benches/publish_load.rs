@@ -4,7 +4,17 @@
 //! the filtered, paged list page and of the JSON API.
 //!
 //! cargo bench --bench publish_load -- --targets 50000 --seconds 10 --connections 16
+//!
+//! (`--help` lists the flags.) All the load comes from one address, so the web server's
+//! per-IP limit (`[publish] rate_per_ip`, shipped at 20/s after 60) would answer nearly
+//! every request with 429: by default this bench raises it out of the way and says so
+//! first, with every other setting it changes; `--rate-per-ip`/`--burst-per-ip` set it
+//! (the shipped values included).
 
+#[path = "support/bench_args.rs"]
+mod bench_args;
+
+use bench_args::{Changes, Flags};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioIo;
@@ -18,12 +28,36 @@ use trustlabel_core::policy::{Decision, Grade, LabelRules, LabelState, Verdict, 
 use trustlabel_core::target::Target;
 use trustlabel_store::{LabelUpdate, ScanRecord, Store};
 
+const USAGE: &str = "\
+cargo bench --bench publish_load -- [FLAGS]
+
+Generates a store, serves it with `trustlabel serve --no-worker` in another process and
+drives it with keep-alive connections in a closed loop. Settings that differ from the
+shipped defaults are printed first.
+
+  --targets N          generated targets (50000)
+  --seconds S          seconds per scenario (10)
+  --connections N      concurrent connections (16)
+  --db PATH            keep (or reuse, when it exists) the generated SQLite file here
+  --rate-per-ip N      [publish] rate_per_ip of the server (this bench: 1000000;
+                       shipped: 20)
+  --burst-per-ip N     [publish] burst_per_ip (this bench: 1000000; shipped: 60)
+  --help               this text";
+
+/// `[publish] rate_per_ip` and `burst_per_ip` when unset (src/publish/settings.rs).
+const SHIPPED_RATE_PER_IP: u32 = 20;
+const SHIPPED_BURST_PER_IP: u32 = 60;
+/// This bench's own default: one client address, so the per-IP limit out of the way.
+const BENCH_PER_IP: u32 = 1_000_000;
+
 struct Args {
     targets: usize,
     seconds: usize,
     connections: usize,
     /// Keep (or reuse, when it exists) the generated database here.
     db: Option<String>,
+    rate_per_ip: u32,
+    burst_per_ip: u32,
 }
 
 fn args() -> Args {
@@ -32,19 +66,56 @@ fn args() -> Args {
         seconds: 10,
         connections: 16,
         db: None,
+        rate_per_ip: BENCH_PER_IP,
+        burst_per_ip: BENCH_PER_IP,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(a) = it.next() {
-        let mut value = || it.next().and_then(|v| v.parse().ok());
-        match a.as_str() {
-            "--targets" => args.targets = value().unwrap_or(args.targets),
-            "--seconds" => args.seconds = value().unwrap_or(args.seconds),
-            "--connections" => args.connections = value().unwrap_or(args.connections),
-            "--db" => args.db = it.next(),
-            _ => {} // cargo bench passes --bench
+    let mut flags = Flags::from_env(USAGE);
+    while let Some(flag) = flags.next_flag() {
+        match flag.as_str() {
+            "--targets" => args.targets = flags.value(&flag),
+            "--seconds" => args.seconds = flags.value(&flag),
+            "--connections" => args.connections = flags.value(&flag),
+            "--db" => args.db = Some(flags.value(&flag)),
+            "--rate-per-ip" => args.rate_per_ip = flags.value(&flag),
+            "--burst-per-ip" => args.burst_per_ip = flags.value(&flag),
+            other => flags.fail(&format!("unknown flag {other}")),
         }
     }
+    if args.targets == 0 || args.seconds == 0 || args.connections == 0 {
+        flags.fail("--targets, --seconds and --connections must be at least 1");
+    }
     args
+}
+
+/// Prints every setting of this run that differs from the shipped defaults.
+fn print_changes(args: &Args) {
+    let mut c = Changes::new("publish_load");
+    let one_client = "all load comes from one address; --rate-per-ip/--burst-per-ip";
+    c.compare(
+        "[publish] rate_per_ip",
+        SHIPPED_RATE_PER_IP,
+        args.rate_per_ip,
+        one_client,
+    );
+    c.compare(
+        "[publish] burst_per_ip",
+        SHIPPED_BURST_PER_IP,
+        args.burst_per_ip,
+        one_client,
+    );
+    c.always(
+        "serve's job loop",
+        "on",
+        "off (--no-worker)",
+        "nothing to scan: only pages are measured",
+    );
+    c.always(
+        "[publish] listen",
+        "127.0.0.1:8080",
+        "127.0.0.1:0",
+        "a port of its own",
+    );
+    c.print();
 }
 
 const PROVINCES: [&str; 16] = [
@@ -103,6 +174,7 @@ async fn populate(store: &Store, n: usize) {
             category: CATEGORIES[i % 5].into(),
             province: PROVINCES[(i / 3) % 16].into(),
             contact_email: String::new(),
+            parent: String::new(),
         })
         .collect();
     store
@@ -170,6 +242,9 @@ async fn populate(store: &Store, n: usize) {
                     rules_hash: "bench",
                     label_read: &never_scanned,
                     update: &update,
+                    // Four in five reachable sites collect personal data.
+                    collects_personal_data: (decision != Decision::Unreachable)
+                        .then_some(i % 5 != 0),
                     job: None,
                 },
                 at,
@@ -293,6 +368,7 @@ async fn measure(name: &str, addr: std::net::SocketAddr, paths: &[String], args:
 
 fn main() {
     let args = args();
+    print_changes(&args);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -315,7 +391,10 @@ fn main() {
     let config = dir.path().join("bench.toml");
     std::fs::write(
         &config,
-        "[publish]\nrate_per_ip = 1000000\nburst_per_ip = 1000000\npage_size = 50\n",
+        format!(
+            "[publish]\nrate_per_ip = {}\nburst_per_ip = {}\n",
+            args.rate_per_ip, args.burst_per_ip
+        ),
     )
     .expect("config");
     let mut server = Command::new(env!("CARGO_BIN_EXE_trustlabel"))
@@ -327,6 +406,8 @@ fn main() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("trustlabel serve starts");
+    // Port held by its server: `serve` binds port 0 itself and prints the address it
+    // got ("serving on http://ADDR"), which is read back here.
     let mut line = String::new();
     let stderr = server.stderr.take().expect("stderr");
     let mut reader = BufReader::new(stderr);

@@ -3,77 +3,238 @@
 //! (collect → checks → policy → SQLite) at one concurrency.
 //!
 //! cargo bench --bench scan_fleet -- --sites 2000 --concurrency 64,256,1024 --mixed
-//!     [--no-legacy] [--rate-per-host N --burst-per-host N | --no-politeness]
+//!     [--no-legacy] [--rate-per-host N] [--burst-per-host N] [--rate-per-ip N]
+//!     [--burst-per-ip N] [--rate-per-responder N] [--burst-per-responder N]
+//!     [--no-politeness]
+//!
+//! (`cargo bench --bench scan_fleet -- --help` lists the flags.) Every setting is the
+//! shipped default unless a flag changes it; the run prints, before measuring, each
+//! setting that differs from the default with both values, the fleet's wiring included.
 //!
 //! `--mixed`: one site in four carries one of the demo fleet's defects (certificates,
 //! redirects, headers, exposed files, privacy form, spam, closed ports); every good site
 //! must still pass. Several concurrencies run one after another, each in a fresh process
 //! (with a fresh fleet) so peak RSS is per concurrency.
 //!
-//! `--no-legacy` turns the legacy TLS probe (hand-built hellos) off, to measure its cost.
-//! The per-host politeness budget is the scanner's default unless given: with distinct
-//! hosts it bounds how fast one site's scan can go, so throughput is roughly
-//! concurrency / per-site time, and raising the budget shows what the machine can do.
+//! The politeness budgets bound what a scan of one site (per host, per address) and of
+//! all sites of one CA (per OCSP responder: the fleet's one responder stands in for
+//! every CA, so with the default budget the whole fleet shares 50 OCSP requests a
+//! second) may send; raising them shows what the machine can do. `--no-legacy` turns the
+//! legacy TLS probe (hand-built hellos) off, to measure its cost.
 //!
 //! Prints sites/s, CPU seconds per site (user + system of this process), peak RSS, and
 //! the TLS handshakes and HTTP requests one site's scan sends.
 //! Run once per concurrency: peak RSS is per process.
 
+#[path = "support/bench_args.rs"]
+mod bench_args;
 #[path = "support/fleet_process.rs"]
 mod fleet_process;
 
+use bench_args::{Changes, Flags};
 use fleet_process::FleetProcess;
 use std::process::Command;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use trustlabel::scan::{ScanItem, Scanner, StopFlag};
-use trustlabel_collect::{Collector, CollectorSettings, DnsConfig};
+use trustlabel_collect::{Collector, CollectorSettings, DnsConfig, LegacySettings, RateLimit};
 use trustlabel_core::policy::Decision;
 use trustlabel_core::ruleset::RuleSet;
 use trustlabel_core::target::Target;
 use trustlabel_store::Store;
+
+const USAGE: &str = "\
+cargo bench --bench scan_fleet -- [FLAGS]
+
+Scans N loopback sites of a `trustlabel fleet-serve` process end to end. Every setting is
+the shipped default unless a flag below changes it; each change is printed first.
+
+  --sites N                  sites in the fleet (1000)
+  --concurrency A[,B...]     sites scanned at once ([scan] concurrency, default 64); with
+                             several values, one fresh process per value
+  --mixed                    one site in four carries a demo-fleet defect
+  --no-legacy                leave the legacy TLS probe out
+  --rate-per-host N          requests and hellos per second per host name (default 10)
+  --burst-per-host N         ...after a burst of N (default 50)
+  --rate-per-ip N            the same per address (default 20)
+  --burst-per-ip N           (default 60)
+  --rate-per-responder N     requests per second to one OCSP responder (default 50); the
+                             fleet has one responder for every site
+  --burst-per-responder N    (default 100)
+  --no-politeness            every budget above out of the way (1,000,000/s); later
+                             flags still apply
+  --help                     this text";
+
+/// The scanner concurrency of `[scan] concurrency` when unset.
+const DEFAULT_CONCURRENCY: usize = 64;
 
 struct Args {
     sites: usize,
     concurrency: Vec<usize>,
     mixed: bool,
     legacy: bool,
-    rate_per_host: Option<u32>,
-    burst_per_host: Option<u32>,
-    /// Per-host and per-address limits out of the way: what the machine can do.
-    no_politeness: bool,
+    per_host: RateLimit,
+    per_ip: RateLimit,
+    per_responder: RateLimit,
 }
 
 fn args() -> Args {
+    let defaults = CollectorSettings::default();
     let mut args = Args {
         sites: 1000,
-        concurrency: vec![64],
+        concurrency: vec![DEFAULT_CONCURRENCY],
         mixed: false,
-        legacy: true,
-        rate_per_host: None,
-        burst_per_host: None,
-        no_politeness: false,
+        legacy: defaults.legacy.enabled,
+        per_host: defaults.per_host,
+        per_ip: defaults.per_ip,
+        per_responder: defaults.per_responder,
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(a) = it.next() {
-        let mut value = || it.next().and_then(|v| v.parse().ok());
-        match a.as_str() {
-            "--sites" => args.sites = value().unwrap_or(args.sites),
+    let unlimited = RateLimit {
+        per_second: 1_000_000,
+        burst: 1_000_000,
+    };
+    let mut flags = Flags::from_env(USAGE);
+    while let Some(flag) = flags.next_flag() {
+        match flag.as_str() {
+            "--sites" => args.sites = flags.value(&flag),
             "--concurrency" => {
-                args.concurrency = it
-                    .next()
-                    .map(|v| v.split(',').filter_map(|c| c.trim().parse().ok()).collect())
-                    .filter(|c: &Vec<usize>| !c.is_empty())
-                    .unwrap_or(args.concurrency)
+                let list: String = flags.value(&flag);
+                args.concurrency = list
+                    .split(',')
+                    .map(|c| {
+                        c.trim()
+                            .parse()
+                            .unwrap_or_else(|e| flags.fail(&format!("--concurrency {c}: {e}")))
+                    })
+                    .collect();
             }
             "--mixed" => args.mixed = true,
-            "--no-politeness" => args.no_politeness = true,
             "--no-legacy" => args.legacy = false,
-            "--rate-per-host" => args.rate_per_host = value().and_then(|v| u32::try_from(v).ok()),
-            "--burst-per-host" => args.burst_per_host = value().and_then(|v| u32::try_from(v).ok()),
-            _ => {} // cargo bench passes --bench
+            "--no-politeness" => {
+                args.per_host = unlimited;
+                args.per_ip = unlimited;
+                args.per_responder = unlimited;
+            }
+            "--rate-per-host" => args.per_host.per_second = flags.value(&flag),
+            "--burst-per-host" => args.per_host.burst = flags.value(&flag),
+            "--rate-per-ip" => args.per_ip.per_second = flags.value(&flag),
+            "--burst-per-ip" => args.per_ip.burst = flags.value(&flag),
+            "--rate-per-responder" => args.per_responder.per_second = flags.value(&flag),
+            "--burst-per-responder" => args.per_responder.burst = flags.value(&flag),
+            other => flags.fail(&format!("unknown flag {other}")),
         }
     }
+    if args.concurrency.is_empty() || args.concurrency.contains(&0) || args.sites == 0 {
+        flags.fail("--sites and every --concurrency must be at least 1");
+    }
     args
+}
+
+/// Prints every setting of this run that differs from the shipped defaults.
+fn print_changes(settings: &CollectorSettings, concurrency: usize, overrides: usize) {
+    let d = CollectorSettings::default();
+    let rate = |r: RateLimit| format!("{}/s burst {}", r.per_second, r.burst);
+    let secs = |t: Duration| format!("{} s", t.as_secs_f64());
+    let mut c = Changes::new("scan_fleet");
+    let fleet = "the sites exist only in the fleet process, on loopback";
+    c.always(
+        "[network] dns_servers",
+        "[] (system resolver)",
+        "the fleet's DNS server",
+        fleet,
+    );
+    c.always(
+        "[network] connect_to",
+        "[]",
+        format!("{overrides} fleet ports"),
+        fleet,
+    );
+    c.always(
+        "[network] ca_file",
+        "none (Mozilla roots)",
+        "the fleet's test root only",
+        fleet,
+    );
+    c.compare(
+        "[network] allow_private_addresses",
+        d.allow_private_addresses,
+        settings.allow_private_addresses,
+        fleet,
+    );
+    c.compare(
+        "[scan] concurrency",
+        DEFAULT_CONCURRENCY,
+        concurrency,
+        "--concurrency",
+    );
+    c.compare(
+        "[scan] rate_per_host / burst_per_host",
+        rate(d.per_host),
+        rate(settings.per_host),
+        "--rate-per-host / --burst-per-host / --no-politeness",
+    );
+    c.compare(
+        "[scan] rate_per_ip / burst_per_ip",
+        rate(d.per_ip),
+        rate(settings.per_ip),
+        "--rate-per-ip / --burst-per-ip / --no-politeness",
+    );
+    c.compare(
+        "[scan] rate_per_responder / burst_per_responder",
+        rate(d.per_responder),
+        rate(settings.per_responder),
+        "--rate-per-responder / --burst-per-responder / --no-politeness",
+    );
+    c.compare(
+        "legacy TLS probe",
+        d.legacy.enabled,
+        settings.legacy.enabled,
+        "--no-legacy",
+    );
+    // Not changed by any flag; listed so a future edit cannot change them silently.
+    for (name, default, used) in [
+        (
+            "connect_timeout",
+            d.connect_timeout,
+            settings.connect_timeout,
+        ),
+        (
+            "handshake_timeout",
+            d.handshake_timeout,
+            settings.handshake_timeout,
+        ),
+        (
+            "request_timeout",
+            d.request_timeout,
+            settings.request_timeout,
+        ),
+        ("site_deadline", d.site_deadline, settings.site_deadline),
+    ] {
+        c.compare(
+            &format!("[scan] {name}"),
+            secs(default),
+            secs(used),
+            "edited in the bench",
+        );
+    }
+    c.compare(
+        "[scan] body_cap_bytes",
+        d.body_cap,
+        settings.body_cap,
+        "edited in the bench",
+    );
+    c.compare(
+        "[scan] max_redirects",
+        d.max_redirects,
+        settings.max_redirects,
+        "edited in the bench",
+    );
+    c.compare(
+        "[scan] exposure_max_requests",
+        d.exposure_max_requests,
+        settings.exposure_max_requests,
+        "edited in the bench",
+    );
+    c.print();
 }
 
 /// User + system CPU seconds a child process has used so far (Linux `/proc`), so the
@@ -145,47 +306,26 @@ fn main() {
         .build()
         .expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
-    let defaults = CollectorSettings::default();
-    let unlimited = trustlabel_collect::RateLimit {
-        per_second: 1_000_000,
-        burst: 1_000_000,
+    let settings = CollectorSettings {
+        per_host: args.per_host,
+        per_ip: args.per_ip,
+        per_responder: args.per_responder,
+        dns: DnsConfig::Servers(vec![manifest["dns"].as_str().unwrap().parse().unwrap()]),
+        overrides,
+        extra_roots_pem: vec![manifest["root_ca_pem"].as_str().unwrap().to_string()],
+        only_extra_roots: true,
+        allow_private_addresses: true,
+        legacy: LegacySettings {
+            enabled: args.legacy,
+            ..Default::default()
+        },
+        ..CollectorSettings::default()
     };
-    let per_host = if args.no_politeness {
-        unlimited
-    } else {
-        trustlabel_collect::RateLimit {
-            per_second: args.rate_per_host.unwrap_or(defaults.per_host.per_second),
-            burst: args.burst_per_host.unwrap_or(defaults.per_host.burst),
-        }
-    };
-    let per_ip = if args.no_politeness {
-        unlimited
-    } else {
-        defaults.per_ip
-    };
+    print_changes(&settings, concurrency, settings.overrides.len());
+    let (per_host, per_responder) = (settings.per_host, settings.per_responder);
     let fleet_pid = fleet.pid();
     let fleet_cpu_before = child_cpu_seconds(fleet_pid);
     let (wall, cpu, rss, passed, handshakes, requests, good_failures) = runtime.block_on(async {
-        let settings = CollectorSettings {
-            per_host,
-            per_ip,
-            dns: DnsConfig::Servers(vec![manifest["dns"].as_str().unwrap().parse().unwrap()]),
-            overrides,
-            extra_roots_pem: vec![manifest["root_ca_pem"].as_str().unwrap().to_string()],
-            only_extra_roots: true,
-            allow_private_addresses: true,
-            legacy: trustlabel_collect::LegacySettings {
-                enabled: args.legacy,
-                ..Default::default()
-            },
-            // The fleet's one OCSP responder stands in for every CA on the internet; the
-            // default per-responder budget would measure the rate limit, not the scanner.
-            per_responder: trustlabel_collect::RateLimit {
-                per_second: 100_000,
-                burst: 100_000,
-            },
-            ..CollectorSettings::default()
-        };
         let store = Store::open(&format!(
             "sqlite://{}",
             dir.path().join("bench.db").display()
@@ -201,6 +341,7 @@ fn main() {
                 category: "bench".into(),
                 province: String::new(),
                 contact_email: String::new(),
+                parent: String::new(),
             })
             .collect();
         store
@@ -266,13 +407,15 @@ fn main() {
     fleet.stop();
     let n = args.sites as f64;
     println!(
-        "sites={}{} concurrency={} legacy={} per_host={}/s burst {} wall={:.2}s sites/s={:.0} cpu/site={:.2}ms fleet_cpu/site={:.2}ms peak_rss={:.0}MiB passed={} legacy_handshakes/site={:.1} http_requests/site={:.1}",
+        "sites={}{} concurrency={} legacy={} per_host={}/s burst {} per_responder={}/s burst {} wall={:.2}s sites/s={:.0} cpu/site={:.2}ms fleet_cpu/site={:.2}ms peak_rss={:.0}MiB passed={} legacy_handshakes/site={:.1} http_requests/site={:.1}",
         args.sites,
         if args.mixed { " (mixed)" } else { "" },
         concurrency,
         args.legacy,
         per_host.per_second,
         per_host.burst,
+        per_responder.per_second,
+        per_responder.burst,
         wall.as_secs_f64(),
         n / wall.as_secs_f64().max(f64::EPSILON),
         cpu / n * 1000.0,

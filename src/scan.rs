@@ -15,7 +15,9 @@ use trustlabel_core::checks;
 use trustlabel_core::evidence::Evidence;
 use trustlabel_core::finding::Finding;
 use trustlabel_core::page::AnalysedPages;
-use trustlabel_core::policy::{LabelState, Policy, Transition, Verdict, next_label};
+use trustlabel_core::policy::{
+    LabelState, Policy, Transition, Verdict, next_label, personal_data_collected,
+};
 use trustlabel_core::ruleset::RuleSet;
 use trustlabel_core::target::Target;
 use trustlabel_store::{JobClaim, LabelUpdate, ScanRecord, Store, StoreError, StoredTarget};
@@ -284,6 +286,10 @@ impl Scanner {
                         rules_hash: self.rules.hash(),
                         label_read: &label_read,
                         update: &update,
+                        collects_personal_data: personal_data_collected(
+                            &result.findings,
+                            result.verdict.decision,
+                        ),
                         job,
                     },
                     now,

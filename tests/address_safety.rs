@@ -46,6 +46,8 @@ struct Trap {
 
 impl Trap {
     async fn on(addr: SocketAddr) -> Trap {
+        // Port held by the trap itself: the listener bound here (port 0, or a fleet
+        // site's port on another address) accepts for as long as the trap lives.
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .expect("trap binds");

@@ -189,6 +189,33 @@ async fn serve_answers_on_the_address_it_prints() {
     child.kill().await.unwrap();
 }
 
+#[tokio::test]
+async fn serving_beyond_loopback_needs_the_authority_named_in_the_configuration() {
+    let env = env();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["tinnhiem.example.vn".into()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    env.write("cert.pem", &cert.pem());
+    env.write("key.pem", &key.serialize_pem());
+    let tls = [
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--no-worker",
+        "--tls-cert",
+        "cert.pem",
+        "--tls-key",
+        "key.pem",
+    ];
+    let (code, _, err) = run(&env, &tls, "").await;
+    assert_eq!(code, 2, "{err}");
+    for name in ["authority_name", "authority_short", "contact"] {
+        assert!(err.contains(name), "names what is missing: {err}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_serves_the_web_list_of_its_fleet() {
     let env = env();

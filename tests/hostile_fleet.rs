@@ -1,8 +1,14 @@
 //! Hardening: every hostile site of `fleet::hostile` scanned at once, next to good sites,
-//! through the real collector and scanner with an 8-second site deadline. Each hostile
-//! site must end with its finding (or its capped body) within the deadline, the scanner's
-//! memory must stay bounded, and the good sites must be judged exactly as when each is
-//! scanned alone.
+//! through the real collector and scanner. Each hostile site must end on its own limit,
+//! shown by the evidence (the step that timed out, the cap that cut a body, the redirect
+//! limit, the header limit) and by its finding; the scanner's memory must stay bounded;
+//! and the good sites must be judged exactly as when each is scanned alone.
+//!
+//! Nothing here measures how long anything took: a loaded CI machine may be slow. The
+//! steps have short timeouts (so the test is short) and the site deadline is generous,
+//! so a site that ends on the deadline instead of its own limit shows in the evidence
+//! (`deadline_exceeded`); an overall guard many times the deadline only turns a hang
+//! into a failure.
 //!
 //! This file holds one test on purpose: the memory figure is the whole process's.
 
@@ -12,49 +18,63 @@ use std::sync::Arc;
 use std::time::Duration;
 use trustlabel::scan::{ScanItem, Scanner, SiteResult, StopFlag};
 use trustlabel_collect::CollectorSettings;
-use trustlabel_core::evidence::{ChainEnd, HttpResponse};
+use trustlabel_core::evidence::{
+    ChainEnd, FetchFailureKind, HttpResponse, TlsProbe, TlsVersion, VersionOutcome,
+};
 use trustlabel_core::finding::{FindingId, Severity};
 use trustlabel_core::policy::{Decision, Grade};
 use trustlabel_fleet::{Fleet, Route, SiteSpec, hostile};
 
-const SITE_DEADLINE: Duration = Duration::from_secs(8);
-/// Time a site may take beyond its deadline: the evidence is finished, not abandoned,
-/// when the deadline strikes (connections closed, the last step's result written).
-const DEADLINE_SLACK: Duration = Duration::from_millis(1500);
+/// The TLS handshake and request timeouts: the limits the slow sites must end on.
+const STEP_TIMEOUT: Duration = Duration::from_secs(3);
+/// Far beyond what any site needs when each step ends on its own limit.
+const SITE_DEADLINE: Duration = Duration::from_secs(60);
+/// Turns a hung scan into a failure; never reached by a working scanner.
+const HANG_GUARD: Duration = Duration::from_secs(180);
 /// Peak resident memory the scan may add to the process (fleet included), in MiB.
 const MEMORY_BOUND_MIB: u64 = 300;
 /// The collector's default body cap (bytes kept per response, after decompression).
 const BODY_CAP: usize = 2 * 1024 * 1024;
 
-/// What a hostile site must end with.
+/// The limit each hostile site must end on.
 #[derive(Debug, Clone, Copy)]
 enum Expect {
-    /// This finding (and no other reachability finding).
-    Finding(FindingId),
-    /// Judged like the good site (same findings), its home page cut at the body cap.
-    CappedLikeGood,
+    /// The home page's body stopped at the request timeout (headers came, the body
+    /// trickles): `site.timeout`.
+    BodyTimedOut,
+    /// The TLS handshake stopped at the handshake timeout (the port never answers):
+    /// `site.timeout`.
+    HandshakeTimedOut,
+    /// The TLS answer is not TLS: the handshake failed at once, `tls.none`.
+    NotTls,
+    /// The https chain came back to a URL it had fetched: `http.redirect_loop`.
+    RedirectLoop,
+    /// The https chain hit the redirect limit: `http.redirect_loop`.
+    RedirectLimit,
+    /// The response head broke the header limit: no home page, `site.unreachable`.
+    HeaderLimit,
+    /// Judged like the good site, its home page cut at the body cap after decoding
+    /// this `Content-Encoding` (none: the raw body was cut).
+    CappedLikeGood(Option<&'static str>),
     /// Judged like the good site, its home page whole.
     LikeGood,
 }
 
 fn expectations() -> Vec<(&'static str, Expect)> {
     vec![
-        ("trickle", Expect::Finding(FindingId::SiteTimeout)),
-        ("endless", Expect::CappedLikeGood),
-        ("gzip-bomb", Expect::CappedLikeGood),
-        ("brotli-bomb", Expect::CappedLikeGood),
-        (
-            "redirect-loop",
-            Expect::Finding(FindingId::HttpRedirectLoop),
-        ),
-        ("long-chain", Expect::Finding(FindingId::HttpRedirectLoop)),
-        ("silent-tls", Expect::Finding(FindingId::SiteTimeout)),
-        ("garbage-tls", Expect::Finding(FindingId::TlsNone)),
+        ("trickle", Expect::BodyTimedOut),
+        ("endless", Expect::CappedLikeGood(None)),
+        ("gzip-bomb", Expect::CappedLikeGood(Some("gzip"))),
+        ("brotli-bomb", Expect::CappedLikeGood(Some("br"))),
+        ("redirect-loop", Expect::RedirectLoop),
+        ("long-chain", Expect::RedirectLimit),
+        ("silent-tls", Expect::HandshakeTimedOut),
+        ("garbage-tls", Expect::NotTls),
         ("big-headers", Expect::LikeGood),
-        ("cookie-flood", Expect::Finding(FindingId::SiteUnreachable)),
+        ("cookie-flood", Expect::HeaderLimit),
         ("invalid-utf8", Expect::LikeGood),
         ("deep-nesting", Expect::LikeGood),
-        ("big-page", Expect::CappedLikeGood),
+        ("big-page", Expect::CappedLikeGood(None)),
     ]
 }
 
@@ -71,14 +91,14 @@ fn good_specs() -> Vec<SiteSpec> {
     ]
 }
 
-/// The scanner's settings: the CLI defaults (timeouts, politeness, body cap), the fleet's
-/// DNS and trust anchor, and the short site deadline.
+/// The scanner's settings: the CLI defaults (politeness, body cap, redirect limit), the
+/// fleet's DNS and trust anchor, short step timeouts and the generous site deadline.
 fn settings(fleet: &Fleet) -> CollectorSettings {
     let defaults = CollectorSettings::default();
     CollectorSettings {
         connect_timeout: defaults.connect_timeout,
-        handshake_timeout: defaults.handshake_timeout,
-        request_timeout: defaults.request_timeout,
+        handshake_timeout: STEP_TIMEOUT,
+        request_timeout: STEP_TIMEOUT,
         per_host: defaults.per_host,
         per_ip: defaults.per_ip,
         site_deadline: SITE_DEADLINE,
@@ -99,9 +119,11 @@ async fn scan(scanner: &Arc<Scanner>, hosts: &[String]) -> BTreeMap<String, Site
             https_port: 443,
         })
         .collect();
-    let results = scanner
-        .run(items, None, &StopFlag::default(), |_| {})
+    let stop = StopFlag::default();
+    let run = scanner.run(items, None, &stop, |_| {});
+    let results = tokio::time::timeout(HANG_GUARD, run)
         .await
+        .unwrap_or_else(|_| panic!("the scan of {hosts:?} hung past {HANG_GUARD:?}"))
         .expect("the scan runs");
     results.into_iter().map(|r| (r.host.clone(), r)).collect()
 }
@@ -117,13 +139,6 @@ fn outcome(result: &SiteResult) -> (Vec<(FindingId, Severity)>, Grade, Decision,
         result.verdict.decision,
         result.verdict.score,
     )
-}
-
-fn elapsed(result: &SiteResult) -> Duration {
-    let e = &result.evidence;
-    (e.finished_at - e.started_at)
-        .try_into()
-        .unwrap_or_default()
 }
 
 /// `VmRSS` or `VmHWM` of this process, in KiB.
@@ -145,8 +160,148 @@ fn home_response(result: &SiteResult) -> &HttpResponse {
         .unwrap_or_else(|| panic!("{}: no https home page", result.host))
 }
 
+/// The ids of a result's findings, in order.
+fn ids(result: &SiteResult) -> Vec<FindingId> {
+    result.findings.iter().map(|f| f.id).collect()
+}
+
+/// Asserts that the hostile site `slug` ended on the limit `expect` names, as its
+/// evidence and findings show; `good` is the clean site's outcome.
+fn assert_ended_on_its_limit(
+    slug: &str,
+    expect: Expect,
+    result: &SiteResult,
+    good: &[(FindingId, Severity)],
+) {
+    let evidence = &result.evidence;
+    let ids = ids(result);
+    assert!(
+        !evidence.deadline_exceeded,
+        "{slug} ran into the site deadline instead of its own limit: {ids:?}"
+    );
+    let finding = match expect {
+        Expect::BodyTimedOut => {
+            let body = &home_response(result).body;
+            assert!(
+                body.timed_out,
+                "{slug}: the body did not stop at the timeout"
+            );
+            assert!(!body.truncated, "{slug}: cut by the cap, not the timeout");
+            assert!(body.bytes.len() < 120, "{slug}: all of the body arrived");
+            Some(FindingId::SiteTimeout)
+        }
+        Expect::HandshakeTimedOut => {
+            assert!(
+                matches!(
+                    evidence.tls,
+                    Some(TlsProbe::HandshakeFailed {
+                        timed_out: true,
+                        ..
+                    })
+                ),
+                "{slug}: {:?}",
+                evidence.tls
+            );
+            let legacy = evidence.legacy.as_ref().expect("legacy probe");
+            assert_eq!(
+                legacy.version(TlsVersion::Tls12).map(|v| &v.outcome),
+                Some(&VersionOutcome::Timeout),
+                "{slug}: the legacy hello timed out too"
+            );
+            Some(FindingId::SiteTimeout)
+        }
+        Expect::NotTls => {
+            assert!(
+                matches!(
+                    evidence.tls,
+                    Some(TlsProbe::HandshakeFailed {
+                        timed_out: false,
+                        ..
+                    })
+                ),
+                "{slug}: {:?}",
+                evidence.tls
+            );
+            Some(FindingId::TlsNone)
+        }
+        Expect::RedirectLoop => {
+            let end = evidence.https.as_ref().map(|c| &c.end);
+            assert!(
+                matches!(end, Some(ChainEnd::Loop { .. })),
+                "{slug}: {end:?}"
+            );
+            Some(FindingId::HttpRedirectLoop)
+        }
+        Expect::RedirectLimit => {
+            let chain = evidence.https.as_ref().expect("https chain");
+            assert_eq!(
+                chain.end,
+                ChainEnd::TooManyRedirects { limit: 10 },
+                "{slug}"
+            );
+            assert_eq!(
+                chain.hops.len(),
+                11,
+                "{slug}: the first request and 10 redirects"
+            );
+            Some(FindingId::HttpRedirectLoop)
+        }
+        Expect::HeaderLimit => {
+            let chain = evidence.https.as_ref().expect("https chain");
+            assert!(
+                matches!(
+                    &chain.end,
+                    ChainEnd::Failed {
+                        kind: FetchFailureKind::Protocol,
+                        ..
+                    }
+                ) && chain.last_response().is_none(),
+                "{slug}: {:?}",
+                chain.end
+            );
+            Some(FindingId::SiteUnreachable)
+        }
+        Expect::CappedLikeGood(encoding) => {
+            let body = &home_response(result).body;
+            assert!(body.truncated, "{slug}: not cut at the cap");
+            assert!(!body.timed_out, "{slug}: the body timed out");
+            assert_eq!(body.bytes.len(), BODY_CAP, "{slug}: bytes kept");
+            assert_eq!(
+                body.content_encoding.as_deref(),
+                encoding,
+                "{slug}: decoded"
+            );
+            None
+        }
+        Expect::LikeGood => {
+            let body = &home_response(result).body;
+            assert!(
+                !body.truncated && !body.timed_out,
+                "{slug}: the page is whole"
+            );
+            None
+        }
+    };
+    match finding {
+        Some(id) => {
+            assert!(ids.contains(&id), "{slug}: expected {id}, got {ids:?}");
+            let reach: Vec<_> = ids
+                .iter()
+                .filter(|i| i.as_str().starts_with("site.") && **i != id)
+                .collect();
+            assert!(reach.is_empty(), "{slug}: also {reach:?}");
+            assert_ne!(result.verdict.decision, Decision::Pass, "{slug} labelled");
+        }
+        None => assert_eq!(
+            outcome(result).0,
+            good,
+            "{slug} is not judged like the good site"
+        ),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn hostile_sites_end_in_time_in_bounded_memory_and_good_sites_are_unaffected() {
+async fn hostile_sites_end_on_their_own_limits_in_bounded_memory_and_good_sites_are_unaffected() {
     let mut specs = good_specs();
     specs.extend(hostile::hostile_specs(DOMAIN));
     let fleet = Fleet::start(DOMAIN, specs).await.expect("fleet starts");
@@ -169,59 +324,19 @@ async fn hostile_sites_end_in_time_in_bounded_memory_and_good_sites_are_unaffect
     let peak = status_kib("VmHWM:");
     let growth_mib = peak.saturating_sub(rss_before) / 1024;
 
-    let mut report = Vec::new();
-    for (slug, expect) in expectations() {
-        let h = host(slug);
-        let result = &results[&h];
-        let took = elapsed(result);
-        let ids: Vec<FindingId> = result.findings.iter().map(|f| f.id).collect();
-        report.push(format!("{slug}: {took:.1?} {ids:?}"));
-        assert!(
-            took <= SITE_DEADLINE + DEADLINE_SLACK,
-            "{slug} took {took:?}, past the {SITE_DEADLINE:?} deadline"
-        );
-        let (findings, ..) = outcome(result);
-        match expect {
-            Expect::Finding(id) => {
-                assert!(ids.contains(&id), "{slug}: expected {id}, got {ids:?}");
-                let reach: Vec<_> = ids
-                    .iter()
-                    .filter(|i| i.as_str().starts_with("site.") && **i != id)
-                    .collect();
-                assert!(reach.is_empty(), "{slug}: also {reach:?}");
-                assert_ne!(result.verdict.decision, Decision::Pass, "{slug} labelled");
-            }
-            Expect::CappedLikeGood | Expect::LikeGood => {
-                assert_eq!(
-                    findings, good_alone,
-                    "{slug} is not judged like the good site"
-                );
-                let body = &home_response(result).body;
-                let capped = matches!(expect, Expect::CappedLikeGood);
-                assert_eq!(body.truncated, capped, "{slug}: truncated");
-                assert!(!body.timed_out, "{slug}: the body timed out");
-                if capped {
-                    assert_eq!(body.bytes.len(), BODY_CAP, "{slug}: bytes kept");
-                }
-            }
-        }
-    }
-    eprintln!("per-site elapsed and findings:\n  {}", report.join("\n  "));
+    let report: Vec<String> = expectations()
+        .iter()
+        .map(|(slug, _)| format!("{slug}: {:?}", ids(&results[&host(slug)])))
+        .collect();
+    eprintln!(
+        "hostile sites and their findings:\n  {}",
+        report.join("\n  ")
+    );
     eprintln!("peak RSS growth during the scan: {growth_mib} MiB (bound {MEMORY_BOUND_MIB} MiB)");
+    for (slug, expect) in expectations() {
+        assert_ended_on_its_limit(slug, expect, &results[&host(slug)], &good_alone);
+    }
 
-    // The redirect chains ended where they should.
-    let end = |slug: &str| {
-        results[&host(slug)]
-            .evidence
-            .https
-            .as_ref()
-            .map(|c| c.end.clone())
-    };
-    assert!(matches!(end("redirect-loop"), Some(ChainEnd::Loop { .. })));
-    assert!(matches!(
-        end("long-chain"),
-        Some(ChainEnd::TooManyRedirects { limit: 10 })
-    ));
     let utf8 = home_response(&results[&host("invalid-utf8")]);
     assert!(
         utf8.headers
@@ -239,10 +354,6 @@ async fn hostile_sites_end_in_time_in_bounded_memory_and_good_sites_are_unaffect
             outcome(&results[h]),
             alone[h],
             "{h} is judged differently next to hostile sites"
-        );
-        assert!(
-            elapsed(&results[h]) < SITE_DEADLINE,
-            "{h} was slowed to its deadline"
         );
     }
     assert!(

@@ -19,9 +19,13 @@ const HOST: &str = "legacy.test";
 
 /// Scans `HOST` with its TLS port at `addr` (plain HTTP refused).
 async fn scan(addr: SocketAddr, cert: &RsaCert) -> (Evidence, Vec<Finding>) {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+    // Port held, refusing: a socket bound but never listening keeps the port ours (so
+    // no other test's server can take it and answer) while connections to it are refused.
+    let closed = tokio::net::TcpSocket::new_v4().expect("socket");
+    closed
+        .bind("127.0.0.1:0".parse().expect("addr"))
+        .expect("bind");
     let closed_addr = closed.local_addr().expect("addr");
-    drop(closed);
     let settings = CollectorSettings {
         dns: DnsConfig::Servers(vec!["127.0.0.1:9".parse().expect("addr")]),
         overrides: vec![
@@ -56,6 +60,7 @@ async fn scan(addr: SocketAddr, cert: &RsaCert) -> (Evidence, Vec<Finding>) {
     };
     let collector = crate::common::collector(settings);
     let evidence = collector.collect(HOST, 443).await;
+    drop(closed);
     let findings = crate::common::judge(&evidence, OffsetDateTime::now_utc());
     (evidence, findings)
 }

@@ -6,8 +6,10 @@
 mod common;
 
 mod address_safety;
+mod browser_accessibility;
 mod browser_owner_staff;
 mod browser_public;
+mod browser_registry;
 mod certificates;
 mod cli;
 mod cli_postgres;
@@ -15,10 +17,14 @@ mod cli_publish;
 mod exposure;
 mod headers;
 mod hostile_fleet;
+mod layers;
 mod legacy_fleet;
 mod legacy_openssl;
+mod must_fire;
+mod notify;
 mod ocsp_judge;
 mod ocsp_openssl;
+mod openapi;
 mod page_fetches;
 mod pages;
 mod revocation;

@@ -4,7 +4,7 @@
 
 use crate::common::{TestFleet, assert_fires, assert_silent, host};
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::net::TcpSocket;
 use trustlabel_collect::CollectorSettings;
 use trustlabel_core::connect_to::ConnectTo;
@@ -26,7 +26,8 @@ fn staple(evidence: &Evidence) -> Option<&str> {
     }
 }
 
-/// A loopback port that refuses connections while the socket is held.
+/// A loopback port that refuses connections while the socket is held: bound, never
+/// listening, so no other server can take the port and answer in its place.
 fn refusing_port() -> (TcpSocket, SocketAddr) {
     let socket = TcpSocket::new_v4().expect("socket");
     socket.bind("127.0.0.1:0".parse().unwrap()).expect("bind");
@@ -169,16 +170,15 @@ async fn a_responder_that_never_answers_leaves_time_for_the_crl() {
         settings.site_deadline = Duration::from_secs(6);
     })
     .await;
-    let started = Instant::now();
     let evidence = fleet.evidence(&name).await;
-    let elapsed = started.elapsed();
+    // The CRL answered: the silent responder was given up on before the deadline (it
+    // gets half of what is left), and nothing ran into the deadline.
     assert_eq!(
         revocation(&evidence),
         &Revocation::Good {
             source: RevocationSource::Crl { url: CRL.into() }
         }
     );
-    assert!(elapsed < Duration::from_secs(6), "took {elapsed:?}");
     assert!(!evidence.deadline_exceeded);
 }
 

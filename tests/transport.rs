@@ -1,7 +1,7 @@
 //! Reachability, HTTPS availability and redirects, against real local sites.
 
 use crate::common::{DOMAIN, TestFleet, assert_fires, assert_silent, host, settings_for};
-use trustlabel_core::evidence::{ChainEnd, Resolution};
+use trustlabel_core::evidence::{ChainEnd, Resolution, TlsProbe};
 use trustlabel_core::finding::{Category, FindingId};
 use trustlabel_fleet::{HttpBehaviour, Route, SiteSpec, TlsBehaviour};
 
@@ -88,14 +88,21 @@ async fn redirect_loop_and_offsite_redirect() {
 async fn a_silent_tls_port_times_out_within_the_deadline() {
     let name = host("silent");
     let fleet = TestFleet::start(vec![SiteSpec::good(&name).with_tls(TlsBehaviour::Silent)]).await;
-    let started = std::time::Instant::now();
     let (evidence, findings) = fleet.findings(&name).await;
     assert_eq!(transport_ids(&findings), vec![FindingId::SiteTimeout]);
-    assert!(!evidence.deadline_exceeded);
+    // The handshake timeout ended it, not the site deadline.
     assert!(
-        started.elapsed() < std::time::Duration::from_secs(10),
-        "site deadline not honoured"
+        matches!(
+            evidence.tls,
+            Some(TlsProbe::HandshakeFailed {
+                timed_out: true,
+                ..
+            })
+        ),
+        "{:?}",
+        evidence.tls
     );
+    assert!(!evidence.deadline_exceeded);
 }
 
 #[tokio::test]
@@ -145,7 +152,8 @@ async fn an_https_page_that_never_answers_is_a_timeout() {
     let fleet = TestFleet::start(vec![SiteSpec::good(&name).with_tls(TlsBehaviour::Silent)]).await;
     let mut settings = settings_for(&fleet.fleet);
     settings.handshake_timeout = std::time::Duration::from_secs(30);
-    settings.site_deadline = std::time::Duration::from_millis(800);
+    // Long enough that resolving the name never runs into it on a loaded machine.
+    settings.site_deadline = std::time::Duration::from_secs(3);
     let collector = crate::common::collector(settings);
     let evidence = collector.collect(&name, 443).await;
     assert!(evidence.deadline_exceeded);

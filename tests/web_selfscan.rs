@@ -34,6 +34,7 @@ async fn our_own_server_over_tls_gets_an_a_plus_and_the_label() {
                 category: "government".into(),
                 province: "Hà Nội".into(),
                 contact_email: String::new(),
+                parent: String::new(),
             }],
             time::OffsetDateTime::now_utc(),
         )
@@ -44,6 +45,8 @@ async fn our_own_server_over_tls_gets_an_a_plus_and_the_label() {
         ..PublishSettings::default()
     };
     let state = AppState::new(store.clone(), crate::common::rules(), settings, true).unwrap();
+    // Ports held by their servers: each listener bound to port 0 is handed to the server
+    // that serves on it, and the scanner is pointed at the address read back from it.
     let server = web::spawn_server(
         tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
         web::router(state),

@@ -58,7 +58,7 @@ async fn stderr_of(child: &mut Child) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_worker_scans_due_sites_mails_owners_and_stops_on_sigterm() {
     let env = Env::new();
-    let smtp = SmtpSink::start(&env.path(""));
+    let smtp = SmtpSink::start().await;
     let good = format!("good.{DOMAIN}");
     let expired = format!("expired.{DOMAIN}");
     let fleet = Fleet::start(
@@ -137,12 +137,13 @@ async fn the_worker_scans_due_sites_mails_owners_and_stops_on_sigterm() {
     let mails = smtp.messages();
     assert_eq!(mails.len(), 1, "{mails:?}");
     let mail = &mails[0];
-    assert_eq!(mail["to"][0], "admin@good.test");
+    assert_eq!(mail.to, ["admin@good.test"]);
+    assert_eq!(mail.from, "no-reply@trustlabel.test");
     assert_eq!(
-        mail["subject"],
+        mail.subject(),
         format!("[Cục Thử nghiệm] {good}: Đã gắn nhãn / Labelled")
     );
-    let body = mail["body"].as_str().unwrap();
+    let body = mail.body();
     assert!(body.contains("Chưa đánh giá → Đã gắn nhãn"), "{body}");
     assert!(
         body.contains(&format!("https://tinnhiem.test/site/{good}")),
@@ -209,7 +210,13 @@ async fn killed_worker_loses_its_job(env: &Env) {
         )
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(500)).await; // mid-scan
+    // Mid-scan: the site has seen the worker's first request, and its silent TLS port
+    // holds the scan until the site deadline.
+    let site = fleet.site(&slow).expect("the slow site");
+    wait_for(30, "the first worker's scan reaches the site", || async {
+        site.requests.count() > 0
+    })
+    .await;
     first.start_kill().expect("SIGKILL");
     let _ = first.wait().await;
     assert_eq!(
@@ -233,14 +240,20 @@ async fn killed_worker_loses_its_job(env: &Env) {
         job.attempts, 2,
         "claimed by the killed worker, then by the second"
     );
-    // Give a stray duplicate time to appear, then count.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Stop the second worker the graceful way (it finishes whatever it holds, then
+    // exits): once it is gone, no process is left that could still store a duplicate.
+    let pid = second.id().expect("pid") as i32;
+    // SAFETY: sending a signal to our own child process.
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    let status = tokio::time::timeout(Duration::from_secs(60), second.wait())
+        .await
+        .expect("the second worker exits after SIGTERM")
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{}", stderr_of(&mut second).await);
     assert_eq!(
         store.scan_count().await.unwrap(),
         1,
         "one result, no duplicate"
     );
-    let _ = second.start_kill();
-    let _ = second.wait().await;
     store.close().await;
 }

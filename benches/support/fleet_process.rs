@@ -15,6 +15,8 @@ pub struct FleetProcess {
 
 impl FleetProcess {
     /// `mixed`: one site in four carries a demo-fleet defect (see `fleet-serve --mixed`).
+    /// Ports held by their servers: the fleet process binds every port itself (port 0)
+    /// and reports them in its manifest; nothing here finds a port free and hands it on.
     pub fn start(sites: usize, mixed: bool) -> FleetProcess {
         let mut args = vec![
             "fleet-serve".to_string(),

@@ -41,6 +41,7 @@ pub async fn demo(
             category: "demo".into(),
             province: String::new(),
             contact_email: String::new(),
+            parent: String::new(),
         })
         .collect();
     store

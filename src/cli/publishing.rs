@@ -91,6 +91,26 @@ pub async fn serve_store(
     if let Some(url) = options.public_url {
         section.public_url = Some(url);
     }
+    // Serving beyond this machine is production: people must see who publishes the list
+    // and whom to ask. Only a local server (the demo, a test) may run with placeholders.
+    if tls_config.is_some() || !local.ip().is_loopback() {
+        let missing: Vec<&str> = [
+            ("authority_name", section.authority_name.is_none()),
+            ("authority_short", section.authority_short.is_none()),
+            ("contact", section.contact.is_none()),
+        ]
+        .iter()
+        .filter(|(_, missing)| *missing)
+        .map(|(name, _)| *name)
+        .collect();
+        if !missing.is_empty() {
+            return Err(usage(format!(
+                "serving on {local} needs [publish] {} in the configuration: every page names \
+                 the labelling authority and its contact (only a loopback server may go without)",
+                missing.join(", ")
+            )));
+        }
+    }
     let publish = publish_settings(settings, &section, &format!("{scheme}://{local}"), &rules)?;
     // Queued re-scans, the scheduler and the outbox run in this process unless another
     // one (`trustlabel worker`) does them.
@@ -188,12 +208,18 @@ pub async fn publish(
         .clone()
         .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
     let publish = publish_settings(settings, &section, &format!("http://{listen}"), &rules)?;
-    let summary = trustlabel::publish::export::export(&store, &publish, out)
-        .await
-        .map_err(|e| match e {
-            trustlabel::publish::export::ExportError::NotOurs(_) => usage(e),
-            other => runtime(other),
-        })?;
+    let summary = trustlabel::publish::export::export(
+        &store,
+        &publish,
+        &rules,
+        OffsetDateTime::now_utc(),
+        out,
+    )
+    .await
+    .map_err(|e| match e {
+        trustlabel::publish::export::ExportError::NotOurs(_) => usage(e),
+        other => runtime(other),
+    })?;
     eprintln!(
         "{}: {} sites, {} files",
         out.display(),

@@ -104,6 +104,7 @@ mod tests {
             category: "ministry".into(),
             province: String::new(),
             contact_email: contact.into(),
+            parent: String::new(),
         }
     }
 

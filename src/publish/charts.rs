@@ -2,8 +2,9 @@
 //! readable by screen readers through their title and a data table beside them.
 
 use super::i18n::Lang;
+use super::zone::DisplayZone;
 use maud::{Markup, html};
-use trustlabel_store::DailyChanges;
+use trustlabel_store::HourlyChanges;
 
 /// Progress of one group (a category, a province, or everything).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,9 +24,10 @@ pub struct TrendPoint {
     pub labelled: u64,
 }
 
-/// Replays the daily status changes into running totals: a site counts as assessed from
-/// its first change out of `not_assessed`, and as labelled while it holds the label.
-pub fn trend(changes: &[DailyChanges]) -> Vec<TrendPoint> {
+/// Replays the status changes (oldest first) into running totals per local day of
+/// `zone`: a site counts as assessed from its first change out of `not_assessed`, and
+/// as labelled while it holds the label.
+pub fn trend(changes: &[HourlyChanges], zone: &DisplayZone) -> Vec<TrendPoint> {
     let mut points: Vec<TrendPoint> = Vec::new();
     let (mut assessed, mut labelled) = (0i64, 0i64);
     for c in changes {
@@ -39,12 +41,12 @@ pub fn trend(changes: &[DailyChanges]) -> Vec<TrendPoint> {
             _ => {}
         }
         let point = TrendPoint {
-            day: c.day.clone(),
+            day: zone.local(c.hour).date().to_string(),
             assessed: u64::try_from(assessed).unwrap_or(0),
             labelled: u64::try_from(labelled).unwrap_or(0),
         };
         match points.last_mut() {
-            Some(last) if last.day == c.day => *last = point,
+            Some(last) if last.day == point.day => *last = point,
             _ => points.push(point),
         }
     }
@@ -196,14 +198,16 @@ mod tests {
     use super::*;
     use trustlabel_core::policy::LabelStatus::*;
 
+    /// Changes at 08:00 UTC of a January day (15:00 in Vietnam, the same day).
     fn change(
-        day: &str,
+        day: u8,
         from: trustlabel_core::policy::LabelStatus,
         to: trustlabel_core::policy::LabelStatus,
         count: u64,
-    ) -> DailyChanges {
-        DailyChanges {
-            day: day.into(),
+    ) -> HourlyChanges {
+        HourlyChanges {
+            hour: time::macros::datetime!(2026-01-01 08:00 UTC)
+                + time::Duration::days(i64::from(day) - 1),
             from,
             to,
             count,
@@ -212,13 +216,16 @@ mod tests {
 
     #[test]
     fn the_trend_counts_first_assessments_and_label_holders() {
-        let points = trend(&[
-            change("2026-01-01", NotAssessed, Labelled, 3),
-            change("2026-01-01", NotAssessed, NotLabelled, 2),
-            change("2026-01-02", Labelled, AtRisk, 1),
-            change("2026-01-03", AtRisk, Revoked, 1),
-            change("2026-01-03", NotLabelled, Labelled, 1),
-        ]);
+        let points = trend(
+            &[
+                change(1, NotAssessed, Labelled, 3),
+                change(1, NotAssessed, NotLabelled, 2),
+                change(2, Labelled, AtRisk, 1),
+                change(3, AtRisk, Revoked, 1),
+                change(3, NotLabelled, Labelled, 1),
+            ],
+            &DisplayZone::default(),
+        );
         let got: Vec<_> = points
             .iter()
             .map(|p| (p.day.as_str(), p.assessed, p.labelled))
@@ -231,6 +238,18 @@ mod tests {
                 ("2026-01-03", 5, 3)
             ]
         );
+    }
+
+    #[test]
+    fn a_change_late_in_the_utc_evening_counts_on_the_next_vietnamese_day() {
+        let late = HourlyChanges {
+            hour: time::macros::datetime!(2026-01-01 19:00 UTC),
+            from: NotAssessed,
+            to: Labelled,
+            count: 1,
+        };
+        let points = trend(&[late], &DisplayZone::default());
+        assert_eq!(points[0].day, "2026-01-02");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::links::{Links, Mode, safe_file_stem, static_list_file};
 use super::listing::ListParams;
 use super::settings::PublishSettings;
 use std::path::{Path, PathBuf};
+use trustlabel_core::ruleset::RuleSet;
 use trustlabel_store::{Facet, SiteQuery, SiteRow, Store, StoreError, View};
 
 /// Marks a directory as ours, so a re-export may clear it and a wrong `--out` cannot
@@ -93,9 +94,13 @@ fn ctx<'a>(settings: &'a PublishSettings, lang: Lang, depth: usize, file: &str) 
 }
 
 /// Writes the export into `out` (created; replaced when it holds an earlier export).
+/// `rules` are the rules in force (the criteria page is generated from them) and `now`
+/// decides which announced rules already block.
 pub async fn export(
     store: &Store,
     settings: &PublishSettings,
+    rules: &RuleSet,
+    now: time::OffsetDateTime,
     out: &Path,
 ) -> Result<ExportSummary, ExportError> {
     prepare(out)?;
@@ -117,7 +122,7 @@ pub async fn export(
     let by_category = store.status_counts(Facet::Category).await?;
     let by_province = store.status_counts(Facet::Province).await?;
     let overall = super::opendata::overall(&by_category);
-    let trend = charts::trend(&store.daily_changes().await?);
+    let trend = charts::trend(&store.hourly_changes().await?, &settings.zone);
     let changes = store.recent_changes(200).await?;
 
     w.write("static/style.css", html::STYLE_CSS)?;
@@ -191,6 +196,16 @@ pub async fn export(
         w.write(&format!("{prefix}dashboard.html"), &dash.into_string())?;
         let data = html::open_data_page(&ctx(settings, lang, 0, "data.html"));
         w.write(&format!("{prefix}data.html"), &data.into_string())?;
+        let criteria = html::criteria_page(
+            &ctx(settings, lang, 0, "criteria.html"),
+            &html::CriteriaView {
+                policy: &rules.policy,
+                catalog: &rules.catalog,
+                cadence: &settings.cadence,
+                today: now,
+            },
+        );
+        w.write(&format!("{prefix}criteria.html"), &criteria.into_string())?;
     }
 
     for row in &all {
@@ -268,13 +283,37 @@ mod tests {
         let out = tempfile::tempdir().unwrap();
         let a = out.path().join("a");
         let b = out.path().join("b");
-        let summary = export(&store, &settings, &a).await.unwrap();
+        let summary = export(
+            &store,
+            &settings,
+            &RuleSet::builtin().unwrap(),
+            time::macros::datetime!(2026-06-01 00:00 UTC),
+            &a,
+        )
+        .await
+        .unwrap();
         assert_eq!(summary.sites, 7);
-        export(&store, &settings, &b).await.unwrap();
+        export(
+            &store,
+            &settings,
+            &RuleSet::builtin().unwrap(),
+            time::macros::datetime!(2026-06-01 00:00 UTC),
+            &b,
+        )
+        .await
+        .unwrap();
         let first = snapshot(&a);
         assert_eq!(first, snapshot(&b), "same database, same bytes");
         // Exporting again into the same directory replaces it, with the same result.
-        export(&store, &settings, &a).await.unwrap();
+        export(
+            &store,
+            &settings,
+            &RuleSet::builtin().unwrap(),
+            time::macros::datetime!(2026-06-01 00:00 UTC),
+            &a,
+        )
+        .await
+        .unwrap();
         assert_eq!(first, snapshot(&a));
 
         let names: Vec<&str> = first.iter().map(|(n, _)| n.as_str()).collect();
@@ -310,9 +349,15 @@ mod tests {
         let (_db, store) = temp_store().await;
         let out = tempfile::tempdir().unwrap();
         std::fs::write(out.path().join("precious.txt"), "keep me").unwrap();
-        let err = export(&store, &PublishSettings::default(), out.path())
-            .await
-            .unwrap_err();
+        let err = export(
+            &store,
+            &PublishSettings::default(),
+            &RuleSet::builtin().unwrap(),
+            time::macros::datetime!(2026-06-01 00:00 UTC),
+            out.path(),
+        )
+        .await
+        .unwrap_err();
         assert!(matches!(err, ExportError::NotOurs(_)));
         assert!(out.path().join("precious.txt").exists());
     }

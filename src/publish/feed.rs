@@ -14,8 +14,9 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&Rfc3339).unwrap_or_default()
+/// The entry times in the display zone with its offset (the same instant as UTC).
+fn rfc3339(settings: &PublishSettings, at: OffsetDateTime) -> String {
+    settings.zone.local(at).format(&Rfc3339).unwrap_or_default()
 }
 
 /// `changes` newest first. The feed's own `updated` is its newest entry (or the epoch
@@ -41,7 +42,10 @@ pub fn render(settings: &PublishSettings, changes: &[SiteChange]) -> String {
         escape(base)
     ));
     out.push_str(&format!("  <link href=\"{}/\"/>\n", escape(base)));
-    out.push_str(&format!("  <updated>{}</updated>\n", rfc3339(updated)));
+    out.push_str(&format!(
+        "  <updated>{}</updated>\n",
+        rfc3339(settings, updated)
+    ));
     out.push_str(&format!(
         "  <author><name>{}</name></author>\n",
         escape(&settings.branding.authority_name)
@@ -63,14 +67,24 @@ pub fn render(settings: &PublishSettings, changes: &[SiteChange]) -> String {
             lang.status(t.to)
         ));
         out.push_str(&format!("    <link href=\"{}\"/>\n", escape(&url)));
-        out.push_str(&format!("    <updated>{}</updated>\n", rfc3339(t.at)));
         out.push_str(&format!(
-            "    <summary>{} ({} → {}; {} → {})</summary>\n",
-            escape(&host),
-            t.from.as_str(),
-            t.to.as_str(),
-            Lang::En.status(t.from),
-            Lang::En.status(t.to)
+            "    <updated>{}</updated>\n",
+            rfc3339(settings, t.at)
+        ));
+        let day = settings.zone.local(t.at).date();
+        out.push_str(&format!(
+            "    <summary>{}</summary>\n",
+            escape(&lang.change_summary(
+                &host,
+                &format!(
+                    "{:02}/{:02}/{}",
+                    day.day(),
+                    u8::from(day.month()),
+                    day.year()
+                ),
+                t.from,
+                t.to
+            ))
         ));
         out.push_str("  </entry>\n");
     }

@@ -132,6 +132,43 @@ impl Lang {
         }
     }
 
+    /// The current status was set by a staff decision, not by the last scan alone.
+    pub fn decided_by(self, authority: &str, date: &str) -> String {
+        match self {
+            Lang::Vi => format!("Trạng thái do {authority} quyết định ngày {date}"),
+            Lang::En => format!("Status set by a decision of {authority} on {date}"),
+        }
+    }
+
+    pub fn attested_on(self, date: &str) -> String {
+        match self {
+            Lang::Vi => format!("Đã được cán bộ đánh giá và xác nhận ngày {date}"),
+            Lang::En => format!("Assessed and attested by staff on {date}"),
+        }
+    }
+
+    /// One label change, as a sentence for the feed (never the reason: it names findings).
+    pub fn change_summary(
+        self,
+        host: &str,
+        date: &str,
+        from: LabelStatus,
+        to: LabelStatus,
+    ) -> String {
+        match self {
+            Lang::Vi => format!(
+                "Ngày {date}, trạng thái nhãn của {host} chuyển từ «{}» sang «{}».",
+                self.status(from),
+                self.status(to)
+            ),
+            Lang::En => format!(
+                "On {date}, the label status of {host} changed from «{}» to «{}».",
+                self.status(from),
+                self.status(to)
+            ),
+        }
+    }
+
     /// The outcome of a CSV import, as a sentence.
     pub fn import_summary(
         self,
@@ -244,6 +281,7 @@ pub struct Texts {
     pub nav_assessed: &'static str,
     pub nav_not_assessed: &'static str,
     pub nav_dashboard: &'static str,
+    pub nav_criteria: &'static str,
     pub nav_open_data: &'static str,
     pub nav_staff: &'static str,
     pub list_title: &'static str,
@@ -296,6 +334,8 @@ pub struct Texts {
     pub trend_one_day: &'static str,
     pub trend_figures: &'static str,
     pub in_scope: &'static str,
+    pub decision: &'static str,
+    pub manual_assessment: &'static str,
     pub trend_labelled: &'static str,
     pub total: &'static str,
     pub open_data_title: &'static str,
@@ -364,6 +404,7 @@ pub static VI: Texts = Texts {
     nav_assessed: "Đã đánh giá",
     nav_not_assessed: "Chưa đánh giá",
     nav_dashboard: "Thống kê",
+    nav_criteria: "Ý nghĩa của nhãn",
     nav_open_data: "Dữ liệu mở",
     nav_staff: "Cán bộ",
     list_title: "Danh sách website",
@@ -416,6 +457,8 @@ pub static VI: Texts = Texts {
     trend_one_day: "mới có số liệu của một ngày",
     trend_figures: "Số liệu theo ngày",
     in_scope: "Trong phạm vi",
+    decision: "Quyết định",
+    manual_assessment: "Đánh giá thủ công",
     trend_labelled: "Số website giữ nhãn",
     total: "Tổng số",
     open_data_title: "Dữ liệu mở",
@@ -484,6 +527,7 @@ pub static EN: Texts = Texts {
     nav_assessed: "Assessed",
     nav_not_assessed: "Not yet assessed",
     nav_dashboard: "Dashboard",
+    nav_criteria: "What the label means",
     nav_open_data: "Open data",
     nav_staff: "Staff",
     list_title: "Websites",
@@ -536,6 +580,8 @@ pub static EN: Texts = Texts {
     trend_one_day: "one day of figures so far",
     trend_figures: "Figures by day",
     in_scope: "In scope",
+    decision: "Decision",
+    manual_assessment: "Manual assessment",
     trend_labelled: "Websites holding the label",
     total: "Total",
     open_data_title: "Open data",

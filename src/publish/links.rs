@@ -135,6 +135,13 @@ impl Links {
         }
     }
 
+    pub fn criteria(&self) -> String {
+        match self.mode {
+            Mode::Live => format!("/criteria{}", self.lang_suffix(false)),
+            Mode::Static { .. } => format!("{}criteria.html", self.tree()),
+        }
+    }
+
     pub fn open_data(&self) -> String {
         match self.mode {
             Mode::Live => format!("/data{}", self.lang_suffix(false)),

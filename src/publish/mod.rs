@@ -14,6 +14,7 @@ pub mod links;
 pub mod listing;
 pub mod openapi;
 pub mod opendata;
+pub mod reasons;
 pub mod settings;
 pub mod zone;
 

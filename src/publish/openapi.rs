@@ -1,78 +1,254 @@
-//! The OpenAPI description of the public API, served at `/openapi.json`.
+//! The OpenAPI 3.1 description of the public API, served at `/openapi.json`: every
+//! route with its parameters (typed, with their limits and allowed values) and the
+//! schema of every answer, errors included. A test validates it with an independent
+//! validator (openapi-spec-validator) and checks real answers against it.
 
+use super::listing::{MAX_PER_PAGE, MAX_SEARCH_CHARS};
 use serde_json::{Value, json};
+use trustlabel_core::policy::LabelStatus;
 
-pub fn document(public_url: &str) -> Value {
-    let site = json!({
+fn nullable_time(description: &str) -> Value {
+    json!({ "type": ["string", "null"], "format": "date-time", "description": description })
+}
+
+fn site_schema() -> Value {
+    json!({
         "type": "object",
+        "required": ["host", "display_host", "organisation", "category", "province", "status",
+                     "level", "grade", "status_since", "last_assessed", "next_assessment",
+                     "label_valid_until", "verify_url", "badge_url", "decided_at", "attested_at"],
         "properties": {
             "host": { "type": "string", "description": "ASCII (punycode) host name" },
             "display_host": { "type": "string", "description": "Unicode host name" },
             "organisation": { "type": "string" },
-            "category": { "type": "string" },
+            "category": { "type": "string", "description": "category code of the target list" },
             "province": { "type": "string" },
             "status": { "$ref": "#/components/schemas/Status" },
-            "level": { "type": ["string", "null"], "enum": ["basic", "advanced", null] },
-            "grade": { "type": ["string", "null"], "description": "A+ .. F" },
-            "status_since": { "type": ["string", "null"], "format": "date-time" },
-            "last_assessed": { "type": ["string", "null"], "format": "date-time" },
-            "next_assessment": { "type": ["string", "null"], "format": "date-time" },
-            "label_valid_until": { "type": ["string", "null"], "format": "date-time" },
+            "level": { "type": ["string", "null"], "enum": ["basic", "advanced", null],
+                       "description": "only while the site holds the label" },
+            "grade": { "type": ["string", "null"],
+                       "enum": ["A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F", null],
+                       "description": "of the latest assessment; null while nothing was assessed or the site cannot be reached" },
+            "status_since": nullable_time("when the current status began"),
+            "last_assessed": nullable_time("when the latest scan finished"),
+            "next_assessment": nullable_time("when the schedule assesses the site next"),
+            "label_valid_until": nullable_time("until when the label holds without a new passing assessment"),
             "verify_url": { "type": "string", "format": "uri" },
-            "badge_url": { "type": "string", "format": "uri" }
+            "badge_url": { "type": "string", "format": "uri" },
+            "decided_at": nullable_time("set when the current status is a decision of the authority rather than a scan's result"),
+            "attested_at": nullable_time("the latest manual assessment behind the advanced level")
         }
+    })
+}
+
+fn error_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["error", "message"],
+        "properties": {
+            "error": { "type": "string", "enum": ["invalid_parameter", "not_found"] },
+            "message": { "type": "string" },
+            "parameter": { "type": "string" },
+            "value": { "type": "string" },
+            "allowed": { "type": ["array", "null"], "items": { "type": "string" } }
+        }
+    })
+}
+
+fn counts_schema() -> Value {
+    let statuses: Vec<&str> = LabelStatus::ALL.iter().map(|s| s.as_str()).collect();
+    json!({
+        "type": "object",
+        "required": ["total", "by_status"],
+        "properties": {
+            "group": { "type": "string" },
+            "total": { "type": "integer", "minimum": 0 },
+            "by_status": {
+                "type": "object",
+                "propertyNames": { "enum": statuses },
+                "additionalProperties": { "type": "integer", "minimum": 0 }
+            }
+        }
+    })
+}
+
+fn json_response(description: &str, schema: Value) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": schema } } })
+}
+
+fn error(description: &str) -> Value {
+    json_response(description, json!({ "$ref": "#/components/schemas/Error" }))
+}
+
+fn rate_limited() -> Value {
+    json!({
+        "description": "too many requests from this address; retry after the given seconds",
+        "headers": { "Retry-After": { "schema": { "type": "integer", "minimum": 1 } } },
+        "content": { "text/plain": { "schema": { "type": "string" } } }
+    })
+}
+
+fn query(name: &str, description: &str, schema: Value) -> Value {
+    json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
+}
+
+pub fn document(public_url: &str) -> Value {
+    let statuses: Vec<&str> = LabelStatus::ALL.iter().map(|s| s.as_str()).collect();
+    let host_param = json!({
+        "name": "host", "in": "path", "required": true,
+        "description": "host name, ASCII or Unicode (IDN)",
+        "schema": { "type": "string", "minLength": 1 }
     });
-    let param = |name: &str, description: &str| json!({ "name": name, "in": "query", "required": false, "schema": { "type": "string" }, "description": description });
     json!({
         "openapi": "3.1.0",
         "info": {
             "title": "trustlabel public API",
             "version": "1",
-            "description": "The public list of the website trust label: statuses, grades, dates and history. Detailed findings are never public."
+            "description": "The public list of the website trust label: statuses, grades, dates and history. Detailed findings are never public. Times are ISO 8601 with the offset of the registry's time zone."
         },
         "servers": [{ "url": public_url }],
         "paths": {
             "/api/v1/sites": {
                 "get": {
+                    "operationId": "listSites",
                     "summary": "A filtered, sorted page of the list",
+                    "description": "Every parameter is checked: an unknown parameter or an invalid value is a 400 naming it.",
                     "parameters": [
-                        param("q", "search host or organisation; diacritics are optional"),
-                        param("status", "status, or a comma-separated list"),
-                        param("category", "exact category"),
-                        param("province", "exact province"),
-                        param("view", "assessed | not_assessed"),
-                        param("sort", "host | organisation | status | grade | last_assessed"),
-                        param("order", "asc | desc"),
-                        param("page", "1-based page number"),
-                        param("per_page", "rows per page, at most 500")
+                        query("q", "search host or organisation; diacritics are optional",
+                              json!({ "type": "string", "maxLength": MAX_SEARCH_CHARS })),
+                        query("status", "a status, or several separated by commas",
+                              json!({ "type": "string", "pattern": format!("^({0})(,({0}))*$", statuses.join("|")) })),
+                        query("category", "exact category code", json!({ "type": "string" })),
+                        query("province", "exact province", json!({ "type": "string" })),
+                        query("view", "only assessed, or only not yet assessed sites",
+                              json!({ "type": "string", "enum": ["assessed", "not_assessed"] })),
+                        query("sort", "sort key",
+                              json!({ "type": "string", "enum": ["host", "organisation", "status", "grade", "last_assessed"], "default": "host" })),
+                        query("order", "sort order", json!({ "type": "string", "enum": ["asc", "desc"], "default": "asc" })),
+                        query("page", "1-based page number", json!({ "type": "integer", "minimum": 1, "default": 1 })),
+                        query("per_page", "rows per page", json!({ "type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE })),
+                        query("lang", "language of texts (the data itself is language-neutral)",
+                              json!({ "type": "string", "enum": ["vi", "en"], "default": "vi" }))
                     ],
-                    "responses": { "200": { "description": "A page", "content": { "application/json": { "schema": {
-                        "type": "object",
-                        "properties": {
-                            "total": { "type": "integer" },
-                            "page": { "type": "integer" },
-                            "per_page": { "type": "integer" },
-                            "items": { "type": "array", "items": { "$ref": "#/components/schemas/Site" } }
-                        }
-                    } } } }, "429": { "description": "rate limited" } }
+                    "responses": {
+                        "200": json_response("A page of the list", json!({
+                            "type": "object",
+                            "required": ["total", "page", "per_page", "items"],
+                            "properties": {
+                                "total": { "type": "integer", "minimum": 0 },
+                                "page": { "type": "integer", "minimum": 1 },
+                                "per_page": { "type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE },
+                                "items": { "type": "array", "items": { "$ref": "#/components/schemas/Site" } }
+                            }
+                        })),
+                        "400": error("an unknown parameter or an invalid value"),
+                        "429": rate_limited()
+                    }
                 }
             },
             "/api/v1/sites/{host}": {
                 "get": {
+                    "operationId": "getSite",
                     "summary": "One site with its status history",
-                    "parameters": [{ "name": "host", "in": "path", "required": true, "schema": { "type": "string" } }],
-                    "responses": { "200": { "description": "The site" }, "404": { "description": "Not in the list" } }
+                    "parameters": [host_param.clone()],
+                    "responses": {
+                        "200": json_response("The site", json!({ "$ref": "#/components/schemas/SiteDetail" })),
+                        "404": error("not in the list"),
+                        "429": rate_limited()
+                    }
                 }
             },
-            "/api/v1/stats": { "get": { "summary": "Counts per status, category and province", "responses": { "200": { "description": "Counts" } } } },
-            "/data/sites.csv": { "get": { "summary": "The whole list as CSV (UTF-8)", "responses": { "200": { "description": "CSV" } } } },
-            "/data/sites.json": { "get": { "summary": "The whole list as JSON", "responses": { "200": { "description": "JSON" } } } },
-            "/feed.atom": { "get": { "summary": "Atom feed of label changes", "responses": { "200": { "description": "Atom" } } } },
-            "/badge/{host}.svg": { "get": { "summary": "The site's current-status badge, linking to its verification page", "responses": { "200": { "description": "SVG" } } } }
+            "/api/v1/stats": {
+                "get": {
+                    "operationId": "getStats",
+                    "summary": "Counts per status, category and province",
+                    "responses": {
+                        "200": json_response("Counts", json!({
+                            "type": "object",
+                            "required": ["total", "by_status", "by_category", "by_province"],
+                            "properties": {
+                                "total": { "type": "integer", "minimum": 0 },
+                                "by_status": { "$ref": "#/components/schemas/Counts/properties/by_status" },
+                                "by_category": { "type": "array", "items": { "$ref": "#/components/schemas/Counts" } },
+                                "by_province": { "type": "array", "items": { "$ref": "#/components/schemas/Counts" } }
+                            }
+                        })),
+                        "429": rate_limited()
+                    }
+                }
+            },
+            "/data/sites.csv": {
+                "get": {
+                    "operationId": "downloadCsv",
+                    "summary": "The whole list as CSV (UTF-8, header row; cells a spreadsheet would run as formulas start with ')",
+                    "responses": {
+                        "200": { "description": "CSV", "content": { "text/csv": { "schema": { "type": "string" } } } },
+                        "429": rate_limited()
+                    }
+                }
+            },
+            "/data/sites.json": {
+                "get": {
+                    "operationId": "downloadJson",
+                    "summary": "The whole list as JSON",
+                    "responses": {
+                        "200": json_response("Every site", json!({ "type": "array", "items": { "$ref": "#/components/schemas/Site" } })),
+                        "429": rate_limited()
+                    }
+                }
+            },
+            "/feed.atom": {
+                "get": {
+                    "operationId": "feed",
+                    "summary": "Atom feed of label changes",
+                    "responses": {
+                        "200": { "description": "Atom", "content": { "application/atom+xml": { "schema": { "type": "string" } } } },
+                        "429": rate_limited()
+                    }
+                }
+            },
+            "/badge/{host}.svg": {
+                "get": {
+                    "operationId": "badge",
+                    "summary": "The site's current-status badge, linking to its verification page",
+                    "parameters": [host_param],
+                    "responses": {
+                        "200": { "description": "SVG", "content": { "image/svg+xml": { "schema": { "type": "string" } } } },
+                        "404": { "description": "not in the list", "content": { "text/html": { "schema": { "type": "string" } } } },
+                        "429": rate_limited()
+                    }
+                }
+            }
         },
         "components": { "schemas": {
-            "Status": { "type": "string", "enum": ["not_assessed", "labelled", "at_risk", "revoked", "not_labelled", "unreachable"] },
-            "Site": site
+            "Status": { "type": "string", "enum": statuses },
+            "Site": site_schema(),
+            "SiteDetail": {
+                "allOf": [
+                    { "$ref": "#/components/schemas/Site" },
+                    {
+                        "type": "object",
+                        "required": ["history"],
+                        "properties": {
+                            "history": {
+                                "type": "array",
+                                "description": "status changes, oldest first (the reasons are private)",
+                                "items": {
+                                    "type": "object",
+                                    "required": ["at", "from", "to"],
+                                    "properties": {
+                                        "at": { "type": "string", "format": "date-time" },
+                                        "from": { "$ref": "#/components/schemas/Status" },
+                                        "to": { "$ref": "#/components/schemas/Status" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                ]
+            },
+            "Counts": counts_schema(),
+            "Error": error_schema()
         } }
     })
 }

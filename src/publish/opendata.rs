@@ -40,6 +40,9 @@ pub fn site_json(row: &SiteRow, settings: &PublishSettings) -> Value {
         "label_valid_until": ts(settings, super::valid_until(row, settings)),
         "verify_url": super::verify_url(settings, &row.host),
         "badge_url": super::badge_url(settings, &row.host),
+        // Set when the status is a staff decision of the authority, not a scan's result.
+        "decided_at": ts(settings, row.decided_at),
+        "attested_at": ts(settings, row.attested_at.filter(|_| row.level == Some(trustlabel_core::policy::LabelLevel::Advanced))),
     })
 }
 
@@ -172,6 +175,8 @@ mod tests {
             last_assessed: Some(datetime!(2026-03-01 19:26 UTC)),
             last_pass_at: Some(datetime!(2026-03-01 19:26 UTC)),
             at_risk_since: None,
+            decided_at: None,
+            attested_at: None,
         }
     }
 

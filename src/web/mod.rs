@@ -111,6 +111,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(public::list))
         .route("/site/{host}", get(public::site))
         .route("/dashboard", get(public::dashboard))
+        .route("/criteria", get(public::criteria))
         .route("/data", get(public::open_data))
         .route("/data/sites.csv", get(public::sites_csv))
         .route("/data/sites.json", get(public::sites_json))

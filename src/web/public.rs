@@ -146,7 +146,7 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> WebResult {
     let by_category = state.store.status_counts(Facet::Category).await?;
     let by_province = state.store.status_counts(Facet::Province).await?;
     let overall = opendata::overall(&by_category);
-    let trend = charts::trend(&state.store.daily_changes().await?);
+    let trend = charts::trend(&state.store.hourly_changes().await?, &state.settings.zone);
     let markup = pages::dashboard_page(
         &ctx.page(&state),
         &DashboardData {
@@ -154,6 +154,19 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> WebResult {
             by_category: &by_category,
             by_province: &by_province,
             trend: &trend,
+        },
+    );
+    Ok(cached(html(markup).into_response()))
+}
+
+pub async fn criteria(State(state): State<AppState>, ctx: Ctx) -> WebResult {
+    let markup = pages::criteria_page(
+        &ctx.page(&state),
+        &pages::CriteriaView {
+            policy: &state.rules.policy,
+            catalog: &state.rules.catalog,
+            cadence: &state.settings.cadence,
+            today: time::OffsetDateTime::now_utc(),
         },
     );
     Ok(cached(html(markup).into_response()))

@@ -310,7 +310,11 @@ pub async fn import(
     if !constant_time_eq(&form.csrf, &session.csrf_token) {
         return Ok(forbidden(&ctx, &state));
     }
-    let parsed = trustlabel_core::target::parse_list("import.csv", form.csv.as_bytes());
+    let parsed = trustlabel_core::target::parse_list_filed(
+        "import.csv",
+        form.csv.as_bytes(),
+        Some(&state.rules.provinces),
+    );
     let summary = state
         .store
         .upsert_targets(&parsed.targets, OffsetDateTime::now_utc())

@@ -3,7 +3,7 @@
 //! it). A missing `openssl` binary fails the test: `.ci/run` installs it.
 
 use std::io::{BufRead, BufReader};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -56,15 +56,13 @@ impl OpensslServer {
     /// Starts `openssl s_server` with `args` after the certificate options and waits until
     /// it accepts connections.
     pub fn start(cert: &RsaCert, args: &[&str]) -> OpensslServer {
-        let port = {
-            let probe = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("free port");
-            probe.local_addr().expect("addr").port()
-        };
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        // Port held by its server: s_server binds port 0 itself and, from OpenSSL 3 on,
+        // prints the address it got (`ACCEPT 127.0.0.1:PORT`); nothing else ever held
+        // the port, so nobody can take it between a probe and the server's bind.
         let mut child = Command::new("openssl")
             .arg("s_server")
             .arg("-accept")
-            .arg(addr.to_string())
+            .arg("127.0.0.1:0")
             .arg("-cert")
             .arg(&cert.cert)
             .arg("-key")
@@ -80,18 +78,30 @@ impl OpensslServer {
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
+            let mut lines = BufReader::new(stdout).lines();
+            for line in lines.by_ref() {
                 let Ok(line) = line else { break };
-                if line.contains("ACCEPT") {
-                    let _ = tx.send(());
+                if let Some(addr) = line.strip_prefix("ACCEPT ") {
+                    let _ = tx.send(addr.trim().parse::<SocketAddr>());
+                    break;
                 }
             }
+            // Keep reading so the server never blocks on a full pipe.
+            for _ in lines {}
         });
-        let ready = rx.recv_timeout(Duration::from_secs(15));
-        let mut server = OpensslServer { child, addr };
-        if ready.is_err() {
-            let status = server.child.try_wait();
-            panic!("openssl s_server {args:?} did not start: {status:?}");
+        // A generous cap: the line comes within milliseconds unless s_server is broken.
+        let ready = rx.recv_timeout(Duration::from_secs(60));
+        let mut server = OpensslServer {
+            child,
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        };
+        match ready {
+            Ok(Ok(addr)) => server.addr = addr,
+            Ok(Err(e)) => panic!("openssl s_server {args:?} printed an unreadable address: {e}"),
+            Err(_) => {
+                let status = server.child.try_wait();
+                panic!("openssl s_server {args:?} did not start: {status:?}");
+            }
         }
         server
     }

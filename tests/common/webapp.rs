@@ -36,6 +36,7 @@ fn target(host: &str, organisation: &str, category: &str, province: &str) -> Tar
         category: category.into(),
         province: province.into(),
         contact_email: String::new(),
+        parent: String::new(),
     }
 }
 
@@ -84,6 +85,8 @@ impl WebApp {
 
         let (chain, key) = fleet.issue_pem(&host("tinnhiem")).unwrap();
         let tls = web::load_tls_config(&chain, &key).unwrap();
+        // Port held by its server: this listener, bound to port 0, is the one the web
+        // server serves on; its address is read back from it, never found free first.
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("https://{}", listener.local_addr().unwrap());
         let settings = PublishSettings {

@@ -8,6 +8,7 @@ use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 
@@ -54,25 +55,45 @@ async fn call(port: u16, method: &str, path: &str, body: Option<Value>) -> Resul
     Ok(value["value"].clone())
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
+/// What chromedriver prints once it listens: `... started successfully on port N.`
+fn announced_port(line: &str) -> Option<u16> {
+    let (_, rest) = line.split_once("started successfully on port ")?;
+    rest.trim_end().trim_end_matches('.').parse().ok()
 }
 
 impl Browser {
-    /// Starts chromedriver and a fresh headless Chromium session. Panics (the test
-    /// fails) when either is missing.
+    /// Starts chromedriver and a fresh headless Chromium session of a Vietnamese
+    /// reader. Panics (the test fails) when either is missing.
     pub async fn start() -> Browser {
-        let port = free_port();
-        let driver = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
+        Browser::start_in("vi-VN,vi").await
+    }
+
+    /// A session whose browser asks for `accept_languages` (e.g. `en-US,en`).
+    pub async fn start_in(accept_languages: &str) -> Browser {
+        // Port held by its server: chromedriver binds port 0 itself and prints the port
+        // it got, so no port is ever found free here and handed over.
+        let mut driver = Command::new("chromedriver")
+            .arg("--port=0")
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
             .expect("chromedriver must be installed (apt-get install chromium chromium-driver)");
+        let mut lines = BufReader::new(driver.stdout.take().expect("stdout")).lines();
+        let port = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(port) = announced_port(&line) {
+                    return Some(port);
+                }
+            }
+            None
+        })
+        .await
+        .ok()
+        .flatten()
+        .expect("chromedriver printed the port it listens on");
+        // Keep reading its output, so a chatty driver never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if call(port, "GET", "/status", None)
@@ -95,13 +116,13 @@ impl Browser {
                 "acceptInsecureCerts": true,
                 "goog:chromeOptions": {
                     "binary": binary,
-                    "prefs": { "intl.accept_languages": "vi-VN,vi" },
+                    "prefs": { "intl.accept_languages": accept_languages },
                     "args": [
                         "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                         "--no-first-run", "--disable-background-networking",
                         "--disable-component-update", "--disable-sync",
                         "--disable-dev-shm-usage", "--window-size=1200,900",
-                        "--lang=vi",
+                        format!("--lang={}", accept_languages.split([',', '-']).next().unwrap_or("vi")),
                         format!("--user-data-dir={}", profile.path().display()),
                     ]
                 }
@@ -160,6 +181,56 @@ impl Browser {
             .as_str()
             .unwrap_or("")
             .to_string()
+    }
+
+    /// Runs `script` (a function body; `arguments` are `args`) in the page and returns
+    /// its result. Runs outside the page's CSP, as WebDriver scripts do.
+    pub async fn execute(&self, script: &str, args: Vec<Value>) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
+        .await
+    }
+
+    /// Like [`Browser::execute`] for a script that calls its last argument when done.
+    pub async fn execute_async(&self, script: &str, args: Vec<Value>) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/async",
+            Some(json!({ "script": script, "args": args })),
+        )
+        .await
+    }
+
+    /// Resizes the window, e.g. to a phone's 390 CSS pixels.
+    pub async fn set_window_size(&self, width: u32, height: u32) {
+        self.cmd(
+            "POST",
+            "/window/rect",
+            Some(json!({ "width": width, "height": height })),
+        )
+        .await;
+    }
+
+    /// Presses keys on the focused element (WebDriver key codes, e.g. `\u{E004}` Tab).
+    pub async fn press(&self, keys: &str) {
+        let actions: Vec<Value> = keys
+            .chars()
+            .flat_map(|c| {
+                [
+                    json!({ "type": "keyDown", "value": c.to_string() }),
+                    json!({ "type": "keyUp", "value": c.to_string() }),
+                ]
+            })
+            .collect();
+        self.cmd(
+            "POST",
+            "/actions",
+            Some(json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] })),
+        )
+        .await;
     }
 
     /// The element matching `css`, waiting up to fifteen seconds for it to appear.

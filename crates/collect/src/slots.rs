@@ -31,11 +31,15 @@ impl<K: Eq + Hash + Clone, V> TimedSlots<K, V> {
 
     /// The slot for `key`, created empty if absent or expired.
     pub fn slot(&self, key: &K) -> Slot<V> {
+        self.slot_at(key, Instant::now())
+    }
+
+    /// [`TimedSlots::slot`] as seen at `now` (tests pass their own clock).
+    fn slot_at(&self, key: &K, now: Instant) -> Slot<V> {
         let mut entries = match self.entries.lock() {
             Ok(e) => e,
             Err(poisoned) => poisoned.into_inner(),
         };
-        let now = Instant::now();
         if let Some((at, slot)) = entries.get(key) {
             if now.duration_since(*at) < self.ttl {
                 return slot.clone();
@@ -69,14 +73,16 @@ mod tests {
 
     #[test]
     fn one_key_shares_one_slot_until_it_expires() {
+        // An explicit clock: how fast the machine runs the test cannot matter.
+        let start = Instant::now();
+        let at = |ms| start + Duration::from_millis(ms);
         let slots: TimedSlots<&str, u32> = TimedSlots::new(Duration::from_millis(50), 10);
-        let a = slots.slot(&"a");
+        let a = slots.slot_at(&"a", at(0));
         assert!(a.set(1).is_ok());
-        assert_eq!(slots.slot(&"a").get(), Some(&1));
-        assert_eq!(slots.slot(&"b").get(), None);
-        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!(slots.slot_at(&"a", at(49)).get(), Some(&1));
+        assert_eq!(slots.slot_at(&"b", at(49)).get(), None);
         assert_eq!(
-            slots.slot(&"a").get(),
+            slots.slot_at(&"a", at(50)).get(),
             None,
             "expired entries are refetched"
         );

@@ -17,6 +17,7 @@ pub mod fold;
 pub mod ocsp;
 pub mod page;
 pub mod policy;
+pub mod provinces;
 pub mod rulefile;
 pub mod rules;
 pub mod ruleset;

@@ -1,6 +1,8 @@
-//! Fake TLS peers for the legacy prober: an SSLv3-only server (Debian's OpenSSL can no
-//! longer be one) and hostile ports that answer a ClientHello with garbage, a record cut
-//! off mid-way, an oversized record or an alert. Only the framing is real.
+//! Fake TLS peers for the legacy prober: servers that know a single old version (SSLv3,
+//! which Debian's OpenSSL can no longer be; TLS 1.0 or 1.1, which real OpenSSL peers also
+//! prove in `tests/legacy_openssl.rs`) and hostile ports that answer a ClientHello with
+//! garbage, a record cut off mid-way, an oversized record or an alert. Only the framing
+//! is real.
 
 use super::server::accept_loop;
 use std::time::Duration;
@@ -22,8 +24,14 @@ pub enum HostileTls {
     Alert,
 }
 
-/// Suites the SSLv3 server accepts; it picks the first of them the client offers.
+/// Suites the single-version servers accept; each picks the first of them the client
+/// offers.
 pub const SSLV3_SUITES: [u16; 2] = [0x0035, 0x000a];
+
+/// The wire versions of the single-version servers.
+pub(crate) const SSL3: u16 = 0x0300;
+pub(crate) const TLS10: u16 = 0x0301;
+pub(crate) const TLS11: u16 = 0x0302;
 
 /// How long a hostile port holds a connection open before giving up on it.
 const LINGER: Duration = Duration::from_secs(30);
@@ -53,21 +61,24 @@ pub(crate) async fn serve_hostile(listener: TcpListener, kind: HostileTls) {
     .await;
 }
 
-/// Answers every hello with an SSLv3 ServerHello, as a server that knows nothing newer
+/// Answers a hello with a ServerHello of `version`, as a server that knows nothing newer
 /// does: the first offered suite it accepts, a placeholder Certificate, ServerHelloDone.
-pub(crate) async fn serve_sslv3(listener: TcpListener) {
-    accept_loop(listener, |mut stream| async move {
-        let Some(offered) = read_client_hello(&mut stream).await else {
+/// A hello whose version is below `version` gets a `protocol_version` alert (an SSLv3
+/// server therefore answers every hello).
+pub(crate) async fn serve_only(listener: TcpListener, version: u16) {
+    accept_loop(listener, move |mut stream| async move {
+        let Some((client_version, offered)) = read_client_hello(&mut stream).await else {
             return;
         };
         let chosen = offered.iter().find(|s| SSLV3_SUITES.contains(s));
         let reply = match chosen {
-            None => forge::alert(0x0300, 40),
+            _ if client_version < version => forge::alert(version, 70),
+            None => forge::alert(version, 40),
             Some(suite) => forge::record(
                 22,
-                0x0300,
+                version,
                 &[
-                    forge::server_hello(0x0300, *suite, None, None),
+                    forge::server_hello(version, *suite, None, None),
                     forge::certificate(&[b"not a real certificate"]),
                     forge::server_hello_done(),
                 ]
@@ -85,9 +96,9 @@ async fn drain(stream: &mut TcpStream) {
     let _ = tokio::io::copy(stream, &mut tokio::io::sink()).await;
 }
 
-/// Reads one ClientHello record and returns the offered suites; `None` when what
-/// arrives is not one (the connection is then simply dropped).
-async fn read_client_hello(stream: &mut TcpStream) -> Option<Vec<u16>> {
+/// Reads one ClientHello record and returns its `client_version` and the offered suites;
+/// `None` when what arrives is not one (the connection is then simply dropped).
+async fn read_client_hello(stream: &mut TcpStream) -> Option<(u16, Vec<u16>)> {
     let mut header = [0u8; 5];
     tokio::time::timeout(LINGER, stream.read_exact(&mut header))
         .await
@@ -107,7 +118,7 @@ async fn read_client_hello(stream: &mut TcpStream) -> Option<Vec<u16>> {
         return None;
     }
     let mut hello = Cursor::new(c.vec24()?);
-    hello.u16()?;
+    let client_version = hello.u16()?;
     hello.take(32)?;
     hello.vec8()?;
     let mut list = Cursor::new(hello.vec16()?);
@@ -115,5 +126,5 @@ async fn read_client_hello(stream: &mut TcpStream) -> Option<Vec<u16>> {
     while let Some(s) = list.u16() {
         suites.push(s);
     }
-    Some(suites)
+    Some((client_version, suites))
 }

@@ -16,6 +16,7 @@ pub mod ocsp;
 mod pki;
 mod routes;
 mod server;
+mod sha1_sign;
 mod spec;
 #[cfg(test)]
 mod tests;
@@ -25,6 +26,7 @@ pub use dns::DnsRecord;
 pub use legacy::{HostileTls, SSLV3_SUITES};
 pub use log::{RequestLog, SeenRequest};
 pub use pki::{PkiError, WRONG_HOST_SAN};
+pub use sha1_sign::Sha1SignError;
 pub use spec::{
     BodyStream, CertKind, HeaderCondition, HttpBehaviour, OcspBehaviour, Route, STRICT_HEADERS,
     SiteSpec, TlsBehaviour, demo_specs,
@@ -182,6 +184,8 @@ impl Fleet {
             zone.insert_record(record);
         }
         let zone = Arc::new(zone);
+        // Port held by its server: the socket bound to port 0 is the one the DNS
+        // responder answers on.
         let dns_bind = SocketAddr::new(IpAddr::V4(DNS_IP), 0);
         let dns_socket = UdpSocket::bind(dns_bind)
             .await
@@ -454,7 +458,18 @@ impl Launcher {
                 self.listen(ip, move |l| legacy::serve_hostile(l, kind))
                     .await?
             }
-            (TlsBehaviour::Sslv3Only, _) => self.listen(ip, legacy::serve_sslv3).await?,
+            (TlsBehaviour::Sslv3Only, _) => {
+                self.listen(ip, |l| legacy::serve_only(l, legacy::SSL3))
+                    .await?
+            }
+            (TlsBehaviour::Tls10Only, _) => {
+                self.listen(ip, |l| legacy::serve_only(l, legacy::TLS10))
+                    .await?
+            }
+            (TlsBehaviour::Tls11Only, _) => {
+                self.listen(ip, |l| legacy::serve_only(l, legacy::TLS11))
+                    .await?
+            }
             // `issue_all` gives every `Serve` site a leaf, so this is only `Closed`.
             _ => self.closed(ip)?,
         };
@@ -483,7 +498,8 @@ impl Launcher {
         })
     }
 
-    /// Binds an ephemeral port on `ip` and spawns `serve` on it.
+    /// Binds an ephemeral port on `ip` and spawns `serve` on it. Port held by its server:
+    /// the listener that got the port is the one that serves, for the fleet's life.
     async fn listen<F, Fut>(&mut self, ip: Ipv4Addr, serve: F) -> Result<SocketAddr, FleetError>
     where
         F: FnOnce(TcpListener) -> Fut,

@@ -7,6 +7,7 @@
 
 use super::aia::aia_extension;
 use super::ocsp::Signer;
+use super::sha1_sign::{Sha1SignError, resign_sha1};
 use super::spec::CertKind;
 use super::weak_rsa::{WeakKeyError, WeakRsaKey};
 use rcgen::{
@@ -17,7 +18,7 @@ use rcgen::{
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::sign::{CertifiedKey, SigningKey};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use time::{Duration, OffsetDateTime};
 use trustlabel_core::ocsp::{IssuerKey, OcspError};
 
@@ -31,6 +32,10 @@ pub enum PkiError {
     Key(#[from] rustls::Error),
     #[error("OCSP set-up failed: {0}")]
     Ocsp(#[from] OcspError),
+    #[error(transparent)]
+    Sha1(#[from] Sha1SignError),
+    #[error("RSA key encoding failed: {0}")]
+    RsaEncoding(String),
 }
 
 /// The SAN a `WrongHost` leaf carries instead of the site's name (`.invalid` is reserved,
@@ -51,6 +56,13 @@ pub(crate) const REVOCATION_REASON_CODE: u8 = 1;
 struct Ca {
     cert: rcgen::Certificate,
     key: KeyPair,
+}
+
+/// The RSA CA that signs `WeakSignature` leaves with SHA-1 (see `sha1_sign`), with the
+/// `rsa` crate's handle on its key for the SHA-1 signature.
+struct Sha1Ca {
+    ca: Ca,
+    rsa: rsa::RsaPrivateKey,
 }
 
 /// A leaf ready to serve.
@@ -85,6 +97,9 @@ pub(crate) struct Pki {
     untrusted_intermediate: Ca,
     /// The intermediate's delegated OCSP responder.
     ocsp_delegate: Ca,
+    /// Made on first use: an RSA key takes a while to generate, and most fleets never
+    /// need one.
+    sha1_ca: Mutex<Option<Arc<Sha1Ca>>>,
 }
 
 impl std::fmt::Debug for Pki {
@@ -112,7 +127,19 @@ impl Pki {
             untrusted_root,
             untrusted_intermediate,
             ocsp_delegate,
+            sha1_ca: Mutex::new(None),
         })
+    }
+
+    /// The SHA-1-signing CA, made on first use.
+    fn sha1_ca(&self) -> Result<Arc<Sha1Ca>, PkiError> {
+        let mut slot = self.sha1_ca.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(ca) = slot.as_ref() {
+            return Ok(Arc::clone(ca));
+        }
+        let ca = Arc::new(new_sha1_ca(&self.root)?);
+        *slot = Some(Arc::clone(&ca));
+        Ok(ca)
     }
 
     pub(crate) fn root_pem(&self) -> String {
@@ -192,15 +219,21 @@ impl Pki {
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         params.use_authority_key_identifier_extension = kind != CertKind::SelfSigned;
 
-        let issuer = match kind {
-            CertKind::UntrustedRoot => {
+        let sha1_ca = match kind {
+            CertKind::WeakSignature => Some(self.sha1_ca()?),
+            _ => None,
+        };
+        let issuer = match (kind, &sha1_ca) {
+            (CertKind::UntrustedRoot, _) => {
                 Some((&self.untrusted_intermediate, "untrusted-intermediate"))
             }
-            CertKind::SelfSigned => None,
+            (CertKind::SelfSigned, _) => None,
+            (_, Some(sha1)) => Some((&sha1.ca, "sha1")),
             _ => Some((&self.intermediate, "intermediate")),
         };
         let by_intermediate = matches!(issuer, Some((_, "intermediate")));
-        if let Some((_, file)) = issuer {
+        // The SHA-1 CA publishes no CRL and no certificate file: its leaves name none.
+        if let Some((_, file)) = issuer.filter(|(_, file)| *file != "sha1") {
             params.crl_distribution_points = vec![CrlDistributionPoint {
                 uris: vec![self.url(&format!("{file}.crl"))],
             }];
@@ -228,10 +261,15 @@ impl Pki {
             (leaf, signing)
         };
 
-        let mut chain = vec![leaf.der().clone()];
-        match kind {
-            CertKind::SelfSigned | CertKind::MissingIntermediate => {}
-            CertKind::UntrustedRoot => chain.push(self.untrusted_intermediate_der().clone()),
+        let leaf_der = match &sha1_ca {
+            Some(sha1) => CertificateDer::from(resign_sha1(leaf.der(), &sha1.rsa)?),
+            None => leaf.der().clone(),
+        };
+        let mut chain = vec![leaf_der];
+        match (kind, &sha1_ca) {
+            (CertKind::SelfSigned | CertKind::MissingIntermediate, _) => {}
+            (CertKind::UntrustedRoot, _) => chain.push(self.untrusted_intermediate_der().clone()),
+            (_, Some(sha1)) => chain.push(sha1.ca.cert.der().clone()),
             _ => chain.push(self.intermediate_der().clone()),
         }
         Ok(IssuedLeaf {
@@ -289,6 +327,29 @@ fn new_intermediate(name: &str, root: &Ca) -> Result<Ca, PkiError> {
     let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
     let cert = params.signed_by(&key, &root.cert, &root.key)?;
     Ok(Ca { cert, key })
+}
+
+/// An intermediate of `root` with a 2048-bit RSA key (rcgen signs with it through ring
+/// as sha256WithRSAEncryption; `sha1_sign` re-signs its leaves with SHA-1).
+fn new_sha1_ca(root: &Ca) -> Result<Sha1Ca, PkiError> {
+    use rsa::pkcs8::EncodePrivateKey;
+    let rsa = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048)
+        .map_err(|e| PkiError::WeakKey(WeakKeyError::Generate(e)))?;
+    let pkcs8 = rsa
+        .to_pkcs8_der()
+        .map_err(|e| PkiError::RsaEncoding(e.to_string()))?;
+    let key = KeyPair::from_pkcs8_der_and_sign_algo(
+        &PrivatePkcs8KeyDer::from(pkcs8.as_bytes()),
+        &rcgen::PKCS_RSA_SHA256,
+    )?;
+    let mut params = ca_params("trustlabel fleet SHA-1 intermediate");
+    params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    params.use_authority_key_identifier_extension = true;
+    let cert = params.signed_by(&key, &root.cert, &root.key)?;
+    Ok(Sha1Ca {
+        ca: Ca { cert, key },
+        rsa,
+    })
 }
 
 /// An end-entity certificate for signing OCSP answers on the intermediate's behalf.
@@ -404,18 +465,36 @@ mod tests {
             (CertKind::SelfSigned, 1),
             (CertKind::UntrustedRoot, 2),
             (CertKind::WeakKey, 2),
+            (CertKind::WeakSignature, 2),
         ] {
             let issued = pki.issue("site.demo.test", kind).unwrap();
             assert_eq!(issued.chain.len(), chain_len, "{kind:?}");
             let (_, leaf) = X509Certificate::from_der(issued.leaf()).unwrap();
+            let sent_issuer = issued
+                .chain
+                .get(1)
+                .map(|der| X509Certificate::from_der(der).unwrap().1);
             let signer = match kind {
                 CertKind::SelfSigned => leaf.public_key(),
                 CertKind::UntrustedRoot => untrusted.public_key(),
+                CertKind::WeakSignature => sent_issuer.as_ref().unwrap().public_key(),
                 _ => intermediate.public_key(),
             };
             leaf.verify_signature(Some(signer)).unwrap();
             assert_eq!(leaf.raw_serial(), issued.serial.as_slice());
+            let sha1 = leaf.signature_algorithm.algorithm.to_id_string() == "1.2.840.113549.1.1.5";
+            assert_eq!(sha1, kind == CertKind::WeakSignature, "{kind:?}");
+            assert_eq!(
+                leaf.tbs_certificate.signature.algorithm, leaf.signature_algorithm.algorithm,
+                "{kind:?}: the TBS names the algorithm the certificate is signed with"
+            );
         }
+        // The SHA-1 CA is certified by the trusted root.
+        let weak = pki
+            .issue("sha1.demo.test", CertKind::WeakSignature)
+            .unwrap();
+        let (_, sha1_ca) = X509Certificate::from_der(&weak.chain[1]).unwrap();
+        sha1_ca.verify_signature(Some(root.public_key())).unwrap();
         let weak = pki.issue("weak.demo.test", CertKind::WeakKey).unwrap();
         let (_, leaf) = X509Certificate::from_der(weak.leaf()).unwrap();
         match leaf.public_key().parsed().unwrap() {

@@ -25,13 +25,16 @@ pub enum CertKind {
     MissingIntermediate,
     /// RSA 1024-bit leaf key.
     WeakKey,
+    /// Good leaf signed with SHA-1 (sha1WithRSAEncryption) by an RSA intermediate of the
+    /// trusted root, which the server sends along.
+    WeakSignature,
     /// Good leaf whose serial is listed in the intermediate's CRL.
     Revoked,
 }
 
 impl CertKind {
     /// Every kind, so demos and tests can cover them all without forgetting a new one.
-    pub const ALL: [CertKind; 10] = [
+    pub const ALL: [CertKind; 11] = [
         CertKind::Good,
         CertKind::Expired,
         CertKind::NotYetValid,
@@ -41,6 +44,7 @@ impl CertKind {
         CertKind::UntrustedRoot,
         CertKind::MissingIntermediate,
         CertKind::WeakKey,
+        CertKind::WeakSignature,
         CertKind::Revoked,
     ];
 
@@ -56,6 +60,7 @@ impl CertKind {
             CertKind::UntrustedRoot => "untrusted-root",
             CertKind::MissingIntermediate => "missing-intermediate",
             CertKind::WeakKey => "weak-key",
+            CertKind::WeakSignature => "weak-signature",
             CertKind::Revoked => "revoked",
         }
     }
@@ -74,6 +79,11 @@ pub enum TlsBehaviour {
     Hostile(super::legacy::HostileTls),
     /// Answers every hello with an SSLv3 ServerHello (see `fleet::SSLV3_SUITES`).
     Sslv3Only,
+    /// Answers hellos of TLS 1.0 or later with a TLS 1.0 ServerHello (same suites),
+    /// older ones with a `protocol_version` alert: a server that knows nothing newer.
+    Tls10Only,
+    /// The same with TLS 1.1.
+    Tls11Only,
 }
 
 /// What the site's plain-HTTP port does.

@@ -448,7 +448,8 @@ async fn bad_host_lists_are_refused_before_anything_binds() {
     ));
 }
 
-/// Start-up cost of the 1,000-site benchmark fleet. Run in release mode:
+/// Start-up cost of the 1,000-site benchmark fleet, printed (a measurement: how long it
+/// takes depends on the machine, so nothing is asserted about it). Run in release mode:
 /// `cargo test --release --lib fleet::tests::thousand -- --ignored --nocapture`.
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "benchmark; run explicitly in release mode"]
@@ -464,5 +465,4 @@ async fn thousand_good_sites_start_quickly() {
     let last = &fleet.sites()[999];
     let mut tls = tls_connect(trusting_fleet_root(&fleet, &rustls::version::TLS13), last).await;
     assert_eq!(get(&mut tls, &last.host, "/").await.status, 200);
-    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
 }

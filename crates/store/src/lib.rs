@@ -13,6 +13,7 @@
 
 mod codec;
 mod engine;
+mod league;
 mod migrations;
 mod operate;
 mod publish;
@@ -30,9 +31,10 @@ use trustlabel_core::finding::Finding;
 use trustlabel_core::policy::{LabelState, Transition, Verdict};
 use trustlabel_core::target::Target;
 
+pub use league::{LeagueBy, LeagueRow};
 pub use operate::{Notification, OutboxEntry, OutboxMessage};
 pub use publish::{
-    Audit, AuditEntry, DailyChanges, Enqueued, Facet, JobState, OwnerLink, ScanJob, SiteChange,
+    Audit, AuditEntry, Enqueued, Facet, HourlyChanges, JobState, OwnerLink, ScanJob, SiteChange,
     SitePage, SiteQuery, SiteRow, SortKey, StaffSession, StaffUser, StatusCounts, View,
 };
 
@@ -103,6 +105,9 @@ pub struct ScanRecord<'a> {
     pub label_read: &'a LabelState,
     /// The policy's answer for `label_read`: stored only if the label is still that one.
     pub update: &'a LabelUpdate,
+    /// Whether the site collects personal data, when this scan could tell (see
+    /// `policy::personal_data_collected`); `None` keeps what an earlier scan found.
+    pub collects_personal_data: Option<bool>,
     /// The queued job this scan answers; it is marked done in the same transaction, and
     /// nothing is stored unless this worker still holds its lease.
     pub job: Option<JobClaim<'a>>,

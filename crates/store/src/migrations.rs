@@ -30,6 +30,16 @@ pub(super) const SQLITE: MigrationList = &[
         "lifecycle",
         include_str!("../migrations/sqlite/0003_lifecycle.sql"),
     ),
+    (
+        4,
+        "decisions",
+        include_str!("../migrations/sqlite/0004_decisions.sql"),
+    ),
+    (
+        5,
+        "registry",
+        include_str!("../migrations/sqlite/0005_registry.sql"),
+    ),
 ];
 
 pub(super) const POSTGRES: MigrationList = &[
@@ -47,6 +57,16 @@ pub(super) const POSTGRES: MigrationList = &[
         3,
         "lifecycle",
         include_str!("../migrations/postgres/0003_lifecycle.sql"),
+    ),
+    (
+        4,
+        "decisions",
+        include_str!("../migrations/postgres/0004_decisions.sql"),
+    ),
+    (
+        5,
+        "registry",
+        include_str!("../migrations/postgres/0005_registry.sql"),
     ),
 ];
 

@@ -38,6 +38,12 @@ pub struct SiteRow {
     pub last_pass_at: Option<OffsetDateTime>,
     #[serde(skip)]
     pub at_risk_since: Option<OffsetDateTime>,
+    /// The current status was set by a staff decision of the authority, then.
+    #[serde(skip)]
+    pub decided_at: Option<OffsetDateTime>,
+    /// The latest staff attestation of a manual assessment (level advanced).
+    #[serde(skip)]
+    pub attested_at: Option<OffsetDateTime>,
 }
 
 /// Which of the two lists the programme publishes.
@@ -107,9 +113,10 @@ impl StatusCounts {
 
 /// How many status changes of each kind happened on one day (UTC), for trend charts.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DailyChanges {
-    /// `YYYY-MM-DD`.
-    pub day: String,
+pub struct HourlyChanges {
+    /// The UTC hour the changes happened in (its first instant). Hours, not days, so
+    /// that callers can count days in their own time zone.
+    pub hour: OffsetDateTime,
     pub from: LabelStatus,
     pub to: LabelStatus,
     pub count: u64,
@@ -241,7 +248,8 @@ pub struct Audit<'a> {
 /// (kilobytes each): a list page must not read evidence.
 const SITE_COLUMNS: &str = "SELECT t.id, t.host, t.organisation, t.category, t.province, \
      COALESCE(l.status, 'not_assessed') AS status, l.level, l.grade, l.status_since, \
-     l.last_pass_at, l.at_risk_since, \
+     l.last_pass_at, l.at_risk_since, l.decided_at, \
+     (SELECT MAX(a.at) FROM attestations a WHERE a.target_id = t.id) AS attested_at, \
      (SELECT MAX(s.finished_at) FROM scans s WHERE s.target_id = t.id) AS last_assessed";
 const LEFT_JOIN: &str = " FROM targets t LEFT JOIN labels l ON l.target_id = t.id";
 
@@ -363,6 +371,8 @@ fn decode_site(row: &AnyRow) -> Result<SiteRow, StoreError> {
         last_assessed: opt_ts("last_assessed")?,
         last_pass_at: opt_ts("last_pass_at")?,
         at_risk_since: opt_ts("at_risk_since")?,
+        decided_at: opt_ts("decided_at")?,
+        attested_at: opt_ts("attested_at")?,
     })
 }
 
@@ -406,7 +416,7 @@ fn decode_staff(row: &AnyRow) -> Result<StaffUser, StoreError> {
     })
 }
 
-fn count(n: i64) -> u64 {
+pub(crate) fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
@@ -532,18 +542,23 @@ impl Store {
         Ok(groups.into_values().collect())
     }
 
-    pub async fn daily_changes(&self) -> Result<Vec<DailyChanges>, StoreError> {
+    /// Label changes counted per UTC hour and status pair, oldest first.
+    pub async fn hourly_changes(&self) -> Result<Vec<HourlyChanges>, StoreError> {
         sqlx::query(
-            "SELECT substr(at, 1, 10) AS day, from_status, to_status, COUNT(*) AS n \
-             FROM label_history GROUP BY substr(at, 1, 10), from_status, to_status \
-             ORDER BY day, from_status, to_status",
+            "SELECT substr(at, 1, 13) AS hour, from_status, to_status, COUNT(*) AS n \
+             FROM label_history GROUP BY substr(at, 1, 13), from_status, to_status \
+             ORDER BY hour, from_status, to_status",
         )
         .fetch_all(self.db.reader())
         .await?
         .iter()
         .map(|row| {
-            Ok(DailyChanges {
-                day: row.try_get("day")?,
+            let hour: String = row.try_get("hour")?;
+            Ok(HourlyChanges {
+                hour: codec::parse_timestamp(
+                    "label_history.at",
+                    &format!("{hour}:00:00.000000000Z"),
+                )?,
                 from: codec::parse_enum("label_history.from_status", row.try_get("from_status")?)?,
                 to: codec::parse_enum("label_history.to_status", row.try_get("to_status")?)?,
                 count: count(row.try_get("n")?),
@@ -815,17 +830,30 @@ impl Store {
         .collect()
     }
 
-    /// Disables or re-enables an account; a disabled account's sessions stop working.
+    /// Disables or re-enables an account. Disabling ends the account's sessions for
+    /// good: re-enabling it later must not bring back a session opened before (a stolen
+    /// cookie would otherwise come back to life with the account).
     pub async fn set_staff_disabled(
         &self,
         username: &str,
         disabled: bool,
     ) -> Result<bool, StoreError> {
+        let mut tx = self.db.begin_write().await?;
         let done = sqlx::query("UPDATE staff_users SET disabled = $1 WHERE username = $2")
             .bind(i64::from(disabled))
             .bind(username)
-            .execute(self.db.writer())
+            .execute(&mut *tx)
             .await?;
+        if disabled {
+            sqlx::query(
+                "DELETE FROM staff_sessions WHERE user_id IN \
+                 (SELECT id FROM staff_users WHERE username = $1)",
+            )
+            .bind(username)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
 

@@ -17,11 +17,11 @@ use trustlabel_core::finding::{Finding, FindingId};
 use trustlabel_core::policy::{LabelState, LabelStatus, Transition};
 use trustlabel_core::target::Target;
 
-pub(crate) const TARGET_COLUMNS: &str =
-    "t.id, t.host, t.https_port, t.organisation, t.category, t.province, t.contact_email";
+pub(crate) const TARGET_COLUMNS: &str = "t.id, t.host, t.https_port, t.organisation, t.category, t.province, t.contact_email, \
+     t.parent";
 
 pub(crate) const LABEL_COLUMNS: &str = "l.status, l.level, l.grade, l.status_since, \
-     l.at_risk_since, l.last_pass_at, l.unreachable_scans";
+     l.at_risk_since, l.last_pass_at, l.unreachable_scans, l.decided_at";
 
 impl Store {
     /// Inserts new targets and updates changed ones (matched on host) in one
@@ -48,8 +48,8 @@ impl Store {
                 None => {
                     sqlx::query(
                         "INSERT INTO targets (host, https_port, organisation, category, \
-                         province, contact_email, created_at, updated_at, search_key) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
+                         province, contact_email, created_at, updated_at, search_key, parent) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9)",
                     )
                     .bind(&target.host)
                     .bind(i64::from(target.https_port))
@@ -59,6 +59,7 @@ impl Store {
                     .bind(&target.contact_email)
                     .bind(&now)
                     .bind(target_search_key(target))
+                    .bind(&target.parent)
                     .execute(&mut *tx)
                     .await?;
                     summary.inserted += 1;
@@ -67,8 +68,8 @@ impl Store {
                 Some(stored) => {
                     sqlx::query(
                         "UPDATE targets SET https_port = $1, organisation = $2, category = $3, \
-                         province = $4, contact_email = $5, updated_at = $6, search_key = $8 \
-                         WHERE id = $7",
+                         province = $4, contact_email = $5, updated_at = $6, search_key = $8, \
+                         parent = $9 WHERE id = $7",
                     )
                     .bind(i64::from(target.https_port))
                     .bind(&target.organisation)
@@ -78,6 +79,7 @@ impl Store {
                     .bind(&now)
                     .bind(stored.id)
                     .bind(target_search_key(target))
+                    .bind(&target.parent)
                     .execute(&mut *tx)
                     .await?;
                     summary.updated += 1;
@@ -286,6 +288,33 @@ impl Store {
         }
 
         write_label(&mut tx, rec.target_id, &update.label, Some(scan_id), &now).await?;
+        // What the league tables count: whether the site collects personal data (kept
+        // from an earlier scan when this one could not tell) and its open findings.
+        sqlx::query(
+            "UPDATE labels SET collects_personal_data = COALESCE($1, collects_personal_data) \
+             WHERE target_id = $2",
+        )
+        .bind(rec.collects_personal_data.map(i64::from))
+        .bind(rec.target_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM open_findings WHERE target_id = $1")
+            .bind(rec.target_id)
+            .execute(&mut *tx)
+            .await?;
+        let mut open: Vec<&Finding> = rec.findings.iter().collect();
+        open.sort_by_key(|f| (f.id, std::cmp::Reverse(f.severity)));
+        open.dedup_by_key(|f| f.id);
+        for finding in open {
+            sqlx::query(
+                "INSERT INTO open_findings (target_id, finding_id, severity) VALUES ($1, $2, $3)",
+            )
+            .bind(rec.target_id)
+            .bind(finding.id.as_str())
+            .bind(finding.severity.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
         if let Some(transition) = &update.transition {
             insert_history(&mut tx, rec.target_id, transition, Some(scan_id)).await?;
             if let Some(message) = &update.notification {
@@ -420,7 +449,7 @@ pub(crate) async fn fill_search_keys(
     conn: &mut AnyConnection,
 ) -> Result<(), StoreError> {
     let rows = sqlx::query(
-        "SELECT id, host, organisation, category, province FROM targets \
+        "SELECT id, host, organisation, category, province, parent FROM targets \
          WHERE search_key IS NULL",
     )
     .fetch_all(&mut *conn)
@@ -435,6 +464,7 @@ pub(crate) async fn fill_search_keys(
             row.try_get("organisation")?,
             row.try_get("category")?,
             row.try_get("province")?,
+            row.try_get("parent")?,
         );
         sqlx::query("UPDATE targets SET search_key = $1 WHERE id = $2")
             .bind(key)
@@ -486,14 +516,15 @@ pub(crate) async fn write_label(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO labels (target_id, status, level, grade, status_since, at_risk_since, \
-         last_pass_at, last_scan_id, updated_at, unreachable_scans) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         last_pass_at, last_scan_id, updated_at, unreachable_scans, decided_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
          ON CONFLICT (target_id) DO UPDATE SET status = excluded.status, \
          level = excluded.level, grade = excluded.grade, \
          status_since = excluded.status_since, at_risk_since = excluded.at_risk_since, \
          last_pass_at = excluded.last_pass_at, \
          last_scan_id = COALESCE(excluded.last_scan_id, labels.last_scan_id), \
-         updated_at = excluded.updated_at, unreachable_scans = excluded.unreachable_scans",
+         updated_at = excluded.updated_at, unreachable_scans = excluded.unreachable_scans, \
+         decided_at = excluded.decided_at",
     )
     .bind(target_id)
     .bind(label.status.as_str())
@@ -505,6 +536,7 @@ pub(crate) async fn write_label(
     .bind(scan_id)
     .bind(now)
     .bind(i64::from(label.unreachable_scans))
+    .bind(codec::optional_timestamp(label.decided_at)?)
     .execute(conn)
     .await?;
     Ok(())
@@ -534,7 +566,13 @@ pub(crate) async fn insert_history(
 }
 
 fn target_search_key(t: &Target) -> String {
-    trustlabel_core::fold::search_key(&t.host, &t.organisation, &t.category, &t.province)
+    trustlabel_core::fold::search_key(
+        &t.host,
+        &t.organisation,
+        &t.category,
+        &t.province,
+        &t.parent,
+    )
 }
 
 pub(crate) fn decode_target(row: &AnyRow) -> Result<StoredTarget, StoreError> {
@@ -551,6 +589,7 @@ pub(crate) fn decode_target(row: &AnyRow) -> Result<StoredTarget, StoreError> {
             category: row.try_get("category")?,
             province: row.try_get("province")?,
             contact_email: row.try_get("contact_email")?,
+            parent: row.try_get("parent")?,
         },
     })
 }
@@ -575,6 +614,10 @@ pub(crate) fn decode_label(row: &AnyRow) -> Result<LabelState, StoreError> {
         )?,
         unreachable_scans: u32::try_from(row.try_get::<i64, _>("unreachable_scans")?)
             .map_err(|_| StoreError::Corrupt("labels.unreachable_scans is negative".into()))?,
+        decided_at: codec::parse_optional_timestamp(
+            "labels.decided_at",
+            row.try_get("decided_at")?,
+        )?,
     })
 }
 

@@ -3,10 +3,12 @@
 //! No script anywhere and no inline style, so the strict CSP holds and every page works
 //! without JavaScript; forms are plain GET/POST.
 
+mod criteria;
 mod owner;
 mod public;
 mod staff;
 
+pub use criteria::{CriteriaView, criteria_page};
 pub use owner::{OwnerView, owner_page};
 pub use public::{
     DashboardData, ListPage, SitePage, dashboard_page, list_page, message_page, open_data_page,
@@ -104,13 +106,15 @@ pub fn grade_text(grade: Option<Grade>) -> String {
     grade.map(|g| g.to_string()).unwrap_or_else(|| "—".into())
 }
 
-/// The status history, newest first. Reasons (and times) only for owners and staff: a
-/// reason names findings, which are never public.
+/// The status history, newest first. Reasons (and times) only for owners and staff
+/// (`reasons` gives the finding texts to explain them with): a reason names findings,
+/// which are never public.
 pub fn history_table(
     ctx: &PageCtx<'_>,
     history: &[trustlabel_store::StoredTransition],
-    with_reasons: bool,
+    reasons: Option<&trustlabel_core::catalog::Catalog>,
 ) -> Markup {
+    let with_reasons = reasons.is_some();
     let lang = ctx.lang;
     let t = lang.t();
     html! {
@@ -138,7 +142,9 @@ pub fn history_table(
                                 }
                                 td data-label=(t.from) { (lang.status(h.transition.from)) }
                                 td data-label=(t.to) { (lang.status(h.transition.to)) }
-                                @if with_reasons { td data-label=(t.reason) { (rich_text(&h.transition.reason)) } }
+                                @if let Some(catalog) = reasons {
+                                    td data-label=(t.reason) { (crate::publish::reasons::explain(lang, catalog, &h.transition.reason)) }
+                                }
                             }
                         }
                     }
@@ -177,6 +183,7 @@ pub fn layout(ctx: &PageCtx<'_>, title: &str, body: Markup) -> Markup {
                             li { a href=(links.view(trustlabel_store::View::Assessed)) { (t.nav_assessed) } }
                             li { a href=(links.view(trustlabel_store::View::NotAssessed)) { (t.nav_not_assessed) } }
                             li { a href=(links.dashboard()) { (t.nav_dashboard) } }
+                            li { a href=(links.criteria()) { (t.nav_criteria) } }
                             li { a href=(links.open_data()) { (t.nav_open_data) } }
                             @if let Some(staff) = links.staff() {
                                 li { a href=(staff) { (t.nav_staff) } }

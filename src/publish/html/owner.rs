@@ -95,7 +95,7 @@ pub fn owner_page(ctx: &PageCtx<'_>, view: &OwnerView<'_>) -> Markup {
             button type="submit" { (t.rescan) }
         }
         (findings_table(ctx.lang, view.findings, view.catalog))
-        (history_table(ctx, view.site.history, true))
+        (history_table(ctx, view.site.history, Some(view.catalog)))
     };
     layout(ctx, &format!("{} — {host}", t.owner_title), body)
 }

@@ -198,6 +198,15 @@ pub fn site_facts(ctx: &PageCtx<'_>, page: &SitePage<'_>) -> Markup {
                 dt { (t.level) } dd { (ctx.lang.level(level)) }
             }
             dt { (t.grade) } dd { (grade_text(crate::publish::public_grade(row))) }
+            @if let Some(at) = row.decided_at {
+                // The status is not what the last scan alone would give: say who set it.
+                dt { (t.decision) }
+                dd { (ctx.lang.decided_by(&ctx.branding.authority_name, &date(ctx, Some(at)))) }
+            }
+            @if let (Some(at), true) = (row.attested_at, row.level == Some(trustlabel_core::policy::LabelLevel::Advanced)) {
+                dt { (t.manual_assessment) }
+                dd { (ctx.lang.attested_on(&date(ctx, Some(at)))) }
+            }
             dt { (t.status_since) } dd { (date(ctx, row.status_since)) }
             dt { (t.last_assessed) } dd { (date(ctx, row.last_assessed)) }
             dt { (t.next_assessment) } dd { (date(ctx, page.next_assessment)) }
@@ -216,7 +225,7 @@ pub fn site_page(ctx: &PageCtx<'_>, page: &SitePage<'_>) -> Markup {
     let body = html! {
         p class="notice" { (t.verify_note) }
         (site_facts(ctx, page))
-        (history_table(ctx, page.history, false))
+        (history_table(ctx, page.history, None))
         h2 { (t.badge_title) }
         p { img src=(ctx.links.badge(&page.row.host)) alt=(format!("{} — {}", t.label_name, ctx.lang.status(page.row.status))) width="220" height="40"; }
         p class="hint" { (t.badge_help) }

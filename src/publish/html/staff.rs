@@ -174,7 +174,7 @@ pub fn staff_site_page(ctx: &PageCtx<'_>, csrf: &str, view: &StaffSiteView<'_>) 
             textarea id="reason" name="reason" required {}
             div { button type="submit" { (t.override_button) } }
         }
-        (history_table(ctx, view.site.history, true))
+        (history_table(ctx, view.site.history, Some(view.catalog)))
     };
     layout(ctx, &display, body)
 }

@@ -165,6 +165,17 @@ async fn public_pages_show_the_label_but_never_the_findings() {
             .contains(&format!("https://tinnhiem.example.vn/site/{MINISTRY}"))
     );
     assert!(!feed.body.contains("header.csp"));
+    assert!(
+        feed.body
+            .contains("chuyển từ «Chưa đánh giá» sang «Đã gắn nhãn».</summary>"),
+        "a sentence, not status codes: {}",
+        feed.body
+    );
+    assert!(!feed.body.contains("not_assessed →"), "{}", feed.body);
+    assert!(
+        feed.body.contains("+07:00</updated>"),
+        "Vietnam time in the feed"
+    );
     assert_eq!(
         get(&t.app, "/site/unknown.example.vn").await.status,
         StatusCode::NOT_FOUND
@@ -330,4 +341,61 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
         send(&t.app, forged(())).await.status,
         StatusCode::TOO_MANY_REQUESTS
     );
+}
+
+/// Every property the OpenAPI document requires of a site is in the real answers.
+#[tokio::test]
+async fn the_api_answers_carry_what_the_openapi_document_promises() {
+    let t = test_app().await;
+    let doc = crate::publish::openapi::document("https://tinnhiem.example.vn");
+    let required = |schema: &str| -> Vec<String> {
+        doc["components"]["schemas"][schema]["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    let list: serde_json::Value =
+        serde_json::from_str(&get(&t.app, "/api/v1/sites").await.body).unwrap();
+    assert!(!list["items"].as_array().unwrap().is_empty());
+    for item in list["items"].as_array().unwrap() {
+        for key in required("Site") {
+            assert!(item.get(&key).is_some(), "{key} missing in {item}");
+        }
+    }
+    let one: serde_json::Value =
+        serde_json::from_str(&get(&t.app, &format!("/api/v1/sites/{MINISTRY}")).await.body)
+            .unwrap();
+    for key in required("Site") {
+        assert!(one.get(&key).is_some(), "{key} missing in {one}");
+    }
+    assert!(
+        one["history"].is_array(),
+        "history is part of a site's detail"
+    );
+    let bad: serde_json::Value =
+        serde_json::from_str(&get(&t.app, "/api/v1/sites?sort=x").await.body).unwrap();
+    for key in required("Error") {
+        assert!(bad.get(&key).is_some(), "{key} missing in {bad}");
+    }
+}
+
+#[tokio::test]
+async fn every_page_links_to_what_the_label_means_and_the_page_states_the_policy() {
+    let t = test_app().await;
+    let home = get(&t.app, "/").await;
+    assert!(
+        home.body.contains("href=\"/criteria\""),
+        "in the navigation"
+    );
+    let page = get(&t.app, "/criteria").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&t.state.rules.policy.version));
+    assert!(
+        page.body.contains("Cơ quan Thử nghiệm"),
+        "the authority by name"
+    );
+    let en = get(&t.app, "/criteria?lang=en").await;
+    assert!(en.body.contains("What the label certifies"));
 }

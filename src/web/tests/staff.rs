@@ -290,6 +290,52 @@ async fn an_override_needs_a_reason_and_is_recorded_in_history_and_audit() {
 }
 
 #[tokio::test]
+async fn a_label_granted_by_decision_says_so_in_public_and_expires() {
+    let t = test_app().await;
+    with_staff(&t).await;
+    let (cookie, csrf) = sign_in(&t).await;
+    // The shop failed its scan (not labelled, a poor grade); staff grant the label anyway.
+    let done = send(
+        &t.app,
+        form_post(
+            &format!("/staff/site/{SHOP}/override"),
+            &[
+                ("csrf", &csrf),
+                ("status", "labelled"),
+                ("reason", "đã khắc phục, kiểm tra thủ công"),
+            ],
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let page = get(&t.app, &format!("/site/{SHOP}")).await;
+    assert!(page.body.contains("Quyết định"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("Trạng thái do Cơ quan Thử nghiệm quyết định ngày"),
+        "the authority's decision, named, with its date"
+    );
+    assert!(
+        !page.body.contains("đã khắc phục"),
+        "the reason stays private"
+    );
+    let valid = page
+        .body
+        .split("Nhãn có hiệu lực đến</dt><dd>")
+        .nth(1)
+        .expect("the validity row");
+    assert!(
+        valid.chars().next().is_some_and(|c| c.is_ascii_digit()),
+        "a label always has an end date: {valid}"
+    );
+    let api = get(&t.app, &format!("/api/v1/sites/{SHOP}")).await;
+    let body: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert!(body["decided_at"].is_string(), "{body}");
+    assert!(body["label_valid_until"].is_string(), "{body}");
+}
+
+#[tokio::test]
 async fn staff_see_findings_attest_labelled_sites_and_queue_scans() {
     let t = test_app().await;
     with_staff(&t).await;

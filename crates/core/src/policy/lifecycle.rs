@@ -137,10 +137,12 @@ pub fn expire_label(
 }
 
 /// A staff decision that sets the status (and, for a status holding a label, the level;
-/// `basic` when not given) whatever the scans said. Grade, last pass and the unreachable
-/// count stay as the scans left them; the grace clock starts now unless the site was
-/// already at risk. Pure, so the store can apply it to the label it reads inside the
-/// transaction that writes the decision.
+/// `basic` when not given) whatever the scans said. Grade and the unreachable count stay
+/// as the scans left them; the grace clock starts now unless the site was already at
+/// risk. A label granted by decision is valid for one validity period from the decision
+/// (then it lapses unless a scan passes), and the label records that it was decided, so
+/// the public page says so. Pure, so the store can apply it to the label it reads inside
+/// the transaction that writes the decision.
 pub fn staff_override(
     previous: &LabelState,
     status: LabelStatus,
@@ -156,7 +158,12 @@ pub fn staff_override(
         LabelStatus::AtRisk => previous.at_risk_since.or(Some(now)),
         _ => None,
     };
-    finish(previous, next, status, reason, now)
+    if status == LabelStatus::Labelled && !previous.status.holds_label() {
+        next.last_pass_at = Some(now);
+    }
+    let (mut next, transition) = finish(previous, next, status, reason, now);
+    next.decided_at = Some(now);
+    (next, transition)
 }
 
 fn lapse(
@@ -254,6 +261,7 @@ fn finish(
     }
     next.status = status;
     next.status_since = Some(now);
+    next.decided_at = None;
     let transition = Transition {
         from: previous.status,
         to: status,

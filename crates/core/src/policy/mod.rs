@@ -3,7 +3,7 @@
 //! Pure functions over data: the policy itself is a versioned TOML file in `checks/`
 //! (compiled in, overridable), and every stored verdict records the version it used.
 
-use crate::finding::{Category, FindingId};
+use crate::finding::{Category, Finding, FindingId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -226,12 +226,17 @@ pub struct LabelState {
     /// First failing scan while labelled; the grace period runs from here.
     #[serde(with = "time::serde::rfc3339::option")]
     pub at_risk_since: Option<OffsetDateTime>,
-    /// Last scan that passed every requirement.
+    /// Last scan that passed every requirement, or the staff decision that granted the
+    /// label: the label's validity period runs from here.
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_pass_at: Option<OffsetDateTime>,
     /// Consecutive scans that could not reach the site (reset by any that did).
     #[serde(default)]
     pub unreachable_scans: u32,
+    /// When a staff decision of the authority set the current status; `None` once a scan
+    /// or a lapse changed it. Published: a label the authority granted by hand says so.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub decided_at: Option<OffsetDateTime>,
 }
 
 impl LabelState {
@@ -244,6 +249,7 @@ impl LabelState {
             at_risk_since: None,
             last_pass_at: None,
             unreachable_scans: 0,
+            decided_at: None,
         }
     }
 
@@ -265,6 +271,17 @@ pub struct Transition {
     pub reason: String,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
+}
+
+/// Whether a scan shows the site collecting personal data: `None` when the scan could
+/// not tell (the site was not reached, so no page was read). The programme's goal counts
+/// the sites that do.
+pub fn personal_data_collected(findings: &[Finding], decision: Decision) -> Option<bool> {
+    (decision != Decision::Unreachable).then(|| {
+        findings
+            .iter()
+            .any(|f| f.id == FindingId::PrivacyCollectsPersonalData)
+    })
 }
 
 mod lifecycle;

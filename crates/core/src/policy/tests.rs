@@ -579,6 +579,49 @@ fn a_staff_override_sets_status_and_level_and_keeps_what_scans_measured() {
 }
 
 #[test]
+fn a_label_granted_by_decision_is_marked_and_valid_for_one_period_until_a_scan_decides() {
+    let rules = grace(14);
+    let (failed, _) = next_label(
+        &LabelState::not_assessed(),
+        &verdict(Decision::Fail),
+        T0,
+        &rules,
+    );
+    let (granted, t) = staff_override(
+        &failed,
+        LabelStatus::Labelled,
+        None,
+        day(2),
+        "checked".into(),
+    );
+    assert!(t.is_some());
+    assert_eq!(granted.decided_at, Some(day(2)), "the decision is recorded");
+    assert_eq!(
+        granted.last_pass_at,
+        Some(day(2)),
+        "validity runs from the decision"
+    );
+    assert!(
+        rules
+            .valid_until(granted.status, granted.last_pass_at, granted.at_risk_since)
+            .is_some(),
+        "a label always has an end"
+    );
+    let expired = expire_label(
+        &granted,
+        day(2) + time::Duration::days(rules.validity_days),
+        &rules,
+    );
+    assert!(expired.is_some(), "it lapses like any label");
+    // A scan that changes the status ends the decision; one that keeps it keeps it.
+    let (kept, _) = next_label(&granted, &verdict(Decision::Pass), day(3), &rules);
+    assert_eq!(kept.decided_at, Some(day(2)));
+    let (at_risk, t) = next_label(&granted, &verdict(Decision::Fail), day(3), &rules);
+    assert!(t.is_some());
+    assert_eq!(at_risk.decided_at, None);
+}
+
+#[test]
 fn a_staff_override_to_at_risk_keeps_a_running_grace_clock() {
     let (labelled, _) = next_label(
         &LabelState::not_assessed(),

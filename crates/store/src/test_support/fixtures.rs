@@ -94,6 +94,7 @@ pub fn target(host: &str) -> Target {
         category: "government".into(),
         province: "Hà Nội".into(),
         contact_email: format!("it@{host}"),
+        parent: String::new(),
     }
 }
 
@@ -261,6 +262,7 @@ pub fn label(status: LabelStatus, since: OffsetDateTime) -> LabelState {
         at_risk_since: (status == LabelStatus::AtRisk).then_some(since),
         last_pass_at: status.holds_label().then_some(since),
         unreachable_scans: 0,
+        decided_at: None,
     }
 }
 
@@ -320,6 +322,10 @@ impl Scan {
             rules_hash: RULES_HASH,
             label_read: &self.label_read,
             update: &self.update,
+            collects_personal_data: trustlabel_core::policy::personal_data_collected(
+                &self.findings,
+                self.verdict.decision,
+            ),
             job: None,
         }
     }

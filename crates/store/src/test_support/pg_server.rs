@@ -3,8 +3,9 @@
 //! The server is `TRUSTLABEL_TEST_POSTGRES` (an admin URL such as
 //! `postgres://trustlabel@127.0.0.1:5432/postgres`) when it is set. Otherwise the first
 //! test that needs one starts a throwaway cluster for the whole test binary: `initdb`
-//! into a temporary directory and `postgres` on loopback at a free port, both from the
-//! Debian package (`/usr/lib/postgresql/VERSION/bin`). `initdb` refuses to run as root,
+//! into a temporary directory and `postgres` listening only on a Unix socket in that
+//! directory (no TCP port at all, so there is no port to find free, hand over and lose
+//! to another process), both from the Debian package (`/usr/lib/postgresql/VERSION/bin`). `initdb` refuses to run as root,
 //! so as root both run as the package's `postgres` user (`runuser`). A small shell
 //! watchdog stops the server and removes its directory once this test process is gone,
 //! so the server never outlives the tests, however they end.
@@ -62,11 +63,6 @@ fn server_bin_dir() -> Option<PathBuf> {
     found.pop().map(|(_, bin)| bin)
 }
 
-fn free_port() -> Result<u16, String> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
-}
-
 /// A command that runs `program` as the `postgres` user when we are root.
 fn as_server_user(as_root: bool, program: &Path) -> Command {
     if as_root {
@@ -78,11 +74,12 @@ fn as_server_user(as_root: bool, program: &Path) -> Command {
     }
 }
 
-/// Runs the server until the process `$4` is gone (or the server stops), then stops it
-/// (SIGINT: fast shutdown) and removes the cluster directory.
+/// Runs the server until the process `$3` is gone (or the server stops), then stops it
+/// (SIGINT: fast shutdown) and removes the cluster directory. `listen_addresses` is empty:
+/// the only way in is the socket `$2/.s.PGSQL.5432`, in a directory of this test run.
 const WATCHDOG: &str = r#"
-postgres_bin=$1; dir=$2; port=$3; parent=$4
-"$postgres_bin" -D "$dir/data" -k "$dir" -h 127.0.0.1 -p "$port" \
+postgres_bin=$1; dir=$2; parent=$3
+"$postgres_bin" -D "$dir/data" -k "$dir" -c listen_addresses= -p 5432 \
     -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
     -c max_connections=300 >"$dir/server.log" 2>&1 &
 pg=$!
@@ -143,20 +140,25 @@ fn start_cluster() -> Result<String, String> {
             String::from_utf8_lossy(&initdb.stderr)
         ));
     }
-    let mut last_error = String::new();
-    for _ in 0..5 {
-        let port = free_port()?;
-        match run_server(as_root, &bin, &dir, port) {
-            Ok(()) => return Ok(format!("postgres://trustlabel@127.0.0.1:{port}/postgres")),
-            Err(e) => last_error = e,
-        }
-    }
-    Err(format!(
-        "the test PostgreSQL server did not start: {last_error}"
-    ))
+    run_server(as_root, &bin, &dir)
+        .map_err(|e| format!("the test PostgreSQL server did not start: {e}"))?;
+    socket_url(&dir)
 }
 
-fn run_server(as_root: bool, bin: &Path, dir: &Path, port: u16) -> Result<(), String> {
+/// `postgres:///postgres?host=DIR&user=trustlabel`: sqlx (and libpq) read a `host` that
+/// starts with `/` as the directory of the server's Unix socket.
+fn socket_url(dir: &Path) -> Result<String, String> {
+    let dir = dir
+        .to_str()
+        .ok_or_else(|| format!("{} is not UTF-8", dir.display()))?;
+    let mut url = url::Url::parse("postgres:///postgres").map_err(|e| e.to_string())?;
+    url.query_pairs_mut()
+        .append_pair("host", dir)
+        .append_pair("user", "trustlabel");
+    Ok(url.to_string())
+}
+
+fn run_server(as_root: bool, bin: &Path, dir: &Path) -> Result<(), String> {
     use std::os::unix::process::CommandExt;
     let mut watchdog = as_server_user(as_root, Path::new("/bin/sh"));
     watchdog
@@ -166,7 +168,6 @@ fn run_server(as_root: bool, bin: &Path, dir: &Path, port: u16) -> Result<(), St
         .arg("trustlabel-test-postgres")
         .arg(bin.join("postgres"))
         .arg(dir)
-        .arg(port.to_string())
         .arg(std::process::id().to_string())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -182,15 +183,15 @@ fn run_server(as_root: bool, bin: &Path, dir: &Path, port: u16) -> Result<(), St
         let ready = Command::new(bin.join("pg_isready"))
             .args([
                 "-q",
-                "-h",
-                "127.0.0.1",
+                "-p",
+                "5432",
                 "-U",
                 "trustlabel",
                 "-d",
                 "postgres",
+                "-h",
             ])
-            .arg("-p")
-            .arg(port.to_string())
+            .arg(dir)
             .stdin(Stdio::null())
             .status()
             .map_err(|e| format!("pg_isready: {e}"))?;

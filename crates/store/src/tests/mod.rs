@@ -9,6 +9,7 @@ mod concurrency;
 mod crash;
 mod import;
 mod labels;
+mod league;
 mod operate;
 mod publish;
 mod runs;

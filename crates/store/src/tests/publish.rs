@@ -293,9 +293,17 @@ async fn sessions_end_with_expiry_disabling_or_a_new_password(backend: Backend) 
     store.set_staff_disabled("lan", true).await.unwrap();
     assert!(store.session("s1", t0).await.unwrap().is_none());
     store.set_staff_disabled("lan", false).await.unwrap();
-    assert!(store.session("s1", t0).await.unwrap().is_some());
+    assert!(
+        store.session("s1", t0).await.unwrap().is_none(),
+        "re-enabling the account does not revive a session from before"
+    );
+    store
+        .create_session("s2", user, "csrf2", t0, t0 + Duration::hours(8))
+        .await
+        .unwrap();
+    assert!(store.session("s2", t0).await.unwrap().is_some());
     store.set_staff_password("lan", "phc2").await.unwrap();
-    assert!(store.session("s1", t0).await.unwrap().is_none());
+    assert!(store.session("s2", t0).await.unwrap().is_none());
 }
 store_test!(sessions_end_with_expiry_disabling_or_a_new_password);
 
@@ -376,6 +384,12 @@ async fn an_override_changes_the_label_records_history_without_a_scan_and_is_aud
     let changes = store.recent_changes(10).await.unwrap();
     assert_eq!(changes[0].host, site.target.host);
     assert_eq!(changes[0].change.transition.to, LabelStatus::Revoked);
-    assert_eq!(store.daily_changes().await.unwrap().len(), 2);
+    let hourly = store.hourly_changes().await.unwrap();
+    assert_eq!(hourly.len(), 2);
+    assert!(
+        hourly
+            .iter()
+            .all(|c| c.hour.minute() == 0 && c.hour.second() == 0)
+    );
 }
 store_test!(an_override_changes_the_label_records_history_without_a_scan_and_is_audited);

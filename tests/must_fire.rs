@@ -1,0 +1,393 @@
+//! Must fire: every finding id of the catalog, produced by a fleet site scanned through the
+//! real `Collector` and judged by the real checks (`run_all` with the built-in rules), and
+//! silent on the good site (`SiteSpec::good`) scanned the same way.
+//!
+//! [`case`] maps each `FindingId` to the site that must produce it with a `match` that has
+//! no wildcard arm, and the test walks `FindingId::ALL`: a new id without a case does not
+//! compile, and a case that stops producing its id fails here. Every id is produced on
+//! loopback through the collector; none needed a hand-built stand-in (the SHA-1 signature
+//! rcgen cannot write is made by `fleet::sha1_sign`, TLS 1.0/1.1-only servers by the
+//! fleet's fake legacy peers, whose protocol claims real OpenSSL peers back up in
+//! `legacy_openssl.rs`).
+//!
+//! All sites live in one fleet and are scanned concurrently, each once.
+
+use crate::common::{DOMAIN, host, judge, settings_for};
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+use time::OffsetDateTime;
+use tokio::task::JoinSet;
+use trustlabel_collect::{Collector, CollectorSettings};
+use trustlabel_core::evidence::CORS_PROBE_ORIGIN;
+use trustlabel_core::finding::{Finding, FindingId};
+use trustlabel_fleet::{CertKind, DnsRecord, Fleet, HttpBehaviour, Route, SiteSpec, TlsBehaviour};
+
+const GOV_HOME: &str = include_str!("fixtures/pages/gov_home.html");
+const NOTICE_COMPLETE: &str = include_str!("fixtures/pages/notice_complete.html");
+const NOTICE_INCOMPLETE: &str = include_str!("fixtures/pages/notice_incomplete.html");
+const SPAM_HIDDEN: &str = include_str!("fixtures/pages/spam_hidden.html");
+const SPAM_VISIBLE: &str = include_str!("fixtures/pages/spam_visible_unaccented.html");
+/// Where `gov_home.html` links its privacy notice.
+const NOTICE_PATH: &str = "/chinh-sach-bao-mat/";
+
+/// The name of a fleet DNS record that points at 127.0.0.1: loopback, so refused by the
+/// address rule of [`Scanner::PublicOnly`] (and harmless even if the rule broke).
+const INTERNAL: &str = "intranet";
+
+/// How a case is scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Scanner {
+    /// The tests' collector (`common::settings_for`): the fleet's DNS and root, loopback
+    /// addresses allowed.
+    Fleet,
+    /// As in production, non-public addresses refused; only the fleet's site block
+    /// 127.77.1.0/24 passes the address rule (`treat_as_public`) to play the internet.
+    PublicOnly,
+}
+
+/// What must produce one id: the name scanned, the fleet site behind it (none for a
+/// name the fleet does not serve) and the scanner.
+struct Case {
+    host: String,
+    site: Option<SiteSpec>,
+    scanner: Scanner,
+}
+
+impl Case {
+    fn site(spec: SiteSpec) -> Case {
+        Case {
+            host: spec.host.clone(),
+            site: Some(spec),
+            scanner: Scanner::Fleet,
+        }
+    }
+
+    fn name(label: &str, scanner: Scanner) -> Case {
+        Case {
+            host: host(label),
+            site: None,
+            scanner,
+        }
+    }
+}
+
+/// The site that must produce `id`. No wildcard: every id needs its own arm.
+fn case(id: FindingId) -> Case {
+    use FindingId::*;
+    match id {
+        SiteUnreachable => Case::site(
+            good("unreachable")
+                .with_tls(TlsBehaviour::Closed)
+                .with_http(HttpBehaviour::Closed),
+        ),
+        // Plain HTTP answers, the TLS port swallows the handshake.
+        SiteTimeout => Case::site(good("silent").with_tls(TlsBehaviour::Silent)),
+        SiteDnsFailed => Case::name("nowhere", Scanner::Fleet),
+        SiteAddressRefused => Case::name(INTERNAL, Scanner::PublicOnly),
+
+        TlsNone => Case::site(
+            good("no-https")
+                .with_tls(TlsBehaviour::Closed)
+                .with_http(HttpBehaviour::Serve),
+        ),
+        HttpNoHttpsRedirect => Case::site(good("no-redirect").with_http(HttpBehaviour::Serve)),
+        HttpRedirectOffsite => Case::site(good("offsite-redirect").with_route(Route::redirect(
+            "/",
+            301,
+            "https://elsewhere.example/",
+        ))),
+        HttpRedirectLoop => Case::site(
+            good("redirect-loop")
+                .with_route(Route::redirect("/", 302, "/a"))
+                .with_route(Route::redirect("/a", 302, "/")),
+        ),
+        TlsProtoSslv3
+        | TlsProtoNoTls12
+        | TlsProtoNoTls13
+        | TlsCipherWeak
+        | TlsCipherNoForwardSecrecy
+        | TlsCipherNoAead => Case::site(good("sslv3-only").with_tls(TlsBehaviour::Sslv3Only)),
+        TlsProtoTls10 => Case::site(good("tls10-only").with_tls(TlsBehaviour::Tls10Only)),
+        TlsProtoTls11 => Case::site(good("tls11-only").with_tls(TlsBehaviour::Tls11Only)),
+
+        CertExpired => cert(CertKind::Expired),
+        CertNotYetValid => cert(CertKind::NotYetValid),
+        CertExpiringSoon => cert(CertKind::ExpiringSoon),
+        CertNameMismatch => cert(CertKind::WrongHost),
+        CertSelfSigned => cert(CertKind::SelfSigned),
+        CertUntrusted => cert(CertKind::UntrustedRoot),
+        CertChainIncomplete => cert(CertKind::MissingIntermediate),
+        CertWeakKey => cert(CertKind::WeakKey),
+        CertWeakSignature => cert(CertKind::WeakSignature),
+        CertRevoked => cert(CertKind::Revoked),
+
+        HeaderHstsMissing
+        | HeaderCspMissing
+        | HeaderFrameMissing
+        | HeaderXctoMissing
+        | HeaderPermissionsMissing => Case::site(bare_headers()),
+        HeaderHstsShort
+        | HeaderCspUnsafe
+        | HeaderReferrerUnsafe
+        | HeaderVersionLeak
+        | CookieInsecure
+        | CookieNoHttponly
+        | CookieNoSamesite
+        | CorsWildcardCredentials => Case::site(weak_headers()),
+
+        ContentMixedActive | ContentMixedPassive => Case::site(page("mixed-content", MIXED)),
+        ContentSriMissing
+        | ContentTrackers
+        | PrivacyCollectsPersonalData
+        | SoftwareOutdated
+        | SoftwareVulnerableJs => Case::site(portal()),
+
+        PrivacyNoticeMissing => Case::site(page("no-notice", FORM_WITHOUT_NOTICE)),
+        PrivacyNoticeIncomplete => Case::site(
+            page("incomplete-notice", GOV_HOME)
+                .with_route(Route::page(NOTICE_PATH, NOTICE_INCOMPLETE)),
+        ),
+        PrivacyFormInsecureAction => Case::site(page("insecure-form", FORM_POSTING_TO_HTTP)),
+        // The same personal-data form, also served over plain http (no redirect).
+        PrivacyFormOverHttp => {
+            Case::site(portal_named("plain-form").with_http(HttpBehaviour::Serve))
+        }
+
+        ExposureVcs | ExposureEnv | ExposureBackup | ExposureDirListing | ExposureDebugPage
+        | ExposureAdminPanel => Case::site(leaky()),
+
+        CompromiseSpamInjection => Case::site(page("hacked", SPAM_HIDDEN)),
+        CompromiseCloaking => Case::site(
+            page("cloaked", GOV_HOME)
+                .with_route(Route::page("/", SPAM_VISIBLE).when_header("User-Agent", "Googlebot")),
+        ),
+        CompromiseBlocklisted => Case::site(page("blocklisted-link", LINKS_TO_LISTED_DOMAIN)),
+    }
+}
+
+fn good(label: &str) -> SiteSpec {
+    SiteSpec::good(&host(label))
+}
+
+fn cert(kind: CertKind) -> Case {
+    Case::site(good(kind.slug()).with_cert(kind))
+}
+
+/// A good site whose home page is `body` (its headers stay the strict ones).
+fn page(label: &str, body: &str) -> SiteSpec {
+    good(label).with_home_body(body)
+}
+
+/// A department home page (`gov_home.html`: personal-data form, WordPress 5.2.1,
+/// jQuery 1.8.3, Bootstrap from a CDN without SRI, Google Tag Manager) with a complete
+/// privacy notice.
+fn portal() -> SiteSpec {
+    portal_named("portal")
+}
+
+fn portal_named(label: &str) -> SiteSpec {
+    page(label, GOV_HOME).with_route(Route::page(NOTICE_PATH, NOTICE_COMPLETE))
+}
+
+/// Every security header but `Content-Type` and the (secure) cookie left out.
+fn bare_headers() -> SiteSpec {
+    [
+        "Strict-Transport-Security",
+        "Content-Security-Policy",
+        "X-Frame-Options",
+        "X-Content-Type-Options",
+        "Permissions-Policy",
+        "Referrer-Policy",
+    ]
+    .into_iter()
+    .fold(good("bare-headers"), |spec, name| spec.without_header(name))
+}
+
+/// Every header present with a weak value, a version banner, a bare cookie and a CORS
+/// policy that reflects any origin with credentials.
+fn weak_headers() -> SiteSpec {
+    good("weak-headers")
+        .with_header("Strict-Transport-Security", "max-age=300")
+        .with_header(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'",
+        )
+        .with_header("Referrer-Policy", "unsafe-url")
+        .with_header("Server", "Apache/2.4.41 (Ubuntu)")
+        .with_header("Set-Cookie", "PHPSESSID=secret; Path=/")
+        .with_header("Access-Control-Allow-Origin", CORS_PROBE_ORIGIN)
+        .with_header("Access-Control-Allow-Credentials", "true")
+}
+
+/// One file per exposure rule, each behind the path the built-in rules probe.
+fn leaky() -> SiteSpec {
+    let text = |path: &str, body: &str| {
+        Route::new(path, 200)
+            .with_header("Content-Type", "text/plain")
+            .with_body(body)
+    };
+    good("leaky")
+        .with_route(text("/.git/HEAD", "ref: refs/heads/main\n"))
+        .with_route(text(
+            "/.env",
+            "APP_ENV=production\nAPP_KEY=base64:c2VjcmV0\nDB_PASSWORD=hunter2\n",
+        ))
+        .with_route(text(
+            "/backup.sql",
+            "-- MySQL dump 10.13  Distrib 5.7.44, for Linux (x86_64)\n\
+             CREATE TABLE `cong_dan` (`cccd` varchar(12));\n",
+        ))
+        .with_route(Route::page(
+            "/uploads/",
+            "<html><head><title>Index of /uploads</title></head>\
+             <body><h1>Index of /uploads</h1></body></html>",
+        ))
+        .with_route(Route::page(
+            "/phpinfo.php",
+            "<!DOCTYPE html><html><head><title>PHP 7.4.3 - phpinfo()</title></head>\
+             <body><h1 class=\"p\">PHP Version 7.4.3</h1></body></html>",
+        ))
+        .with_route(Route::page(
+            "/wp-login.php",
+            "<html><body><form name=\"loginform\" id=\"loginform\" action=\"/wp-login.php\" \
+             method=\"post\"><input type=\"text\" name=\"log\">\
+             <input type=\"password\" name=\"pwd\"></form></body></html>",
+        ))
+}
+
+/// A script and a stylesheet (active) and an image (passive) over plain http.
+const MIXED: &str = "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
+    <title>Tin tức</title><script src=\"http://static.fleet.test/app.js\"></script>\
+    <link rel=\"stylesheet\" href=\"http://static.fleet.test/site.css\"></head>\
+    <body><h1>Tin tức</h1><img src=\"http://static.fleet.test/logo.png\" alt=\"logo\">\
+    </body></html>";
+
+/// A registration form asking for a name and a citizen-ID number, no privacy notice.
+const FORM_WITHOUT_NOTICE: &str = "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
+    <title>Đăng ký</title></head><body><form action=\"/dang-ky\" method=\"post\">\
+    <label for=\"t\">Họ và tên</label><input id=\"t\" name=\"ho_ten\">\
+    <label for=\"c\">Số CCCD</label><input id=\"c\" name=\"cccd\">\
+    <button>Gửi</button></form></body></html>";
+
+/// The same kind of form on an https page, posting to an http:// URL.
+const FORM_POSTING_TO_HTTP: &str = "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
+    <title>Đăng ký</title></head><body>\
+    <form action=\"http://insecure-form.fleet.test/dang-ky\" method=\"post\">\
+    <label for=\"t\">Họ và tên</label><input id=\"t\" name=\"ho_ten\">\
+    <label for=\"c\">Số CCCD</label><input id=\"c\" name=\"cccd\">\
+    <button>Gửi</button></form></body></html>";
+
+/// A page linking to a domain of `checks/blocklist.toml` (never fetched: links are read,
+/// not followed).
+const LINKS_TO_LISTED_DOMAIN: &str = "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
+    <title>Liên kết</title></head><body><h1>Liên kết hữu ích</h1>\
+    <a href=\"https://malware-drop.example/tai-lieu.exe\">Tải tài liệu</a></body></html>";
+
+/// The findings of one scan, by the name scanned and the scanner used.
+type Results = BTreeMap<(String, Scanner), Vec<Finding>>;
+
+fn collector(fleet: &Fleet, scanner: Scanner) -> Arc<Collector> {
+    let settings = match scanner {
+        Scanner::Fleet => settings_for(fleet),
+        Scanner::PublicOnly => CollectorSettings {
+            allow_private_addresses: false,
+            treat_as_public: vec!["127.77.1.0/24".parse().expect("range")],
+            ..settings_for(fleet)
+        },
+    };
+    Arc::new(crate::common::collector(settings))
+}
+
+/// Scans every `(host, scanner)` once, all at the same time.
+async fn scan_all(fleet: &Fleet, wanted: Vec<(String, Scanner)>) -> Results {
+    let collectors: BTreeMap<Scanner, Arc<Collector>> = [Scanner::Fleet, Scanner::PublicOnly]
+        .into_iter()
+        .map(|s| (s, collector(fleet, s)))
+        .collect();
+    let mut scans = JoinSet::new();
+    for (name, scanner) in wanted {
+        let collector = Arc::clone(&collectors[&scanner]);
+        scans.spawn(async move {
+            let evidence = collector.collect(&name, 443).await;
+            ((name, scanner), judge(&evidence, OffsetDateTime::now_utc()))
+        });
+    }
+    let mut results = Results::new();
+    while let Some(scan) = scans.join_next().await {
+        let (key, findings) = scan.expect("a scan task");
+        results.insert(key, findings);
+    }
+    results
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_finding_id_fires_through_the_collector_and_not_on_the_good_site() {
+    let good_site = SiteSpec::good(&host("good"));
+    let cases: Vec<(FindingId, Case)> = FindingId::ALL.iter().map(|&id| (id, case(id))).collect();
+
+    // One fleet: every distinct site once (ids sharing a site share its spec exactly).
+    let mut sites: BTreeMap<String, SiteSpec> = BTreeMap::new();
+    sites.insert(good_site.host.clone(), good_site.clone());
+    for (id, case) in &cases {
+        if let Some(spec) = &case.site {
+            let earlier = sites
+                .entry(spec.host.clone())
+                .or_insert_with(|| spec.clone());
+            assert_eq!(
+                earlier, spec,
+                "{id}: two different sites named {}",
+                spec.host
+            );
+        }
+    }
+    let specs: Vec<SiteSpec> = sites.into_values().collect();
+    let internal = DnsRecord {
+        name: host(INTERNAL),
+        answers: vec![Ipv4Addr::LOCALHOST],
+    };
+    let fleet = Fleet::start_with_dns(DOMAIN, specs, vec![internal])
+        .await
+        .expect("fleet starts");
+
+    // Each case's name with its scanner, and the good site with every scanner in use.
+    let mut wanted: Vec<(String, Scanner)> = cases
+        .iter()
+        .flat_map(|(_, c)| {
+            [
+                (c.host.clone(), c.scanner),
+                (good_site.host.clone(), c.scanner),
+            ]
+        })
+        .collect();
+    wanted.sort();
+    wanted.dedup();
+    let results = scan_all(&fleet, wanted).await;
+
+    let mut failures = Vec::new();
+    for (id, case) in &cases {
+        let fired = &results[&(case.host.clone(), case.scanner)];
+        if !fired.iter().any(|f| f.id == *id) {
+            let got: Vec<FindingId> = fired.iter().map(|f| f.id).collect();
+            failures.push(format!(
+                "{id} did not fire on {} ({:?}): {got:?}",
+                case.host, case.scanner
+            ));
+        }
+        let good = &results[&(good_site.host.clone(), case.scanner)];
+        if let Some(f) = good.iter().find(|f| f.id == *id) {
+            failures.push(format!(
+                "{id} fired on the good site ({:?}): {}",
+                case.scanner, f.detail
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} ids failed:\n  {}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n  ")
+    );
+    fleet.shutdown().await;
+}
