@@ -76,6 +76,10 @@ raw_rule!(RawTerms {
     /// Terms of two words or more also match with other tone marks ("nỗ hủ").
     #[serde(default)]
     tone_slips: bool,
+    /// Most points the family adds in one region (before the region's factor): words
+    /// any lottery or news page uses must not convict a page on their own.
+    #[serde(default)]
+    cap: Option<u32>,
     must_fire: Vec<Spanned<String>>,
     #[serde(default)]
     must_not_match: Vec<Spanned<String>>,
@@ -121,6 +125,7 @@ pub struct TermGroup {
     pub info: RuleInfo,
     pub kind: TermKind,
     pub weight: u32,
+    pub cap: Option<u32>,
     pub terms: TermSet,
     /// Word shapes (see `word_patterns`), when the family has any.
     pub shapes: Option<RegexSet>,
@@ -221,6 +226,7 @@ impl SpamRules {
             groups.push(TermGroup {
                 kind: t.kind,
                 weight: t.weight,
+                cap: t.cap,
                 terms,
                 shapes: compile_shapes(source, &t.id, &t.word_patterns)?,
                 info,

@@ -260,13 +260,21 @@ pub fn assess(page: &PageFacts, rules: &SpamRules) -> SpamAssessment {
     }
     for (reason, text) in by_reason {
         let region = format!("hidden ({reason})");
+        let scan = Scan::new(&text, rules);
+        // Collapsed tabs and menus hide news headlines too; what reads as news there
+        // counts only its advertising, like visible news does.
+        let hidden_news = reports(
+            scan.distinct(rules, TermKind::Counter).len(),
+            scan.distinct(rules, TermKind::Promo).len(),
+            rules,
+        );
         hidden_score += score_scan(
-            &Scan::new(&text, rules),
+            &scan,
             rules,
             rules.scoring.hidden_factor,
             &region,
             &mut result.terms,
-            |k| counted(k, false),
+            |k| counted(k, hidden_news),
         );
     }
     for (host, hidden) in hosts {
@@ -328,11 +336,13 @@ fn score_scan(
         if !counts(group.kind) {
             continue;
         }
+        let mut points = 0;
         for (word, n) in occurrences(group, &scan.matches[i], &scan.shaped[i]) {
             let n = n.min(rules.scoring.max_count);
-            score += group.weight * n * factor;
+            points += group.weight * n;
             terms.push((region.to_string(), word, n));
         }
+        score += group.cap.map_or(points, |cap| points.min(cap)) * factor;
     }
     score
 }
