@@ -177,6 +177,29 @@ pub fn document(public_url: &str) -> Value {
                     }
                 }
             },
+            "/api/v1/league": {
+                "get": {
+                    "operationId": "getLeague",
+                    "summary": "A league table: ministries, provinces or categories ranked by the share of in-scope websites labelled",
+                    "parameters": [
+                        query("by", "what the table groups by",
+                              json!({ "type": "string", "enum": ["ministry", "province", "category"], "default": "ministry" }))
+                    ],
+                    "responses": {
+                        "200": json_response("The ranked groups", json!({
+                            "type": "object",
+                            "required": ["by", "computed_at", "groups"],
+                            "properties": {
+                                "by": { "type": "string", "enum": ["ministry", "province", "category"] },
+                                "computed_at": { "type": "string", "format": "date-time" },
+                                "groups": { "type": "array", "items": { "$ref": "#/components/schemas/LeagueGroup" } }
+                            }
+                        })),
+                        "400": error("an invalid grouping"),
+                        "429": rate_limited()
+                    }
+                }
+            },
             "/data/sites.csv": {
                 "get": {
                     "operationId": "downloadCsv",
@@ -248,6 +271,26 @@ pub fn document(public_url: &str) -> Value {
                 ]
             },
             "Counts": counts_schema(),
+            "LeagueGroup": {
+                "type": "object",
+                "required": ["rank", "group", "sites", "in_scope", "not_assessed", "collecting_personal_data",
+                             "labelled_in_scope", "labelled", "grades", "open_findings"],
+                "properties": {
+                    "rank": { "type": "integer", "minimum": 1 },
+                    "group": { "type": "string" },
+                    "sites": { "type": "integer", "minimum": 0 },
+                    "in_scope": { "type": "integer", "minimum": 0, "description": "collecting personal data, or not yet assessed" },
+                    "not_assessed": { "type": "integer", "minimum": 0 },
+                    "collecting_personal_data": { "type": "integer", "minimum": 0 },
+                    "labelled_in_scope": { "type": "integer", "minimum": 0 },
+                    "labelled": { "type": "integer", "minimum": 0 },
+                    "grades": { "type": "array", "items": { "type": "object", "required": ["grade", "sites"],
+                        "properties": { "grade": { "type": "string" }, "sites": { "type": "integer", "minimum": 0 } } } },
+                    "open_findings": { "type": "array", "description": "configuration faults open on at least three sites of the group (never exposures, vulnerable software or compromise)",
+                        "items": { "type": "object", "required": ["id", "severity", "sites"],
+                        "properties": { "id": { "type": "string" }, "severity": { "type": "string" }, "sites": { "type": "integer", "minimum": 3 } } } }
+                }
+            },
             "Error": error_schema()
         } }
     })

@@ -138,6 +138,38 @@ pub fn stats_json(
     })
 }
 
+/// A league table as published by the API: ranked groups with their figures.
+pub fn league_json(
+    by: trustlabel_store::LeagueBy,
+    computed_at: OffsetDateTime,
+    rows: &[trustlabel_store::LeagueRow],
+    settings: &PublishSettings,
+) -> Value {
+    let groups: Vec<Value> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            json!({
+                "rank": i + 1,
+                "group": r.group,
+                "sites": r.sites,
+                "in_scope": r.in_scope(),
+                "not_assessed": r.not_assessed,
+                "collecting_personal_data": r.collecting,
+                "labelled_in_scope": r.collecting_labelled,
+                "labelled": r.labelled,
+                "grades": r.grades.iter().map(|(g, n)| json!({ "grade": g.to_string(), "sites": n })).collect::<Vec<_>>(),
+                "open_findings": super::public_open_findings(r).iter().map(|(id, sev, n)| json!({ "id": id.as_str(), "severity": sev.as_str(), "sites": n })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "by": super::html::by_param(by),
+        "computed_at": ts(settings, Some(computed_at)),
+        "groups": groups,
+    })
+}
+
 /// Everything in one group, for the overall figures.
 pub fn overall(groups: &[StatusCounts]) -> StatusCounts {
     let mut total: std::collections::BTreeMap<

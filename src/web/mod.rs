@@ -55,6 +55,8 @@ pub struct AppState {
     /// The filter menus (categories, provinces with counts): two scans of the whole
     /// target list that change only on import, so they are kept for a minute.
     pub facets: Arc<std::sync::Mutex<Option<public::FacetCache>>>,
+    /// League tables group every site: computed at most every few minutes, and dated.
+    pub league: Arc<std::sync::Mutex<public::LeagueCache>>,
 }
 
 impl AppState {
@@ -77,6 +79,7 @@ impl AppState {
             queue_wake: Arc::new(Notify::new()),
             dummy_hash: dummy_hash.into(),
             facets: Arc::default(),
+            league: Arc::default(),
         })
     }
 }
@@ -112,6 +115,8 @@ pub fn router(state: AppState) -> Router {
         .route("/site/{host}", get(public::site))
         .route("/dashboard", get(public::dashboard))
         .route("/criteria", get(public::criteria))
+        .route("/league", get(public::league))
+        .route("/api/v1/league", get(public::api_league))
         .route("/data", get(public::open_data))
         .route("/data/sites.csv", get(public::sites_csv))
         .route("/data/sites.json", get(public::sites_json))

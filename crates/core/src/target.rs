@@ -325,6 +325,33 @@ mod tests {
     }
 
     #[test]
+    fn provinces_are_filed_under_the_unit_in_force_and_the_parent_is_kept() {
+        let provinces = Provinces::builtin().unwrap();
+        let list = "host,organisation,category,province,contact_email,parent\n\
+                    a.gov.vn,Sở Y tế,government,Bình Dương,,UBND Thành phố Hồ Chí Minh\n\
+                    b.gov.vn,Sở Tư pháp,government,tp. hcm,\n\
+                    c.gov.vn,Cục X,government,Gotham,,Bộ Y tế\n\
+                    d.gov.vn,Cục Y,government,,,Bộ Y tế\n";
+        let parsed = parse_list_filed("t.csv", list.as_bytes(), Some(&provinces));
+        let filed: Vec<_> = parsed
+            .targets
+            .iter()
+            .map(|t| (t.host.as_str(), t.province.as_str(), t.parent.as_str()))
+            .collect();
+        assert_eq!(
+            filed,
+            [
+                ("a.gov.vn", "Hồ Chí Minh", "UBND Thành phố Hồ Chí Minh"),
+                ("b.gov.vn", "Hồ Chí Minh", ""),
+                ("d.gov.vn", "", "Bộ Y tế"),
+            ]
+        );
+        assert_eq!(parsed.errors.len(), 1);
+        let error = parsed.errors[0].to_string();
+        assert!(error.starts_with("t.csv:4: province `Gotham`"), "{error}");
+    }
+
+    #[test]
     fn a_list_keeps_good_lines_and_names_bad_ones() {
         let list = "host,organisation,category,province,contact_email\n\
                     # a comment\n\
@@ -332,7 +359,7 @@ mod tests {
                     bad host.vn,Org,government,,\n\
                     https://shop.example.vn/,Shop,ecommerce,HCM,\n\
                     shop2.example.vn,Shop,ecommerce,HCM,not-an-email\n\
-                    a.vn,b,c,d,e@f.vn,extra\n";
+                    a.vn,b,c,d,e@f.vn,parent,extra\n";
         let parsed = parse_list("t.csv", list.as_bytes());
         let hosts: Vec<_> = parsed.targets.iter().map(|t| t.host.as_str()).collect();
         assert_eq!(hosts, ["example.gov.vn", "shop.example.vn"]);

@@ -239,6 +239,9 @@ pub struct DashboardData<'a> {
     pub by_category: &'a [StatusCounts],
     pub by_province: &'a [StatusCounts],
     pub trend: &'a [TrendPoint],
+    /// The province league table, for the tile map.
+    pub province_league: &'a [trustlabel_store::LeagueRow],
+    pub provinces: &'a trustlabel_core::provinces::Provinces,
 }
 
 fn progress(counts: &StatusCounts, name: String) -> GroupProgress {
@@ -285,6 +288,8 @@ pub fn dashboard_page(ctx: &PageCtx<'_>, data: &DashboardData<'_>) -> Markup {
         h2 { (t.by_category) }
         (charts::progress_table(lang, t.by_category, t.category, &categories))
         h2 { (t.by_province) }
+        (charts::tile_map(lang, data.provinces, data.province_league))
+        p { a href=(ctx.links.league("province")) { (t.nav_league) " — " (t.by_province) } }
         (charts::progress_table(lang, t.by_province, t.province, &provinces))
         h2 { (t.trend) }
         (charts::trend_chart(lang, data.trend, overall.total))
