@@ -60,7 +60,7 @@ fn main() -> ExitCode {
     }) {
         Ok(report) => {
             if verbose {
-                print!("{}\n", report.render_credits());
+                println!("{}", report.render_credits());
             }
             print!("{}", report.render());
             if report.mismatches.is_empty() {

@@ -443,8 +443,7 @@ fn is_pseudo_heading(text: &str, words: usize) -> bool {
 /// ("TP. Hồ Chí Minh").
 pub fn sentences(text: &str) -> impl Iterator<Item = &str> {
     let mut cuts = Vec::new();
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
+    for (i, c) in text.char_indices() {
         if matches!(c, '.' | '!' | '?') {
             let word_before = text[..i]
                 .rsplit(|c: char| !c.is_alphanumeric())
