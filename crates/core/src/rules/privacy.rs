@@ -550,9 +550,11 @@ impl PrivacyRules {
         let mut stated: Vec<Option<String>> = vec![None; self.elements.len()];
         // The page's own content first, its header and footer (a hotline, an
         // address) after: the proof shown is the notice's sentence when it has one.
+        // Sidebars (other news, widgets) are not part of the notice at all.
         let (chrome, content): (Vec<TextBlock>, Vec<TextBlock>) = notice
             .blocks
             .iter()
+            .filter(|b| b.region != Region::Aside)
             .cloned()
             .partition(|b| matches!(b.region, Region::Header | Region::Footer));
         for unit in units(&content).into_iter().chain(units(&chrome)) {

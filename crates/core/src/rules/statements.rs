@@ -423,13 +423,17 @@ fn is_pseudo_heading(text: &str, words: usize) -> bool {
     let first = text.split_whitespace().next().unwrap_or("");
     let numbered = {
         let stem = first.trim_end_matches(['.', ')', ':']);
-        first.len() > stem.len()
-            && !stem.is_empty()
-            && (stem
+        let digits = !stem.is_empty()
+            && stem
                 .split('.')
-                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+        // "3." and "II." and "a)", or "2.4" (a sub-section needs no final stop).
+        (first.len() > stem.len()
+            && !stem.is_empty()
+            && (digits
                 || stem.chars().all(|c| "IVXLC".contains(c))
-                || (stem.chars().count() == 1 && stem.chars().all(char::is_alphabetic)))
+                || (stem.chars().count() == 1 && stem.chars().all(char::is_alphabetic))))
+            || (digits && stem.contains('.'))
     };
     let lower_first = first.to_lowercase();
     let article = ["điều", "mục", "chương", "phần"].contains(&lower_first.as_str());
