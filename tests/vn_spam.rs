@@ -36,6 +36,18 @@ const NEWS: &[(&str, &str)] = &[
         "warning",
         include_str!("fixtures/pages/vn_news_warning_page.html"),
     ),
+    (
+        "unquoted-ads",
+        include_str!("fixtures/pages/vn_news_unquoted_ads.html"),
+    ),
+    (
+        "hidden-tabs",
+        include_str!("fixtures/pages/vn_news_hidden_tabs.html"),
+    ),
+    (
+        "lottery",
+        include_str!("fixtures/pages/vn_lottery_company.html"),
+    ),
 ];
 
 fn site(name: &str, body: &str) -> SiteSpec {
