@@ -132,6 +132,15 @@ fn missing_lines(rules: &PageRules, missing: &[usize]) -> Vec<String> {
         .collect()
 }
 
+/// Appends a heading line and its lines to a finding's detail (the owner page shows
+/// the detail as written, one line each).
+fn push_lines(detail: &mut String, heading: String, lines: Vec<String>) {
+    for line in std::iter::once(heading).chain(lines) {
+        detail.push('\n');
+        detail.push_str(&line);
+    }
+}
+
 /// The elements of `required` the reading does not credit.
 fn missing_of(reading: &NoticeReading, required: &[usize]) -> Vec<usize> {
     required
@@ -166,15 +175,16 @@ fn collection(
     let mut detail = format!("forms ask for: {}", forms.join("; "));
     if let (Some(law), Some((notice_page, reading))) = (law, notice) {
         if missing_of(reading, &law.elements).is_empty() {
-            detail.push_str(&format!(
-                "\nthe notice at {} states every element required by {}:",
+            let heading = format!(
+                "the notice at {} states every element required by {}:",
                 excerpt(&notice_page.url, 120),
                 law_name(law)
-            ));
-            for line in stated_lines(rules, reading, &law.elements) {
-                detail.push('\n');
-                detail.push_str(&line);
-            }
+            );
+            push_lines(
+                &mut detail,
+                heading,
+                stated_lines(rules, reading, &law.elements),
+            );
         }
     }
     out.push(Finding::new(
@@ -261,26 +271,21 @@ fn sensitive(
         Some((page, reading)) => {
             let missing = missing_of(reading, &required);
             if missing.is_empty() {
-                detail.push_str(&format!(
-                    "\nthe notice at {} meets what {} requires when sensitive data is processed:",
+                let heading = format!(
+                    "the notice at {} meets what {} requires when sensitive data is processed:",
                     excerpt(&page.url, 120),
                     law_name(law)
-                ));
-                for line in stated_lines(rules, reading, &law.sensitive_elements) {
-                    detail.push('\n');
-                    detail.push_str(&line);
-                }
+                );
+                let lines = stated_lines(rules, reading, &law.sensitive_elements);
+                push_lines(&mut detail, heading, lines);
                 Severity::Info
             } else {
-                detail.push_str(&format!(
-                    "\nthe notice at {} does not meet what {} requires when sensitive data is processed:",
+                let heading = format!(
+                    "the notice at {} does not meet what {} requires when sensitive data is processed:",
                     excerpt(&page.url, 120),
                     law_name(law)
-                ));
-                for line in missing_lines(rules, &missing) {
-                    detail.push('\n');
-                    detail.push_str(&line);
-                }
+                );
+                push_lines(&mut detail, heading, missing_lines(rules, &missing));
                 Severity::Critical
             }
         }
@@ -312,18 +317,17 @@ fn incomplete(
         .map(element_name)
         .collect();
     let mut detail = format!(
-        "the notice at {} does not state: {}\njudged against {}",
+        "the notice at {} does not state: {}",
         excerpt(&notice.url, 120),
         names.join("; "),
-        law_name(law)
     );
-    for line in missing_lines(rules, &missing)
-        .into_iter()
-        .chain(stated_lines(rules, reading, &law.elements))
-    {
-        detail.push('\n');
-        detail.push_str(&line);
-    }
+    let mut lines = missing_lines(rules, &missing);
+    lines.extend(stated_lines(rules, reading, &law.elements));
+    push_lines(
+        &mut detail,
+        format!("judged against {}", law_name(law)),
+        lines,
+    );
     Some(Finding::new(
         FindingId::PrivacyNoticeIncomplete,
         severity,
