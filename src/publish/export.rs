@@ -239,6 +239,8 @@ pub async fn export(
     for row in &all {
         let stem = safe_file_stem(&row.host);
         let history = store.history(row.target_id).await?;
+        let outlines = store.scan_outlines(row.target_id, 2).await?;
+        let changes = trustlabel_core::changes::changes(&outlines);
         for lang in [Lang::Vi, Lang::En] {
             let prefix = if lang == Lang::En { "en/" } else { "" };
             let file = format!("site/{stem}.html");
@@ -247,6 +249,7 @@ pub async fn export(
                 &SitePage {
                     row,
                     history: &history,
+                    changes: changes.as_ref(),
                     next_assessment: super::next_assessment(row, settings),
                     valid_until: super::valid_until(row, settings),
                     verify_url: super::verify_url(settings, &row.host),

@@ -223,14 +223,20 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, RawQuery(query): RawQ
     Ok(cached(html(markup).into_response()))
 }
 
+/// How many of a site's latest scans "what changed" looks back over (a first-seen date
+/// older than that reads as the oldest scan's).
+pub const CHANGES_LOOKBACK: u32 = 120;
+
 pub fn site_view<'a>(
     state: &AppState,
     row: &'a SiteRow,
     history: &'a [trustlabel_store::StoredTransition],
+    changes: Option<&'a trustlabel_core::changes::Changes>,
 ) -> SitePage<'a> {
     SitePage {
         row,
         history,
+        changes,
         next_assessment: publish::next_assessment(row, &state.settings),
         valid_until: publish::valid_until(row, &state.settings),
         verify_url: publish::verify_url(&state.settings, &row.host),
@@ -243,7 +249,12 @@ pub async fn site(State(state): State<AppState>, ctx: Ctx, Path(host): Path<Stri
         return Ok(ctx.message(&state, StatusCode::NOT_FOUND, ctx.lang.t().not_found));
     };
     let history = state.store.history(row.target_id).await?;
-    let markup = pages::site_page(&ctx.page(&state), &site_view(&state, &row, &history));
+    let outlines = state.store.scan_outlines(row.target_id, 2).await?;
+    let changes = trustlabel_core::changes::changes(&outlines);
+    let markup = pages::site_page(
+        &ctx.page(&state),
+        &site_view(&state, &row, &history, changes.as_ref()),
+    );
     Ok(cached(html(markup).into_response()))
 }
 

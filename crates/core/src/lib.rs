@@ -6,6 +6,7 @@
 //! async runtime, socket, TLS stack or SQL driver, so the compiler keeps it that way.
 
 pub mod catalog;
+pub mod changes;
 pub mod checks;
 pub mod connect_to;
 pub mod domain;

@@ -127,6 +127,9 @@ pub struct HourlyChanges {
 pub struct SiteChange {
     pub host: String,
     pub change: StoredTransition,
+    /// The grade of the scan that caused the change (none for a staff decision or a
+    /// lapse).
+    pub grade: Option<Grade>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -571,7 +574,8 @@ impl Store {
     pub async fn recent_changes(&self, limit: u64) -> Result<Vec<SiteChange>, StoreError> {
         sqlx::query(
             "SELECT h.id, h.target_id, h.from_status, h.to_status, h.reason, h.scan_id, h.at, \
-             t.host FROM label_history h JOIN targets t ON t.id = h.target_id \
+             t.host, s.grade FROM label_history h JOIN targets t ON t.id = h.target_id \
+             LEFT JOIN scans s ON s.id = h.scan_id \
              ORDER BY h.at DESC, h.id DESC LIMIT $1",
         )
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
@@ -582,6 +586,7 @@ impl Store {
             Ok(SiteChange {
                 host: row.try_get("host")?,
                 change: decode_transition(row)?,
+                grade: codec::parse_optional_enum("scans.grade", row.try_get("grade")?)?,
             })
         })
         .collect()

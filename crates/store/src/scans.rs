@@ -13,6 +13,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::HashSet;
 use time::OffsetDateTime;
+use trustlabel_core::changes::ScanOutline;
 use trustlabel_core::finding::{Finding, FindingId};
 use trustlabel_core::policy::{LabelState, LabelStatus, Transition};
 use trustlabel_core::target::Target;
@@ -392,6 +393,45 @@ impl Store {
         .iter()
         .map(decode_transition)
         .collect()
+    }
+
+    /// The site's latest `limit` scans, newest first, with their grades and the ids of
+    /// their findings (never the evidence): what changed between them is worked out from
+    /// this (`trustlabel_core::changes`).
+    pub async fn scan_outlines(
+        &self,
+        target_id: i64,
+        limit: u32,
+    ) -> Result<Vec<ScanOutline>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT s.id, s.finished_at, s.grade, f.finding_id FROM scans s \
+             LEFT JOIN findings f ON f.scan_id = s.id \
+             WHERE s.id IN (SELECT id FROM scans WHERE target_id = $1 \
+                            ORDER BY finished_at DESC, id DESC LIMIT $2) \
+             ORDER BY s.finished_at DESC, s.id DESC",
+        )
+        .bind(target_id)
+        .bind(i64::from(limit))
+        .fetch_all(self.db.reader())
+        .await?;
+        let mut out: Vec<ScanOutline> = Vec::new();
+        for row in &rows {
+            let id: i64 = row.try_get("id")?;
+            if out.last().is_none_or(|s| s.scan_id != id) {
+                out.push(ScanOutline {
+                    scan_id: id,
+                    at: codec::parse_timestamp("scans.finished_at", row.try_get("finished_at")?)?,
+                    grade: codec::parse_enum("scans.grade", row.try_get("grade")?)?,
+                    findings: Default::default(),
+                });
+            }
+            let finding: Option<String> = row.try_get("finding_id")?;
+            if let (Some(finding), Some(scan)) = (finding, out.last_mut()) {
+                scan.findings
+                    .insert(codec::parse_enum("findings.finding_id", &finding)?);
+            }
+        }
+        Ok(out)
     }
 
     /// The site's most recent scan (by finish time), fully decoded.

@@ -178,6 +178,8 @@ pub fn list_page(ctx: &PageCtx<'_>, page: &ListPage<'_>) -> Markup {
 pub struct SitePage<'a> {
     pub row: &'a SiteRow,
     pub history: &'a [StoredTransition],
+    /// What changed at the latest assessment (the public sees the grades and dates only).
+    pub changes: Option<&'a trustlabel_core::changes::Changes>,
     pub next_assessment: Option<OffsetDateTime>,
     pub valid_until: Option<OffsetDateTime>,
     /// Absolute URLs for the embed snippet.
@@ -206,6 +208,12 @@ pub fn site_facts(ctx: &PageCtx<'_>, page: &SitePage<'_>) -> Markup {
             @if let (Some(at), true) = (row.attested_at, row.level == Some(trustlabel_core::policy::LabelLevel::Advanced)) {
                 dt { (t.manual_assessment) }
                 dd { (ctx.lang.attested_on(&date(ctx, Some(at)))) }
+            }
+            @if let Some(c) = page.changes.filter(|_| crate::publish::public_grade(row).is_some()) {
+                @if let (Some(before), Some(previous_at)) = (c.grade_before, c.previous_at) {
+                    dt { (t.since_last) }
+                    dd { (ctx.lang.grade_change(&before.to_string(), &c.grade_now.to_string(), &date(ctx, Some(previous_at)))) }
+                }
             }
             dt { (t.status_since) } dd { (date(ctx, row.status_since)) }
             dt { (t.last_assessed) } dd { (date(ctx, row.last_assessed)) }

@@ -166,8 +166,9 @@ async fn public_pages_show_the_label_but_never_the_findings() {
     );
     assert!(!feed.body.contains("header.csp"));
     assert!(
-        feed.body
-            .contains("chuyển từ «Chưa đánh giá» sang «Đã gắn nhãn».</summary>"),
+        feed.body.contains(
+            "chuyển từ «Chưa đánh giá» sang «Đã gắn nhãn» sau lần đánh giá xếp hạng B+.</summary>"
+        ),
         "a sentence, not status codes: {}",
         feed.body
     );
