@@ -192,26 +192,23 @@ async fn focused(browser: &Browser) -> Value {
 async fn the_keyboard_reaches_the_search_and_every_focus_is_visible() {
     let app = WebApp::start().await;
     let browser = Browser::start().await;
-    browser.goto(&app.url("/")).await;
     let tab = "\u{E004}";
-    // A loaded machine can hand the keys to a window that does not have
-    // the focus yet; wait until the document has it, so the first Tab is
-    // the page's and not lost.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while browser
-        .execute("window.focus(); return document.hasFocus();", vec![])
-        .await
-        != json!(true)
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the page never got the keyboard focus"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    // A loaded machine can hand the first key to a window that does not
+    // have the focus yet: the key is lost and the body keeps the focus.
+    // Headless Chromium (148) never reports `document.hasFocus()` true, so a lost key
+    // is seen afterwards and the page loaded afresh (five tries at most);
+    // a Tab that lands anywhere but the body is judged as it is.
+    let mut first = Value::Null;
+    for _ in 0..5 {
+        browser.goto(&app.url("/")).await;
+        browser.press(tab).await;
+        first = focused(&browser).await;
+        if first["tag"] != "body" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
     }
     // The first Tab lands on the skip link, which is visible once focused.
-    browser.press(tab).await;
-    let first = focused(&browser).await;
     assert_eq!(first["tag"], "a", "{first}");
     let skip_visible = browser
         .execute(
