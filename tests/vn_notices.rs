@@ -65,6 +65,55 @@ const NOTICES: &[(&str, &str, &[&str])] = &[
         ],
     ),
     (
+        "hospital",
+        include_str!("fixtures/pages/vn_notice_hospital.html"),
+        &[],
+    ),
+    (
+        "complete",
+        include_str!("fixtures/pages/notice_complete.html"),
+        &[],
+    ),
+    (
+        "lines",
+        include_str!("fixtures/pages/vn_notice_lines.html"),
+        &["cách thức xử lý", "chuyển dữ liệu ra nước ngoài", "hậu quả"],
+    ),
+    (
+        "university",
+        include_str!("fixtures/pages/vn_notice_university.html"),
+        &[
+            "cách thức xử lý",
+            "bên thứ ba",
+            "chuyển dữ liệu ra nước ngoài",
+            "thời gian lưu trữ",
+            "hậu quả",
+        ],
+    ),
+    (
+        "weak",
+        include_str!("fixtures/pages/vn_notice_weak.html"),
+        &[
+            "cách thức xử lý",
+            "bên thứ ba",
+            "chuyển dữ liệu ra nước ngoài",
+            "quyền của chủ thể",
+            "hậu quả",
+        ],
+    ),
+    (
+        "incomplete",
+        include_str!("fixtures/pages/notice_incomplete.html"),
+        &[
+            "cách thức xử lý",
+            "bên thứ ba",
+            "chuyển dữ liệu ra nước ngoài",
+            "quyền của chủ thể",
+            "thời gian lưu trữ",
+            "hậu quả",
+        ],
+    ),
+    (
         "decree13",
         include_str!("fixtures/pages/vn_notice_decree13.html"),
         &[
@@ -179,7 +228,10 @@ async fn the_owner_sees_the_proving_sentence_and_what_to_add() {
 
 #[tokio::test]
 async fn the_law_in_force_at_scan_time_decides_what_is_required() {
-    let (_, decree13, _) = NOTICES[7];
+    let (_, decree13, _) = NOTICES
+        .iter()
+        .find(|(label, _, _)| *label == "decree13")
+        .expect("the decree13 notice");
     let fleet = TestFleet::start(vec![
         SiteSpec::good(&host("decree13"))
             .with_route(Route::page("/", GOV_HOME))
