@@ -33,5 +33,8 @@ mod pages;
 mod revocation;
 mod rules_cli;
 mod transport;
+mod vn_forms;
+mod vn_notices;
+mod vn_spam;
 mod web_selfscan;
 mod worker;

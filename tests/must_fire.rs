@@ -30,6 +30,8 @@ const GOV_HOME: &str = include_str!("fixtures/pages/gov_home.html");
 const NOTICE_COMPLETE: &str = include_str!("fixtures/pages/notice_complete.html");
 const NOTICE_INCOMPLETE: &str = include_str!("fixtures/pages/notice_incomplete.html");
 const SPAM_HIDDEN: &str = include_str!("fixtures/pages/spam_hidden.html");
+const APPOINTMENT: &str = include_str!("fixtures/pages/vn_form_appointment.html");
+const NOTICE_WEAK: &str = include_str!("fixtures/pages/vn_notice_weak.html");
 const SPAM_VISIBLE: &str = include_str!("fixtures/pages/spam_visible_unaccented.html");
 /// Where `gov_home.html` links its privacy notice.
 const NOTICE_PATH: &str = "/chinh-sach-bao-mat/";
@@ -200,6 +202,11 @@ fn case(id: FindingId) -> Case {
         | SoftwareOutdated
         | SoftwareVulnerableJs => Case::site(portal()),
 
+        // An appointment form asking for symptoms, its notice silent about sensitive data.
+        PrivacyCollectsSensitiveData => Case::site(
+            page("sensitive-form", APPOINTMENT)
+                .with_route(Route::page("/thong-bao-xu-ly-du-lieu/", NOTICE_WEAK)),
+        ),
         PrivacyNoticeMissing => Case::site(page("no-notice", FORM_WITHOUT_NOTICE)),
         PrivacyNoticeIncomplete => Case::site(
             page("incomplete-notice", GOV_HOME)

@@ -181,6 +181,7 @@ finding_catalog! {
     ContentSriComplete => "content.sri_complete", Content;
 
     PrivacyCollectsPersonalData => "privacy.collects_personal_data", Privacy;
+    PrivacyCollectsSensitiveData => "privacy.collects_sensitive_data", Privacy;
     PrivacyNoticeMissing => "privacy.notice.missing", Privacy;
     PrivacyNoticeIncomplete => "privacy.notice.incomplete", Privacy;
     PrivacyFormInsecureAction => "privacy.form.insecure_action", Privacy;

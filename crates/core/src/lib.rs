@@ -11,6 +11,7 @@ pub mod checks;
 pub mod connect_to;
 pub mod cookie_rules;
 pub mod domain;
+pub mod evaluate;
 pub mod evidence;
 pub mod exposures;
 pub mod finding;

@@ -108,7 +108,7 @@ pub fn run_all_with(
     if !blocked {
         // A firewall's page is not the site's: its notice, content and software are
         // unknown, not missing.
-        privacy::check(&pages, ctx.page_rules, &mut findings);
+        privacy::check(&pages, ctx.page_rules, ctx.now, &mut findings);
         content::check(&pages, ctx.page_rules, &mut findings);
         software::check(&pages, ctx.page_rules, &mut findings);
     }

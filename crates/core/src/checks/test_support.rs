@@ -206,6 +206,16 @@ pub(crate) mod pages {
         include_bytes!("../../../../tests/fixtures/pages/notice_complete.html");
     pub const NOTICE_INCOMPLETE: &[u8] =
         include_bytes!("../../../../tests/fixtures/pages/notice_incomplete.html");
+    pub const NOTICE_DECREE13: &[u8] =
+        include_bytes!("../../../../tests/fixtures/pages/vn_notice_decree13.html");
+    pub const NOTICE_HOSPITAL: &[u8] =
+        include_bytes!("../../../../tests/fixtures/pages/vn_notice_hospital.html");
+    pub const NOTICE_WEAK: &[u8] =
+        include_bytes!("../../../../tests/fixtures/pages/vn_notice_weak.html");
+    pub const APPOINTMENT: &[u8] =
+        include_bytes!("../../../../tests/fixtures/pages/vn_form_appointment.html");
+    pub const ENROLMENT: &[u8] =
+        include_bytes!("../../../../tests/fixtures/pages/vn_form_enrolment.html");
 }
 
 /// A 200 `text/html` response (charset undeclared: the page says or it is sniffed).

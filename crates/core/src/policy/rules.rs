@@ -371,15 +371,17 @@ impl Policy {
             });
         }
         let blocking = set(&raw.label.blocking)?;
+        let blocking_when_critical = set(&raw.label.blocking_when_critical)?;
         let day_format = time::macros::format_description!("[year]-[month]-[day]");
         let mut blocking_since = HashMap::new();
         for (name, day) in &raw.label.blocking_since {
             let finding = id(name)?;
-            if !blocking.contains(&finding) {
+            if !blocking.contains(&finding) && !blocking_when_critical.contains(&finding) {
                 return Err(RuleFileError::Inconsistent {
                     file: file.to_string(),
                     reason: format!(
-                        "label.blocking_since names {finding}, which is not in label.blocking"
+                        "label.blocking_since names {finding}, which is not in label.blocking \
+                         nor label.blocking_when_critical"
                     ),
                 });
             }
@@ -408,7 +410,7 @@ impl Policy {
             blocking,
             blocking_since,
             new_blocking_grace_days: raw.label.new_blocking_grace_days,
-            blocking_when_critical: set(&raw.label.blocking_when_critical)?,
+            blocking_when_critical,
             unreachable: set(&raw.label.unreachable)?,
             blocked: set(&raw.label.blocked)?,
         })

@@ -530,12 +530,24 @@ fn a_label_lapses_without_a_passing_scan_within_its_validity() {
     );
 }
 
+/// The built-in policy with its `blocking_since` line replaced by `line`.
+fn with_blocking_since(line: &str) -> String {
+    builtin_policy()
+        .lines()
+        .map(|l| {
+            if l.starts_with("blocking_since =") {
+                line.trim_end().to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[test]
 fn a_new_blocking_rule_blocks_only_after_its_grace_period() {
-    let text = builtin_policy().to_string().replace(
-        "blocking_since = {}\n",
-        "blocking_since = { \"tls.proto.tls11\" = \"2026-11-10\" }\n",
-    );
+    let text = with_blocking_since("blocking_since = { \"tls.proto.tls11\" = \"2026-11-10\" }\n");
     let p = Policy::from_toml("policy.toml", &text).unwrap();
     let findings = [f(FindingId::TlsProtoTls11)];
     let during = p.evaluate_at(&findings, None, Some(datetime!(2026-12-01 00:00 UTC)));
@@ -561,18 +573,13 @@ fn a_new_blocking_rule_blocks_only_after_its_grace_period() {
 #[test]
 fn lifecycle_settings_are_checked_at_load() {
     let base = builtin_policy().to_string();
-    let bad_date = base.replace(
-        "blocking_since = {}\n",
-        "blocking_since = { \"tls.proto.tls11\" = \"soon\" }\n",
-    );
+    let bad_date = with_blocking_since("blocking_since = { \"tls.proto.tls11\" = \"soon\" }\n");
     let err = Policy::from_toml("policy.toml", &bad_date)
         .unwrap_err()
         .to_string();
     assert!(err.contains("`soon` is not a date"), "{err}");
-    let not_blocking = base.replace(
-        "blocking_since = {}\n",
-        "blocking_since = { \"header.xcto.missing\" = \"2026-01-01\" }\n",
-    );
+    let not_blocking =
+        with_blocking_since("blocking_since = { \"header.xcto.missing\" = \"2026-01-01\" }\n");
     let err = Policy::from_toml("policy.toml", &not_blocking)
         .unwrap_err()
         .to_string();
@@ -704,4 +711,39 @@ fn a_change_is_never_dated_before_the_label_it_follows() {
     );
     assert_eq!(labelled.next_change_at(day(3)), day(3));
     assert_eq!(LabelState::not_assessed().next_change_at(day(1)), day(1));
+}
+
+#[test]
+fn sensitive_data_without_the_stricter_notice_refuses_the_label_after_its_grace() {
+    let p = policy();
+    let critical = [Finding::new(
+        FindingId::PrivacyCollectsSensitiveData,
+        Severity::Critical,
+        "forms ask for sensitive personal data",
+    )];
+    let during = p.evaluate_at(&critical, None, Some(datetime!(2026-12-10 00:00 UTC)));
+    assert!(during.blocking.is_empty(), "{:?}", during.reasons);
+    assert!(
+        during
+            .reasons
+            .iter()
+            .any(|r| r
+                .contains("privacy.collects_sensitive_data will block the label from 2027-01-04")),
+        "{:?}",
+        during.reasons
+    );
+    let after = p.evaluate_at(&critical, None, Some(datetime!(2027-01-04 00:00 UTC)));
+    assert_eq!(
+        after.blocking,
+        vec![FindingId::PrivacyCollectsSensitiveData]
+    );
+    let info = [Finding::new(
+        FindingId::PrivacyCollectsSensitiveData,
+        Severity::Info,
+        "the notice meets the stricter requirements",
+    )];
+    assert!(
+        p.evaluate(&info).blocking.is_empty(),
+        "plain collection is informational"
+    );
 }

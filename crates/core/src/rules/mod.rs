@@ -49,6 +49,7 @@ pub mod firewall;
 pub mod privacy;
 pub mod software;
 pub mod spam;
+pub mod statements;
 pub mod terms;
 pub mod trackers;
 pub mod version;
@@ -115,6 +116,7 @@ impl PageRules {
             privacy: PrivacyRules {
                 fields: Vec::new(),
                 elements: Vec::new(),
+                laws: Vec::new(),
                 notice_links: Vec::new(),
             },
             trackers: TrackerRules {
@@ -130,6 +132,9 @@ impl PageRules {
                     max_count: 1,
                     counter_min: 1,
                     link_weight: 0,
+                    footer_factor: 1,
+                    outbound_factor: 0,
+                    news_promo_ratio: 1,
                 },
                 groups: Vec::new(),
                 links: Vec::new(),
