@@ -180,7 +180,16 @@ async fn populate(store: &Store, n: usize, scans: usize) {
             category: CATEGORIES[i % 5].into(),
             province: PROVINCES[(i / 3) % 16].into(),
             contact_email: String::new(),
-            parent: format!("Bộ {}", ["Y tế", "Tài chính", "Công Thương", "Giáo dục và Đào tạo", "Nội vụ"][i % 5]),
+            parent: format!(
+                "Bộ {}",
+                [
+                    "Y tế",
+                    "Tài chính",
+                    "Công Thương",
+                    "Giáo dục và Đào tạo",
+                    "Nội vụ"
+                ][i % 5]
+            ),
         })
         .collect();
     store
@@ -192,8 +201,11 @@ async fn populate(store: &Store, n: usize, scans: usize) {
     let base = OffsetDateTime::now_utc() - time::Duration::days(60);
     // Seven in ten sites are assessed; each has the same number of scans, spread evenly
     // over sixty days, oldest first, so the history is as the scheduler would leave it.
-    let assessed: Vec<(usize, &trustlabel_store::StoredTarget)> =
-        stored.iter().enumerate().filter(|(i, _)| i % 10 < 7).collect();
+    let assessed: Vec<(usize, &trustlabel_store::StoredTarget)> = stored
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 10 < 7)
+        .collect();
     let per_site = (scans / assessed.len().max(1)).max(1);
     let step = time::Duration::days(60) / per_site as u32;
     let mut recorded = 0usize;
@@ -497,7 +509,12 @@ fn main() {
         .collect();
     let leagues: Vec<String> = ["ministry", "province", "category"]
         .iter()
-        .flat_map(|by| [format!("/league?by={by}"), format!("/api/v1/league?by={by}")])
+        .flat_map(|by| {
+            [
+                format!("/league?by={by}"),
+                format!("/api/v1/league?by={by}"),
+            ]
+        })
         .collect();
     runtime.block_on(async {
         measure("list page, filtered + paged", addr, &list_pages, &args).await;

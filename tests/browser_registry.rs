@@ -211,11 +211,7 @@ async fn a_citizen_walks_from_the_home_page_to_a_province_table_to_a_site_histor
     let browser = Browser::start().await;
     let wait = std::time::Duration::from_secs(15);
     browser.goto(&app.url("/")).await;
-    browser
-        .find("nav a[href^='/league']")
-        .await
-        .click()
-        .await;
+    browser.find("nav a[href^='/league']").await.click().await;
     browser.wait_for_text("Xếp hạng", wait).await;
     browser
         .find("a[href^='/league?by=province']")
@@ -223,7 +219,10 @@ async fn a_citizen_walks_from_the_home_page_to_a_province_table_to_a_site_histor
         .click()
         .await;
     let table = browser.wait_for_text("Hà Nội", wait).await;
-    assert!(table.contains("Đà Nẵng"), "every province with sites is ranked");
+    assert!(
+        table.contains("Đà Nẵng"),
+        "every province with sites is ranked"
+    );
     assert!(browser.url().await.contains("by=province"));
     // Hà Nội's row leads to the list of its sites.
     browser
