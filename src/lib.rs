@@ -3,6 +3,7 @@
 //! Pipeline: targets → collect (all network I/O) → evidence → checks (pure) → findings →
 //! policy (pure) → store (all SQL). See ARCHITECTURE.md for the map.
 
+pub mod api_tokens;
 pub mod auth;
 pub mod config;
 pub mod notify;

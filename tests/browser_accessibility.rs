@@ -105,6 +105,8 @@ async fn every_public_owner_and_staff_page_has_no_accessibility_violation_on_des
         format!("/site/{}?lang=en", good()),
         "/dashboard?lang=en".into(),
         "/criteria?lang=en".into(),
+        "/scanner".into(),
+        "/scanner?lang=en".into(),
         format!("/owner/{token}"),
         format!("/owner/{token}?lang=en"),
         "/staff/login".into(),
@@ -114,6 +116,8 @@ async fn every_public_owner_and_staff_page_has_no_accessibility_violation_on_des
         format!("/staff/site/{}", failing()),
         format!("/staff/site/{}", good()),
         "/staff/audit".into(),
+        "/staff/tokens".into(),
+        "/staff/tokens?lang=en".into(),
         "/staff?lang=en".into(),
     ];
 

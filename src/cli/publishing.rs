@@ -404,67 +404,29 @@ async fn set_disabled(store: &Store, username: &str, disabled: bool) -> Result<(
 }
 
 pub async fn api_token(settings: &Settings, command: ApiTokenCommand) -> Result<u8, CliError> {
+    use trustlabel::api_tokens::{self, TokenRequestError};
     let store = open_store(&settings.database_or(DEFAULT_DATABASE)).await?;
     let now = OffsetDateTime::now_utc();
+    let refused = |e: TokenRequestError| match e {
+        TokenRequestError::Store(e) => runtime(e),
+        other => usage(other),
+    };
     match command {
         ApiTokenCommand::Create { name, scopes, days } => {
-            let name = name.trim().to_string();
-            if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-                return Err(usage(
-                    "an agency name has 1 to 200 characters and no control characters",
-                ));
-            }
-            if !(1..=3650).contains(&days) {
-                return Err(usage("--days must be between 1 and 3650"));
-            }
-            let mut parsed = Vec::new();
-            for scope in scopes.iter().flat_map(|s| s.split(',')) {
-                let scope = trustlabel_store::ApiScope::parse(scope).ok_or_else(|| {
-                    usage(format!(
-                        "unknown scope `{scope}`: the scopes are `batch` and `findings`"
-                    ))
-                })?;
-                if !parsed.contains(&scope) {
-                    parsed.push(scope);
-                }
-            }
-            // Reading findings is a widening of submitting batches, never instead of it.
-            if !parsed.contains(&trustlabel_store::ApiScope::Batch) {
-                parsed.insert(0, trustlabel_store::ApiScope::Batch);
-            }
-            let token = trustlabel::auth::new_token();
-            let expires = now + time::Duration::days(days);
-            let id = store
-                .create_api_token(
-                    &name,
-                    &trustlabel::auth::token_hash(&token),
-                    &parsed,
-                    &cli_actor(),
-                    now,
-                    expires,
-                )
+            let scopes =
+                api_tokens::parse_scopes(scopes.iter().map(String::as_str)).map_err(refused)?;
+            let issued = api_tokens::issue(&store, &name, scopes, days, &cli_actor(), now)
                 .await
-                .map_err(runtime)?;
-            let scopes = parsed
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(",");
-            cli_audit(
-                &store,
-                "api_token",
-                None,
-                &format!(
-                    "token {id} for {name} ({scopes}), expires {}",
-                    expires.date()
-                ),
-            )
-            .await?;
-            println!("{token}");
+                .map_err(refused)?;
+            println!("{}", issued.token);
             eprintln!(
-                "API token {id} for {name} ({scopes}), valid until {}; it is shown only now \
-                 (revoke with `trustlabel api-token revoke {id}`)",
-                expires.date()
+                "API token {} for {} ({}), valid until {}; it is shown only now \
+                 (revoke with `trustlabel api-token revoke {}`)",
+                issued.id,
+                issued.name,
+                api_tokens::scope_list(&issued.scopes),
+                issued.expires_at.date(),
+                issued.id
             );
         }
         ApiTokenCommand::List => {
@@ -478,22 +440,16 @@ pub async fn api_token(settings: &Settings, command: ApiTokenCommand) -> Result<
                     "{}\t{}\t{}\t{}\t{}",
                     token.id,
                     token.name,
-                    token
-                        .scopes
-                        .iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(","),
+                    api_tokens::scope_list(&token.scopes),
                     token.expires_at.date(),
                     state
                 );
             }
         }
         ApiTokenCommand::Revoke { id } => {
-            if !store.revoke_api_token(id, now).await.map_err(runtime)? {
-                return Err(usage(format!("no live API token {id}")));
-            }
-            cli_audit(&store, "api_token_revoke", None, &format!("token {id}")).await?;
+            api_tokens::revoke(&store, id, &cli_actor(), now)
+                .await
+                .map_err(refused)?;
             eprintln!("API token {id} revoked");
         }
     }

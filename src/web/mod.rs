@@ -142,6 +142,11 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/logout", post(staff::logout))
         .route("/staff/import", post(staff::import))
         .route("/staff/audit", get(staff::audit))
+        .route(
+            "/staff/tokens",
+            get(staff::tokens).post(staff::create_token),
+        )
+        .route("/staff/tokens/{id}/revoke", post(staff::revoke_token))
         .route("/staff/site/{host}", get(staff::site))
         .route("/staff/site/{host}/scan", post(staff::scan))
         .route("/staff/site/{host}/attest", post(staff::attest))

@@ -609,3 +609,110 @@ pub async fn audit(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) 
     );
     Ok(private(html(markup).into_response()))
 }
+
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    csrf: String,
+    name: String,
+    days: String,
+    #[serde(default)]
+    findings: Option<String>,
+}
+
+async fn render_tokens(
+    state: &AppState,
+    ctx: &Ctx,
+    session: &StaffSession,
+    issued: Option<&crate::api_tokens::IssuedToken>,
+    error: Option<&str>,
+) -> WebResult {
+    let tokens = state.store.api_tokens().await?;
+    let markup = crate::publish::html::staff_tokens_page(
+        &staff_ctx(ctx, state, session),
+        &session.csrf_token,
+        &tokens,
+        issued,
+        error,
+        OffsetDateTime::now_utc(),
+    );
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    Ok(private((status, html(markup)).into_response()))
+}
+
+/// The batch API's tokens (`/staff/tokens`).
+pub async fn tokens(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -> WebResult {
+    let Some(session) = current(&state, &headers).await? else {
+        return Ok(see_other(&format!(
+            "/staff/login{}",
+            lang_q(ctx.lang, true)
+        )));
+    };
+    render_tokens(&state, &ctx, &session, None, None).await
+}
+
+/// Issues a token and shows it on the answer, once; it is never readable again.
+pub async fn create_token(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    PageForm(form): PageForm<TokenForm>,
+) -> WebResult {
+    let Some(session) = current(&state, &headers).await? else {
+        return Ok(forbidden(&ctx, &state));
+    };
+    if !constant_time_eq(&form.csrf, &session.csrf_token) {
+        return Ok(forbidden(&ctx, &state));
+    }
+    let days = form.days.trim().parse::<i64>().unwrap_or(0);
+    let scopes = if form.findings.is_some() {
+        vec![
+            trustlabel_store::ApiScope::Batch,
+            trustlabel_store::ApiScope::Findings,
+        ]
+    } else {
+        vec![trustlabel_store::ApiScope::Batch]
+    };
+    let now = OffsetDateTime::now_utc();
+    match crate::api_tokens::issue(
+        &state.store,
+        &form.name,
+        scopes,
+        days,
+        &session.user.username,
+        now,
+    )
+    .await
+    {
+        Ok(issued) => render_tokens(&state, &ctx, &session, Some(&issued), None).await,
+        Err(crate::api_tokens::TokenRequestError::Store(e)) => Err(e.into()),
+        Err(e) => render_tokens(&state, &ctx, &session, None, Some(&e.to_string())).await,
+    }
+}
+
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<CsrfForm>,
+) -> WebResult {
+    let Some(session) = current(&state, &headers).await? else {
+        return Ok(forbidden(&ctx, &state));
+    };
+    if !constant_time_eq(&form.csrf, &session.csrf_token) {
+        return Ok(forbidden(&ctx, &state));
+    }
+    let now = OffsetDateTime::now_utc();
+    match crate::api_tokens::revoke(&state.store, id, &session.user.username, now).await {
+        Ok(()) => Ok(see_other(&format!(
+            "/staff/tokens{}",
+            lang_q(ctx.lang, true)
+        ))),
+        Err(crate::api_tokens::TokenRequestError::Store(e)) => Err(e.into()),
+        Err(e) => render_tokens(&state, &ctx, &session, None, Some(&e.to_string())).await,
+    }
+}

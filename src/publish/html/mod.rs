@@ -20,6 +20,7 @@ pub use public::{
 pub use scanner::{ScannerView, scanner_page};
 pub use staff::{
     ImportReport, StaffSiteView, login_page, staff_audit_page, staff_home_page, staff_site_page,
+    staff_tokens_page,
 };
 
 use super::i18n::Lang;

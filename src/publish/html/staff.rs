@@ -48,6 +48,8 @@ fn session_bar(ctx: &PageCtx<'_>, csrf: &str) -> Markup {
         p {
             (t.signed_in_as) " " strong { (ctx.staff_user.unwrap_or("")) } " · "
             a href=(format!("/staff/audit{}", if ctx.lang == crate::publish::i18n::Lang::En { "?lang=en" } else { "" })) { (t.audit_title) }
+            " · "
+            a href=(format!("/staff/tokens{}", if ctx.lang == crate::publish::i18n::Lang::En { "?lang=en" } else { "" })) { (t.api_tokens) }
         }
         form class="inline" method="post" action="/staff/logout" {
             (csrf_field(csrf))
@@ -204,4 +206,90 @@ pub fn staff_audit_page(ctx: &PageCtx<'_>, csrf: &str, entries: &[AuditEntry]) -
         }
     };
     layout(ctx, t.audit_title, body)
+}
+
+/// The batch API's tokens: who holds one, what it may do, until when; a form to issue
+/// one (shown once, right here) and a button to revoke each.
+pub fn staff_tokens_page(
+    ctx: &PageCtx<'_>,
+    csrf: &str,
+    tokens: &[trustlabel_store::ApiToken],
+    issued: Option<&crate::api_tokens::IssuedToken>,
+    error: Option<&str>,
+    now: time::OffsetDateTime,
+) -> Markup {
+    let vi = ctx.lang == crate::publish::i18n::Lang::Vi;
+    let lang_q = if vi { "" } else { "?lang=en" };
+    let title = if vi {
+        "Mã truy cập API cho cơ quan đối tác"
+    } else {
+        "API tokens of partner agencies"
+    };
+    let body = html! {
+        (session_bar(ctx, csrf))
+        @if let Some(issued) = issued {
+            div class="notice" role="status" {
+                p { strong { (if vi { "Mã mới — chỉ hiển thị lần này, hãy gửi cho cơ quan qua kênh an toàn:" } else { "New token — shown only now; send it to the agency over a safe channel:" }) } }
+                p { code class="evidence" id="new-token" { (issued.token) } }
+                p { (issued.name) " · " (crate::api_tokens::scope_list(&issued.scopes)) " · " (date_time(ctx, issued.expires_at)) }
+            }
+        }
+        @if let Some(error) = error {
+            p class="error" role="alert" { (error) }
+        }
+        h2 { (if vi { "Cấp mã mới" } else { "Issue a token" }) }
+        form method="post" action=(format!("/staff/tokens{lang_q}")) {
+            (csrf_field(csrf))
+            p {
+                label for="token-name" { (if vi { "Cơ quan" } else { "Agency" }) }
+                input id="token-name" name="name" type="text" required maxlength="200";
+            }
+            p {
+                label for="token-days" { (if vi { "Số ngày hiệu lực" } else { "Days valid" }) }
+                input id="token-days" name="days" type="number" min="1" max="3650" value="365" required;
+            }
+            p {
+                input id="token-findings" name="findings" type="checkbox" value="1";
+                " "
+                label for="token-findings" { (if vi { "Được đọc chi tiết lỗi của các website trong lô đã gửi" } else { "May read the findings of the sites of its batches" }) }
+            }
+            button type="submit" { (if vi { "Cấp mã" } else { "Issue" }) }
+        }
+        h2 { (if vi { "Các mã đã cấp" } else { "Tokens issued" }) }
+        table id="tokens" class="cards" {
+            thead { tr {
+                th scope="col" { "#" }
+                th scope="col" { (if vi { "Cơ quan" } else { "Agency" }) }
+                th scope="col" { (if vi { "Quyền" } else { "Scopes" }) }
+                th scope="col" { (if vi { "Hết hạn" } else { "Expires" }) }
+                th scope="col" { (if vi { "Trạng thái" } else { "State" }) }
+                th scope="col" { span class="visually-hidden" { (if vi { "Thao tác" } else { "Action" }) } }
+            } }
+            tbody {
+                @for t in tokens {
+                    @let live = t.revoked_at.is_none() && t.expires_at > now;
+                    tr {
+                        td { (t.id) }
+                        td data-label=(if vi { "Cơ quan" } else { "Agency" }) { (t.name) }
+                        td data-label=(if vi { "Quyền" } else { "Scopes" }) { code { (crate::api_tokens::scope_list(&t.scopes)) } }
+                        td data-label=(if vi { "Hết hạn" } else { "Expires" }) { (date_time(ctx, t.expires_at)) }
+                        td data-label=(if vi { "Trạng thái" } else { "State" }) {
+                            @if t.revoked_at.is_some() { (if vi { "Đã thu hồi" } else { "Revoked" }) }
+                            @else if !live { (if vi { "Hết hạn" } else { "Expired" }) }
+                            @else { (if vi { "Đang dùng" } else { "Active" }) }
+                        }
+                        td {
+                            @if live {
+                                form class="inline" method="post" action=(format!("/staff/tokens/{}/revoke{lang_q}", t.id)) {
+                                    (csrf_field(csrf))
+                                    button type="submit" aria-label=(format!("{} {}", if vi { "Thu hồi mã" } else { "Revoke token" }, t.id)) { (if vi { "Thu hồi" } else { "Revoke" }) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    layout(ctx, title, body)
 }

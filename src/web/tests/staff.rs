@@ -2,7 +2,7 @@
 //! audit.
 
 use super::*;
-use crate::auth::hash_password;
+use crate::auth::{hash_password, token_hash};
 use time::OffsetDateTime;
 
 const PASSWORD: &str = "một mật khẩu dài đủ";
@@ -416,4 +416,92 @@ async fn staff_see_findings_attest_labelled_sites_and_queue_scans() {
     )
     .await;
     assert_eq!(after.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn staff_issue_a_token_once_see_it_listed_without_its_secret_and_revoke_it() {
+    let t = test_app().await;
+    with_staff(&t).await;
+    assert_eq!(
+        get(&t.app, "/staff/tokens").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let (cookie, csrf) = sign_in(&t).await;
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("name", "Sở Thông tin và Truyền thông Huế"),
+        ("days", "90"),
+        ("findings", "1"),
+    ];
+    let forged = form_post(
+        "/staff/tokens",
+        &[("csrf", "x"), ("name", "A"), ("days", "9")],
+        Some(&cookie),
+    );
+    assert_eq!(send(&t.app, forged).await.status, StatusCode::FORBIDDEN);
+    let issued = send(&t.app, form_post("/staff/tokens", &form, Some(&cookie))).await;
+    assert_eq!(issued.status, StatusCode::OK, "{}", issued.body);
+    assert_eq!(
+        issued.header("cache-control"),
+        "no-store",
+        "the secret is never cached"
+    );
+    let token = issued
+        .body
+        .split("id=\"new-token\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .expect("the new token is shown")
+        .to_string();
+    let stored = t
+        .store
+        .api_token(&token_hash(&token), OffsetDateTime::now_utc())
+        .await
+        .unwrap()
+        .expect("stored by its hash");
+    assert!(stored.allows(trustlabel_store::ApiScope::Findings));
+    assert_eq!(stored.created_by, "lan");
+
+    let list = send(
+        &t.app,
+        Request::get("/staff/tokens")
+            .header("cookie", &cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(list.body.contains("Sở Thông tin và Truyền thông Huế"));
+    assert!(!list.body.contains(&token), "never shown again");
+
+    let bad = [("csrf", csrf.as_str()), ("name", " "), ("days", "90")];
+    let refused = send(&t.app, form_post("/staff/tokens", &bad, Some(&cookie))).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body.contains("agency name"), "{}", refused.body);
+
+    let revoke = format!("/staff/tokens/{}/revoke", stored.id);
+    let done = send(
+        &t.app,
+        form_post(&revoke, &[("csrf", csrf.as_str())], Some(&cookie)),
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert!(
+        t.store
+            .api_token(&token_hash(&token), OffsetDateTime::now_utc())
+            .await
+            .unwrap()
+            .is_none(),
+        "revoked at once"
+    );
+    let audit = t.store.audit_log(10).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.action == "api_token" && a.actor == "lan")
+    );
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.action == "api_token_revoke" && a.actor == "lan")
+    );
 }
