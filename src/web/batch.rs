@@ -240,6 +240,22 @@ fn counts(batch: &Batch) -> Value {
     })
 }
 
+/// The request's token and its batch `id`, or the answer to give instead (401, 403, 404,
+/// 429).
+async fn token_and_batch(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: i64,
+) -> Result<Result<(ApiToken, Batch), Response>, super::WebError> {
+    let token = match authorise(state, headers, ApiScope::Batch).await {
+        Ok(token) => token,
+        Err(response) => return Ok(Err(response)),
+    };
+    Ok(own_batch(state, &token, id)
+        .await?
+        .map(|batch| (token, batch)))
+}
+
 async fn own_batch(
     state: &AppState,
     token: &ApiToken,
@@ -273,12 +289,8 @@ pub async fn progress(
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> WebResult {
-    let token = match authorise(&state, &headers, ApiScope::Batch).await {
-        Ok(token) => token,
-        Err(response) => return Ok(response),
-    };
-    let batch = match own_batch(&state, &token, id).await? {
-        Ok(batch) => batch,
+    let (_, batch) = match token_and_batch(&state, &headers, id).await? {
+        Ok(found) => found,
         Err(response) => return Ok(response),
     };
     let items: Vec<Value> = batch
@@ -315,12 +327,8 @@ pub async fn results(
     Path(id): Path<i64>,
     Query(query): Query<ResultsQuery>,
 ) -> WebResult {
-    let token = match authorise(&state, &headers, ApiScope::Batch).await {
-        Ok(token) => token,
-        Err(response) => return Ok(response),
-    };
-    let batch = match own_batch(&state, &token, id).await? {
-        Ok(batch) => batch,
+    let (token, batch) = match token_and_batch(&state, &headers, id).await? {
+        Ok(found) => found,
         Err(response) => return Ok(response),
     };
     let with_findings = token.allows(ApiScope::Findings);

@@ -168,15 +168,7 @@ async fn a_batch_is_queued_followed_and_read_only_by_its_token() {
     );
 
     // What the OpenAPI document promises is in the answers.
-    let doc = crate::publish::openapi::document("https://tinnhiem.example.vn");
-    let required = |schema: &str| -> Vec<String> {
-        doc["components"]["schemas"][schema]["required"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap().to_string())
-            .collect()
-    };
+    let required = super::required_by_openapi;
     for item in results["items"].as_array().unwrap() {
         for key in required("BatchResult") {
             assert!(item.get(&key).is_some(), "{key} missing in {item}");

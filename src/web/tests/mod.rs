@@ -149,3 +149,14 @@ pub fn form_post(uri: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Requ
     }
     builder.body(Body::from(body)).unwrap()
 }
+
+/// The properties the OpenAPI document requires of one of its schemas.
+pub fn required_by_openapi(schema: &str) -> Vec<String> {
+    let doc = crate::publish::openapi::document("https://tinnhiem.example.vn");
+    doc["components"]["schemas"][schema]["required"]
+        .as_array()
+        .unwrap_or_else(|| panic!("schema {schema} has required properties"))
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
+}

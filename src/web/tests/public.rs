@@ -348,15 +348,7 @@ async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
 #[tokio::test]
 async fn the_api_answers_carry_what_the_openapi_document_promises() {
     let t = test_app().await;
-    let doc = crate::publish::openapi::document("https://tinnhiem.example.vn");
-    let required = |schema: &str| -> Vec<String> {
-        doc["components"]["schemas"][schema]["required"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap().to_string())
-            .collect()
-    };
+    let required = super::required_by_openapi;
     let list: serde_json::Value =
         serde_json::from_str(&get(&t.app, "/api/v1/sites").await.body).unwrap();
     assert!(!list["items"].as_array().unwrap().is_empty());
