@@ -217,6 +217,7 @@ async fn populate(store: &Store, n: usize) {
             caps: vec![],
             reasons: vec!["generated".into()],
             tls_rating: None,
+            advanced_blockers: Vec::new(),
         };
         let judge = |previous: &LabelState| {
             let (label, transition) = next_label(previous, &verdict, at, &LabelRules::default());

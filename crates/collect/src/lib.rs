@@ -277,6 +277,8 @@ impl Collector {
             privacy_page: None,
             crawler_views: Vec::new(),
             exposure: None,
+            dns: None,
+            mail: None,
         };
         let resolve = tokio::time::timeout_at(deadline, self.resolver.resolve(host)).await;
         let pinned = match resolve {

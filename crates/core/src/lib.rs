@@ -8,11 +8,13 @@
 pub mod catalog;
 pub mod checks;
 pub mod connect_to;
+pub mod dns;
 pub mod domain;
 pub mod evidence;
 pub mod exposures;
 pub mod finding;
 pub mod fold;
+pub mod mail;
 pub mod ocsp;
 pub mod page;
 pub mod policy;

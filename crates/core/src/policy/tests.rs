@@ -474,10 +474,7 @@ fn a_label_lapses_without_a_passing_scan_within_its_validity() {
 
 #[test]
 fn a_new_blocking_rule_blocks_only_after_its_grace_period() {
-    let text = builtin_policy().to_string().replace(
-        "blocking_since = {}\n",
-        "blocking_since = { \"tls.proto.tls11\" = \"2026-11-10\" }\n",
-    );
+    let text = with_blocking_since("{ \"tls.proto.tls11\" = \"2026-11-10\" }");
     let p = Policy::from_toml("policy.toml", &text).unwrap();
     let findings = [f(FindingId::TlsProtoTls11)];
     let during = p.evaluate_at(&findings, None, Some(datetime!(2026-12-01 00:00 UTC)));
@@ -500,21 +497,30 @@ fn a_new_blocking_rule_blocks_only_after_its_grace_period() {
     );
 }
 
+/// The built-in policy with its `blocking_since` line replaced.
+fn with_blocking_since(table: &str) -> String {
+    builtin_policy()
+        .lines()
+        .map(|line| {
+            if line.starts_with("blocking_since = ") {
+                format!("blocking_since = {table}")
+            } else {
+                line.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[test]
 fn lifecycle_settings_are_checked_at_load() {
     let base = builtin_policy().to_string();
-    let bad_date = base.replace(
-        "blocking_since = {}\n",
-        "blocking_since = { \"tls.proto.tls11\" = \"soon\" }\n",
-    );
+    let bad_date = with_blocking_since("{ \"tls.proto.tls11\" = \"soon\" }");
     let err = Policy::from_toml("policy.toml", &bad_date)
         .unwrap_err()
         .to_string();
     assert!(err.contains("`soon` is not a date"), "{err}");
-    let not_blocking = base.replace(
-        "blocking_since = {}\n",
-        "blocking_since = { \"header.xcto.missing\" = \"2026-01-01\" }\n",
-    );
+    let not_blocking = with_blocking_since("{ \"header.xcto.missing\" = \"2026-01-01\" }");
     let err = Policy::from_toml("policy.toml", &not_blocking)
         .unwrap_err()
         .to_string();
@@ -646,4 +652,71 @@ fn a_change_is_never_dated_before_the_label_it_follows() {
     );
     assert_eq!(labelled.next_change_at(day(3)), day(3));
     assert_eq!(LabelState::not_assessed().next_change_at(day(1)), day(1));
+}
+
+#[test]
+fn the_new_dns_and_mail_blocking_rules_wait_for_their_grace_period() {
+    let p = policy();
+    for id in [FindingId::DnsDnssecBogus, FindingId::MailSpfAllowAll] {
+        let since = p.blocking_since[&id];
+        let findings = [f(id)];
+        let during = p.evaluate_at(&findings, None, Some(since.midnight().assume_utc()));
+        assert!(during.blocking.is_empty(), "{id}: {:?}", during.blocking);
+        let later = since.midnight().assume_utc() + time::Duration::days(p.new_blocking_grace_days);
+        assert_eq!(
+            p.evaluate_at(&findings, None, Some(later)).blocking,
+            vec![id]
+        );
+    }
+}
+
+#[test]
+fn the_advanced_level_needs_dnssec_dmarc_and_starttls() {
+    let p = policy();
+    for id in [
+        FindingId::DnsDnssecUnsigned,
+        FindingId::DnsDnssecBogus,
+        FindingId::DnsDnssecUnverified,
+        FindingId::MailDmarcMissing,
+        FindingId::MailDmarcInvalid,
+        FindingId::MailDmarcNotEnforcing,
+        FindingId::MailStarttlsMissing,
+        FindingId::MailStarttlsCertInvalid,
+        FindingId::MailStarttlsFailed,
+        FindingId::MailMxUnreachable,
+    ] {
+        assert!(p.advanced_requires_absent.contains(&id), "{id}");
+    }
+    // Informational DNS findings cost nothing at the basic level.
+    let unsigned = p.evaluate(&[f(FindingId::DnsDnssecUnsigned)]);
+    assert_eq!(
+        (unsigned.decision, unsigned.grade),
+        (Decision::Pass, Grade::APlus)
+    );
+    assert_eq!(
+        unsigned.advanced_blockers,
+        vec![FindingId::DnsDnssecUnsigned]
+    );
+    assert!(
+        p.evaluate(&[f(FindingId::MailTlsrptMissing)])
+            .advanced_blockers
+            .is_empty()
+    );
+
+    let advanced = LabelState {
+        status: LabelStatus::Labelled,
+        level: Some(LabelLevel::Advanced),
+        ..LabelState::not_assessed()
+    };
+    let (kept, _) = next_label(&advanced, &p.evaluate(&[]), T0, &grace(14));
+    assert_eq!(kept.level, Some(LabelLevel::Advanced));
+    let (lowered, t) = next_label(&advanced, &unsigned, T0, &grace(14));
+    assert_eq!(
+        (lowered.status, lowered.level),
+        (LabelStatus::Labelled, Some(LabelLevel::Basic))
+    );
+    assert!(t.is_none(), "the status did not change");
+    // A basic label never rises on its own, even when everything passes.
+    let (basic, _) = next_label(&lowered, &p.evaluate(&[]), T0, &grace(14));
+    assert_eq!(basic.level, Some(LabelLevel::Basic));
 }

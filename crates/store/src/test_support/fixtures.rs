@@ -209,6 +209,8 @@ pub fn evidence(host: &str) -> Evidence {
         privacy_page: None,
         crawler_views: Vec::new(),
         exposure: None,
+        dns: None,
+        mail: None,
     }
 }
 
@@ -249,6 +251,7 @@ pub fn verdict(decision: Decision) -> Verdict {
         caps: vec![(FindingId::CertExpiringSoon, Grade::B)],
         reasons: vec!["certificate expires soon".into()],
         tls_rating: None,
+        advanced_blockers: Vec::new(),
     }
 }
 
