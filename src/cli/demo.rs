@@ -30,6 +30,8 @@ pub async fn demo(
     settings.collector.extra_roots_pem = vec![fleet.root_ca_pem()];
     settings.collector.only_extra_roots = true;
     settings.collector.allow_private_addresses = true;
+    // DNSSEC validated from the fleet's own signed `test.` zone, not the root's keys.
+    settings.collector.domain.trust_anchors = fleet.trust_anchors();
     let store = open_store(&settings.database_or(DEMO_DATABASE)).await?;
     let targets: Vec<trustlabel_core::target::Target> = fleet
         .sites()

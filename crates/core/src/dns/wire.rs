@@ -475,12 +475,18 @@ fn parse_rdata(buf: &[u8], start: usize, len: usize, rtype: RType) -> Result<RDa
     // from the whole message; the record must then end exactly where its length says.
     let mut r = Reader { buf, pos: start };
     let data = match rtype {
-        RType::A => RData::A(Ipv4Addr::from(
-            <[u8; 4]>::try_from(bytes).map_err(|_| bad())?,
-        )),
-        RType::AAAA => RData::Aaaa(Ipv6Addr::from(
-            <[u8; 16]>::try_from(bytes).map_err(|_| bad())?,
-        )),
+        RType::A => {
+            r.pos = end;
+            RData::A(Ipv4Addr::from(
+                <[u8; 4]>::try_from(bytes).map_err(|_| bad())?,
+            ))
+        }
+        RType::AAAA => {
+            r.pos = end;
+            RData::Aaaa(Ipv6Addr::from(
+                <[u8; 16]>::try_from(bytes).map_err(|_| bad())?,
+            ))
+        }
         RType::NS | RType::CNAME | RType::PTR | RType::DNAME => RData::Name(r.name()?),
         RType::SOA => RData::Soa(Soa {
             mname: r.name()?,
@@ -1010,6 +1016,32 @@ mod tests {
         let back = parse_message(&wire).unwrap();
         assert_eq!(back, q);
         assert!(back.edns.unwrap().dnssec_ok);
+    }
+
+    /// Address records, as a server writes them (bytes laid out by hand, not by
+    /// `to_wire`): the parser once refused every A and AAAA record.
+    #[test]
+    fn address_records_parse_from_hand_written_bytes() {
+        let mut wire = vec![0x00, 0x07, 0x85, 0x00, 0, 1, 0, 2, 0, 0, 0, 0];
+        wire.extend_from_slice(b"\x01a\x04test\x00\x00\x01\x00\x01");
+        // A 192.0.2.1, owner by pointer to the question's name (offset 12).
+        wire.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1]);
+        // AAAA 2001:db8::1.
+        wire.extend_from_slice(&[0xc0, 12, 0, 28, 0, 1, 0, 0, 0, 60, 0, 16]);
+        wire.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        let message = parse_message(&wire).unwrap();
+        assert_eq!(
+            message.answers[0].rdata,
+            RData::A(Ipv4Addr::new(192, 0, 2, 1))
+        );
+        assert_eq!(
+            message.answers[1].rdata,
+            RData::Aaaa("2001:db8::1".parse().unwrap())
+        );
+        // A length that is not the address's is refused.
+        let mut short = wire.clone();
+        short[35] = 3; // the A record's RDLENGTH (low byte)
+        assert!(parse_message(&short).is_err());
     }
 
     #[test]

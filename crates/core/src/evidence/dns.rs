@@ -129,3 +129,33 @@ impl NsProbe {
         matches!(self, NsProbe::Answered { .. })
     }
 }
+
+impl PageSummary {
+    /// The summary of one answer: status, `Location`, body size, SHA-256 and `<title>`.
+    pub fn of(status: u16, location: Option<&str>, body: &[u8]) -> PageSummary {
+        use sha2::{Digest, Sha256};
+        PageSummary {
+            status,
+            body_len: body.len(),
+            body_sha256: hex::encode(Sha256::digest(body)),
+            title: title_of(body),
+            location: location.map(str::to_string),
+        }
+    }
+}
+
+/// The text of the first `<title>` element (whitespace collapsed, at most 200
+/// characters), read from the first 64 KiB without an HTML parser: it only has to tell
+/// two answers apart.
+fn title_of(body: &[u8]) -> Option<String> {
+    let head = String::from_utf8_lossy(&body[..body.len().min(64 * 1024)]).into_owned();
+    let lower = head.to_ascii_lowercase();
+    let open = lower.find("<title")?;
+    let start = open + lower[open..].find('>')? + 1;
+    let end = start + lower[start..].find("</title")?;
+    let text: String = head[start..end]
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    Some(text.chars().take(200).collect())
+}

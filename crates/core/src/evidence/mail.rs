@@ -18,6 +18,10 @@ pub struct MailEvidence {
     pub tlsrpt: TxtLookup,
     /// One entry per MX host probed, in preference order.
     pub servers: Vec<MxServer>,
+    /// SMTP connections this scan opened (a mail server probed earlier in the run for
+    /// another site of the domain is not contacted again).
+    #[serde(default)]
+    pub smtp_connections: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
