@@ -174,6 +174,7 @@ async fn populate(store: &Store, n: usize) {
             category: CATEGORIES[i % 5].into(),
             province: PROVINCES[(i / 3) % 16].into(),
             contact_email: String::new(),
+            parent: String::new(),
         })
         .collect();
     store
@@ -242,6 +243,9 @@ async fn populate(store: &Store, n: usize) {
                     rules_hash: "bench",
                     label_read: &never_scanned,
                     update: &update,
+                    // Four in five reachable sites collect personal data.
+                    collects_personal_data: (decision != Decision::Unreachable)
+                        .then_some(i % 5 != 0),
                     job: None,
                 },
                 at,

@@ -341,6 +341,7 @@ fn main() {
                 category: "bench".into(),
                 province: String::new(),
                 contact_email: String::new(),
+                parent: String::new(),
             })
             .collect();
         store

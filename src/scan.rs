@@ -4,18 +4,21 @@
 //! result is stored in one transaction as soon as it is known, so an interrupted run
 //! loses only the sites in flight, and the run's pending items say where to resume.
 
-use crate::notify::{Notices, message_for};
+use crate::notify::{ChangeLine, Notices, message_with_changes};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use time::OffsetDateTime;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use trustlabel_collect::Collector;
+use trustlabel_core::changes::{ScanOutline, changes};
 use trustlabel_core::checks;
 use trustlabel_core::evidence::Evidence;
 use trustlabel_core::finding::Finding;
 use trustlabel_core::page::AnalysedPages;
-use trustlabel_core::policy::{LabelState, Policy, Transition, Verdict, next_label};
+use trustlabel_core::policy::{
+    LabelState, Policy, Transition, Verdict, next_label, personal_data_collected,
+};
 use trustlabel_core::ruleset::RuleSet;
 use trustlabel_core::target::Target;
 use trustlabel_store::{JobClaim, LabelUpdate, ScanRecord, Store, StoreError, StoredTarget};
@@ -223,11 +226,14 @@ impl Scanner {
         previous: &LabelState,
         verdict: &Verdict,
         now: OffsetDateTime,
+        changed: &[ChangeLine],
     ) -> LabelUpdate {
         let (label, transition) =
             next_label(previous, verdict, now, &self.rules.policy.label_rules);
         let notification = match (&transition, &self.notices) {
-            (Some(t), Some(notices)) => message_for(target, t, notices),
+            (Some(t), Some(notices)) => {
+                message_with_changes(target, t, notices, Some(&self.rules.catalog), changed)
+            }
             _ => None,
         };
         LabelUpdate {
@@ -264,13 +270,26 @@ impl Scanner {
         };
         if let (ScanItem::Stored(target), Some(store)) = (&item, &self.store) {
             let label_read = store.label(target.id).await?;
-            let update = self.label_update(&target.target, &label_read, &result.verdict, now);
+            // What this scan changed since the previous one, for the owner's e-mail.
+            let previous = store.scan_outlines(target.id, 1).await?;
+            let this = ScanOutline {
+                scan_id: 0,
+                at: now,
+                grade: result.verdict.grade,
+                findings: result.findings.iter().map(|f| f.id).collect(),
+            };
+            let outlines: Vec<ScanOutline> = std::iter::once(this).chain(previous).collect();
+            let changed = changes(&outlines)
+                .map(|c| ChangeLine::from_changes(&c, &self.rules.catalog))
+                .unwrap_or_default();
+            let update =
+                self.label_update(&target.target, &label_read, &result.verdict, now, &changed);
             // When the label changed after it was read (a staff decision, a lapse,
             // another worker), the store applies the same policy to the label it finds,
             // dated no earlier than that label's own change.
             let recompute = |current: &LabelState| {
                 let at = current.next_change_at(now);
-                self.label_update(&target.target, current, &result.verdict, at)
+                self.label_update(&target.target, current, &result.verdict, at, &changed)
             };
             let stored = store
                 .record_scan(
@@ -284,6 +303,10 @@ impl Scanner {
                         rules_hash: self.rules.hash(),
                         label_read: &label_read,
                         update: &update,
+                        collects_personal_data: personal_data_collected(
+                            &result.findings,
+                            result.verdict.decision,
+                        ),
                         job,
                     },
                     now,

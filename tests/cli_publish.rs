@@ -238,5 +238,19 @@ async fn demo_serves_the_web_list_of_its_fleet() {
     assert_eq!(status, 200);
     assert!(body.contains("good.demo.trustlabel.test"), "{body}");
     assert!(!body.contains("expired.demo.trustlabel.test"));
+    // A demo that looks like the country: Vietnamese organisations under ministries and
+    // provinces, and weeks of history behind the dashboard and the league tables.
+    let (_, list) = http_get(addr, "/").await;
+    assert!(
+        list.contains("Sở Y tế") && list.contains("Lào Cai"),
+        "{list}"
+    );
+    let (_, dashboard) = http_get(addr, "/dashboard").await;
+    assert!(
+        dashboard.matches("<circle").count() >= 2 * 10,
+        "the trend has points on many days"
+    );
+    let (_, league) = http_get(addr, "/league?by=ministry").await;
+    assert!(league.contains("Bộ Tài chính") && league.contains("UBND tỉnh Lào Cai"));
     child.kill().await.unwrap();
 }

@@ -6,6 +6,7 @@
 mod common;
 
 mod address_safety;
+mod batch_api;
 mod browser_accessibility;
 mod browser_owner_staff;
 mod browser_public;

@@ -34,6 +34,7 @@ async fn our_own_server_over_tls_gets_an_a_plus_and_the_label() {
                 category: "government".into(),
                 province: "Hà Nội".into(),
                 contact_email: String::new(),
+                parent: String::new(),
             }],
             time::OffsetDateTime::now_utc(),
         )

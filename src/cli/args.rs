@@ -155,6 +155,10 @@ pub enum Command {
     /// Manage staff accounts (passwords are read from standard input, one line).
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// Manage the batch API's tokens for partner agencies (only hashes are stored; a
+    /// token is printed once, when it is created).
+    #[command(subcommand)]
+    ApiToken(ApiTokenCommand),
     /// Serve a local fleet of N sites and print its manifest (JSON) on one line; runs
     /// until standard input closes. Used by the benchmark to keep servers out of the
     /// measured process.
@@ -235,6 +239,26 @@ pub enum StaffCommand {
         username: String,
     },
     List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiTokenCommand {
+    /// Issue a token to an agency and print it (once) on standard output.
+    Create {
+        /// The agency: its name, also what the sites it submits are filed under.
+        name: String,
+        /// What the token may do: `batch` (submit hosts, read statuses and grades) and
+        /// `findings` (also read the findings of its batches' sites); repeatable.
+        #[arg(long = "scope", value_name = "SCOPE", default_value = "batch")]
+        scopes: Vec<String>,
+        /// Days the token stays valid.
+        #[arg(long, value_name = "N", default_value_t = 365)]
+        days: i64,
+    },
+    /// Print every token: id, agency, scopes, expiry and whether it is revoked.
+    List,
+    /// Revoke a token by its id (from `list`); requests with it fail at once.
+    Revoke { id: i64 },
 }
 
 #[derive(Debug, Subcommand)]

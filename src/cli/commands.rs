@@ -131,7 +131,7 @@ pub async fn scan(settings: &Settings, args: ScanArgs) -> Result<u8, CliError> {
     if args.all || args.targets.is_some() {
         let description = match &args.targets {
             Some(path) => {
-                import_file(&store, path).await?;
+                import_file(&store, path, &rules).await?;
                 format!("scan --targets {}", path.display())
             }
             None => "scan --all".to_string(),
@@ -145,7 +145,8 @@ pub async fn scan(settings: &Settings, args: ScanArgs) -> Result<u8, CliError> {
             _ => {
                 let targets = match &args.targets {
                     Some(path) => {
-                        let parsed = parse_list_file(path).map_err(usage)?;
+                        let parsed =
+                            parse_list_file(path, Some(&rules.provinces)).map_err(usage)?;
                         let mut stored = Vec::new();
                         for t in parsed.targets {
                             if let Some(s) = store.target_by_host(&t.host).await.map_err(runtime)? {
@@ -200,6 +201,7 @@ pub async fn scan(settings: &Settings, args: ScanArgs) -> Result<u8, CliError> {
                     category: String::new(),
                     province: String::new(),
                     contact_email: String::new(),
+                    parent: String::new(),
                 };
                 store
                     .upsert_targets(&[target], time::OffsetDateTime::now_utc())
@@ -239,8 +241,12 @@ pub async fn scan(settings: &Settings, args: ScanArgs) -> Result<u8, CliError> {
     .await
 }
 
-async fn import_file(store: &Store, path: &Path) -> Result<(usize, usize), CliError> {
-    let parsed = parse_list_file(path).map_err(usage)?;
+async fn import_file(
+    store: &Store,
+    path: &Path,
+    rules: &RuleSet,
+) -> Result<(usize, usize), CliError> {
+    let parsed = parse_list_file(path, Some(&rules.provinces)).map_err(usage)?;
     for error in &parsed.errors {
         eprintln!("refused: {error}");
     }
@@ -265,17 +271,22 @@ async fn import_file(store: &Store, path: &Path) -> Result<(usize, usize), CliEr
 }
 
 /// Records a CLI action in the audit log, by the operating-system user who ran it.
+/// Who acts from the command line, as the audit log names them (`cli:` and the login).
+pub(super) fn cli_actor() -> String {
+    let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME"));
+    match user {
+        Ok(user) if !user.is_empty() => format!("cli:{user}"),
+        _ => "cli".to_string(),
+    }
+}
+
 pub(super) async fn cli_audit(
     store: &Store,
     action: &str,
     host: Option<&str>,
     detail: &str,
 ) -> Result<(), CliError> {
-    let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME"));
-    let actor = match user {
-        Ok(user) if !user.is_empty() => format!("cli:{user}"),
-        _ => "cli".to_string(),
-    };
+    let actor = cli_actor();
     store
         .record_audit(
             trustlabel_store::Audit {
@@ -292,7 +303,8 @@ pub(super) async fn cli_audit(
 
 pub async fn import(settings: &Settings, file: &Path) -> Result<u8, CliError> {
     let store = open_store(&settings.database_or(DEFAULT_DATABASE)).await?;
-    let (_, refused) = import_file(&store, file).await?;
+    let rules = load_rules(settings)?;
+    let (_, refused) = import_file(&store, file, &rules).await?;
     Ok(if refused == 0 {
         EXIT_OK
     } else {

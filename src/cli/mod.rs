@@ -93,6 +93,7 @@ pub async fn run(cli: args::Cli) -> Result<u8, CliError> {
             public_url,
         } => publishing::owner_link(&settings, &host, days, revoke, public_url).await,
         args::Command::Staff(command) => publishing::staff(&settings, command).await,
+        args::Command::ApiToken(command) => publishing::api_token(&settings, command).await,
         #[cfg(feature = "demo")]
         args::Command::FleetServe {
             sites,

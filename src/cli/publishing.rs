@@ -1,7 +1,7 @@
 //! The publishing commands: `serve`, `publish`, `owner-link`, `staff`.
 
-use super::args::{ServeArgs, StaffCommand};
-use super::commands::{cli_audit, load_rules, open_store, stored_target};
+use super::args::{ApiTokenCommand, ServeArgs, StaffCommand};
+use super::commands::{cli_actor, cli_audit, load_rules, open_store, stored_target};
 use super::settings::{DEFAULT_DATABASE, Settings};
 use super::{CliError, EXIT_OK, runtime, usage};
 use std::io::BufRead;
@@ -146,10 +146,12 @@ pub async fn serve_store(
     );
     let limiter = Arc::clone(&state.limiter);
     let login = Arc::clone(&state.login);
+    let tokens = Arc::clone(&state.tokens);
     let sweeper = tokio::spawn(async move {
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(60)).await;
             limiter.shrink();
+            tokens.shrink();
             login.shrink(std::time::Instant::now());
         }
     });
@@ -395,4 +397,102 @@ async fn set_disabled(store: &Store, username: &str, disabled: bool) -> Result<(
         if disabled { "disabled" } else { "enabled" }
     );
     Ok(())
+}
+
+pub async fn api_token(settings: &Settings, command: ApiTokenCommand) -> Result<u8, CliError> {
+    let store = open_store(&settings.database_or(DEFAULT_DATABASE)).await?;
+    let now = OffsetDateTime::now_utc();
+    match command {
+        ApiTokenCommand::Create { name, scopes, days } => {
+            let name = name.trim().to_string();
+            if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+                return Err(usage(
+                    "an agency name has 1 to 200 characters and no control characters",
+                ));
+            }
+            if !(1..=3650).contains(&days) {
+                return Err(usage("--days must be between 1 and 3650"));
+            }
+            let mut parsed = Vec::new();
+            for scope in scopes.iter().flat_map(|s| s.split(',')) {
+                let scope = trustlabel_store::ApiScope::parse(scope).ok_or_else(|| {
+                    usage(format!(
+                        "unknown scope `{scope}`: the scopes are `batch` and `findings`"
+                    ))
+                })?;
+                if !parsed.contains(&scope) {
+                    parsed.push(scope);
+                }
+            }
+            // Reading findings is a widening of submitting batches, never instead of it.
+            if !parsed.contains(&trustlabel_store::ApiScope::Batch) {
+                parsed.insert(0, trustlabel_store::ApiScope::Batch);
+            }
+            let token = trustlabel::auth::new_token();
+            let expires = now + time::Duration::days(days);
+            let id = store
+                .create_api_token(
+                    &name,
+                    &trustlabel::auth::token_hash(&token),
+                    &parsed,
+                    &cli_actor(),
+                    now,
+                    expires,
+                )
+                .await
+                .map_err(runtime)?;
+            let scopes = parsed
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(",");
+            cli_audit(
+                &store,
+                "api_token",
+                None,
+                &format!(
+                    "token {id} for {name} ({scopes}), expires {}",
+                    expires.date()
+                ),
+            )
+            .await?;
+            println!("{token}");
+            eprintln!(
+                "API token {id} for {name} ({scopes}), valid until {}; it is shown only now \
+                 (revoke with `trustlabel api-token revoke {id}`)",
+                expires.date()
+            );
+        }
+        ApiTokenCommand::List => {
+            for token in store.api_tokens().await.map_err(runtime)? {
+                let state = match token.revoked_at {
+                    Some(at) => format!("revoked {}", at.date()),
+                    None if token.expires_at <= now => "expired".to_string(),
+                    None => "active".to_string(),
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    token.id,
+                    token.name,
+                    token
+                        .scopes
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    token.expires_at.date(),
+                    state
+                );
+            }
+        }
+        ApiTokenCommand::Revoke { id } => {
+            if !store.revoke_api_token(id, now).await.map_err(runtime)? {
+                return Err(usage(format!("no live API token {id}")));
+            }
+            cli_audit(&store, "api_token_revoke", None, &format!("token {id}")).await?;
+            eprintln!("API token {id} revoked");
+        }
+    }
+    store.close().await;
+    Ok(EXIT_OK)
 }

@@ -2,6 +2,10 @@
 //! English. Pure: the target, the transition and the publishing identity in.
 
 use crate::publish::i18n::Lang;
+use crate::publish::reasons::explain_text;
+use trustlabel_core::catalog::Catalog;
+use trustlabel_core::changes::Changes;
+use trustlabel_core::finding::FindingId;
 use trustlabel_core::policy::{LabelStatus, Transition};
 use trustlabel_core::target::Target;
 use trustlabel_store::Notification;
@@ -16,6 +20,36 @@ pub struct Notices {
     pub contact: Option<String>,
 }
 
+/// A finding that appeared or was fixed at the scan behind a change, with its titles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeLine {
+    pub fixed: bool,
+    pub id: FindingId,
+    pub title_vi: String,
+    pub title_en: String,
+}
+
+impl ChangeLine {
+    /// The lines of `changes`, fixes first, titled from `catalog`.
+    pub fn from_changes(changes: &Changes, catalog: &Catalog) -> Vec<ChangeLine> {
+        let line = |fixed: bool, id: FindingId| {
+            let text = catalog.text(id);
+            ChangeLine {
+                fixed,
+                id,
+                title_vi: text.title_vi.replace('`', ""),
+                title_en: text.title_en.replace('`', ""),
+            }
+        };
+        changes
+            .resolved
+            .iter()
+            .map(|(id, _)| line(true, *id))
+            .chain(changes.added.iter().map(|(id, _)| line(false, *id)))
+            .collect()
+    }
+}
+
 /// The message for this change, or `None` when it is not one an owner must hear of
 /// (label granted, at risk, revoked, or lost to unreachability) or the target has no
 /// contact address.
@@ -23,6 +57,18 @@ pub fn message_for(
     target: &Target,
     transition: &Transition,
     notices: &Notices,
+) -> Option<Notification> {
+    message_with_changes(target, transition, notices, None, &[])
+}
+
+/// [`message_for`], saying what changed at the scan behind it (findings fixed and new)
+/// and, with the catalog, the reason in Vietnamese too.
+pub fn message_with_changes(
+    target: &Target,
+    transition: &Transition,
+    notices: &Notices,
+    catalog: Option<&Catalog>,
+    changes: &[ChangeLine],
 ) -> Option<Notification> {
     let matters = match transition.to {
         LabelStatus::Labelled | LabelStatus::AtRisk | LabelStatus::Revoked => true,
@@ -68,16 +114,45 @@ pub fn message_for(
         .map(|c| format!("\nLiên hệ / Contact: {c}\n"))
         .unwrap_or_default();
     let subject = format!("[{}] {host}: {vi_to} / {en_to}", notices.authority_name);
+    let reason_vi = catalog
+        .map(|c| explain_text(Lang::Vi, c, &transition.reason))
+        .unwrap_or_else(|| transition.reason.clone());
+    let lines = |vi: bool| -> String {
+        let mut out = String::new();
+        for (fixed, heading) in [
+            (true, if vi { "Đã khắc phục" } else { "Fixed" }),
+            (
+                false,
+                if vi {
+                    "Phát hiện mới"
+                } else {
+                    "New findings"
+                },
+            ),
+        ] {
+            let items: Vec<&ChangeLine> = changes.iter().filter(|c| c.fixed == fixed).collect();
+            if items.is_empty() {
+                continue;
+            }
+            out.push_str(&format!("{heading}:\n"));
+            for c in items {
+                let title = if vi { &c.title_vi } else { &c.title_en };
+                out.push_str(&format!("  - {title} ({})\n", c.id.as_str()));
+            }
+        }
+        out
+    };
+    let (changes_vi, changes_en) = (lines(true), lines(false));
     let body = format!(
         "Kính gửi quản trị viên {host},\n\n\
          Trạng thái nhãn tín nhiệm của {host} đã thay đổi ngày {date}: {vi_from} → {vi_to}.\n\
-         Lý do: {reason}\n{vi_advice}\n\
+         Lý do: {reason_vi}\n{changes_vi}{vi_advice}\n\
          Trang xác minh công khai: {page}\n\
          Chi tiết các phát hiện có trong liên kết riêng dành cho chủ sở hữu.\n\n\
          ---\n\n\
          Dear administrator of {host},\n\n\
          The trust label status of {host} changed on {date}: {en_from} → {en_to}.\n\
-         Reason: {reason}\n{en_advice}\n\
+         Reason: {reason}\n{changes_en}{en_advice}\n\
          Public verification page: {page}\n\
          The detailed findings are on your private owner link.\n{contact}\n\
          {authority}\n",
@@ -104,6 +179,7 @@ mod tests {
             category: "ministry".into(),
             province: String::new(),
             contact_email: contact.into(),
+            parent: String::new(),
         }
     }
 
@@ -156,6 +232,41 @@ mod tests {
                 )
                 .is_some()
             );
+        }
+    }
+
+    #[test]
+    fn the_message_says_what_was_fixed_and_what_is_new_with_the_reason_in_vietnamese() {
+        let catalog = Catalog::builtin().unwrap();
+        let lines = vec![
+            ChangeLine {
+                fixed: true,
+                id: FindingId::HeaderHstsMissing,
+                title_vi: "Thiếu HSTS".into(),
+                title_en: "No HSTS".into(),
+            },
+            ChangeLine {
+                fixed: false,
+                id: FindingId::TlsProtoTls10,
+                title_vi: "Còn TLS 1.0".into(),
+                title_en: "TLS 1.0 enabled".into(),
+            },
+        ];
+        let m = message_with_changes(
+            &target("admin@example.gov.vn"),
+            &change(LabelStatus::Labelled, LabelStatus::AtRisk),
+            &notices(),
+            Some(&catalog),
+            &lines,
+        )
+        .unwrap();
+        for needle in [
+            "Đã khắc phục:\n  - Thiếu HSTS (header.hsts.missing)",
+            "Phát hiện mới:\n  - Còn TLS 1.0 (tls.proto.tls10)",
+            "Fixed:\n  - No HSTS",
+            "Lý do: phát hiện chặn nhãn:",
+        ] {
+            assert!(m.body.contains(needle), "{needle} missing in\n{}", m.body);
         }
     }
 

@@ -7,5 +7,5 @@
 mod message;
 mod smtp;
 
-pub use message::{Notices, message_for};
+pub use message::{ChangeLine, Notices, message_for, message_with_changes};
 pub use smtp::{OutboxSender, SenderSettings, SmtpError, retry_delay};

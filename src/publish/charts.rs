@@ -4,7 +4,9 @@
 use super::i18n::Lang;
 use super::zone::DisplayZone;
 use maud::{Markup, html};
+use trustlabel_core::provinces::Provinces;
 use trustlabel_store::HourlyChanges;
+use trustlabel_store::LeagueRow;
 
 /// Progress of one group (a category, a province, or everything).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,6 +189,77 @@ pub fn trend_chart(lang: Lang, points: &[TrendPoint], in_scope: u64) -> Markup {
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+}
+
+/// The fill of a tile by the share of in-scope sites holding the label: five steps from
+/// pale to deep green, all light enough for dark text; grey when nothing is in scope.
+fn tile_fill(share: Option<u64>) -> &'static str {
+    match share {
+        None => "#e5e8eb",
+        Some(p) if p < 20 => "#f1f8e9",
+        Some(p) if p < 40 => "#dcedc8",
+        Some(p) if p < 60 => "#c5e1a5",
+        Some(p) if p < 80 => "#aed581",
+        Some(_) => "#9ccc65",
+    }
+}
+
+/// The provinces as a tile map (one equal tile per unit, placed roughly where it lies,
+/// from `checks/provinces.toml`), each filled by its share of labelled sites. A tile map
+/// rather than boundaries: every province counts the same, and small ones stay visible.
+/// The table beside it carries the same figures for those who do not see the drawing.
+pub fn tile_map(lang: Lang, provinces: &Provinces, rows: &[LeagueRow]) -> Markup {
+    let vi = lang == Lang::Vi;
+    let (w, h, gap) = (72u64, 30u64, 3u64);
+    let cols = provinces
+        .units()
+        .iter()
+        .map(|u| u64::from(u.tile.1))
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let rows_n = provinces
+        .units()
+        .iter()
+        .map(|u| u64::from(u.tile.0))
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let (width, height) = (cols * (w + gap), rows_n * (h + gap) + 40);
+    let title = if vi {
+        "Bản đồ ô: tỉ lệ website trong phạm vi có nhãn, theo tỉnh, thành phố"
+    } else {
+        "Tile map: share of in-scope websites labelled, by province"
+    };
+    html! {
+        figure {
+            svg class="chart tiles" viewBox=(format!("0 0 {width} {height}")) role="img" aria-label=(title) xmlns="http://www.w3.org/2000/svg" {
+                title { (title) }
+                @for unit in provinces.units() {
+                    @let row = rows.iter().find(|r| r.group == unit.name);
+                    @let scope = row.map(|r| r.in_scope()).unwrap_or(0);
+                    @let share = row.filter(|_| scope > 0).map(|r| percent(r.collecting_labelled, scope));
+                    @let (x, y) = (u64::from(unit.tile.1) * (w + gap), u64::from(unit.tile.0) * (h + gap));
+                    g {
+                        title {
+                            (unit.name) ": "
+                            @match share {
+                                Some(p) => { (p) "% " (if vi { "có nhãn" } else { "labelled" }) }
+                                None => { (if vi { "chưa có website trong phạm vi" } else { "no website in scope" }) }
+                            }
+                        }
+                        rect x=(x) y=(y) width=(w) height=(h) rx="3" fill=(tile_fill(share)) stroke="#6b7785" {}
+                        text x=(x + w / 2) y=(y + 19) text-anchor="middle" class="tile" { (unit.name) }
+                    }
+                }
+                @let ly = rows_n * (h + gap) + 10;
+                @for (i, (label, fill)) in [("<20%", tile_fill(Some(0))), ("40%", tile_fill(Some(39))), ("60%", tile_fill(Some(59))), ("80%", tile_fill(Some(79))), ("≥80%", tile_fill(Some(100)))].iter().enumerate() {
+                    rect x=(i as u64 * 72) y=(ly) width="16" height="16" fill=(fill) stroke="#6b7785" {}
+                    text x=(i as u64 * 72 + 20) y=(ly + 13) { (label) }
                 }
             }
         }

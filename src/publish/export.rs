@@ -10,6 +10,7 @@ use super::listing::ListParams;
 use super::settings::PublishSettings;
 use std::path::{Path, PathBuf};
 use trustlabel_core::ruleset::RuleSet;
+use trustlabel_store::LeagueBy;
 use trustlabel_store::{Facet, SiteQuery, SiteRow, Store, StoreError, View};
 
 /// Marks a directory as ours, so a re-export may clear it and a wrong `--out` cannot
@@ -123,6 +124,17 @@ pub async fn export(
     let by_province = store.status_counts(Facet::Province).await?;
     let overall = super::opendata::overall(&by_category);
     let trend = charts::trend(&store.hourly_changes().await?, &settings.zone);
+    let mut leagues = Vec::new();
+    for by in [LeagueBy::Ministry, LeagueBy::Province, LeagueBy::Category] {
+        let mut rows = store.league(by).await?;
+        html::rank(&mut rows);
+        leagues.push((by, rows));
+    }
+    let province_league = leagues
+        .iter()
+        .find(|(by, _)| *by == LeagueBy::Province)
+        .map(|(_, rows)| rows.as_slice())
+        .unwrap_or(&[]);
     let changes = store.recent_changes(200).await?;
 
     w.write("static/style.css", html::STYLE_CSS)?;
@@ -191,6 +203,8 @@ pub async fn export(
                 by_category: &by_category,
                 by_province: &by_province,
                 trend: &trend,
+                province_league,
+                provinces: &rules.provinces,
             },
         );
         w.write(&format!("{prefix}dashboard.html"), &dash.into_string())?;
@@ -206,11 +220,27 @@ pub async fn export(
             },
         );
         w.write(&format!("{prefix}criteria.html"), &criteria.into_string())?;
+        for (by, rows) in &leagues {
+            let file = format!("league-{}.html", html::by_param(*by));
+            let page = html::league_page(
+                &ctx(settings, lang, 0, &file),
+                &html::LeagueView {
+                    by: *by,
+                    rows,
+                    computed_at: now,
+                    catalog: &rules.catalog,
+                    provinces: &rules.provinces,
+                },
+            );
+            w.write(&format!("{prefix}{file}"), &page.into_string())?;
+        }
     }
 
     for row in &all {
         let stem = safe_file_stem(&row.host);
         let history = store.history(row.target_id).await?;
+        let outlines = store.scan_outlines(row.target_id, 2).await?;
+        let changes = trustlabel_core::changes::changes(&outlines);
         for lang in [Lang::Vi, Lang::En] {
             let prefix = if lang == Lang::En { "en/" } else { "" };
             let file = format!("site/{stem}.html");
@@ -219,6 +249,7 @@ pub async fn export(
                 &SitePage {
                     row,
                     history: &history,
+                    changes: changes.as_ref(),
                     next_assessment: super::next_assessment(row, settings),
                     valid_until: super::valid_until(row, settings),
                     verify_url: super::verify_url(settings, &row.host),

@@ -5,6 +5,7 @@ use super::i18n::Lang;
 use super::settings::PublishSettings;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use trustlabel_core::policy::LabelStatus;
 use trustlabel_store::SiteChange;
 
 fn escape(s: &str) -> String {
@@ -74,17 +75,24 @@ pub fn render(settings: &PublishSettings, changes: &[SiteChange]) -> String {
         let day = settings.zone.local(t.at).date();
         out.push_str(&format!(
             "    <summary>{}</summary>\n",
-            escape(&lang.change_summary(
-                &host,
-                &format!(
-                    "{:02}/{:02}/{}",
-                    day.day(),
-                    u8::from(day.month()),
-                    day.year()
-                ),
-                t.from,
-                t.to
-            ))
+            escape(
+                &lang.change_summary(
+                    &host,
+                    &format!(
+                        "{:02}/{:02}/{}",
+                        day.day(),
+                        u8::from(day.month()),
+                        day.year()
+                    ),
+                    t.from,
+                    t.to,
+                    c.grade
+                        .filter(|_| !matches!(t.to, LabelStatus::Unreachable))
+                        .map(|g| g.to_string())
+                        .as_deref(),
+                    c.change.scan_id.is_none(),
+                )
+            )
         ));
         out.push_str("  </entry>\n");
     }

@@ -147,25 +147,45 @@ impl Lang {
         }
     }
 
-    /// One label change, as a sentence for the feed (never the reason: it names findings).
+    /// One label change, as a sentence for the feed: what changed, the grade of the
+    /// assessment behind it, or that it was a decision without a scan (never the reason:
+    /// it names findings).
     pub fn change_summary(
         self,
         host: &str,
         date: &str,
         from: LabelStatus,
         to: LabelStatus,
+        grade: Option<&str>,
+        without_scan: bool,
     ) -> String {
+        let (from, to) = (self.status(from), self.status(to));
+        let how = match (self, grade, without_scan) {
+            (Lang::Vi, Some(g), _) => format!(" sau lần đánh giá xếp hạng {g}"),
+            (Lang::En, Some(g), _) => format!(" after an assessment graded {g}"),
+            (Lang::Vi, None, true) => " theo quyết định hoặc do hết hiệu lực".into(),
+            (Lang::En, None, true) => " by a decision or a lapse".into(),
+            (_, None, false) => String::new(),
+        };
         match self {
-            Lang::Vi => format!(
-                "Ngày {date}, trạng thái nhãn của {host} chuyển từ «{}» sang «{}».",
-                self.status(from),
-                self.status(to)
-            ),
+            Lang::Vi => {
+                format!(
+                    "Ngày {date}, trạng thái nhãn của {host} chuyển từ «{from}» sang «{to}»{how}."
+                )
+            }
             Lang::En => format!(
-                "On {date}, the label status of {host} changed from «{}» to «{}».",
-                self.status(from),
-                self.status(to)
+                "On {date}, the label status of {host} changed from «{from}» to «{to}»{how}."
             ),
+        }
+    }
+
+    /// A grade change at the latest assessment, against the one of `date`.
+    pub fn grade_change(self, before: &str, now: &str, date: &str) -> String {
+        match (self, before == now) {
+            (Lang::Vi, true) => format!("hạng {now} không đổi (lần trước: {date})"),
+            (Lang::Vi, false) => format!("hạng {before} → {now} (lần trước: {date})"),
+            (Lang::En, true) => format!("grade {now} unchanged (previous: {date})"),
+            (Lang::En, false) => format!("grade {before} → {now} (previous: {date})"),
         }
     }
 
@@ -282,6 +302,7 @@ pub struct Texts {
     pub nav_not_assessed: &'static str,
     pub nav_dashboard: &'static str,
     pub nav_criteria: &'static str,
+    pub nav_league: &'static str,
     pub nav_open_data: &'static str,
     pub nav_staff: &'static str,
     pub list_title: &'static str,
@@ -334,6 +355,12 @@ pub struct Texts {
     pub trend_one_day: &'static str,
     pub trend_figures: &'static str,
     pub in_scope: &'static str,
+    pub since_last: &'static str,
+    pub changes_title: &'static str,
+    pub changes_added: &'static str,
+    pub changes_resolved: &'static str,
+    pub changes_unchanged: &'static str,
+    pub changes_first: &'static str,
     pub decision: &'static str,
     pub manual_assessment: &'static str,
     pub trend_labelled: &'static str,
@@ -405,6 +432,7 @@ pub static VI: Texts = Texts {
     nav_not_assessed: "Chưa đánh giá",
     nav_dashboard: "Thống kê",
     nav_criteria: "Ý nghĩa của nhãn",
+    nav_league: "Xếp hạng",
     nav_open_data: "Dữ liệu mở",
     nav_staff: "Cán bộ",
     list_title: "Danh sách website",
@@ -457,6 +485,12 @@ pub static VI: Texts = Texts {
     trend_one_day: "mới có số liệu của một ngày",
     trend_figures: "Số liệu theo ngày",
     in_scope: "Trong phạm vi",
+    since_last: "So với lần đánh giá trước",
+    changes_title: "Thay đổi so với lần đánh giá trước",
+    changes_added: "Phát hiện mới",
+    changes_resolved: "Đã khắc phục",
+    changes_unchanged: "Chưa khắc phục",
+    changes_first: "thấy lần đầu",
     decision: "Quyết định",
     manual_assessment: "Đánh giá thủ công",
     trend_labelled: "Số website giữ nhãn",
@@ -528,6 +562,7 @@ pub static EN: Texts = Texts {
     nav_not_assessed: "Not yet assessed",
     nav_dashboard: "Dashboard",
     nav_criteria: "What the label means",
+    nav_league: "League tables",
     nav_open_data: "Open data",
     nav_staff: "Staff",
     list_title: "Websites",
@@ -580,6 +615,12 @@ pub static EN: Texts = Texts {
     trend_one_day: "one day of figures so far",
     trend_figures: "Figures by day",
     in_scope: "In scope",
+    since_last: "Since the previous assessment",
+    changes_title: "What changed since the previous assessment",
+    changes_added: "New findings",
+    changes_resolved: "Fixed",
+    changes_unchanged: "Still open",
+    changes_first: "first seen",
     decision: "Decision",
     manual_assessment: "Manual assessment",
     trend_labelled: "Websites holding the label",

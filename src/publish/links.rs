@@ -135,6 +135,14 @@ impl Links {
         }
     }
 
+    /// The league tables grouped by `by` (`ministry`, `province`, `category`).
+    pub fn league(&self, by: &str) -> String {
+        match self.mode {
+            Mode::Live => format!("/league?by={by}{}", self.lang_suffix(true)),
+            Mode::Static { .. } => format!("{}league-{by}.html", self.tree()),
+        }
+    }
+
     pub fn criteria(&self) -> String {
         match self.mode {
             Mode::Live => format!("/criteria{}", self.lang_suffix(false)),

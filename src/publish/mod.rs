@@ -48,6 +48,34 @@ pub fn public_grade(row: &SiteRow) -> Option<Grade> {
     }
 }
 
+/// Fewest sites a finding must be open on before a group's count of it is published: a
+/// count of one or two would point at the site itself.
+pub const MIN_SITES_PER_PUBLIC_FINDING: u64 = 3;
+
+/// The open findings of a group that may be published: never those that would guide an
+/// attacker (exposed files, vulnerable software, signs of compromise), and only counts of
+/// at least [`MIN_SITES_PER_PUBLIC_FINDING`] sites, worst first.
+pub fn public_open_findings(
+    row: &trustlabel_store::LeagueRow,
+) -> Vec<(
+    trustlabel_core::finding::FindingId,
+    trustlabel_core::finding::Severity,
+    u64,
+)> {
+    use trustlabel_core::finding::Category;
+    row.open
+        .iter()
+        .filter(|(id, _, n)| {
+            *n >= MIN_SITES_PER_PUBLIC_FINDING
+                && !matches!(
+                    id.category(),
+                    Category::Exposure | Category::Software | Category::Compromise
+                )
+        })
+        .copied()
+        .collect()
+}
+
 /// The verification page of a site, as an absolute URL (badges, feed, snippets).
 pub fn verify_url(settings: &PublishSettings, host: &str) -> String {
     format!("{}/site/{host}", settings.public_url)

@@ -46,8 +46,15 @@ fn error_schema() -> Value {
         "type": "object",
         "required": ["error", "message"],
         "properties": {
-            "error": { "type": "string", "enum": ["invalid_parameter", "not_found"] },
+            "error": { "type": "string", "enum": ["invalid_parameter", "not_found", "unauthorised",
+                                                   "forbidden", "rate_limited", "invalid_batch"] },
             "message": { "type": "string" },
+            "entries": { "type": "array", "description": "invalid_batch: the refused entries, by index (JSON) or line (CSV)",
+                         "items": { "type": "object", "properties": {
+                             "index": { "type": "integer", "minimum": 0 },
+                             "line": { "type": "integer", "minimum": 1 },
+                             "host": { "type": "string" },
+                             "reason": { "type": "string" } } } },
             "parameter": { "type": "string" },
             "value": { "type": "string" },
             "allowed": { "type": ["array", "null"], "items": { "type": "string" } }
@@ -88,6 +95,126 @@ fn rate_limited() -> Value {
     })
 }
 
+/// The partner agencies' batch API: bearer tokens, JSON answers that are never cached.
+fn batch_paths() -> Value {
+    let id_param = json!({
+        "name": "id", "in": "path", "required": true,
+        "description": "the batch id returned on submission",
+        "schema": { "type": "integer", "minimum": 1 }
+    });
+    let security = json!([{ "partnerToken": [] }]);
+    let token_errors = |mut responses: Value| {
+        responses["401"] = error("no token, or one that is unknown, expired or revoked");
+        responses["403"] = error("the token lacks the scope this needs");
+        responses["429"] = json!({
+            "description": "too many requests with this token; retry after the given seconds",
+            "headers": { "Retry-After": { "schema": { "type": "integer", "minimum": 1 } } },
+            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
+        });
+        responses
+    };
+    json!({
+        "/api/v1/batches": {
+            "post": {
+                "operationId": "submitBatch",
+                "summary": "Submit hosts to assess (1 to 1000). They join the target list, filed under the token's agency unless a CSV row says otherwise, and are answered by the scan queue",
+                "security": security,
+                "requestBody": { "required": true, "content": {
+                    "application/json": { "schema": {
+                        "type": "object", "required": ["hosts"], "additionalProperties": false,
+                        "properties": { "hosts": { "type": "array", "minItems": 1, "maxItems": super::opendata::MAX_BATCH_HOSTS,
+                                                   "items": { "type": "string", "description": "host name or URL" } } } } },
+                    "text/csv": { "schema": { "type": "string",
+                        "description": "a target list: host, organisation, category, province, contact_email, parent" } }
+                } },
+                "responses": token_errors(json!({
+                    "202": {
+                        "description": "queued",
+                        "headers": { "Location": { "schema": { "type": "string" } } },
+                        "content": { "application/json": { "schema": {
+                            "type": "object", "required": ["id", "hosts", "status_url", "results_url"],
+                            "properties": {
+                                "id": { "type": "integer" },
+                                "hosts": { "type": "integer", "minimum": 1 },
+                                "status_url": { "type": "string" },
+                                "results_url": { "type": "string" }
+                            } } } }
+                    },
+                    "400": error("an entry is not a usable host (nothing was queued), or the batch is empty or too large")
+                }))
+            }
+        },
+        "/api/v1/batches/{id}": {
+            "get": {
+                "operationId": "getBatch",
+                "summary": "A batch's progress: each host's job",
+                "security": security,
+                "parameters": [id_param],
+                "responses": token_errors(json!({
+                    "200": json_response("Progress", json!({
+                        "type": "object", "required": ["id", "created_at", "progress", "items"],
+                        "properties": {
+                            "id": { "type": "integer" },
+                            "created_at": { "type": "string", "format": "date-time" },
+                            "progress": { "$ref": "#/components/schemas/BatchProgress" },
+                            "items": { "type": "array", "items": {
+                                "type": "object", "required": ["host", "job", "finished_at"],
+                                "properties": {
+                                    "host": { "type": "string" },
+                                    "job": { "$ref": "#/components/schemas/JobState" },
+                                    "finished_at": nullable_time("when the host's scan ended"),
+                                    "error": { "type": ["string", "null"] }
+                                } } }
+                        } })),
+                    "404": error("no such batch for this token")
+                }))
+            }
+        },
+        "/api/v1/batches/{id}/results": {
+            "get": {
+                "operationId": "getBatchResults",
+                "summary": "A batch's results: each host's label status and grade now, and its findings for tokens with the findings scope",
+                "security": security,
+                "parameters": [id_param,
+                    query("format", "csv for CSV (or Accept: text/csv)", json!({ "type": "string", "enum": ["json", "csv"] }))],
+                "responses": token_errors(json!({
+                    "200": {
+                        "description": "Results",
+                        "content": {
+                            "application/json": { "schema": {
+                                "type": "object", "required": ["id", "progress", "items"],
+                                "properties": {
+                                    "id": { "type": "integer" },
+                                    "progress": { "$ref": "#/components/schemas/BatchProgress" },
+                                    "items": { "type": "array", "items": { "$ref": "#/components/schemas/BatchResult" } }
+                                } } },
+                            "text/csv": { "schema": { "type": "string" } }
+                        }
+                    },
+                    "404": error("no such batch for this token")
+                }))
+            }
+        }
+    })
+}
+
+fn batch_result_schema() -> Value {
+    json!({
+        "type": "object", "required": ["host", "job", "finished_at", "status", "grade", "verify_url"],
+        "properties": {
+            "host": { "type": "string" },
+            "job": { "$ref": "#/components/schemas/JobState" },
+            "finished_at": nullable_time("when the host's scan ended"),
+            "status": { "$ref": "#/components/schemas/Status" },
+            "grade": { "type": ["string", "null"] },
+            "verify_url": { "type": "string", "format": "uri" },
+            "findings": { "type": "array", "description": "only with the findings scope, once the host's job is done",
+                "items": { "type": "object", "required": ["id", "severity", "detail"],
+                    "properties": { "id": { "type": "string" }, "severity": { "type": "string" }, "detail": { "type": "string" } } } }
+        }
+    })
+}
+
 fn query(name: &str, description: &str, schema: Value) -> Value {
     json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
 }
@@ -99,7 +226,7 @@ pub fn document(public_url: &str) -> Value {
         "description": "host name, ASCII or Unicode (IDN)",
         "schema": { "type": "string", "minLength": 1 }
     });
-    json!({
+    let mut document = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "trustlabel public API",
@@ -177,6 +304,29 @@ pub fn document(public_url: &str) -> Value {
                     }
                 }
             },
+            "/api/v1/league": {
+                "get": {
+                    "operationId": "getLeague",
+                    "summary": "A league table: ministries, provinces or categories ranked by the share of in-scope websites labelled",
+                    "parameters": [
+                        query("by", "what the table groups by",
+                              json!({ "type": "string", "enum": ["ministry", "province", "category"], "default": "ministry" }))
+                    ],
+                    "responses": {
+                        "200": json_response("The ranked groups", json!({
+                            "type": "object",
+                            "required": ["by", "computed_at", "groups"],
+                            "properties": {
+                                "by": { "type": "string", "enum": ["ministry", "province", "category"] },
+                                "computed_at": { "type": "string", "format": "date-time" },
+                                "groups": { "type": "array", "items": { "$ref": "#/components/schemas/LeagueGroup" } }
+                            }
+                        })),
+                        "400": error("an invalid grouping"),
+                        "429": rate_limited()
+                    }
+                }
+            },
             "/data/sites.csv": {
                 "get": {
                     "operationId": "downloadCsv",
@@ -248,7 +398,49 @@ pub fn document(public_url: &str) -> Value {
                 ]
             },
             "Counts": counts_schema(),
-            "Error": error_schema()
+            "LeagueGroup": {
+                "type": "object",
+                "required": ["rank", "group", "sites", "in_scope", "not_assessed", "collecting_personal_data",
+                             "labelled_in_scope", "labelled", "grades", "open_findings"],
+                "properties": {
+                    "rank": { "type": "integer", "minimum": 1 },
+                    "group": { "type": "string" },
+                    "sites": { "type": "integer", "minimum": 0 },
+                    "in_scope": { "type": "integer", "minimum": 0, "description": "collecting personal data, or not yet assessed" },
+                    "not_assessed": { "type": "integer", "minimum": 0 },
+                    "collecting_personal_data": { "type": "integer", "minimum": 0 },
+                    "labelled_in_scope": { "type": "integer", "minimum": 0 },
+                    "labelled": { "type": "integer", "minimum": 0 },
+                    "grades": { "type": "array", "items": { "type": "object", "required": ["grade", "sites"],
+                        "properties": { "grade": { "type": "string" }, "sites": { "type": "integer", "minimum": 0 } } } },
+                    "open_findings": { "type": "array", "description": "configuration faults open on at least three sites of the group (never exposures, vulnerable software or compromise)",
+                        "items": { "type": "object", "required": ["id", "severity", "sites"],
+                        "properties": { "id": { "type": "string" }, "severity": { "type": "string" }, "sites": { "type": "integer", "minimum": 3 } } } }
+                }
+            },
+            "Error": error_schema(),
+            "BatchResult": batch_result_schema(),
+            "JobState": { "type": "string", "enum": ["queued", "running", "done", "failed"] },
+            "BatchProgress": {
+                "type": "object", "required": ["total", "queued", "running", "done", "failed", "complete"],
+                "properties": {
+                    "total": { "type": "integer", "minimum": 0 },
+                    "queued": { "type": "integer", "minimum": 0 },
+                    "running": { "type": "integer", "minimum": 0 },
+                    "done": { "type": "integer", "minimum": 0 },
+                    "failed": { "type": "integer", "minimum": 0 },
+                    "complete": { "type": "boolean" }
+                }
+            }
+        },
+        "securitySchemes": {
+            "partnerToken": { "type": "http", "scheme": "bearer",
+                              "description": "an API token the authority issued to a partner agency" }
         } }
-    })
+    });
+    if let (Some(paths), Value::Object(batch)) = (document["paths"].as_object_mut(), batch_paths())
+    {
+        paths.extend(batch);
+    }
+    document
 }

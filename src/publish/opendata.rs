@@ -138,6 +138,96 @@ pub fn stats_json(
     })
 }
 
+/// The most hosts one batch of the partner API may hold; larger lists are split by the
+/// partner (a batch is one transaction and one answer).
+pub const MAX_BATCH_HOSTS: usize = 1000;
+
+/// One host of a partner's batch, for its CSV results.
+pub struct BatchRow<'a> {
+    pub host: &'a str,
+    pub job: &'a str,
+    pub finished_at: Option<OffsetDateTime>,
+    pub status: trustlabel_core::policy::LabelStatus,
+    pub grade: Option<trustlabel_core::policy::Grade>,
+    pub findings: &'a [trustlabel_core::finding::Finding],
+}
+
+/// A batch's results as CSV; with `findings`, the finding ids of the latest scan
+/// (`;`-separated) for tokens allowed to read them.
+pub fn batch_csv<'a>(
+    rows: impl Iterator<Item = BatchRow<'a>>,
+    settings: &PublishSettings,
+    findings: bool,
+) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec![
+        "host",
+        "job",
+        "finished_at",
+        "status",
+        "grade",
+        "verify_url",
+    ];
+    if findings {
+        header.push("findings");
+    }
+    let _ = w.write_record(&header);
+    for r in rows {
+        let mut record = vec![
+            r.host.to_string(),
+            r.job.to_string(),
+            ts(settings, r.finished_at).unwrap_or_default(),
+            r.status.as_str().to_string(),
+            r.grade.map(|g| g.to_string()).unwrap_or_default(),
+            super::verify_url(settings, r.host),
+        ];
+        if findings {
+            record.push(
+                r.findings
+                    .iter()
+                    .map(|f| f.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(";"),
+            );
+        }
+        let _ = w.write_record(record.iter().map(|cell| spreadsheet_safe(cell)));
+    }
+    let bytes = w.into_inner().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// A league table as published by the API: ranked groups with their figures.
+pub fn league_json(
+    by: trustlabel_store::LeagueBy,
+    computed_at: OffsetDateTime,
+    rows: &[trustlabel_store::LeagueRow],
+    settings: &PublishSettings,
+) -> Value {
+    let groups: Vec<Value> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            json!({
+                "rank": i + 1,
+                "group": r.group,
+                "sites": r.sites,
+                "in_scope": r.in_scope(),
+                "not_assessed": r.not_assessed,
+                "collecting_personal_data": r.collecting,
+                "labelled_in_scope": r.collecting_labelled,
+                "labelled": r.labelled,
+                "grades": r.grades.iter().map(|(g, n)| json!({ "grade": g.to_string(), "sites": n })).collect::<Vec<_>>(),
+                "open_findings": super::public_open_findings(r).iter().map(|(id, sev, n)| json!({ "id": id.as_str(), "severity": sev.as_str(), "sites": n })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "by": super::html::by_param(by),
+        "computed_at": ts(settings, Some(computed_at)),
+        "groups": groups,
+    })
+}
+
 /// Everything in one group, for the overall figures.
 pub fn overall(groups: &[StatusCounts]) -> StatusCounts {
     let mut total: std::collections::BTreeMap<

@@ -21,6 +21,24 @@ pub fn explain(lang: Lang, catalog: &Catalog, reason: &str) -> Markup {
     }
 }
 
+/// One reason as plain text in `lang` (e-mails): the same sentences as [`explain`].
+pub fn explain_text(lang: Lang, catalog: &Catalog, reason: &str) -> String {
+    match (lang, translate(catalog, reason)) {
+        (Lang::Vi, Some(parts)) => parts
+            .iter()
+            .map(|part| match part {
+                Part::Text(text) => text.clone(),
+                Part::Ids(ids) => ids
+                    .iter()
+                    .map(|id| format!("{} ({})", title(lang, catalog, *id), id.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+            .collect(),
+        _ => reason.to_string(),
+    }
+}
+
 /// A piece of a translated reason: plain text, or finding ids to show with titles.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {

@@ -5,6 +5,7 @@
 //! This module and `collect` (and the fleet) are the only ones that touch sockets; here
 //! it is inbound only.
 
+pub mod batch;
 mod ctx;
 pub mod login_throttle;
 mod owner;
@@ -46,6 +47,8 @@ pub struct AppState {
     /// Signs the device cookies that exempt an account's own browsers from the
     /// account-wide sign-in budget.
     pub device_key: Arc<crate::auth::DeviceCookieKey>,
+    /// Each API token's request budget.
+    pub tokens: Arc<batch::TokenLimiter>,
     /// Our reverse proxies, whose forwarded client address is believed.
     pub proxies: Arc<proxy::TrustedProxies>,
     /// Wakes the scan worker when a job is queued.
@@ -55,6 +58,8 @@ pub struct AppState {
     /// The filter menus (categories, provinces with counts): two scans of the whole
     /// target list that change only on import, so they are kept for a minute.
     pub facets: Arc<std::sync::Mutex<Option<public::FacetCache>>>,
+    /// League tables group every site: computed at most every few minutes, and dated.
+    pub league: Arc<std::sync::Mutex<public::LeagueCache>>,
 }
 
 impl AppState {
@@ -70,6 +75,7 @@ impl AppState {
             login: Arc::new(LoginThrottle::new()),
             device_key: Arc::new(crate::auth::DeviceCookieKey::new()),
             proxies: Arc::default(),
+            tokens: Arc::new(batch::token_limiter()),
             store,
             rules,
             settings: Arc::new(settings),
@@ -77,6 +83,7 @@ impl AppState {
             queue_wake: Arc::new(Notify::new()),
             dummy_hash: dummy_hash.into(),
             facets: Arc::default(),
+            league: Arc::default(),
         })
     }
 }
@@ -112,6 +119,8 @@ pub fn router(state: AppState) -> Router {
         .route("/site/{host}", get(public::site))
         .route("/dashboard", get(public::dashboard))
         .route("/criteria", get(public::criteria))
+        .route("/league", get(public::league))
+        .route("/api/v1/league", get(public::api_league))
         .route("/data", get(public::open_data))
         .route("/data/sites.csv", get(public::sites_csv))
         .route("/data/sites.json", get(public::sites_json))
@@ -120,6 +129,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/sites", get(public::api_sites))
         .route("/api/v1/sites/{host}", get(public::api_site))
         .route("/api/v1/stats", get(public::api_stats))
+        .route("/api/v1/batches", post(batch::submit))
+        .route("/api/v1/batches/{id}", get(batch::progress))
+        .route("/api/v1/batches/{id}/results", get(batch::results))
         .route("/openapi.json", get(public::openapi))
         .route("/static/style.css", get(public::style))
         .route("/owner/{token}", get(owner::page))

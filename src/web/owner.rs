@@ -65,6 +65,11 @@ pub async fn page(
         )));
     };
     let history = state.store.history(row.target_id).await?;
+    let outlines = state
+        .store
+        .scan_outlines(row.target_id, super::public::CHANGES_LOOKBACK)
+        .await?;
+    let changes = trustlabel_core::changes::changes(&outlines);
     let latest = state.store.latest_scan(row.target_id).await?;
     let job = state.store.latest_scan_job(row.target_id).await?;
     let mut page_ctx = ctx.page(&state);
@@ -91,7 +96,7 @@ pub async fn page(
     let markup = owner_page(
         &page_ctx,
         &OwnerView {
-            site: site_view(&state, &row, &history),
+            site: site_view(&state, &row, &history, changes.as_ref()),
             findings,
             catalog: &state.rules.catalog,
             latest_job: job.as_ref(),

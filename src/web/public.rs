@@ -11,7 +11,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use std::sync::Arc;
-use trustlabel_store::{Facet, SiteQuery, SiteRow};
+use trustlabel_store::{Facet, LeagueBy, LeagueRow, SiteQuery, SiteRow};
 
 /// Public data changes at most once per scan; a short cache spares the database.
 const PUBLIC_CACHE: &str = "public, max-age=60";
@@ -73,6 +73,111 @@ async fn facets(state: &AppState) -> Result<Arc<Facets>, trustlabel_store::Store
     Ok(fresh)
 }
 
+/// League tables by grouping, with when they were computed.
+pub type LeagueCache = std::collections::HashMap<
+    LeagueBy,
+    (
+        std::time::Instant,
+        time::OffsetDateTime,
+        Arc<Vec<LeagueRow>>,
+    ),
+>;
+
+/// How long a computed league table is served before it is computed again.
+const LEAGUE_TTL: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// The ranked league table for `by`, and when it was computed.
+async fn league_rows(
+    state: &AppState,
+    by: LeagueBy,
+) -> Result<(time::OffsetDateTime, Arc<Vec<LeagueRow>>), trustlabel_store::StoreError> {
+    let cached = state.league.lock().ok().and_then(|c| {
+        c.get(&by)
+            .filter(|(at, _, _)| at.elapsed() < LEAGUE_TTL)
+            .map(|(_, when, rows)| (*when, Arc::clone(rows)))
+    });
+    if let Some(hit) = cached {
+        return Ok(hit);
+    }
+    let mut rows = state.store.league(by).await?;
+    pages::rank(&mut rows);
+    let rows = Arc::new(rows);
+    let now = time::OffsetDateTime::now_utc();
+    if let Ok(mut slot) = state.league.lock() {
+        slot.insert(by, (std::time::Instant::now(), now, Arc::clone(&rows)));
+    }
+    Ok((now, rows))
+}
+
+fn league_by(raw: Option<&str>) -> Option<LeagueBy> {
+    match raw.unwrap_or("ministry") {
+        "ministry" => Some(LeagueBy::Ministry),
+        "province" => Some(LeagueBy::Province),
+        "category" => Some(LeagueBy::Category),
+        _ => None,
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct LeagueQuery {
+    by: Option<String>,
+}
+
+pub async fn league(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Query(query): axum::extract::Query<LeagueQuery>,
+) -> WebResult {
+    let Some(by) = league_by(query.by.as_deref()) else {
+        let e = ParamError {
+            parameter: "by".into(),
+            value: query.by.unwrap_or_default(),
+            problem: crate::publish::listing::ParamProblem::NotOneOf(vec![
+                "ministry".into(),
+                "province".into(),
+                "category".into(),
+            ]),
+        };
+        return Ok(bad_params(&state, &ctx, &e));
+    };
+    let (computed_at, rows) = league_rows(&state, by).await?;
+    let markup = pages::league_page(
+        &ctx.page(&state),
+        &pages::LeagueView {
+            by,
+            rows: &rows,
+            computed_at,
+            catalog: &state.rules.catalog,
+            provinces: &state.rules.provinces,
+        },
+    );
+    Ok(cached(html(markup).into_response()))
+}
+
+pub async fn api_league(
+    State(state): State<AppState>,
+    axum::extract::Query(query): axum::extract::Query<LeagueQuery>,
+) -> WebResult {
+    let Some(by) = league_by(query.by.as_deref()) else {
+        return Ok(api_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+            "by must be ministry, province or category",
+            json!({ "parameter": "by", "allowed": ["ministry", "province", "category"] }),
+        ));
+    };
+    let (computed_at, rows) = league_rows(&state, by).await?;
+    Ok(cached(
+        Json(opendata::league_json(
+            by,
+            computed_at,
+            &rows,
+            &state.settings,
+        ))
+        .into_response(),
+    ))
+}
+
 /// Forgets the filter menus (after an import changed the target list).
 pub fn forget_facets(state: &AppState) {
     if let Ok(mut slot) = state.facets.lock() {
@@ -118,14 +223,20 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, RawQuery(query): RawQ
     Ok(cached(html(markup).into_response()))
 }
 
+/// How many of a site's latest scans "what changed" looks back over (a first-seen date
+/// older than that reads as the oldest scan's).
+pub const CHANGES_LOOKBACK: u32 = 120;
+
 pub fn site_view<'a>(
     state: &AppState,
     row: &'a SiteRow,
     history: &'a [trustlabel_store::StoredTransition],
+    changes: Option<&'a trustlabel_core::changes::Changes>,
 ) -> SitePage<'a> {
     SitePage {
         row,
         history,
+        changes,
         next_assessment: publish::next_assessment(row, &state.settings),
         valid_until: publish::valid_until(row, &state.settings),
         verify_url: publish::verify_url(&state.settings, &row.host),
@@ -138,7 +249,12 @@ pub async fn site(State(state): State<AppState>, ctx: Ctx, Path(host): Path<Stri
         return Ok(ctx.message(&state, StatusCode::NOT_FOUND, ctx.lang.t().not_found));
     };
     let history = state.store.history(row.target_id).await?;
-    let markup = pages::site_page(&ctx.page(&state), &site_view(&state, &row, &history));
+    let outlines = state.store.scan_outlines(row.target_id, 2).await?;
+    let changes = trustlabel_core::changes::changes(&outlines);
+    let markup = pages::site_page(
+        &ctx.page(&state),
+        &site_view(&state, &row, &history, changes.as_ref()),
+    );
     Ok(cached(html(markup).into_response()))
 }
 
@@ -147,6 +263,7 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> WebResult {
     let by_province = state.store.status_counts(Facet::Province).await?;
     let overall = opendata::overall(&by_category);
     let trend = charts::trend(&state.store.hourly_changes().await?, &state.settings.zone);
+    let (_, provinces) = league_rows(&state, LeagueBy::Province).await?;
     let markup = pages::dashboard_page(
         &ctx.page(&state),
         &DashboardData {
@@ -154,6 +271,8 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> WebResult {
             by_category: &by_category,
             by_province: &by_province,
             trend: &trend,
+            province_league: &provinces,
+            provinces: &state.rules.provinces,
         },
     );
     Ok(cached(html(markup).into_response()))

@@ -23,28 +23,38 @@ fn nz(n: u32) -> NonZeroU32 {
     NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN)
 }
 
-/// Requests per second per client address.
-pub struct IpLimiter {
-    limiter: DefaultKeyedRateLimiter<IpAddr>,
+/// A request budget per key (a client address, an API token): a bucket that refills
+/// at a steady rate after a burst.
+pub struct KeyedLimiter<K: std::hash::Hash + Eq + Clone> {
+    limiter: DefaultKeyedRateLimiter<K>,
 }
 
-impl IpLimiter {
-    pub fn new(per_second: u32, burst: u32) -> IpLimiter {
-        IpLimiter {
-            limiter: DefaultKeyedRateLimiter::keyed(
-                Quota::per_second(nz(per_second)).allow_burst(nz(burst)),
-            ),
+/// Requests per second per client address.
+pub type IpLimiter = KeyedLimiter<IpAddr>;
+
+impl<K: std::hash::Hash + Eq + Clone> KeyedLimiter<K> {
+    pub fn new(per_second: u32, burst: u32) -> KeyedLimiter<K> {
+        KeyedLimiter::with_quota(Quota::per_second(nz(per_second)).allow_burst(nz(burst)))
+    }
+
+    pub fn per_minute(per_minute: u32, burst: u32) -> KeyedLimiter<K> {
+        KeyedLimiter::with_quota(Quota::per_minute(nz(per_minute)).allow_burst(nz(burst)))
+    }
+
+    fn with_quota(quota: Quota) -> KeyedLimiter<K> {
+        KeyedLimiter {
+            limiter: DefaultKeyedRateLimiter::keyed(quota),
         }
     }
 
-    /// `Err(wait)` when the address must slow down.
-    pub fn check(&self, ip: IpAddr) -> Result<(), Duration> {
+    /// `Err(wait)` when the key must slow down.
+    pub fn check(&self, key: K) -> Result<(), Duration> {
         self.limiter
-            .check_key(&ip)
+            .check_key(&key)
             .map_err(|e| e.wait_time_from(DefaultClock::default().now()))
     }
 
-    /// Forgets addresses that are back to a full bucket, so memory stays bounded.
+    /// Forgets keys that are back to a full bucket, so memory stays bounded.
     pub fn shrink(&self) {
         self.limiter.retain_recent();
         self.limiter.shrink_to_fit();

@@ -310,7 +310,11 @@ pub async fn import(
     if !constant_time_eq(&form.csrf, &session.csrf_token) {
         return Ok(forbidden(&ctx, &state));
     }
-    let parsed = trustlabel_core::target::parse_list("import.csv", form.csv.as_bytes());
+    let parsed = trustlabel_core::target::parse_list_filed(
+        "import.csv",
+        form.csv.as_bytes(),
+        Some(&state.rules.provinces),
+    );
     let summary = state
         .store
         .upsert_targets(&parsed.targets, OffsetDateTime::now_utc())
@@ -383,6 +387,11 @@ pub async fn site(
         )));
     };
     let history = state.store.history(row.target_id).await?;
+    let outlines = state
+        .store
+        .scan_outlines(row.target_id, super::public::CHANGES_LOOKBACK)
+        .await?;
+    let changes = trustlabel_core::changes::changes(&outlines);
     let latest = state.store.latest_scan(row.target_id).await?;
     let job = state.store.latest_scan_job(row.target_id).await?;
     let contact = state
@@ -405,7 +414,7 @@ pub async fn site(
         &page_ctx,
         &session.csrf_token,
         &StaffSiteView {
-            site: site_view(&state, &row, &history),
+            site: site_view(&state, &row, &history, changes.as_ref()),
             findings: latest
                 .as_ref()
                 .map(|s| s.findings.as_slice())

@@ -13,6 +13,8 @@ use trustlabel_store::Store;
 pub struct WebApp {
     pub fleet: Fleet,
     pub store: Store,
+    /// The store's database URL, for the `trustlabel` binary run beside the server.
+    pub database: String,
     pub base: String,
     server: Option<RunningServer>,
     worker: tokio::task::JoinHandle<()>,
@@ -36,6 +38,7 @@ fn target(host: &str, organisation: &str, category: &str, province: &str) -> Tar
         category: category.into(),
         province: province.into(),
         contact_email: String::new(),
+        parent: String::new(),
     }
 }
 
@@ -51,9 +54,8 @@ impl WebApp {
         .await
         .expect("fleet starts");
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&format!("sqlite://{}", dir.path().join("web.db").display()))
-            .await
-            .unwrap();
+        let database = format!("sqlite://{}", dir.path().join("web.db").display());
+        let store = Store::open(&database).await.unwrap();
         store
             .upsert_targets(
                 &[
@@ -103,6 +105,7 @@ impl WebApp {
         WebApp {
             fleet,
             store,
+            database,
             base,
             server: Some(server),
             worker,

@@ -71,27 +71,47 @@ impl Browser {
     /// A session whose browser asks for `accept_languages` (e.g. `en-US,en`).
     pub async fn start_in(accept_languages: &str) -> Browser {
         // Port held by its server: chromedriver binds port 0 itself and prints the port
-        // it got, so no port is ever found free here and handed over.
-        let mut driver = Command::new("chromedriver")
-            .arg("--port=0")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("chromedriver must be installed (apt-get install chromium chromium-driver)");
-        let mut lines = BufReader::new(driver.stdout.take().expect("stdout")).lines();
-        let port = tokio::time::timeout(Duration::from_secs(60), async {
-            while let Ok(Some(line)) = lines.next_line().await {
-                if let Some(port) = announced_port(&line) {
-                    return Some(port);
+        // it got, so no port is ever found free here and handed over. A driver that dies
+        // before saying so (seen once on a machine loaded far beyond its cores) is
+        // started again, twice at most, and what it printed is kept for the message.
+        let mut said = Vec::new();
+        let mut started = None;
+        for _ in 0..3 {
+            let mut driver = Command::new("chromedriver")
+                .arg("--port=0")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .kill_on_drop(true)
+                .spawn()
+                .expect(
+                    "chromedriver must be installed (apt-get install chromium chromium-driver)",
+                );
+            let mut lines = BufReader::new(driver.stdout.take().expect("stdout")).lines();
+            let port = tokio::time::timeout(Duration::from_secs(60), async {
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(port) = announced_port(&line) {
+                        return Ok(port);
+                    }
+                    said.push(line);
+                }
+                Err(())
+            })
+            .await;
+            match port {
+                Ok(Ok(port)) => {
+                    started = Some((driver, lines, port));
+                    break;
+                }
+                _ => {
+                    let status = driver.try_wait().ok().flatten();
+                    said.push(format!("(chromedriver {status:?})"));
+                    let _ = driver.kill().await;
                 }
             }
-            None
-        })
-        .await
-        .ok()
-        .flatten()
-        .expect("chromedriver printed the port it listens on");
+        }
+        let Some((driver, mut lines, port)) = started else {
+            panic!("chromedriver never printed the port it listens on: {said:?}");
+        };
         // Keep reading its output, so a chatty driver never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         let deadline = Instant::now() + Duration::from_secs(20);

@@ -37,13 +37,22 @@ pub fn fold(text: &str) -> String {
 
 /// The stored search key of a site: every field a visitor may search by, folded, with
 /// the host in both its Unicode and its ASCII form.
-pub fn search_key(host: &str, organisation: &str, category: &str, province: &str) -> String {
+pub fn search_key(
+    host: &str,
+    organisation: &str,
+    category: &str,
+    province: &str,
+    parent: &str,
+) -> String {
     let unicode = crate::target::display_host(host);
     let mut parts = vec![fold(&unicode)];
     if unicode != host {
         parts.push(fold(host));
     }
     parts.extend([fold(organisation), fold(category), fold(province)]);
+    if !parent.is_empty() {
+        parts.push(fold(parent));
+    }
     // `|` never survives folding, so a query cannot match across two fields.
     format!("|{}|", parts.join("|"))
 }
@@ -69,7 +78,7 @@ mod tests {
     #[test]
     fn the_search_key_holds_every_field_and_both_host_forms() {
         let (ascii, _) = crate::target::normalise_host("bộtàichính.gov.vn").unwrap();
-        let key = search_key(&ascii, "Bộ Tài chính", "government", "Hà Nội");
+        let key = search_key(&ascii, "Bộ Tài chính", "government", "Hà Nội", "");
         assert!(key.contains("bo tai chinh"), "{key}");
         assert!(key.contains("botaichinh gov vn"), "{key}");
         assert!(key.contains(&fold(&ascii)), "{key}");

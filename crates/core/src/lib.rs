@@ -6,6 +6,7 @@
 //! async runtime, socket, TLS stack or SQL driver, so the compiler keeps it that way.
 
 pub mod catalog;
+pub mod changes;
 pub mod checks;
 pub mod connect_to;
 pub mod dns;
@@ -18,6 +19,7 @@ pub mod mail;
 pub mod ocsp;
 pub mod page;
 pub mod policy;
+pub mod provinces;
 pub mod rulefile;
 pub mod rules;
 pub mod ruleset;

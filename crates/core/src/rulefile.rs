@@ -8,6 +8,7 @@
 use crate::catalog::CATALOG_FILE;
 use crate::exposures::EXPOSURES_FILE;
 use crate::policy::POLICY_FILE;
+use crate::provinces::PROVINCES_FILE;
 use crate::rules::{blocklist, privacy, software, spam, trackers};
 use serde::de::DeserializeOwned;
 use std::ops::Range;
@@ -38,7 +39,7 @@ pub enum RuleFileError {
 
 /// Every rule file, by its name inside a checks directory, in the order their texts are
 /// hashed into the rules hash.
-pub const FILES: [&str; 8] = [
+pub const FILES: [&str; 9] = [
     POLICY_FILE,
     CATALOG_FILE,
     EXPOSURES_FILE,
@@ -47,6 +48,7 @@ pub const FILES: [&str; 8] = [
     software::FILE,
     spam::FILE,
     blocklist::FILE,
+    PROVINCES_FILE,
 ];
 
 /// The compiled-in text of a rule file.
@@ -60,6 +62,7 @@ pub fn builtin_text(file: &str) -> Option<&'static str> {
         software::FILE => include_str!("../../../checks/software.toml"),
         spam::FILE => include_str!("../../../checks/spam.toml"),
         blocklist::FILE => include_str!("../../../checks/blocklist.toml"),
+        PROVINCES_FILE => include_str!("../../../checks/provinces.toml"),
         _ => return None,
     })
 }

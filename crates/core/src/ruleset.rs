@@ -10,6 +10,7 @@ use crate::catalog::Catalog;
 use crate::checks::{CheckContext, CheckSettings};
 use crate::exposures::ExposureRules;
 use crate::policy::Policy;
+use crate::provinces::Provinces;
 use crate::rulefile::{FILES, RuleFileError, RuleSource};
 use crate::rules::PageRules;
 use sha2::{Digest, Sha256};
@@ -27,6 +28,8 @@ pub struct RuleSet {
     pub exposures: Arc<ExposureRules>,
     /// Shared with the collector, which follows the privacy-notice link they recognise.
     pub page: Arc<PageRules>,
+    /// The provincial units in force, which target lists are filed under.
+    pub provinces: Provinces,
     /// Every file's text and name, in [`FILES`] order.
     sources: Vec<RuleSource>,
     hash: String,
@@ -62,7 +65,7 @@ impl RuleSet {
         RuleSet::parse(sources)
     }
 
-    fn parse(sources: [RuleSource; 8]) -> Result<RuleSet, RuleFileError> {
+    fn parse(sources: [RuleSource; 9]) -> Result<RuleSet, RuleFileError> {
         let [
             policy,
             catalog,
@@ -72,6 +75,7 @@ impl RuleSet {
             software,
             spam,
             blocklist,
+            provinces,
         ] = sources.each_ref();
         Ok(RuleSet {
             policy: Policy::from_toml(&policy.name, &policy.text)?,
@@ -81,6 +85,7 @@ impl RuleSet {
             page: Arc::new(PageRules::parse([
                 privacy, trackers, software, spam, blocklist,
             ])?),
+            provinces: Provinces::from_toml(&provinces.name, &provinces.text)?,
             hash: hash(&sources),
             sources: sources.to_vec(),
         })

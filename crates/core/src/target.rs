@@ -1,10 +1,11 @@
 //! Targets: the sites in scope, and the parser for target lists.
 //!
 //! A target list is CSV with the columns `host, organisation, category, province,
-//! contact_email`; `#` starts a comment line; the host may be a bare name, a URL or a
+//! contact_email, parent` (the last ones optional); `#` starts a comment line; the host may be a bare name, a URL or a
 //! Vietnamese IDN name (stored as punycode). A bad line is reported with its file and
 //! line number and never stops the good lines from loading.
 
+use crate::provinces::Provinces;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::Path;
@@ -20,6 +21,11 @@ pub struct Target {
     pub category: String,
     pub province: String,
     pub contact_email: String,
+    /// The ministry, or the provincial people's committee, the organisation answers to:
+    /// the top of its hierarchy (ministry or province → agency → site) and the group of
+    /// the league tables. Empty when the organisation is itself at the top.
+    #[serde(default)]
+    pub parent: String,
 }
 
 /// Why a host string is not a usable target.
@@ -112,25 +118,40 @@ pub enum ListError {
     },
 }
 
-pub fn parse_list_file(path: &Path) -> Result<ParsedList, ListError> {
+pub fn parse_list_file(
+    path: &Path,
+    provinces: Option<&Provinces>,
+) -> Result<ParsedList, ListError> {
     let text = std::fs::read(path).map_err(|source| ListError::Read {
         path: path.display().to_string(),
         source,
     })?;
-    Ok(parse_list(&path.display().to_string(), &text))
+    Ok(parse_list_filed(
+        &path.display().to_string(),
+        &text,
+        provinces,
+    ))
 }
 
-const COLUMNS: [&str; 5] = [
+const COLUMNS: [&str; 6] = [
     "host",
     "organisation",
     "category",
     "province",
     "contact_email",
+    "parent",
 ];
 
 /// Parses a target list. A header row (first cell `host`) is optional. Duplicate hosts
 /// within one file: the later line wins, as a re-import would.
 pub fn parse_list(file: &str, bytes: &[u8]) -> ParsedList {
+    parse_list_filed(file, bytes, None)
+}
+
+/// [`parse_list`], filing each province under the unit in force: a former province or
+/// another spelling becomes the unit's name, and a name that is no unit at all is a bad
+/// line (a typo would otherwise make a league table of its own).
+pub fn parse_list_filed(file: &str, bytes: &[u8], provinces: Option<&Provinces>) -> ParsedList {
     let mut parsed = ParsedList::default();
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new()
@@ -203,13 +224,29 @@ pub fn parse_list(file: &str, bytes: &[u8]) -> ParsedList {
             )));
             continue;
         }
+        let mut province = cell(3);
+        if let (Some(provinces), false) = (provinces, province.is_empty()) {
+            match provinces.resolve(&province) {
+                Some(unit) => province = unit.name.clone(),
+                None => {
+                    parsed.errors.push(fail(format!(
+                        "province `{province}` is not a provincial unit in force \
+                         (checks/{}, map {})",
+                        crate::provinces::PROVINCES_FILE,
+                        provinces.version
+                    )));
+                    continue;
+                }
+            }
+        }
         let target = Target {
             host: host.clone(),
             https_port,
             organisation: cell(1),
             category: cell(2),
-            province: cell(3),
+            province,
             contact_email,
+            parent: cell(5),
         };
         if let Some(&index) = seen.get(&host) {
             parsed.targets[index] = target;
@@ -288,6 +325,33 @@ mod tests {
     }
 
     #[test]
+    fn provinces_are_filed_under_the_unit_in_force_and_the_parent_is_kept() {
+        let provinces = Provinces::builtin().unwrap();
+        let list = "host,organisation,category,province,contact_email,parent\n\
+                    a.gov.vn,Sở Y tế,government,Bình Dương,,UBND Thành phố Hồ Chí Minh\n\
+                    b.gov.vn,Sở Tư pháp,government,tp. hcm,\n\
+                    c.gov.vn,Cục X,government,Gotham,,Bộ Y tế\n\
+                    d.gov.vn,Cục Y,government,,,Bộ Y tế\n";
+        let parsed = parse_list_filed("t.csv", list.as_bytes(), Some(&provinces));
+        let filed: Vec<_> = parsed
+            .targets
+            .iter()
+            .map(|t| (t.host.as_str(), t.province.as_str(), t.parent.as_str()))
+            .collect();
+        assert_eq!(
+            filed,
+            [
+                ("a.gov.vn", "Hồ Chí Minh", "UBND Thành phố Hồ Chí Minh"),
+                ("b.gov.vn", "Hồ Chí Minh", ""),
+                ("d.gov.vn", "", "Bộ Y tế"),
+            ]
+        );
+        assert_eq!(parsed.errors.len(), 1);
+        let error = parsed.errors[0].to_string();
+        assert!(error.starts_with("t.csv:4: province `Gotham`"), "{error}");
+    }
+
+    #[test]
     fn a_list_keeps_good_lines_and_names_bad_ones() {
         let list = "host,organisation,category,province,contact_email\n\
                     # a comment\n\
@@ -295,7 +359,7 @@ mod tests {
                     bad host.vn,Org,government,,\n\
                     https://shop.example.vn/,Shop,ecommerce,HCM,\n\
                     shop2.example.vn,Shop,ecommerce,HCM,not-an-email\n\
-                    a.vn,b,c,d,e@f.vn,extra\n";
+                    a.vn,b,c,d,e@f.vn,parent,extra\n";
         let parsed = parse_list("t.csv", list.as_bytes());
         let hosts: Vec<_> = parsed.targets.iter().map(|t| t.host.as_str()).collect();
         assert_eq!(hosts, ["example.gov.vn", "shop.example.vn"]);

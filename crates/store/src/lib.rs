@@ -11,8 +11,10 @@
 //! `codec.rs` holds the text forms of stored values, and `sql.rs` assembles the one
 //! statement built piece by piece. The same test suite (`tests/`) runs on both engines.
 
+mod batches;
 mod codec;
 mod engine;
+mod league;
 mod migrations;
 mod operate;
 mod publish;
@@ -30,6 +32,8 @@ use trustlabel_core::finding::Finding;
 use trustlabel_core::policy::{LabelState, Transition, Verdict};
 use trustlabel_core::target::Target;
 
+pub use batches::{ApiScope, ApiToken, Batch, BatchItem};
+pub use league::{LeagueBy, LeagueRow};
 pub use operate::{Notification, OutboxEntry, OutboxMessage};
 pub use publish::{
     Audit, AuditEntry, Enqueued, Facet, HourlyChanges, JobState, OwnerLink, ScanJob, SiteChange,
@@ -103,6 +107,9 @@ pub struct ScanRecord<'a> {
     pub label_read: &'a LabelState,
     /// The policy's answer for `label_read`: stored only if the label is still that one.
     pub update: &'a LabelUpdate,
+    /// Whether the site collects personal data, when this scan could tell (see
+    /// `policy::personal_data_collected`); `None` keeps what an earlier scan found.
+    pub collects_personal_data: Option<bool>,
     /// The queued job this scan answers; it is marked done in the same transaction, and
     /// nothing is stored unless this worker still holds its lease.
     pub job: Option<JobClaim<'a>>,

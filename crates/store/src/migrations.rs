@@ -35,6 +35,16 @@ pub(super) const SQLITE: MigrationList = &[
         "decisions",
         include_str!("../migrations/sqlite/0004_decisions.sql"),
     ),
+    (
+        5,
+        "registry",
+        include_str!("../migrations/sqlite/0005_registry.sql"),
+    ),
+    (
+        6,
+        "batches",
+        include_str!("../migrations/sqlite/0006_batches.sql"),
+    ),
 ];
 
 pub(super) const POSTGRES: MigrationList = &[
@@ -57,6 +67,16 @@ pub(super) const POSTGRES: MigrationList = &[
         4,
         "decisions",
         include_str!("../migrations/postgres/0004_decisions.sql"),
+    ),
+    (
+        5,
+        "registry",
+        include_str!("../migrations/postgres/0005_registry.sql"),
+    ),
+    (
+        6,
+        "batches",
+        include_str!("../migrations/postgres/0006_batches.sql"),
     ),
 ];
 

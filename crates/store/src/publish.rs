@@ -127,6 +127,9 @@ pub struct HourlyChanges {
 pub struct SiteChange {
     pub host: String,
     pub change: StoredTransition,
+    /// The grade of the scan that caused the change (none for a staff decision or a
+    /// lapse).
+    pub grade: Option<Grade>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -259,7 +262,7 @@ const GRADE_RANK: &str = "CASE l.grade WHEN 'A+' THEN 0 WHEN 'A' THEN 1 WHEN 'A-
      WHEN 'C-' THEN 8 WHEN 'D+' THEN 9 WHEN 'D' THEN 10 WHEN 'D-' THEN 11 WHEN 'F' THEN 12 \
      ELSE 13 END";
 
-const JOB_COLUMNS: &str = "id, target_id, requested_by, state, created_at, started_at, \
+pub(crate) const JOB_COLUMNS: &str = "id, target_id, requested_by, state, created_at, started_at, \
      finished_at, attempts, scan_id, error";
 
 const STAFF_COLUMNS: &str = "u.id, u.username, u.password_hash, u.disabled";
@@ -376,7 +379,7 @@ fn decode_site(row: &AnyRow) -> Result<SiteRow, StoreError> {
     })
 }
 
-fn decode_job(row: &AnyRow) -> Result<ScanJob, StoreError> {
+pub(crate) fn decode_job(row: &AnyRow) -> Result<ScanJob, StoreError> {
     let opt_ts = |column: &str| -> Result<Option<OffsetDateTime>, StoreError> {
         codec::parse_optional_timestamp(column, row.try_get(column)?)
     };
@@ -416,7 +419,7 @@ fn decode_staff(row: &AnyRow) -> Result<StaffUser, StoreError> {
     })
 }
 
-fn count(n: i64) -> u64 {
+pub(crate) fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
@@ -571,7 +574,8 @@ impl Store {
     pub async fn recent_changes(&self, limit: u64) -> Result<Vec<SiteChange>, StoreError> {
         sqlx::query(
             "SELECT h.id, h.target_id, h.from_status, h.to_status, h.reason, h.scan_id, h.at, \
-             t.host FROM label_history h JOIN targets t ON t.id = h.target_id \
+             t.host, s.grade FROM label_history h JOIN targets t ON t.id = h.target_id \
+             LEFT JOIN scans s ON s.id = h.scan_id \
              ORDER BY h.at DESC, h.id DESC LIMIT $1",
         )
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
@@ -582,6 +586,7 @@ impl Store {
             Ok(SiteChange {
                 host: row.try_get("host")?,
                 change: decode_transition(row)?,
+                grade: codec::parse_optional_enum("scans.grade", row.try_get("grade")?)?,
             })
         })
         .collect()

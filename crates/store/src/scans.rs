@@ -13,12 +13,13 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::HashSet;
 use time::OffsetDateTime;
+use trustlabel_core::changes::ScanOutline;
 use trustlabel_core::finding::{Finding, FindingId};
 use trustlabel_core::policy::{LabelState, LabelStatus, Transition};
 use trustlabel_core::target::Target;
 
-pub(crate) const TARGET_COLUMNS: &str =
-    "t.id, t.host, t.https_port, t.organisation, t.category, t.province, t.contact_email";
+pub(crate) const TARGET_COLUMNS: &str = "t.id, t.host, t.https_port, t.organisation, t.category, t.province, t.contact_email, \
+     t.parent";
 
 pub(crate) const LABEL_COLUMNS: &str = "l.status, l.level, l.grade, l.status_since, \
      l.at_risk_since, l.last_pass_at, l.unreachable_scans, l.decided_at";
@@ -46,29 +47,15 @@ impl Store {
             .transpose()?;
             match existing {
                 None => {
-                    sqlx::query(
-                        "INSERT INTO targets (host, https_port, organisation, category, \
-                         province, contact_email, created_at, updated_at, search_key) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
-                    )
-                    .bind(&target.host)
-                    .bind(i64::from(target.https_port))
-                    .bind(&target.organisation)
-                    .bind(&target.category)
-                    .bind(&target.province)
-                    .bind(&target.contact_email)
-                    .bind(&now)
-                    .bind(target_search_key(target))
-                    .execute(&mut *tx)
-                    .await?;
+                    insert_target(&mut tx, target, &now).await?;
                     summary.inserted += 1;
                 }
                 Some(stored) if stored.target == *target => summary.unchanged += 1,
                 Some(stored) => {
                     sqlx::query(
                         "UPDATE targets SET https_port = $1, organisation = $2, category = $3, \
-                         province = $4, contact_email = $5, updated_at = $6, search_key = $8 \
-                         WHERE id = $7",
+                         province = $4, contact_email = $5, updated_at = $6, search_key = $8, \
+                         parent = $9 WHERE id = $7",
                     )
                     .bind(i64::from(target.https_port))
                     .bind(&target.organisation)
@@ -78,6 +65,7 @@ impl Store {
                     .bind(&now)
                     .bind(stored.id)
                     .bind(target_search_key(target))
+                    .bind(&target.parent)
                     .execute(&mut *tx)
                     .await?;
                     summary.updated += 1;
@@ -286,6 +274,33 @@ impl Store {
         }
 
         write_label(&mut tx, rec.target_id, &update.label, Some(scan_id), &now).await?;
+        // What the league tables count: whether the site collects personal data (kept
+        // from an earlier scan when this one could not tell) and its open findings.
+        sqlx::query(
+            "UPDATE labels SET collects_personal_data = COALESCE($1, collects_personal_data) \
+             WHERE target_id = $2",
+        )
+        .bind(rec.collects_personal_data.map(i64::from))
+        .bind(rec.target_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM open_findings WHERE target_id = $1")
+            .bind(rec.target_id)
+            .execute(&mut *tx)
+            .await?;
+        let mut open: Vec<&Finding> = rec.findings.iter().collect();
+        open.sort_by_key(|f| (f.id, std::cmp::Reverse(f.severity)));
+        open.dedup_by_key(|f| f.id);
+        for finding in open {
+            sqlx::query(
+                "INSERT INTO open_findings (target_id, finding_id, severity) VALUES ($1, $2, $3)",
+            )
+            .bind(rec.target_id)
+            .bind(finding.id.as_str())
+            .bind(finding.severity.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
         if let Some(transition) = &update.transition {
             insert_history(&mut tx, rec.target_id, transition, Some(scan_id)).await?;
             if let Some(message) = &update.notification {
@@ -365,6 +380,45 @@ impl Store {
         .collect()
     }
 
+    /// The site's latest `limit` scans, newest first, with their grades and the ids of
+    /// their findings (never the evidence): what changed between them is worked out from
+    /// this (`trustlabel_core::changes`).
+    pub async fn scan_outlines(
+        &self,
+        target_id: i64,
+        limit: u32,
+    ) -> Result<Vec<ScanOutline>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT s.id, s.finished_at, s.grade, f.finding_id FROM scans s \
+             LEFT JOIN findings f ON f.scan_id = s.id \
+             WHERE s.id IN (SELECT id FROM scans WHERE target_id = $1 \
+                            ORDER BY finished_at DESC, id DESC LIMIT $2) \
+             ORDER BY s.finished_at DESC, s.id DESC",
+        )
+        .bind(target_id)
+        .bind(i64::from(limit))
+        .fetch_all(self.db.reader())
+        .await?;
+        let mut out: Vec<ScanOutline> = Vec::new();
+        for row in &rows {
+            let id: i64 = row.try_get("id")?;
+            if out.last().is_none_or(|s| s.scan_id != id) {
+                out.push(ScanOutline {
+                    scan_id: id,
+                    at: codec::parse_timestamp("scans.finished_at", row.try_get("finished_at")?)?,
+                    grade: codec::parse_enum("scans.grade", row.try_get("grade")?)?,
+                    findings: Default::default(),
+                });
+            }
+            let finding: Option<String> = row.try_get("finding_id")?;
+            if let (Some(finding), Some(scan)) = (finding, out.last_mut()) {
+                scan.findings
+                    .insert(codec::parse_enum("findings.finding_id", &finding)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// The site's most recent scan (by finish time), fully decoded.
     pub async fn latest_scan(&self, target_id: i64) -> Result<Option<StoredScan>, StoreError> {
         // One snapshot, so the findings belong to the scan row we read.
@@ -420,7 +474,7 @@ pub(crate) async fn fill_search_keys(
     conn: &mut AnyConnection,
 ) -> Result<(), StoreError> {
     let rows = sqlx::query(
-        "SELECT id, host, organisation, category, province FROM targets \
+        "SELECT id, host, organisation, category, province, parent FROM targets \
          WHERE search_key IS NULL",
     )
     .fetch_all(&mut *conn)
@@ -435,6 +489,7 @@ pub(crate) async fn fill_search_keys(
             row.try_get("organisation")?,
             row.try_get("category")?,
             row.try_get("province")?,
+            row.try_get("parent")?,
         );
         sqlx::query("UPDATE targets SET search_key = $1 WHERE id = $2")
             .bind(key)
@@ -535,8 +590,38 @@ pub(crate) async fn insert_history(
     Ok(())
 }
 
+/// Inserts a new target (the caller holds the targets lock); returns its id.
+pub(crate) async fn insert_target(
+    conn: &mut AnyConnection,
+    target: &Target,
+    now: &str,
+) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO targets (host, https_port, organisation, category, \
+         province, contact_email, created_at, updated_at, search_key, parent) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9) RETURNING id",
+    )
+    .bind(&target.host)
+    .bind(i64::from(target.https_port))
+    .bind(&target.organisation)
+    .bind(&target.category)
+    .bind(&target.province)
+    .bind(&target.contact_email)
+    .bind(now)
+    .bind(target_search_key(target))
+    .bind(&target.parent)
+    .fetch_one(conn)
+    .await?)
+}
+
 fn target_search_key(t: &Target) -> String {
-    trustlabel_core::fold::search_key(&t.host, &t.organisation, &t.category, &t.province)
+    trustlabel_core::fold::search_key(
+        &t.host,
+        &t.organisation,
+        &t.category,
+        &t.province,
+        &t.parent,
+    )
 }
 
 pub(crate) fn decode_target(row: &AnyRow) -> Result<StoredTarget, StoreError> {
@@ -553,6 +638,7 @@ pub(crate) fn decode_target(row: &AnyRow) -> Result<StoredTarget, StoreError> {
             category: row.try_get("category")?,
             province: row.try_get("province")?,
             contact_email: row.try_get("contact_email")?,
+            parent: row.try_get("parent")?,
         },
     })
 }

@@ -4,11 +4,13 @@
 //! without JavaScript; forms are plain GET/POST.
 
 mod criteria;
+mod league;
 mod owner;
 mod public;
 mod staff;
 
 pub use criteria::{CriteriaView, criteria_page};
+pub use league::{LeagueView, by_param, league_page, rank};
 pub use owner::{OwnerView, owner_page};
 pub use public::{
     DashboardData, ListPage, SitePage, dashboard_page, list_page, message_page, open_data_page,
@@ -183,6 +185,7 @@ pub fn layout(ctx: &PageCtx<'_>, title: &str, body: Markup) -> Markup {
                             li { a href=(links.view(trustlabel_store::View::Assessed)) { (t.nav_assessed) } }
                             li { a href=(links.view(trustlabel_store::View::NotAssessed)) { (t.nav_not_assessed) } }
                             li { a href=(links.dashboard()) { (t.nav_dashboard) } }
+                            li { a href=(links.league("ministry")) { (t.nav_league) } }
                             li { a href=(links.criteria()) { (t.nav_criteria) } }
                             li { a href=(links.open_data()) { (t.nav_open_data) } }
                             @if let Some(staff) = links.staff() {

@@ -7,7 +7,8 @@ use crate::publish::i18n::Lang;
 use maud::{Markup, html};
 use time::OffsetDateTime;
 use trustlabel_core::catalog::Catalog;
-use trustlabel_core::finding::Finding;
+use trustlabel_core::changes::Changes;
+use trustlabel_core::finding::{Finding, FindingId};
 use trustlabel_store::ScanJob;
 
 pub struct OwnerView<'a> {
@@ -65,6 +66,49 @@ pub fn findings_table(lang: Lang, findings: &[Finding], catalog: &Catalog) -> Ma
     }
 }
 
+/// Findings added, fixed and still open since the previous assessment, each with the
+/// date it was first seen: an owner sees a fix counted. Shared by the owner and staff
+/// pages.
+pub fn changes_section(ctx: &PageCtx<'_>, changes: &Changes, catalog: &Catalog) -> Markup {
+    let lang = ctx.lang;
+    let t = lang.t();
+    let title = |id: FindingId| {
+        let text = catalog.text(id);
+        rich_text(if lang == Lang::Vi {
+            &text.title_vi
+        } else {
+            &text.title_en
+        })
+    };
+    let list = |heading: &str, items: &[(FindingId, time::OffsetDateTime)], class: &str| {
+        html! {
+            @if !items.is_empty() {
+                h3 { (heading) " (" (items.len()) ")" }
+                ul class=(class) {
+                    @for (id, first) in items {
+                        li { (title(*id)) " " code { (id.as_str()) } " — " (t.changes_first) " " (date(ctx, Some(*first))) }
+                    }
+                }
+            }
+        }
+    };
+    html! {
+        section aria-labelledby="changes" {
+            h2 id="changes" { (t.changes_title) }
+            @match changes.previous_at {
+                Some(previous) => p {
+                    (date(ctx, Some(previous))) " → " (date(ctx, Some(changes.latest_at))) ": "
+                    (lang.grade_change(&changes.grade_before.map(|g| g.to_string()).unwrap_or_default(), &changes.grade_now.to_string(), &date(ctx, Some(previous))))
+                },
+                None => p { (t.no_history) },
+            }
+            (list(t.changes_resolved, &changes.resolved, "resolved"))
+            (list(t.changes_added, &changes.added, "added"))
+            (list(t.changes_unchanged, &changes.unchanged, "unchanged"))
+        }
+    }
+}
+
 pub fn job_status(ctx: &PageCtx<'_>, job: &ScanJob) -> Markup {
     let lang = ctx.lang;
     let t = lang.t();
@@ -93,6 +137,9 @@ pub fn owner_page(ctx: &PageCtx<'_>, view: &OwnerView<'_>) -> Markup {
         }
         form method="post" action=(view.rescan_action) {
             button type="submit" { (t.rescan) }
+        }
+        @if let Some(changes) = view.site.changes {
+            (changes_section(ctx, changes, view.catalog))
         }
         (findings_table(ctx.lang, view.findings, view.catalog))
         (history_table(ctx, view.site.history, Some(view.catalog)))

@@ -178,6 +178,8 @@ pub fn list_page(ctx: &PageCtx<'_>, page: &ListPage<'_>) -> Markup {
 pub struct SitePage<'a> {
     pub row: &'a SiteRow,
     pub history: &'a [StoredTransition],
+    /// What changed at the latest assessment (the public sees the grades and dates only).
+    pub changes: Option<&'a trustlabel_core::changes::Changes>,
     pub next_assessment: Option<OffsetDateTime>,
     pub valid_until: Option<OffsetDateTime>,
     /// Absolute URLs for the embed snippet.
@@ -206,6 +208,12 @@ pub fn site_facts(ctx: &PageCtx<'_>, page: &SitePage<'_>) -> Markup {
             @if let (Some(at), true) = (row.attested_at, row.level == Some(trustlabel_core::policy::LabelLevel::Advanced)) {
                 dt { (t.manual_assessment) }
                 dd { (ctx.lang.attested_on(&date(ctx, Some(at)))) }
+            }
+            @if let Some(c) = page.changes.filter(|_| crate::publish::public_grade(row).is_some()) {
+                @if let (Some(before), Some(previous_at)) = (c.grade_before, c.previous_at) {
+                    dt { (t.since_last) }
+                    dd { (ctx.lang.grade_change(&before.to_string(), &c.grade_now.to_string(), &date(ctx, Some(previous_at)))) }
+                }
             }
             dt { (t.status_since) } dd { (date(ctx, row.status_since)) }
             dt { (t.last_assessed) } dd { (date(ctx, row.last_assessed)) }
@@ -239,6 +247,9 @@ pub struct DashboardData<'a> {
     pub by_category: &'a [StatusCounts],
     pub by_province: &'a [StatusCounts],
     pub trend: &'a [TrendPoint],
+    /// The province league table, for the tile map.
+    pub province_league: &'a [trustlabel_store::LeagueRow],
+    pub provinces: &'a trustlabel_core::provinces::Provinces,
 }
 
 fn progress(counts: &StatusCounts, name: String) -> GroupProgress {
@@ -285,6 +296,8 @@ pub fn dashboard_page(ctx: &PageCtx<'_>, data: &DashboardData<'_>) -> Markup {
         h2 { (t.by_category) }
         (charts::progress_table(lang, t.by_category, t.category, &categories))
         h2 { (t.by_province) }
+        (charts::tile_map(lang, data.provinces, data.province_league))
+        p { a href=(ctx.links.league("province")) { (t.nav_league) " — " (t.by_province) } }
         (charts::progress_table(lang, t.by_province, t.province, &provinces))
         h2 { (t.trend) }
         (charts::trend_chart(lang, data.trend, overall.total))

@@ -147,6 +147,9 @@ pub fn staff_site_page(ctx: &PageCtx<'_>, csrf: &str, view: &StaffSiteView<'_>) 
             (csrf_field(csrf)) (lang_field(ctx))
             button type="submit" { (t.scan_now) }
         }
+        @if let Some(changes) = view.site.changes {
+            (super::owner::changes_section(ctx, changes, view.catalog))
+        }
         (findings_table(ctx.lang, view.findings, view.catalog))
         h2 { (t.attest_title) }
         p class="hint" { (t.attest_help) }

@@ -1,6 +1,7 @@
 //! Router tests without sockets (`oneshot`), one file per audience, over a real SQLite
 //! store holding three sites: a labelled ministry, a failing shop and one never scanned.
 
+mod batch;
 mod owner;
 mod public;
 mod staff;

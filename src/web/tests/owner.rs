@@ -148,3 +148,47 @@ async fn a_rescan_posted_from_another_site_is_refused() {
     let shop = t.store.target_by_host(SHOP).await.unwrap().unwrap();
     assert!(t.store.latest_scan_job(shop.id).await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn an_owner_sees_a_fix_counted_and_the_public_sees_only_the_grade_change() {
+    let t = test_app().await;
+    let shop = t.store.target_by_host(SHOP).await.unwrap().unwrap();
+    // The shop's second scan: the version leak is fixed, and the grade improves.
+    let label = t.store.label(shop.id).await.unwrap();
+    let mut second = trustlabel_store::test_support::fixtures::Scan::failing(SHOP);
+    second.evidence.finished_at += Duration::days(2);
+    second
+        .findings
+        .retain(|f| f.id != trustlabel_core::finding::FindingId::HeaderVersionLeak);
+    second.verdict.grade = trustlabel_core::policy::Grade::A;
+    second.label_read = label.clone();
+    second.update.label = label;
+    second.update.transition = None;
+    second.record_into(&t.store, shop.id, None).await.unwrap();
+
+    let token = link_for(&t, SHOP, Duration::days(1)).await;
+    let page = get(&t.app, &format!("/owner/{token}")).await;
+    let changes = page
+        .body
+        .split("Thay đổi so với lần đánh giá trước")
+        .nth(1)
+        .expect("a what-changed section");
+    let fixed = changes.split("Đã khắc phục").nth(1).expect("a fixed list");
+    assert!(
+        fixed.contains("header.version_leak"),
+        "the fix is counted: {changes}"
+    );
+    assert!(
+        changes.contains("Chưa khắc phục"),
+        "what remains, with first-seen dates"
+    );
+    assert!(changes.contains("thấy lần đầu"));
+
+    let public = get(&t.app, &format!("/site/{SHOP}")).await;
+    assert!(public.body.contains("So với lần đánh giá trước"));
+    assert!(public.body.contains("hạng B+ → A"), "{}", public.body);
+    assert!(
+        !public.body.contains("header.version_leak"),
+        "no finding on the public page"
+    );
+}

@@ -166,8 +166,9 @@ async fn public_pages_show_the_label_but_never_the_findings() {
     );
     assert!(!feed.body.contains("header.csp"));
     assert!(
-        feed.body
-            .contains("chuyển từ «Chưa đánh giá» sang «Đã gắn nhãn».</summary>"),
+        feed.body.contains(
+            "chuyển từ «Chưa đánh giá» sang «Đã gắn nhãn» sau lần đánh giá xếp hạng B+.</summary>"
+        ),
         "a sentence, not status codes: {}",
         feed.body
     );
@@ -398,4 +399,52 @@ async fn every_page_links_to_what_the_label_means_and_the_page_states_the_policy
     );
     let en = get(&t.app, "/criteria?lang=en").await;
     assert!(en.body.contains("What the label certifies"));
+}
+
+#[tokio::test]
+async fn league_tables_rank_groups_date_their_figures_and_never_point_at_one_site() {
+    let t = test_app().await;
+    let page = get(&t.app, "/league?by=province").await;
+    assert_eq!(page.status, StatusCode::OK);
+    for province in ["Hà Nội", "Đà Nẵng"] {
+        assert!(page.body.contains(province), "{province}");
+    }
+    assert!(
+        page.body.contains("Số liệu tính lúc"),
+        "the date it was computed"
+    );
+    assert!(page.body.contains("(GMT+7)"));
+    assert!(
+        page.body.contains("<svg class=\"chart tiles\""),
+        "the tile map"
+    );
+    assert!(
+        !page.body.contains("Chứng thư số sắp hết hạn"),
+        "a finding open on one site only is never named"
+    );
+    assert_eq!(
+        get(&t.app, "/league?by=size").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    for by in ["ministry", "category"] {
+        assert_eq!(
+            get(&t.app, &format!("/league?by={by}")).await.status,
+            StatusCode::OK
+        );
+    }
+    let api = get(&t.app, "/api/v1/league?by=province").await;
+    let body: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert!(body["computed_at"].as_str().unwrap().ends_with("+07:00"));
+    let groups = body["groups"].as_array().unwrap();
+    assert_eq!(groups[0]["rank"], 1);
+    assert!(
+        groups
+            .iter()
+            .all(|g| g["open_findings"].as_array().unwrap().is_empty())
+    );
+    let dashboard = get(&t.app, "/dashboard").await;
+    assert!(
+        dashboard.body.contains("chart tiles"),
+        "the dashboard shows the map too"
+    );
 }

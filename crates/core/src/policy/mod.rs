@@ -3,7 +3,7 @@
 //! Pure functions over data: the policy itself is a versioned TOML file in `checks/`
 //! (compiled in, overridable), and every stored verdict records the version it used.
 
-use crate::finding::{Category, FindingId};
+use crate::finding::{Category, Finding, FindingId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -276,6 +276,17 @@ pub struct Transition {
     pub reason: String,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
+}
+
+/// Whether a scan shows the site collecting personal data: `None` when the scan could
+/// not tell (the site was not reached, so no page was read). The programme's goal counts
+/// the sites that do.
+pub fn personal_data_collected(findings: &[Finding], decision: Decision) -> Option<bool> {
+    (decision != Decision::Unreachable).then(|| {
+        findings
+            .iter()
+            .any(|f| f.id == FindingId::PrivacyCollectsPersonalData)
+    })
 }
 
 mod lifecycle;

@@ -94,6 +94,7 @@ pub fn target(host: &str) -> Target {
         category: "government".into(),
         province: "Hà Nội".into(),
         contact_email: format!("it@{host}"),
+        parent: String::new(),
     }
 }
 
@@ -324,6 +325,10 @@ impl Scan {
             rules_hash: RULES_HASH,
             label_read: &self.label_read,
             update: &self.update,
+            collects_personal_data: trustlabel_core::policy::personal_data_collected(
+                &self.findings,
+                self.verdict.decision,
+            ),
             job: None,
         }
     }

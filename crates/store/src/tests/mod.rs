@@ -5,10 +5,12 @@
 
 pub(crate) use crate::test_support::{Backend, fixtures};
 
+mod batches;
 mod concurrency;
 mod crash;
 mod import;
 mod labels;
+mod league;
 mod operate;
 mod publish;
 mod runs;

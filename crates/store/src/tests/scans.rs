@@ -6,6 +6,7 @@ use super::fixtures::{
 use super::{Backend, store_test};
 use crate::StoreError;
 use time::macros::datetime;
+use trustlabel_core::finding::FindingId;
 use trustlabel_core::policy::{Decision, LabelState, LabelStatus};
 
 async fn a_recorded_scan_reads_back_exactly_as_written(backend: Backend) {
@@ -179,3 +180,31 @@ async fn undecodable_stored_evidence_is_reported_as_corrupt(backend: Backend) {
     );
 }
 store_test!(undecodable_stored_evidence_is_reported_as_corrupt);
+
+async fn scan_outlines_list_grades_and_finding_ids_newest_first(backend: Backend) {
+    let (_db, store) = temp_store_on(backend).await;
+    let site = &seeded_targets(&store, 1).await[0];
+    let first = Scan::failing(&site.target.host);
+    first.record_into(&store, site.id, None).await.unwrap();
+    let mut second = Scan::failing(&site.target.host);
+    second.evidence.finished_at += time::Duration::days(1);
+    second
+        .findings
+        .retain(|f| f.id != FindingId::HeaderCspMissing);
+    second.label_read = first.update.label.clone();
+    second.update.transition = None;
+    second.record_into(&store, site.id, None).await.unwrap();
+    let never = &seeded_targets(&store, 2).await[1];
+
+    let outlines = store.scan_outlines(site.id, 10).await.unwrap();
+    assert_eq!(outlines.len(), 2);
+    assert!(outlines[0].at > outlines[1].at, "newest first");
+    assert!(!outlines[0].findings.contains(&FindingId::HeaderCspMissing));
+    assert!(outlines[1].findings.contains(&FindingId::HeaderCspMissing));
+    assert_eq!(outlines[1].findings.len(), 3);
+    assert_eq!(store.scan_outlines(site.id, 1).await.unwrap().len(), 1);
+    assert!(store.scan_outlines(never.id, 10).await.unwrap().is_empty());
+    let changes = trustlabel_core::changes::changes(&outlines).unwrap();
+    assert_eq!(changes.resolved.len(), 1);
+}
+store_test!(scan_outlines_list_grades_and_finding_ids_newest_first);
