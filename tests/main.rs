@@ -15,6 +15,7 @@ mod certificates;
 mod cli;
 mod cli_postgres;
 mod cli_publish;
+mod dns_mail;
 mod exposure;
 mod headers;
 mod hostile_fleet;

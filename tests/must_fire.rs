@@ -10,6 +10,11 @@
 //! fleet's fake legacy peers, whose protocol claims real OpenSSL peers back up in
 //! `legacy_openssl.rs`).
 //!
+//! The `dns.*` and `mail.*` ids are judged per name and per registrable domain, so their
+//! cases bring a DNS zone of their own (`www.<zone>`, served by the fleet's DNS server,
+//! signed unless the case says otherwise and delegated from the fleet's signed `test.`,
+//! the scanner's trust anchor) and, for mail, the fleet SMTP server the zone's MX names.
+//!
 //! All sites live in one fleet and are scanned concurrently, each once.
 
 use crate::common::{DOMAIN, host, judge, settings_for};

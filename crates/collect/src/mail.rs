@@ -290,10 +290,8 @@ impl Collector {
         let host = name.to_host();
         let (v4, v6) = tokio::join!(asker.ask(name, RType::A), asker.ask(name, RType::AAAA));
         let mut found: Vec<IpAddr> = Vec::new();
-        for answer in [&v4, &v6] {
-            if let Ok(message) = answer {
-                found.extend(addresses(message));
-            }
+        for message in [&v4, &v6].into_iter().flatten() {
+            found.extend(addresses(message));
         }
         found.sort_by_key(|ip| ip.is_ipv6());
         found.dedup();

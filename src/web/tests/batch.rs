@@ -202,7 +202,9 @@ async fn a_batch_is_queued_followed_and_read_only_by_its_token() {
     );
 
     assert_eq!(
-        read(&t, &token, &format!("{location}/results?format=xml")).await.0,
+        read(&t, &token, &format!("{location}/results?format=xml"))
+            .await
+            .0,
         StatusCode::BAD_REQUEST
     );
     let (_, stranger) = issue(&t, "Bộ khác", &[ApiScope::Batch], 30).await;

@@ -81,7 +81,7 @@ pub fn permission(records: &[CaaRecord], identities: &[String], wildcard: bool) 
     }
     for record in &relevant {
         let issuer = record.issuer();
-        if !issuer.is_empty() && identities.iter().any(|i| *i == issuer) {
+        if !issuer.is_empty() && identities.contains(&issuer) {
             return Permission::Allowed {
                 by: record.to_text(),
             };
