@@ -385,7 +385,10 @@ impl Collector {
         let plain = self.plain_side(host, &pins, deadline);
         let legacy = self.legacy_side(host, https_port, pinned, deadline);
         let counter = dns::SiteCounter::default();
-        let domain_side = self.domain_side(host, https_port, &counter, started_at, deadline);
+        // On the heap: the DNS and mail state would otherwise make every scan's future
+        // (and the stack of a runtime that polls it in place) that much bigger.
+        let domain_side =
+            Box::pin(self.domain_side(host, https_port, &counter, started_at, deadline));
         let (
             ((mut tls_probe, https_chain, secure_fetcher), (http_chain, plain_fetcher), legacy),
             (dns_evidence, mail_evidence),
@@ -510,8 +513,8 @@ impl Collector {
             now: started_at.unix_timestamp(),
         };
         let (dns, mail) = tokio::join!(
-            self.dns_side(&asker, &name, &domain, https_port),
-            self.mail_side(&asker, &domain),
+            Box::pin(self.dns_side(&asker, &name, &domain, https_port)),
+            Box::pin(self.mail_side(&asker, &domain)),
         );
         (Some(dns), Some(mail))
     }

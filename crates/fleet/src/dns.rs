@@ -64,19 +64,24 @@ impl Zone {
         self.queries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// How many A queries `name` has received.
+    /// How many address lookups (A queries without the DNSSEC OK bit, as a stub resolver
+    /// asks before connecting) `name` has received.
     pub(crate) fn queries(&self, name: &str) -> usize {
         let name = name.trim_end_matches('.').to_ascii_lowercase();
         self.counts().get(&name).copied().unwrap_or(0)
     }
 
-    /// The answer to the next A query for `name`, with its TTL.
-    fn next_a(&self, name: &str) -> Option<(Ipv4Addr, u32)> {
+    /// The answer to the next A query for `name`, with its TTL. A validating question
+    /// (`lookup` false: DNSSEC OK set, the scanner checking signatures, not finding where
+    /// to connect) gets the current answer and neither counts nor moves the turn on.
+    fn next_a(&self, name: &str, lookup: bool) -> Option<(Ipv4Addr, u32)> {
         let answers = self.names.get(name)?;
         let mut counts = self.counts();
         let seen = counts.entry(name.to_string()).or_insert(0);
         let ip = answers.get(*seen).or(answers.last()).copied()?;
-        *seen += 1;
+        if lookup {
+            *seen += 1;
+        }
         let ttl = if answers.len() > 1 { 0 } else { TTL_SECONDS };
         Some((ip, ttl))
     }
@@ -138,7 +143,7 @@ pub(crate) fn answer(zone: &Zone, query: &[u8]) -> Option<Vec<u8>> {
     let mut answers = Vec::new();
     let mut authority = Vec::new();
     if zone.names.contains_key(&key) && question.rtype == RType::A {
-        if let Some((ip, ttl)) = zone.next_a(&key) {
+        if let Some((ip, ttl)) = zone.next_a(&key, !dnssec) {
             let record = Record {
                 name: question.name.clone(),
                 rtype: RType::A,

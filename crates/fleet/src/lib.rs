@@ -112,8 +112,10 @@ pub struct RunningSite {
     pub leaf: Option<CertificateDer<'static>>,
     /// Where "port 443" is over IPv6 (on `::1`), when the site has an AAAA record.
     pub https_v6_addr: Option<SocketAddr>,
-    /// Every HTTP request the site received, on either port.
+    /// Every HTTP request the site received, on either port (over IPv4).
     pub requests: Arc<RequestLog>,
+    /// The requests its IPv6 twin received (the scanner's home-page fetch over IPv6).
+    pub requests_v6: Arc<RequestLog>,
 }
 
 /// A running fleet. Dropping it (or [`Fleet::shutdown`]) stops every listener and the
@@ -421,6 +423,25 @@ impl Fleet {
         self.anchors.clone()
     }
 
+    /// The trust anchors as zone-file DS lines, for `trustlabel --trust-anchors`.
+    pub fn trust_anchors_text(&self) -> String {
+        let mut out = String::new();
+        for anchor in &self.anchors {
+            for ds in &anchor.ds {
+                let record = trustlabel_core::dns::Record {
+                    name: anchor.zone.clone(),
+                    rtype: trustlabel_core::dns::RType::DS,
+                    class: trustlabel_core::dns::wire::CLASS_IN,
+                    ttl: 60,
+                    rdata: trustlabel_core::dns::RData::Ds(ds.clone()),
+                };
+                out.push_str(&record.to_text());
+                out.push('\n');
+            }
+        }
+        out
+    }
+
     /// The name server every fleet zone names (`ns1.<domain>`).
     pub fn ns_host(&self) -> String {
         format!("ns1.{}", self.domain)
@@ -440,7 +461,8 @@ impl Fleet {
         self.dns_addr
     }
 
-    /// How many A queries the DNS responder received for `name`.
+    /// How many address lookups (A queries without DNSSEC OK) the DNS responder received
+    /// for `name`; the scanner's DNSSEC questions are not counted.
     pub fn dns_queries(&self, name: &str) -> usize {
         self.zone.queries(name)
     }
@@ -616,12 +638,15 @@ impl Launcher {
             _ => self.closed(ip)?,
         };
         let v6 = IpAddr::V6(IPV6_LOOPBACK);
+        let requests_v6 = Arc::new(RequestLog::default());
         let https_v6_addr = match (&spec.ipv6, spec.tls, &leaf) {
             (Ipv6Behaviour::None, _, _) => None,
             (Ipv6Behaviour::Closed, _, _) => Some(self.closed(v6)?),
             (Ipv6Behaviour::Same, TlsBehaviour::Serve(_), Some(leaf)) => {
                 let config = server::tls_config(&self.provider, leaf, None)?;
-                let routes = routes("https");
+                let routes = Arc::new(
+                    Responder::table(table.clone()).logged(Arc::clone(&requests_v6), "https"),
+                );
                 Some(
                     self.listen(v6, |l| server::serve_tls(l, config, routes))
                         .await?,
@@ -632,7 +657,7 @@ impl Launcher {
                 let other = spec.clone().with_home_body(body);
                 let routes = Arc::new(
                     Responder::table(RouteTable::for_site(&other))
-                        .logged(Arc::clone(&requests), "https"),
+                        .logged(Arc::clone(&requests_v6), "https"),
                 );
                 Some(
                     self.listen(v6, |l| server::serve_tls(l, config, routes))
@@ -665,6 +690,7 @@ impl Launcher {
             leaf: leaf.map(|l| l.leaf().clone()),
             https_v6_addr,
             requests,
+            requests_v6,
         })
     }
 
