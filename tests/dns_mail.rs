@@ -476,3 +476,109 @@ async fn spf_and_dmarc_present_and_missing_and_mx_with_and_without_starttls() {
     );
     fleet.shutdown().await;
 }
+
+/// Mail servers that misbehave: each way becomes evidence of where the conversation
+/// stopped, within the reply time limit, and the finding that says so.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_mx_that_tarpits_drops_refuses_or_answers_garbage_becomes_evidence() {
+    let cases = [
+        ("tarpit-mail.test", SmtpBehaviour::Silent),
+        ("drop-mail.test", SmtpBehaviour::DropAfterStartTls),
+        ("old-tls-mail.test", SmtpBehaviour::OutdatedTls),
+        ("garbage-mail.test", SmtpBehaviour::Garbage),
+        ("closed-mail.test", SmtpBehaviour::Closed),
+    ];
+    let extras = FleetExtras {
+        zones: cases
+            .iter()
+            .map(|(apex, _)| mail_zone(apex, true))
+            .collect(),
+        mail_servers: cases
+            .iter()
+            .map(|(apex, b)| MailServer::new(&format!("mx.{apex}"), *b))
+            .collect(),
+        ..FleetExtras::default()
+    };
+    let sites = cases
+        .iter()
+        .map(|(apex, _)| SiteSpec::good(&format!("www.{apex}")))
+        .collect();
+    let fleet = Fleet::start_with(DOMAIN, sites, extras)
+        .await
+        .expect("fleet starts");
+    let reply_limit = Duration::from_secs(1);
+    let mut settings = settings_for(&fleet);
+    settings.domain.smtp_timeout = reply_limit;
+    let collector = crate::common::collector(settings);
+    let now = OffsetDateTime::now_utc();
+
+    let mut outcomes = Vec::new();
+    for (apex, _) in cases {
+        let started = std::time::Instant::now();
+        let evidence = collector.collect(&format!("www.{apex}"), 443).await;
+        let mail = evidence.mail.clone().expect("mail evidence");
+        assert_eq!(mail.servers.len(), 1, "{apex}");
+        outcomes.push((
+            mail.servers[0].smtp.clone(),
+            judge(&evidence, now),
+            started.elapsed(),
+        ));
+    }
+    let [tarpit, drop, old, garbage, closed] = outcomes.try_into().expect("five");
+
+    match &tarpit.0 {
+        SmtpOutcome::Broken {
+            stage, timed_out, ..
+        } => {
+            assert_eq!(*stage, trustlabel_core::evidence::mail::SmtpStage::Greeting);
+            assert!(timed_out);
+        }
+        other => panic!("tarpit: {other:?}"),
+    }
+    assert_fires(&tarpit.1, FindingId::MailStarttlsFailed);
+    assert!(
+        tarpit.2 < Duration::from_secs(10),
+        "the tarpit costs the reply limit, not the server's patience: {:?}",
+        tarpit.2
+    );
+
+    match &drop.0 {
+        SmtpOutcome::TlsFailed {
+            version_refused, ..
+        } => assert!(!version_refused),
+        other => panic!("dropped after STARTTLS: {other:?}"),
+    }
+    assert_fires(&drop.1, FindingId::MailStarttlsFailed);
+
+    match &old.0 {
+        SmtpOutcome::TlsFailed {
+            version_refused, ..
+        } => assert!(version_refused, "a protocol_version alert"),
+        other => panic!("outdated TLS: {other:?}"),
+    }
+    assert_fires(&old.1, FindingId::MailStarttlsTlsOutdated);
+
+    match &garbage.0 {
+        SmtpOutcome::Broken {
+            stage, last_reply, ..
+        } => {
+            assert_eq!(*stage, trustlabel_core::evidence::mail::SmtpStage::Greeting);
+            assert!(
+                last_reply
+                    .as_deref()
+                    .is_some_and(|r| r.starts_with("HTTP/1.1 400")),
+                "{last_reply:?}"
+            );
+        }
+        other => panic!("garbage: {other:?}"),
+    }
+    assert_fires(&garbage.1, FindingId::MailStarttlsFailed);
+
+    assert!(
+        matches!(closed.0, SmtpOutcome::ConnectFailed { .. }),
+        "{:?}",
+        closed.0
+    );
+    assert_fires(&closed.1, FindingId::MailMxUnreachable);
+    fleet.shutdown().await;
+}
