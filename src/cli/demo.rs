@@ -93,7 +93,10 @@ pub async fn demo(
     serve: Option<Option<String>>,
 ) -> Result<u8, CliError> {
     let domain = "demo.trustlabel.test";
-    let fleet = Fleet::start(domain, demo_specs(domain))
+    let (mail_sites, mail_extras) = trustlabel_fleet::demo_mail();
+    let mut specs = demo_specs(domain);
+    specs.extend(mail_sites);
+    let fleet = Fleet::start_with(domain, specs, mail_extras)
         .await
         .map_err(runtime)?;
     settings

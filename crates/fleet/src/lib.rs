@@ -754,6 +754,54 @@ impl Launcher {
     }
 }
 
+/// What the demo fleet serves besides [`demo_specs`]: two mail domains, one run well
+/// (`good-mail.test`: SPF `-all`, DMARC `p=reject`, TLS-RPT, an MX with STARTTLS and a
+/// valid certificate; it publishes no MTA-STS or TLSA record) and one run badly
+/// (`bad-mail.test`: SPF `+all`, no DMARC, an MX without STARTTLS), each with a site
+/// `www.<domain>`.
+pub fn demo_mail() -> (Vec<SiteSpec>, FleetExtras) {
+    let good = "good-mail.test";
+    let bad = "bad-mail.test";
+    let zone = |apex: &str, records: Vec<ZoneRecord>| {
+        ZoneSpec::new(apex)
+            .with_mail(MailDefaults::None)
+            .with_record(ZoneRecord::mx(apex, 10, &format!("mx.{apex}")))
+            .with_records(records)
+    };
+    let extras = FleetExtras {
+        records: Vec::new(),
+        zones: vec![
+            zone(
+                good,
+                vec![
+                    ZoneRecord::txt(good, "v=spf1 mx -all"),
+                    ZoneRecord::txt(
+                        &format!("_dmarc.{good}"),
+                        &format!("v=DMARC1; p=reject; rua=mailto:dmarc@{good}"),
+                    ),
+                    ZoneRecord::txt(
+                        &format!("_smtp._tls.{good}"),
+                        &format!("v=TLSRPTv1; rua=mailto:tlsrpt@{good}"),
+                    ),
+                ],
+            ),
+            zone(bad, vec![ZoneRecord::txt(bad, "v=spf1 +all")]),
+        ],
+        mail_servers: vec![
+            MailServer::new(
+                &format!("mx.{good}"),
+                SmtpBehaviour::StartTls(CertKind::Good),
+            ),
+            MailServer::new(&format!("mx.{bad}"), SmtpBehaviour::NoStartTls),
+        ],
+    };
+    let sites = vec![
+        SiteSpec::good(&format!("www.{good}")),
+        SiteSpec::good(&format!("www.{bad}")),
+    ];
+    (sites, extras)
+}
+
 /// The responder for the trusted intermediate's leaves: revoked exactly when the CRL
 /// lists them, signed by whom each spec asks.
 fn ocsp_responder(
