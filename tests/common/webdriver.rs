@@ -234,6 +234,22 @@ impl Browser {
         .await;
     }
 
+    /// Makes the page behave as if its window had the system focus. A headless Chromium
+    /// has no focused window of its own, so `document.hasFocus()` stays false and the
+    /// first key may go nowhere; Chromium's DevTools focus emulation (through
+    /// chromedriver's `goog/cdp/execute`) gives the page the focus a visitor's has.
+    pub async fn emulate_focus(&self) {
+        self.cmd(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({
+                "cmd": "Emulation.setFocusEmulationEnabled",
+                "params": { "enabled": true }
+            })),
+        )
+        .await;
+    }
+
     /// Presses keys on the focused element (WebDriver key codes, e.g. `\u{E004}` Tab).
     pub async fn press(&self, keys: &str) {
         let actions: Vec<Value> = keys
