@@ -1,9 +1,10 @@
 //! Publishing under load: a store of N generated targets (default 50,000; most of them
-//! assessed), served by a separate `trustlabel serve` process, and a closed-loop load
-//! generator on loopback measuring latency (p50/p95/p99) and requests per second of
-//! the filtered, paged list page and of the JSON API.
+//! assessed, with a history of scans: 1,000,000 in all by default), served by a separate
+//! `trustlabel serve` process, and a closed-loop load generator on loopback measuring
+//! latency (p50/p95/p99) and requests per second of the filtered, paged list page, the
+//! search, the JSON API, the league tables and the site pages.
 //!
-//! cargo bench --bench publish_load -- --targets 50000 --seconds 10 --connections 16
+//! cargo bench --bench publish_load -- --targets 50000 --scans 1000000 --connections 4
 //!
 //! (`--help` lists the flags.) All the load comes from one address, so the web server's
 //! per-IP limit (`[publish] rate_per_ip`, shipped at 20/s after 60) would answer nearly
@@ -36,8 +37,10 @@ drives it with keep-alive connections in a closed loop. Settings that differ fro
 shipped defaults are printed first.
 
   --targets N          generated targets (50000)
+  --scans N            stored scans in all, spread over the assessed targets as their
+                       history of the last 60 days (1000000)
   --seconds S          seconds per scenario (10)
-  --connections N      concurrent connections (16)
+  --connections N      concurrent connections (4)
   --db PATH            keep (or reuse, when it exists) the generated SQLite file here
   --rate-per-ip N      [publish] rate_per_ip of the server (this bench: 1000000;
                        shipped: 20)
@@ -52,6 +55,7 @@ const BENCH_PER_IP: u32 = 1_000_000;
 
 struct Args {
     targets: usize,
+    scans: usize,
     seconds: usize,
     connections: usize,
     /// Keep (or reuse, when it exists) the generated database here.
@@ -63,8 +67,9 @@ struct Args {
 fn args() -> Args {
     let mut args = Args {
         targets: 50_000,
+        scans: 1_000_000,
         seconds: 10,
-        connections: 16,
+        connections: 4,
         db: None,
         rate_per_ip: BENCH_PER_IP,
         burst_per_ip: BENCH_PER_IP,
@@ -73,6 +78,7 @@ fn args() -> Args {
     while let Some(flag) = flags.next_flag() {
         match flag.as_str() {
             "--targets" => args.targets = flags.value(&flag),
+            "--scans" => args.scans = flags.value(&flag),
             "--seconds" => args.seconds = flags.value(&flag),
             "--connections" => args.connections = flags.value(&flag),
             "--db" => args.db = Some(flags.value(&flag)),
@@ -165,7 +171,7 @@ fn evidence(host: &str, at: OffsetDateTime) -> Evidence {
     .expect("generated evidence")
 }
 
-async fn populate(store: &Store, n: usize) {
+async fn populate(store: &Store, n: usize, scans: usize) {
     let targets: Vec<Target> = (0..n)
         .map(|i| Target {
             host: format!("site{i}.{}.gov.vn", CATEGORIES[i % 5]),
@@ -174,7 +180,16 @@ async fn populate(store: &Store, n: usize) {
             category: CATEGORIES[i % 5].into(),
             province: PROVINCES[(i / 3) % 16].into(),
             contact_email: String::new(),
-            parent: String::new(),
+            parent: format!(
+                "Bộ {}",
+                [
+                    "Y tế",
+                    "Tài chính",
+                    "Công Thương",
+                    "Giáo dục và Đào tạo",
+                    "Nội vụ"
+                ][i % 5]
+            ),
         })
         .collect();
     store
@@ -184,9 +199,41 @@ async fn populate(store: &Store, n: usize) {
     let stored = store.targets().await.expect("targets");
     let started = Instant::now();
     let base = OffsetDateTime::now_utc() - time::Duration::days(60);
-    // Seven in ten sites are assessed; of those, half pass.
-    for (i, t) in stored.iter().enumerate().filter(|(i, _)| i % 10 < 7) {
-        let at = base + time::Duration::minutes(i as i64);
+    // Seven in ten sites are assessed; each has the same number of scans, spread evenly
+    // over sixty days, oldest first, so the history is as the scheduler would leave it.
+    let assessed: Vec<(usize, &trustlabel_store::StoredTarget)> = stored
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 10 < 7)
+        .collect();
+    let per_site = (scans / assessed.len().max(1)).max(1);
+    let step = time::Duration::days(60) / per_site as u32;
+    let mut recorded = 0usize;
+    for round in 0..per_site {
+        for &(i, t) in &assessed {
+            let at = base + step * round as u32 + time::Duration::seconds(i as i64);
+            // The site's result in this round: most sites keep theirs, some change.
+            record(store, i + round / 7, t, at).await;
+            recorded += 1;
+        }
+        if round % 5 == 4 {
+            eprintln!(
+                "  {recorded} scans stored ({:.0}/s)",
+                recorded as f64 / started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    eprintln!(
+        "populated {n} targets ({} assessed, {recorded} scans) in {:.1}s",
+        assessed.len(),
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// Stores one generated scan of `t` at `at`; `i` picks its result (half of the sites
+/// pass, one in four fails, one in four cannot be reached).
+async fn record(store: &Store, i: usize, t: &trustlabel_store::StoredTarget, at: OffsetDateTime) {
+    {
         let (decision, grade, findings) = match i % 4 {
             0 | 1 => (Decision::Pass, Grade::APlus, vec![]),
             2 => (
@@ -219,6 +266,7 @@ async fn populate(store: &Store, n: usize) {
             reasons: vec!["generated".into()],
             tls_rating: None,
             advanced_blockers: Vec::new(),
+            priced: Vec::new(),
         };
         let judge = |previous: &LabelState| {
             let (label, transition) = next_label(previous, &verdict, at, &LabelRules::default());
@@ -228,8 +276,8 @@ async fn populate(store: &Store, n: usize) {
                 notification: None,
             }
         };
-        let never_scanned = LabelState::not_assessed();
-        let update = judge(&never_scanned);
+        let label_read = store.label(t.id).await.expect("label");
+        let update = judge(&label_read);
         let ev = evidence(&t.target.host, at);
         store
             .record_scan(
@@ -241,7 +289,7 @@ async fn populate(store: &Store, n: usize) {
                     verdict: &verdict,
                     tool_version: "bench",
                     rules_hash: "bench",
-                    label_read: &never_scanned,
+                    label_read: &label_read,
                     update: &update,
                     // Four in five reachable sites collect personal data.
                     collects_personal_data: (decision != Decision::Unreachable)
@@ -254,11 +302,6 @@ async fn populate(store: &Store, n: usize) {
             .await
             .expect("scan stored");
     }
-    eprintln!(
-        "populated {n} targets ({} assessed) in {:.1}s",
-        n * 7 / 10,
-        started.elapsed().as_secs_f64()
-    );
 }
 
 struct Outcome {
@@ -385,7 +428,7 @@ fn main() {
     runtime.block_on(async {
         let store = Store::open(&db).await.expect("store");
         if !reuse {
-            populate(&store, args.targets).await;
+            populate(&store, args.targets, args.scans).await;
         }
         store.close().await;
     });
@@ -427,8 +470,8 @@ fn main() {
         }
     };
     println!(
-        "{} targets, {} connections, {} s per scenario, server in a separate process on {addr}",
-        args.targets, args.connections, args.seconds
+        "{} targets, {} scans requested, {} connections, {} s per scenario, server in a separate process on {addr}",
+        args.targets, args.scans, args.connections, args.seconds
     );
     let list_pages: Vec<String> = (0..16)
         .map(|i| {
@@ -465,11 +508,21 @@ fn main() {
             )
         })
         .collect();
+    let leagues: Vec<String> = ["ministry", "province", "category"]
+        .iter()
+        .flat_map(|by| {
+            [
+                format!("/league?by={by}"),
+                format!("/api/v1/league?by={by}"),
+            ]
+        })
+        .collect();
     runtime.block_on(async {
         measure("list page, filtered + paged", addr, &list_pages, &args).await;
         measure("list page, diacritic search", addr, &search_pages, &args).await;
         measure("JSON API, filtered + paged", addr, &api, &args).await;
         measure("site page", addr, &site_pages, &args).await;
+        measure("league tables", addr, &leagues, &args).await;
     });
     let _ = server.kill();
     let _ = server.wait();

@@ -91,6 +91,9 @@ pub struct PublishSection {
     /// Addresses or blocks of our own reverse proxies: requests from them are limited
     /// per the client address they forward (`X-Forwarded-For`), not per proxy.
     pub trusted_proxies: Option<Vec<String>>,
+    /// The addresses (or blocks) our scanners connect from, published on the scanner
+    /// page so owners can allow them through their firewalls.
+    pub scanner_addresses: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

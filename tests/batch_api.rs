@@ -134,6 +134,23 @@ async fn a_partner_submits_follows_and_reads_a_batch_until_its_token_is_revoked(
     assert_eq!(items[0]["host"], good());
     assert_eq!(items[0]["status"], "labelled", "{results}");
     assert!(items[0]["grade"].as_str().is_some(), "{results}");
+    assert!(
+        !items[0]["strengths"].as_array().unwrap().is_empty(),
+        "the good site's strengths are listed apart: {results}"
+    );
+    assert!(
+        items[0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| !f["id"]
+                .as_str()
+                .unwrap()
+                .parse::<trustlabel_core::finding::FindingId>()
+                .unwrap()
+                .is_strength()),
+        "no strength among the findings: {results}"
+    );
     assert_eq!(items[1]["host"], missing);
     assert_ne!(items[1]["status"], "labelled", "{results}");
     assert_ne!(items[1]["status"], "not_assessed", "assessed: {results}");

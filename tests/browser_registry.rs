@@ -202,3 +202,46 @@ fn regex_like_date(text: &str) -> Option<String> {
         })
         .map(str::to_string)
 }
+
+/// A citizen's walk: from the home page to the province league table, to their
+/// province's sites, to one site's change history, by clicking links only.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_citizen_walks_from_the_home_page_to_a_province_table_to_a_site_history() {
+    let app = WebApp::start().await;
+    let browser = Browser::start().await;
+    let wait = std::time::Duration::from_secs(15);
+    browser.goto(&app.url("/")).await;
+    browser.find("nav a[href^='/league']").await.click().await;
+    browser.wait_for_text("Xếp hạng", wait).await;
+    browser
+        .find("a[href^='/league?by=province']")
+        .await
+        .click()
+        .await;
+    let table = browser.wait_for_text("Hà Nội", wait).await;
+    assert!(
+        table.contains("Đà Nẵng"),
+        "every province with sites is ranked"
+    );
+    assert!(browser.url().await.contains("by=province"));
+    // Hà Nội's row leads to the list of its sites.
+    browser
+        .find("a[href*='province=H%C3%A0+N%E1%BB%99i']")
+        .await
+        .click()
+        .await;
+    let list = browser.wait_for_text(&good(), wait).await;
+    assert!(!list.contains(&failing()), "only Hà Nội's sites: {list}");
+    browser
+        .find(&format!("a[href^='/site/{}']", good()))
+        .await
+        .click()
+        .await;
+    let page = browser.wait_for_text("Lịch sử", wait).await;
+    assert!(
+        page.contains("Chưa đánh giá") && page.contains("Đã gắn nhãn"),
+        "the history shows the change from not assessed to labelled: {page}"
+    );
+    browser.close().await;
+    app.stop().await;
+}

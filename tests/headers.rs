@@ -8,7 +8,7 @@ use trustlabel_fleet::{Route, SiteSpec};
 fn header_ids(findings: &[trustlabel_core::finding::Finding]) -> Vec<FindingId> {
     findings
         .iter()
-        .filter(|f| f.id.category() == Category::Headers)
+        .filter(|f| f.id.category() == Category::Headers && !f.id.is_strength())
         .map(|f| f.id)
         .collect()
 }

@@ -1,6 +1,7 @@
 //! Must fire: every finding id of the catalog, produced by a fleet site scanned through the
 //! real `Collector` and judged by the real checks (`run_all` with the built-in rules), and
-//! silent on the good site (`SiteSpec::good`) scanned the same way.
+//! silent on the good site (`SiteSpec::good`) scanned the same way — or, for a strength
+//! (`FindingId::is_strength`), silent on a site that lacks it.
 //!
 //! [`case`] maps each `FindingId` to the site that must produce it with a `match` that has
 //! no wildcard arm, and the test walks `FindingId::ALL`: a new id without a case does not
@@ -30,13 +31,15 @@ use trustlabel_core::finding::{Finding, FindingId};
 use trustlabel_fleet::{
     CertKind, DnsRecord, Fleet, FleetExtras, HttpBehaviour, Ipv6Behaviour, MailDefaults,
     MailServer, RecordData, Route, Signing, SiteSpec, SmtpBehaviour, TlsBehaviour, ZoneRecord,
-    ZoneSpec,
+    ZoneSpec, bot_wall,
 };
 
 const GOV_HOME: &str = include_str!("fixtures/pages/gov_home.html");
 const NOTICE_COMPLETE: &str = include_str!("fixtures/pages/notice_complete.html");
 const NOTICE_INCOMPLETE: &str = include_str!("fixtures/pages/notice_incomplete.html");
 const SPAM_HIDDEN: &str = include_str!("fixtures/pages/spam_hidden.html");
+const APPOINTMENT: &str = include_str!("fixtures/pages/vn_form_appointment.html");
+const NOTICE_WEAK: &str = include_str!("fixtures/pages/vn_notice_weak.html");
 const SPAM_VISIBLE: &str = include_str!("fixtures/pages/spam_visible_unaccented.html");
 /// Where `gov_home.html` links its privacy notice.
 const NOTICE_PATH: &str = "/chinh-sach-bao-mat/";
@@ -57,16 +60,20 @@ enum Scanner {
 }
 
 /// What must produce one id: the name scanned, the fleet site behind it (none for a
-/// name the fleet does not serve) and the scanner.
+/// name the fleet does not serve), other sites it needs (a redirect target), the scanner
+/// and, for a strength, the site that must not earn it (problems must be silent on the
+/// good site, which earns every header strength).
 struct Case {
     host: String,
     site: Option<SiteSpec>,
+    also: Vec<SiteSpec>,
     scanner: Scanner,
     /// The DNS zone of the site's registrable domain, when it is not the fleet's default
     /// one (`fleet.test`: signed, CAA, a domain that sends and receives no mail).
     zone: Option<ZoneSpec>,
     /// The mail server the zone's MX names.
     mail: Option<MailServer>,
+    quiet: Option<SiteSpec>,
 }
 
 impl Case {
@@ -74,7 +81,9 @@ impl Case {
         Case {
             host: spec.host.clone(),
             site: Some(spec),
+            also: Vec::new(),
             scanner: Scanner::Fleet,
+            quiet: None,
             zone: None,
             mail: None,
         }
@@ -112,10 +121,29 @@ impl Case {
         Case {
             host: host(label),
             site: None,
+            also: Vec::new(),
             scanner,
             zone: None,
             mail: None,
+            quiet: None,
         }
+    }
+
+    /// Another site the case's site needs in the fleet.
+    fn also(mut self, spec: SiteSpec) -> Case {
+        self.also.push(spec);
+        self
+    }
+
+    /// A strength: it must not fire on `spec` (instead of the good site).
+    fn quiet_on(mut self, spec: SiteSpec) -> Case {
+        self.quiet = Some(spec);
+        self
+    }
+
+    /// The site scanned to show the id silent.
+    fn quiet_host(&self, good: &SiteSpec) -> String {
+        self.quiet.as_ref().unwrap_or(good).host.clone()
     }
 }
 
@@ -132,6 +160,8 @@ fn case(id: FindingId) -> Case {
         SiteTimeout => Case::site(good("silent").with_tls(TlsBehaviour::Silent)),
         SiteDnsFailed => Case::name("nowhere", Scanner::Fleet),
         SiteAddressRefused => Case::name(INTERNAL, Scanner::PublicOnly),
+        // Visitors get the page; the scanner's User-Agent gets a firewall challenge.
+        SiteBlocked => Case::site(bot_wall(good("bot-wall"))),
 
         TlsNone => Case::site(
             good("no-https")
@@ -149,6 +179,11 @@ fn case(id: FindingId) -> Case {
                 .with_route(Route::redirect("/", 302, "/a"))
                 .with_route(Route::redirect("/a", 302, "/")),
         ),
+        // The bare domain sends http straight to https://www. (both schemes redirect).
+        HttpRedirectOffHost => Case::site(good("apex").with_http(HttpBehaviour::Serve).with_route(
+            Route::redirect("/", 301, &format!("https://www.{}/", host("apex"))),
+        ))
+        .also(SiteSpec::good(&format!("www.{}", host("apex")))),
         TlsProtoSslv3
         | TlsProtoNoTls12
         | TlsProtoNoTls13
@@ -182,6 +217,28 @@ fn case(id: FindingId) -> Case {
         | CookieNoHttponly
         | CookieNoSamesite
         | CorsWildcardCredentials => Case::site(weak_headers()),
+        HeaderCoopInvalid | HeaderCoepInvalid | HeaderCorpInvalid => Case::site(
+            good("cross-origin-invalid")
+                .with_header("Cross-Origin-Opener-Policy", "Same-Origin")
+                .with_header(
+                    "Cross-Origin-Embedder-Policy",
+                    "require-corp, credentialless",
+                )
+                .with_header("Cross-Origin-Resource-Policy", "same-origin; x"),
+        ),
+        // Strengths: the good site earns the header ones, the bare one none.
+        HeaderCspStrict | HeaderFrameProtected | HeaderReferrerPrivate => {
+            Case::site(SiteSpec::good(&host("good"))).quiet_on(bare_headers())
+        }
+        HeaderCoopProtective | HeaderCoepProtective | HeaderCorpProtective => Case::site(
+            good("isolated")
+                .with_header("Cross-Origin-Opener-Policy", "same-origin")
+                .with_header("Cross-Origin-Embedder-Policy", "require-corp")
+                .with_header("Cross-Origin-Resource-Policy", "same-site"),
+        )
+        .quiet_on(SiteSpec::good(&host("good"))),
+        CookieHardened => Case::site(SiteSpec::good(&host("good"))).quiet_on(weak_headers()),
+        ContentSriComplete => Case::site(page("sri", SRI_SCRIPTS)).quiet_on(portal()),
 
         ContentMixedActive | ContentMixedPassive => Case::site(page("mixed-content", MIXED)),
         ContentSriMissing
@@ -190,6 +247,11 @@ fn case(id: FindingId) -> Case {
         | SoftwareOutdated
         | SoftwareVulnerableJs => Case::site(portal()),
 
+        // An appointment form asking for symptoms, its notice silent about sensitive data.
+        PrivacyCollectsSensitiveData => Case::site(
+            page("sensitive-form", APPOINTMENT)
+                .with_route(Route::page("/thong-bao-xu-ly-du-lieu/", NOTICE_WEAK)),
+        ),
         PrivacyNoticeMissing => Case::site(page("no-notice", FORM_WITHOUT_NOTICE)),
         PrivacyNoticeIncomplete => Case::site(
             page("incomplete-notice", GOV_HOME)
@@ -418,6 +480,12 @@ fn leaky() -> SiteSpec {
         ))
 }
 
+/// A first-party script and a third-party one, both with integrity, over https.
+const SRI_SCRIPTS: &str = "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
+    <title>SRI</title><script src=\"/app.js\" integrity=\"sha384-oqVuAfXRKap7fdgcCY5uykM6+R9GqQ8K/uxy9rx7HNQlGYl1kPzQho1wx4JwY8wC\"></script>\
+    <script src=\"https://cdn.example/lib.js\" crossorigin=\"anonymous\" integrity=\"sha384-oqVuAfXRKap7fdgcCY5uykM6+R9GqQ8K/uxy9rx7HNQlGYl1kPzQho1wx4JwY8wC\"></script>\
+    </head><body><h1>SRI</h1></body></html>";
+
 /// A script and a stylesheet (active) and an image (passive) over plain http.
 const MIXED: &str = "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
     <title>Tin tức</title><script src=\"http://static.fleet.test/app.js\"></script>\
@@ -492,7 +560,7 @@ async fn every_finding_id_fires_through_the_collector_and_not_on_the_good_site()
     let mut sites: BTreeMap<String, SiteSpec> = BTreeMap::new();
     sites.insert(good_site.host.clone(), good_site.clone());
     for (id, case) in &cases {
-        if let Some(spec) = &case.site {
+        for spec in case.site.iter().chain(&case.also).chain(&case.quiet) {
             let earlier = sites
                 .entry(spec.host.clone())
                 .or_insert_with(|| spec.clone());
@@ -538,13 +606,14 @@ async fn every_finding_id_fires_through_the_collector_and_not_on_the_good_site()
         .await
         .expect("fleet starts");
 
-    // Each case's name with its scanner, and the good site with every scanner in use.
+    // Each case's name with its scanner, and the site it must be silent on (the good
+    // site for problems) with that scanner.
     let mut wanted: Vec<(String, Scanner)> = cases
         .iter()
         .flat_map(|(_, c)| {
             [
                 (c.host.clone(), c.scanner),
-                (good_site.host.clone(), c.scanner),
+                (c.quiet_host(&good_site), c.scanner),
             ]
         })
         .collect();
@@ -562,10 +631,13 @@ async fn every_finding_id_fires_through_the_collector_and_not_on_the_good_site()
                 case.host, case.scanner
             ));
         }
-        let good = &results[&(good_site.host.clone(), case.scanner)];
-        if let Some(f) = good.iter().find(|f| f.id == *id) {
+        let quiet = case.quiet_host(&good_site);
+        if let Some(f) = results[&(quiet.clone(), case.scanner)]
+            .iter()
+            .find(|f| f.id == *id)
+        {
             failures.push(format!(
-                "{id} fired on the good site ({:?}): {}",
+                "{id} fired on {quiet}, where it must not ({:?}): {}",
                 case.scanner, f.detail
             ));
         }

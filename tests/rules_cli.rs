@@ -55,6 +55,7 @@ fn lint_accepts_the_shipped_rule_files() {
         "software.toml",
         "spam.toml",
         "blocklist.toml",
+        "cookies.toml",
     ] {
         assert!(
             stdout.contains(&format!("ok    {file}")),

@@ -2,7 +2,7 @@
 
 use crate::common::{DOMAIN, TestFleet, assert_fires, assert_silent, host, settings_for};
 use trustlabel_core::evidence::{ChainEnd, Resolution, TlsProbe};
-use trustlabel_core::finding::{Category, FindingId};
+use trustlabel_core::finding::{Category, Finding, FindingId};
 use trustlabel_fleet::{HttpBehaviour, Route, SiteSpec, TlsBehaviour};
 
 fn transport_ids(findings: &[trustlabel_core::finding::Finding]) -> Vec<FindingId> {
@@ -23,7 +23,19 @@ async fn a_good_site_redirects_http_to_https_and_raises_nothing() {
     let name = host("good");
     let fleet = TestFleet::start(vec![SiteSpec::good(&name)]).await;
     let (evidence, findings) = fleet.findings(&name).await;
-    assert_eq!(findings, vec![], "good site must be clean");
+    let (strengths, problems): (Vec<_>, Vec<_>) = findings.iter().partition(|f| f.id.is_strength());
+    assert_eq!(problems, Vec::<&Finding>::new(), "good site must be clean");
+    let strengths: Vec<FindingId> = strengths.iter().map(|f| f.id).collect();
+    assert_eq!(
+        strengths,
+        [
+            FindingId::HeaderCspStrict,
+            FindingId::HeaderFrameProtected,
+            FindingId::HeaderReferrerPrivate,
+            FindingId::CookieHardened,
+        ],
+        "its strict headers earn the Observatory's bonuses"
+    );
     let http = evidence.http.expect("http chain");
     assert!(
         matches!(http.end, ChainEnd::UpgradedToHttps { .. }),

@@ -33,6 +33,10 @@ fn publish_settings(
     let mut publish = PublishSettings::from_section(section, listen_url, rules.policy.label_rules)
         .map_err(usage)?;
     publish.cadence = super::operate::cadence(settings)?;
+    publish.scanner.user_agent = settings.collector.user_agent.clone();
+    let addresses = publish.scanner.source_addresses.iter().map(String::as_str);
+    trustlabel::web::proxy::TrustedProxies::parse(addresses)
+        .map_err(|e| usage(format!("[publish] scanner_addresses: {e}")))?;
     Ok(publish)
 }
 

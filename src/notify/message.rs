@@ -72,7 +72,7 @@ pub fn message_with_changes(
 ) -> Option<Notification> {
     let matters = match transition.to {
         LabelStatus::Labelled | LabelStatus::AtRisk | LabelStatus::Revoked => true,
-        LabelStatus::Unreachable => transition.from.holds_label(),
+        LabelStatus::Unreachable | LabelStatus::Blocked => transition.from.holds_label(),
         LabelStatus::NotAssessed | LabelStatus::NotLabelled => false,
     };
     let recipient = target.contact_email.trim();

@@ -10,7 +10,7 @@ fn colour(status: LabelStatus) -> &'static str {
         LabelStatus::Labelled => "#0f6b2f",
         LabelStatus::AtRisk => "#8a5a00",
         LabelStatus::Revoked | LabelStatus::NotLabelled => "#a11b1b",
-        LabelStatus::NotAssessed | LabelStatus::Unreachable => "#4a5560",
+        LabelStatus::NotAssessed | LabelStatus::Unreachable | LabelStatus::Blocked => "#4a5560",
     }
 }
 

@@ -220,6 +220,15 @@ pub async fn export(
             },
         );
         w.write(&format!("{prefix}criteria.html"), &criteria.into_string())?;
+        let scanner = html::scanner_page(
+            &ctx(settings, lang, 0, "scanner.html"),
+            &html::ScannerView {
+                identity: &settings.scanner,
+                cadence: &settings.cadence,
+                label_rules: &settings.label_rules,
+            },
+        );
+        w.write(&format!("{prefix}scanner.html"), &scanner.into_string())?;
         for (by, rows) in &leagues {
             let file = format!("league-{}.html", html::by_param(*by));
             let page = html::league_page(

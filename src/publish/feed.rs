@@ -87,7 +87,10 @@ pub fn render(settings: &PublishSettings, changes: &[SiteChange]) -> String {
                     t.from,
                     t.to,
                     c.grade
-                        .filter(|_| !matches!(t.to, LabelStatus::Unreachable))
+                        .filter(|_| !matches!(
+                            t.to,
+                            LabelStatus::Unreachable | LabelStatus::Blocked
+                        ))
                         .map(|g| g.to_string())
                         .as_deref(),
                     c.change.scan_id.is_none(),

@@ -267,6 +267,13 @@ impl Lang {
                     "Unreachable"
                 }
             }
+            LabelStatus::Blocked => {
+                if vi {
+                    "Chặn công cụ đánh giá"
+                } else {
+                    "Blocks the assessment"
+                }
+            }
         }
     }
 
@@ -302,6 +309,8 @@ pub struct Texts {
     pub nav_not_assessed: &'static str,
     pub nav_dashboard: &'static str,
     pub nav_criteria: &'static str,
+    pub nav_scanner: &'static str,
+    pub blocked_help: &'static str,
     pub nav_league: &'static str,
     pub nav_open_data: &'static str,
     pub nav_staff: &'static str,
@@ -374,6 +383,8 @@ pub struct Texts {
     pub owner_private: &'static str,
     pub findings: &'static str,
     pub no_findings: &'static str,
+    pub strengths: &'static str,
+    pub strengths_help: &'static str,
     pub severity: &'static str,
     pub evidence: &'static str,
     pub remediation: &'static str,
@@ -432,6 +443,8 @@ pub static VI: Texts = Texts {
     nav_not_assessed: "Chưa đánh giá",
     nav_dashboard: "Thống kê",
     nav_criteria: "Ý nghĩa của nhãn",
+    nav_scanner: "Công cụ đánh giá",
+    blocked_help: "Tường lửa của website chặn công cụ đánh giá: cách cho phép",
     nav_league: "Xếp hạng",
     nav_open_data: "Dữ liệu mở",
     nav_staff: "Cán bộ",
@@ -504,6 +517,8 @@ pub static VI: Texts = Texts {
     owner_private: "Đường dẫn này là riêng tư: không chia sẻ công khai. Trang hiển thị chi tiết các điểm yếu và hướng dẫn khắc phục.",
     findings: "Kết quả kiểm tra chi tiết",
     no_findings: "Không phát hiện vấn đề nào.",
+    strengths: "Điểm cộng",
+    strengths_help: "Những biện pháp vượt mức tối thiểu; chúng được cộng điểm khi điểm trước khi cộng đạt ngưỡng của chính sách.",
     severity: "Mức độ",
     evidence: "Bằng chứng",
     remediation: "Hướng dẫn khắc phục",
@@ -562,6 +577,8 @@ pub static EN: Texts = Texts {
     nav_not_assessed: "Not yet assessed",
     nav_dashboard: "Dashboard",
     nav_criteria: "What the label means",
+    nav_scanner: "The scanner",
+    blocked_help: "The website's firewall stops the scanner: how to allow it",
     nav_league: "League tables",
     nav_open_data: "Open data",
     nav_staff: "Staff",
@@ -634,6 +651,8 @@ pub static EN: Texts = Texts {
     owner_private: "This link is private: do not share it publicly. It shows the detailed weaknesses and how to fix them.",
     findings: "Detailed findings",
     no_findings: "No problems found.",
+    strengths: "Bonuses",
+    strengths_help: "Measures beyond the minimum; they add points when the score before bonuses reaches the policy's threshold.",
     severity: "Severity",
     evidence: "Evidence",
     remediation: "How to fix",

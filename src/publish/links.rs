@@ -143,6 +143,13 @@ impl Links {
         }
     }
 
+    pub fn scanner(&self) -> String {
+        match self.mode {
+            Mode::Live => format!("/scanner{}", self.lang_suffix(false)),
+            Mode::Static { .. } => format!("{}scanner.html", self.tree()),
+        }
+    }
+
     pub fn criteria(&self) -> String {
         match self.mode {
             Mode::Live => format!("/criteria{}", self.lang_suffix(false)),

@@ -40,10 +40,10 @@ pub fn valid_until(row: &SiteRow, settings: &PublishSettings) -> Option<OffsetDa
 
 /// The grade the public sees: none while nothing was assessed, and none while the site
 /// cannot be reached (an unreachable site was not graded; an F would accuse it of
-/// faults nobody saw).
+/// faults nobody saw); the same while the site blocks the scanner.
 pub fn public_grade(row: &SiteRow) -> Option<Grade> {
     match row.status {
-        LabelStatus::NotAssessed | LabelStatus::Unreachable => None,
+        LabelStatus::NotAssessed | LabelStatus::Unreachable | LabelStatus::Blocked => None,
         _ => row.grade,
     }
 }
@@ -53,8 +53,9 @@ pub fn public_grade(row: &SiteRow) -> Option<Grade> {
 pub const MIN_SITES_PER_PUBLIC_FINDING: u64 = 3;
 
 /// The open findings of a group that may be published: never those that would guide an
-/// attacker (exposed files, vulnerable software, signs of compromise), and only counts of
-/// at least [`MIN_SITES_PER_PUBLIC_FINDING`] sites, worst first.
+/// attacker (exposed files, vulnerable software, signs of compromise) nor strengths (no
+/// fault), and only counts of at least [`MIN_SITES_PER_PUBLIC_FINDING`] sites, worst
+/// first.
 pub fn public_open_findings(
     row: &trustlabel_store::LeagueRow,
 ) -> Vec<(
@@ -67,6 +68,7 @@ pub fn public_open_findings(
         .iter()
         .filter(|(id, _, n)| {
             *n >= MIN_SITES_PER_PUBLIC_FINDING
+                && !id.is_strength()
                 && !matches!(
                     id.category(),
                     Category::Exposure | Category::Software | Category::Compromise

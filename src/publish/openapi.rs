@@ -208,7 +208,9 @@ fn batch_result_schema() -> Value {
             "status": { "$ref": "#/components/schemas/Status" },
             "grade": { "type": ["string", "null"] },
             "verify_url": { "type": "string", "format": "uri" },
-            "findings": { "type": "array", "description": "only with the findings scope, once the host's job is done",
+            "strengths": { "type": "array", "items": { "type": "string" },
+                           "description": "only with the findings scope: what the site does better than required (ids)" },
+            "findings": { "type": "array", "description": "only with the findings scope, once the host's job is done: the problems found (strengths are apart)",
                 "items": { "type": "object", "required": ["id", "severity", "detail"],
                     "properties": { "id": { "type": "string" }, "severity": { "type": "string" }, "detail": { "type": "string" } } } }
         }

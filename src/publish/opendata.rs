@@ -152,8 +152,8 @@ pub struct BatchRow<'a> {
     pub findings: &'a [trustlabel_core::finding::Finding],
 }
 
-/// A batch's results as CSV; with `findings`, the finding ids of the latest scan
-/// (`;`-separated) for tokens allowed to read them.
+/// A batch's results as CSV; with `findings`, the problems the latest scan found (ids,
+/// `;`-separated; strengths left out) for tokens allowed to read them.
 pub fn batch_csv<'a>(
     rows: impl Iterator<Item = BatchRow<'a>>,
     settings: &PublishSettings,
@@ -185,6 +185,7 @@ pub fn batch_csv<'a>(
             record.push(
                 r.findings
                     .iter()
+                    .filter(|f| !f.id.is_strength())
                     .map(|f| f.id.as_str())
                     .collect::<Vec<_>>()
                     .join(";"),

@@ -14,6 +14,15 @@ pub struct Branding {
     pub contact: Option<String>,
 }
 
+/// Who the scanner is, as the scanner page tells owners (so they can allow it through
+/// their firewalls): its User-Agent and the addresses it connects from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScannerIdentity {
+    pub user_agent: String,
+    /// Addresses or blocks, from `[publish] scanner_addresses`.
+    pub source_addresses: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct PublishSettings {
     pub branding: Branding,
@@ -31,6 +40,7 @@ pub struct PublishSettings {
     pub label_rules: LabelRules,
     /// The zone dates are shown in.
     pub zone: DisplayZone,
+    pub scanner: ScannerIdentity,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -74,6 +84,10 @@ impl PublishSettings {
             burst_per_ip: s.burst_per_ip.unwrap_or(60).max(1),
             label_rules,
             zone,
+            scanner: ScannerIdentity {
+                user_agent: trustlabel_collect::default_user_agent(),
+                source_addresses: s.scanner_addresses.clone().unwrap_or_default(),
+            },
         })
     }
 }

@@ -41,6 +41,7 @@ pub fn outcome_text(result: &SiteResult) -> String {
             Decision::Pass => "passes (not stored)".into(),
             Decision::Fail => "fails (not stored)".into(),
             Decision::Unreachable => "unreachable (not stored)".into(),
+            Decision::Blocked => "blocked the scanner (not stored)".into(),
         },
     }
 }

@@ -385,10 +385,14 @@ pub async fn results(
                 "verify_url": crate::publish::verify_url(&state.settings, &item.target.target.host),
             });
             if with_findings {
-                v["findings"] = findings
+                // Strengths (a strict CSP, hardened cookies) are no faults to follow up.
+                let (strengths, problems): (Vec<_>, Vec<_>) =
+                    findings.iter().partition(|f| f.id.is_strength());
+                v["findings"] = problems
                     .iter()
                     .map(|f| json!({ "id": f.id.as_str(), "severity": f.severity.as_str(), "detail": f.detail }))
                     .collect();
+                v["strengths"] = strengths.iter().map(|f| json!(f.id.as_str())).collect();
             }
             v
         })

@@ -119,6 +119,7 @@ pub fn router(state: AppState) -> Router {
         .route("/site/{host}", get(public::site))
         .route("/dashboard", get(public::dashboard))
         .route("/criteria", get(public::criteria))
+        .route("/scanner", get(public::scanner))
         .route("/league", get(public::league))
         .route("/api/v1/league", get(public::api_league))
         .route("/data", get(public::open_data))

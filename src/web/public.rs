@@ -291,6 +291,18 @@ pub async fn criteria(State(state): State<AppState>, ctx: Ctx) -> WebResult {
     Ok(cached(html(markup).into_response()))
 }
 
+pub async fn scanner(State(state): State<AppState>, ctx: Ctx) -> WebResult {
+    let markup = pages::scanner_page(
+        &ctx.page(&state),
+        &pages::ScannerView {
+            identity: &state.settings.scanner,
+            cadence: &state.settings.cadence,
+            label_rules: &state.settings.label_rules,
+        },
+    );
+    Ok(cached(html(markup).into_response()))
+}
+
 pub async fn open_data(State(state): State<AppState>, ctx: Ctx) -> WebResult {
     Ok(cached(
         html(pages::open_data_page(&ctx.page(&state))).into_response(),

@@ -6,6 +6,10 @@
 //! expiring certificate or a missing header changes wording as days pass, the fault does
 //! not. Its first-seen date is the first scan of its unbroken run up to the scan at hand,
 //! so an owner who fixed something and broke it again sees when it came back.
+//!
+//! Strengths ([`FindingId::is_strength`]: a strict CSP, hardened cookies...) are no
+//! faults: earning or losing one is not something "added" or "fixed", and the grade
+//! change already says what a lost bonus cost.
 
 use crate::finding::FindingId;
 use crate::policy::Grade;
@@ -66,7 +70,7 @@ pub fn changes(scans: &[ScanOutline]) -> Option<Changes> {
     let before = previous.map_or(&empty, |p| &p.findings);
     let mut added = Vec::new();
     let mut unchanged = Vec::new();
-    for id in &latest.findings {
+    for id in latest.findings.iter().filter(|id| !id.is_strength()) {
         let seen = first_seen(scans, 0, *id);
         if before.contains(id) {
             unchanged.push((*id, seen));
@@ -76,7 +80,7 @@ pub fn changes(scans: &[ScanOutline]) -> Option<Changes> {
     }
     let resolved = before
         .iter()
-        .filter(|id| !latest.findings.contains(id))
+        .filter(|id| !id.is_strength() && !latest.findings.contains(id))
         .map(|id| (*id, first_seen(scans, 1, *id)))
         .collect();
     Some(Changes {
@@ -132,6 +136,19 @@ mod tests {
         ];
         let c = changes(&scans).unwrap();
         assert_eq!(c.added, [(HeaderHstsMissing, scans[0].at)]);
+    }
+
+    #[test]
+    fn strengths_are_neither_added_nor_resolved() {
+        use FindingId::*;
+        let scans = [
+            scan(2, Grade::A, &[HeaderCspStrict, HeaderHstsMissing]),
+            scan(1, Grade::A, &[CookieHardened, HeaderHstsMissing]),
+        ];
+        let c = changes(&scans).unwrap();
+        assert!(c.added.is_empty() && c.resolved.is_empty(), "{c:?}");
+        assert_eq!(c.unchanged, [(HeaderHstsMissing, scans[1].at)]);
+        assert!(!c.any());
     }
 
     #[test]

@@ -131,11 +131,13 @@ finding_catalog! {
     SiteTimeout => "site.timeout", Reachability;
     SiteDnsFailed => "site.dns_failed", Reachability;
     SiteAddressRefused => "site.address_refused", Reachability;
+    SiteBlocked => "site.blocked", Reachability;
 
     TlsNone => "tls.none", Transport;
     HttpNoHttpsRedirect => "http.no_https_redirect", Transport;
     HttpRedirectOffsite => "http.redirect_offsite", Transport;
     HttpRedirectLoop => "http.redirect_loop", Transport;
+    HttpRedirectOffHost => "http.redirect_off_host", Transport;
     TlsProtoSslv3 => "tls.proto.sslv3", Transport;
     TlsProtoTls10 => "tls.proto.tls10", Transport;
     TlsProtoTls11 => "tls.proto.tls11", Transport;
@@ -169,13 +171,25 @@ finding_catalog! {
     CookieNoHttponly => "cookie.no_httponly", Headers;
     CookieNoSamesite => "cookie.no_samesite", Headers;
     CorsWildcardCredentials => "cors.wildcard_credentials", Headers;
+    HeaderCoopInvalid => "header.coop.invalid", Headers;
+    HeaderCoepInvalid => "header.coep.invalid", Headers;
+    HeaderCorpInvalid => "header.corp.invalid", Headers;
+    HeaderCspStrict => "header.csp.strict", Headers;
+    HeaderFrameProtected => "header.frame.protected", Headers;
+    HeaderReferrerPrivate => "header.referrer.private", Headers;
+    HeaderCoopProtective => "header.coop.protective", Headers;
+    HeaderCoepProtective => "header.coep.protective", Headers;
+    HeaderCorpProtective => "header.corp.protective", Headers;
+    CookieHardened => "cookie.hardened", Headers;
 
     ContentMixedActive => "content.mixed_active", Content;
     ContentMixedPassive => "content.mixed_passive", Content;
     ContentSriMissing => "content.sri_missing", Content;
     ContentTrackers => "content.trackers", Content;
+    ContentSriComplete => "content.sri_complete", Content;
 
     PrivacyCollectsPersonalData => "privacy.collects_personal_data", Privacy;
+    PrivacyCollectsSensitiveData => "privacy.collects_sensitive_data", Privacy;
     PrivacyNoticeMissing => "privacy.notice.missing", Privacy;
     PrivacyNoticeIncomplete => "privacy.notice.incomplete", Privacy;
     PrivacyFormInsecureAction => "privacy.form.insecure_action", Privacy;
@@ -299,6 +313,61 @@ impl RecordAdvice {
     }
 }
 
+impl FindingId {
+    /// Strengths: what a site does beyond the minimum (a strict CSP, cross-origin
+    /// isolation...). They are reported like findings so the evidence stays in one list,
+    /// but they cost nothing: the policy prices them in `[bonuses]`, as the HTTP
+    /// Observatory gives extra credit, and the owner page shows them apart from problems.
+    pub fn is_strength(self) -> bool {
+        matches!(
+            self,
+            FindingId::HeaderCspStrict
+                | FindingId::HeaderFrameProtected
+                | FindingId::HeaderReferrerPrivate
+                | FindingId::HeaderCoopProtective
+                | FindingId::HeaderCoepProtective
+                | FindingId::HeaderCorpProtective
+                | FindingId::CookieHardened
+                | FindingId::ContentSriComplete
+        )
+    }
+
+    /// The kinds a check may attach to this finding ([`Finding::kinds`]): what exactly
+    /// was seen, so the policy can price a script-src wildcard apart from an image over
+    /// http inside the same id. The policy file may only name these (or a severity).
+    pub fn kinds(self) -> &'static [&'static str] {
+        match self {
+            FindingId::HeaderCspMissing => &["absent", "report_only", "invalid", "meta_ignored"],
+            FindingId::HeaderCspUnsafe => &[
+                "script_unrestricted",
+                "script_unsafe_inline",
+                "script_broad_source",
+                "script_insecure_scheme",
+                "script_unsafe_eval",
+                "object_unrestricted",
+                "insecure_active",
+                "insecure_passive",
+                "style_unsafe_eval",
+                "base_uri_unrestricted",
+                "form_action_broad",
+                "strict_dynamic_without_nonce",
+                "duplicate_directive",
+                "unknown_directive",
+            ],
+            FindingId::HeaderCspStrict => &["no_unsafe", "default_none"],
+            FindingId::CookieInsecure => &["session", "session_hsts", "other", "other_hsts"],
+            FindingId::CookieNoSamesite => &[
+                "session",
+                "csrf",
+                "invalid",
+                "none_without_secure",
+                "missing",
+            ],
+            _ => &[],
+        }
+    }
+}
+
 /// A finding id that is not in the catalog, e.g. a typo in a policy file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown finding id `{0}`")]
@@ -332,6 +401,11 @@ pub struct Finding {
     pub id: FindingId,
     pub severity: Severity,
     pub detail: String,
+    /// What exactly was seen, from [`FindingId::kinds`] (empty for most ids): the policy
+    /// prices by it. Not stored with the finding: the verdict records the price it led
+    /// to, and re-judging stored evidence computes it again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kinds: Vec<String>,
 }
 
 impl Finding {
@@ -340,7 +414,23 @@ impl Finding {
             id,
             severity,
             detail: detail.into(),
+            kinds: Vec::new(),
         }
+    }
+
+    /// The same finding with these kinds (each must be one of [`FindingId::kinds`]).
+    pub fn with_kinds<'a>(mut self, kinds: impl IntoIterator<Item = &'a str>) -> Self {
+        for kind in kinds {
+            debug_assert!(
+                self.id.kinds().contains(&kind),
+                "{} has no kind {kind}",
+                self.id
+            );
+            if !self.kinds.iter().any(|k| k == kind) {
+                self.kinds.push(kind.to_string());
+            }
+        }
+        self
     }
 
     pub fn category(&self) -> Category {

@@ -6,10 +6,11 @@
 //! [`RuleText`]; [`crate::ruleset::RuleSet`] reads them all together.
 
 use crate::catalog::CATALOG_FILE;
+use crate::cookie_rules;
 use crate::exposures::EXPOSURES_FILE;
 use crate::policy::POLICY_FILE;
 use crate::provinces::PROVINCES_FILE;
-use crate::rules::{blocklist, privacy, software, spam, trackers};
+use crate::rules::{blocklist, firewall, privacy, software, spam, trackers};
 use serde::de::DeserializeOwned;
 use std::ops::Range;
 use std::path::Path;
@@ -39,7 +40,7 @@ pub enum RuleFileError {
 
 /// Every rule file, by its name inside a checks directory, in the order their texts are
 /// hashed into the rules hash.
-pub const FILES: [&str; 9] = [
+pub const FILES: [&str; 11] = [
     POLICY_FILE,
     CATALOG_FILE,
     EXPOSURES_FILE,
@@ -48,6 +49,8 @@ pub const FILES: [&str; 9] = [
     software::FILE,
     spam::FILE,
     blocklist::FILE,
+    firewall::FILE,
+    cookie_rules::FILE,
     PROVINCES_FILE,
 ];
 
@@ -62,6 +65,8 @@ pub fn builtin_text(file: &str) -> Option<&'static str> {
         software::FILE => include_str!("../../../checks/software.toml"),
         spam::FILE => include_str!("../../../checks/spam.toml"),
         blocklist::FILE => include_str!("../../../checks/blocklist.toml"),
+        firewall::FILE => include_str!("../../../checks/firewall.toml"),
+        cookie_rules::FILE => include_str!("../../../checks/cookies.toml"),
         PROVINCES_FILE => include_str!("../../../checks/provinces.toml"),
         _ => return None,
     })

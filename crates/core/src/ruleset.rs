@@ -8,6 +8,7 @@
 
 use crate::catalog::Catalog;
 use crate::checks::{CheckContext, CheckSettings};
+use crate::cookie_rules::CookieRules;
 use crate::exposures::ExposureRules;
 use crate::policy::Policy;
 use crate::provinces::Provinces;
@@ -28,6 +29,8 @@ pub struct RuleSet {
     pub exposures: Arc<ExposureRules>,
     /// Shared with the collector, which follows the privacy-notice link they recognise.
     pub page: Arc<PageRules>,
+    /// Cookies whose role is known by name (`cookies.toml`).
+    pub cookies: Arc<CookieRules>,
     /// The provincial units in force, which target lists are filed under.
     pub provinces: Provinces,
     /// Every file's text and name, in [`FILES`] order.
@@ -65,7 +68,7 @@ impl RuleSet {
         RuleSet::parse(sources)
     }
 
-    fn parse(sources: [RuleSource; 9]) -> Result<RuleSet, RuleFileError> {
+    fn parse(sources: [RuleSource; 11]) -> Result<RuleSet, RuleFileError> {
         let [
             policy,
             catalog,
@@ -75,6 +78,8 @@ impl RuleSet {
             software,
             spam,
             blocklist,
+            firewall,
+            cookies,
             provinces,
         ] = sources.each_ref();
         Ok(RuleSet {
@@ -83,8 +88,9 @@ impl RuleSet {
             catalog: Catalog::from_toml(&catalog.name, &catalog.text)?,
             exposures: Arc::new(ExposureRules::from_toml(&exposures.name, &exposures.text)?),
             page: Arc::new(PageRules::parse([
-                privacy, trackers, software, spam, blocklist,
+                privacy, trackers, software, spam, blocklist, firewall,
             ])?),
+            cookies: Arc::new(CookieRules::parse(&cookies.as_text())?),
             provinces: Provinces::from_toml(&provinces.name, &provinces.text)?,
             hash: hash(&sources),
             sources: sources.to_vec(),
@@ -109,6 +115,7 @@ impl RuleSet {
             now,
             settings: &self.check_settings,
             page_rules: &self.page,
+            cookie_rules: &self.cookies,
             exposures: Arc::clone(&self.exposures),
         }
     }

@@ -32,7 +32,7 @@ pub use sha1_sign::Sha1SignError;
 pub use smtp::{MailServer, SmtpBehaviour};
 pub use spec::{
     BodyStream, CertKind, HeaderCondition, HttpBehaviour, Ipv6Behaviour, OcspBehaviour, Route,
-    STRICT_HEADERS, SiteSpec, TlsBehaviour, demo_specs,
+    SCANNER_AGENT_MARK, STRICT_HEADERS, SiteSpec, TlsBehaviour, bot_wall, demo_specs,
 };
 pub use weak_rsa::WeakKeyError;
 pub use zones::{MailDefaults, RecordData, Signing, ZoneRecord, ZoneSpec};

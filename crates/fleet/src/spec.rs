@@ -431,6 +431,7 @@ pub fn demo_specs(domain: &str) -> Vec<SiteSpec> {
         exposed_files(SiteSpec::good(&host("exposed-files"))),
         soft_404(SiteSpec::good(&host("soft-404"))),
         SiteSpec::good(&host("silent")).with_tls(TlsBehaviour::Silent),
+        bot_wall(SiteSpec::good(&host("bot-wall"))),
         SiteSpec::good(&host("unreachable"))
             .with_tls(TlsBehaviour::Closed)
             .with_http(HttpBehaviour::Closed),
@@ -482,6 +483,29 @@ fn soft_404(spec: SiteSpec) -> SiteSpec {
         None => spec,
     }
 }
+
+/// The scanner's User-Agent names it; this is what a bot wall keys on.
+pub const SCANNER_AGENT_MARK: &str = "trustlabel";
+
+/// Serves visitors its home page and answers the scanner (a User-Agent naming
+/// trustlabel) with a firewall challenge: a 403 carrying Cloudflare's challenge header
+/// and a page of our own that asks to wait for a browser check.
+pub fn bot_wall(spec: SiteSpec) -> SiteSpec {
+    spec.with_route(
+        Route::new("/", 403)
+            .with_header("Content-Type", "text/html; charset=utf-8")
+            .with_header("cf-mitigated", "challenge")
+            .with_header("Cache-Control", "no-store")
+            .with_body(BOT_WALL_PAGE)
+            .when_header("User-Agent", SCANNER_AGENT_MARK),
+    )
+}
+
+const BOT_WALL_PAGE: &str = "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
+    <title>Vui lòng chờ…</title></head><body><h1>Đang kiểm tra trình duyệt của bạn</h1>\
+    <p>Trang sẽ tự chuyển sau vài giây.</p>\
+    <script src=\"/cdn-cgi/challenge-platform/h/b/orchestrate/chl_page/v1\"></script>\
+    </body></html>";
 
 fn weak_headers(spec: SiteSpec) -> SiteSpec {
     spec.with_header("Strict-Transport-Security", "max-age=300")

@@ -92,6 +92,7 @@ pub(crate) fn decision_str(decision: Decision) -> &'static str {
         Decision::Pass => "pass",
         Decision::Fail => "fail",
         Decision::Unreachable => "unreachable",
+        Decision::Blocked => "blocked",
     }
 }
 
@@ -108,7 +109,12 @@ mod tests {
     use super::*;
     use time::macros::datetime;
 
-    const DECISIONS: [Decision; 3] = [Decision::Pass, Decision::Fail, Decision::Unreachable];
+    const DECISIONS: [Decision; 4] = [
+        Decision::Pass,
+        Decision::Fail,
+        Decision::Unreachable,
+        Decision::Blocked,
+    ];
 
     #[test]
     fn timestamps_sort_as_text_in_time_order_and_read_back_exactly() {

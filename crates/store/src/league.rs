@@ -89,7 +89,7 @@ impl Store {
         let grades = sqlx::query(&format!(
             "SELECT {group} AS grp, l.grade AS grade, COUNT(*) AS n \
              FROM targets t JOIN labels l ON l.target_id = t.id \
-             WHERE l.grade IS NOT NULL AND l.status NOT IN ('not_assessed', 'unreachable') \
+             WHERE l.grade IS NOT NULL AND l.status NOT IN ('not_assessed', 'unreachable', 'blocked') \
              GROUP BY {group}, l.grade"
         ))
         .fetch_all(&mut *tx)

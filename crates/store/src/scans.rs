@@ -288,7 +288,12 @@ impl Store {
             .bind(rec.target_id)
             .execute(&mut *tx)
             .await?;
-        let mut open: Vec<&Finding> = rec.findings.iter().collect();
+        // Strengths (a strict CSP...) are no open fault.
+        let mut open: Vec<&Finding> = rec
+            .findings
+            .iter()
+            .filter(|f| !f.id.is_strength())
+            .collect();
         open.sort_by_key(|f| (f.id, std::cmp::Reverse(f.severity)));
         open.dedup_by_key(|f| f.id);
         for finding in open {

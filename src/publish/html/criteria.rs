@@ -8,7 +8,7 @@ use maud::{Markup, html};
 use time::OffsetDateTime;
 use trustlabel_core::catalog::Catalog;
 use trustlabel_core::finding::FindingId;
-use trustlabel_core::policy::Policy;
+use trustlabel_core::policy::{Policy, Price};
 use trustlabel_core::schedule::Cadence;
 
 pub struct CriteriaView<'a> {
@@ -126,6 +126,8 @@ pub fn criteria_page(ctx: &PageCtx<'_>, view: &CriteriaView<'_>) -> Markup {
                 }
             }
         }
+        (pricing(lang, policy, view.catalog))
+        (differences(lang, policy))
         h2 { (if vi { "Đánh giá như thế nào và bao lâu một lần" } else { "How and how often sites are assessed" }) }
         ul {
             @if vi {
@@ -168,6 +170,91 @@ pub fn criteria_page(ctx: &PageCtx<'_>, view: &CriteriaView<'_>) -> Markup {
         },
         body,
     )
+}
+
+/// The prices that depend on what exactly was seen, and the bonuses, from the policy.
+fn pricing(lang: Lang, policy: &Policy, catalog: &Catalog) -> Markup {
+    let vi = lang == Lang::Vi;
+    let mut detailed: Vec<(&FindingId, &Price)> = policy
+        .modifiers
+        .iter()
+        .filter(|(_, p)| !p.by_kind.is_empty() || !p.by_severity.is_empty())
+        .collect();
+    detailed.sort_by_key(|(id, _)| **id);
+    let mut bonuses: Vec<(&FindingId, &Price)> = policy.bonuses.iter().collect();
+    bonuses.sort_by_key(|(id, _)| **id);
+    let cases = |price: &Price| -> Vec<(String, i32)> {
+        price
+            .by_kind
+            .iter()
+            .map(|(k, p)| (k.clone(), *p))
+            .chain(price.by_severity.iter().map(|(s, p)| (s.to_string(), *p)))
+            .chain(std::iter::once((
+                (if vi { "còn lại" } else { "otherwise" }).to_string(),
+                price.default,
+            )))
+            .collect()
+    };
+    html! {
+        @if !detailed.is_empty() {
+            h3 { (if vi { "Mức trừ điểm theo chi tiết" } else { "Deductions by detail" }) }
+            p class="hint" {
+                (if vi { "Một phát hiện bị trừ theo điều cụ thể được thấy (ví dụ script từ mọi nguồn so với ảnh qua http); khi có nhiều điều, tính điều nặng nhất. Kết quả đánh giá ghi rõ từng mức đã áp dụng." }
+                 else { "A finding costs according to what exactly was seen (scripts from anywhere versus images over http); with several, the worst counts. Every verdict records each price applied." })
+            }
+            table class="cards" {
+                thead { tr { th scope="col" { (if vi { "Phát hiện" } else { "Finding" }) } th scope="col" { (if vi { "Trường hợp → điểm" } else { "Case → points" }) } } }
+                tbody {
+                    @for (id, price) in &detailed {
+                        tr {
+                            th scope="row" { (finding_title(lang, catalog, **id)) }
+                            td data-label=(if vi { "Trường hợp → điểm" } else { "Case → points" }) {
+                                @for (case, points) in cases(price) { code { (case) } " → " (points) br; }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if !bonuses.is_empty() {
+            h3 { (if vi { "Điểm cộng" } else { "Bonuses" }) }
+            p class="hint" {
+                @if vi {
+                    "Như MDN HTTP Observatory, các biện pháp vượt mức tối thiểu được cộng điểm, nhưng chỉ khi điểm trước khi cộng đạt ít nhất " (policy.bonus_min_score) "."
+                } @else {
+                    "As in the MDN HTTP Observatory, measures beyond the minimum earn points, but only when the score before bonuses is at least " (policy.bonus_min_score) "."
+                }
+            }
+            ul {
+                @for (id, price) in &bonuses {
+                    li {
+                        (finding_title(lang, catalog, **id)) ": "
+                        @for (i, (case, points)) in cases(price).into_iter().enumerate() {
+                            @if i > 0 { ", " }
+                            @if price.by_kind.is_empty() && price.by_severity.is_empty() { "+" (points) }
+                            @else { code { (case) } " +" (points) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Where the policy deliberately differs from the Observatory (its own data).
+fn differences(lang: Lang, policy: &Policy) -> Markup {
+    let vi = lang == Lang::Vi;
+    html! {
+        @if !policy.differences.is_empty() {
+            h3 { (if vi { "Khác biệt có chủ đích với MDN HTTP Observatory" } else { "Where this label deliberately differs from the MDN HTTP Observatory" }) }
+            dl {
+                @for d in &policy.differences {
+                    dt { (if vi { &d.topic_vi } else { &d.topic_en }) }
+                    dd { (if vi { &d.vi } else { &d.en }) }
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -222,6 +309,38 @@ mod tests {
         assert!(html.contains("Nhãn không chứng nhận điều gì"));
         let en = page(&policy, Lang::En, datetime!(2030-01-01 00:00 UTC));
         assert!(en.contains("What the label does not certify"));
+    }
+
+    #[test]
+    fn the_page_shows_prices_by_detail_bonuses_and_differences_from_the_observatory() {
+        let policy = Policy::builtin().unwrap();
+        for (lang, heading) in [
+            (Lang::Vi, "Khác biệt có chủ đích với MDN HTTP Observatory"),
+            (
+                Lang::En,
+                "deliberately differs from the MDN HTTP Observatory",
+            ),
+        ] {
+            let html = page(&policy, lang, datetime!(2030-01-01 00:00 UTC));
+            assert!(html.contains(heading), "{lang:?}");
+            for d in &policy.differences {
+                let text = if lang == Lang::Vi { &d.vi } else { &d.en };
+                let escaped = maud::html! { (text) }.into_string();
+                assert!(html.contains(&escaped), "{lang:?}: {}", d.topic_en);
+            }
+            assert!(
+                html.contains("<code>script_unsafe_eval</code> → -10"),
+                "{lang:?}"
+            );
+            assert!(
+                html.contains("<code>header.coop.protective</code>"),
+                "{lang:?}"
+            );
+        }
+        let mut none = policy.clone();
+        none.differences.clear();
+        let html = page(&none, Lang::En, datetime!(2030-01-01 00:00 UTC));
+        assert!(!html.contains("deliberately differs"));
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod criteria;
 mod league;
 mod owner;
 mod public;
+mod scanner;
 mod staff;
 
 pub use criteria::{CriteriaView, criteria_page};
@@ -16,6 +17,7 @@ pub use public::{
     DashboardData, ListPage, SitePage, dashboard_page, list_page, message_page, open_data_page,
     site_page,
 };
+pub use scanner::{ScannerView, scanner_page};
 pub use staff::{
     ImportReport, StaffSiteView, login_page, staff_audit_page, staff_home_page, staff_site_page,
 };
@@ -212,6 +214,7 @@ pub fn layout(ctx: &PageCtx<'_>, title: &str, body: Markup) -> Markup {
                         }
                     }
                     p {
+                        a href=(links.scanner()) { (t.nav_scanner) } " · "
                         a href=(links.feed()) { (t.feed) }
                         @if let Some(api) = links.openapi() {
                             " · " a href=(api) { (t.api_doc) }

@@ -23,11 +23,79 @@ pub struct OwnerView<'a> {
     pub link_expires: OffsetDateTime,
 }
 
-/// Findings with the catalog's advice; shared by the owner and staff pages.
+/// What a finding's detail says: one line per fact; lines indented by two spaces belong
+/// to the line above, and read `origin: what it says` when they name where it came from
+/// (a CSP finding names the header or `<meta>` policy that allowed each hole). Checks
+/// replace control characters in server text, so only they can start a line.
+fn evidence(detail: &str) -> Markup {
+    if !detail.contains('\n') {
+        return html! { code class="evidence" lang="en" { (detail) } };
+    }
+    let mut items: Vec<(&str, Vec<&str>)> = Vec::new();
+    for line in detail.lines() {
+        match line.strip_prefix("  ") {
+            Some(sub) if !items.is_empty() => {
+                if let Some(last) = items.last_mut() {
+                    last.1.push(sub);
+                }
+            }
+            _ => items.push((line, Vec::new())),
+        }
+    }
+    html! {
+        ul class="evidence" lang="en" {
+            @for (line, subs) in &items {
+                li {
+                    code class="evidence" { (line) }
+                    @if !subs.is_empty() {
+                        ul {
+                            @for sub in subs {
+                                li {
+                                    @if let Some((origin, said)) = origin_of(sub) {
+                                        strong class="origin" { (origin) } ": " code class="evidence" { (said) }
+                                    } @else {
+                                        code class="evidence" { (sub) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `origin: what it says`, when the line starts with a short origin (`header`, `meta #2`,
+/// `ignored`) rather than with server text.
+fn origin_of(line: &str) -> Option<(&str, &str)> {
+    line.split_once(": ").filter(|(origin, _)| {
+        (origin.len() <= 16 && !origin.contains(' '))
+            || origin.starts_with("header #")
+            || origin.starts_with("meta #")
+    })
+}
+
+/// Findings with the catalog's advice, then the strengths; shared by the owner and staff
+/// pages.
 pub fn findings_table(lang: Lang, findings: &[Finding], catalog: &Catalog) -> Markup {
     let t = lang.t();
+    let (strengths, problems): (Vec<&Finding>, Vec<&Finding>) =
+        findings.iter().partition(|f| f.id.is_strength());
     html! {
         h2 { (t.findings) }
+        (finding_rows(lang, &problems, catalog))
+        @if !strengths.is_empty() {
+            h2 { (t.strengths) }
+            p class="hint" { (t.strengths_help) }
+            (finding_rows(lang, &strengths, catalog))
+        }
+    }
+}
+
+fn finding_rows(lang: Lang, findings: &[&Finding], catalog: &Catalog) -> Markup {
+    let t = lang.t();
+    html! {
         @if findings.is_empty() {
             p class="ok" { (t.no_findings) }
         } @else {
@@ -52,7 +120,7 @@ pub fn findings_table(lang: Lang, findings: &[Finding], catalog: &Catalog) -> Ma
                                 td data-label=(t.severity) class={ "sev-" (f.severity.as_str()) } { (lang.severity(f.severity)) }
                                 // What the site sent or the scanner saw, quoted as is: it is
                                 // technical data, marked as such for screen readers.
-                                td data-label=(t.evidence) { code class="evidence" lang="en" { (f.detail) } }
+                                td data-label=(t.evidence) { (evidence(&f.detail)) }
                                 td data-label=(t.remediation) {
                                     (rich_text(if lang == Lang::Vi { &text.remediation_vi } else { &text.remediation_en }))
                                     " " a href=(text.reference) rel="noreferrer" { (t.reference) }
@@ -145,4 +213,67 @@ pub fn owner_page(ctx: &PageCtx<'_>, view: &OwnerView<'_>) -> Markup {
         (history_table(ctx, view.site.history, Some(view.catalog)))
     };
     layout(ctx, &format!("{} — {host}", t.owner_title), body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use trustlabel_core::finding::{FindingId, Severity};
+
+    fn table(findings: &[Finding]) -> String {
+        findings_table(Lang::En, findings, &Catalog::builtin().unwrap()).into_string()
+    }
+
+    #[test]
+    fn a_csp_finding_shows_which_policy_allowed_what() {
+        let csp = Finding::new(
+            FindingId::HeaderCspUnsafe,
+            Severity::High,
+            "inline scripts may run ('unsafe-inline')\n  header: script-src 'self' 'unsafe-inline'\n  \
+             meta: default-src * 'unsafe-inline'",
+        );
+        let html = table(&[csp]);
+        assert!(
+            html.contains(
+                "<code class=\"evidence\">inline scripts may run ('unsafe-inline')</code>"
+            ),
+            "{html}"
+        );
+        assert!(
+            html.contains("<strong class=\"origin\">header</strong>: <code class=\"evidence\">script-src 'self' 'unsafe-inline'</code>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<strong class=\"origin\">meta</strong>: <code class=\"evidence\">default-src * 'unsafe-inline'</code>"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn strengths_are_listed_apart_from_problems() {
+        let strength = Finding::new(
+            FindingId::HeaderCoopProtective,
+            Severity::Info,
+            "Cross-Origin-Opener-Policy: same-origin",
+        );
+        let html = table(&[strength]);
+        let (problems, bonuses) = html
+            .split_once("<h2>Bonuses</h2>")
+            .expect("a bonus section");
+        assert!(problems.contains("No problems found."), "{html}");
+        assert!(bonuses.contains("header.coop.protective"), "{html}");
+        // One-line details stay one code element, server text escaped.
+        let plain = table(&[Finding::new(
+            FindingId::HeaderXctoMissing,
+            Severity::Low,
+            "X-Content-Type-Options is `<b>`",
+        )]);
+        assert!(
+            plain.contains(
+                "<code class=\"evidence\" lang=\"en\">X-Content-Type-Options is `&lt;b&gt;`</code>"
+            ),
+            "{plain}"
+        );
+        assert!(!plain.contains("Bonuses"));
+    }
 }

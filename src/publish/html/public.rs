@@ -195,7 +195,13 @@ pub fn site_facts(ctx: &PageCtx<'_>, page: &SitePage<'_>) -> Markup {
             dt { (t.organisation) } dd { (row.organisation) }
             dt { (t.category) } dd { (ctx.lang.category(&row.category)) }
             dt { (t.province) } dd { (row.province) }
-            dt { (t.status) } dd { (status_pill(ctx.lang, row.status, row.level)) }
+            dt { (t.status) } dd {
+                (status_pill(ctx.lang, row.status, row.level))
+                @if row.status == LabelStatus::Blocked {
+                    // Blocked is not down: say what it means and how the owner fixes it.
+                    " " a href=(ctx.links.scanner()) { (t.blocked_help) }
+                }
+            }
             @if let (true, Some(level)) = (row.status.holds_label(), row.level) {
                 dt { (t.level) } dd { (ctx.lang.level(level)) }
             }

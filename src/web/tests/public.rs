@@ -448,3 +448,29 @@ async fn league_tables_rank_groups_date_their_figures_and_never_point_at_one_sit
         "the dashboard shows the map too"
     );
 }
+
+#[tokio::test]
+async fn the_scanner_page_names_the_user_agent_addresses_and_schedule() {
+    let mut settings = super::test_app().await.state.settings.as_ref().clone();
+    settings.scanner.source_addresses = vec!["203.0.113.10".into(), "2001:db8:77::/48".into()];
+    let t = super::test_app_with(settings).await;
+    let page = get(&t.app, "/scanner").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains(&trustlabel_collect::default_user_agent())
+    );
+    assert!(page.body.contains("203.0.113.10") && page.body.contains("2001:db8:77::/48"));
+    assert!(
+        page.body.contains("mỗi 1 ngày"),
+        "the cadence: {}",
+        page.body
+    );
+    let english = get(&t.app, "/scanner?lang=en").await;
+    assert!(english.body.contains("When a firewall stops it"));
+    let home = get(&t.app, "/").await;
+    assert!(
+        home.body.contains("href=\"/scanner\""),
+        "every page links to it"
+    );
+}

@@ -80,6 +80,41 @@ fn sri(page: &PageFacts, rules: &PageRules, out: &mut Vec<Finding>) {
             Severity::Low,
             quote(&missing),
         ));
+        return;
+    }
+    sri_complete(page, &site, out);
+}
+
+/// The strength `content.sri_complete` (the Observatory's SRI bonus): the page loads
+/// scripts, every one is fetched over https, and every script or stylesheet from
+/// another site (trackers included) carries `integrity`, at least one script too.
+fn sri_complete(page: &PageFacts, site: &str, out: &mut Vec<Finding>) {
+    let loaded = |r: &&Resource| !r.noscript;
+    let scripts: Vec<&Resource> = page.scripts.iter().filter(loaded).collect();
+    let third_party = |r: &&Resource| url_host(&r.url).is_some_and(|h| !same_site(&h, site));
+    let all_over_https = scripts.iter().all(|r| r.url.starts_with("https://"));
+    let foreign_covered = page
+        .scripts
+        .iter()
+        .chain(&page.stylesheets)
+        .filter(loaded)
+        .filter(third_party)
+        .all(|r| r.integrity.is_some());
+    let with_integrity: Vec<String> = scripts
+        .iter()
+        .filter(|r| r.integrity.is_some())
+        .map(|r| format!("<{}> {}", r.tag, r.url))
+        .collect();
+    if !scripts.is_empty() && all_over_https && foreign_covered && !with_integrity.is_empty() {
+        out.push(Finding::new(
+            FindingId::ContentSriComplete,
+            Severity::Info,
+            format!(
+                "every script is loaded over https and every third-party script or stylesheet \
+                 carries integrity: {}",
+                quote(&with_integrity)
+            ),
+        ));
     }
 }
 

@@ -1,4 +1,5 @@
-//! `cookie.insecure`, `cookie.no_httponly`, `cookie.no_samesite`.
+//! `cookie.insecure`, `cookie.no_httponly`, `cookie.no_samesite` and the strength
+//! `cookie.hardened`.
 //!
 //! Every Set-Cookie of every response in both chains is judged, because a cookie set
 //! on any hop (a redirect included) lands in the visitor's browser. A cookie set over
@@ -7,16 +8,38 @@
 //! prefix rule, Secure over http) and deletions (Max-Age ≤ 0, Expires already past at
 //! scan time) are skipped: they leave nothing in the browser to protect.
 //!
+//! What a cookie is for decides how much its flags matter, so each one is given a role
+//! from evidence, and the finding names the role it assumed:
+//! 1. a name `checks/cookies.toml` knows (framework sessions, load-balancer affinity,
+//!    bot protection, consent, analytics, preferences);
+//! 2. an anti-CSRF name (`csrf`, `xsrf`);
+//! 3. a session when a name marker (`sess`, `auth`, `token`, `sid`…) comes with a value
+//!    that could be an id (8 characters or more, not a plain number or word), or when
+//!    the value is random-looking (16 characters or more, letters and high entropy) and
+//!    the server marked it HttpOnly (it treats it as a secret itself) or set it with
+//!    the login page (a page with a password field);
+//! 4. otherwise its purpose is unknown: a name marker alone, with a value such as `1`
+//!    or `vi`, does not make a login secret.
+//!
+//! A cookie without Secure is priced by its role and by HSTS: a browser that knows the
+//! host's HSTS never sends it over http (host-only cookies, or a Domain whose HSTS
+//! includes subdomains), which the Observatory counts as a mitigation too.
+//!
 //! Details name cookies, never their values (values may be live session secrets).
 
-use super::headers::excerpt;
+use super::headers::{excerpt, hsts_effective};
+use super::pages::Pages;
+use super::parse::hsts::Hsts;
 use super::parse::set_cookie::{self, SameSite, SetCookie};
+use crate::cookie_rules::{CookieRules, Role};
 use crate::evidence::{Evidence, FetchChain};
 use crate::finding::{Finding, FindingId, Severity};
+use crate::rules::url_host;
+use std::collections::BTreeMap;
 
-/// Substrings of (lower-cased) names that mark a cookie as identifying a session or a
-/// login, as the Observatory's `sess`/`login` test does, widened to common frameworks
-/// (`.ASPXAUTH`, `wordpress_logged_in_*`, `remember_web_*`, JWTs, `*_token`).
+/// Substrings of (lower-cased) names that suggest a session or a login, as the
+/// Observatory's `sess`/`login` test does, widened to common frameworks (`*_token`,
+/// `jwt`, `remember_*`): evidence only together with the value (see the module docs).
 const SESSION_MARKERS: [&str; 7] = [
     "sess",
     "auth",
@@ -34,33 +57,81 @@ const SESSION_SEGMENTS: [&str; 2] = ["sid", "ssid"];
 struct Observed {
     cookie: SetCookie,
     over_https: bool,
+    role: Role,
+    /// Why that role, for the finding ("" when nothing said anything).
+    because: String,
+    /// A browser that knows the site's HSTS never sends this cookie over http.
+    hsts_protected: bool,
 }
 
-pub(super) fn check(evidence: &Evidence, out: &mut Vec<Finding>) {
-    let observed = observed_cookies(evidence);
+impl Observed {
+    fn is_session(&self) -> bool {
+        self.role == Role::Session
+    }
+
+    /// `name (role: because)`, the way findings list cookies.
+    fn shown(&self) -> String {
+        self.shown_with("")
+    }
+
+    /// `name (role: because; note)`.
+    fn shown_with(&self, note: &str) -> String {
+        let mut inside = self.role.as_str().to_string();
+        if !self.because.is_empty() {
+            inside.push_str(": ");
+            inside.push_str(&self.because);
+        }
+        if !note.is_empty() {
+            inside.push_str("; ");
+            inside.push_str(note);
+        }
+        format!("{} ({inside})", shown_name(&self.cookie))
+    }
+}
+
+pub(super) fn check(
+    evidence: &Evidence,
+    pages: &Pages,
+    rules: &CookieRules,
+    out: &mut Vec<Finding>,
+) {
+    let observed = observed_cookies(evidence, pages, rules);
 
     let insecure: Vec<&Observed> = observed.iter().filter(|o| !o.cookie.secure).collect();
     if !insecure.is_empty() {
-        let session = insecure.iter().any(|o| is_session_like(&o.cookie.name));
-        let severity = if session {
-            Severity::High
-        } else {
-            Severity::Medium
+        let kind = |o: &Observed| match (o.is_session(), o.hsts_protected) {
+            (true, false) => ("session", Severity::High),
+            (true, true) => ("session_hsts", Severity::Low),
+            (false, false) => ("other", Severity::Medium),
+            (false, true) => ("other_hsts", Severity::Low),
         };
+        let severity = insecure
+            .iter()
+            .map(|o| kind(o).1)
+            .max()
+            .unwrap_or(Severity::Low);
         let names = names(insecure.iter().map(|o| {
-            let suffix = if o.over_https { "" } else { " (set over http)" };
-            format!("{}{suffix}", shown_name(&o.cookie))
+            o.shown_with(if !o.over_https {
+                "set over http"
+            } else if o.hsts_protected {
+                "HSTS keeps it off http"
+            } else {
+                ""
+            })
         }));
-        out.push(Finding::new(
-            FindingId::CookieInsecure,
-            severity,
-            format!("without Secure: {names}"),
-        ));
+        out.push(
+            Finding::new(
+                FindingId::CookieInsecure,
+                severity,
+                format!("without Secure: {names}"),
+            )
+            .with_kinds(insecure.iter().map(|o| kind(o).0)),
+        );
     }
 
     let scriptable: Vec<&Observed> = observed
         .iter()
-        .filter(|o| !o.cookie.http_only && is_session_like(&o.cookie.name))
+        .filter(|o| !o.cookie.http_only && o.is_session())
         .collect();
     if !scriptable.is_empty() {
         out.push(Finding::new(
@@ -68,37 +139,63 @@ pub(super) fn check(evidence: &Evidence, out: &mut Vec<Finding>) {
             Severity::Medium,
             format!(
                 "session cookies without HttpOnly: {}",
-                names(scriptable.iter().map(|o| shown_name(&o.cookie)))
+                names(scriptable.iter().map(|o| o.shown()))
             ),
         ));
     }
 
-    let cross_site: Vec<&Observed> = observed
+    let cross_site: Vec<(&Observed, &'static str)> = observed
         .iter()
-        .filter(|o| lacks_same_site(&o.cookie))
+        .filter_map(|o| same_site_problem(o).map(|kind| (o, kind)))
         .collect();
     if !cross_site.is_empty() {
-        let sensitive = cross_site
-            .iter()
-            .any(|o| is_session_like(&o.cookie.name) || is_csrf_like(&o.cookie.name));
-        let severity = if sensitive {
+        let severity = if cross_site.iter().any(|(_, kind)| *kind != "missing") {
             Severity::Medium
         } else {
             Severity::Low
         };
+        out.push(
+            Finding::new(
+                FindingId::CookieNoSamesite,
+                severity,
+                format!(
+                    "without a valid SameSite: {}",
+                    names(cross_site.iter().map(|(o, kind)| o.shown_with(match *kind {
+                        "invalid" => "unknown SameSite value",
+                        "none_without_secure" => "SameSite=None without Secure",
+                        _ => "",
+                    })))
+                ),
+            )
+            .with_kinds(cross_site.iter().map(|(_, kind)| *kind)),
+        );
+    }
+
+    if !observed.is_empty() && insecure.is_empty() && scriptable.is_empty() && cross_site.is_empty()
+    {
         out.push(Finding::new(
-            FindingId::CookieNoSamesite,
-            severity,
+            FindingId::CookieHardened,
+            Severity::Info,
             format!(
-                "without a valid SameSite: {}",
-                names(cross_site.iter().map(|o| shown_name(&o.cookie)))
+                "every cookie is Secure and has SameSite, every session cookie is HttpOnly: {}",
+                names(observed.iter().map(Observed::shown))
             ),
         ));
     }
 }
 
-fn observed_cookies(evidence: &Evidence) -> Vec<Observed> {
+fn observed_cookies(evidence: &Evidence, pages: &Pages, rules: &CookieRules) -> Vec<Observed> {
     let chains: [Option<&FetchChain>; 2] = [evidence.https.as_ref(), evidence.http.as_ref()];
+    let hsts = hsts_by_host(evidence);
+    let login_page = pages
+        .primary
+        .as_ref()
+        .filter(|p| {
+            p.forms
+                .iter()
+                .any(|f| f.inputs.iter().any(|i| i.kind == "password"))
+        })
+        .map(|p| p.url.as_str());
     let mut observed = Vec::new();
     for hop in chains.into_iter().flatten().flat_map(|c| &c.hops) {
         let Some(response) = &hop.response else {
@@ -109,45 +206,137 @@ fn observed_cookies(evidence: &Evidence) -> Vec<Observed> {
             .url
             .get(..8)
             .is_some_and(|s| s.eq_ignore_ascii_case("https://"));
+        let host = url_host(&hop.url).unwrap_or_default();
         for line in response.header_values("set-cookie") {
             let Ok(cookie) = set_cookie::parse(line) else {
                 continue;
             };
             // A deletion is judged at the time the cookie was received, not at re-judging.
-            if cookie.stored_by_browsers(over_https) && !cookie.is_removal(evidence.started_at) {
-                observed.push(Observed { cookie, over_https });
+            if !cookie.stored_by_browsers(over_https) || cookie.is_removal(evidence.started_at) {
+                continue;
             }
+            let (role, because) = assume_role(&cookie, rules, login_page == Some(hop.url.as_str()));
+            let hsts_protected = over_https
+                && match &cookie.domain {
+                    None => hsts.contains_key(&host),
+                    Some(domain) => hsts.get(domain).is_some_and(|h| h.include_subdomains),
+                };
+            observed.push(Observed {
+                cookie,
+                over_https,
+                role,
+                because,
+                hsts_protected,
+            });
         }
     }
     observed
 }
 
-/// No SameSite, an unknown value (browsers then apply their own default, which differs
-/// between browsers), or `None` without Secure (refused by Chromium, sent cross-site by
-/// others).
-fn lacks_same_site(cookie: &SetCookie) -> bool {
-    match cookie.same_site {
-        None | Some(SameSite::Unrecognized) => true,
-        Some(SameSite::None) => !cookie.secure,
-        Some(SameSite::Strict | SameSite::Lax) => false,
+/// The HSTS browsers keep per host from the https chain (the last answer of each host).
+fn hsts_by_host(evidence: &Evidence) -> BTreeMap<String, Hsts> {
+    let mut by_host = BTreeMap::new();
+    for hop in evidence.https.iter().flat_map(|c| &c.hops) {
+        let (Some(host), Some(response)) = (url_host(&hop.url), &hop.response) else {
+            continue;
+        };
+        match hsts_effective(response) {
+            Some(h) => {
+                by_host.insert(host, h);
+            }
+            None => {
+                by_host.remove(&host);
+            }
+        }
     }
+    by_host
 }
 
-/// Anti-CSRF cookies are excluded: the double-submit pattern (`XSRF-TOKEN`) needs
-/// scripts to read them, so HttpOnly would break the site.
-fn is_session_like(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    if is_csrf_like(&lower) {
-        return false;
+/// The role a cookie is assumed to play, and why (see the module docs).
+fn assume_role(cookie: &SetCookie, rules: &CookieRules, login_page: bool) -> (Role, String) {
+    if let Some(rule) = rules.known(&cookie.name) {
+        return (rule.role, rule.label.clone());
     }
-    SESSION_MARKERS.iter().any(|m| lower.contains(m))
+    let lower = cookie.name.to_ascii_lowercase();
+    if is_csrf_like(&lower) {
+        return (Role::Csrf, "anti-CSRF name".into());
+    }
+    let marked = SESSION_MARKERS.iter().any(|m| lower.contains(m))
         || lower
             .split(|c: char| !c.is_ascii_alphanumeric())
-            .any(|segment| SESSION_SEGMENTS.contains(&segment))
+            .any(|segment| SESSION_SEGMENTS.contains(&segment));
+    let value = cookie.value.trim_matches('"');
+    let random = looks_random(value);
+    if marked && could_be_an_id(value) {
+        (
+            Role::Session,
+            "session-like name and an id-like value".into(),
+        )
+    } else if cookie.http_only && random {
+        (Role::Session, "HttpOnly with a random value".into())
+    } else if login_page && random {
+        (
+            Role::Session,
+            "set by the login page with a random value".into(),
+        )
+    } else if marked {
+        (
+            Role::Unknown,
+            "session-like name, but its value is too short or plain to be an id".into(),
+        )
+    } else {
+        (Role::Unknown, String::new())
+    }
 }
 
-fn is_csrf_like(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
+/// 8 characters or more, and not a plain number, boolean or word.
+fn could_be_an_id(value: &str) -> bool {
+    value.chars().count() >= 8
+        && !value.chars().all(|c| c.is_ascii_digit())
+        && !value.chars().all(|c| c.is_ascii_alphabetic())
+}
+
+/// 16 characters or more, with letters, and at least 3 bits of entropy per character:
+/// random ids (hex, base64) pass, dates, counters and words do not.
+fn looks_random(value: &str) -> bool {
+    let chars: Vec<char> = value.chars().collect();
+    if chars.len() < 16 || !chars.iter().any(|c| c.is_ascii_alphabetic()) {
+        return false;
+    }
+    let mut counts: BTreeMap<char, usize> = BTreeMap::new();
+    for c in &chars {
+        *counts.entry(*c).or_default() += 1;
+    }
+    let n = chars.len() as f64;
+    let entropy: f64 = counts
+        .values()
+        .map(|&k| {
+            let p = k as f64 / n;
+            -p * p.log2()
+        })
+        .sum();
+    entropy >= 3.0
+}
+
+/// Why the cookie lacks a valid SameSite, as the kind priced by the policy: an
+/// unknown value (browsers then apply their own differing defaults), `None` without
+/// Secure (refused by Chromium, sent cross-site by others), or none at all — which
+/// matters most for sessions and anti-CSRF tokens.
+fn same_site_problem(o: &Observed) -> Option<&'static str> {
+    match o.cookie.same_site {
+        Some(SameSite::Strict | SameSite::Lax) => None,
+        Some(SameSite::None) if o.cookie.secure => None,
+        Some(SameSite::None) => Some("none_without_secure"),
+        Some(SameSite::Unrecognized) => Some("invalid"),
+        None => Some(match o.role {
+            Role::Session => "session",
+            Role::Csrf => "csrf",
+            _ => "missing",
+        }),
+    }
+}
+
+fn is_csrf_like(lower: &str) -> bool {
     lower.contains("csrf") || lower.contains("xsrf")
 }
 
@@ -171,203 +360,6 @@ fn names(entries: impl Iterator<Item = String>) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::checks::test_support::{
-        chain, evidence_with_chains, final_chain, response, response_with_status, the, with_id,
-    };
-    use crate::evidence::ChainEnd;
-
-    fn cookies_over_https(lines: &[&str]) -> Vec<Finding> {
-        let headers: Vec<(&str, &str)> = lines.iter().map(|l| ("set-cookie", *l)).collect();
-        let evidence =
-            evidence_with_chains(None, Some(final_chain("https", vec![response(&headers)])));
-        let mut out = Vec::new();
-        check(&evidence, &mut out);
-        out
-    }
-
-    const HARDENED: &str = "sessionid=s3cr3t; Path=/; Secure; HttpOnly; SameSite=Lax";
-
-    #[test]
-    fn hardened_cookies_and_no_cookies_pass() {
-        assert_eq!(cookies_over_https(&[]), []);
-        assert_eq!(
-            cookies_over_https(&[
-                HARDENED,
-                "__Host-id=1; Path=/; Secure; HttpOnly; SameSite=Strict",
-                "theme=dark; Secure; SameSite=None",
-                "XSRF-TOKEN=abc; Secure; SameSite=Strict",
-            ]),
-            []
-        );
-    }
-
-    #[test]
-    fn a_cookie_without_secure_is_insecure_and_its_value_is_never_shown() {
-        let findings = cookies_over_https(&["theme=d4rk-v4lue; HttpOnly; SameSite=Lax"]);
-        let f = the(&findings, FindingId::CookieInsecure);
-        assert_eq!(f.severity, Severity::Medium);
-        assert_eq!(f.detail, "without Secure: theme");
-        assert!(findings.iter().all(|f| !f.detail.contains("d4rk")));
-    }
-
-    #[test]
-    fn an_insecure_session_cookie_is_high() {
-        let findings = cookies_over_https(&["PHPSESSID=abc; HttpOnly; SameSite=Lax"]);
-        assert_eq!(
-            the(&findings, FindingId::CookieInsecure).severity,
-            Severity::High
-        );
-    }
-
-    #[test]
-    fn cookies_set_over_http_are_insecure_by_nature() {
-        let http = final_chain(
-            "http",
-            vec![response(&[(
-                "set-cookie",
-                "lang=en; HttpOnly; SameSite=Lax",
-            )])],
-        );
-        let https = final_chain("https", vec![response(&[("set-cookie", HARDENED)])]);
-        let mut out = Vec::new();
-        check(&evidence_with_chains(Some(http), Some(https)), &mut out);
-        assert_eq!(
-            the(&out, FindingId::CookieInsecure).detail,
-            "without Secure: lang (set over http)"
-        );
-    }
-
-    #[test]
-    fn cookies_on_redirect_hops_count() {
-        let redirect = response_with_status(302, &[("set-cookie", "track=1; Secure; HttpOnly")]);
-        let https = chain(
-            "https",
-            vec![redirect],
-            ChainEnd::Offsite {
-                location: "https://elsewhere.test/".into(),
-            },
-        );
-        let mut out = Vec::new();
-        check(&evidence_with_chains(None, Some(https)), &mut out);
-        assert_eq!(
-            the(&out, FindingId::CookieNoSamesite).detail,
-            "without a valid SameSite: track"
-        );
-    }
-
-    #[test]
-    fn session_cookies_without_httponly_are_reported_by_name() {
-        let findings = cookies_over_https(&[
-            "JSESSIONID=1; Secure; SameSite=Lax",
-            "connect.sid=2; Secure; SameSite=Lax",
-            "theme=3; Secure; SameSite=Lax",
-            "XSRF-TOKEN=4; Secure; SameSite=Lax",
-            "JSESSIONID=5; Secure; SameSite=Lax",
-        ]);
-        let f = the(&findings, FindingId::CookieNoHttponly);
-        assert_eq!(f.severity, Severity::Medium);
-        assert_eq!(
-            f.detail,
-            "session cookies without HttpOnly: JSESSIONID, connect.sid"
-        );
-    }
-
-    #[test]
-    fn session_names_are_recognised_without_catching_ordinary_words() {
-        for name in [
-            "PHPSESSID",
-            "ASP.NET_SessionId",
-            "laravel_session",
-            ".ASPXAUTH",
-            "wordpress_logged_in_abc",
-            "auth_token",
-            "sid",
-            "__Host-SID",
-            "remember_web_59ba",
-            "jwt",
-        ] {
-            assert!(is_session_like(name), "{name}");
-        }
-        for name in [
-            "theme",
-            "consider",
-            "inside",
-            "_ga",
-            "csrftoken",
-            "XSRF-TOKEN",
-            "lang",
-        ] {
-            assert!(!is_session_like(name), "{name}");
-        }
-    }
-
-    #[test]
-    fn samesite_must_be_strict_lax_or_none_with_secure() {
-        let findings = cookies_over_https(&[
-            "a=1; Secure; HttpOnly",
-            "b=1; Secure; HttpOnly; SameSite=Bogus",
-            "c=1; HttpOnly; SameSite=None",
-            "d=1; Secure; HttpOnly; SameSite=none",
-            "e=1; Secure; HttpOnly; samesite=STRICT",
-        ]);
-        let f = the(&findings, FindingId::CookieNoSamesite);
-        assert_eq!(f.severity, Severity::Low);
-        assert_eq!(f.detail, "without a valid SameSite: a, b, c");
-    }
-
-    #[test]
-    fn a_session_or_csrf_cookie_without_samesite_is_medium() {
-        for line in ["sessionid=1; Secure; HttpOnly", "csrftoken=1; Secure"] {
-            let findings = cookies_over_https(&[line]);
-            assert_eq!(
-                the(&findings, FindingId::CookieNoSamesite).severity,
-                Severity::Medium,
-                "{line}"
-            );
-        }
-    }
-
-    #[test]
-    fn lines_browsers_would_not_store_are_ignored() {
-        assert_eq!(
-            cookies_over_https(&[
-                "",
-                "=",
-                "bad=\u{1}value",
-                "__Host-sid=1; Secure; Domain=example.test; Path=/",
-                "__Secure-sid=1; HttpOnly; SameSite=Lax",
-            ]),
-            []
-        );
-        // Secure cookies cannot be set over http; browsers drop them.
-        let http = final_chain("http", vec![response(&[("set-cookie", "sid=1; Secure")])]);
-        let mut out = Vec::new();
-        check(&evidence_with_chains(Some(http), None), &mut out);
-        assert_eq!(out, []);
-    }
-
-    #[test]
-    fn deletions_are_not_judged() {
-        assert_eq!(
-            cookies_over_https(&[
-                "sessionid=; Max-Age=0",
-                "sessionid=; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
-            ]),
-            []
-        );
-        let findings = cookies_over_https(&["sessionid=x; Expires=Fri, 01 Jan 2100 00:00:00 GMT"]);
-        the(&findings, FindingId::CookieInsecure);
-    }
-
-    #[test]
-    fn a_nameless_cookie_is_shown_as_such() {
-        let findings = cookies_over_https(&["justavalue; HttpOnly; SameSite=Lax"]);
-        assert_eq!(
-            the(&findings, FindingId::CookieInsecure).detail,
-            "without Secure: (nameless)"
-        );
-        assert!(with_id(&findings, FindingId::CookieNoHttponly).is_empty());
-    }
-}
+mod role_tests;
+#[cfg(test)]
+mod tests;

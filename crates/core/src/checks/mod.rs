@@ -3,6 +3,7 @@
 //! No I/O and no clock: the scan time is passed in through [`CheckContext`], so the same
 //! stored evidence always yields the same findings for the same `now`.
 
+use crate::cookie_rules::CookieRules;
 use crate::evidence::Evidence;
 use crate::exposures::ExposureRules;
 use crate::finding::Finding;
@@ -12,6 +13,7 @@ use crate::rules::PageRules;
 use std::sync::Arc;
 use time::OffsetDateTime;
 
+mod blocked;
 mod certificate;
 pub mod compromise;
 mod content;
@@ -77,6 +79,8 @@ pub struct CheckContext<'a> {
     pub settings: &'a CheckSettings,
     /// Rule files of the page checks (privacy, trackers, software, spam, blocklist).
     pub page_rules: &'a PageRules,
+    /// Cookies whose role is known by name (`cookies.toml`).
+    pub cookie_rules: &'a CookieRules,
     /// The exposure rules in force: the same set the collector probed with.
     pub exposures: Arc<ExposureRules>,
 }
@@ -95,16 +99,21 @@ pub fn run_all_with(
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     reachability::check(evidence, &mut findings);
+    let blocked = blocked::check(evidence, ctx.page_rules, &mut findings);
     transport::check(evidence, &mut findings);
     legacy_tls::check(evidence, &mut findings);
     certificate::check(evidence, ctx, &mut findings);
-    headers::check(evidence, ctx, &mut findings);
-    cookies::check(evidence, &mut findings);
-    exposure::check(evidence, &ctx.exposures, &mut findings);
     let pages = pages::Pages::from_evidence(evidence, ctx.page_rules, analysed);
-    privacy::check(&pages, ctx.page_rules, &mut findings);
-    content::check(&pages, ctx.page_rules, &mut findings);
-    software::check(&pages, ctx.page_rules, &mut findings);
+    headers::check(evidence, pages.secure(), ctx, &mut findings);
+    cookies::check(evidence, &pages, ctx.cookie_rules, &mut findings);
+    exposure::check(evidence, &ctx.exposures, &mut findings);
+    if !blocked {
+        // A firewall's page is not the site's: its notice, content and software are
+        // unknown, not missing.
+        privacy::check(&pages, ctx.page_rules, ctx.now, &mut findings);
+        content::check(&pages, ctx.page_rules, &mut findings);
+        software::check(&pages, ctx.page_rules, &mut findings);
+    }
     compromise::check(evidence, &pages, ctx.page_rules, &mut findings);
     dns::check(evidence, &mut findings);
     mail::check(evidence, &mut findings);

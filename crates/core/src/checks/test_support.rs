@@ -104,12 +104,14 @@ pub(crate) fn evidence_with_https_headers(headers: &[(&str, &str)]) -> Evidence 
 
 /// No page rules: the context of tests about other checks (an immutable constant).
 static NO_PAGE_RULES: PageRules = PageRules::none();
+static NO_COOKIE_RULES: crate::cookie_rules::CookieRules = crate::cookie_rules::CookieRules::none();
 
 pub(crate) fn ctx(settings: &CheckSettings) -> CheckContext<'_> {
     CheckContext {
         now: SCAN_TIME,
         settings,
         page_rules: &NO_PAGE_RULES,
+        cookie_rules: &NO_COOKIE_RULES,
         exposures: std::sync::Arc::new(
             crate::exposures::ExposureRules::builtin().expect("built-in exposure rules"),
         ),
@@ -206,6 +208,16 @@ pub(crate) mod pages {
         include_bytes!("../../../../tests/fixtures/pages/notice_complete.html");
     pub const NOTICE_INCOMPLETE: &[u8] =
         include_bytes!("../../../../tests/fixtures/pages/notice_incomplete.html");
+    pub const NOTICE_DECREE13: &[u8] =
+        include_bytes!("../../../../tests/fixtures/pages/vn_notice_decree13.html");
+    pub const NOTICE_HOSPITAL: &[u8] =
+        include_bytes!("../../../../tests/fixtures/pages/vn_notice_hospital.html");
+    pub const NOTICE_WEAK: &[u8] =
+        include_bytes!("../../../../tests/fixtures/pages/vn_notice_weak.html");
+    pub const APPOINTMENT: &[u8] =
+        include_bytes!("../../../../tests/fixtures/pages/vn_form_appointment.html");
+    pub const ENROLMENT: &[u8] =
+        include_bytes!("../../../../tests/fixtures/pages/vn_form_enrolment.html");
 }
 
 /// A 200 `text/html` response (charset undeclared: the page says or it is sniffed).
@@ -247,6 +259,7 @@ pub(crate) fn judge_pages(evidence: &Evidence) -> Vec<Finding> {
             now: SCAN_TIME,
             settings: &settings,
             page_rules: &rules,
+            cookie_rules: &NO_COOKIE_RULES,
             exposures: std::sync::Arc::new(
                 crate::exposures::ExposureRules::builtin().expect("built-in exposure rules"),
             ),

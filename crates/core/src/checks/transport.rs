@@ -3,6 +3,7 @@
 use super::reachability::Reach;
 use crate::evidence::{ChainEnd, Evidence, FetchChain, TlsProbe};
 use crate::finding::{Finding, FindingId, Severity};
+use crate::rules::url_host;
 
 pub(super) fn check(evidence: &Evidence, out: &mut Vec<Finding>) {
     let reach = Reach::of(evidence);
@@ -51,7 +52,27 @@ fn plain_chain(chain: &FetchChain, evidence: &Evidence, out: &mut Vec<Finding>) 
     let first = chain.hops.first().and_then(|h| h.response.as_ref());
     match &chain.end {
         ChainEnd::UpgradedToHttps { location } => {
-            // Browsers only learn HSTS over https, so the first hop must already go there.
+            // Browsers only learn HSTS over https, so the first hop must already go there,
+            // and to the same host: HSTS is learnt per host (RFC 6797 §8.1), so a bare
+            // domain that sends http visitors straight to https://www. never has its
+            // own HSTS learnt, and every later visit typed as the bare name starts in
+            // clear text (the Observatory's "initial redirection to a different host").
+            let from = chain.hops.first().and_then(|h| url_host(&h.url));
+            let to = url_host(location);
+            if chain.hops.len() == 1
+                && let (Some(from), Some(to)) = (from, to)
+                && from != to
+            {
+                out.push(Finding::new(
+                    FindingId::HttpRedirectOffHost,
+                    Severity::Low,
+                    format!(
+                        "http://{from}/ redirects straight to {location}, another host: \
+                         browsers never visit https://{from}/, so they never learn its HSTS \
+                         (redirect to https://{from}/ first)"
+                    ),
+                ));
+            }
             if chain.hops.len() > 1 {
                 out.push(Finding::new(
                     FindingId::HttpNoHttpsRedirect,
@@ -135,6 +156,31 @@ mod tests {
             Some(upgraded(vec![redirect("https://example.test/")])),
             Some(final_chain("https", vec![response(&[])])),
         );
+        assert_eq!(run(&e), vec![]);
+    }
+
+    fn upgraded_to(location: &str) -> FetchChain {
+        let mut chain = upgraded(vec![redirect(location)]);
+        chain.hops[0].url = "http://example.test/".into();
+        chain.end = ChainEnd::UpgradedToHttps {
+            location: location.into(),
+        };
+        chain
+    }
+
+    #[test]
+    fn a_first_hop_to_another_host_is_off_host_and_the_same_host_is_not() {
+        // RFC 6797 §8.1: HSTS is noted for the host that sent it, so example.test only
+        // gets HSTS if http://example.test/ sends visitors to https://example.test/.
+        let https = || Some(final_chain("https", vec![response(&[])]));
+        let e = evidence_with_chains(Some(upgraded_to("https://www.example.test/")), https());
+        assert_eq!(
+            run(&e),
+            vec![(FindingId::HttpRedirectOffHost, Severity::Low)]
+        );
+        let e = evidence_with_chains(Some(upgraded_to("https://example.test/home")), https());
+        assert_eq!(run(&e), vec![]);
+        let e = evidence_with_chains(Some(upgraded_to("https://EXAMPLE.test:443/")), https());
         assert_eq!(run(&e), vec![]);
     }
 

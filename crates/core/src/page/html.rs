@@ -7,14 +7,17 @@
 
 use super::style::{HiddenReason, HidingRules, hidden_by_style};
 use super::text::{nfc, squeeze};
-use super::{Form, HiddenText, Input, LimitHit, Link, PageFacts, PageLimits, Resource};
+use super::{
+    Form, HiddenText, Input, LimitHit, Link, PageFacts, PageLimits, Region, Resource, TextBlock,
+};
 use ego_tree::iter::Edge;
 use html5ever::driver::{self, ParseOpts};
 use html5ever::tendril::TendrilSink;
 use html5ever::tree_builder::TreeBuilderOpts;
 use scraper::node::Element;
 use scraper::{Html, HtmlTreeSink, Node};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use unicode_normalization::UnicodeNormalization;
 use url::Url;
 
 /// Elements that do not break words: text on either side runs on.
@@ -28,6 +31,13 @@ const INLINE: &[&str] = &[
 const MAX_INLINE_SCRIPT_BYTES: usize = 512 * 1024;
 /// Stylesheet rules read for hiding classes, in total.
 const MAX_STYLE_RULES: usize = 10_000;
+/// Text blocks kept per page.
+const MAX_BLOCKS: usize = 20_000;
+/// Characters of text kept as a control's context (the end of the run before it).
+const MAX_CONTEXT_CHARS: usize = 120;
+/// Characters kept of a label, of a captured `aria-labelledby` target and of JSON-LD.
+const MAX_CAPTURE_CHARS: usize = 1024;
+const MAX_LD_JSON_CHARS: usize = 16 * 1024;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum TextMode {
@@ -51,6 +61,16 @@ struct Frame {
     link: Option<usize>,
     /// Index in `labels` of the innermost label.
     label: Option<usize>,
+    /// Index in `captures` of an element some control names with `aria-labelledby`.
+    capture: Option<usize>,
+    region: Region,
+    heading: u8,
+    item: bool,
+    cell: bool,
+    /// Inside a `<select>` or `<textarea>`: its options are no label for what follows.
+    in_control: bool,
+    /// Inside a JSON-LD script (read for article markup).
+    ld_json: bool,
 }
 
 impl Frame {
@@ -63,6 +83,13 @@ impl Frame {
         form: None,
         link: None,
         label: None,
+        capture: None,
+        region: Region::Body,
+        heading: 0,
+        item: false,
+        cell: false,
+        in_control: false,
+        ld_json: false,
     };
 }
 
@@ -92,6 +119,27 @@ struct Walker<'l> {
     title: String,
     inline_script: String,
     inline_script_bytes: usize,
+    /// The visible block being read, and where it sits.
+    block: String,
+    /// Heading level, list item, table cell and region of the block being read.
+    block_meta: (u8, bool, bool, Region),
+    block_link_chars: usize,
+    /// Text read since the last layout break, and the last such run: what stands before
+    /// the next control (see `Input::context`).
+    run: String,
+    last_run: String,
+    /// Ids some control names with `aria-labelledby`, and their texts as read.
+    labelledby_ids: HashSet<String>,
+    captures: Vec<(String, String)>,
+    /// Controls waiting for their `aria-labelledby` texts: (form, input) and the ids.
+    labelledby: Vec<((usize, usize), Vec<String>)>,
+    /// An inline element opened or closed since the last text node.
+    inline_edge: bool,
+    /// The letters and digits that ended the last text node.
+    tail: String,
+    /// A submit control outside every form.
+    submit_outside: bool,
+    ld_json: String,
 }
 
 pub(super) fn walk(text: &str, limits: &PageLimits, facts: &mut PageFacts) {
@@ -120,21 +168,41 @@ pub(super) fn walk(text: &str, limits: &PageLimits, facts: &mut PageFacts) {
         title: String::new(),
         inline_script: String::new(),
         inline_script_bytes: 0,
+        block: String::new(),
+        block_meta: (0, false, false, Region::Body),
+        block_link_chars: 0,
+        run: String::new(),
+        last_run: String::new(),
+        labelledby_ids: HashSet::new(),
+        captures: Vec::new(),
+        labelledby: Vec::new(),
+        inline_edge: false,
+        tail: String::new(),
+        submit_outside: false,
+        ld_json: String::new(),
     };
     walker.learn_stylesheets(&document);
     walker.run(&document);
     *facts = walker.finish();
+    facts.meta_policies = super::policies::collect(&document);
 }
 
 impl Walker<'_> {
     /// Reads the hiding rules of every `<style>` first: a rule applies to elements
-    /// before the stylesheet too.
+    /// before the stylesheet too. Also notes the ids `aria-labelledby` names, whose
+    /// text the walk then keeps.
     fn learn_stylesheets(&mut self, document: &Html) {
         let mut budget = MAX_STYLE_RULES;
         for node in document.tree.nodes() {
             let Some(el) = node.value().as_element() else {
                 continue;
             };
+            if let Some(ids) = el.attr("aria-labelledby") {
+                if self.labelledby_ids.len() < self.limits.max_items {
+                    self.labelledby_ids
+                        .extend(ids.split_whitespace().map(str::to_string));
+                }
+            }
             if el.name() == "style" && budget > 0 {
                 let css: String = node
                     .children()
@@ -184,8 +252,17 @@ impl Walker<'_> {
             inline: INLINE.contains(&name),
             ..parent
         };
-        if !frame.inline {
+        if frame.inline {
+            self.inline_edge = true;
+        } else {
             self.visible.push(' ');
+            self.layout_break();
+            self.layout(el, &mut frame);
+        }
+        self.article_signs(el);
+        if let Some(id) = el.id().filter(|id| self.labelledby_ids.contains(*id)) {
+            frame.capture = Some(self.captures.len());
+            self.captures.push((id.to_string(), String::new()));
         }
         frame.noscript |= name == "noscript";
         let own_hidden = self.hidden_reason(el);
@@ -204,6 +281,9 @@ impl Walker<'_> {
         match name {
             "script" => {
                 frame.mode = TextMode::Script;
+                frame.ld_json = el
+                    .attr("type")
+                    .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json"));
                 if let Some(src) = el.attr("src") {
                     let r = self.resource(el, src, frame);
                     self.push_item(|f| &mut f.scripts, r);
@@ -280,11 +360,150 @@ impl Walker<'_> {
                 if name == "textarea" {
                     frame.mode = TextMode::Ignore;
                 }
+                if name != "input" {
+                    frame.in_control = true;
+                }
                 self.input(el, frame);
+            }
+            "tr" => {
+                // A row's label is in its own cells, never in the row above.
+                self.run.clear();
+                self.last_run.clear();
             }
             _ => {}
         }
+        if is_submit(el) {
+            self.note_submit(el, frame);
+        }
         self.stack.push(frame);
+    }
+
+    /// The end of a layout block: the block's text is kept, and the run of text read
+    /// since the last break becomes the text before whatever comes next.
+    fn layout_break(&mut self) {
+        let text = squeeze(&nfc(&self.block));
+        if !text.is_empty() {
+            let (heading, item, cell, region) = self.block_meta;
+            let block = TextBlock {
+                text,
+                heading,
+                item,
+                cell,
+                region,
+                link_chars: self.block_link_chars,
+            };
+            // Blocks are bounded by the text cap, not by the item cap: a long notice
+            // has more paragraphs than a page has forms.
+            if self.facts.blocks.len() < MAX_BLOCKS {
+                self.facts.blocks.push(block);
+            } else {
+                self.hit(LimitHit::Items { max: MAX_BLOCKS });
+            }
+        }
+        self.block.clear();
+        self.block_link_chars = 0;
+        self.tail.clear();
+        if !self.run.trim().is_empty() {
+            self.last_run = std::mem::take(&mut self.run);
+        }
+        self.run.clear();
+    }
+
+    /// Region, heading level and list-item role of a block element.
+    fn layout(&self, el: &Element, frame: &mut Frame) {
+        let name = el.name();
+        if let Some(level) = name
+            .strip_prefix('h')
+            .and_then(|n| n.parse::<u8>().ok())
+            .filter(|n| (1..=6).contains(n))
+        {
+            frame.heading = level;
+        } else if el
+            .attr("role")
+            .is_some_and(|r| r.eq_ignore_ascii_case("heading"))
+        {
+            frame.heading = el
+                .attr("aria-level")
+                .and_then(|l| l.trim().parse::<u8>().ok())
+                .filter(|n| (1..=6).contains(n))
+                .unwrap_or(2);
+        }
+        match name {
+            "li" | "dt" | "dd" => {
+                frame.item = true;
+                frame.cell = false;
+            }
+            "td" | "th" => {
+                frame.item = true;
+                frame.cell = true;
+            }
+            "table" | "ul" | "ol" | "dl" => {
+                // A list or table inside a cell or item starts its own pieces.
+                frame.item = false;
+                frame.cell = false;
+            }
+            _ => {}
+        }
+        if let Some(region) = region_of(el) {
+            frame.region = region;
+        }
+    }
+
+    /// Article markup, dates and bylines anywhere in the page.
+    fn article_signs(&mut self, el: &Element) {
+        let signs = &mut self.facts.article;
+        let name = el.name();
+        if name == "article"
+            || el
+                .attr("itemprop")
+                .is_some_and(|p| p.eq_ignore_ascii_case("articleBody"))
+            || el.attr("itemtype").is_some_and(|t| {
+                ["NewsArticle", "/Article", "BlogPosting", "Report"]
+                    .iter()
+                    .any(|k| t.contains(k))
+            })
+        {
+            signs.markup = true;
+        }
+        if name == "time"
+            || el
+                .attr("itemprop")
+                .is_some_and(|p| p.eq_ignore_ascii_case("datePublished"))
+        {
+            signs.dated = true;
+        }
+        if el
+            .attr("itemprop")
+            .is_some_and(|p| p.eq_ignore_ascii_case("author"))
+            || el.attr("rel").is_some_and(|r| {
+                r.split_whitespace()
+                    .any(|r| r.eq_ignore_ascii_case("author"))
+            })
+        {
+            signs.byline = true;
+        }
+        if el.attr("class").is_some() || el.attr("id").is_some() {
+            let names = layout_names(el);
+            if names.iter().any(|n| DATE_NAMES.contains(&n.as_str())) {
+                signs.dated = true;
+            }
+            if names.iter().any(|n| AUTHOR_NAMES.contains(&n.as_str())) {
+                signs.byline = true;
+            }
+        }
+    }
+
+    /// A control that submits: its form (or the controls outside any form) can be sent.
+    fn note_submit(&mut self, el: &Element, frame: Frame) {
+        let form = el
+            .attr("form")
+            .and_then(|id| self.forms_by_id.get(id).copied())
+            .or(frame.form)
+            .or(self.orphaning_form);
+        match form.and_then(|i| self.facts.forms.get_mut(i)) {
+            Some(form) => form.submits = true,
+            None => self.submit_outside = true,
+        }
     }
 
     fn close(&mut self, el: &Element) {
@@ -311,30 +530,45 @@ impl Walker<'_> {
                 .is_some_and(|f| f.inputs.is_empty());
             self.orphaning_form = if empty { frame.form } else { None };
         }
-        if !frame.inline {
+        if frame.inline {
+            self.inline_edge = true;
+        } else {
             self.visible.push(' ');
+            self.layout_break();
         }
     }
 
     fn text(&mut self, t: &scraper::node::Text) {
         let frame = self.top();
-        let text: &str = t;
+        let raw: &str = t;
         match frame.mode {
             TextMode::Ignore => return,
             TextMode::Title => {
-                self.title.push_str(text);
+                self.title.push_str(raw);
                 return;
             }
             TextMode::Script => {
+                if frame.ld_json && self.ld_json.len() < MAX_LD_JSON_CHARS {
+                    self.ld_json.push_str(raw);
+                }
                 if self.inline_script_bytes < MAX_INLINE_SCRIPT_BYTES {
-                    self.inline_script_bytes += text.len();
-                    self.inline_script.push_str(text);
+                    self.inline_script_bytes += raw.len();
+                    self.inline_script.push_str(raw);
                     self.inline_script.push('\n');
                 }
                 return;
             }
             TextMode::Normal => {}
         }
+        let glued;
+        let text: &str =
+            if std::mem::take(&mut self.inline_edge) && splits_glued_words(&self.tail, raw) {
+                glued = format!(" {raw}");
+                &glued
+            } else {
+                raw
+            };
+        self.note_tail(text);
         if let Some(Some(index)) = frame.link.and_then(|l| self.open_links.get(l)).map(|o| o.0) {
             if let Some(link) = self.facts.links.get_mut(index) {
                 if link.text.len() < 1024 {
@@ -343,8 +577,13 @@ impl Walker<'_> {
             }
         }
         if let Some(label) = frame.label.and_then(|l| self.labels.get_mut(l)) {
-            if label.text.len() < 1024 {
+            if label.text.len() < MAX_CAPTURE_CHARS {
                 label.text.push_str(text);
+            }
+        }
+        if let Some((_, captured)) = frame.capture.and_then(|c| self.captures.get_mut(c)) {
+            if captured.len() < MAX_CAPTURE_CHARS {
+                captured.push_str(text);
             }
         }
         match frame.hidden {
@@ -352,12 +591,49 @@ impl Walker<'_> {
             None => {
                 if self.visible.len() < self.limits.max_text_chars {
                     self.visible.push_str(text);
+                    if self.block.trim().is_empty() {
+                        self.block_meta = (frame.heading, frame.item, frame.cell, frame.region);
+                    }
+                    self.block.push_str(text);
+                    if frame.link.is_some() {
+                        self.block_link_chars += text.trim().chars().count();
+                    }
+                    if !frame.in_control {
+                        self.run.push_str(text);
+                        if self.run.len() > 4 * MAX_CONTEXT_CHARS {
+                            let cut = self.run.len() - 2 * MAX_CONTEXT_CHARS;
+                            let cut = (cut..self.run.len())
+                                .find(|i| self.run.is_char_boundary(*i))
+                                .unwrap_or(0);
+                            self.run.drain(..cut);
+                        }
+                    }
                 } else {
                     self.hit(LimitHit::Text {
                         max: self.limits.max_text_chars,
                     });
                 }
             }
+        }
+    }
+
+    /// Remembers the letters and digits that end `text` (and continue the last tail
+    /// when `text` is all letters and digits).
+    fn note_tail(&mut self, text: &str) {
+        let trailing: String = text
+            .chars()
+            .rev()
+            .take_while(|c| c.is_alphanumeric() || is_combining_mark_char(*c))
+            .collect::<Vec<char>>()
+            .into_iter()
+            .rev()
+            .collect();
+        if trailing.len() == text.len() && !text.is_empty() {
+            if self.tail.len() < 64 {
+                self.tail.push_str(text);
+            }
+        } else {
+            self.tail = trailing;
         }
     }
 
@@ -398,6 +674,27 @@ impl Walker<'_> {
             .is_some_and(|n| n.eq_ignore_ascii_case("generator"));
         if generator && !content.trim().is_empty() && self.facts.generators.len() < 16 {
             self.facts.generators.push(squeeze(content));
+        }
+        let key = el
+            .attr("property")
+            .or(el.attr("name"))
+            .or(el.attr("itemprop"))
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let signs = &mut self.facts.article;
+        match key.as_str() {
+            "og:type" if content.trim().eq_ignore_ascii_case("article") => signs.markup = true,
+            "article:published_time"
+            | "datepublished"
+            | "pubdate"
+            | "publishdate"
+            | "dc.date"
+            | "dc.date.issued"
+            | "date" => signs.dated = true,
+            "author" | "article:author" | "dc.creator" if !content.trim().is_empty() => {
+                signs.byline = true
+            }
+            _ => {}
         }
         if el
             .attr("http-equiv")
@@ -461,6 +758,7 @@ impl Walker<'_> {
             hidden: frame.hidden.is_some(),
             detached: false,
             inputs: Vec::new(),
+            submits: false,
         };
         self.orphaning_form = None;
         let index = self.facts.forms.len();
@@ -499,8 +797,25 @@ impl Walker<'_> {
             label: None,
             placeholder: attr("placeholder"),
             autocomplete: attr("autocomplete").map(|a| a.to_ascii_lowercase()),
-            aria_label: attr("aria-label").or_else(|| attr("title")),
+            aria_label: attr("aria-label"),
+            title: attr("title"),
+            context: None,
         };
+        let mut input = input;
+        if input.takes_entry() {
+            let run = if self.run.trim().is_empty() {
+                &self.last_run
+            } else {
+                &self.run
+            };
+            input.context = context_of(run);
+            self.run.clear();
+            self.last_run.clear();
+        }
+        let labelledby: Vec<String> = el
+            .attr("aria-labelledby")
+            .map(|ids| ids.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default();
         let form = el
             .attr("form")
             .and_then(|id| self.forms_by_id.get(id).copied())
@@ -519,6 +834,9 @@ impl Walker<'_> {
         }
         target.inputs.push(input);
         let position = (form, target.inputs.len() - 1);
+        if !labelledby.is_empty() {
+            self.labelledby.push((position, labelledby));
+        }
         if let Some(label) = frame.label.and_then(|l| self.labels.get_mut(l)) {
             if label.target_id.is_none() {
                 label.wrapped.push(position);
@@ -538,6 +856,7 @@ impl Walker<'_> {
             hidden: false,
             detached: true,
             inputs: Vec::new(),
+            submits: false,
         });
         self.detached_form = Some(index);
         index
@@ -588,6 +907,69 @@ impl Walker<'_> {
     }
 
     fn finish(mut self) -> PageFacts {
+        self.layout_break();
+        // `aria-labelledby`: the named elements' texts, in the order named.
+        let captured: HashMap<&str, String> = self
+            .captures
+            .iter()
+            .map(|(id, text)| (id.as_str(), squeeze(&nfc(text))))
+            .collect();
+        for ((form, input), ids) in &self.labelledby {
+            let text = squeeze(
+                &ids.iter()
+                    .filter_map(|id| captured.get(id.as_str()))
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+            if let Some(i) = self
+                .facts
+                .forms
+                .get_mut(*form)
+                .and_then(|f| f.inputs.get_mut(*input))
+            {
+                if i.aria_label.is_none() && !text.is_empty() {
+                    i.aria_label = Some(text);
+                }
+            }
+        }
+        if let Some(detached) = self.detached_form.and_then(|i| self.facts.forms.get_mut(i)) {
+            detached.submits |= self.submit_outside;
+        }
+        if !self.ld_json.is_empty() {
+            let ld = &self.ld_json;
+            let signs = &mut self.facts.article;
+            signs.markup |= [
+                "NewsArticle",
+                "\"Article\"",
+                "BlogPosting",
+                "ReportageNewsArticle",
+            ]
+            .iter()
+            .any(|k| ld.contains(k));
+            signs.dated |= ld.contains("datePublished");
+            signs.byline |= ld.contains("\"author\"");
+        }
+        let headline = self.facts.blocks.iter().position(|b| b.heading == 1);
+        if let Some(at) = headline {
+            self.facts.article.headline = Some(self.facts.blocks[at].text.clone());
+            // Many portals print the date and the author as plain text around the
+            // headline ("Thứ hai, 10/11/2026 - 15:20", "Minh Anh - Phòng PC02") or at
+            // the end of the article.
+            let near =
+                &self.facts.blocks[at.saturating_sub(2)..(at + 5).min(self.facts.blocks.len())];
+            if !self.facts.article.dated {
+                self.facts.article.dated = near.iter().any(|b| has_date(&b.text));
+            }
+            if !self.facts.article.byline {
+                let tail_start = self.facts.blocks.len().saturating_sub(4);
+                self.facts.article.byline = near
+                    .iter()
+                    .chain(&self.facts.blocks[tail_start..])
+                    .filter(|b| b.heading == 0)
+                    .any(|b| looks_like_byline(&b.text));
+            }
+        }
         // Labels by `for=`, then wrapping labels, for controls that have none yet.
         let mut by_id: HashMap<String, String> = HashMap::new();
         for label in &self.labels {
@@ -626,6 +1008,254 @@ impl Walker<'_> {
         self.facts.hidden_text.retain(|b| !b.text.is_empty());
         self.facts
     }
+}
+
+/// Class and id names that mark a publication date or an author (compared after
+/// splitting the attribute into lower-case words: `post-date` reads `post`, `date`).
+const DATE_NAMES: &[&str] = &[
+    "date",
+    "time",
+    "datetime",
+    "pubdate",
+    "published",
+    "publish",
+    "posted",
+    "ngay",
+    "ngaydang",
+    "thoigian",
+    "timeago",
+];
+const AUTHOR_NAMES: &[&str] = &[
+    "author",
+    "byline",
+    "tacgia",
+    "writer",
+    "reporter",
+    "nguoiviet",
+    "butdanh",
+    "signature",
+];
+
+/// Lower-case words of an element's class and id.
+fn layout_names(el: &Element) -> Vec<String> {
+    [el.attr("class"), el.attr("id")]
+        .into_iter()
+        .flatten()
+        .flat_map(|v| v.split(|c: char| !c.is_ascii_alphanumeric()))
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect()
+}
+
+/// The region a block element starts, if it starts one.
+fn region_of(el: &Element) -> Option<Region> {
+    let by_tag = match el.name() {
+        "header" => Some(Region::Header),
+        "footer" => Some(Region::Footer),
+        "nav" => Some(Region::Nav),
+        "aside" => Some(Region::Aside),
+        "main" => Some(Region::Main),
+        "article" => Some(Region::Article),
+        _ => None,
+    };
+    if by_tag.is_some() {
+        return by_tag;
+    }
+    let by_role = el
+        .attr("role")
+        .and_then(|r| match r.trim().to_ascii_lowercase().as_str() {
+            "navigation" | "menu" | "menubar" => Some(Region::Nav),
+            "contentinfo" => Some(Region::Footer),
+            "banner" => Some(Region::Header),
+            "complementary" => Some(Region::Aside),
+            "main" => Some(Region::Main),
+            "article" => Some(Region::Article),
+            _ => None,
+        });
+    if by_role.is_some() {
+        return by_role;
+    }
+    if el
+        .attr("itemprop")
+        .is_some_and(|p| p.eq_ignore_ascii_case("articleBody"))
+    {
+        return Some(Region::Article);
+    }
+    if el.attr("class").is_none() && el.attr("id").is_none() {
+        return None;
+    }
+    let names = layout_names(el);
+    let has = |list: &[&str]| names.iter().any(|n| list.contains(&n.as_str()));
+    if has(&["footer", "foot", "ft", "copyright", "bottom"]) {
+        Some(Region::Footer)
+    } else if has(&[
+        "nav",
+        "navbar",
+        "menu",
+        "mainmenu",
+        "breadcrumb",
+        "breadcrumbs",
+    ]) {
+        Some(Region::Nav)
+    } else if has(&[
+        "sidebar",
+        "widget",
+        "related",
+        "lienquan",
+        "tinlienquan",
+        "tinkhac",
+        "aside",
+    ]) {
+        Some(Region::Aside)
+    } else if has(&[
+        "article",
+        "articlebody",
+        "detail",
+        "entry",
+        "post",
+        "story",
+        "noidung",
+        "chitiet",
+        "baiviet",
+        "newsdetail",
+        "fck",
+    ]) {
+        Some(Region::Article)
+    } else {
+        None
+    }
+}
+
+/// A calendar date written out: `10/11/2026`, `10-11-2026` or "ngày 10 tháng 11".
+fn has_date(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let digits_at = |i: usize, n: std::ops::RangeInclusive<usize>| -> Option<usize> {
+        let len = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+        n.contains(&len).then_some(i + len)
+    };
+    for i in 0..bytes.len() {
+        if !bytes[i].is_ascii_digit() || (i > 0 && bytes[i - 1].is_ascii_digit()) {
+            continue;
+        }
+        let Some(a) = digits_at(i, 1..=2) else {
+            continue;
+        };
+        let Some(sep) = bytes
+            .get(a)
+            .copied()
+            .filter(|b| *b == b'/' || *b == b'-' || *b == b'.')
+        else {
+            continue;
+        };
+        let Some(b) = (a + 1 < bytes.len())
+            .then(|| digits_at(a + 1, 1..=2))
+            .flatten()
+        else {
+            continue;
+        };
+        if bytes.get(b) == Some(&sep) && b + 1 < bytes.len() && digits_at(b + 1, 4..=4).is_some() {
+            return true;
+        }
+    }
+    let lower = text.to_lowercase();
+    lower.contains("ngày ") && lower.contains(" tháng ")
+}
+
+/// A short line naming who wrote or where it comes from: "Minh Anh - Phòng PC02",
+/// "Theo Báo Nhân Dân", "Nguồn: TTXVN", "PV".
+fn looks_like_byline(text: &str) -> bool {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.is_empty() || words.len() > 8 || text.trim_end().ends_with(['.', '?', '!', ':']) {
+        return false;
+    }
+    let lower = text.to_lowercase();
+    if [
+        "theo ",
+        "nguồn",
+        "pv",
+        "bài và ảnh",
+        "tác giả",
+        "phóng viên",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
+    {
+        return true;
+    }
+    let names = words
+        .iter()
+        .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
+        .count();
+    words.len() >= 2
+        && names >= 2
+        && words.iter().all(|w| {
+            w.chars()
+                .next()
+                .is_some_and(|c| c.is_uppercase() || !c.is_alphanumeric())
+        })
+}
+
+/// Whether `el` sends a form when pressed.
+fn is_submit(el: &Element) -> bool {
+    match el.name() {
+        "button" => el
+            .attr("type")
+            .is_none_or(|t| !t.trim().eq_ignore_ascii_case("reset")),
+        "input" => el.attr("type").is_some_and(|t| {
+            matches!(
+                t.trim().to_ascii_lowercase().as_str(),
+                "submit" | "image" | "button"
+            )
+        }),
+        _ => el
+            .attr("role")
+            .is_some_and(|r| r.trim().eq_ignore_ascii_case("button")),
+    }
+}
+
+/// The end of a run of text, as a control's context: at most [`MAX_CONTEXT_CHARS`]
+/// characters, the ones nearest the control.
+fn context_of(run: &str) -> Option<String> {
+    let text = squeeze(&nfc(run));
+    if text.is_empty() {
+        return None;
+    }
+    let count = text.chars().count();
+    Some(if count > MAX_CONTEXT_CHARS {
+        text.chars().skip(count - MAX_CONTEXT_CHARS).collect()
+    } else {
+        text
+    })
+}
+
+fn is_combining_mark_char(c: char) -> bool {
+    unicode_normalization::char::is_combining_mark(c)
+}
+
+/// Whether inline markup glued two Vietnamese syllables: "Nổ Hũ</a><a>Bắn Cá" reads
+/// "HũBắn", and "đổi<b>thưởng</b>" reads "đổithưởng". Both sides must hold a vowel (a
+/// syllable cannot be cut inside its consonants: "nh<b>à</b>" stays "nhà") and one must
+/// carry a Vietnamese diacritic (so "Word<b>Press</b>" stays one word).
+fn splits_glued_words(tail: &str, text: &str) -> bool {
+    let head: String = text
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || is_combining_mark_char(*c))
+        .collect();
+    if tail.is_empty() || head.is_empty() {
+        return false;
+    }
+    let has_vowel = |s: &str| {
+        s.nfd()
+            .flat_map(char::to_lowercase)
+            .any(|c| "aeiouy".contains(c))
+    };
+    let accented = |s: &str| super::text::has_diacritics(s);
+    let letters = |s: &str| s.chars().all(|c| !c.is_numeric());
+    letters(tail)
+        && letters(&head)
+        && has_vowel(tail)
+        && has_vowel(&head)
+        && (accented(tail) || accented(&head))
 }
 
 /// Absolute (or protocol-relative) http(s) URLs written in script text.

@@ -14,6 +14,7 @@
 pub mod charset;
 pub mod guard;
 mod html;
+pub mod policies;
 pub mod style;
 pub mod text;
 
@@ -21,6 +22,7 @@ use crate::evidence::{FetchChain, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 pub use charset::{Charset, CharsetSource};
+pub use policies::{MetaCsp, MetaPolicies};
 pub use style::HiddenReason;
 
 /// Bounds on the work one page may cost (see the module docs).
@@ -80,8 +82,20 @@ pub struct PageFacts {
     pub media: Vec<Resource>,
     /// Target of a `<meta http-equiv="refresh">`, resolved.
     pub meta_refresh: Option<String>,
+    /// Content-Security-Policy and referrer policy declared in `<meta>` elements.
+    #[serde(default)]
+    pub meta_policies: MetaPolicies,
     /// NFC text a visitor sees, whitespace squeezed.
     pub visible_text: String,
+    /// The same visible text cut where the layout breaks it (paragraphs, headings, list
+    /// items, table cells), each piece with where it sits on the page: the privacy
+    /// notice is read sentence by sentence under its headings, and spam is judged by the
+    /// region it stands in (an article body, a footer, a sidebar).
+    #[serde(default)]
+    pub blocks: Vec<TextBlock>,
+    /// Signs that the page is one article with a headline, a date and an author.
+    #[serde(default)]
+    pub article: ArticleSignals,
     /// Text a visitor does not see, one entry per hidden element (outermost).
     pub hidden_text: Vec<HiddenText>,
     pub limits_hit: Vec<LimitHit>,
@@ -108,7 +122,10 @@ impl PageFacts {
             objects: Vec::new(),
             media: Vec::new(),
             meta_refresh: None,
+            meta_policies: MetaPolicies::default(),
             visible_text: String::new(),
+            blocks: Vec::new(),
+            article: ArticleSignals::default(),
             hidden_text: Vec::new(),
             limits_hit: Vec::new(),
         }
@@ -125,6 +142,61 @@ pub struct Form {
     pub hidden: bool,
     pub detached: bool,
     pub inputs: Vec<Input>,
+    /// A control that sends it: a `<button>`, an `<input>` of type submit, image or
+    /// button, or an element with `role="button"`. Controls outside any form form one
+    /// only with such a control (a script sends them when it is pressed).
+    #[serde(default)]
+    pub submits: bool,
+}
+
+/// Where a block of text sits on the page, from landmark elements, ARIA roles and the
+/// class and id names sites give their layout ("footer", "sidebar", "entry-content").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Region {
+    #[default]
+    Body,
+    Header,
+    Nav,
+    Main,
+    /// An article's body (`<article>`, `itemprop="articleBody"`, "post-content"...).
+    Article,
+    /// Sidebars, widgets, related links.
+    Aside,
+    Footer,
+}
+
+/// A piece of visible text between two layout breaks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextBlock {
+    /// NFC, whitespace squeezed.
+    pub text: String,
+    /// 1–6 inside `<h1>`–`<h6>` (or an element with `role="heading"`), else 0.
+    pub heading: u8,
+    /// A list item, definition or table cell: a piece of a list, not a sentence.
+    pub item: bool,
+    /// A table cell (`<td>`, `<th>`): the cell before it in the row may be its label.
+    #[serde(default)]
+    pub cell: bool,
+    pub region: Region,
+    /// Characters of the text inside links: a block that is mostly links is a menu.
+    pub link_chars: usize,
+}
+
+/// Signs that a page is one article (a news item, a blog post) rather than a portal.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ArticleSignals {
+    /// Text of the first `<h1>`.
+    pub headline: Option<String>,
+    /// A publication date in the markup: `<time>`, `article:published_time`,
+    /// `datePublished`, or an element whose class names a date.
+    pub dated: bool,
+    /// An author in the markup: `<meta name="author">`, `rel="author"`,
+    /// `itemprop="author"`, or an element whose class names the author or byline.
+    pub byline: bool,
+    /// Article markup: `<article>`, `og:type` article, an `Article`/`NewsArticle`
+    /// schema.org type, or `itemprop="articleBody"`.
+    pub markup: bool,
 }
 
 /// One data-entry control: `<input>`, `<select>` or `<textarea>`.
@@ -140,8 +212,14 @@ pub struct Input {
     pub label: Option<String>,
     pub placeholder: Option<String>,
     pub autocomplete: Option<String>,
-    /// `aria-label` or `title`.
+    /// `aria-label`, or the text of the elements `aria-labelledby` names.
     pub aria_label: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The text a person reads right before the control when no label names it: the
+    /// previous cell of its table row, or the text just before it ("Họ và tên (*):").
+    #[serde(default)]
+    pub context: Option<String>,
 }
 
 impl Input {

@@ -136,7 +136,12 @@ fn a_windows_1258_page_is_decoded_and_normalised() {
         Some("UBND xã Phú Mậu - Đăng ký tiếp công dân")
     );
     let inputs = &facts.forms[0].inputs;
-    assert_eq!(inputs[0].aria_label.as_deref(), Some("Họ tên"));
+    assert_eq!(inputs[0].title.as_deref(), Some("Họ tên"));
+    assert_eq!(
+        inputs[0].context.as_deref(),
+        Some("Họ tên:"),
+        "the previous cell of the row"
+    );
     assert_eq!(
         inputs[1].placeholder.as_deref(),
         Some("Ngày sinh (dd/mm/yyyy)")
@@ -278,5 +283,101 @@ fn hostile_pages_are_bounded_and_say_so() {
         facts
             .limits_hit
             .contains(&LimitHit::InputTruncated { bytes: 4096 })
+    );
+}
+
+#[test]
+fn a_control_is_named_by_what_a_person_reads_next_to_it() {
+    let facts = facts_of(
+        "<form><table>\
+         <tr><td>Họ và tên (*):</td><td><input name=TextBox1></td></tr>\
+         <tr><td>Năm sinh</td><td><select name=d><option>1990</option></select></td></tr>\
+         <tr><td><input name=TextBox2 placeholder='Email'></td></tr>\
+         </table>\
+         <p>Điện thoại <input name=x></p>\
+         <span id=l1>Số</span><span id=l2>CCCD</span><input aria-labelledby='l1 l2'>\
+         <input title='Địa chỉ'>\
+         </form>",
+    );
+    let inputs = &facts.forms[0].inputs;
+    let context: Vec<Option<&str>> = inputs.iter().map(|i| i.context.as_deref()).collect();
+    assert_eq!(context[0], Some("Họ và tên (*):"), "the previous cell");
+    assert_eq!(context[1], Some("Năm sinh"));
+    assert_eq!(
+        context[2], None,
+        "a row's label is in its own cells, not in the row above"
+    );
+    assert_eq!(context[3], Some("Điện thoại"), "the text right before it");
+    assert_eq!(inputs[4].aria_label.as_deref(), Some("Số CCCD"));
+    assert_eq!(inputs[5].title.as_deref(), Some("Địa chỉ"));
+}
+
+#[test]
+fn controls_outside_forms_are_sendable_only_with_a_button() {
+    let with = facts_of("<input name=hoten><div role=button>Gửi</div>");
+    assert!(with.forms[0].detached && with.forms[0].submits);
+    let without = facts_of("<input name=hoten>");
+    assert!(without.forms[0].detached && !without.forms[0].submits);
+    let form = facts_of("<form><input name=hoten></form><button>Gửi</button>");
+    assert!(
+        !form.forms[0].submits,
+        "the button outside sends nothing of the form"
+    );
+}
+
+#[test]
+fn text_blocks_know_their_heading_role_and_region() {
+    let facts = facts_of(
+        "<header>Cổng thông tin</header><main><article><h1>Tin chính</h1>\
+         <p>Đoạn <a href='/x'>một</a>.</p><ul><li>Mục</li></ul></article>\
+         <aside class='widget'>Tin khác</aside></main>\
+         <div class='site-footer'><table><tr><td>Ô</td></tr></table></div>",
+    );
+    let shape: Vec<(&str, u8, bool, bool, Region)> = facts
+        .blocks
+        .iter()
+        .map(|b| (b.text.as_str(), b.heading, b.item, b.cell, b.region))
+        .collect();
+    assert_eq!(
+        shape,
+        vec![
+            ("Cổng thông tin", 0, false, false, Region::Header),
+            ("Tin chính", 1, false, false, Region::Article),
+            ("Đoạn một.", 0, false, false, Region::Article),
+            ("Mục", 0, true, false, Region::Article),
+            ("Tin khác", 0, false, false, Region::Aside),
+            ("Ô", 0, true, true, Region::Footer),
+        ]
+    );
+    assert_eq!(facts.blocks[2].link_chars, 3);
+}
+
+#[test]
+fn article_signals_come_from_markup_or_from_the_text_around_the_headline() {
+    let marked = facts_of(
+        "<meta property='og:type' content='article'><article><h1>Tin</h1>\
+         <time datetime='2026-01-01'>1/1</time><span class='author'>A</span></article>",
+    );
+    let signs = &marked.article;
+    assert_eq!(signs.headline.as_deref(), Some("Tin"));
+    assert!(signs.dated && signs.byline && signs.markup);
+    let plain = facts_of(
+        "<div><h1>Triệt phá đường dây</h1><div>Thứ hai, 10/11/2026 - 15:20</div>\
+         <p>Nội dung bài viết.</p><p>Minh Anh - Phòng PC02</p></div>",
+    );
+    assert!(plain.article.dated && plain.article.byline && !plain.article.markup);
+    let portal = facts_of("<h1>Cổng thông tin</h1><p>Chào mừng quý khách.</p>");
+    assert!(!portal.article.dated && !portal.article.byline);
+}
+
+#[test]
+fn syllables_glued_by_inline_markup_are_split_and_words_cut_by_it_are_not() {
+    let facts = facts_of(
+        "<p><a>Nổ Hũ</a><a>Bắn Cá</a> <b>Nổ hũ</b><b>đổi thưởng</b>10 nh<b>à</b> cái \
+         Word<b>Press</b> Ch<i>ính</i></p>",
+    );
+    assert_eq!(
+        facts.visible_text,
+        "Nổ Hũ Bắn Cá Nổ hũ đổi thưởng10 nhà cái WordPress Chính"
     );
 }

@@ -12,7 +12,14 @@
 //!   "Chính sách bảo mật" matches "chinh sach bao mat".
 //!
 //! Both forms start and end with a space so that a term matches whole words only by
-//! searching for `" term "`.
+//! searching for `" term "`. A run of letters and a run of digits are two words even
+//! when nothing separates them: inline markup glues "đổi thưởng<b>10</b>" into
+//! "thưởng10", and spammers write brand names both as "W88" and "W 88".
+//!
+//! [`tone_folded`] is a third form for comparing two words that are known to match
+//! once folded: it drops the five tone marks but keeps the vowel letters (ă â ê ô ơ ư
+//! đ), so a hỏi/ngã slip ("nỗ hủ" for "nổ hũ") still reads the same while "bán cá"
+//! (selling fish) never reads "bắn cá".
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
@@ -44,20 +51,41 @@ fn fold_chars(text: &str) -> impl Iterator<Item = char> + '_ {
 }
 
 /// Joins the alphanumeric runs of `chars` with single spaces, padded with one space on
-/// each side. Everything that is not a letter or digit separates words.
+/// each side. Everything that is not a letter or digit separates words, and so does the
+/// boundary between letters and digits ("thưởng10" reads "thưởng 10").
 fn words(chars: impl Iterator<Item = char>) -> String {
     let mut out = String::from(" ");
+    // Whether the last character pushed was a digit (None after a space).
+    let mut last_digit: Option<bool> = None;
     for c in chars {
         if c.is_alphanumeric() || is_combining_mark(c) {
+            let digit = c.is_numeric();
+            if last_digit.is_some_and(|d| d != digit) && !is_combining_mark(c) {
+                out.push(' ');
+            }
             out.push(c);
+            last_digit = Some(digit);
         } else if !out.ends_with(' ') {
             out.push(' ');
+            last_digit = None;
         }
     }
     if !out.ends_with(' ') {
         out.push(' ');
     }
     out
+}
+
+/// The tone marks (huyền, sắc, hỏi, ngã, nặng) as combining characters.
+const TONE_MARKS: [char; 5] = ['\u{300}', '\u{301}', '\u{309}', '\u{303}', '\u{323}'];
+
+/// `word` (already lower-case) without its tone marks, vowel letters kept, in NFC (see
+/// the module docs).
+pub fn tone_folded(word: &str) -> String {
+    word.nfd()
+        .filter(|c| !TONE_MARKS.contains(c))
+        .nfc()
+        .collect()
 }
 
 /// An identifier (input name, id, URL path) reduced to lower-case ASCII letters and
@@ -119,6 +147,22 @@ mod tests {
         assert_eq!(folded_form(NFC), " chinh sach bao mat ");
         assert_eq!(folded_form("ĐĂNG KÝ nhận thưởng!"), " dang ky nhan thuong ");
         assert_eq!(folded_form("chinh  sach\nbao-mat"), " chinh sach bao mat ");
+    }
+
+    #[test]
+    fn letters_and_digits_are_separate_words() {
+        assert_eq!(exact_form("Đổi thưởng10 W88"), " đổi thưởng 10 w 88 ");
+        assert_eq!(folded_form("hi88vip"), " hi 88 vip ");
+        assert_eq!(exact_form("13/2023/NĐ-CP"), " 13 2023 nđ cp ");
+    }
+
+    #[test]
+    fn tone_folding_keeps_vowel_letters() {
+        assert_eq!(tone_folded("nỗ"), tone_folded("nổ"));
+        assert_eq!(tone_folded("hủ"), tone_folded("hũ"));
+        assert_ne!(tone_folded("bán"), tone_folded("bắn"));
+        assert_ne!(tone_folded("đời"), tone_folded("đổi"));
+        assert_eq!(tone_folded("thưởng"), "thương");
     }
 
     #[test]

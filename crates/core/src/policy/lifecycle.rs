@@ -97,13 +97,21 @@ pub fn next_label(
                 why,
             )
         }
-        Decision::Unreachable => {
+        Decision::Unreachable | Decision::Blocked => {
+            // A blocked scan counts like an unreachable one: one challenge does not undo
+            // an assessment, several in a row end it, and the status says which it was.
+            let (status, what) = if verdict.decision == Decision::Blocked {
+                (LabelStatus::Blocked, "were stopped by the site")
+            } else {
+                (LabelStatus::Unreachable, "could not reach the site")
+            };
             next.unreachable_scans = previous.unreachable_scans.saturating_add(1);
             let assessed = previous.status != LabelStatus::NotAssessed;
-            if assessed
-                && previous.status != LabelStatus::Unreachable
-                && next.unreachable_scans < rules.unreachable_after
-            {
+            let unassessed_already = matches!(
+                previous.status,
+                LabelStatus::Unreachable | LabelStatus::Blocked
+            );
+            if assessed && !unassessed_already && next.unreachable_scans < rules.unreachable_after {
                 // Not yet: the assessment stands, apart from a lapse or the end of grace.
                 match lapse(previous, now, rules) {
                     Some(lapsed) => lapsed,
@@ -114,13 +122,13 @@ pub fn next_label(
                 next.at_risk_since = None;
                 let reason = if assessed {
                     format!(
-                        "{} consecutive scans could not reach the site ({why})",
+                        "{} consecutive scans {what} ({why})",
                         next.unreachable_scans
                     )
                 } else {
                     why
                 };
-                (LabelStatus::Unreachable, reason)
+                (status, reason)
             }
         }
     };
@@ -221,7 +229,10 @@ fn failing(
         }
         LabelStatus::AtRisk => keep_or_revoke(previous, next, now, rules, &why),
         LabelStatus::Revoked => (LabelStatus::Revoked, why),
-        LabelStatus::NotAssessed | LabelStatus::NotLabelled | LabelStatus::Unreachable => {
+        LabelStatus::NotAssessed
+        | LabelStatus::NotLabelled
+        | LabelStatus::Unreachable
+        | LabelStatus::Blocked => {
             next.level = None;
             (otherwise, why)
         }

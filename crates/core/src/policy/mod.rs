@@ -107,16 +107,20 @@ pub enum LabelStatus {
     Revoked,
     NotLabelled,
     Unreachable,
+    /// The site answers, but not our scanner: a firewall challenge, a CAPTCHA or a
+    /// refusal where visitors get the site. Not the same as down, and not a failure.
+    Blocked,
 }
 
 impl LabelStatus {
-    pub const ALL: [LabelStatus; 6] = [
+    pub const ALL: [LabelStatus; 7] = [
         LabelStatus::NotAssessed,
         LabelStatus::Labelled,
         LabelStatus::AtRisk,
         LabelStatus::Revoked,
         LabelStatus::NotLabelled,
         LabelStatus::Unreachable,
+        LabelStatus::Blocked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -127,6 +131,7 @@ impl LabelStatus {
             LabelStatus::Revoked => "revoked",
             LabelStatus::NotLabelled => "not_labelled",
             LabelStatus::Unreachable => "unreachable",
+            LabelStatus::Blocked => "blocked",
         }
     }
 
@@ -194,6 +199,16 @@ pub enum Decision {
     Fail,
     /// The site could not be assessed at all.
     Unreachable,
+    /// The site answered with a firewall challenge or a refusal instead of its pages:
+    /// it could not be assessed either, and the evidence says who stopped the scanner.
+    Blocked,
+}
+
+impl Decision {
+    /// Whether the scan assessed the site at all (neither unreachable nor blocked).
+    pub fn assessed(self) -> bool {
+        matches!(self, Decision::Pass | Decision::Fail)
+    }
 }
 
 /// The judgement of one scan: scores, grade, decision and why.
@@ -218,6 +233,25 @@ pub struct Verdict {
     /// before the rule have none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub advanced_blockers: Vec<FindingId>,
+    /// What each finding id cost or earned, and what in the policy set the price (a
+    /// kind, a severity, the default): the score is explainable line by line.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub priced: Vec<Priced>,
+}
+
+/// One finding id's price in a verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Priced {
+    pub id: FindingId,
+    /// Points taken (negative) or, for a bonus, offered (positive).
+    pub points: i32,
+    /// What set them: `kind script_unsafe_inline`, `severity high`, `default`, `flat`,
+    /// or `not priced`.
+    pub basis: String,
+    /// From `[bonuses]`: added only when the score before bonuses is high enough (the
+    /// verdict's reasons say whether they were).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bonus: bool,
 }
 
 /// A site's current label as stored.
@@ -282,7 +316,7 @@ pub struct Transition {
 /// not tell (the site was not reached, so no page was read). The programme's goal counts
 /// the sites that do.
 pub fn personal_data_collected(findings: &[Finding], decision: Decision) -> Option<bool> {
-    (decision != Decision::Unreachable).then(|| {
+    decision.assessed().then(|| {
         findings
             .iter()
             .any(|f| f.id == FindingId::PrivacyCollectsPersonalData)
@@ -294,8 +328,10 @@ mod rules;
 mod tls_rating;
 
 pub use lifecycle::{LabelRules, expire_label, next_label, staff_override};
-pub use rules::{POLICY_FILE, Policy};
+pub use rules::{Difference, POLICY_FILE, Policy, Price};
 pub use tls_rating::{TlsRating, rate as rate_tls};
 
+#[cfg(test)]
+mod pricing_tests;
 #[cfg(test)]
 mod tests;

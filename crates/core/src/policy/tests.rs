@@ -87,6 +87,19 @@ fn unreachable_sites_are_not_judged_as_failing() {
 }
 
 #[test]
+fn a_blocked_scan_is_neither_unreachable_nor_failing() {
+    let v = policy().evaluate(&[f(FindingId::SiteBlocked), f(FindingId::HeaderCspMissing)]);
+    assert_eq!(v.decision, Decision::Blocked);
+    assert!(
+        v.reasons.iter().any(|r| r.contains("stopped the scanner")),
+        "{:?}",
+        v.reasons
+    );
+    let both = policy().evaluate(&[f(FindingId::SiteBlocked), f(FindingId::SiteTimeout)]);
+    assert_eq!(both.decision, Decision::Unreachable, "an outage wins");
+}
+
+#[test]
 fn software_blocks_only_when_critical() {
     let p = policy();
     let high = Finding::new(
@@ -103,10 +116,14 @@ fn software_blocks_only_when_critical() {
 }
 
 #[test]
-fn every_catalog_id_has_a_modifier_in_the_builtin_policy() {
+fn every_catalog_id_has_a_modifier_or_a_bonus_in_the_builtin_policy() {
     let p = policy();
     for id in FindingId::ALL {
-        assert!(p.modifiers.contains_key(id), "{id} has no modifier");
+        if id.is_strength() {
+            assert!(p.bonuses.contains_key(id), "{id} has no bonus");
+        } else {
+            assert!(p.modifiers.contains_key(id), "{id} has no modifier");
+        }
     }
 }
 
@@ -365,6 +382,47 @@ fn never_labelled_sites_are_not_labelled_or_unreachable() {
 }
 
 #[test]
+fn a_blocked_site_keeps_its_assessment_until_consecutive_scans_are_stopped() {
+    let rules = LabelRules::default();
+    let (never, t) = next_label(
+        &LabelState::not_assessed(),
+        &verdict(Decision::Blocked),
+        T0,
+        &rules,
+    );
+    assert_eq!(
+        never.status,
+        LabelStatus::Blocked,
+        "never assessed: blocked at once"
+    );
+    assert_eq!(t.unwrap().to, LabelStatus::Blocked);
+    let (mut state, _) = next_label(
+        &LabelState::not_assessed(),
+        &verdict(Decision::Pass),
+        T0,
+        &rules,
+    );
+    for _ in 1..rules.unreachable_after {
+        (state, _) = next_label(&state, &verdict(Decision::Blocked), T0, &rules);
+        assert_eq!(
+            state.status,
+            LabelStatus::Labelled,
+            "one challenge undoes nothing"
+        );
+    }
+    let (state, t) = next_label(&state, &verdict(Decision::Blocked), T0, &rules);
+    assert_eq!(state.status, LabelStatus::Blocked);
+    assert!(!state.status.holds_label());
+    assert!(t.unwrap().reason.contains("were stopped by the site"));
+    let (state, _) = next_label(&state, &verdict(Decision::Pass), T0, &rules);
+    assert_eq!(
+        state.status,
+        LabelStatus::Labelled,
+        "allowed again: assessed again"
+    );
+}
+
+#[test]
 fn an_assessed_site_becomes_unreachable_only_after_consecutive_failed_scans() {
     let rules = LabelRules::default(); // unreachable after 3
     let (labelled, _) = next_label(
@@ -472,9 +530,24 @@ fn a_label_lapses_without_a_passing_scan_within_its_validity() {
     );
 }
 
+/// The built-in policy with its `blocking_since` line replaced by `line`.
+fn with_blocking_since(line: &str) -> String {
+    builtin_policy()
+        .lines()
+        .map(|l| {
+            if l.starts_with("blocking_since =") {
+                line.trim_end().to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[test]
 fn a_new_blocking_rule_blocks_only_after_its_grace_period() {
-    let text = with_blocking_since("{ \"tls.proto.tls11\" = \"2026-11-10\" }");
+    let text = with_blocking_since("blocking_since = { \"tls.proto.tls11\" = \"2026-11-10\" }\n");
     let p = Policy::from_toml("policy.toml", &text).unwrap();
     let findings = [f(FindingId::TlsProtoTls11)];
     let during = p.evaluate_at(&findings, None, Some(datetime!(2026-12-01 00:00 UTC)));
@@ -497,30 +570,16 @@ fn a_new_blocking_rule_blocks_only_after_its_grace_period() {
     );
 }
 
-/// The built-in policy with its `blocking_since` line replaced.
-fn with_blocking_since(table: &str) -> String {
-    builtin_policy()
-        .lines()
-        .map(|line| {
-            if line.starts_with("blocking_since = ") {
-                format!("blocking_since = {table}")
-            } else {
-                line.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[test]
 fn lifecycle_settings_are_checked_at_load() {
     let base = builtin_policy().to_string();
-    let bad_date = with_blocking_since("{ \"tls.proto.tls11\" = \"soon\" }");
+    let bad_date = with_blocking_since("blocking_since = { \"tls.proto.tls11\" = \"soon\" }\n");
     let err = Policy::from_toml("policy.toml", &bad_date)
         .unwrap_err()
         .to_string();
     assert!(err.contains("`soon` is not a date"), "{err}");
-    let not_blocking = with_blocking_since("{ \"header.xcto.missing\" = \"2026-01-01\" }");
+    let not_blocking =
+        with_blocking_since("blocking_since = { \"header.xcto.missing\" = \"2026-01-01\" }\n");
     let err = Policy::from_toml("policy.toml", &not_blocking)
         .unwrap_err()
         .to_string();
@@ -719,4 +778,39 @@ fn the_advanced_level_needs_dnssec_dmarc_and_starttls() {
     // A basic label never rises on its own, even when everything passes.
     let (basic, _) = next_label(&lowered, &p.evaluate(&[]), T0, &grace(14));
     assert_eq!(basic.level, Some(LabelLevel::Basic));
+}
+
+#[test]
+fn sensitive_data_without_the_stricter_notice_refuses_the_label_after_its_grace() {
+    let p = policy();
+    let critical = [Finding::new(
+        FindingId::PrivacyCollectsSensitiveData,
+        Severity::Critical,
+        "forms ask for sensitive personal data",
+    )];
+    let during = p.evaluate_at(&critical, None, Some(datetime!(2026-12-10 00:00 UTC)));
+    assert!(during.blocking.is_empty(), "{:?}", during.reasons);
+    assert!(
+        during
+            .reasons
+            .iter()
+            .any(|r| r
+                .contains("privacy.collects_sensitive_data will block the label from 2027-01-04")),
+        "{:?}",
+        during.reasons
+    );
+    let after = p.evaluate_at(&critical, None, Some(datetime!(2027-01-04 00:00 UTC)));
+    assert_eq!(
+        after.blocking,
+        vec![FindingId::PrivacyCollectsSensitiveData]
+    );
+    let info = [Finding::new(
+        FindingId::PrivacyCollectsSensitiveData,
+        Severity::Info,
+        "the notice meets the stricter requirements",
+    )];
+    assert!(
+        p.evaluate(&info).blocking.is_empty(),
+        "plain collection is informational"
+    );
 }

@@ -45,9 +45,11 @@ macro_rules! raw_rule {
 }
 
 pub mod blocklist;
+pub mod firewall;
 pub mod privacy;
 pub mod software;
 pub mod spam;
+pub mod statements;
 pub mod terms;
 pub mod trackers;
 pub mod version;
@@ -60,6 +62,7 @@ use std::collections::HashSet;
 use toml::Spanned;
 
 pub use blocklist::Blocklist;
+pub use firewall::FirewallRules;
 pub use privacy::PrivacyRules;
 pub use software::SoftwareRules;
 pub use spam::SpamRules;
@@ -73,15 +76,17 @@ pub struct PageRules {
     pub software: SoftwareRules,
     pub spam: SpamRules,
     pub blocklist: Blocklist,
+    pub firewall: FirewallRules,
 }
 
 /// The page rule files, by name inside a checks directory.
-pub const FILES: [&str; 5] = [
+pub const FILES: [&str; 6] = [
     privacy::FILE,
     trackers::FILE,
     software::FILE,
     spam::FILE,
     blocklist::FILE,
+    firewall::FILE,
 ];
 
 impl PageRules {
@@ -92,14 +97,15 @@ impl PageRules {
     }
 
     /// Parses the page rule files, given in [`FILES`] order.
-    pub fn parse(sources: [&RuleSource; 5]) -> Result<PageRules, RuleFileError> {
-        let [privacy, trackers, software, spam, blocklist] = sources;
+    pub fn parse(sources: [&RuleSource; 6]) -> Result<PageRules, RuleFileError> {
+        let [privacy, trackers, software, spam, blocklist, firewall] = sources;
         Ok(PageRules {
             privacy: PrivacyRules::parse(&privacy.as_text())?,
             trackers: TrackerRules::parse(&trackers.as_text())?,
             software: SoftwareRules::parse(&software.as_text())?,
             spam: SpamRules::parse(&spam.as_text())?,
             blocklist: Blocklist::parse(&blocklist.as_text())?,
+            firewall: FirewallRules::parse(&firewall.as_text())?,
         })
     }
 
@@ -110,6 +116,7 @@ impl PageRules {
             privacy: PrivacyRules {
                 fields: Vec::new(),
                 elements: Vec::new(),
+                laws: Vec::new(),
                 notice_links: Vec::new(),
             },
             trackers: TrackerRules {
@@ -125,11 +132,17 @@ impl PageRules {
                     max_count: 1,
                     counter_min: 1,
                     link_weight: 0,
+                    footer_factor: 1,
+                    outbound_factor: 0,
+                    news_promo_ratio: 1,
                 },
                 groups: Vec::new(),
                 links: Vec::new(),
             },
             blocklist: Blocklist { lists: Vec::new() },
+            firewall: FirewallRules {
+                signatures: Vec::new(),
+            },
         }
     }
 }

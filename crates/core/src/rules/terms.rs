@@ -5,11 +5,16 @@
 //! at all and equal the term's words with its diacritics removed. So "Chính sách bảo
 //! mật" matches "chinh sach bao mat" (typed without accents, as spammers and old
 //! keyboards do) and its NFD form, while "nợ hư" never matches the term "nổ hũ".
+//! A set built [`TermSet::with_tone_slips`] also matches, for terms of two words or
+//! more, text whose tone marks differ but whose vowel letters are the same ("nỗ hủ" for
+//! "nổ hũ", the hỏi/ngã slip spammers make on purpose); a one-word term never does
+//! ("kèo", a bet, is not "kẹo", a sweet). Other sets keep tones significant: "tiền sự"
+//! (a criminal record) is not "tiền sử" (a medical history).
 //!
 //! All terms of a set are searched at once (Aho-Corasick over the folded words), so the
 //! cost is linear in the text whatever the size of the vocabulary.
 
-use crate::page::text::{exact_form, folded_form};
+use crate::page::text::{exact_form, folded_form, tone_folded};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 /// A page text split into words, ready for matching.
@@ -66,15 +71,39 @@ pub struct TermMatch {
 #[derive(Debug, Clone)]
 pub struct TermSet {
     automaton: AhoCorasick,
-    /// Per term: its words in exact form, and whether they differ from the folded form.
+    /// Per term: its words in exact form.
     terms: Vec<Vec<String>>,
+    /// Per term of two words or more: its words without tone marks; empty for one-word
+    /// terms (which must match exactly or unaccented).
+    toneless: Vec<Vec<String>>,
     display: Vec<String>,
+}
+
+/// Whether a word has no diacritic at all.
+fn unaccented_word(w: &str) -> bool {
+    w.is_ascii() || folded_form(w).trim() == w
 }
 
 impl TermSet {
     /// A set of terms; the error names a term that has no words (only punctuation).
     pub fn new<'a>(terms: impl IntoIterator<Item = &'a str>) -> Result<TermSet, String> {
+        TermSet::build(terms, false)
+    }
+
+    /// A set whose terms of two words or more also match with other tone marks (see
+    /// the module docs).
+    pub fn with_tone_slips<'a>(
+        terms: impl IntoIterator<Item = &'a str>,
+    ) -> Result<TermSet, String> {
+        TermSet::build(terms, true)
+    }
+
+    fn build<'a>(
+        terms: impl IntoIterator<Item = &'a str>,
+        tone_slips: bool,
+    ) -> Result<TermSet, String> {
         let mut exact = Vec::new();
+        let mut toneless = Vec::new();
         let mut patterns = Vec::new();
         let mut display = Vec::new();
         for term in terms {
@@ -91,6 +120,11 @@ impl TermSet {
                 .map(|w| folded_form(w).trim().to_string())
                 .collect();
             patterns.push(format!(" {} ", folded.join(" ")));
+            toneless.push(if tone_slips && words.len() > 1 {
+                words.iter().map(|w| tone_folded(w)).collect()
+            } else {
+                Vec::new()
+            });
             exact.push(words);
             display.push(term.trim().to_string());
         }
@@ -101,12 +135,18 @@ impl TermSet {
         Ok(TermSet {
             automaton,
             terms: exact,
+            toneless,
             display,
         })
     }
 
     pub fn len(&self) -> usize {
         self.terms.len()
+    }
+
+    /// How many words a term has.
+    pub fn word_count(&self, term: usize) -> usize {
+        self.terms.get(term).map_or(1, Vec::len)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -137,10 +177,13 @@ impl TermSet {
                 continue;
             };
             let same = text_words == term_words.as_slice();
-            let unaccented = text_words
-                .iter()
-                .all(|w| w.is_ascii() || folded_form(w).trim() == w);
-            if same || unaccented {
+            let unaccented = || text_words.iter().all(|w| unaccented_word(w));
+            let other_tones = || {
+                self.toneless.get(term).is_some_and(|t| {
+                    !t.is_empty() && t.iter().zip(text_words).all(|(a, b)| *a == tone_folded(b))
+                })
+            };
+            if same || unaccented() || other_tones() {
                 out.push(TermMatch { term, word });
             }
         }
@@ -189,6 +232,36 @@ mod tests {
         assert!(!terms.any(&Tokens::new("casinos")));
         assert!(terms.any(&Tokens::new("chơi no hu")));
         assert!(terms.any(&Tokens::new("Casino!")));
+    }
+
+    #[test]
+    fn other_tone_marks_match_terms_of_two_words_only() {
+        let strict = set(&["tiền sự"]);
+        assert!(
+            !strict.any(&Tokens::new("Tiền sử bệnh")),
+            "tones are significant"
+        );
+        let terms = TermSet::with_tone_slips(["nổ hũ", "kèo", "bắn cá"]).unwrap();
+        assert!(terms.any(&Tokens::new("chơi nỗ hủ mỗi ngày")));
+        assert!(
+            !terms.any(&Tokens::new("mua kẹo cho bé")),
+            "one word: exact only"
+        );
+        assert!(
+            !terms.any(&Tokens::new("chợ bán cá tươi")),
+            "vowel letters differ"
+        );
+        assert!(
+            terms.any(&Tokens::new("keo thom")),
+            "unaccented still matches"
+        );
+    }
+
+    #[test]
+    fn glued_digits_do_not_hide_a_term() {
+        let terms = set(&["đổi thưởng", "w88"]);
+        let found = terms.found(&Tokens::new("Game đổi thưởng10 tại W88"));
+        assert_eq!(found, vec![0, 1]);
     }
 
     #[test]

@@ -89,6 +89,8 @@ fn input(kind: &str, name: &str, label: Option<&str>, placeholder: Option<&str>)
         placeholder: placeholder.map(str::to_string),
         autocomplete: None,
         aria_label: None,
+        title: None,
+        context: None,
     }
 }
 
@@ -205,4 +207,83 @@ fn the_notice_to_fetch_is_a_same_site_page_not_a_fragment_or_another_site() {
     assert_eq!(link.url, "https://www.example.gov.vn/chinh-sach-bao-mat");
     let none = facts("<a href='#p'>Privacy policy</a><a href='/lien-he'>Liên hệ</a>");
     assert_eq!(rules.privacy.notice_link_to_fetch(&none), None);
+}
+
+#[test]
+fn examples_beside_each_rule_are_checked_with_their_line() {
+    let builtin = crate::rulefile::builtin_text("privacy.toml").unwrap_or_default();
+    // A must_fire example its statements no longer credit refuses the file.
+    let broken = builtin.replacen(
+        "\"Thông tin của bạn chỉ được sử dụng để giao hàng và liên hệ khi cần.\",",
+        "\"Thông tin của bạn được lưu trên giấy.\",",
+        1,
+    );
+    assert_ne!(broken, builtin);
+    let (line, reason) = invalid("privacy.toml", &broken);
+    assert!(
+        reason.contains("must_fire example is not credited"),
+        "{reason}"
+    );
+    let at = builtin
+        .lines()
+        .position(|l| l.contains("chỉ được sử dụng để giao hàng và liên hệ khi cần"))
+        .unwrap_or(0)
+        + 1;
+    assert_eq!(line, at);
+    // A must_not_fire news twin that reaches the threshold refuses the spam file: here
+    // no text can read as news any more.
+    let spam = crate::rulefile::builtin_text("spam.toml").unwrap_or_default();
+    let loud = spam.replacen("counter_min = 2", "counter_min = 99", 1);
+    assert_ne!(loud, spam);
+    let (_, reason) = invalid("spam.toml", &loud);
+    assert!(
+        reason.contains("must_not_fire news sentence scores"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn the_law_in_force_is_the_latest_one_whose_day_has_come() {
+    let rules = builtin();
+    let law = |y, m, d| {
+        let day = time::Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), d).unwrap();
+        rules.privacy.law_at(day).map(|l| l.id.as_str())
+    };
+    assert_eq!(law(2025, 12, 31), Some("decree-13-2023"));
+    assert_eq!(law(2026, 1, 1), Some("pdp-law-91-2025"));
+    assert_eq!(
+        law(2020, 1, 1),
+        Some("decree-13-2023"),
+        "before any: the oldest"
+    );
+}
+
+#[test]
+fn sensitive_fields_are_marked_and_look_alikes_are_not() {
+    let rules = builtin();
+    let sensitive = |label: &str| {
+        rules
+            .privacy
+            .classify(&input("text", "x", Some(label), None))
+            .iter()
+            .filter(|f| f.sensitive)
+            .map(|f| f.info.id.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(sensitive("Triệu chứng"), ["health"]);
+    assert_eq!(sensitive("Tôn giáo"), ["religion"]);
+    assert_eq!(sensitive("Họ và tên học sinh"), ["child"]);
+    assert_eq!(sensitive("Tiền án, tiền sự"), ["criminal_record"]);
+    for plain in [
+        "Vị trí ứng tuyển",
+        "Trình độ lý luận chính trị",
+        "Tiền sử công tác",
+        "Tiền sử bệnh",
+    ] {
+        let ids = sensitive(plain);
+        assert!(
+            ids.is_empty() || (plain == "Tiền sử bệnh" && ids == ["health"]),
+            "{plain}: {ids:?}"
+        );
+    }
 }

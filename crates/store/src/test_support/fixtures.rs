@@ -253,6 +253,7 @@ pub fn verdict(decision: Decision) -> Verdict {
         reasons: vec!["certificate expires soon".into()],
         tls_rating: None,
         advanced_blockers: Vec::new(),
+        priced: Vec::new(),
     }
 }
 

@@ -18,8 +18,24 @@ use crate::rules::url_host;
 /// Why a crawler view counts as cloaked, comparing two analysed pages: spam the browser
 /// view does not carry, or a meta refresh to another site that the browser view lacks.
 pub fn compare(browser: &PageFacts, crawler: &PageFacts, rules: &SpamRules) -> Option<String> {
+    compare_with(
+        browser,
+        assess(browser, rules).is_spam(rules),
+        crawler,
+        rules,
+    )
+}
+
+/// [`compare`] with the browser view's spam verdict already known (the page checks
+/// scored it once for `compromise.spam_injection`).
+fn compare_with(
+    browser: &PageFacts,
+    browser_is_spam: bool,
+    crawler: &PageFacts,
+    rules: &SpamRules,
+) -> Option<String> {
     let seen = assess(crawler, rules);
-    if seen.is_spam(rules) && !assess(browser, rules).is_spam(rules) {
+    if seen.is_spam(rules) && !browser_is_spam {
         return Some(format!(
             "spam shown only to the crawler: {}",
             seen.describe(rules)
@@ -41,10 +57,11 @@ pub fn compare(browser: &PageFacts, crawler: &PageFacts, rules: &SpamRules) -> O
 /// `compromise.cloaking` for one crawler view (`label`: "Googlebot", "search referrer")
 /// of the same URL the browser chain fetched: an off-site redirect only the crawler
 /// gets, or a [`compare`] difference between the final pages. `browser_page` is the
-/// browser chain's final page when the other page checks already analysed it.
+/// browser chain's final page when the other page checks already analysed it, with
+/// whether they found it spam.
 pub fn check_view(
     browser: &FetchChain,
-    browser_page: Option<&PageFacts>,
+    browser_page: Option<(&PageFacts, bool)>,
     label: &str,
     crawler: &FetchChain,
     rules: &SpamRules,
@@ -63,14 +80,16 @@ pub fn check_view(
             let limits = PageLimits::default();
             let analysed;
             let browser_page = match browser_page {
-                Some(page) => Some(page),
+                Some(known) => Some(known),
                 None => {
                     analysed = analyse_chain(browser, &limits);
-                    analysed.as_ref()
+                    analysed
+                        .as_ref()
+                        .map(|p| (p, assess(p, rules).is_spam(rules)))
                 }
             };
             match (browser_page, analyse_chain(crawler, &limits)) {
-                (Some(b), Some(c)) => compare(b, &c, rules),
+                (Some((b, spam)), Some(c)) => compare_with(b, spam, &c, rules),
                 _ => None,
             }
         }

@@ -16,9 +16,12 @@ use crate::finding::Finding;
 use crate::rules::PageRules;
 
 pub(super) fn check(evidence: &Evidence, pages: &Pages, rules: &PageRules, out: &mut Vec<Finding>) {
-    if let Some(page) = &pages.primary {
-        out.extend(spam::check(page, &rules.spam));
-    }
+    // The home page is scored once, for spam_injection and as the cloaking baseline.
+    let primary_spam = pages.primary.as_ref().map(|page| {
+        let assessment = spam::assess(page, &rules.spam);
+        out.extend(spam::finding(&assessment, &rules.spam));
+        assessment.is_spam(&rules.spam)
+    });
     out.extend(blocklist::check(
         &evidence.host,
         pages.primary.as_ref(),
@@ -33,7 +36,7 @@ pub(super) fn check(evidence: &Evidence, pages: &Pages, rules: &PageRules, out: 
             };
             out.extend(cloaking::check_view(
                 browser,
-                pages.page_of(browser),
+                pages.page_of(browser).zip(primary_spam),
                 label,
                 &view.chain,
                 &rules.spam,

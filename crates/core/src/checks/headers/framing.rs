@@ -13,13 +13,35 @@ use crate::finding::{Finding, FindingId, Severity};
 
 const XFO: &str = "x-frame-options";
 
+/// `policies` are the header policies only: HTML drops `frame-ancestors` from `<meta>`
+/// policies. A protected page gets the strength `header.frame.protected` (the
+/// Observatory's bonus for X-Frame-Options or frame-ancestors).
 pub(super) fn check(response: &HttpResponse, policies: &[Policy], out: &mut Vec<Finding>) {
-    if let Some(problem) = unprotected_because(response, policies) {
-        out.push(Finding::new(
+    match unprotected_because(response, policies) {
+        Some(problem) => out.push(Finding::new(
             FindingId::HeaderFrameMissing,
             Severity::Medium,
             problem,
-        ));
+        )),
+        None => out.push(Finding::new(
+            FindingId::HeaderFrameProtected,
+            Severity::Info,
+            protected_by(response, policies),
+        )),
+    }
+}
+
+/// What refuses cross-site framing (called only when something does).
+fn protected_by(response: &HttpResponse, policies: &[Policy]) -> String {
+    match policies.iter().find_map(|p| p.get("frame-ancestors")) {
+        Some(d) => {
+            let shown: Vec<String> = d.sources.iter().map(ToString::to_string).collect();
+            format!("CSP frame-ancestors {}", excerpt(&shown.join(" ")))
+        }
+        None => {
+            let raw: Vec<&str> = response.header_values(XFO).collect();
+            format!("X-Frame-Options: {}", excerpt(&raw.join(", ")))
+        }
     }
 }
 
@@ -97,6 +119,10 @@ mod tests {
 
     fn run(headers: &[(&str, &str)]) -> Vec<Finding> {
         super::super::run_on_headers(headers)
+    }
+
+    fn run_page(headers: &[(&str, &str)], body: &str) -> Vec<Finding> {
+        super::super::run_on_page(headers, Some(body))
     }
 
     fn protected(headers: &[(&str, &str)]) -> bool {
@@ -196,5 +222,39 @@ mod tests {
             "content-security-policy-report-only",
             "frame-ancestors 'none'"
         )]));
+    }
+
+    #[test]
+    fn protection_earns_the_strength_and_its_absence_does_not() {
+        let f = run(&[("x-frame-options", "SAMEORIGIN")]);
+        assert_eq!(
+            the(&f, FindingId::HeaderFrameProtected).detail,
+            "X-Frame-Options: SAMEORIGIN"
+        );
+        let f = run(&[("content-security-policy", "frame-ancestors 'self'")]);
+        assert_eq!(
+            the(&f, FindingId::HeaderFrameProtected).detail,
+            "CSP frame-ancestors 'self'"
+        );
+        assert!(with_id(&run(&[]), FindingId::HeaderFrameProtected).is_empty());
+    }
+
+    #[test]
+    fn frame_ancestors_in_a_meta_policy_protects_nothing() {
+        // HTML §4.2.5.3 removes frame-ancestors from policies delivered in <meta>.
+        let page = "<html><head><meta http-equiv=\"Content-Security-Policy\" \
+                    content=\"frame-ancestors 'none'\"></head><body></body></html>";
+        let f = run_page(&[], page);
+        the(&f, FindingId::HeaderFrameMissing);
+        // ... nor does a permissive one there override a header X-Frame-Options.
+        let page = "<html><head><meta http-equiv=\"Content-Security-Policy\" \
+                    content=\"default-src 'self'; frame-ancestors *\"></head></html>";
+        assert!(
+            with_id(
+                &run_page(&[("x-frame-options", "DENY")], page),
+                FindingId::HeaderFrameMissing
+            )
+            .is_empty()
+        );
     }
 }

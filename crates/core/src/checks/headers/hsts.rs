@@ -2,44 +2,110 @@
 //!
 //! An invalid or disabling header is reported as *missing* (with the reason) because
 //! browsers ignore it: the visitor gets exactly the protection of no header at all.
+//!
+//! Browsers learn HSTS per host (RFC 6797 §8.1): the final page's header protects only
+//! its own host (and its subdomains with `includeSubDomains`). When the scanned host's
+//! https answer redirects to another host of the site (`example.vn` → `www.example.vn`),
+//! the scanned host — the name people type — is protected only by a header on its own
+//! answer, or by the final host's `includeSubDomains` when it is a subdomain of it.
 
 use super::excerpt;
-use crate::checks::parse::hsts;
-use crate::evidence::HttpResponse;
+use crate::checks::parse::hsts::{self, Hsts};
+use crate::evidence::{Evidence, HttpResponse};
 use crate::finding::{Finding, FindingId, Severity};
+use crate::rules::{host_is_under, url_host};
 
 const HEADER: &str = "strict-transport-security";
 
-pub(super) fn check(response: &HttpResponse, min_max_age: u64, out: &mut Vec<Finding>) {
+pub(super) fn check(
+    evidence: &Evidence,
+    response: &HttpResponse,
+    min_max_age: u64,
+    out: &mut Vec<Finding>,
+) {
+    if let Some(problem) = judge(response, min_max_age) {
+        out.push(problem);
+    }
+    scanned_host(evidence, response, min_max_age, out);
+}
+
+/// The HSTS a browser keeps from `response`: one valid header with a max-age above 0.
+pub(crate) fn effective(response: &HttpResponse) -> Option<Hsts> {
+    let mut values = response.header_values(HEADER);
+    let (Some(value), None) = (values.next(), values.next()) else {
+        return None;
+    };
+    hsts::parse(value).ok().filter(|h| h.max_age > 0)
+}
+
+/// The scanned host when its https answers redirected to another host (see the module
+/// docs): judged on its own last answer, unless the final host's header covers it.
+fn scanned_host(
+    evidence: &Evidence,
+    last: &HttpResponse,
+    min_max_age: u64,
+    out: &mut Vec<Finding>,
+) {
+    let Some(chain) = &evidence.https else {
+        return;
+    };
+    let host = evidence.host.to_ascii_lowercase();
+    let answered: Vec<(String, &HttpResponse)> = chain
+        .hops
+        .iter()
+        .filter_map(|h| Some((url_host(&h.url)?, h.response.as_ref()?)))
+        .collect();
+    let Some((final_host, _)) = answered.last() else {
+        return;
+    };
+    if *final_host == host {
+        return;
+    }
+    let Some((_, own)) = answered.iter().rev().find(|(h, _)| *h == host) else {
+        return;
+    };
+    let covered =
+        effective(last).is_some_and(|h| h.include_subdomains && host_is_under(&host, final_host));
+    if covered {
+        return;
+    }
+    if let Some(problem) = judge(own, min_max_age) {
+        let detail = format!(
+            "https://{host}/ redirects to https://{final_host}/ and browsers learn HSTS per \
+             host: for {host} itself, {}",
+            problem.detail
+        );
+        out.push(Finding::new(problem.id, problem.severity, detail));
+    }
+}
+
+/// What is wrong with the HSTS of one response, if anything.
+fn judge(response: &HttpResponse, min_max_age: u64) -> Option<Finding> {
     let missing =
         |detail: String| Finding::new(FindingId::HeaderHstsMissing, Severity::High, detail);
     let values: Vec<&str> = response.header_values(HEADER).collect();
     let value = match values.as_slice() {
-        [] => {
-            out.push(missing("no Strict-Transport-Security header".into()));
-            return;
-        }
+        [] => return Some(missing("no Strict-Transport-Security header".into())),
         [one] => *one,
         many => {
             // RFC 6797 lets browsers pick the first, but which one survives proxies and
             // caches is not reliable; the Observatory rejects duplicates too.
-            out.push(missing(format!(
+            return Some(missing(format!(
                 "invalid: {} Strict-Transport-Security headers ({})",
                 many.len(),
                 excerpt(&many.join(" | "))
             )));
-            return;
         }
     };
     match hsts::parse(value) {
-        Err(e) => out.push(missing(format!(
+        Err(e) => Some(missing(format!(
             "invalid: {e} (Strict-Transport-Security: {})",
             excerpt(value)
         ))),
-        Ok(h) if h.max_age == 0 => out.push(missing(
+        Ok(h) if h.max_age == 0 => Some(missing(
             "max-age=0 tells browsers to forget HSTS for this site".into(),
         )),
-        Ok(h) if h.max_age < min_max_age => out.push(Finding::new(
+        Ok(h) if h.max_age < min_max_age => Some(Finding::new(
             FindingId::HeaderHstsShort,
             Severity::Medium,
             format!(
@@ -47,7 +113,7 @@ pub(super) fn check(response: &HttpResponse, min_max_age: u64, out: &mut Vec<Fin
                 h.max_age
             ),
         )),
-        Ok(_) => {}
+        Ok(_) => None,
     }
 }
 
@@ -62,7 +128,7 @@ mod tests {
 
     fn run_with(evidence: &Evidence, settings: &CheckSettings) -> Vec<Finding> {
         let mut out = Vec::new();
-        super::super::check(evidence, &ctx(settings), &mut out);
+        super::super::check(evidence, None, &ctx(settings), &mut out);
         out
     }
 

@@ -1,16 +1,21 @@
-//! Security headers of the response that represents the site.
+//! Security headers of the response that represents the site, and the policies its
+//! page declares in `<meta>` elements.
 //!
-//! Only the primary https response is judged (see [`super::primary_response`]): it is
-//! what a visitor's browser applies, and headers sent over plain http or on an
-//! intermediate redirect are either ignored by browsers (HSTS) or not what a visitor
-//! ends up with. Without verified HTTPS nothing is reported here; the transport checks
-//! report that failure instead.
+//! The primary https response is judged (see [`super::primary_response`]): it is what a
+//! visitor's browser applies, together with the Content-Security-Policy and referrer
+//! policy of its HTML (`page`, the same response analysed). Headers sent over plain
+//! http are ignored by browsers (HSTS) or not what a visitor ends up with; HSTS is also
+//! judged on the scanned host's own https answers when they redirect to another host,
+//! since browsers learn it per host (RFC 6797 §8.1). Without verified HTTPS nothing is
+//! reported here; the transport checks report that failure instead.
 
 use super::CheckContext;
 use crate::evidence::Evidence;
 use crate::finding::Finding;
+use crate::page::PageFacts;
 
 mod cors;
+mod cross_origin;
 mod csp;
 mod framing;
 mod hsts;
@@ -25,20 +30,32 @@ pub use crate::evidence::CORS_PROBE_ORIGIN;
 /// person, and a hostile server must not be able to bloat stored findings.
 const EXCERPT_CHARS: usize = 200;
 
-pub(super) fn check(evidence: &Evidence, ctx: &CheckContext<'_>, out: &mut Vec<Finding>) {
+/// `page` is the primary response's HTML analysed (`None` for other content, or when
+/// the https chain did not end on a page).
+pub(super) fn check(
+    evidence: &Evidence,
+    page: Option<&PageFacts>,
+    ctx: &CheckContext<'_>,
+    out: &mut Vec<Finding>,
+) {
     let Some(response) = super::primary_response(evidence) else {
         return;
     };
-    hsts::check(response, ctx.settings.hsts_min_max_age, out);
-    let policies = csp::enforced_policies(response);
+    hsts::check(evidence, response, ctx.settings.hsts_min_max_age, out);
+    let policies = csp::enforced_policies(response, page);
     csp::check(response, &policies, out);
-    framing::check(response, &policies, out);
+    framing::check(response, &policies.header_policies(), out);
     xcto::check(response, out);
-    referrer::check(response, out);
+    referrer::check(response, page, out);
     permissions::check(response, out);
     version_leak::check(response, out);
     cors::check(response, out);
+    cross_origin::check(response, out);
 }
+
+/// The HSTS header of `response` as browsers read it, for the checks that depend on
+/// whether HSTS protects the site (cookies without Secure).
+pub(super) use hsts::effective as hsts_effective;
 
 /// Server-supplied text made safe to quote in a detail: bounded in length and with
 /// control characters replaced, since details end up in terminals and reports.
@@ -57,10 +74,28 @@ pub(super) fn excerpt(text: &str) -> String {
 /// Runs every header check over a response with these headers (unit-test helper).
 #[cfg(test)]
 fn run_on_headers(headers: &[(&str, &str)]) -> Vec<Finding> {
+    run_on_page(headers, None)
+}
+
+/// Runs every header check over a response with these headers whose HTML is `body`
+/// (unit-test helper for the `<meta>` policies).
+#[cfg(test)]
+fn run_on_page(headers: &[(&str, &str)], body: Option<&str>) -> Vec<Finding> {
     let settings = crate::checks::CheckSettings::default();
+    let evidence = crate::checks::test_support::evidence_with_https_headers(headers);
+    let page = body.map(|html| {
+        let mut response = crate::checks::test_support::response(headers);
+        response.body.bytes = html.as_bytes().to_vec();
+        crate::page::analyse_page(
+            "https://example.test/",
+            &response,
+            &crate::page::PageLimits::default(),
+        )
+    });
     let mut out = Vec::new();
     check(
-        &crate::checks::test_support::evidence_with_https_headers(headers),
+        &evidence,
+        page.as_ref(),
         &crate::checks::test_support::ctx(&settings),
         &mut out,
     );
@@ -81,7 +116,8 @@ mod tests {
     fn run(evidence: &Evidence) -> Vec<Finding> {
         let settings = CheckSettings::default();
         let mut out = Vec::new();
-        check(evidence, &ctx(&settings), &mut out);
+        check(evidence, None, &ctx(&settings), &mut out);
+        out.retain(|f| !f.id.is_strength());
         out
     }
 

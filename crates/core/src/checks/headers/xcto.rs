@@ -50,6 +50,7 @@ mod tests {
         let mut out = Vec::new();
         super::super::check(
             &evidence_with_https_headers(&headers),
+            None,
             &ctx(&settings),
             &mut out,
         );

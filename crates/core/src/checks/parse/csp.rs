@@ -179,7 +179,70 @@ impl Directive {
     }
 }
 
+/// Directive names browsers implement (CSP Level 3, Trusted Types, and those still
+/// honoured though deprecated). Any other name is skipped by browsers with a console
+/// warning, so a policy made only of such names enforces nothing.
+pub const KNOWN_DIRECTIVES: [&str; 29] = [
+    "base-uri",
+    "block-all-mixed-content",
+    "child-src",
+    "connect-src",
+    "default-src",
+    "fenced-frame-src",
+    "font-src",
+    "form-action",
+    "frame-ancestors",
+    "frame-src",
+    "img-src",
+    "manifest-src",
+    "media-src",
+    "object-src",
+    "prefetch-src",
+    "report-to",
+    "report-uri",
+    "require-trusted-types-for",
+    "sandbox",
+    "script-src",
+    "script-src-attr",
+    "script-src-elem",
+    "style-src",
+    "style-src-attr",
+    "style-src-elem",
+    "trusted-types",
+    "upgrade-insecure-requests",
+    "webrtc",
+    "worker-src",
+];
+
+/// Directives HTML removes from a policy delivered in `<meta>` (HTML §4.2.5.3).
+pub const META_IGNORED_DIRECTIVES: [&str; 3] = ["frame-ancestors", "report-uri", "sandbox"];
+
+impl Directive {
+    /// Whether browsers implement this directive (see [`KNOWN_DIRECTIVES`]).
+    pub fn is_known(&self) -> bool {
+        KNOWN_DIRECTIVES.contains(&self.name.as_str())
+    }
+}
+
 impl Policy {
+    /// The policy a `<meta http-equiv>` element delivers: one serialized policy (commas
+    /// are not separators there), without the directives HTML drops from meta policies.
+    pub fn from_meta(content: &str) -> Policy {
+        let mut policy = parse_policy(content);
+        policy
+            .directives
+            .retain(|d| !META_IGNORED_DIRECTIVES.contains(&d.name.as_str()));
+        policy
+            .duplicates
+            .retain(|d| !META_IGNORED_DIRECTIVES.contains(&d.as_str()));
+        policy
+    }
+
+    /// Whether any directive is one browsers implement.
+    pub fn has_known_directive(&self) -> bool {
+        self.directives.iter().any(Directive::is_known)
+    }
+
     pub fn get(&self, name: &str) -> Option<&Directive> {
         self.directives
             .iter()
@@ -466,6 +529,30 @@ mod tests {
         assert_eq!(policies.len(), 2);
         assert!(parse_header("").is_empty());
         assert!(parse_header("garbage_name value").is_empty());
+    }
+
+    #[test]
+    fn a_meta_policy_is_one_policy_without_the_directives_html_drops() {
+        // HTML §4.2.5.3: frame-ancestors, report-uri and sandbox are removed; the
+        // content is one serialized policy, so a comma is part of a source expression.
+        let p = Policy::from_meta(
+            "default-src 'self', script-src 'none'; frame-ancestors 'none'; sandbox; \
+             report-uri /r; frame-ancestors *",
+        );
+        let names: Vec<&str> = p.directives.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, ["default-src"]);
+        assert_eq!(
+            sources(p.get("default-src")),
+            ["'self',", "script-src", "'none'"]
+        );
+        assert!(p.duplicates.is_empty());
+    }
+
+    #[test]
+    fn known_directives_are_told_from_misspelt_ones() {
+        assert!(parse_policy("img-src 'none'").has_known_directive());
+        assert!(!parse_policy("scirpt-src 'self'; defualt-src 'none'").has_known_directive());
+        assert!(!parse_policy("").has_known_directive());
     }
 
     #[test]

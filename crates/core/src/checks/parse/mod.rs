@@ -9,5 +9,6 @@ pub mod csp;
 pub mod hsts;
 pub mod referrer;
 pub mod set_cookie;
+pub mod structured;
 
 mod cookie_date;

@@ -61,9 +61,52 @@ pub fn effective<'a>(values: impl IntoIterator<Item = &'a str>) -> Option<Referr
         .last()
 }
 
+/// The policy a `<meta name="referrer">` sets (HTML §4.2.5.1 "referrer"), or `None` when
+/// browsers ignore it: the content is lower-cased, never trimmed nor split on commas,
+/// and the legacy keywords `never`, `default`, `always` and `origin-when-crossorigin`
+/// still count. An empty or unknown content leaves the policy as it was.
+pub fn from_meta(content: &str) -> Option<ReferrerPolicy> {
+    let value = content.to_ascii_lowercase();
+    let value = match value.as_str() {
+        "never" => "no-referrer",
+        // The default referrer policy (Fetch): strict-origin-when-cross-origin.
+        "default" => "strict-origin-when-cross-origin",
+        "always" => "unsafe-url",
+        "origin-when-crossorigin" => "origin-when-cross-origin",
+        other => other,
+    };
+    ReferrerPolicy::ALL
+        .into_iter()
+        .find(|p| p.as_str() == value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn meta_content_is_one_exact_token_with_the_legacy_keywords() {
+        assert_eq!(from_meta("No-Referrer"), Some(ReferrerPolicy::NoReferrer));
+        assert_eq!(from_meta("never"), Some(ReferrerPolicy::NoReferrer));
+        assert_eq!(from_meta("always"), Some(ReferrerPolicy::UnsafeUrl));
+        assert_eq!(
+            from_meta("default"),
+            Some(ReferrerPolicy::StrictOriginWhenCrossOrigin)
+        );
+        assert_eq!(
+            from_meta("origin-when-crossorigin"),
+            Some(ReferrerPolicy::OriginWhenCrossOrigin)
+        );
+        for ignored in [
+            "",
+            " unsafe-url",
+            "unsafe-url ",
+            "no-referrer, unsafe-url",
+            "bogus",
+        ] {
+            assert_eq!(from_meta(ignored), None, "{ignored:?}");
+        }
+    }
 
     #[test]
     fn the_last_recognised_token_wins_across_lines() {
