@@ -265,6 +265,7 @@ async fn record(store: &Store, i: usize, t: &trustlabel_store::StoredTarget, at:
             caps: vec![],
             reasons: vec!["generated".into()],
             tls_rating: None,
+            advanced_blockers: Vec::new(),
             priced: Vec::new(),
         };
         let judge = |previous: &LabelState| {

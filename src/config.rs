@@ -134,6 +134,8 @@ pub struct NetworkSection {
     pub hosts_file: Option<std::path::PathBuf>,
     /// PEM file with extra trust anchors.
     pub ca_file: Option<std::path::PathBuf>,
+    /// DNSSEC trust anchors (zone-file DS or DNSKEY lines) instead of the root zone's.
+    pub trust_anchors: Option<std::path::PathBuf>,
     /// DNS servers (`IP` or `IP:PORT`) instead of the system resolver.
     #[serde(default)]
     pub dns_servers: Vec<String>,

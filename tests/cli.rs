@@ -236,6 +236,9 @@ async fn demo_scans_the_built_in_fleet() {
         ("unreachable.", "site.unreachable"),
         ("privacy-form.", "privacy.notice.missing"),
         ("gambling-spam.", "compromise.spam_injection"),
+        ("www.bad-mail.", "mail.spf.allow_all"),
+        ("www.bad-mail.", "mail.dmarc.missing"),
+        ("www.bad-mail.", "mail.starttls.missing"),
     ] {
         let s = by_host(site);
         assert_ne!(s["label"], "labelled", "{site}");
@@ -247,6 +250,20 @@ async fn demo_scans_the_built_in_fleet() {
             .collect();
         assert!(ids.contains(&id), "{site}: {ids:?}");
     }
+    // The well-run mail domain: nothing about SPF, DMARC or STARTTLS to fix.
+    let good_mail: Vec<&str> = by_host("www.good-mail.")["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .filter(|id| {
+            id.starts_with("mail.spf")
+                || id.starts_with("mail.dmarc")
+                || id.starts_with("mail.starttls")
+                || id.starts_with("dns.dnssec")
+        })
+        .collect();
+    assert!(good_mail.is_empty(), "{good_mail:?}");
     assert!(env.path("trustlabel-demo.db").exists() || env.path("t.db").exists());
 }
 

@@ -11,6 +11,11 @@
 //! fleet's fake legacy peers, whose protocol claims real OpenSSL peers back up in
 //! `legacy_openssl.rs`).
 //!
+//! The `dns.*` and `mail.*` ids are judged per name and per registrable domain, so their
+//! cases bring a DNS zone of their own (`www.<zone>`, served by the fleet's DNS server,
+//! signed unless the case says otherwise and delegated from the fleet's signed `test.`,
+//! the scanner's trust anchor) and, for mail, the fleet SMTP server the zone's MX names.
+//!
 //! All sites live in one fleet and are scanned concurrently, each once.
 
 use crate::common::{DOMAIN, host, judge, settings_for};
@@ -20,10 +25,13 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 use tokio::task::JoinSet;
 use trustlabel_collect::{Collector, CollectorSettings};
+use trustlabel_core::dns::wire::Tlsa;
 use trustlabel_core::evidence::CORS_PROBE_ORIGIN;
 use trustlabel_core::finding::{Finding, FindingId};
 use trustlabel_fleet::{
-    CertKind, DnsRecord, Fleet, HttpBehaviour, Route, SiteSpec, TlsBehaviour, bot_wall,
+    CertKind, DnsRecord, Fleet, FleetExtras, HttpBehaviour, Ipv6Behaviour, MailDefaults,
+    MailServer, RecordData, Route, Signing, SiteSpec, SmtpBehaviour, TlsBehaviour, ZoneRecord,
+    ZoneSpec, bot_wall,
 };
 
 const GOV_HOME: &str = include_str!("fixtures/pages/gov_home.html");
@@ -60,6 +68,11 @@ struct Case {
     site: Option<SiteSpec>,
     also: Vec<SiteSpec>,
     scanner: Scanner,
+    /// The DNS zone of the site's registrable domain, when it is not the fleet's default
+    /// one (`fleet.test`: signed, CAA, a domain that sends and receives no mail).
+    zone: Option<ZoneSpec>,
+    /// The mail server the zone's MX names.
+    mail: Option<MailServer>,
     quiet: Option<SiteSpec>,
 }
 
@@ -71,6 +84,36 @@ impl Case {
             also: Vec::new(),
             scanner: Scanner::Fleet,
             quiet: None,
+            zone: None,
+            mail: None,
+        }
+    }
+
+    /// A good site `www.<apex>` in its own zone.
+    fn zone(zone: ZoneSpec) -> Case {
+        Case {
+            zone: Some(zone.clone()),
+            ..Case::site(SiteSpec::good(&format!("www.{}", zone.apex)))
+        }
+    }
+
+    /// A good site in its own zone, which receives mail at `mx.<apex>` (a server that
+    /// behaves as `smtp`) and publishes SPF `mx -all` and DMARC `p=reject` besides
+    /// `records`.
+    fn mail(apex: &str, smtp: SmtpBehaviour, records: Vec<ZoneRecord>) -> Case {
+        let mx = format!("mx.{apex}");
+        let zone = ZoneSpec::new(apex)
+            .with_mail(MailDefaults::None)
+            .with_record(ZoneRecord::mx(apex, 10, &mx))
+            .with_record(ZoneRecord::txt(apex, "v=spf1 mx -all"))
+            .with_record(ZoneRecord::txt(
+                &format!("_dmarc.{apex}"),
+                "v=DMARC1; p=reject",
+            ))
+            .with_records(records);
+        Case {
+            mail: Some(MailServer::new(&mx, smtp)),
+            ..Case::zone(zone)
         }
     }
 
@@ -80,6 +123,8 @@ impl Case {
             site: None,
             also: Vec::new(),
             scanner,
+            zone: None,
+            mail: None,
             quiet: None,
         }
     }
@@ -227,8 +272,123 @@ fn case(id: FindingId) -> Case {
                 .with_route(Route::page("/", SPAM_VISIBLE).when_header("User-Agent", "Googlebot")),
         ),
         CompromiseBlocklisted => Case::site(page("blocklisted-link", LINKS_TO_LISTED_DOMAIN)),
+
+        // A delegation from the signed `test.` without a DS record.
+        DnsDnssecUnsigned => {
+            Case::zone(ZoneSpec::new("unsigned.test").with_signing(Signing::Unsigned))
+        }
+        DnsDnssecBogus => {
+            Case::zone(ZoneSpec::new("expired-sigs.test").with_signing(Signing::Expired))
+        }
+        // Under `invalid.`, which no anchor the scanner was given covers.
+        DnsDnssecUnverified => Case::zone(ZoneSpec::new("unanchored.invalid").unanchored()),
+        DnsCaaMissing => Case::zone(ZoneSpec::new("no-caa.test").without_caa()),
+        DnsCaaDisallowsIssuer => Case::zone(
+            ZoneSpec::new("other-ca.test")
+                .without_caa()
+                .with_record(ZoneRecord::caa_issue("other-ca.test", "letsencrypt.org")),
+        ),
+        DnsIpv6Missing => Case::site(good("no-ipv6").with_ipv6(Ipv6Behaviour::None)),
+        DnsIpv6Unreachable => Case::site(good("ipv6-closed").with_ipv6(Ipv6Behaviour::Closed)),
+        DnsIpv6DifferentContent => Case::site(
+            good("ipv6-other").with_ipv6(Ipv6Behaviour::Different(IPV6_OTHER_HOME.into())),
+        ),
+        // Its only name server has an IPv4 address (the fleet's DNS server) and no AAAA.
+        DnsNsNoIpv6 => Case::zone(
+            ZoneSpec::new("ns-v4-only.test")
+                .with_name_server("ns.ns-v4-only.test")
+                .with_record(ZoneRecord::new(
+                    "ns.ns-v4-only.test",
+                    RecordData::A(Ipv4Addr::new(127, 77, 0, 1)),
+                )),
+        ),
+
+        MailMxMissing | MailSpfMissing | MailDmarcMissing => {
+            Case::zone(ZoneSpec::new("no-mail-records.test").with_mail(MailDefaults::None))
+        }
+        MailSpfInvalid | MailDmarcInvalid => Case::zone(
+            ZoneSpec::new("broken-records.test")
+                .with_mail(MailDefaults::None)
+                .with_record(ZoneRecord::txt(
+                    "broken-records.test",
+                    "v=spf1 ipv4:192.0.2.1 -all",
+                ))
+                .with_record(ZoneRecord::txt(
+                    "_dmarc.broken-records.test",
+                    "v=DMARC1; p=maybe",
+                )),
+        ),
+        // Eleven `a` mechanisms: eleven DNS lookups.
+        MailSpfLookupLimit => Case::zone(
+            ZoneSpec::new("spf-lookups.test")
+                .with_mail(MailDefaults::None)
+                .with_record(ZoneRecord::txt(
+                    "spf-lookups.test",
+                    &format!("v=spf1{} -all", " a".repeat(11)),
+                )),
+        ),
+        MailSpfAllowAll | MailDmarcNotEnforcing => Case::zone(
+            ZoneSpec::new("allow-all.test")
+                .with_mail(MailDefaults::None)
+                .with_record(ZoneRecord::txt("allow-all.test", "v=spf1 +all"))
+                .with_record(ZoneRecord::txt("_dmarc.allow-all.test", "v=DMARC1; p=none")),
+        ),
+        MailSpfWeak => Case::zone(
+            ZoneSpec::new("soft-fail.test")
+                .with_mail(MailDefaults::None)
+                .with_record(ZoneRecord::txt("soft-fail.test", "v=spf1 mx ?all"))
+                .with_record(ZoneRecord::txt(
+                    "_dmarc.soft-fail.test",
+                    "v=DMARC1; p=reject",
+                )),
+        ),
+        MailMxUnreachable => Case::mail("mx-closed.test", SmtpBehaviour::Closed, vec![]),
+        // A signed zone without TLSA, MTA-STS or TLS-RPT records, whose MX offers no
+        // STARTTLS.
+        MailStarttlsMissing | MailDaneMissing | MailMtaStsMissing | MailTlsrptMissing => {
+            Case::mail("no-starttls.test", SmtpBehaviour::NoStartTls, vec![])
+        }
+        MailStarttlsCertInvalid => Case::mail(
+            "mx-expired-cert.test",
+            SmtpBehaviour::StartTls(CertKind::Expired),
+            vec![],
+        ),
+        MailStarttlsTlsOutdated => {
+            Case::mail("mx-old-tls.test", SmtpBehaviour::OutdatedTls, vec![])
+        }
+        MailStarttlsFailed => Case::mail("mx-garbage.test", SmtpBehaviour::Garbage, vec![]),
+        // A TLSA record (DANE-EE, SPKI, SHA-256) that matches no key.
+        MailDaneMismatch => Case::mail(
+            "dane-mismatch.test",
+            SmtpBehaviour::StartTls(CertKind::Good),
+            vec![ZoneRecord::new(
+                "_25._tcp.mx.dane-mismatch.test",
+                RecordData::Tlsa(Tlsa {
+                    usage: 3,
+                    selector: 1,
+                    matching: 1,
+                    data: vec![0x5a; 32],
+                }),
+            )],
+        ),
+        // An MTA-STS TXT record, but no `mta-sts.` host serving the policy.
+        MailMtaStsInvalid => Case::mail(
+            "sts-unserved.test",
+            SmtpBehaviour::StartTls(CertKind::Good),
+            vec![ZoneRecord::txt(
+                "_mta-sts.sts-unserved.test",
+                "v=STSv1; id=20261205",
+            )],
+        ),
     }
 }
+
+/// The home page a site serves over IPv6 when it differs from the IPv4 one.
+const IPV6_OTHER_HOME: &str = "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
+    <title>Trang bảo trì</title></head><body><h1>Đang bảo trì</h1>\
+    <p>Máy chủ IPv6 này phục vụ một trang khác hẳn.</p><p>.............................\
+    ............................................................................</p>\
+    </body></html>";
 
 fn good(label: &str) -> SiteSpec {
     SiteSpec::good(&host(label))
@@ -416,7 +576,33 @@ async fn every_finding_id_fires_through_the_collector_and_not_on_the_good_site()
         name: host(INTERNAL),
         answers: vec![Ipv4Addr::LOCALHOST],
     };
-    let fleet = Fleet::start_with_dns(DOMAIN, specs, vec![internal])
+    // Every distinct zone and mail server once, as for the sites.
+    let mut zones: BTreeMap<String, ZoneSpec> = BTreeMap::new();
+    let mut mail: BTreeMap<String, MailServer> = BTreeMap::new();
+    for (id, case) in &cases {
+        if let Some(zone) = &case.zone {
+            let earlier = zones
+                .entry(zone.apex.clone())
+                .or_insert_with(|| zone.clone());
+            assert_eq!(earlier, zone, "{id}: two different zones {}", zone.apex);
+        }
+        if let Some(server) = &case.mail {
+            let earlier = mail
+                .entry(server.host.clone())
+                .or_insert_with(|| server.clone());
+            assert_eq!(
+                earlier, server,
+                "{id}: two different mail servers {}",
+                server.host
+            );
+        }
+    }
+    let extras = FleetExtras {
+        records: vec![internal],
+        zones: zones.into_values().collect(),
+        mail_servers: mail.into_values().collect(),
+    };
+    let fleet = Fleet::start_with(DOMAIN, specs, extras)
         .await
         .expect("fleet starts");
 

@@ -9,15 +9,28 @@ use trustlabel::web::{self, AppState};
 use trustlabel_core::connect_to::ConnectTo;
 use trustlabel_core::policy::{Decision, Grade, LabelStatus};
 use trustlabel_core::target::Target;
-use trustlabel_fleet::{Fleet, SiteSpec};
+use trustlabel_fleet::{DnsRecord, Fleet, FleetExtras, RecordData, SiteSpec, ZoneRecord, ZoneSpec};
 use trustlabel_store::Store;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn our_own_server_over_tls_gets_an_a_plus_and_the_label() {
-    let fleet = Fleet::start(DOMAIN, vec![SiteSpec::good(&host("good"))])
+    let ours = host("tinnhiem");
+    // Our name in the fleet's signed zone, with an IPv4 and an IPv6 address (loopback;
+    // the overrides below say which ports), as we ask of every site.
+    let extras = FleetExtras {
+        records: vec![DnsRecord {
+            name: ours.clone(),
+            answers: vec![std::net::Ipv4Addr::LOCALHOST],
+        }],
+        zones: vec![ZoneSpec::new(DOMAIN).with_record(ZoneRecord::new(
+            &ours,
+            RecordData::Aaaa(std::net::Ipv6Addr::LOCALHOST),
+        ))],
+        ..FleetExtras::default()
+    };
+    let fleet = Fleet::start_with(DOMAIN, vec![SiteSpec::good(&host("good"))], extras)
         .await
         .expect("fleet starts");
-    let ours = host("tinnhiem");
     let (chain, key) = fleet.issue_pem(&ours).expect("certificate for our server");
     let tls = web::load_tls_config(&chain, &key).expect("TLS config");
 
@@ -49,6 +62,12 @@ async fn our_own_server_over_tls_gets_an_a_plus_and_the_label() {
     // that serves on it, and the scanner is pointed at the address read back from it.
     let server = web::spawn_server(
         tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+        web::router(state.clone()),
+        Some(tls.clone()),
+    )
+    .unwrap();
+    let server_v6 = web::spawn_server(
+        tokio::net::TcpListener::bind("[::1]:0").await.unwrap(),
         web::router(state),
         Some(tls),
     )
@@ -60,7 +79,11 @@ async fn our_own_server_over_tls_gets_an_a_plus_and_the_label() {
     .unwrap();
 
     let mut collector_settings = settings_for(&fleet);
-    for (port, addr) in [(443, server.addr), (80, redirect.addr)] {
+    for (port, addr) in [
+        (443, server.addr),
+        (80, redirect.addr),
+        (443, server_v6.addr),
+    ] {
         collector_settings.overrides.push(ConnectTo {
             host: ours.clone(),
             port,

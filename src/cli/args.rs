@@ -53,6 +53,10 @@ pub struct GlobalArgs {
     /// Extra trust anchors (PEM), added to the Mozilla root set.
     #[arg(long = "ca-file", global = true, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
+    /// DNSSEC trust anchors (zone-file DS or DNSKEY lines) instead of the root zone's
+    /// keys: for a closed network, or a test fleet's own signed zones.
+    #[arg(long = "trust-anchors", global = true, value_name = "FILE")]
+    pub trust_anchors: Option<PathBuf>,
     /// DNS server (IP or IP:PORT) instead of the system resolver; repeatable.
     #[arg(long = "dns-server", global = true, value_name = "ADDR")]
     pub dns_server: Vec<String>,

@@ -93,7 +93,10 @@ pub async fn demo(
     serve: Option<Option<String>>,
 ) -> Result<u8, CliError> {
     let domain = "demo.trustlabel.test";
-    let fleet = Fleet::start(domain, demo_specs(domain))
+    let (mail_sites, mail_extras) = trustlabel_fleet::demo_mail();
+    let mut specs = demo_specs(domain);
+    specs.extend(mail_sites);
+    let fleet = Fleet::start_with(domain, specs, mail_extras)
         .await
         .map_err(runtime)?;
     settings
@@ -104,6 +107,8 @@ pub async fn demo(
     settings.collector.extra_roots_pem = vec![fleet.root_ca_pem()];
     settings.collector.only_extra_roots = true;
     settings.collector.allow_private_addresses = true;
+    // DNSSEC validated from the fleet's own signed `test.` zone, not the root's keys.
+    settings.collector.domain.trust_anchors = fleet.trust_anchors();
     let store = open_store(&settings.database_or(DEMO_DATABASE)).await?;
     let targets: Vec<Target> = fleet
         .sites()

@@ -68,6 +68,12 @@ pub fn resolve_settings(args: &GlobalArgs) -> Result<Settings, CliError> {
             .map_err(|e| usage(format!("cannot read CA file {}: {e}", path.display())))?;
         c.extra_roots_pem.push(pem);
     }
+    if let Some(path) = args.trust_anchors.as_ref().or(net.trust_anchors.as_ref()) {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| usage(format!("cannot read trust anchors {}: {e}", path.display())))?;
+        c.domain.trust_anchors = trustlabel_core::dns::dnssec::parse_anchors(&text)
+            .map_err(|e| usage(format!("{}: {e}", path.display())))?;
+    }
     let dns: Vec<&String> = if args.dns_server.is_empty() {
         net.dns_servers.iter().collect()
     } else {

@@ -82,8 +82,11 @@ impl Env {
 /// Options that point the binary at a fleet: its DNS, its root, its ports.
 pub fn fleet_args(env: &Env, fleet: &Fleet) -> Vec<String> {
     let ca = env.write("root.pem", &fleet.root_ca_pem());
+    let anchors = env.write("anchors.ds", &fleet.trust_anchors_text());
     let mut args = vec![
-        "--allow-private-addresses".to_string(),
+        "--trust-anchors".to_string(),
+        anchors.display().to_string(),
+        "--allow-private-addresses".into(),
         "--dns-server".into(),
         fleet.dns_addr().to_string(),
         "--ca-file".into(),

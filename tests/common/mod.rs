@@ -48,6 +48,12 @@ pub fn settings_for(fleet: &Fleet) -> CollectorSettings {
             per_second: 1000,
             burst: 1000,
         },
+        domain: trustlabel_collect::DomainSettings {
+            trust_anchors: fleet.trust_anchors(),
+            dns_timeout: std::time::Duration::from_secs(5),
+            smtp_timeout: std::time::Duration::from_secs(5),
+            ..trustlabel_collect::DomainSettings::default()
+        },
         ..CollectorSettings::default()
     }
 }

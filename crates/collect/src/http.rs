@@ -135,6 +135,9 @@ pub struct SiteFetcher<'a> {
     senders: HashMap<ConnKey, Sender>,
     ready_tls: HashMap<ConnKey, TlsStream<TcpStream>>,
     tasks: Tasks,
+    /// Connect only over IPv6 (the site-over-IPv6 probe): overrides of the other family
+    /// are not used.
+    ipv6_only: bool,
 }
 
 /// Why a single request produced no response.
@@ -171,7 +174,15 @@ impl<'a> SiteFetcher<'a> {
             senders: HashMap::new(),
             ready_tls: HashMap::new(),
             tasks: Tasks(Vec::new()),
+            ipv6_only: false,
         }
+    }
+
+    /// A fetcher that reaches hosts over IPv6 only: their pinned IPv6 address, or a
+    /// test's IPv6 override, never the IPv4 one.
+    pub fn over_ipv6(mut self) -> Self {
+        self.ipv6_only = true;
+        self
     }
 
     /// Hands over the verified stream of the recording handshake so the first https
@@ -335,7 +346,12 @@ impl<'a> SiteFetcher<'a> {
     }
 
     async fn resolve_target(&mut self, host: &str, port: u16) -> Target {
-        if let Some(addr) = self.resolver.override_for(host, port) {
+        let overridden = if self.ipv6_only {
+            self.resolver.override_for_family(host, port, true)
+        } else {
+            self.resolver.override_for(host, port)
+        };
+        if let Some(addr) = overridden {
             return if self.resolver.is_allowed(addr.ip()) {
                 Target::Addr(addr)
             } else {

@@ -8,8 +8,11 @@
 
 mod body;
 mod certinfo;
+pub mod dns;
+mod domain;
 pub mod http;
 pub mod legacy;
+mod mail;
 mod net;
 pub mod ocsp;
 pub mod politeness;
@@ -17,6 +20,7 @@ mod probe;
 pub mod resolve;
 mod revocation;
 mod slots;
+pub mod smtp;
 pub mod tls;
 mod views;
 
@@ -93,6 +97,53 @@ pub struct CollectorSettings {
     pub per_responder: RateLimit,
     /// Exposure probe requests per site, the soft-404 baseline included; 0 turns probing off.
     pub exposure_max_requests: usize,
+    /// DNS and mail evidence: trust anchors, time limits, the EHLO name.
+    pub domain: DomainSettings,
+}
+
+/// How the DNS and mail evidence is gathered.
+#[derive(Debug, Clone)]
+pub struct DomainSettings {
+    /// Where DNSSEC validation starts: the root zone's keys by default; a closed
+    /// network (or a test with its own signed zones) names its own.
+    pub trust_anchors: Vec<trustlabel_core::dns::dnssec::TrustAnchor>,
+    /// Each DNS question (to the resolver, or to a name server over IPv6).
+    pub dns_timeout: Duration,
+    /// The name given in SMTP `EHLO`: the scanner's own host name.
+    pub ehlo_name: String,
+    /// Each SMTP reply must arrive within this (greeting, `EHLO`, `STARTTLS`); a mail
+    /// server that is slower is recorded as tarpitting.
+    pub smtp_timeout: Duration,
+    /// Mail servers (MX hosts) contacted per domain at most, by preference.
+    pub max_mx: usize,
+}
+
+impl Default for DomainSettings {
+    fn default() -> Self {
+        DomainSettings {
+            trust_anchors: trustlabel_core::dns::dnssec::root_anchors(),
+            dns_timeout: Duration::from_secs(3),
+            ehlo_name: default_ehlo_name(),
+            smtp_timeout: Duration::from_secs(15),
+            max_mx: 4,
+        }
+    }
+}
+
+/// This machine's host name (from the kernel), so mail servers see who knocks; a name
+/// that is not a valid host name gives `localhost`.
+pub fn default_ehlo_name() -> String {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|n| n.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    let valid = !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+    if valid { name } else { "localhost".to_string() }
 }
 
 impl Default for CollectorSettings {
@@ -128,6 +179,7 @@ impl Default for CollectorSettings {
                 burst: 100,
             },
             exposure_max_requests: 20,
+            domain: DomainSettings::default(),
         }
     }
 }
@@ -170,6 +222,13 @@ pub struct Collector {
     ocsp: ocsp::OcspClient,
     exposures: Arc<ExposureRules>,
     page_rules: Arc<PageRules>,
+    /// Questions for the DNS and mail evidence (cached for the run).
+    dns: dns::DnsClient,
+    /// Secure zones validated earlier in the run.
+    zones: domain::ZoneCache,
+    /// One SMTP conversation per MX host for the run.
+    mx_probes: slots::TimedSlots<String, mail::MxProbe>,
+    smtp: smtp::SmtpSettings,
 }
 
 impl Collector {
@@ -238,6 +297,15 @@ impl Collector {
             ),
             exposures: Arc::clone(&rules.exposures),
             page_rules: Arc::clone(&rules.page),
+            dns: dns::DnsClient::new(settings.dns.server_pairs()?, settings.domain.dns_timeout),
+            zones: domain::ZoneCache::new(Duration::from_secs(600), 10_000),
+            mx_probes: slots::TimedSlots::new(Duration::from_secs(3600), 10_000),
+            smtp: smtp::SmtpSettings {
+                ehlo_name: settings.domain.ehlo_name.clone(),
+                connect_timeout: settings.connect_timeout,
+                reply_timeout: settings.domain.smtp_timeout,
+                handshake_timeout: settings.handshake_timeout,
+            },
             settings,
         })
     }
@@ -277,6 +345,8 @@ impl Collector {
             privacy_page: None,
             crawler_views: Vec::new(),
             exposure: None,
+            dns: None,
+            mail: None,
         };
         let resolve = tokio::time::timeout_at(deadline, self.resolver.resolve(host)).await;
         let pinned = match resolve {
@@ -314,8 +384,15 @@ impl Collector {
         let secure = self.secure_side(host, https_port, pinned, &pins, deadline);
         let plain = self.plain_side(host, &pins, deadline);
         let legacy = self.legacy_side(host, https_port, pinned, deadline);
-        let ((mut tls_probe, https_chain, secure_fetcher), (http_chain, plain_fetcher), legacy) =
-            tokio::join!(secure, plain, legacy);
+        let counter = dns::SiteCounter::default();
+        // On the heap: the DNS and mail state would otherwise make every scan's future
+        // (and the stack of a runtime that polls it in place) that much bigger.
+        let domain_side =
+            Box::pin(self.domain_side(host, https_port, &counter, started_at, deadline));
+        let (
+            ((mut tls_probe, https_chain, secure_fetcher), (http_chain, plain_fetcher), legacy),
+            (dns_evidence, mail_evidence),
+        ) = tokio::join!(async { tokio::join!(secure, plain, legacy) }, domain_side);
         evidence.legacy = legacy;
         let content = match (secure_fetcher, &https_chain) {
             (Some(fetcher), Some(home)) => {
@@ -366,7 +443,80 @@ impl Collector {
         evidence.http = Some(http_chain);
         evidence.https = https_chain;
         evidence.tls = tls_probe;
+        evidence.dns = dns_evidence.map(|mut dns| {
+            if let Some(trustlabel_core::evidence::dns::Ipv6Probe {
+                outcome: trustlabel_core::evidence::dns::Ipv6Outcome::Answered { v4, .. },
+                ..
+            }) = dns.ipv6.probe.as_mut()
+            {
+                *v4 = domain::first_answer_summary(evidence.https.as_ref());
+            }
+            dns.queries = counter.queries();
+            dns
+        });
+        evidence.mail = mail_evidence.map(|mut mail| {
+            mail.smtp_connections = counter.smtp_connections();
+            mail
+        });
         self.finish(evidence, deadline)
+    }
+
+    /// The DNS and mail evidence of a site named `host`; for an address literal, only a
+    /// DNS record saying there is no name to validate.
+    async fn domain_side(
+        &self,
+        host: &str,
+        https_port: u16,
+        counter: &dns::SiteCounter,
+        started_at: OffsetDateTime,
+        deadline: Instant,
+    ) -> (
+        Option<trustlabel_core::evidence::dns::DnsEvidence>,
+        Option<trustlabel_core::evidence::mail::MailEvidence>,
+    ) {
+        use trustlabel_core::evidence::dns::{DnsEvidence, DnssecEvidence, DnssecStatus};
+        let literal = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok();
+        let name = trustlabel_core::dns::Name::parse(host)
+            .ok()
+            .filter(|_| !literal);
+        let registrable = trustlabel_core::domain::registrable_domain(host)
+            .and_then(|d| trustlabel_core::dns::Name::parse(&d).ok());
+        let (Some(name), Some(domain)) = (name, registrable) else {
+            let why = if literal {
+                "the site is scanned by its IP address: there is no name to validate"
+            } else {
+                "the site's name has no registrable domain"
+            };
+            let dns = DnsEvidence {
+                domain: String::new(),
+                dnssec: DnssecEvidence {
+                    name: host.to_string(),
+                    status: DnssecStatus::Indeterminate { why: why.into() },
+                    trail: vec![],
+                },
+                caa: Default::default(),
+                ipv6: Default::default(),
+                name_servers: Default::default(),
+                queries: 0,
+            };
+            return (Some(dns), None);
+        };
+        let asker = domain::Asker {
+            collector: self,
+            anchors: &self.settings.domain.trust_anchors,
+            counter,
+            deadline,
+            now: started_at.unix_timestamp(),
+        };
+        let (dns, mail) = tokio::join!(
+            Box::pin(self.dns_side(&asker, &name, &domain, https_port)),
+            Box::pin(self.mail_side(&asker, &domain)),
+        );
+        (Some(dns), Some(mail))
     }
 
     /// The fetches beyond the home pages, one after another on the content channel: the

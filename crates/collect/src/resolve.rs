@@ -23,6 +23,32 @@ pub enum DnsConfig {
     System,
     /// Only these servers (tests point this at a loopback responder).
     Servers(Vec<SocketAddr>),
+    /// One server whose UDP and TCP ports differ: a test server that let the system
+    /// choose a free port for each socket (so no port is ever found free and handed on).
+    Split { udp: SocketAddr, tcp: SocketAddr },
+}
+
+impl DnsConfig {
+    /// Where each server listens, over UDP and over TCP; empty for the system
+    /// configuration (read from `/etc/resolv.conf` by [`DnsConfig::servers`]).
+    pub fn server_pairs(&self) -> Result<Vec<(SocketAddr, SocketAddr)>, ResolverError> {
+        match self {
+            DnsConfig::Servers(list) => Ok(list.iter().map(|a| (*a, *a)).collect()),
+            DnsConfig::Split { udp, tcp } => Ok(vec![(*udp, *tcp)]),
+            DnsConfig::System => {
+                let (config, _) = hickory_resolver::system_conf::read_system_conf()
+                    .map_err(|e| ResolverError::SystemConfig(e.to_string()))?;
+                let mut pairs: Vec<(SocketAddr, SocketAddr)> = Vec::new();
+                for ns in config.name_servers() {
+                    let pair = (ns.socket_addr, ns.socket_addr);
+                    if !pairs.contains(&pair) {
+                        pairs.push(pair);
+                    }
+                }
+                Ok(pairs)
+            }
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,7 +85,9 @@ pub enum ResolveFailure {
 
 pub struct Resolver {
     dns: TokioResolver,
-    overrides: HashMap<(String, u16), SocketAddr>,
+    /// Keyed by host, port and whether the address is IPv6, so a test can place a
+    /// site's IPv4 and IPv6 ports apart.
+    overrides: HashMap<(String, u16, bool), SocketAddr>,
     hosts: HashMap<String, Vec<IpAddr>>,
     allow_private: bool,
     treat_as_public: Vec<AddressRange>,
@@ -141,6 +169,17 @@ impl Resolver {
                     provider,
                 )
             }
+            DnsConfig::Split { udp, tcp } => {
+                use hickory_resolver::config::NameServerConfig;
+                use hickory_resolver::proto::xfer::Protocol;
+                let mut group = NameServerConfigGroup::new();
+                group.push(NameServerConfig::new(*udp, Protocol::Udp));
+                group.push(NameServerConfig::new(*tcp, Protocol::Tcp));
+                TokioResolver::builder_with_config(
+                    ResolverConfig::from_parts(None, vec![], group),
+                    provider,
+                )
+            }
         };
         let opts: &mut ResolverOpts = builder.options_mut();
         opts.timeout = timeout;
@@ -152,7 +191,12 @@ impl Resolver {
             dns: builder.build(),
             overrides: overrides
                 .iter()
-                .map(|o| ((o.host.to_ascii_lowercase(), o.port), o.addr))
+                .map(|o| {
+                    (
+                        (o.host.to_ascii_lowercase(), o.port, o.addr.is_ipv6()),
+                        o.addr,
+                    )
+                })
                 .collect(),
             hosts,
             allow_private,
@@ -171,17 +215,28 @@ impl Resolver {
         self.allow_private
     }
 
-    /// An explicit override for this exact host and port, if one was given.
+    /// An explicit override for this exact host and port, if one was given (the IPv4
+    /// one when there are both).
     pub fn override_for(&self, host: &str, port: u16) -> Option<SocketAddr> {
-        self.overrides.get(&(host.to_string(), port)).copied()
+        self.override_for_family(host, port, false)
+            .or_else(|| self.override_for_family(host, port, true))
     }
 
-    /// Whether any override names this host (on any port).
+    /// The override for this host and port of one address family only: the IPv6 probes
+    /// (the site over IPv6, name servers over IPv6) must not land on an IPv4 port.
+    pub fn override_for_family(&self, host: &str, port: u16, ipv6: bool) -> Option<SocketAddr> {
+        self.overrides.get(&(host.to_string(), port, ipv6)).copied()
+    }
+
+    /// The addresses overrides give this host (on any port): the IPv4 ones when there
+    /// are any, since IPv6 overrides are for the IPv6 probes.
     fn overridden_addresses(&self, host: &str) -> Vec<IpAddr> {
+        let named = |(h, _, _): &(String, u16, bool)| h == host;
+        let has_v4 = self.overrides.keys().any(|k| named(k) && !k.2);
         let mut addrs: Vec<IpAddr> = self
             .overrides
             .iter()
-            .filter(|((h, _), _)| h == host)
+            .filter(|(k, _)| named(k) && (!has_v4 || !k.2))
             .map(|(_, a)| a.ip())
             .collect();
         addrs.sort();

@@ -45,15 +45,21 @@ impl<K: Eq + Hash + Clone, V> TimedSlots<K, V> {
                 return slot.clone();
             }
         }
-        entries.retain(|_, (at, _)| now.duration_since(*at) < self.ttl);
         if entries.len() >= self.capacity {
-            // Still full of live entries: drop the oldest (a refetch is the only cost).
-            if let Some(oldest) = entries
-                .iter()
-                .min_by_key(|(_, (at, _))| *at)
-                .map(|(k, _)| k.clone())
-            {
-                entries.remove(&oldest);
+            // Sweeping costs a pass over every entry, so it happens only when the map is
+            // full (the DNS cache holds tens of thousands of answers): expired entries
+            // go first, then, if all are live, the oldest tenth (a refetch is the cost).
+            entries.retain(|_, (at, _)| now.duration_since(*at) < self.ttl);
+            if entries.len() >= self.capacity {
+                let mut ages: Vec<(Instant, K)> = entries
+                    .iter()
+                    .map(|(k, (at, _))| (*at, k.clone()))
+                    .collect();
+                ages.sort_by_key(|(at, _)| *at);
+                let drop = (self.capacity / 10).max(1);
+                for (_, key) in ages.into_iter().take(drop) {
+                    entries.remove(&key);
+                }
             }
         }
         let slot: Slot<V> = Arc::new(OnceCell::new());
@@ -94,7 +100,7 @@ mod tests {
         for key in 0..10 {
             let _ = slots.slot(&key).set(key);
         }
-        assert_eq!(slots.len(), 3);
+        assert!(slots.len() <= 3, "{}", slots.len());
         assert_eq!(slots.slot(&9).get(), Some(&9), "the newest entries stay");
     }
 }

@@ -63,6 +63,80 @@ impl TlsContext {
         self.strict.clone()
     }
 
+    /// The TLS handshake after an SMTP `STARTTLS`, over the connection already open: the
+    /// verifier records the chain and its verdict for `server_name` but lets the
+    /// handshake finish whatever it says, because nothing but `QUIT` is ever sent over
+    /// the session (no content is trusted to it). No ALPN: SMTP does not use it.
+    pub async fn starttls(
+        &self,
+        tcp: TcpStream,
+        server_name: ServerName<'static>,
+        handshake_timeout: Duration,
+        deadline: Instant,
+    ) -> StartTls {
+        let verifier = Arc::new(RecordingVerifier {
+            inner: self.webpki.clone(),
+            permissive: true,
+            record: Mutex::new(Record::default()),
+        });
+        let config = match client_config(&self.provider, verifier.clone()) {
+            Ok(mut config) => {
+                config.alpn_protocols.clear();
+                config
+            }
+            Err(e) => {
+                return StartTls::Failed {
+                    message: e.to_string(),
+                    timed_out: false,
+                    version_refused: false,
+                    chain: vec![],
+                };
+            }
+        };
+        let connector = TlsConnector::from(Arc::new(config));
+        let limit = (Instant::now() + handshake_timeout).min(deadline);
+        let result = tokio::time::timeout_at(limit, connector.connect(server_name, tcp)).await;
+        let record = verifier.take();
+        match result {
+            Err(_) => StartTls::Failed {
+                message: format!(
+                    "no TLS handshake within {} ms after STARTTLS",
+                    handshake_timeout.as_millis()
+                ),
+                timed_out: true,
+                version_refused: false,
+                chain: parse_chain(&record.chain),
+            },
+            Ok(Err(e)) => {
+                let inner = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>());
+                let version_refused = matches!(
+                    inner,
+                    Some(rustls::Error::AlertReceived(
+                        rustls::AlertDescription::ProtocolVersion
+                    )) | Some(rustls::Error::PeerIncompatible(
+                        rustls::PeerIncompatible::ServerDoesNotSupportTls12Or13
+                    ))
+                );
+                StartTls::Failed {
+                    message: e.to_string(),
+                    timed_out: false,
+                    version_refused,
+                    chain: parse_chain(&record.chain),
+                }
+            }
+            Ok(Ok(stream)) => {
+                let session = self.session(&stream, record);
+                StartTls::Established {
+                    stream: Box::new(stream),
+                    version: session.version,
+                    cipher_suite: session.cipher_suite,
+                    chain: session.chain,
+                    verification: session.verification.error_now,
+                }
+            }
+        }
+    }
+
     /// Connects, handshakes and records. Returns the evidence and, when the certificate
     /// verified under the strict verifier, the live stream for fetching content.
     pub async fn probe(
@@ -358,6 +432,26 @@ pub(super) fn parse_chain(
         .iter()
         .filter_map(|der| parse_certificate(der).ok())
         .collect()
+}
+
+/// What a STARTTLS handshake gave.
+pub enum StartTls {
+    Established {
+        stream: Box<TlsStream<TcpStream>>,
+        version: String,
+        cipher_suite: String,
+        chain: Vec<trustlabel_core::evidence::CertificateInfo>,
+        /// The verdict for the server name (`None` = the certificate is valid).
+        verification: Option<VerifyError>,
+    },
+    Failed {
+        message: String,
+        timed_out: bool,
+        /// The server refused TLS 1.2 and 1.3 (a protocol_version alert, or an older
+        /// version in its hello).
+        version_refused: bool,
+        chain: Vec<trustlabel_core::evidence::CertificateInfo>,
+    },
 }
 
 enum Recorded {

@@ -15,7 +15,9 @@ pub use legacy::{
     wire_version_name,
 };
 mod crawler;
+pub mod dns;
 mod exposure;
+pub mod mail;
 pub use crawler::{CrawlerKind, CrawlerView};
 pub use exposure::{
     ExposureEvidence, NotSentReason, PROBE_EXCERPT_CAP, Probe, ProbeChannel, ProbeOutcome,
@@ -68,6 +70,14 @@ pub struct Evidence {
     /// certificate that did not verify, or no answer at all).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exposure: Option<ExposureEvidence>,
+    /// DNSSEC, CAA, AAAA and IPv6 reachability of the name and its registrable domain;
+    /// `None` when the scan stopped before (no address) or predates these checks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns: Option<dns::DnsEvidence>,
+    /// Mail records and mail servers of the registrable domain; `None` as for `dns`, or
+    /// for a site scanned by IP address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail: Option<mail::MailEvidence>,
 }
 
 impl Evidence {

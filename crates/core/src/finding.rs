@@ -21,10 +21,14 @@ pub enum Category {
     Exposure,
     Software,
     Compromise,
+    /// The site's name in DNS: DNSSEC, CAA, IPv6.
+    Dns,
+    /// Mail sent in the domain's name and to it: SPF, DMARC, STARTTLS, DANE, MTA-STS.
+    Mail,
 }
 
 impl Category {
-    pub const ALL: [Category; 9] = [
+    pub const ALL: [Category; 11] = [
         Category::Reachability,
         Category::Transport,
         Category::Certificate,
@@ -34,6 +38,8 @@ impl Category {
         Category::Exposure,
         Category::Software,
         Category::Compromise,
+        Category::Dns,
+        Category::Mail,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +53,8 @@ impl Category {
             Category::Exposure => "exposure",
             Category::Software => "software",
             Category::Compromise => "compromise",
+            Category::Dns => "dns",
+            Category::Mail => "mail",
         }
     }
 }
@@ -200,6 +208,109 @@ finding_catalog! {
     CompromiseSpamInjection => "compromise.spam_injection", Compromise;
     CompromiseCloaking => "compromise.cloaking", Compromise;
     CompromiseBlocklisted => "compromise.blocklisted", Compromise;
+
+    DnsDnssecUnsigned => "dns.dnssec.unsigned", Dns;
+    DnsDnssecBogus => "dns.dnssec.bogus", Dns;
+    DnsDnssecUnverified => "dns.dnssec.unverified", Dns;
+    DnsCaaMissing => "dns.caa.missing", Dns;
+    DnsCaaDisallowsIssuer => "dns.caa.disallows_issuer", Dns;
+    DnsIpv6Missing => "dns.ipv6.missing", Dns;
+    DnsIpv6Unreachable => "dns.ipv6.unreachable", Dns;
+    DnsIpv6DifferentContent => "dns.ipv6.different_content", Dns;
+    DnsNsNoIpv6 => "dns.ns.no_ipv6", Dns;
+
+    MailMxMissing => "mail.mx.missing", Mail;
+    MailMxUnreachable => "mail.mx.unreachable", Mail;
+    MailSpfMissing => "mail.spf.missing", Mail;
+    MailSpfInvalid => "mail.spf.invalid", Mail;
+    MailSpfLookupLimit => "mail.spf.lookup_limit", Mail;
+    MailSpfAllowAll => "mail.spf.allow_all", Mail;
+    MailSpfWeak => "mail.spf.weak", Mail;
+    MailDmarcMissing => "mail.dmarc.missing", Mail;
+    MailDmarcInvalid => "mail.dmarc.invalid", Mail;
+    MailDmarcNotEnforcing => "mail.dmarc.not_enforcing", Mail;
+    MailStarttlsMissing => "mail.starttls.missing", Mail;
+    MailStarttlsCertInvalid => "mail.starttls.cert_invalid", Mail;
+    MailStarttlsTlsOutdated => "mail.starttls.tls_outdated", Mail;
+    MailStarttlsFailed => "mail.starttls.failed", Mail;
+    MailDaneMissing => "mail.dane.missing", Mail;
+    MailDaneMismatch => "mail.dane.mismatch", Mail;
+    MailMtaStsMissing => "mail.mta_sts.missing", Mail;
+    MailMtaStsInvalid => "mail.mta_sts.invalid", Mail;
+    MailTlsrptMissing => "mail.tlsrpt.missing", Mail;
+}
+
+/// The DNS records a finding is about: what the scan saw and what the owner should
+/// publish instead. Carried inside the finding's `detail` (one line each, after a summary
+/// line) so that stored findings keep their shape, and read back by the owner page.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RecordAdvice {
+    pub summary: String,
+    /// Records as seen, in zone-file form; empty when there were none.
+    pub seen: Vec<String>,
+    /// Records to publish, in zone-file form.
+    pub publish: Vec<String>,
+}
+
+const SEEN: &str = "seen: ";
+const PUBLISH: &str = "publish: ";
+const NONE_SEEN: &str = "(none)";
+
+impl RecordAdvice {
+    pub fn new(summary: impl Into<String>) -> RecordAdvice {
+        RecordAdvice {
+            summary: summary.into(),
+            ..RecordAdvice::default()
+        }
+    }
+
+    pub fn seen(mut self, records: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.seen.extend(records.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn publish(mut self, records: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.publish.extend(records.into_iter().map(Into::into));
+        self
+    }
+
+    /// The finding detail: the summary, then `seen: ` and `publish: ` lines.
+    pub fn to_detail(&self) -> String {
+        let one_line = |s: &str| s.replace(['\n', '\r'], " ");
+        let mut out = one_line(&self.summary);
+        if self.seen.is_empty() {
+            out.push_str(&format!("\n{SEEN}{NONE_SEEN}"));
+        }
+        for record in &self.seen {
+            out.push_str(&format!("\n{SEEN}{}", one_line(record)));
+        }
+        for record in &self.publish {
+            out.push_str(&format!("\n{PUBLISH}{}", one_line(record)));
+        }
+        out
+    }
+
+    /// Reads a detail written by [`RecordAdvice::to_detail`]; `None` for other details.
+    pub fn from_detail(detail: &str) -> Option<RecordAdvice> {
+        let mut lines = detail.lines();
+        let summary = lines.next()?.to_string();
+        let mut advice = RecordAdvice::new(summary);
+        let mut any = false;
+        for line in lines {
+            if let Some(record) = line.strip_prefix(SEEN) {
+                any = true;
+                if record != NONE_SEEN {
+                    advice.seen.push(record.to_string());
+                }
+            } else if let Some(record) = line.strip_prefix(PUBLISH) {
+                any = true;
+                advice.publish.push(record.to_string());
+            } else {
+                return None;
+            }
+        }
+        any.then_some(advice)
+    }
 }
 
 impl FindingId {
@@ -347,6 +458,25 @@ mod tests {
             assert!(seen.insert(id.as_str()), "duplicate id {id}");
             assert!(id.as_str().contains('.'), "{id} has no family prefix");
         }
+    }
+
+    #[test]
+    fn record_advice_round_trips_through_the_detail() {
+        let advice = RecordAdvice::new("no DMARC record")
+            .publish(["_dmarc.example.vn. IN TXT \"v=DMARC1; p=reject\""]);
+        let detail = advice.to_detail();
+        assert_eq!(
+            detail,
+            "no DMARC record\nseen: (none)\npublish: _dmarc.example.vn. IN TXT \"v=DMARC1; p=reject\""
+        );
+        assert_eq!(RecordAdvice::from_detail(&detail), Some(advice));
+        assert_eq!(RecordAdvice::from_detail("a plain detail"), None);
+        assert_eq!(RecordAdvice::from_detail("two\nplain lines"), None);
+        let multi = RecordAdvice::new("s").seen(["a\nb"]);
+        assert_eq!(
+            RecordAdvice::from_detail(&multi.to_detail()).unwrap().seen,
+            ["a b"]
+        );
     }
 
     #[test]

@@ -1,13 +1,18 @@
 //! A tiny authoritative DNS responder for the fleet's names, over UDP on loopback.
 //!
 //! Tests point the scanner's resolver here so no test ever asks a real DNS server, and
-//! `site.dns_failed` can be produced on demand (any name outside the zone is NXDOMAIN).
-//! Only what a stub resolver sends is understood: one question, no compression in it.
+//! `site.dns_failed` can be produced on demand (any name the fleet does not know is
+//! NXDOMAIN). Besides the sites' addresses it serves the fleet's zones (mail, CAA, NS,
+//! TLSA records), signed with DNSSEC when the zone is, so scans of the fleet validate a
+//! real chain of trust. Only what a stub resolver sends is understood: one question.
 
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 use std::sync::{Arc, Mutex};
 use tokio::net::UdpSocket;
+use trustlabel_core::dns::dnssec::sign::AuthZone;
+use trustlabel_core::dns::wire::{CLASS_IN, Edns, Flags};
+use trustlabel_core::dns::{Message, Name, RData, RType, Rcode, Record, parse_message};
 
 /// A name whose A answer changes: the first query gets `answers[0]`, the second
 /// `answers[1]`, and so on, the last one repeating. With more than one answer the TTL is
@@ -18,12 +23,13 @@ pub struct DnsRecord {
     pub answers: Vec<Ipv4Addr>,
 }
 
-/// Lower-case names without the trailing dot → their A answers, and how many A queries
-/// each name received.
+/// Lower-case names without the trailing dot → their A answers, how many A queries each
+/// name received, and the zones (signed or not) that answer everything else.
 #[derive(Debug, Default)]
 pub(crate) struct Zone {
     names: HashMap<String, Vec<Ipv4Addr>>,
     queries: Mutex<HashMap<String, usize>>,
+    zones: Vec<AuthZone>,
 }
 
 impl Zone {
@@ -41,40 +47,67 @@ impl Zone {
         self.names.insert(name, record.answers.clone());
     }
 
+    /// The zones that answer every question but the A questions above.
+    pub(crate) fn set_zones(&mut self, zones: Vec<AuthZone>) {
+        self.zones = zones;
+    }
+
+    /// The first A answer of every name (for the zones' records and other servers).
+    pub(crate) fn addresses(&self) -> Vec<(String, Ipv4Addr)> {
+        self.names
+            .iter()
+            .filter_map(|(n, a)| a.first().map(|ip| (n.clone(), *ip)))
+            .collect()
+    }
+
     fn counts(&self) -> std::sync::MutexGuard<'_, HashMap<String, usize>> {
         self.queries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// How many A queries `name` has received.
+    /// How many address lookups (A queries without the DNSSEC OK bit, as a stub resolver
+    /// asks before connecting) `name` has received.
     pub(crate) fn queries(&self, name: &str) -> usize {
         let name = name.trim_end_matches('.').to_ascii_lowercase();
         self.counts().get(&name).copied().unwrap_or(0)
     }
 
-    fn contains(&self, name: &str) -> bool {
-        self.names.contains_key(name)
-    }
-
-    /// The answer to the next A query for `name`, with its TTL.
-    fn next_a(&self, name: &str) -> Option<(Ipv4Addr, u32)> {
+    /// The answer to the next A query for `name`, with its TTL. A validating question
+    /// (`lookup` false: DNSSEC OK set, the scanner checking signatures, not finding where
+    /// to connect) gets the current answer and neither counts nor moves the turn on.
+    fn next_a(&self, name: &str, lookup: bool) -> Option<(Ipv4Addr, u32)> {
         let answers = self.names.get(name)?;
         let mut counts = self.counts();
         let seen = counts.entry(name.to_string()).or_insert(0);
         let ip = answers.get(*seen).or(answers.last()).copied()?;
-        *seen += 1;
+        if lookup {
+            *seen += 1;
+        }
         let ttl = if answers.len() > 1 { 0 } else { TTL_SECONDS };
         Some((ip, ttl))
     }
+
+    /// The zone that answers for `name`: the deepest apex above it, except that a DS
+    /// question at an apex belongs to the zone above (if the fleet has one).
+    fn zone_for(&self, name: &Name, rtype: RType) -> Option<&AuthZone> {
+        let mut candidates: Vec<&AuthZone> = self
+            .zones
+            .iter()
+            .filter(|z| name.is_subdomain_of(z.apex()))
+            .collect();
+        candidates.sort_by_key(|z| std::cmp::Reverse(z.apex().label_count()));
+        if rtype == RType::DS && candidates.len() > 1 && candidates[0].apex() == name {
+            candidates.remove(0);
+        }
+        candidates.first().copied()
+    }
+
+    /// Whether `name` lies above some zone (the root, a TLD): the fleet is not the
+    /// authority there, so it refuses rather than deny what it does not know.
+    fn above_a_zone(&self, name: &Name) -> bool {
+        self.zones.iter().any(|z| z.apex().is_subdomain_of(name))
+    }
 }
 
-const HEADER_LEN: usize = 12;
-const TYPE_A: u16 = 1;
-const CLASS_IN: u16 = 1;
-const FLAG_RESPONSE: u16 = 0x8000;
-const FLAG_AUTHORITATIVE: u16 = 0x0400;
-const FLAG_RECURSION_DESIRED: u16 = 0x0100;
-const OPCODE_MASK: u16 = 0x7800;
-const RCODE_NXDOMAIN: u16 = 3;
 /// Short, so a test that changes the fleet never sees a stale cached answer for long.
 const TTL_SECONDS: u32 = 60;
 /// Largest UDP payload read; bigger datagrams are truncated and then fail to parse.
@@ -96,79 +129,96 @@ pub(crate) async fn serve(socket: UdpSocket, zone: Arc<Zone>) {
     }
 }
 
-struct Question {
-    /// Lower-case, dot-separated, no trailing dot.
-    name: String,
-    qtype: u16,
-    qclass: u16,
-    /// Offset just past the question, so the reply can echo it byte for byte.
-    end: usize,
-}
-
 /// The reply to a standard query with one question, or `None` for anything else.
 pub(crate) fn answer(zone: &Zone, query: &[u8]) -> Option<Vec<u8>> {
-    let flags = u16::from_be_bytes([*query.get(2)?, *query.get(3)?]);
-    let qdcount = u16::from_be_bytes([*query.get(4)?, *query.get(5)?]);
-    if flags & FLAG_RESPONSE != 0 || flags & OPCODE_MASK != 0 || qdcount != 1 {
+    let message = parse_message(query).ok()?;
+    if message.flags.response || message.flags.opcode != 0 || message.questions.len() != 1 {
         return None;
     }
-    let question = parse_question(query)?;
-    let known = zone.contains(&question.name);
-    let record = if known && question.qtype == TYPE_A && question.qclass == CLASS_IN {
-        zone.next_a(&question.name)
+    let question = message.questions[0].clone();
+    let dnssec = message.edns.is_some_and(|e| e.dnssec_ok);
+    let key = question.name.to_host();
+    let auth = zone.zone_for(&question.name, question.rtype);
+    let mut rcode = Rcode::NOERROR;
+    let mut answers = Vec::new();
+    let mut authority = Vec::new();
+    if zone.names.contains_key(&key) && question.rtype == RType::A {
+        if let Some((ip, ttl)) = zone.next_a(&key, !dnssec) {
+            let record = Record {
+                name: question.name.clone(),
+                rtype: RType::A,
+                class: CLASS_IN,
+                ttl,
+                rdata: RData::A(ip),
+            };
+            answers = match auth {
+                Some(auth) => auth.signed(&[record], dnssec),
+                None => vec![record],
+            };
+        }
+    } else if let Some(auth) = auth {
+        let reply = auth.answer(&question.name, question.rtype, dnssec);
+        // A name with a (changing) A answer exists even if its zone never heard of it.
+        rcode = if zone.names.contains_key(&key) {
+            Rcode::NOERROR
+        } else {
+            reply.rcode
+        };
+        answers = reply.answers;
+        authority = reply.authority;
+    } else if zone.names.contains_key(&key) {
+        // Other types of a name outside every zone: no data.
+    } else if zone.above_a_zone(&question.name) {
+        rcode = Rcode::REFUSED;
     } else {
-        None
+        rcode = Rcode::NXDOMAIN;
+    }
+    let reply = Message {
+        id: message.id,
+        flags: Flags {
+            response: true,
+            authoritative: rcode != Rcode::REFUSED,
+            recursion_desired: message.flags.recursion_desired,
+            checking_disabled: message.flags.checking_disabled,
+            ..Flags::default()
+        },
+        rcode,
+        questions: vec![question],
+        answers,
+        authority,
+        additional: vec![],
+        edns: message.edns.map(|e| Edns {
+            udp_payload: 1232,
+            dnssec_ok: e.dnssec_ok,
+            extended_rcode: 0,
+        }),
     };
-    let rcode = if known { 0 } else { RCODE_NXDOMAIN };
-
-    let mut reply = Vec::with_capacity(question.end + 16);
-    reply.extend_from_slice(&query[..2]);
-    let reply_flags = FLAG_RESPONSE | FLAG_AUTHORITATIVE | (flags & FLAG_RECURSION_DESIRED) | rcode;
-    reply.extend_from_slice(&reply_flags.to_be_bytes());
-    for count in [1u16, u16::from(record.is_some()), 0, 0] {
-        reply.extend_from_slice(&count.to_be_bytes());
+    let wire = reply.to_wire();
+    let limit = message
+        .edns
+        .map_or(512, |e| usize::from(e.udp_payload).max(512));
+    if wire.len() <= limit {
+        return Some(wire);
     }
-    reply.extend_from_slice(&query[HEADER_LEN..question.end]);
-    if let Some((ip, ttl)) = record {
-        reply.extend_from_slice(&[0xc0, HEADER_LEN as u8]); // name: pointer to the question
-        reply.extend_from_slice(&TYPE_A.to_be_bytes());
-        reply.extend_from_slice(&CLASS_IN.to_be_bytes());
-        reply.extend_from_slice(&ttl.to_be_bytes());
-        reply.extend_from_slice(&4u16.to_be_bytes());
-        reply.extend_from_slice(&ip.octets());
-    }
-    Some(reply)
-}
-
-fn parse_question(query: &[u8]) -> Option<Question> {
-    let mut pos = HEADER_LEN;
-    let mut labels: Vec<String> = Vec::new();
-    loop {
-        let len = usize::from(*query.get(pos)?);
-        pos += 1;
-        if len == 0 {
-            break;
-        }
-        // 0xc0 = compression pointer, 0x40/0x80 = reserved label types: not in a question.
-        if len & 0xc0 != 0 || pos - HEADER_LEN + len > 255 {
-            return None;
-        }
-        let label = query.get(pos..pos + len)?;
-        labels.push(String::from_utf8_lossy(label).to_ascii_lowercase());
-        pos += len;
-    }
-    let fixed = query.get(pos..pos + 4)?;
-    Some(Question {
-        name: labels.join("."),
-        qtype: u16::from_be_bytes([fixed[0], fixed[1]]),
-        qclass: u16::from_be_bytes([fixed[2], fixed[3]]),
-        end: pos + 4,
-    })
+    // Too big for the client's buffer: say so, and let it ask again over TCP.
+    let truncated = Message {
+        flags: Flags {
+            truncated: true,
+            ..reply.flags
+        },
+        answers: vec![],
+        authority: vec![],
+        ..reply
+    };
+    Some(truncated.to_wire())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const TYPE_A: u16 = 1;
+    const HEADER_LEN: usize = 12;
 
     fn zone() -> Zone {
         let mut zone = Zone::new();

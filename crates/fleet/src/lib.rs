@@ -17,21 +17,25 @@ mod pki;
 mod routes;
 mod server;
 mod sha1_sign;
+mod smtp;
 mod spec;
 #[cfg(test)]
 mod tests;
 mod weak_rsa;
+pub mod zones;
 
 pub use dns::DnsRecord;
 pub use legacy::{HostileTls, SSLV3_SUITES};
 pub use log::{RequestLog, SeenRequest};
 pub use pki::{PkiError, WRONG_HOST_SAN};
 pub use sha1_sign::Sha1SignError;
+pub use smtp::{MailServer, SmtpBehaviour};
 pub use spec::{
-    BodyStream, CertKind, HeaderCondition, HttpBehaviour, OcspBehaviour, Route, SCANNER_AGENT_MARK,
-    STRICT_HEADERS, SiteSpec, TlsBehaviour, bot_wall, demo_specs,
+    BodyStream, CertKind, HeaderCondition, HttpBehaviour, Ipv6Behaviour, OcspBehaviour, Route,
+    SCANNER_AGENT_MARK, STRICT_HEADERS, SiteSpec, TlsBehaviour, bot_wall, demo_specs,
 };
 pub use weak_rsa::WeakKeyError;
+pub use zones::{MailDefaults, RecordData, Signing, ZoneRecord, ZoneSpec};
 
 use http::{Resource, Responder};
 use ocsp::{KnownLeaf, OcspResponder, Status};
@@ -42,7 +46,7 @@ use rustls::pki_types::CertificateDer;
 use std::collections::HashMap;
 use std::future::Future;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use tokio::net::{TcpListener, TcpSocket, UdpSocket};
 use tokio::task::JoinSet;
@@ -56,6 +60,23 @@ pub const MAX_SITES: usize = 255 * HOSTS_PER_BLOCK;
 const DNS_IP: Ipv4Addr = Ipv4Addr::new(127, 77, 0, 1);
 const PKI_IP: Ipv4Addr = Ipv4Addr::new(127, 77, 0, 2);
 const OCSP_IP: Ipv4Addr = Ipv4Addr::new(127, 77, 0, 3);
+/// The fleet's mail servers: 127.78.0.1, 127.78.0.2, ...
+const MAIL_NET: [u8; 2] = [127, 78];
+/// Every IPv6 listener of the fleet (sites, the DNS server) is on `::1`, each on its own
+/// port; the AAAA records say `::1` and the overrides name the port.
+const IPV6_LOOPBACK: Ipv6Addr = Ipv6Addr::LOCALHOST;
+
+/// What a fleet serves besides its sites: extra DNS names, DNS zones (mail, CAA, TLSA
+/// records; signed or not) and mail servers.
+#[derive(Debug, Clone, Default)]
+pub struct FleetExtras {
+    pub records: Vec<DnsRecord>,
+    /// Zones besides the default one (the registrable domain of the fleet's domain: a
+    /// signed, well-run zone that sends and receives no mail), which a zone of the same
+    /// apex here replaces.
+    pub zones: Vec<ZoneSpec>,
+    pub mail_servers: Vec<MailServer>,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum FleetError {
@@ -89,8 +110,12 @@ pub struct RunningSite {
     pub http_addr: SocketAddr,
     /// The leaf certificate the HTTPS port presents, when it serves TLS.
     pub leaf: Option<CertificateDer<'static>>,
-    /// Every HTTP request the site received, on either port.
+    /// Where "port 443" is over IPv6 (on `::1`), when the site has an AAAA record.
+    pub https_v6_addr: Option<SocketAddr>,
+    /// Every HTTP request the site received, on either port (over IPv4).
     pub requests: Arc<RequestLog>,
+    /// The requests its IPv6 twin received (the scanner's home-page fetch over IPv6).
+    pub requests_v6: Arc<RequestLog>,
 }
 
 /// A running fleet. Dropping it (or [`Fleet::shutdown`]) stops every listener and the
@@ -106,7 +131,13 @@ pub struct Fleet {
     sites: Vec<RunningSite>,
     index: HashMap<String, usize>,
     dns_addr: SocketAddr,
+    /// The same DNS server over IPv6 (the name servers' IPv6 address).
+    dns_v6_addr: SocketAddr,
     zone: Arc<dns::Zone>,
+    /// The zones' trust anchors (the signed parents of the anchored zones).
+    anchors: Vec<trustlabel_core::dns::dnssec::TrustAnchor>,
+    /// Port 25 of each mail server.
+    mail_addrs: Vec<(String, SocketAddr)>,
     pki_addr: SocketAddr,
     ocsp_addr: SocketAddr,
     ocsp: Arc<OcspResponder>,
@@ -132,6 +163,28 @@ impl Fleet {
         specs: Vec<SiteSpec>,
         records: Vec<DnsRecord>,
     ) -> Result<Fleet, FleetError> {
+        Fleet::start_with(
+            domain,
+            specs,
+            FleetExtras {
+                records,
+                ..FleetExtras::default()
+            },
+        )
+        .await
+    }
+
+    /// [`Fleet::start`] with extra DNS names, zones and mail servers.
+    pub async fn start_with(
+        domain: &str,
+        specs: Vec<SiteSpec>,
+        extras: FleetExtras,
+    ) -> Result<Fleet, FleetError> {
+        let FleetExtras {
+            records,
+            zones: zone_specs,
+            mail_servers,
+        } = extras;
         let domain =
             normalise_host(domain).ok_or_else(|| FleetError::InvalidHost(domain.to_string()))?;
         let pki_host = format!("pki.{domain}");
@@ -183,7 +236,63 @@ impl Fleet {
         for record in &records {
             zone.insert_record(record);
         }
+
+        // Mail servers, each on its own loopback address.
+        let mut mail_addrs = Vec::new();
+        for (i, server) in mail_servers.iter().enumerate() {
+            let ip = Ipv4Addr::new(
+                MAIL_NET[0],
+                MAIL_NET[1],
+                (1 + i / 254) as u8,
+                (1 + i % 254) as u8,
+            );
+            let addr = launcher.start_mail(&pki, ip, server).await?;
+            zone.insert(server.host.clone(), ip);
+            mail_addrs.push((server.host.clone(), addr));
+        }
+
+        // The DNS server over IPv6: its port is bound first so the zones can name it.
+        let dns6_bind = SocketAddr::new(IpAddr::V6(IPV6_LOOPBACK), 0);
+        let dns6_socket = UdpSocket::bind(dns6_bind)
+            .await
+            .map_err(|source| FleetError::Bind {
+                addr: dns6_bind,
+                source,
+            })?;
+        let dns_v6_addr = dns6_socket
+            .local_addr()
+            .map_err(|source| FleetError::Bind {
+                addr: dns6_bind,
+                source,
+            })?;
+        let ns_host = format!("ns1.{domain}");
+        zone.insert(ns_host.clone(), DNS_IP);
+        let ipv6_hosts: Vec<String> = sites
+            .iter()
+            .filter(|s| s.https_v6_addr.is_some())
+            .map(|s| s.host.clone())
+            .chain([ns_host.clone()])
+            .collect();
+        let ca_identity = trustlabel_core::domain::registrable_domain(&format!("ocsp.{domain}"))
+            .unwrap_or_else(|| domain.clone());
+        let default_apex =
+            trustlabel_core::domain::registrable_domain(&domain).unwrap_or_else(|| domain.clone());
+        let mut all_zones = zone_specs;
+        if !all_zones.iter().any(|z| z.apex == default_apex) {
+            all_zones.push(ZoneSpec::new(&default_apex));
+        }
+        let (built, anchors) = zones::build_all(
+            &all_zones,
+            &zone.addresses(),
+            &ipv6_hosts,
+            &ca_identity,
+            &ns_host,
+        );
+        zone.set_zones(built);
         let zone = Arc::new(zone);
+        launcher
+            .tasks
+            .spawn(dns::serve(dns6_socket, Arc::clone(&zone)));
         // Port held by its server: the socket bound to port 0 is the one the DNS
         // responder answers on.
         let dns_bind = SocketAddr::new(IpAddr::V4(DNS_IP), 0);
@@ -216,7 +325,10 @@ impl Fleet {
             sites,
             index,
             dns_addr,
+            dns_v6_addr,
             zone,
+            anchors,
+            mail_addrs,
             pki_addr,
             ocsp_addr,
             ocsp,
@@ -291,14 +403,66 @@ impl Fleet {
             .collect();
         overrides.push(connect(&self.pki_host(), 80, self.pki_addr));
         overrides.push(connect(&self.ocsp_host(), 80, self.ocsp_addr));
+        overrides.extend(
+            self.sites
+                .iter()
+                .filter_map(|s| s.https_v6_addr.map(|a| connect(&s.host, 443, a))),
+        );
+        overrides.push(connect(&self.ns_host(), 53, self.dns_v6_addr));
+        overrides.extend(
+            self.mail_addrs
+                .iter()
+                .map(|(host, addr)| connect(host, 25, *addr)),
+        );
         overrides
+    }
+
+    /// The trust anchors a scanner of the fleet validates DNSSEC from: the signed parent
+    /// zones (such as `test.`) of the fleet's anchored zones.
+    pub fn trust_anchors(&self) -> Vec<trustlabel_core::dns::dnssec::TrustAnchor> {
+        self.anchors.clone()
+    }
+
+    /// The trust anchors as zone-file DS lines, for `trustlabel --trust-anchors`.
+    pub fn trust_anchors_text(&self) -> String {
+        let mut out = String::new();
+        for anchor in &self.anchors {
+            for ds in &anchor.ds {
+                let record = trustlabel_core::dns::Record {
+                    name: anchor.zone.clone(),
+                    rtype: trustlabel_core::dns::RType::DS,
+                    class: trustlabel_core::dns::wire::CLASS_IN,
+                    ttl: 60,
+                    rdata: trustlabel_core::dns::RData::Ds(ds.clone()),
+                };
+                out.push_str(&record.to_text());
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    /// The name server every fleet zone names (`ns1.<domain>`).
+    pub fn ns_host(&self) -> String {
+        format!("ns1.{}", self.domain)
+    }
+
+    /// The DNS server's IPv6 address and port.
+    pub fn dns_v6_addr(&self) -> SocketAddr {
+        self.dns_v6_addr
+    }
+
+    /// Where each mail server's port 25 really is.
+    pub fn mail_addrs(&self) -> &[(String, SocketAddr)] {
+        &self.mail_addrs
     }
 
     pub fn dns_addr(&self) -> SocketAddr {
         self.dns_addr
     }
 
-    /// How many A queries the DNS responder received for `name`.
+    /// How many address lookups (A queries without DNSSEC OK) the DNS responder received
+    /// for `name`; the scanner's DNSSEC questions are not counted.
     pub fn dns_queries(&self, name: &str) -> usize {
         self.zone.queries(name)
     }
@@ -473,6 +637,36 @@ impl Launcher {
             // `issue_all` gives every `Serve` site a leaf, so this is only `Closed`.
             _ => self.closed(ip)?,
         };
+        let v6 = IpAddr::V6(IPV6_LOOPBACK);
+        let requests_v6 = Arc::new(RequestLog::default());
+        let https_v6_addr = match (&spec.ipv6, spec.tls, &leaf) {
+            (Ipv6Behaviour::None, _, _) => None,
+            (Ipv6Behaviour::Closed, _, _) => Some(self.closed(v6)?),
+            (Ipv6Behaviour::Same, TlsBehaviour::Serve(_), Some(leaf)) => {
+                let config = server::tls_config(&self.provider, leaf, None)?;
+                let routes = Arc::new(
+                    Responder::table(table.clone()).logged(Arc::clone(&requests_v6), "https"),
+                );
+                Some(
+                    self.listen(v6, |l| server::serve_tls(l, config, routes))
+                        .await?,
+                )
+            }
+            (Ipv6Behaviour::Different(body), TlsBehaviour::Serve(_), Some(leaf)) => {
+                let config = server::tls_config(&self.provider, leaf, None)?;
+                let other = spec.clone().with_home_body(body);
+                let routes = Arc::new(
+                    Responder::table(RouteTable::for_site(&other))
+                        .logged(Arc::clone(&requests_v6), "https"),
+                );
+                Some(
+                    self.listen(v6, |l| server::serve_tls(l, config, routes))
+                        .await?,
+                )
+            }
+            // A site that serves no TLS has no IPv6 twin.
+            _ => None,
+        };
         let http_addr = match spec.http {
             HttpBehaviour::RedirectToHttps => {
                 let redirect = Arc::new(
@@ -494,18 +688,24 @@ impl Launcher {
             https_addr,
             http_addr,
             leaf: leaf.map(|l| l.leaf().clone()),
+            https_v6_addr,
             requests,
+            requests_v6,
         })
     }
 
     /// Binds an ephemeral port on `ip` and spawns `serve` on it. Port held by its server:
     /// the listener that got the port is the one that serves, for the fleet's life.
-    async fn listen<F, Fut>(&mut self, ip: Ipv4Addr, serve: F) -> Result<SocketAddr, FleetError>
+    async fn listen<F, Fut>(
+        &mut self,
+        ip: impl Into<IpAddr>,
+        serve: F,
+    ) -> Result<SocketAddr, FleetError>
     where
         F: FnOnce(TcpListener) -> Fut,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        let addr = SocketAddr::new(IpAddr::V4(ip), 0);
+        let addr = SocketAddr::new(ip.into(), 0);
         let bind_error = |source| FleetError::Bind { addr, source };
         let listener = TcpListener::bind(addr).await.map_err(bind_error)?;
         let local = listener.local_addr().map_err(bind_error)?;
@@ -514,8 +714,8 @@ impl Launcher {
     }
 
     /// A port on `ip` that refuses connections for as long as the fleet lives.
-    fn closed(&mut self, ip: Ipv4Addr) -> Result<SocketAddr, FleetError> {
-        let ip = IpAddr::V4(ip);
+    fn closed(&mut self, ip: impl Into<IpAddr>) -> Result<SocketAddr, FleetError> {
+        let ip = ip.into();
         let (socket, addr) =
             server::reserve_closed_port(ip).map_err(|source| FleetError::Bind {
                 addr: SocketAddr::new(ip, 0),
@@ -524,6 +724,82 @@ impl Launcher {
         self.closed_ports.push(socket);
         Ok(addr)
     }
+}
+
+impl Launcher {
+    /// Starts one mail server on `ip`, port chosen by the system; its certificate (when
+    /// it does TLS) comes from the fleet's PKI for its host name.
+    async fn start_mail(
+        &mut self,
+        pki: &Pki,
+        ip: Ipv4Addr,
+        server: &MailServer,
+    ) -> Result<SocketAddr, FleetError> {
+        let host = normalise_host(&server.host)
+            .ok_or_else(|| FleetError::InvalidHost(server.host.clone()))?;
+        let behaviour = server.behaviour;
+        if behaviour == SmtpBehaviour::Closed {
+            return self.closed(ip);
+        }
+        let tls = match behaviour {
+            SmtpBehaviour::StartTls(kind) => {
+                let leaf = pki.issue(&host, kind)?;
+                let config = server::tls_config(&self.provider, &leaf, None)?;
+                Some(tokio_rustls::TlsAcceptor::from(config))
+            }
+            _ => None,
+        };
+        self.listen(ip, move |l| smtp::serve(l, host, behaviour, tls))
+            .await
+    }
+}
+
+/// What the demo fleet serves besides [`demo_specs`]: two mail domains, one run well
+/// (`good-mail.test`: SPF `-all`, DMARC `p=reject`, TLS-RPT, an MX with STARTTLS and a
+/// valid certificate; it publishes no MTA-STS or TLSA record) and one run badly
+/// (`bad-mail.test`: SPF `+all`, no DMARC, an MX without STARTTLS), each with a site
+/// `www.<domain>`.
+pub fn demo_mail() -> (Vec<SiteSpec>, FleetExtras) {
+    let good = "good-mail.test";
+    let bad = "bad-mail.test";
+    let zone = |apex: &str, records: Vec<ZoneRecord>| {
+        ZoneSpec::new(apex)
+            .with_mail(MailDefaults::None)
+            .with_record(ZoneRecord::mx(apex, 10, &format!("mx.{apex}")))
+            .with_records(records)
+    };
+    let extras = FleetExtras {
+        records: Vec::new(),
+        zones: vec![
+            zone(
+                good,
+                vec![
+                    ZoneRecord::txt(good, "v=spf1 mx -all"),
+                    ZoneRecord::txt(
+                        &format!("_dmarc.{good}"),
+                        &format!("v=DMARC1; p=reject; rua=mailto:dmarc@{good}"),
+                    ),
+                    ZoneRecord::txt(
+                        &format!("_smtp._tls.{good}"),
+                        &format!("v=TLSRPTv1; rua=mailto:tlsrpt@{good}"),
+                    ),
+                ],
+            ),
+            zone(bad, vec![ZoneRecord::txt(bad, "v=spf1 +all")]),
+        ],
+        mail_servers: vec![
+            MailServer::new(
+                &format!("mx.{good}"),
+                SmtpBehaviour::StartTls(CertKind::Good),
+            ),
+            MailServer::new(&format!("mx.{bad}"), SmtpBehaviour::NoStartTls),
+        ],
+    };
+    let sites = vec![
+        SiteSpec::good(&format!("www.{good}")),
+        SiteSpec::good(&format!("www.{bad}")),
+    ];
+    (sites, extras)
 }
 
 /// The responder for the trusted intermediate's leaves: revoked exactly when the CRL

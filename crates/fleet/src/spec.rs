@@ -260,6 +260,23 @@ pub struct SiteSpec {
     /// The answer to every path no route names (its `path` is ignored): a site that
     /// answers `200` everywhere. `None` answers `404`.
     pub fallback: Option<Route>,
+    /// What the site does over IPv6 (its AAAA record is the fleet's `::1`).
+    pub ipv6: Ipv6Behaviour,
+}
+
+/// The site over IPv6: the fleet's DNS gives it the AAAA record `::1` unless `None`, and
+/// its HTTPS port over IPv6 is its own port on `::1`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Ipv6Behaviour {
+    /// The same site as over IPv4 (only for sites that serve TLS).
+    #[default]
+    Same,
+    /// No AAAA record.
+    None,
+    /// An AAAA record, but nothing answers there.
+    Closed,
+    /// An AAAA record and a server there whose home page is this body instead.
+    Different(String),
 }
 
 /// The headers of a well-run site: each one satisfies the scanner's strictest check.
@@ -306,7 +323,13 @@ impl SiteSpec {
             routes: vec![home],
             ocsp: OcspBehaviour::default(),
             fallback: None,
+            ipv6: Ipv6Behaviour::Same,
         }
+    }
+
+    pub fn with_ipv6(mut self, ipv6: Ipv6Behaviour) -> SiteSpec {
+        self.ipv6 = ipv6;
+        self
     }
 
     pub fn with_cert(self, kind: CertKind) -> SiteSpec {

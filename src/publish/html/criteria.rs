@@ -348,6 +348,8 @@ mod tests {
         let mut policy = Policy::builtin().unwrap();
         let id = FindingId::HeaderCspMissing;
         policy.blocking.insert(id);
+        // Only this rule is new (the built-in policy may be announcing others).
+        policy.blocking_since.clear();
         policy
             .blocking_since
             .insert(id, time::macros::date!(2026 - 12 - 01));

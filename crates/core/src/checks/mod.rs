@@ -18,9 +18,11 @@ mod certificate;
 pub mod compromise;
 mod content;
 mod cookies;
+pub mod dns;
 mod exposure;
 mod headers;
 mod legacy_tls;
+mod mail;
 mod pages;
 pub mod parse;
 mod privacy;
@@ -113,6 +115,8 @@ pub fn run_all_with(
         software::check(&pages, ctx.page_rules, &mut findings);
     }
     compromise::check(evidence, &pages, ctx.page_rules, &mut findings);
+    dns::check(evidence, &mut findings);
+    mail::check(evidence, &mut findings);
     findings.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.detail.cmp(&b.detail)));
     findings.dedup();
     findings

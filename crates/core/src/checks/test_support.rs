@@ -92,6 +92,8 @@ pub(crate) fn evidence_with_chains(
         privacy_page: None,
         crawler_views: Vec::new(),
         exposure: None,
+        dns: None,
+        mail: None,
     }
 }
 

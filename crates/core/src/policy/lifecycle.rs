@@ -68,9 +68,15 @@ pub fn next_label(
             next.last_pass_at = Some(now);
             next.at_risk_since = None;
             next.unreachable_scans = 0;
-            // Advanced comes only from a staff attestation, which survives passing scans.
+            // Advanced comes only from a staff attestation, which survives passing scans
+            // as long as the advanced requirements hold (DNSSEC, DMARC, STARTTLS); a scan
+            // that misses one lowers the label to basic until staff attest again.
             next.level = Some(match previous.level {
-                Some(LabelLevel::Advanced) if previous.status.holds_label() => LabelLevel::Advanced,
+                Some(LabelLevel::Advanced)
+                    if previous.status.holds_label() && verdict.advanced_blockers.is_empty() =>
+                {
+                    LabelLevel::Advanced
+                }
                 _ => LabelLevel::Basic,
             });
             let reason = match previous.status {

@@ -228,6 +228,11 @@ pub struct Verdict {
     /// SSL Labs-style TLS sub-scores, when the legacy probe saw a supported version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_rating: Option<TlsRating>,
+    /// Findings present that the advanced level requires absent (`[levels.advanced]`);
+    /// a labelled site keeps or gains `advanced` only when this is empty. Verdicts stored
+    /// before the rule have none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub advanced_blockers: Vec<FindingId>,
     /// What each finding id cost or earned, and what in the policy set the price (a
     /// kind, a severity, the default): the score is explainable line by line.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

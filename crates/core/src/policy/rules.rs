@@ -41,6 +41,10 @@ pub struct Policy {
     pub new_blocking_grace_days: i64,
     pub blocking_when_critical: BTreeSet<FindingId>,
     pub unreachable: BTreeSet<FindingId>,
+    /// Findings that keep a passing site at the basic level (`[levels.advanced]`): the
+    /// advanced level needs DNSSEC, an enforced DMARC policy and STARTTLS with a valid
+    /// certificate on every MX, besides the staff attestation.
+    pub advanced_requires_absent: BTreeSet<FindingId>,
     /// Findings that mean the site stopped the scanner (`Decision::Blocked`).
     pub blocked: BTreeSet<FindingId>,
 }
@@ -131,6 +135,22 @@ struct PolicyFile {
     /// accepted here so the file stays one document.
     #[serde(default, rename = "checks")]
     _checks: toml::Table,
+    #[serde(default)]
+    levels: LevelsSection,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct LevelsSection {
+    #[serde(default)]
+    advanced: AdvancedSection,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct AdvancedSection {
+    #[serde(default)]
+    requires_absent: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -412,6 +432,7 @@ impl Policy {
             new_blocking_grace_days: raw.label.new_blocking_grace_days,
             blocking_when_critical,
             unreachable: set(&raw.label.unreachable)?,
+            advanced_requires_absent: set(&raw.levels.advanced.requires_absent)?,
             blocked: set(&raw.label.blocked)?,
         })
     }
@@ -562,8 +583,20 @@ impl Policy {
                 Decision::Fail
             }
         };
+        let advanced_blockers: Vec<FindingId> = ids
+            .iter()
+            .filter(|id| self.advanced_requires_absent.contains(id))
+            .copied()
+            .collect();
+        if decision == Decision::Pass && !advanced_blockers.is_empty() {
+            reasons.push(format!(
+                "the advanced level also needs the absence of {}",
+                join_ids(advanced_blockers.iter())
+            ));
+        }
         Verdict {
             policy_version: self.version.clone(),
+            advanced_blockers,
             score,
             grade,
             category_scores,

@@ -714,6 +714,73 @@ fn a_change_is_never_dated_before_the_label_it_follows() {
 }
 
 #[test]
+fn the_new_dns_and_mail_blocking_rules_wait_for_their_grace_period() {
+    let p = policy();
+    for id in [FindingId::DnsDnssecBogus, FindingId::MailSpfAllowAll] {
+        let since = p.blocking_since[&id];
+        let findings = [f(id)];
+        let during = p.evaluate_at(&findings, None, Some(since.midnight().assume_utc()));
+        assert!(during.blocking.is_empty(), "{id}: {:?}", during.blocking);
+        let later = since.midnight().assume_utc() + time::Duration::days(p.new_blocking_grace_days);
+        assert_eq!(
+            p.evaluate_at(&findings, None, Some(later)).blocking,
+            vec![id]
+        );
+    }
+}
+
+#[test]
+fn the_advanced_level_needs_dnssec_dmarc_and_starttls() {
+    let p = policy();
+    for id in [
+        FindingId::DnsDnssecUnsigned,
+        FindingId::DnsDnssecBogus,
+        FindingId::DnsDnssecUnverified,
+        FindingId::MailDmarcMissing,
+        FindingId::MailDmarcInvalid,
+        FindingId::MailDmarcNotEnforcing,
+        FindingId::MailStarttlsMissing,
+        FindingId::MailStarttlsCertInvalid,
+        FindingId::MailStarttlsFailed,
+        FindingId::MailMxUnreachable,
+    ] {
+        assert!(p.advanced_requires_absent.contains(&id), "{id}");
+    }
+    // Informational DNS findings cost nothing at the basic level.
+    let unsigned = p.evaluate(&[f(FindingId::DnsDnssecUnsigned)]);
+    assert_eq!(
+        (unsigned.decision, unsigned.grade),
+        (Decision::Pass, Grade::APlus)
+    );
+    assert_eq!(
+        unsigned.advanced_blockers,
+        vec![FindingId::DnsDnssecUnsigned]
+    );
+    assert!(
+        p.evaluate(&[f(FindingId::MailTlsrptMissing)])
+            .advanced_blockers
+            .is_empty()
+    );
+
+    let advanced = LabelState {
+        status: LabelStatus::Labelled,
+        level: Some(LabelLevel::Advanced),
+        ..LabelState::not_assessed()
+    };
+    let (kept, _) = next_label(&advanced, &p.evaluate(&[]), T0, &grace(14));
+    assert_eq!(kept.level, Some(LabelLevel::Advanced));
+    let (lowered, t) = next_label(&advanced, &unsigned, T0, &grace(14));
+    assert_eq!(
+        (lowered.status, lowered.level),
+        (LabelStatus::Labelled, Some(LabelLevel::Basic))
+    );
+    assert!(t.is_none(), "the status did not change");
+    // A basic label never rises on its own, even when everything passes.
+    let (basic, _) = next_label(&lowered, &p.evaluate(&[]), T0, &grace(14));
+    assert_eq!(basic.level, Some(LabelLevel::Basic));
+}
+
+#[test]
 fn sensitive_data_without_the_stricter_notice_refuses_the_label_after_its_grace() {
     let p = policy();
     let critical = [Finding::new(

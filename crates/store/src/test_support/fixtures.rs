@@ -210,6 +210,8 @@ pub fn evidence(host: &str) -> Evidence {
         privacy_page: None,
         crawler_views: Vec::new(),
         exposure: None,
+        dns: None,
+        mail: None,
     }
 }
 
@@ -250,6 +252,7 @@ pub fn verdict(decision: Decision) -> Verdict {
         caps: vec![(FindingId::CertExpiringSoon, Grade::B)],
         reasons: vec!["certificate expires soon".into()],
         tls_rating: None,
+        advanced_blockers: Vec::new(),
         priced: Vec::new(),
     }
 }
