@@ -21,10 +21,12 @@ pub enum Category {
     Exposure,
     Software,
     Compromise,
+    /// How to report a vulnerability to the site (`security.txt`, RFC 9116).
+    Disclosure,
 }
 
 impl Category {
-    pub const ALL: [Category; 9] = [
+    pub const ALL: [Category; 10] = [
         Category::Reachability,
         Category::Transport,
         Category::Certificate,
@@ -34,6 +36,7 @@ impl Category {
         Category::Exposure,
         Category::Software,
         Category::Compromise,
+        Category::Disclosure,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +50,7 @@ impl Category {
             Category::Exposure => "exposure",
             Category::Software => "software",
             Category::Compromise => "compromise",
+            Category::Disclosure => "disclosure",
         }
     }
 }
@@ -200,6 +204,13 @@ finding_catalog! {
     CompromiseSpamInjection => "compromise.spam_injection", Compromise;
     CompromiseCloaking => "compromise.cloaking", Compromise;
     CompromiseBlocklisted => "compromise.blocklisted", Compromise;
+
+    SecurityTxtMissing => "disclosure.security_txt.missing", Disclosure;
+    SecurityTxtInvalid => "disclosure.security_txt.invalid", Disclosure;
+    SecurityTxtExpired => "disclosure.security_txt.expired", Disclosure;
+    SecurityTxtCanonicalMismatch => "disclosure.security_txt.canonical_mismatch", Disclosure;
+    SecurityTxtExpiresFar => "disclosure.security_txt.expires_far", Disclosure;
+    SecurityTxtPublished => "disclosure.security_txt.published", Disclosure;
 }
 
 impl FindingId {
@@ -218,6 +229,7 @@ impl FindingId {
                 | FindingId::HeaderCorpProtective
                 | FindingId::CookieHardened
                 | FindingId::ContentSriComplete
+                | FindingId::SecurityTxtPublished
         )
     }
 

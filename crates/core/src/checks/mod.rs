@@ -18,6 +18,7 @@ mod certificate;
 pub mod compromise;
 mod content;
 mod cookies;
+mod disclosure;
 mod exposure;
 mod headers;
 mod legacy_tls;
@@ -106,11 +107,12 @@ pub fn run_all_with(
     cookies::check(evidence, &pages, ctx.cookie_rules, &mut findings);
     exposure::check(evidence, &ctx.exposures, &mut findings);
     if !blocked {
-        // A firewall's page is not the site's: its notice, content and software are
-        // unknown, not missing.
+        // A firewall's page is not the site's: its notice, content, software and
+        // security.txt are unknown, not missing.
         privacy::check(&pages, ctx.page_rules, ctx.now, &mut findings);
         content::check(&pages, ctx.page_rules, &mut findings);
         software::check(&pages, ctx.page_rules, &mut findings);
+        disclosure::check(evidence, ctx.now, &mut findings);
     }
     compromise::check(evidence, &pages, ctx.page_rules, &mut findings);
     findings.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.detail.cmp(&b.detail)));

@@ -92,6 +92,7 @@ pub(crate) fn evidence_with_chains(
         privacy_page: None,
         crawler_views: Vec::new(),
         exposure: None,
+        security_txt: None,
     }
 }
 

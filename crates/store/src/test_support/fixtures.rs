@@ -210,6 +210,7 @@ pub fn evidence(host: &str) -> Evidence {
         privacy_page: None,
         crawler_views: Vec::new(),
         exposure: None,
+        security_txt: None,
     }
 }
 
