@@ -86,8 +86,9 @@ pub const SECURITY_TXT_PATH: &str = "/.well-known/security.txt";
 
 impl Evidence {
     /// HTTP requests this scan sent to the site (redirect hops, the privacy page, the
-    /// crawler views, `security.txt`, the exposure baseline and probes), for the politeness and load
-    /// figures; TLS handshakes of the legacy probe are counted in [`LegacyTls`].
+    /// crawler views, `security.txt`, the exposure baseline and probes), for the
+    /// politeness and load figures; TLS handshakes of the legacy probe are counted in
+    /// [`LegacyTls`].
     pub fn http_requests(&self) -> usize {
         let chains = [
             &self.http,
