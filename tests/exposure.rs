@@ -197,8 +197,9 @@ async fn a_site_receives_exactly_the_budgeted_requests_over_https_with_the_hones
     assert_eq!(exposure_ids(&findings), vec![]);
     let seen = fleet.fleet.site(&name).unwrap().requests.requests();
     let paths = probe_paths();
-    // http:// redirect, https home, two cloaking views, the baseline, every probe path.
-    assert_eq!(seen.len(), 1 + 1 + 2 + 1 + paths, "{seen:#?}");
+    // http:// redirect, https home, two cloaking views, security.txt, the baseline, every
+    // probe path.
+    assert_eq!(seen.len(), 1 + 1 + 2 + 1 + 1 + paths, "{seen:#?}");
     assert!(
         paths < 20,
         "the default budget of 20 covers the baseline and every path"
@@ -236,8 +237,8 @@ async fn a_small_budget_is_honoured_and_what_was_left_out_is_recorded() {
     let requests = fleet.fleet.site(&name).unwrap().requests.count();
     assert_eq!(
         requests,
-        1 + 1 + 2 + 3,
-        "redirect, home, two views, baseline + 2 probes"
+        1 + 1 + 2 + 1 + 3,
+        "redirect, home, two views, security.txt, baseline + 2 probes"
     );
     let exposure = evidence.exposure.unwrap();
     let sent: Vec<&str> = exposure
@@ -320,7 +321,7 @@ all = ['\ATOP SECRET']
     let exposure = evidence.exposure.as_ref().unwrap();
     assert_eq!(exposure.probes.len(), 1);
     let requests = fleet.fleet.site(&name).unwrap().requests.count();
-    assert_eq!(requests, 1 + 1 + 2 + 2);
+    assert_eq!(requests, 1 + 1 + 2 + 1 + 2);
     let findings = trustlabel_core::checks::run_all(
         &evidence,
         &rules.check_context(time::OffsetDateTime::now_utc()),
@@ -436,7 +437,8 @@ async fn a_site_that_stops_answering_is_left_alone() {
         &exposure.probes[1..],
         NotSentReason::Unresponsive
     ));
-    assert_eq!(requests(&hanging_probe), 1 + 1 + 2 + 1 + 1);
+    // Redirect, home, two views, security.txt, the baseline, the hanging probe.
+    assert_eq!(requests(&hanging_probe), 1 + 1 + 2 + 1 + 1 + 1);
 
     // The baseline hangs: no probe is sent.
     let exposure = unknown_evidence.exposure.unwrap();
@@ -444,7 +446,7 @@ async fn a_site_that_stops_answering_is_left_alone() {
         &exposure.probes,
         NotSentReason::BaselineFailed
     ));
-    assert_eq!(requests(&hanging_unknown), 1 + 1 + 2 + 1);
+    assert_eq!(requests(&hanging_unknown), 1 + 1 + 2 + 1 + 1);
 
     // The home page hangs: no views, no probes.
     assert_eq!(home_evidence.exposure, None);

@@ -33,6 +33,7 @@ mod page_fetches;
 mod pages;
 mod revocation;
 mod rules_cli;
+mod security_txt;
 mod transport;
 mod vn_forms;
 mod vn_notices;

@@ -29,9 +29,9 @@ use trustlabel_core::dns::wire::Tlsa;
 use trustlabel_core::evidence::CORS_PROBE_ORIGIN;
 use trustlabel_core::finding::{Finding, FindingId};
 use trustlabel_fleet::{
-    CertKind, DnsRecord, Fleet, FleetExtras, HttpBehaviour, Ipv6Behaviour, MailDefaults,
-    MailServer, RecordData, Route, Signing, SiteSpec, SmtpBehaviour, TlsBehaviour, ZoneRecord,
-    ZoneSpec, bot_wall,
+    CertKind, DnsRecord, FLEET_EXPIRES, Fleet, FleetExtras, HttpBehaviour, Ipv6Behaviour,
+    MailDefaults, MailServer, RecordData, Route, Signing, SiteSpec, SmtpBehaviour, TlsBehaviour,
+    ZoneRecord, ZoneSpec, bot_wall, security_txt_route,
 };
 
 const GOV_HOME: &str = include_str!("fixtures/pages/gov_home.html");
@@ -380,8 +380,47 @@ fn case(id: FindingId) -> Case {
                 "v=STSv1; id=20261205",
             )],
         ),
+        // The good site serves a valid security.txt (`SiteSpec::good`).
+        SecurityTxtMissing => Case::site(no_security_txt()),
+        SecurityTxtInvalid => Case::site(
+            good("bad-security-txt").with_route(
+                Route::new(SECURITY_TXT, 200)
+                    .with_header("Content-Type", "text/plain")
+                    .with_body("Contact: attt@bad-security-txt.fleet.test\nExpires: 2027-06-30\n"),
+            ),
+        ),
+        SecurityTxtExpired => {
+            Case::site(good("expired-security-txt").with_route(security_txt_route(
+                "Contact: mailto:attt@example.test\nExpires: 2021-01-01T00:00:00Z\n",
+            )))
+        }
+        SecurityTxtCanonicalMismatch => Case::site(good("copied-security-txt").with_route(
+            security_txt_route(&format!(
+                "Contact: mailto:attt@example.test\nExpires: {FLEET_EXPIRES}\n\
+                 Canonical: https://other.example/.well-known/security.txt\n"
+            )),
+        )),
+        // Signed (a made-up signature block: the framing is all the scanner reads).
+        SecurityTxtExpiresFar => Case::site(
+            good("far-security-txt").with_route(security_txt_route(SIGNED_FAR_SECURITY_TXT)),
+        ),
+        SecurityTxtPublished => {
+            Case::site(SiteSpec::good(&host("good"))).quiet_on(no_security_txt())
+        }
     }
 }
+
+const SECURITY_TXT: &str = "/.well-known/security.txt";
+
+fn no_security_txt() -> SiteSpec {
+    good("no-security-txt").without_route(SECURITY_TXT)
+}
+
+/// An OpenPGP cleartext-signed security.txt expiring in 2099 (the signature is filler).
+const SIGNED_FAR_SECURITY_TXT: &str = "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n\
+    Contact: mailto:attt@example.test\nExpires: 2099-12-31T16:59:59Z\n\
+    -----BEGIN PGP SIGNATURE-----\n\ndHJ1c3RsYWJlbCB0ZXN0IGZpbGxlcg==\n=AAAA\n\
+    -----END PGP SIGNATURE-----\n";
 
 /// The home page a site serves over IPv6 when it differs from the IPv4 one.
 const IPV6_OTHER_HOME: &str = "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">\

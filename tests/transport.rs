@@ -33,8 +33,9 @@ async fn a_good_site_redirects_http_to_https_and_raises_nothing() {
             FindingId::HeaderFrameProtected,
             FindingId::HeaderReferrerPrivate,
             FindingId::CookieHardened,
+            FindingId::SecurityTxtPublished,
         ],
-        "its strict headers earn the Observatory's bonuses"
+        "its strict headers earn the Observatory's bonuses, its security.txt one more"
     );
     let http = evidence.http.expect("http chain");
     assert!(

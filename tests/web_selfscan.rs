@@ -53,10 +53,11 @@ async fn our_own_server_over_tls_gets_an_a_plus_and_the_label() {
         )
         .await
         .unwrap();
-    let settings = PublishSettings {
+    let mut settings = PublishSettings {
         public_url: format!("https://{ours}"),
         ..PublishSettings::default()
     };
+    settings.branding.contact = Some(format!("attt@{ours}"));
     let state = AppState::new(store.clone(), crate::common::rules(), settings, true).unwrap();
     // Ports held by their servers: each listener bound to port 0 is handed to the server
     // that serves on it, and the scanner is pointed at the address read back from it.
@@ -119,6 +120,14 @@ async fn our_own_server_over_tls_gets_an_a_plus_and_the_label() {
             == trustlabel_core::finding::FindingId::HeaderCspStrict
             && f.kinds == ["default_none"]),
         "{:#?}",
+        result.findings
+    );
+    assert!(
+        result
+            .findings
+            .iter()
+            .any(|f| f.id == trustlabel_core::finding::FindingId::SecurityTxtPublished),
+        "we publish a valid security.txt: {:#?}",
         result.findings
     );
     assert!(

@@ -15,6 +15,7 @@ pub mod listing;
 pub mod openapi;
 pub mod opendata;
 pub mod reasons;
+pub mod security_txt;
 pub mod settings;
 pub mod zone;
 

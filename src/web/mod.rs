@@ -120,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         .route("/dashboard", get(public::dashboard))
         .route("/criteria", get(public::criteria))
         .route("/scanner", get(public::scanner))
+        .route("/.well-known/security.txt", get(public::security_txt))
         .route("/league", get(public::league))
         .route("/api/v1/league", get(public::api_league))
         .route("/data", get(public::open_data))

@@ -291,6 +291,19 @@ pub async fn criteria(State(state): State<AppState>, ctx: Ctx) -> WebResult {
     Ok(cached(html(markup).into_response()))
 }
 
+/// How to report a weakness in this service (RFC 9116); 404 without a usable contact.
+pub async fn security_txt(State(state): State<AppState>, ctx: Ctx) -> WebResult {
+    match crate::publish::security_txt::security_txt(
+        &state.settings,
+        time::OffsetDateTime::now_utc(),
+    ) {
+        Some(text) => Ok(cached(
+            ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response(),
+        )),
+        None => Ok(ctx.message(&state, StatusCode::NOT_FOUND, ctx.lang.t().not_found)),
+    }
+}
+
 pub async fn scanner(State(state): State<AppState>, ctx: Ctx) -> WebResult {
     let markup = pages::scanner_page(
         &ctx.page(&state),

@@ -345,6 +345,24 @@ impl<'a> SiteFetcher<'a> {
         }
     }
 
+    /// [`Self::fetch_one`], also naming the address the request went to.
+    pub async fn fetch_one_at(
+        &mut self,
+        url: &Url,
+        how: &Presentation<'_>,
+    ) -> (Option<IpAddr>, Result<HttpResponse, ChainEnd>) {
+        let (address, result) = self.request(url, how).await;
+        let result = match result {
+            Ok(r) => Ok(r),
+            Err(Ok(end)) => Err(end),
+            Err(Err(f)) => Err(ChainEnd::Failed {
+                kind: f.kind,
+                message: f.message,
+            }),
+        };
+        (address, result)
+    }
+
     async fn resolve_target(&mut self, host: &str, port: u16) -> Target {
         let overridden = if self.ipv6_only {
             self.resolver.override_for_family(host, port, true)

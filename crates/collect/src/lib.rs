@@ -19,6 +19,7 @@ pub mod politeness;
 mod probe;
 pub mod resolve;
 mod revocation;
+mod security_txt;
 mod slots;
 pub mod smtp;
 pub mod tls;
@@ -83,7 +84,7 @@ pub struct CollectorSettings {
     pub user_agent: String,
     pub http_port: u16,
     /// Every request and legacy hello of a site waits for this budget. The default burst
-    /// holds one whole scan (16 hellos and about 25 requests for a typical site, with at
+    /// holds one whole scan (16 hellos and about 26 requests for a typical site, with at
     /// most three connections open at once, less than a browser opening the home page),
     /// so a single scan is not slowed down; the sustained rate is what repeated scans of
     /// one host get.
@@ -347,6 +348,7 @@ impl Collector {
             exposure: None,
             dns: None,
             mail: None,
+            security_txt: None,
         };
         let resolve = tokio::time::timeout_at(deadline, self.resolver.resolve(host)).await;
         let pinned = match resolve {
@@ -439,6 +441,7 @@ impl Collector {
         evidence.privacy_page = extras.privacy_page;
         pages.home = extras.home;
         evidence.crawler_views = extras.crawler_views;
+        evidence.security_txt = extras.security_txt;
         evidence.exposure = extras.exposure;
         evidence.http = Some(http_chain);
         evidence.https = https_chain;
@@ -520,8 +523,9 @@ impl Collector {
     }
 
     /// The fetches beyond the home pages, one after another on the content channel: the
-    /// privacy notice first (the label depends on it), then the cloaking views, then the
-    /// exposure probes, which the budget and the deadline may cut short.
+    /// privacy notice first (the label depends on it), then the cloaking views, then
+    /// `security.txt` (verified https only), then the exposure probes, which the budget
+    /// and the deadline may cut short.
     async fn page_extras(&self, content: &mut Content<'_>, deadline: Instant) -> PageExtras {
         let fetcher = &mut content.fetcher;
         let home = analyse_chain(content.home, &PageLimits::default());
@@ -533,6 +537,13 @@ impl Collector {
         };
         let crawler_views =
             views::crawler_views(fetcher, &content.home_url, content.kind, deadline).await;
+        // RFC 9116 wants the file over https: none is asked for on plain http.
+        let security_txt = match content.channel {
+            ProbeChannel::VerifiedHttps => {
+                Some(security_txt::fetch(fetcher, &content.home_url, deadline).await)
+            }
+            ProbeChannel::PlainHttpNoHttps => None,
+        };
         let paths = self.exposures.paths();
         let plan = probe::ProbePlan {
             base: &content.home_url,
@@ -545,6 +556,7 @@ impl Collector {
             home,
             privacy_page,
             crawler_views,
+            security_txt,
             exposure,
         }
     }
@@ -903,6 +915,7 @@ struct PageExtras {
     home: Option<PageFacts>,
     privacy_page: Option<FetchChain>,
     crawler_views: Vec<CrawlerView>,
+    security_txt: Option<FetchChain>,
     exposure: Option<ExposureEvidence>,
 }
 

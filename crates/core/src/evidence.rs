@@ -78,17 +78,37 @@ pub struct Evidence {
     /// for a site scanned by IP address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mail: Option<mail::MailEvidence>,
+    /// `https://host/.well-known/security.txt` (RFC 9116), fetched over the verified
+    /// https connection only, its body capped at [`SECURITY_TXT_CAP`]; redirects are
+    /// followed on the same scheme, host and port only, any other one recorded as the end
+    /// of the chain. `None` when it was not fetched (no verified https, or evidence older
+    /// than this field): the checks then say nothing about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_txt: Option<FetchChain>,
 }
+
+/// Body bytes of a `security.txt` kept: a real one is a few hundred bytes, so 32 KiB is
+/// generous, and a hostile answer costs nothing.
+pub const SECURITY_TXT_CAP: usize = 32 * 1024;
+
+/// Where RFC 9116 puts the file, on the host itself.
+pub const SECURITY_TXT_PATH: &str = "/.well-known/security.txt";
 
 impl Evidence {
     /// HTTP requests this scan sent to the site (redirect hops, the privacy page, the
-    /// crawler views, the exposure baseline and probes), for the politeness and load
-    /// figures; TLS handshakes of the legacy probe are counted in [`LegacyTls`].
+    /// crawler views, `security.txt`, the exposure baseline and probes), for the
+    /// politeness and load figures; TLS handshakes of the legacy probe are counted in
+    /// [`LegacyTls`].
     pub fn http_requests(&self) -> usize {
-        let chains = [&self.http, &self.https, &self.privacy_page]
-            .into_iter()
-            .flatten()
-            .chain(self.crawler_views.iter().map(|v| &v.chain));
+        let chains = [
+            &self.http,
+            &self.https,
+            &self.privacy_page,
+            &self.security_txt,
+        ]
+        .into_iter()
+        .flatten()
+        .chain(self.crawler_views.iter().map(|v| &v.chain));
         let hops: usize = chains.map(|c| c.hops.len()).sum();
         let probes = self.exposure.as_ref().map_or(0, |e| {
             std::iter::once(&e.baseline)

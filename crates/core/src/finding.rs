@@ -25,10 +25,12 @@ pub enum Category {
     Dns,
     /// Mail sent in the domain's name and to it: SPF, DMARC, STARTTLS, DANE, MTA-STS.
     Mail,
+    /// How to report a vulnerability to the site (`security.txt`, RFC 9116).
+    Disclosure,
 }
 
 impl Category {
-    pub const ALL: [Category; 11] = [
+    pub const ALL: [Category; 12] = [
         Category::Reachability,
         Category::Transport,
         Category::Certificate,
@@ -40,6 +42,7 @@ impl Category {
         Category::Compromise,
         Category::Dns,
         Category::Mail,
+        Category::Disclosure,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +58,7 @@ impl Category {
             Category::Compromise => "compromise",
             Category::Dns => "dns",
             Category::Mail => "mail",
+            Category::Disclosure => "disclosure",
         }
     }
 }
@@ -238,6 +242,13 @@ finding_catalog! {
     MailMtaStsMissing => "mail.mta_sts.missing", Mail;
     MailMtaStsInvalid => "mail.mta_sts.invalid", Mail;
     MailTlsrptMissing => "mail.tlsrpt.missing", Mail;
+
+    SecurityTxtMissing => "disclosure.security_txt.missing", Disclosure;
+    SecurityTxtInvalid => "disclosure.security_txt.invalid", Disclosure;
+    SecurityTxtExpired => "disclosure.security_txt.expired", Disclosure;
+    SecurityTxtCanonicalMismatch => "disclosure.security_txt.canonical_mismatch", Disclosure;
+    SecurityTxtExpiresFar => "disclosure.security_txt.expires_far", Disclosure;
+    SecurityTxtPublished => "disclosure.security_txt.published", Disclosure;
 }
 
 /// The DNS records a finding is about: what the scan saw and what the owner should
@@ -329,6 +340,7 @@ impl FindingId {
                 | FindingId::HeaderCorpProtective
                 | FindingId::CookieHardened
                 | FindingId::ContentSriComplete
+                | FindingId::SecurityTxtPublished
         )
     }
 

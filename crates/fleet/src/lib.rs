@@ -31,8 +31,9 @@ pub use pki::{PkiError, WRONG_HOST_SAN};
 pub use sha1_sign::Sha1SignError;
 pub use smtp::{MailServer, SmtpBehaviour};
 pub use spec::{
-    BodyStream, CertKind, HeaderCondition, HttpBehaviour, Ipv6Behaviour, OcspBehaviour, Route,
-    SCANNER_AGENT_MARK, STRICT_HEADERS, SiteSpec, TlsBehaviour, bot_wall, demo_specs,
+    BodyStream, CertKind, FLEET_EXPIRES, HeaderCondition, HttpBehaviour, Ipv6Behaviour,
+    OcspBehaviour, Route, SCANNER_AGENT_MARK, STRICT_HEADERS, SiteSpec, TlsBehaviour, bot_wall,
+    demo_specs, security_txt_body, security_txt_route,
 };
 pub use weak_rsa::WeakKeyError;
 pub use zones::{MailDefaults, RecordData, Signing, ZoneRecord, ZoneSpec};
@@ -190,6 +191,11 @@ impl Fleet {
         let pki_host = format!("pki.{domain}");
         let ocsp_host = format!("ocsp.{domain}");
         let specs = normalise_specs(specs, &[&pki_host, &ocsp_host])?;
+        let expires = fleet_expires(time::OffsetDateTime::now_utc());
+        let specs: Vec<SiteSpec> = specs
+            .into_iter()
+            .map(|s| s.with_expires(&expires))
+            .collect();
 
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let pki = Arc::new(Pki::new(&domain, Arc::clone(&provider))?);
@@ -514,6 +520,16 @@ fn pem(label: &str, der: &[u8]) -> String {
     }
     out.push_str(&format!("-----END {label}-----\n"));
     out
+}
+
+/// What [`FLEET_EXPIRES`] becomes for a fleet started at `now`: 180 days later, whole
+/// seconds, UTC.
+fn fleet_expires(now: time::OffsetDateTime) -> String {
+    let at = (now + time::Duration::days(180))
+        .replace_nanosecond(0)
+        .unwrap_or(now);
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 /// The site's address: the i-th host of 127.77.1.0/24, 127.77.2.0/24, ... (skipping .0 and

@@ -303,8 +303,33 @@ pub const STRICT_HEADERS: [(&str, &str); 8] = [
     ("Content-Type", "text/html; charset=utf-8"),
 ];
 
+/// Replaced, in every route body, by a date-time 180 days after the fleet started (RFC
+/// 3339, UTC): a `security.txt` `Expires` that stays valid, and less than a year ahead,
+/// whenever the fleet runs. Specs stay plain data that compare equal.
+pub const FLEET_EXPIRES: &str = "{fleet-expires}";
+
+/// A `security.txt` (RFC 9116) served as `text/plain; charset=utf-8`.
+pub fn security_txt_route(body: &str) -> Route {
+    Route::new("/.well-known/security.txt", 200)
+        .with_header("Content-Type", "text/plain; charset=utf-8")
+        .with_body(body)
+}
+
+/// The good site's `security.txt`: one contact, an `Expires` set at start-up (see
+/// [`FLEET_EXPIRES`]), its languages and canonical URL.
+pub fn security_txt_body(host: &str) -> String {
+    format!(
+        "# Security contact of {host}, a trustlabel test site\n\
+         Contact: mailto:security@{host}\n\
+         Expires: {FLEET_EXPIRES}\n\
+         Preferred-Languages: vi, en\n\
+         Canonical: https://{host}/.well-known/security.txt\n"
+    )
+}
+
 impl SiteSpec {
-    /// A site with no findings: good certificate, HTTP redirects to HTTPS, strict headers.
+    /// A site with no findings: good certificate, HTTP redirects to HTTPS, strict headers,
+    /// a valid `security.txt`.
     pub fn good(host: &str) -> SiteSpec {
         let body = format!(
             "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -320,7 +345,7 @@ impl SiteSpec {
             host: host.to_string(),
             tls: TlsBehaviour::Serve(CertKind::Good),
             http: HttpBehaviour::RedirectToHttps,
-            routes: vec![home],
+            routes: vec![home, security_txt_route(&security_txt_body(host))],
             ocsp: OcspBehaviour::default(),
             fallback: None,
             ipv6: Ipv6Behaviour::Same,
@@ -371,6 +396,12 @@ impl SiteSpec {
         self
     }
 
+    /// Removes every route of `path` (conditional ones included).
+    pub fn without_route(mut self, path: &str) -> SiteSpec {
+        self.routes.retain(|r| r.path != path);
+        self
+    }
+
     /// Replaces the body of the home page (`/`), keeping its headers.
     pub fn with_home_body(mut self, body: &str) -> SiteSpec {
         if let Some(home) = self.routes.iter_mut().find(|r| r.path == "/") {
@@ -393,6 +424,16 @@ impl SiteSpec {
     pub fn with_fallback(mut self, route: Route) -> SiteSpec {
         self.fallback = Some(route);
         self
+    }
+
+    /// Every [`FLEET_EXPIRES`] in a body replaced by `expires`.
+    pub(crate) fn with_expires(self, expires: &str) -> SiteSpec {
+        self.map_routes(|mut r| {
+            if r.body.contains(FLEET_EXPIRES) {
+                r.body = r.body.replace(FLEET_EXPIRES, expires);
+            }
+            r
+        })
     }
 
     fn map_routes(mut self, f: impl Fn(Route) -> Route) -> SiteSpec {
@@ -551,9 +592,30 @@ mod tests {
             .with_route(Route::page("/about", "hi"))
             .with_header("X-Frame-Options", "SAMEORIGIN")
             .with_route(Route::page("/", "replaced"));
-        assert_eq!(spec.routes.len(), 2);
+        assert_eq!(spec.routes.len(), 3, "home, security.txt, /about");
         assert_eq!(spec.routes[0].body, "replaced");
+        assert_eq!(header(&spec.routes[2], "x-frame-options"), ["SAMEORIGIN"]);
         assert_eq!(header(&spec.routes[1], "x-frame-options"), ["SAMEORIGIN"]);
+    }
+
+    #[test]
+    fn the_good_security_txt_gets_its_expiry_at_start_up() {
+        let spec = SiteSpec::good("a.test");
+        let route = &spec.routes[1];
+        assert_eq!(route.path, "/.well-known/security.txt");
+        assert_eq!(header(route, "content-type"), ["text/plain; charset=utf-8"]);
+        assert!(route.body.contains(&format!("Expires: {FLEET_EXPIRES}\n")));
+        let resolved = spec.clone().with_expires("2027-06-03T00:00:00Z");
+        assert!(
+            resolved.routes[1]
+                .body
+                .contains("Expires: 2027-06-03T00:00:00Z\n")
+        );
+        assert_eq!(resolved.routes[0], spec.routes[0], "other bodies untouched");
+        assert_eq!(
+            spec.without_route("/.well-known/security.txt").routes.len(),
+            1
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod certificate;
 pub mod compromise;
 mod content;
 mod cookies;
+mod disclosure;
 pub mod dns;
 mod exposure;
 mod headers;
@@ -108,11 +109,12 @@ pub fn run_all_with(
     cookies::check(evidence, &pages, ctx.cookie_rules, &mut findings);
     exposure::check(evidence, &ctx.exposures, &mut findings);
     if !blocked {
-        // A firewall's page is not the site's: its notice, content and software are
-        // unknown, not missing.
+        // A firewall's page is not the site's: its notice, content, software and
+        // security.txt are unknown, not missing.
         privacy::check(&pages, ctx.page_rules, ctx.now, &mut findings);
         content::check(&pages, ctx.page_rules, &mut findings);
         software::check(&pages, ctx.page_rules, &mut findings);
+        disclosure::check(evidence, ctx.now, &mut findings);
     }
     compromise::check(evidence, &pages, ctx.page_rules, &mut findings);
     dns::check(evidence, &mut findings);

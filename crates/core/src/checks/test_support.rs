@@ -94,6 +94,7 @@ pub(crate) fn evidence_with_chains(
         exposure: None,
         dns: None,
         mail: None,
+        security_txt: None,
     }
 }
 

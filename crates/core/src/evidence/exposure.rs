@@ -190,6 +190,7 @@ mod tests {
         let loaded: super::super::Evidence = serde_json::from_value(old_evidence_json()).unwrap();
         assert_eq!(loaded.exposure, None);
         assert!(loaded.crawler_views.is_empty());
+        assert_eq!(loaded.security_txt, None, "not fetched: nothing judged");
     }
 
     #[test]
@@ -206,5 +207,7 @@ mod tests {
         evidence.exposure = Some(probe_evidence());
         // 3 hops, the baseline and one probe; the probe left out by the budget is not sent.
         assert_eq!(evidence.http_requests(), 5);
+        evidence.security_txt = Some(chain("https", vec![response(&[])], ChainEnd::Final));
+        assert_eq!(evidence.http_requests(), 6);
     }
 }

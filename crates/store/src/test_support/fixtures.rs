@@ -212,6 +212,7 @@ pub fn evidence(host: &str) -> Evidence {
         exposure: None,
         dns: None,
         mail: None,
+        security_txt: None,
     }
 }
 

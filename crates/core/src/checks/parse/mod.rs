@@ -8,6 +8,7 @@
 pub mod csp;
 pub mod hsts;
 pub mod referrer;
+pub mod security_txt;
 pub mod set_cookie;
 pub mod structured;
 
