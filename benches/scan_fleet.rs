@@ -325,81 +325,94 @@ fn main() {
     let (per_host, per_responder) = (settings.per_host, settings.per_responder);
     let fleet_pid = fleet.pid();
     let fleet_cpu_before = child_cpu_seconds(fleet_pid);
-    let (wall, cpu, rss, passed, handshakes, requests, good_failures) = runtime.block_on(async {
-        let store = Store::open(&format!(
-            "sqlite://{}",
-            dir.path().join("bench.db").display()
-        ))
-        .await
-        .expect("store");
-        let targets: Vec<Target> = hosts
-            .iter()
-            .map(|h| Target {
-                host: h.clone(),
-                https_port: 443,
-                organisation: "bench".into(),
-                category: "bench".into(),
-                province: String::new(),
-                contact_email: String::new(),
-                parent: String::new(),
-            })
-            .collect();
-        store
-            .upsert_targets(&targets, time::OffsetDateTime::now_utc())
+    let (wall, cpu, rss, passed, handshakes, requests, domain_io, good_failures) = runtime
+        .block_on(async {
+            let store = Store::open(&format!(
+                "sqlite://{}",
+                dir.path().join("bench.db").display()
+            ))
             .await
-            .expect("targets");
-        let items: Vec<ScanItem> = store
-            .targets()
-            .await
-            .expect("targets")
-            .into_iter()
-            .map(ScanItem::Stored)
-            .collect();
-        // The same rule set (and so the same rules hash) as `trustlabel scan`.
-        let rules = std::sync::Arc::new(RuleSet::builtin().expect("built-in rules"));
-        let collector = Collector::new(settings, &rules).expect("collector");
-        let scanner = Scanner::new(collector, rules, Some(store), concurrency);
-        let (cpu0, _) = usage();
-        let start = Instant::now();
-        let results = scanner
-            .run(items, None, &StopFlag::default(), |_| {})
-            .await
-            .expect("scan");
-        let wall = start.elapsed();
-        let (cpu1, rss) = usage();
-        let passed = results
-            .iter()
-            .filter(|r| r.verdict.decision == Decision::Pass)
-            .count();
-        let handshakes: u32 = results
-            .iter()
-            .filter_map(|r| r.evidence.legacy.as_ref())
-            .map(|l| l.handshakes)
-            .sum();
-        let requests: usize = results.iter().map(|r| r.evidence.http_requests()).sum();
-        // In a mixed fleet `site{i}` with i % 4 == 3 carries a defect; all others are good.
-        let good_failures: Vec<String> = results
-            .iter()
-            .filter(|r| {
-                let index = r.host.trim_start_matches("site").split('.').next();
-                let defect = index
-                    .and_then(|i| i.parse::<usize>().ok())
-                    .map(|i| i % 4 == 3);
-                !(args.mixed && defect == Some(true))
-            })
-            .filter(|r| r.verdict.decision != Decision::Pass)
-            .map(|r| format!("{}: {:?}", r.host, r.verdict.reasons))
-            .collect();
-        (
-            wall,
-            cpu1 - cpu0,
-            rss,
-            passed,
-            handshakes,
-            requests,
-            good_failures,
-        )
-    });
+            .expect("store");
+            let targets: Vec<Target> = hosts
+                .iter()
+                .map(|h| Target {
+                    host: h.clone(),
+                    https_port: 443,
+                    organisation: "bench".into(),
+                    category: "bench".into(),
+                    province: String::new(),
+                    contact_email: String::new(),
+                    parent: String::new(),
+                })
+                .collect();
+            store
+                .upsert_targets(&targets, time::OffsetDateTime::now_utc())
+                .await
+                .expect("targets");
+            let items: Vec<ScanItem> = store
+                .targets()
+                .await
+                .expect("targets")
+                .into_iter()
+                .map(ScanItem::Stored)
+                .collect();
+            // The same rule set (and so the same rules hash) as `trustlabel scan`.
+            let rules = std::sync::Arc::new(RuleSet::builtin().expect("built-in rules"));
+            let collector = Collector::new(settings, &rules).expect("collector");
+            let scanner = Scanner::new(collector, rules, Some(store), concurrency);
+            let (cpu0, _) = usage();
+            let start = Instant::now();
+            let results = scanner
+                .run(items, None, &StopFlag::default(), |_| {})
+                .await
+                .expect("scan");
+            let wall = start.elapsed();
+            let (cpu1, rss) = usage();
+            let passed = results
+                .iter()
+                .filter(|r| r.verdict.decision == Decision::Pass)
+                .count();
+            let handshakes: u32 = results
+                .iter()
+                .filter_map(|r| r.evidence.legacy.as_ref())
+                .map(|l| l.handshakes)
+                .sum();
+            let requests: usize = results.iter().map(|r| r.evidence.http_requests()).sum();
+            // The DNS/mail side (issue 14): questions sent and SMTP connections opened.
+            let dns_queries: u64 = results
+                .iter()
+                .filter_map(|r| r.evidence.dns.as_ref())
+                .map(|d| u64::from(d.queries))
+                .sum();
+            let smtp_connections: u64 = results
+                .iter()
+                .filter_map(|r| r.evidence.mail.as_ref())
+                .map(|m| u64::from(m.smtp_connections))
+                .sum();
+            // In a mixed fleet `site{i}` with i % 4 == 3 carries a defect; all others are good.
+            let good_failures: Vec<String> = results
+                .iter()
+                .filter(|r| {
+                    let index = r.host.trim_start_matches("site").split('.').next();
+                    let defect = index
+                        .and_then(|i| i.parse::<usize>().ok())
+                        .map(|i| i % 4 == 3);
+                    !(args.mixed && defect == Some(true))
+                })
+                .filter(|r| r.verdict.decision != Decision::Pass)
+                .map(|r| format!("{}: {:?}", r.host, r.verdict.reasons))
+                .collect();
+            (
+                wall,
+                cpu1 - cpu0,
+                rss,
+                passed,
+                handshakes,
+                requests,
+                (dns_queries, smtp_connections),
+                good_failures,
+            )
+        });
     let fleet_cpu = match (fleet_cpu_before, child_cpu_seconds(fleet_pid)) {
         (Some(before), Some(after)) => after - before,
         _ => f64::NAN,
@@ -407,7 +420,7 @@ fn main() {
     fleet.stop();
     let n = args.sites as f64;
     println!(
-        "sites={}{} concurrency={} legacy={} per_host={}/s burst {} per_responder={}/s burst {} wall={:.2}s sites/s={:.0} cpu/site={:.2}ms fleet_cpu/site={:.2}ms peak_rss={:.0}MiB passed={} legacy_handshakes/site={:.1} http_requests/site={:.1}",
+        "sites={}{} concurrency={} legacy={} per_host={}/s burst {} per_responder={}/s burst {} wall={:.2}s sites/s={:.0} cpu/site={:.2}ms fleet_cpu/site={:.2}ms peak_rss={:.0}MiB passed={} legacy_handshakes/site={:.1} http_requests/site={:.1} dns_queries/site={:.1} smtp_connections/site={:.2}",
         args.sites,
         if args.mixed { " (mixed)" } else { "" },
         concurrency,
@@ -423,7 +436,9 @@ fn main() {
         rss,
         passed,
         f64::from(handshakes) / n,
-        requests as f64 / n
+        requests as f64 / n,
+        domain_io.0 as f64 / n,
+        domain_io.1 as f64 / n
     );
     assert!(
         good_failures.is_empty(),

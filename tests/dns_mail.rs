@@ -143,14 +143,29 @@ fn sign_zone(dir: &Path, apex: &str, ns_ip: Ipv4Addr, how: Signed) -> TrustAncho
 
 /// Starts NSD serving each `(apex, signing)` zone; returns it with the zones' anchors.
 fn start_nsd(zones: &[(&str, Signed)]) -> (Nsd, Vec<TrustAnchor>) {
-    use rand::Rng;
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut rng = rand::thread_rng();
-    let ip = Ipv4Addr::new(127, 53, rng.gen_range(1..255), rng.gen_range(1..255));
+    let ip = nsd_address();
     let anchors: Vec<TrustAnchor> = zones
         .iter()
         .map(|(apex, how)| sign_zone(dir.path(), apex, ip, *how))
         .collect();
+    let files: Vec<(String, String)> = zones
+        .iter()
+        .map(|(apex, _)| (apex.to_string(), format!("{apex}.zone.signed")))
+        .collect();
+    (launch_nsd(dir, ip, &files), anchors)
+}
+
+/// A random address in 127.53.0.0/16 for one NSD.
+fn nsd_address() -> Ipv4Addr {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    Ipv4Addr::new(127, 53, rng.gen_range(1..255), rng.gen_range(1..255))
+}
+
+/// Runs NSD on port 53 of `ip`, serving each `(apex, zone file in dir)`; returns once
+/// it has read every zone.
+fn launch_nsd(dir: tempfile::TempDir, ip: Ipv4Addr, zones: &[(String, String)]) -> Nsd {
     let d = dir.path().display();
     let mut conf = format!(
         "server:\n  ip-address: {ip}@53\n  username: \"\"\n  chroot: \"\"\n  zonesdir: \"{d}\"\n  \
@@ -158,10 +173,8 @@ fn start_nsd(zones: &[(&str, Signed)]) -> (Nsd, Vec<TrustAnchor>) {
          zonelistfile: \"{d}/zone.list\"\n  logfile: \"{d}/nsd.log\"\n  server-count: 1\n\
          remote-control:\n  control-enable: no\n"
     );
-    for (apex, _) in zones {
-        conf.push_str(&format!(
-            "zone:\n  name: {apex}\n  zonefile: {apex}.zone.signed\n"
-        ));
+    for (apex, file) in zones {
+        conf.push_str(&format!("zone:\n  name: {apex}\n  zonefile: {file}\n"));
     }
     std::fs::write(dir.path().join("nsd.conf"), conf).expect("write nsd.conf");
     let child = Command::new("nsd")
@@ -180,7 +193,7 @@ fn start_nsd(zones: &[(&str, Signed)]) -> (Nsd, Vec<TrustAnchor>) {
     let log = nsd._dir.path().join("nsd.log");
     for _ in 0..100 {
         if std::fs::read_to_string(&log).is_ok_and(|l| l.contains("nsd started")) {
-            return (nsd, anchors);
+            return nsd;
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -581,4 +594,323 @@ async fn an_mx_that_tarpits_drops_refuses_or_answers_garbage_becomes_evidence() 
     );
     assert_fires(&closed.1, FindingId::MailMxUnreachable);
     fleet.shutdown().await;
+}
+
+// ---------------------------------------------------------------------------------
+// SPF and DMARC verdicts against checkdmarc (PyPI), an independent implementation
+// ---------------------------------------------------------------------------------
+
+/// What checkdmarc concluded, through its Python API: it resolves through a stub resolver
+/// pointed at our NSD (`resolver=`), so both implementations read the same zones.
+const CHECKDMARC: &str = r#"
+import json, sys
+try:
+    import dns.resolver
+    import checkdmarc.spf as spf, checkdmarc.dmarc as dmarc
+except ImportError as e:
+    print("IMPORT-ERROR " + str(e))
+    sys.exit(3)
+r = dns.resolver.Resolver(configure=False)
+r.nameservers = [sys.argv[1]]
+r.timeout = r.lifetime = 3
+out = {}
+for d in sys.argv[2:]:
+    s = spf.check_spf(d, resolver=r, nameservers=[sys.argv[1]])
+    m = dmarc.check_dmarc(d, resolver=r, nameservers=[sys.argv[1]])
+    tags = m.get("tags") or {}
+    tag = lambda t: (tags.get(t) or {}).get("value")
+    out[d] = {"spf": {"valid": s.get("valid"), "error": s.get("error"),
+                      "all": (s.get("parsed") or {}).get("all")},
+              "dmarc": {"valid": m.get("valid"), "error": m.get("error"),
+                        "p": tag("p"), "sp": tag("sp"), "pct": tag("pct")}}
+print(json.dumps(out))
+"#;
+
+/// One row of the table: the domain's SPF and DMARC TXT records (plus any other records
+/// its includes need), and the verdict both implementations must reach.
+struct Case {
+    label: &'static str,
+    spf: &'static [&'static str],
+    dmarc: &'static [&'static str],
+    extra: &'static str,
+    spf_verdict: &'static str,
+    dmarc_verdict: &'static str,
+    /// Where checkdmarc differs on purpose: its verdicts, and why.
+    checkdmarc_differs: Option<(&'static str, &'static str, &'static str)>,
+}
+
+/// Verdict classes: SPF `missing`, `invalid` (syntax, two records, over ten lookups),
+/// `pass_all` (+all), `neutral` (?all, or no `all` at all), `ok` (-all or ~all);
+/// DMARC `missing`, `invalid`, `not_enforcing` (p=none, sp=none, pct<100), `enforcing`.
+const CASES: &[Case] = &[
+    Case {
+        label: "strict",
+        spf: &["v=spf1 mx -all"],
+        dmarc: &["v=DMARC1; p=reject; rua=mailto:dmarc@strict.test"],
+        extra: "",
+        spf_verdict: "ok",
+        dmarc_verdict: "enforcing",
+        checkdmarc_differs: None,
+    },
+    Case {
+        label: "open",
+        spf: &["v=spf1 +all"],
+        dmarc: &[],
+        extra: "",
+        spf_verdict: "pass_all",
+        dmarc_verdict: "missing",
+        checkdmarc_differs: None,
+    },
+    Case {
+        label: "neutral",
+        spf: &["v=spf1 mx ?all"],
+        dmarc: &["v=DMARC1; p=none"],
+        extra: "",
+        spf_verdict: "neutral",
+        dmarc_verdict: "not_enforcing",
+        checkdmarc_differs: None,
+    },
+    Case {
+        label: "soft",
+        spf: &["v=spf1 a mx ~all"],
+        dmarc: &["v=DMARC1; p=quarantine; pct=50"],
+        extra: "",
+        spf_verdict: "ok",
+        dmarc_verdict: "not_enforcing",
+        // checkdmarc 6 follows RFC 9989 (DMARCbis), which removed `pct`: it warns and
+        // reads the policy as whole. Receivers that implement RFC 7489 still sample, so
+        // we count pct=50 as not enforced.
+        checkdmarc_differs: Some(("ok", "enforcing", "RFC 9989 removed pct")),
+    },
+    Case {
+        label: "nospf",
+        spf: &[],
+        dmarc: &["v=DMARC1; p=reject; sp=none"],
+        extra: "",
+        spf_verdict: "missing",
+        dmarc_verdict: "not_enforcing",
+        checkdmarc_differs: None,
+    },
+    Case {
+        label: "syntax",
+        spf: &["v=spf1 foo -all"],
+        dmarc: &["v=DMARC1; p=bogus"],
+        extra: "",
+        spf_verdict: "invalid",
+        dmarc_verdict: "invalid",
+        checkdmarc_differs: None,
+    },
+    Case {
+        label: "twice",
+        spf: &["v=spf1 -all", "v=spf1 mx -all"],
+        dmarc: &["v=DMARC1; p=reject", "v=DMARC1; p=none"],
+        extra: "",
+        spf_verdict: "invalid",
+        dmarc_verdict: "invalid",
+        checkdmarc_differs: None,
+    },
+    Case {
+        label: "include",
+        spf: &["v=spf1 include:_spf.include.test -all"],
+        dmarc: &["v=DMARC1; p=quarantine"],
+        extra: "_spf IN TXT \"v=spf1 ip4:192.0.2.0/24 ~all\"\n",
+        spf_verdict: "ok",
+        dmarc_verdict: "enforcing",
+        checkdmarc_differs: None,
+    },
+    Case {
+        label: "redirect",
+        spf: &["v=spf1 redirect=_spf.redirect.test"],
+        dmarc: &["v=DMARC1; p=reject"],
+        extra: "_spf IN TXT \"v=spf1 ip4:192.0.2.1 +all\"\n",
+        spf_verdict: "pass_all",
+        dmarc_verdict: "enforcing",
+        checkdmarc_differs: None,
+    },
+    Case {
+        label: "eleven",
+        spf: &[
+            "v=spf1 include:i1.eleven.test include:i2.eleven.test include:i3.eleven.test \
+             include:i4.eleven.test include:i5.eleven.test include:i6.eleven.test \
+             include:i7.eleven.test include:i8.eleven.test include:i9.eleven.test \
+             include:i10.eleven.test include:i11.eleven.test -all",
+        ],
+        dmarc: &["v=DMARC1; p=reject"],
+        extra: "i1 IN TXT \"v=spf1 -all\"\ni2 IN TXT \"v=spf1 -all\"\ni3 IN TXT \"v=spf1 -all\"\n\
+                i4 IN TXT \"v=spf1 -all\"\ni5 IN TXT \"v=spf1 -all\"\ni6 IN TXT \"v=spf1 -all\"\n\
+                i7 IN TXT \"v=spf1 -all\"\ni8 IN TXT \"v=spf1 -all\"\ni9 IN TXT \"v=spf1 -all\"\n\
+                i10 IN TXT \"v=spf1 -all\"\ni11 IN TXT \"v=spf1 -all\"\n",
+        spf_verdict: "invalid",
+        dmarc_verdict: "enforcing",
+        checkdmarc_differs: None,
+    },
+];
+
+/// The zone of one case; `mail` receives no mail (null MX), so nothing is probed over SMTP.
+fn case_zone(case: &Case, ns_ip: Ipv4Addr) -> String {
+    let apex = format!("{}.test", case.label);
+    // A TXT character-string holds at most 255 bytes: longer records are split into
+    // several strings, which receivers join (RFC 7208 §3.3).
+    let quote = |r: &str| {
+        let escaped = r.replace('"', "\\\"");
+        escaped
+            .as_bytes()
+            .chunks(200)
+            .map(|c| format!("\"{}\"", String::from_utf8_lossy(c)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut zone = format!(
+        "$ORIGIN {apex}.\n$TTL 60\n\
+         @ IN SOA ns1.{apex}. hostmaster.{apex}. 1 3600 600 86400 60\n\
+         @ IN NS ns1.{apex}.\nns1 IN A {ns_ip}\n@ IN A {ns_ip}\n@ IN MX 0 .\n"
+    );
+    for r in case.spf {
+        zone.push_str(&format!("@ IN TXT {}\n", quote(r)));
+    }
+    for r in case.dmarc {
+        zone.push_str(&format!("_dmarc IN TXT {}\n", quote(r)));
+    }
+    zone.push_str(case.extra);
+    zone
+}
+
+/// Our verdicts, read from the findings the checks gave.
+fn our_verdicts(findings: &[trustlabel_core::finding::Finding]) -> (&'static str, &'static str) {
+    let has = |id: FindingId| findings.iter().any(|f| f.id == id);
+    let spf = if has(FindingId::MailSpfMissing) {
+        "missing"
+    } else if has(FindingId::MailSpfInvalid) || has(FindingId::MailSpfLookupLimit) {
+        "invalid"
+    } else if has(FindingId::MailSpfAllowAll) {
+        "pass_all"
+    } else if has(FindingId::MailSpfWeak) {
+        "neutral"
+    } else {
+        "ok"
+    };
+    let dmarc = if has(FindingId::MailDmarcMissing) {
+        "missing"
+    } else if has(FindingId::MailDmarcInvalid) {
+        "invalid"
+    } else if has(FindingId::MailDmarcNotEnforcing) {
+        "not_enforcing"
+    } else {
+        "enforcing"
+    };
+    (spf, dmarc)
+}
+
+/// checkdmarc's verdicts in the same classes.
+fn checkdmarc_verdicts(answer: &serde_json::Value) -> (&'static str, &'static str) {
+    let spf = &answer["spf"];
+    let spf_error = spf["error"].as_str().unwrap_or_default().to_lowercase();
+    let spf = if spf["valid"].as_bool() != Some(true) {
+        if spf_error.contains("does not have") || spf_error.contains("does not exist") {
+            "missing"
+        } else {
+            "invalid"
+        }
+    } else {
+        match spf["all"].as_str() {
+            Some("pass") => "pass_all",
+            Some("fail") | Some("softfail") => "ok",
+            _ => "neutral",
+        }
+    };
+    let dmarc = &answer["dmarc"];
+    let dmarc_error = dmarc["error"].as_str().unwrap_or_default().to_lowercase();
+    let dmarc = if dmarc["valid"].as_bool() != Some(true) {
+        if dmarc_error.contains("does not exist") || dmarc_error.contains("not found") {
+            "missing"
+        } else {
+            "invalid"
+        }
+    } else {
+        let pct = match &dmarc["pct"] {
+            serde_json::Value::Number(n) => n.as_u64().unwrap_or(100),
+            serde_json::Value::String(s) => s.parse().unwrap_or(100),
+            _ => 100,
+        };
+        let none = |tag: &str| dmarc[tag].as_str() == Some("none");
+        if none("p") || none("sp") || pct < 100 {
+            "not_enforcing"
+        } else {
+            "enforcing"
+        }
+    };
+    (spf, dmarc)
+}
+
+/// Issue 14: our SPF and DMARC verdicts agree with checkdmarc's on a table of records
+/// served by NSD. `checkdmarc` (PyPI, pinned in `.ci/run`) must be importable by the
+/// `python3` first on PATH: the test fails, never skips, without it.
+#[tokio::test(flavor = "multi_thread")]
+async fn spf_and_dmarc_verdicts_agree_with_checkdmarc() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ip = nsd_address();
+    let mut files = Vec::new();
+    for case in CASES {
+        let apex = format!("{}.test", case.label);
+        std::fs::write(dir.path().join(format!("{apex}.zone")), case_zone(case, ip))
+            .expect("write zone");
+        files.push((apex.clone(), format!("{apex}.zone")));
+    }
+    // The parent `test` itself, so a fallback to it (checkdmarc looks for DMARC at the
+    // base domain as well) gets an authoritative "no such name" rather than REFUSED.
+    std::fs::write(
+        dir.path().join("test.zone"),
+        format!(
+            "$ORIGIN test.\n$TTL 60\n@ IN SOA ns1.test. hostmaster.test. 1 3600 600 86400 60\n\
+             @ IN NS ns1.test.\nns1 IN A {ip}\n"
+        ),
+    )
+    .expect("write zone");
+    files.push(("test".into(), "test.zone".into()));
+    let nsd = launch_nsd(dir, ip, &files);
+
+    let domains: Vec<String> = CASES.iter().map(|c| format!("{}.test", c.label)).collect();
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(CHECKDMARC)
+        .arg(ip.to_string())
+        .args(&domains)
+        .output()
+        .expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "checkdmarc did not run ({}): {stdout} {}\n\
+         Install it as .ci/run does: python3 -m venv target/ci-python && \
+         target/ci-python/bin/pip install checkdmarc==6.0.4, with target/ci-python/bin first on PATH",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let theirs: serde_json::Value = serde_json::from_str(&stdout).expect("checkdmarc's JSON");
+
+    let collector = nsd_collector(&nsd, vec![]);
+    let scans = futures::future::join_all(domains.iter().map(|d| collector.collect(d, 443))).await;
+    let mut disagreements = Vec::new();
+    for ((case, domain), evidence) in CASES.iter().zip(&domains).zip(&scans) {
+        let ours = our_verdicts(&judge(evidence, OffsetDateTime::now_utc()));
+        let theirs = checkdmarc_verdicts(&theirs[domain]);
+        let expected = (case.spf_verdict, case.dmarc_verdict);
+        let theirs_expected = case
+            .checkdmarc_differs
+            .map_or(expected, |(spf, dmarc, _why)| (spf, dmarc));
+        if ours != expected || theirs != theirs_expected {
+            disagreements.push(format!(
+                "{domain}: expected {expected:?} (checkdmarc {theirs_expected:?}), ours {ours:?}, checkdmarc {theirs:?} ({})",
+                theirs_detail(&out.stdout, domain)
+            ));
+        }
+    }
+    assert!(disagreements.is_empty(), "{disagreements:#?}");
+    drop(nsd);
+}
+
+fn theirs_detail(stdout: &[u8], domain: &str) -> String {
+    serde_json::from_slice::<serde_json::Value>(stdout)
+        .map(|v| v[domain].to_string())
+        .unwrap_or_default()
 }

@@ -8,7 +8,7 @@ use maud::{Markup, html};
 use time::OffsetDateTime;
 use trustlabel_core::catalog::Catalog;
 use trustlabel_core::changes::Changes;
-use trustlabel_core::finding::{Finding, FindingId};
+use trustlabel_core::finding::{Finding, FindingId, RecordAdvice};
 use trustlabel_store::ScanJob;
 
 pub struct OwnerView<'a> {
@@ -76,6 +76,40 @@ fn origin_of(line: &str) -> Option<(&str, &str)> {
     })
 }
 
+/// A DNS or mail finding's evidence: what the scan concluded, then the records it saw
+/// at the name (or that there were none), each in zone-file form.
+fn records_seen(lang: Lang, advice: &RecordAdvice) -> Markup {
+    let t = lang.t();
+    html! {
+        code class="evidence" lang="en" { (advice.summary) }
+        p class="records-heading" { strong { (t.record_seen) } }
+        @if advice.seen.is_empty() {
+            p class="records-none" { (t.record_none) }
+        } @else {
+            ul class="evidence records-seen" lang="en" {
+                @for record in &advice.seen {
+                    li { code class="evidence" { (record) } }
+                }
+            }
+        }
+    }
+}
+
+/// The records to publish instead, in zone-file form, ready to paste.
+fn records_to_publish(lang: Lang, advice: &RecordAdvice) -> Markup {
+    let t = lang.t();
+    html! {
+        @if !advice.publish.is_empty() {
+            p class="records-heading" { strong { (t.record_publish) } }
+            ul class="evidence records-publish" lang="en" {
+                @for record in &advice.publish {
+                    li { code class="evidence" { (record) } }
+                }
+            }
+        }
+    }
+}
+
 /// Findings with the catalog's advice, then the strengths; shared by the owner and staff
 /// pages.
 pub fn findings_table(lang: Lang, findings: &[Finding], catalog: &Catalog) -> Markup {
@@ -118,12 +152,23 @@ fn finding_rows(lang: Lang, findings: &[&Finding], catalog: &Catalog) -> Markup 
                                     br; code class="id" { (f.id.as_str()) }
                                 }
                                 td data-label=(t.severity) class={ "sev-" (f.severity.as_str()) } { (lang.severity(f.severity)) }
+                                @let records = RecordAdvice::from_detail(&f.detail);
                                 // What the site sent or the scanner saw, quoted as is: it is
-                                // technical data, marked as such for screen readers.
-                                td data-label=(t.evidence) { (evidence(&f.detail)) }
+                                // technical data, marked as such for screen readers. A DNS or
+                                // mail finding names the records seen, and what to publish
+                                // goes with the advice.
+                                td data-label=(t.evidence) {
+                                    @match &records {
+                                        Some(advice) => (records_seen(lang, advice)),
+                                        None => (evidence(&f.detail)),
+                                    }
+                                }
                                 td data-label=(t.remediation) {
                                     (rich_text(if lang == Lang::Vi { &text.remediation_vi } else { &text.remediation_en }))
                                     " " a href=(text.reference) rel="noreferrer" { (t.reference) }
+                                    @if let Some(advice) = &records {
+                                        (records_to_publish(lang, advice))
+                                    }
                                 }
                             }
                         }

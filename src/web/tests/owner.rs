@@ -192,3 +192,109 @@ async fn an_owner_sees_a_fix_counted_and_the_public_sees_only_the_grade_change()
         "no finding on the public page"
     );
 }
+
+/// Issue 14: a DNS or mail finding on the owner page shows the record the scan saw (or
+/// that there was none) and the record to publish, both as the zone-file line the
+/// owner pastes. The findings come from the real checks over mail evidence: no DMARC
+/// record, and an SPF record that ends in `?all`.
+#[tokio::test]
+async fn the_owner_page_shows_the_dns_record_seen_and_the_record_to_publish() {
+    use trustlabel_core::evidence::mail::{
+        MailEvidence, MtaStsEvidence, MxLookup, MxRecord, SpfEvidence, TxtLookup,
+    };
+    use trustlabel_core::mail::spf::Fetched;
+    use trustlabel_store::test_support::fixtures::Scan;
+
+    let t = test_app().await;
+    let mut scan = Scan::failing(NEW);
+    scan.evidence.mail = Some(MailEvidence {
+        domain: "example.vn".into(),
+        mx: MxLookup {
+            records: vec![MxRecord {
+                preference: 10,
+                exchange: "mx.example.vn".into(),
+            }],
+            ..MxLookup::default()
+        },
+        spf: SpfEvidence {
+            fetched: [(
+                "example.vn".to_string(),
+                Fetched::Records {
+                    records: vec!["v=spf1 mx ?all".into()],
+                },
+            )]
+            .into(),
+            truncated: false,
+        },
+        dmarc: TxtLookup {
+            name: "_dmarc.example.vn".into(),
+            ..TxtLookup::default()
+        },
+        mta_sts: MtaStsEvidence::default(),
+        tlsrpt: TxtLookup {
+            name: "_smtp._tls.example.vn".into(),
+            ..TxtLookup::default()
+        },
+        servers: vec![],
+        smtp_connections: 0,
+    });
+    scan.findings = trustlabel_core::checks::run_all(
+        &scan.evidence,
+        &t.state.rules.check_context(scan.evidence.finished_at),
+    );
+    let ids: Vec<&str> = scan.findings.iter().map(|f| f.id.as_str()).collect();
+    assert!(ids.contains(&"mail.dmarc.missing"), "{ids:?}");
+    assert!(ids.contains(&"mail.spf.weak"), "{ids:?}");
+    let new = t.store.target_by_host(NEW).await.unwrap().unwrap();
+    scan.record_into(&t.store, new.id, None).await.unwrap();
+    let token = link_for(&t, NEW, Duration::days(1)).await;
+
+    let page = get(&t.app, &format!("/owner/{token}?lang=en")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    // The finding's row, from its id to the end of the row.
+    let row = |id: &str| -> String {
+        let at = page
+            .body
+            .find(&format!("<code class=\"id\">{id}</code>"))
+            .unwrap_or_else(|| panic!("{id} on the page: {}", page.body));
+        let rest = &page.body[at..];
+        rest[..rest.find("</tr>").unwrap()].to_string()
+    };
+    let code = |record: &str| format!("<code class=\"evidence\">{record}</code>");
+
+    let dmarc = row("mail.dmarc.missing");
+    let (seen, advice) = dmarc.split_once("How to fix").unwrap_or((&dmarc, ""));
+    assert!(seen.contains("Record seen:"), "{dmarc}");
+    assert!(seen.contains("None."), "no DMARC record seen: {dmarc}");
+    assert!(advice.contains("Record to publish:"), "{dmarc}");
+    assert!(
+        dmarc.contains(&code(
+            "_dmarc.example.vn. IN TXT &quot;v=DMARC1; p=reject; rua=mailto:dmarc@example.vn&quot;"
+        )),
+        "the DMARC record to publish: {dmarc}"
+    );
+
+    let spf = row("mail.spf.weak");
+    assert!(spf.contains("Record seen:"), "{spf}");
+    assert!(
+        spf.contains(&code("example.vn. IN TXT &quot;v=spf1 mx ?all&quot;")),
+        "the SPF record seen: {spf}"
+    );
+    assert!(spf.contains("Record to publish:"), "{spf}");
+    assert!(
+        spf.contains(&code("example.vn. IN TXT &quot;v=spf1 mx -all&quot;")),
+        "the SPF record to publish: {spf}"
+    );
+    // The seen record comes before the advice, the record to publish after it.
+    let seen_at = spf.find("v=spf1 mx ?all").unwrap();
+    let publish_at = spf.find("v=spf1 mx -all").unwrap();
+    assert!(seen_at < publish_at, "{spf}");
+    // The raw `seen: `/`publish: ` lines of the stored detail are not shown as is.
+    assert!(!page.body.contains("seen: "), "{}", page.body);
+    assert!(!page.body.contains("publish: _dmarc"), "{}", page.body);
+
+    // In Vietnamese too.
+    let vi = get(&t.app, &format!("/owner/{token}")).await;
+    assert!(vi.body.contains("Bản ghi đang có:"), "{}", vi.body);
+    assert!(vi.body.contains("Bản ghi nên công bố:"), "{}", vi.body);
+}
