@@ -480,7 +480,36 @@ impl Collector {
         evidence
     }
 
+    /// Asks a name server over IPv6 once per run for a zone: a result is shared with
+    /// later sites of the same zone unless this site's deadline cut it short.
     async fn ns_over_ipv6(
+        &self,
+        name: &Name,
+        zone: &Name,
+        address: IpAddr,
+        deadline: Instant,
+    ) -> NsProbe {
+        let slot = self.ns_probes.slot(&(name.to_host(), zone.to_host()));
+        if let Some(done) = slot.get() {
+            return done.clone();
+        }
+        let result = slot
+            .get_or_try_init(|| async {
+                let probe = self.ns_over_ipv6_fresh(name, zone, address, deadline).await;
+                if Instant::now() >= deadline {
+                    Err(probe)
+                } else {
+                    Ok(probe)
+                }
+            })
+            .await;
+        match result {
+            Ok(probe) => probe.clone(),
+            Err(probe) => probe,
+        }
+    }
+
+    async fn ns_over_ipv6_fresh(
         &self,
         name: &Name,
         zone: &Name,

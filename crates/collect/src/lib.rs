@@ -229,6 +229,12 @@ pub struct Collector {
     zones: domain::ZoneCache,
     /// One SMTP conversation per MX host for the run.
     mx_probes: slots::TimedSlots<String, mail::MxProbe>,
+    /// Name servers asked over IPv6 in this run, by (server, zone): many sites share
+    /// their name servers, which are asked once, not once per site under their own
+    /// politeness limit (that made a list of one organisation's sites crawl).
+    ns_probes: slots::TimedSlots<(String, String), trustlabel_core::evidence::dns::NsProbe>,
+    /// MTA-STS policy files fetched in this run, by domain.
+    mta_sts_policies: slots::TimedSlots<String, trustlabel_core::evidence::mail::PolicyFetch>,
     smtp: smtp::SmtpSettings,
 }
 
@@ -301,6 +307,8 @@ impl Collector {
             dns: dns::DnsClient::new(settings.dns.server_pairs()?, settings.domain.dns_timeout),
             zones: domain::ZoneCache::new(Duration::from_secs(600), 10_000),
             mx_probes: slots::TimedSlots::new(Duration::from_secs(3600), 10_000),
+            ns_probes: slots::TimedSlots::new(Duration::from_secs(3600), 10_000),
+            mta_sts_policies: slots::TimedSlots::new(Duration::from_secs(3600), 10_000),
             smtp: smtp::SmtpSettings {
                 ehlo_name: settings.domain.ehlo_name.clone(),
                 connect_timeout: settings.connect_timeout,

@@ -186,7 +186,30 @@ impl Collector {
         SpfEvidence { fetched, truncated }
     }
 
+    /// The domain's MTA-STS policy file, fetched once per run: the sites of one domain
+    /// share it (unless this site's deadline cut the fetch short).
     async fn mta_sts_policy(&self, domain: &str, deadline: Instant) -> PolicyFetch {
+        let slot = self.mta_sts_policies.slot(&domain.to_string());
+        if let Some(done) = slot.get() {
+            return done.clone();
+        }
+        let result = slot
+            .get_or_try_init(|| async {
+                let fetched = self.mta_sts_policy_fresh(domain, deadline).await;
+                if Instant::now() >= deadline {
+                    Err(fetched)
+                } else {
+                    Ok(fetched)
+                }
+            })
+            .await;
+        match result {
+            Ok(fetched) => fetched.clone(),
+            Err(fetched) => fetched,
+        }
+    }
+
+    async fn mta_sts_policy_fresh(&self, domain: &str, deadline: Instant) -> PolicyFetch {
         let Some(url) = mta_sts_url(domain) else {
             return PolicyFetch::Failed {
                 url: format!("https://mta-sts.{domain}/.well-known/mta-sts.txt"),
