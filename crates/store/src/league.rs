@@ -36,6 +36,7 @@ impl LeagueBy {
 pub struct LeagueRow {
     pub group: String,
     pub sites: u64,
+    /// Not read by any scan yet: never scanned, or only unreachable or blocked so far.
     pub not_assessed: u64,
     /// Assessed and found collecting personal data.
     pub collecting: u64,
@@ -55,6 +56,11 @@ impl LeagueRow {
 }
 
 const HOLDS_LABEL: &str = "l.status IN ('labelled', 'at_risk')";
+/// No scan has read the site yet: never scanned, or only unreachable or blocked so far
+/// (nothing known about personal data). Such a site stays in scope; otherwise a site
+/// that blocks the scanner from its first scan would drop out of its group's figures.
+const NOT_YET_READ: &str = "l.status IS NULL OR l.status = 'not_assessed' \
+     OR (l.collects_personal_data IS NULL AND l.status IN ('unreachable', 'blocked'))";
 
 impl Store {
     pub async fn league(&self, by: LeagueBy) -> Result<Vec<LeagueRow>, StoreError> {
@@ -63,7 +69,7 @@ impl Store {
         let mut rows: BTreeMap<String, LeagueRow> = BTreeMap::new();
         let counts = sqlx::query(&format!(
             "SELECT {group} AS grp, COUNT(*) AS sites, \
-             CAST(SUM(CASE WHEN l.status IS NULL OR l.status = 'not_assessed' THEN 1 ELSE 0 END) AS BIGINT) AS not_assessed, \
+             CAST(SUM(CASE WHEN {NOT_YET_READ} THEN 1 ELSE 0 END) AS BIGINT) AS not_assessed, \
              CAST(SUM(CASE WHEN l.collects_personal_data = 1 THEN 1 ELSE 0 END) AS BIGINT) AS collecting, \
              CAST(SUM(CASE WHEN l.collects_personal_data = 1 AND {HOLDS_LABEL} THEN 1 ELSE 0 END) AS BIGINT) AS collecting_labelled, \
              CAST(SUM(CASE WHEN {HOLDS_LABEL} THEN 1 ELSE 0 END) AS BIGINT) AS labelled \

@@ -83,5 +83,20 @@ async fn league_tables_count_scope_labels_grades_and_open_findings_per_group(bac
     let health = store.league(LeagueBy::Ministry).await.unwrap();
     let health = health.iter().find(|r| r.group == "Bộ Y tế").unwrap();
     assert_eq!(health.open[0].2, 1, "b's findings are no longer open");
+
+    // c blocks the scanner from its first scan: still in scope, not read yet.
+    let c = store.target_by_host("c.gov.vn").await.unwrap().unwrap();
+    let mut blocked = Scan::failing("c.gov.vn");
+    blocked.findings = vec![Finding::new(FindingId::SiteBlocked, Severity::High, "403")];
+    blocked.verdict.decision = trustlabel_core::policy::Decision::Blocked;
+    blocked.update.label.status = LabelStatus::Blocked;
+    blocked.record_into(&store, c.id, None).await.unwrap();
+    let health = store.league(LeagueBy::Ministry).await.unwrap();
+    let health = health.iter().find(|r| r.group == "Bộ Y tế").unwrap();
+    assert_eq!(
+        (health.not_assessed, health.in_scope()),
+        (1, 2),
+        "a site that blocks the scanner does not leave its group's scope"
+    );
 }
 store_test!(league_tables_count_scope_labels_grades_and_open_findings_per_group);
