@@ -489,24 +489,11 @@ impl Collector {
         address: IpAddr,
         deadline: Instant,
     ) -> NsProbe {
-        let slot = self.ns_probes.slot(&(name.to_host(), zone.to_host()));
-        if let Some(done) = slot.get() {
-            return done.clone();
-        }
-        let result = slot
-            .get_or_try_init(|| async {
-                let probe = self.ns_over_ipv6_fresh(name, zone, address, deadline).await;
-                if Instant::now() >= deadline {
-                    Err(probe)
-                } else {
-                    Ok(probe)
-                }
+        self.ns_probes
+            .once_before(&(name.to_host(), zone.to_host()), deadline, || {
+                self.ns_over_ipv6_fresh(name, zone, address, deadline)
             })
-            .await;
-        match result {
-            Ok(probe) => probe.clone(),
-            Err(probe) => probe,
-        }
+            .await
     }
 
     async fn ns_over_ipv6_fresh(

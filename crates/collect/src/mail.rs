@@ -189,24 +189,11 @@ impl Collector {
     /// The domain's MTA-STS policy file, fetched once per run: the sites of one domain
     /// share it (unless this site's deadline cut the fetch short).
     async fn mta_sts_policy(&self, domain: &str, deadline: Instant) -> PolicyFetch {
-        let slot = self.mta_sts_policies.slot(&domain.to_string());
-        if let Some(done) = slot.get() {
-            return done.clone();
-        }
-        let result = slot
-            .get_or_try_init(|| async {
-                let fetched = self.mta_sts_policy_fresh(domain, deadline).await;
-                if Instant::now() >= deadline {
-                    Err(fetched)
-                } else {
-                    Ok(fetched)
-                }
+        self.mta_sts_policies
+            .once_before(&domain.to_string(), deadline, || {
+                self.mta_sts_policy_fresh(domain, deadline)
             })
-            .await;
-        match result {
-            Ok(fetched) => fetched.clone(),
-            Err(fetched) => fetched,
-        }
+            .await
     }
 
     async fn mta_sts_policy_fresh(&self, domain: &str, deadline: Instant) -> PolicyFetch {
@@ -288,25 +275,11 @@ impl Collector {
     /// a result is shared with later sites naming the same MX unless this site's
     /// deadline cut it short.
     async fn mx_probe(&self, asker: &Asker<'_>, name: &Name) -> MxProbe {
-        let host = name.to_host();
-        let slot = self.mx_probes.slot(&host);
-        if let Some(done) = slot.get() {
-            return done.clone();
-        }
-        let result = slot
-            .get_or_try_init(|| async {
-                let probe = self.mx_probe_fresh(asker, name).await;
-                if Instant::now() >= asker.deadline {
-                    Err(probe)
-                } else {
-                    Ok(probe)
-                }
+        self.mx_probes
+            .once_before(&name.to_host(), asker.deadline, || {
+                self.mx_probe_fresh(asker, name)
             })
-            .await;
-        match result {
-            Ok(probe) => probe.clone(),
-            Err(probe) => probe,
-        }
+            .await
     }
 
     async fn mx_probe_fresh(&self, asker: &Asker<'_>, name: &Name) -> MxProbe {

@@ -67,6 +67,35 @@ impl<K: Eq + Hash + Clone, V> TimedSlots<K, V> {
         slot
     }
 
+    /// The value for `key` computed once for the run: later callers share it, unless
+    /// the computation ended past `deadline` (a site's deadline cut it short), in which
+    /// case it is this caller's alone and the next one tries again.
+    pub async fn once_before<F, Fut>(&self, key: &K, deadline: tokio::time::Instant, make: F) -> V
+    where
+        V: Clone,
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = V>,
+    {
+        let slot = self.slot(key);
+        if let Some(done) = slot.get() {
+            return done.clone();
+        }
+        let result = slot
+            .get_or_try_init(|| async {
+                let value = make().await;
+                if tokio::time::Instant::now() >= deadline {
+                    Err(value)
+                } else {
+                    Ok(value)
+                }
+            })
+            .await;
+        match result {
+            Ok(value) => value.clone(),
+            Err(value) => value,
+        }
+    }
+
     #[cfg(test)]
     fn len(&self) -> usize {
         self.entries.lock().map(|e| e.len()).unwrap_or(0)
