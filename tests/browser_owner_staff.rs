@@ -12,17 +12,7 @@ async fn an_owner_reads_the_findings_and_gets_a_rescan() {
     let app = WebApp::start().await;
     let target = app.store.target_by_host(&failing()).await.unwrap().unwrap();
     let before = app.store.latest_scan(target.id).await.unwrap().unwrap().id;
-    let token = trustlabel::auth::new_token();
-    let now = OffsetDateTime::now_utc();
-    app.store
-        .create_owner_link(
-            target.id,
-            &trustlabel::auth::token_hash(&token),
-            now,
-            now + time::Duration::days(1),
-        )
-        .await
-        .unwrap();
+    let token = app.owner_token(&failing()).await;
 
     let browser = Browser::start().await;
     browser.goto(&app.url(&format!("/owner/{token}"))).await;

@@ -94,18 +94,8 @@ async fn on_a_phone_the_list_shows_status_and_grade_without_sideways_scrolling()
 #[tokio::test(flavor = "multi_thread")]
 async fn owners_read_vietnam_time_and_evidence_keeps_a_readable_width_on_a_phone() {
     let app = WebApp::start().await;
-    let target = app.store.target_by_host(&failing()).await.unwrap().unwrap();
-    let token = trustlabel::auth::new_token();
+    let token = app.owner_token(&failing()).await;
     let now = OffsetDateTime::now_utc();
-    app.store
-        .create_owner_link(
-            target.id,
-            &trustlabel::auth::token_hash(&token),
-            now,
-            now + time::Duration::days(1),
-        )
-        .await
-        .unwrap();
     let browser = Browser::start().await;
     browser.set_window_size(390, 844).await;
     browser.goto(&app.url(&format!("/owner/{token}"))).await;

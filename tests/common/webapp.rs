@@ -113,6 +113,23 @@ impl WebApp {
         }
     }
 
+    /// A live owner link (valid a day) for `host`: its token.
+    pub async fn owner_token(&self, host: &str) -> String {
+        let target = self.store.target_by_host(host).await.unwrap().unwrap();
+        let token = trustlabel::auth::new_token();
+        let now = time::OffsetDateTime::now_utc();
+        self.store
+            .create_owner_link(
+                target.id,
+                &trustlabel::auth::token_hash(&token),
+                now,
+                now + time::Duration::days(1),
+            )
+            .await
+            .unwrap();
+        token
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
