@@ -5,7 +5,7 @@
 //! cargo bench --bench scan_fleet -- --sites 2000 --concurrency 64,256,1024 --mixed
 //!     [--no-legacy] [--rate-per-host N] [--burst-per-host N] [--rate-per-ip N]
 //!     [--burst-per-ip N] [--rate-per-responder N] [--burst-per-responder N]
-//!     [--no-politeness]
+//!     [--no-politeness] [--rtt-ms 80 --jitter-ms 4] [--timelines N]
 //!
 //! (`cargo bench --bench scan_fleet -- --help` lists the flags.) Every setting is the
 //! shipped default unless a flag changes it; the run prints, before measuring, each
@@ -22,6 +22,13 @@
 //! second) may send; raising them shows what the machine can do. `--no-legacy` turns the
 //! legacy TLS probe (hand-built hellos) off, to measure its cost.
 //!
+//! `--rtt-ms`: the fleet adds this round-trip time (and `--jitter-ms` per one-way pass)
+//! to every connection and DNS answer, so the scan is measured as it waits on the
+//! internet, not as it computes on loopback. Before the list, `--timelines N` (default 1)
+//! scans the first N sites one at a time with a collector of their own and prints each
+//! one's time, its round trips (time / RTT) and when each network step ran, the steps on
+//! the critical path marked.
+//!
 //! Prints sites/s, CPU seconds per site (user + system of this process), peak RSS, and
 //! the TLS handshakes and HTTP requests one site's scan sends.
 //! Run once per concurrency: peak RSS is per process.
@@ -35,6 +42,7 @@ use bench_args::{Changes, Flags};
 use fleet_process::FleetProcess;
 use std::process::Command;
 use std::time::{Duration, Instant};
+use trustlabel::capacity::Capacity;
 use trustlabel::scan::{ScanItem, Scanner, StopFlag};
 use trustlabel_collect::{Collector, CollectorSettings, DnsConfig, LegacySettings, RateLimit};
 use trustlabel_core::policy::Decision;
@@ -49,8 +57,9 @@ Scans N loopback sites of a `trustlabel fleet-serve` process end to end. Every s
 the shipped default unless a flag below changes it; each change is printed first.
 
   --sites N                  sites in the fleet (1000)
-  --concurrency A[,B...]     sites scanned at once ([scan] concurrency, default 64); with
-                             several values, one fresh process per value
+  --concurrency A[,B...]     sites scanned at once, at most ([scan] concurrency; default:
+                             what the open-file limit and memory allow); with several
+                             values, one fresh process per value
   --mixed                    one site in four carries a demo-fleet defect
   --no-legacy                leave the legacy TLS probe out
   --rate-per-host N          requests and hellos per second per host name (default 10)
@@ -62,31 +71,40 @@ the shipped default unless a flag below changes it; each change is printed first
   --burst-per-responder N    (default 100)
   --no-politeness            every budget above out of the way (1,000,000/s); later
                              flags still apply
+  --rtt-ms N                 round-trip time the fleet adds to every connection and DNS
+                             answer (0: loopback speed)
+  --jitter-ms N              each one-way pass varies by up to N ms (0)
+  --timelines N              first scan N sites one at a time and print where each
+                             one's time goes (1; 0: none)
   --help                     this text";
-
-/// The scanner concurrency of `[scan] concurrency` when unset.
-const DEFAULT_CONCURRENCY: usize = 64;
 
 struct Args {
     sites: usize,
+    /// Empty: the default (what the descriptors and memory allow).
     concurrency: Vec<usize>,
     mixed: bool,
     legacy: bool,
     per_host: RateLimit,
     per_ip: RateLimit,
     per_responder: RateLimit,
+    rtt_ms: u64,
+    jitter_ms: u64,
+    timelines: usize,
 }
 
 fn args() -> Args {
     let defaults = CollectorSettings::default();
     let mut args = Args {
         sites: 1000,
-        concurrency: vec![DEFAULT_CONCURRENCY],
+        concurrency: Vec::new(),
         mixed: false,
         legacy: defaults.legacy.enabled,
         per_host: defaults.per_host,
         per_ip: defaults.per_ip,
         per_responder: defaults.per_responder,
+        rtt_ms: 0,
+        jitter_ms: 0,
+        timelines: 1,
     };
     let unlimited = RateLimit {
         per_second: 1_000_000,
@@ -120,17 +138,20 @@ fn args() -> Args {
             "--burst-per-ip" => args.per_ip.burst = flags.value(&flag),
             "--rate-per-responder" => args.per_responder.per_second = flags.value(&flag),
             "--burst-per-responder" => args.per_responder.burst = flags.value(&flag),
+            "--rtt-ms" => args.rtt_ms = flags.value(&flag),
+            "--jitter-ms" => args.jitter_ms = flags.value(&flag),
+            "--timelines" => args.timelines = flags.value(&flag),
             other => flags.fail(&format!("unknown flag {other}")),
         }
     }
-    if args.concurrency.is_empty() || args.concurrency.contains(&0) || args.sites == 0 {
+    if args.concurrency.contains(&0) || args.sites == 0 {
         flags.fail("--sites and every --concurrency must be at least 1");
     }
     args
 }
 
 /// Prints every setting of this run that differs from the shipped defaults.
-fn print_changes(settings: &CollectorSettings, concurrency: usize, overrides: usize) {
+fn print_changes(settings: &CollectorSettings, concurrency: usize, overrides: usize, args: &Args) {
     let d = CollectorSettings::default();
     let rate = |r: RateLimit| format!("{}/s burst {}", r.per_second, r.burst);
     let secs = |t: Duration| format!("{} s", t.as_secs_f64());
@@ -154,15 +175,27 @@ fn print_changes(settings: &CollectorSettings, concurrency: usize, overrides: us
         "the fleet's test root only",
         fleet,
     );
+    if args.rtt_ms > 0 {
+        c.always(
+            "round trip to every site (the rig's internet)",
+            "loopback (microseconds)",
+            format!(
+                "{} ms, each one-way pass ±{} ms",
+                args.rtt_ms, args.jitter_ms
+            ),
+            "--rtt-ms / --jitter-ms: the fleet's latency relay",
+        );
+    }
     c.compare(
         "[network] allow_private_addresses",
         d.allow_private_addresses,
         settings.allow_private_addresses,
         fleet,
     );
+    let capacity = Capacity::of_this_process();
     c.compare(
-        "[scan] concurrency",
-        DEFAULT_CONCURRENCY,
+        "[scan] concurrency (sites in flight)",
+        capacity.sites(),
         concurrency,
         "--concurrency",
     );
@@ -237,6 +270,53 @@ fn print_changes(settings: &CollectorSettings, concurrency: usize, overrides: us
     c.print();
 }
 
+/// One site's collection: its time, its round trips and when each network step ran,
+/// the chain of steps that ended last (the critical path) marked with `*`.
+fn print_timeline(host: &str, collected: &trustlabel_collect::Collected, rtt_ms: u64) {
+    let rtt = Duration::from_millis(rtt_ms.max(1));
+    let in_rtt = |d: Duration| d.as_secs_f64() / rtt.as_secs_f64();
+    let spans = &collected.timeline;
+    // Walk back from the end: the step that ended last, then the one that ended last
+    // before it started, and so on (a step ends within 1 ms of the next one starting).
+    let slack = Duration::from_millis(1);
+    let mut critical = Vec::new();
+    let mut until = collected.elapsed;
+    while let Some((i, span)) = spans
+        .iter()
+        .enumerate()
+        .filter(|(i, s)| s.end <= until + slack && !critical.contains(i))
+        .max_by_key(|(_, s)| s.end)
+    {
+        critical.push(i);
+        if span.start <= slack {
+            break;
+        }
+        until = span.start;
+    }
+    println!(
+        "timeline {host}: {:.2} s = {:.1} round trips of {rtt_ms} ms (requests {}, legacy hellos {})",
+        collected.elapsed.as_secs_f64(),
+        in_rtt(collected.elapsed),
+        collected.evidence.http_requests(),
+        collected
+            .evidence
+            .legacy
+            .as_ref()
+            .map_or(0, |l| l.handshakes),
+    );
+    println!("  {:<20} {:>8} {:>8} {:>8}", "step", "from", "to", "RTTs");
+    for (i, span) in spans.iter().enumerate() {
+        println!(
+            "{} {:<20} {:>8.1} {:>8.1} {:>8.1}",
+            if critical.contains(&i) { "*" } else { " " },
+            span.phase.name(),
+            in_rtt(span.start),
+            in_rtt(span.end),
+            in_rtt(span.end - span.start),
+        );
+    }
+}
+
 /// User + system CPU seconds a child process has used so far (Linux `/proc`), so the
 /// fleet's share of the two cores can be told from the scanner's.
 fn child_cpu_seconds(pid: u32) -> Option<f64> {
@@ -296,8 +376,15 @@ fn main() {
     if fan_out(&args) {
         return;
     }
-    let concurrency = args.concurrency[0];
-    let fleet = FleetProcess::start(args.sites, args.mixed);
+    let capacity = Capacity::of_this_process();
+    let concurrency = capacity.sites_capped(args.concurrency.first().copied());
+    println!(
+        "capacity: {} open files, {} MiB for sites in flight -> {} sites in flight by default",
+        capacity.descriptors,
+        capacity.memory / (1024 * 1024),
+        capacity.sites()
+    );
+    let fleet = FleetProcess::start_with_rtt(args.sites, args.mixed, args.rtt_ms, args.jitter_ms);
     let (manifest, hosts) = (&fleet.manifest, &fleet.hosts);
     let overrides = fleet.overrides.clone();
 
@@ -321,7 +408,7 @@ fn main() {
         },
         ..CollectorSettings::default()
     };
-    print_changes(&settings, concurrency, settings.overrides.len());
+    print_changes(&settings, concurrency, settings.overrides.len(), &args);
     let (per_host, per_responder) = (settings.per_host, settings.per_responder);
     let fleet_pid = fleet.pid();
     let fleet_cpu_before = child_cpu_seconds(fleet_pid);
@@ -358,6 +445,13 @@ fn main() {
                 .collect();
             // The same rule set (and so the same rules hash) as `trustlabel scan`.
             let rules = std::sync::Arc::new(RuleSet::builtin().expect("built-in rules"));
+            // A collector of their own, so the list below starts with cold caches.
+            let alone = Collector::new(settings.clone(), &rules).expect("collector");
+            for host in hosts.iter().take(args.timelines) {
+                let collected = alone.collect_with_pages(host, 443).await;
+                print_timeline(host, &collected, args.rtt_ms);
+            }
+            drop(alone);
             let collector = Collector::new(settings, &rules).expect("collector");
             let scanner = Scanner::new(collector, rules, Some(store), concurrency);
             let (cpu0, _) = usage();
@@ -420,7 +514,9 @@ fn main() {
     fleet.stop();
     let n = args.sites as f64;
     println!(
-        "sites={}{} concurrency={} legacy={} per_host={}/s burst {} per_responder={}/s burst {} wall={:.2}s sites/s={:.0} cpu/site={:.2}ms fleet_cpu/site={:.2}ms peak_rss={:.0}MiB passed={} legacy_handshakes/site={:.1} http_requests/site={:.1} dns_queries/site={:.1} smtp_connections/site={:.2}",
+        "rtt={}ms jitter={}ms sites={}{} concurrency={} legacy={} per_host={}/s burst {} per_responder={}/s burst {} wall={:.2}s sites/s={:.0} cpu/site={:.2}ms fleet_cpu/site={:.2}ms peak_rss={:.0}MiB passed={} legacy_handshakes/site={:.1} http_requests/site={:.1} dns_queries/site={:.1} smtp_connections/site={:.2}",
+        args.rtt_ms,
+        args.jitter_ms,
         args.sites,
         if args.mixed { " (mixed)" } else { "" },
         concurrency,

@@ -5,6 +5,7 @@
 
 pub mod api_tokens;
 pub mod auth;
+pub mod capacity;
 pub mod config;
 pub mod notify;
 pub mod publish;

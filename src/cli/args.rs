@@ -60,7 +60,8 @@ pub struct GlobalArgs {
     /// DNS server (IP or IP:PORT) instead of the system resolver; repeatable.
     #[arg(long = "dns-server", global = true, value_name = "ADDR")]
     pub dns_server: Vec<String>,
-    /// Sites scanned at once [default: 64].
+    /// Sites scanned at once, at most [default: as many as the open-file limit and a
+    /// 1 GiB memory budget allow, 32 sockets and 2 MiB per site].
     #[arg(long, global = true, value_name = "N")]
     pub concurrency: Option<usize>,
     /// Requests and TLS hellos per second to one host name, after a burst of 50 [default: 10].
@@ -177,6 +178,13 @@ pub enum Command {
         /// header, exposure, privacy, spam, closed ports), the rest are good sites.
         #[arg(long)]
         mixed: bool,
+        /// Round-trip time in milliseconds added to every connection and DNS answer of
+        /// the fleet (0: loopback speed).
+        #[arg(long, default_value_t = 0)]
+        rtt_ms: u64,
+        /// Each one-way pass varies by up to this many milliseconds (uniform).
+        #[arg(long, default_value_t = 0)]
+        jitter_ms: u64,
     },
 }
 

@@ -12,7 +12,7 @@ use trustlabel::scan::{ScanItem, Scanner, SiteResult, StopFlag};
 use trustlabel_core::policy::{next_label, personal_data_collected};
 use trustlabel_core::ruleset::RuleSet;
 use trustlabel_core::target::Target;
-use trustlabel_fleet::{Fleet, SiteSpec, demo_specs};
+use trustlabel_fleet::{Fleet, FleetExtras, Latency, SiteSpec, demo_specs};
 use trustlabel_store::{LabelUpdate, ScanRecord, Store, StoredTarget};
 
 /// The demo's own database, so trying the demo never touches a real one.
@@ -292,7 +292,14 @@ async fn backfill(
     Ok((today, earlier))
 }
 
-pub async fn fleet_serve(sites: usize, domain: &str, mixed: bool) -> Result<u8, CliError> {
+/// `latency`: a round-trip time on every connection and DNS answer of the fleet (the
+/// latency benchmark's internet), `None` for loopback speed.
+pub async fn fleet_serve(
+    sites: usize,
+    domain: &str,
+    mixed: bool,
+    latency: Option<Latency>,
+) -> Result<u8, CliError> {
     use tokio::io::AsyncReadExt;
     let specs = if mixed {
         mixed_specs(sites, domain)
@@ -301,7 +308,9 @@ pub async fn fleet_serve(sites: usize, domain: &str, mixed: bool) -> Result<u8, 
             .map(|i| SiteSpec::good(&format!("site{i}.{domain}")))
             .collect()
     };
-    let fleet = Fleet::start(domain, specs).await.map_err(runtime)?;
+    let fleet = Fleet::start_with_latency(domain, specs, FleetExtras::default(), latency)
+        .await
+        .map_err(runtime)?;
     let manifest = serde_json::json!({
         "root_ca_pem": fleet.root_ca_pem(),
         "dns": fleet.dns_addr().to_string(),

@@ -99,6 +99,14 @@ pub async fn run(cli: args::Cli) -> Result<u8, CliError> {
             sites,
             domain,
             mixed,
-        } => demo::fleet_serve(sites, &domain, mixed).await,
+            rtt_ms,
+            jitter_ms,
+        } => {
+            let latency = (rtt_ms > 0).then(|| trustlabel_fleet::Latency {
+                rtt: std::time::Duration::from_millis(rtt_ms),
+                jitter: std::time::Duration::from_millis(jitter_ms),
+            });
+            demo::fleet_serve(sites, &domain, mixed, latency).await
+        }
     }
 }

@@ -127,7 +127,9 @@ pub async fn serve_store(
             &store,
             &publish,
             super::operate::Parts {
-                jobs: settings.concurrency,
+                jobs: settings
+                    .explicit_concurrency
+                    .unwrap_or(super::settings::DEFAULT_SERVE_JOBS),
                 scheduler: true,
                 lease_secs: None,
             },

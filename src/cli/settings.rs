@@ -8,12 +8,18 @@ use trustlabel::config::{ConnectTo, FileConfig, parse_dns_server};
 use trustlabel_collect::{CollectorSettings, DnsConfig, RateLimit, load_hosts_file};
 
 pub const DEFAULT_DATABASE: &str = "sqlite://trustlabel.db";
-pub const DEFAULT_CONCURRENCY: usize = 64;
+/// Scan jobs `serve` runs at once when no concurrency is set (its worker claims a job,
+/// with a lease to renew, per site in flight).
+pub const DEFAULT_SERVE_JOBS: usize = 64;
 
 pub struct Settings {
     pub database: Option<String>,
     pub checks_dir: Option<PathBuf>,
+    /// Sites a scan keeps in flight: what the descriptors and memory allow, capped by
+    /// an explicit setting.
     pub concurrency: usize,
+    /// The concurrency the operator set (`--concurrency`, `[scan] concurrency`).
+    pub explicit_concurrency: Option<usize>,
     pub collector: CollectorSettings,
     pub publish: trustlabel::config::PublishSection,
     pub schedule: trustlabel::config::ScheduleSection,
@@ -133,17 +139,17 @@ pub fn resolve_settings(args: &GlobalArgs) -> Result<Settings, CliError> {
             .unwrap_or(c.per_responder.per_second),
         burst: scan.burst_per_responder.unwrap_or(c.per_responder.burst),
     };
-    let concurrency = args
-        .concurrency
-        .or(scan.concurrency)
-        .unwrap_or(DEFAULT_CONCURRENCY);
-    if concurrency == 0 || concurrency > 100_000 {
+    let explicit_concurrency = args.concurrency.or(scan.concurrency);
+    if explicit_concurrency.is_some_and(|c| c == 0 || c > 100_000) {
         return Err(usage("concurrency must be between 1 and 100000"));
     }
+    let concurrency =
+        trustlabel::capacity::Capacity::of_this_process().sites_capped(explicit_concurrency);
     Ok(Settings {
         database: args.database.clone().or(file.database.clone()),
         checks_dir: args.checks.clone().or(file.checks.clone()),
         concurrency,
+        explicit_concurrency,
         collector: c,
         publish: file.publish.clone(),
         schedule: file.schedule.clone(),

@@ -185,6 +185,53 @@ impl<'a> SiteFetcher<'a> {
         self
     }
 
+    /// Another fetcher of the same scan (same pins, settings, deadline and address
+    /// family) with connections of its own: page fetches that do not depend on each
+    /// other run side by side on several connections, as a browser's do. Its https
+    /// connections are verified by the strict verifier like every other.
+    pub fn sibling(&self) -> SiteFetcher<'a> {
+        SiteFetcher {
+            ipv6_only: self.ipv6_only,
+            ..SiteFetcher::new(
+                &self.site_host,
+                self.pins.clone(),
+                self.resolver,
+                self.tls,
+                self.politeness,
+                self.settings,
+                self.deadline,
+            )
+        }
+    }
+
+    /// Opens the connection a request to `url` would use, so the request itself later
+    /// costs one round trip (the connection waits for the politeness budget as a
+    /// request would). A failure is left for that request to meet and record.
+    pub async fn open_ahead(&mut self, url: &Url) {
+        let secure = url.scheme() == "https";
+        let host = url
+            .host_str()
+            .unwrap_or_default()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
+        let port = url
+            .port_or_known_default()
+            .unwrap_or(if secure { 443 } else { 80 });
+        let key = (secure, host.clone(), port);
+        if self.senders.contains_key(&key) {
+            return;
+        }
+        let Target::Addr(addr) = self.resolve_target(&host, port).await else {
+            return;
+        };
+        self.politeness.wait(&host, addr.ip()).await;
+        let limit = (Instant::now() + self.settings.request_timeout).min(self.deadline);
+        if let Ok(Ok(sender)) = tokio::time::timeout_at(limit, self.open(&key, addr)).await {
+            self.senders.insert(key, sender);
+        }
+    }
+
     /// Hands over the verified stream of the recording handshake so the first https
     /// request needs no second handshake.
     pub fn adopt_tls(&mut self, host: &str, port: u16, stream: TlsStream<TcpStream>) {

@@ -22,6 +22,7 @@ mod revocation;
 mod security_txt;
 mod slots;
 pub mod smtp;
+pub mod timeline;
 pub mod tls;
 mod views;
 
@@ -42,6 +43,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
+use timeline::{Phase, Timeline};
 use tokio::time::Instant;
 use trustlabel_core::connect_to::ConnectTo;
 use trustlabel_core::evidence::{
@@ -209,7 +211,17 @@ pub enum CollectorError {
 pub struct Collected {
     pub evidence: Evidence,
     pub pages: AnalysedPages,
+    /// When each network step ran (the latency benchmark's account of a site's
+    /// critical path), by start time.
+    pub timeline: Vec<timeline::Span>,
+    /// The whole collection, resolution to the last answer.
+    pub elapsed: Duration,
 }
+
+/// Connections one site's page fetches may use at once, the verified connection that
+/// fetched the home page included: what a browser opens to one host. Every request still
+/// waits for the host's and address's politeness budget.
+const CONTENT_CONNECTIONS: usize = 6;
 
 pub struct Collector {
     settings: CollectorSettings,
@@ -327,11 +339,24 @@ impl Collector {
     /// [`Collector::collect`], also handing on the pages analysed on the way.
     pub async fn collect_with_pages(&self, host: &str, https_port: u16) -> Collected {
         let mut pages = AnalysedPages::default();
-        let evidence = self.gather(host, https_port, &mut pages).await;
-        Collected { evidence, pages }
+        let timeline = Timeline::start();
+        let evidence = self.gather(host, https_port, &mut pages, &timeline).await;
+        let (timeline, elapsed) = timeline.finish();
+        Collected {
+            evidence,
+            pages,
+            timeline,
+            elapsed,
+        }
     }
 
-    async fn gather(&self, host: &str, https_port: u16, pages: &mut AnalysedPages) -> Evidence {
+    async fn gather(
+        &self,
+        host: &str,
+        https_port: u16,
+        pages: &mut AnalysedPages,
+        timeline: &Timeline,
+    ) -> Evidence {
         let started_at = OffsetDateTime::now_utc();
         let deadline = Instant::now() + self.settings.site_deadline;
         let mut evidence = Evidence {
@@ -358,7 +383,12 @@ impl Collector {
             mail: None,
             security_txt: None,
         };
-        let resolve = tokio::time::timeout_at(deadline, self.resolver.resolve(host)).await;
+        let resolve = timeline
+            .time(
+                Phase::Resolve,
+                tokio::time::timeout_at(deadline, self.resolver.resolve(host)),
+            )
+            .await;
         let pinned = match resolve {
             Err(_) => {
                 evidence.resolution = Resolution::Failed {
@@ -391,14 +421,19 @@ impl Collector {
 
         // Every fetch of this scan uses these addresses: a name is resolved once.
         let pins = Pins::site(host, pinned);
-        let secure = self.secure_side(host, https_port, pinned, &pins, deadline);
-        let plain = self.plain_side(host, &pins, deadline);
-        let legacy = self.legacy_side(host, https_port, pinned, deadline);
+        let secure = self.secure_side(host, https_port, pinned, &pins, deadline, timeline);
+        let plain = timeline.time(Phase::HttpChain, self.plain_side(host, &pins, deadline));
+        let legacy = timeline.time(
+            Phase::LegacyHellos,
+            self.legacy_side(host, https_port, pinned, deadline),
+        );
         let counter = dns::SiteCounter::default();
         // On the heap: the DNS and mail state would otherwise make every scan's future
         // (and the stack of a runtime that polls it in place) that much bigger.
-        let domain_side =
-            Box::pin(self.domain_side(host, https_port, &counter, started_at, deadline));
+        let domain_side = Box::pin(timeline.time(
+            Phase::DnsMail,
+            self.domain_side(host, https_port, &counter, started_at, deadline),
+        ));
         let (
             ((mut tls_probe, https_chain, secure_fetcher), (http_chain, plain_fetcher), legacy),
             (dns_evidence, mail_evidence),
@@ -421,7 +456,7 @@ impl Collector {
         };
         let extras = async {
             match content {
-                Some(mut content) => self.page_extras(&mut content, deadline).await,
+                Some(mut content) => self.page_extras(&mut content, deadline, timeline).await,
                 None => PageExtras::default(),
             }
         };
@@ -432,17 +467,18 @@ impl Collector {
             let chain_der = revocation::chain_der(&session.chain);
             let mut extra = Vec::new();
             if session.verification.path_as_sent == Some(VerifyError::UnknownIssuer) {
-                let (outcome, fetched) = self
-                    .complete_via_aia(&session.chain, &chain_der, deadline)
+                let (outcome, fetched) = timeline
+                    .time(
+                        Phase::Aia,
+                        self.complete_via_aia(&session.chain, &chain_der, deadline),
+                    )
                     .await;
                 session.verification.path_with_aia = outcome;
                 extra = fetched;
             }
             let staple = session.ocsp_staple_base64.as_deref();
-            Some(
-                self.revocation(&session.chain, staple, &chain_der, &extra, deadline)
-                    .await,
-            )
+            let revocation = self.revocation(&session.chain, staple, &chain_der, &extra, deadline);
+            Some(timeline.time(Phase::Revocation, revocation).await)
         };
         let (extras, revocation) = tokio::join!(extras, certificate);
         evidence.revocation = revocation;
@@ -530,36 +566,74 @@ impl Collector {
         (Some(dns), Some(mail))
     }
 
-    /// The fetches beyond the home pages, one after another on the content channel: the
-    /// privacy notice first (the label depends on it), then the cloaking views, then
-    /// `security.txt` (verified https only), then the exposure probes, which the budget
-    /// and the deadline may cut short.
-    async fn page_extras(&self, content: &mut Content<'_>, deadline: Instant) -> PageExtras {
-        let fetcher = &mut content.fetcher;
+    /// The fetches beyond the home pages, on at most [`CONTENT_CONNECTIONS`] connections
+    /// of the content channel at once (the verified one included), since none waits for
+    /// another's answer: the privacy notice then `security.txt` (verified https only) on
+    /// the connection that fetched the home page, each cloaking view on its own, the
+    /// exposure baseline on another while the last two open; then every connection takes
+    /// exposure probes until the paths, the budget or the deadline run out.
+    async fn page_extras(
+        &self,
+        content: &mut Content<'_>,
+        deadline: Instant,
+        timeline: &Timeline,
+    ) -> PageExtras {
         let home = analyse_chain(content.home, &PageLimits::default());
-        let privacy_page = match &home {
-            Some(home) => {
-                views::privacy_page(fetcher, home, content.kind, &self.page_rules, deadline).await
-            }
-            None => None,
-        };
-        let crawler_views =
-            views::crawler_views(fetcher, &content.home_url, content.kind, deadline).await;
-        // RFC 9116 wants the file over https: none is asked for on plain http.
-        let security_txt = match content.channel {
-            ProbeChannel::VerifiedHttps => {
-                Some(security_txt::fetch(fetcher, &content.home_url, deadline).await)
-            }
-            ProbeChannel::PlainHttpNoHttps => None,
-        };
+        let (kind, channel, home_url) = (content.kind, content.channel, &content.home_url);
         let paths = self.exposures.paths();
         let plan = probe::ProbePlan {
-            base: &content.home_url,
-            channel: content.channel,
+            base: home_url,
+            channel,
             paths: &paths,
             max_requests: self.settings.exposure_max_requests,
         };
-        let exposure = probe::probe_site(fetcher, &plan, deadline).await;
+        let main = &mut content.fetcher;
+        let mut googlebot = main.sibling();
+        let mut visitor = main.sibling();
+        let mut baseline_lane = main.sibling();
+        // The connections left of the six, opened while the others fetch.
+        let mut idle: Vec<SiteFetcher<'_>> =
+            (4..CONTENT_CONNECTIONS).map(|_| main.sibling()).collect();
+        let notice_then_disclosure = async {
+            let privacy_page = match &home {
+                Some(home) => {
+                    let page = views::privacy_page(main, home, kind, &self.page_rules, deadline);
+                    timeline.time(Phase::PrivacyPage, page).await
+                }
+                None => None,
+            };
+            // RFC 9116 wants the file over https: none is asked for on plain http.
+            let security_txt = match channel {
+                ProbeChannel::VerifiedHttps => Some(
+                    timeline
+                        .time(
+                            Phase::SecurityTxt,
+                            security_txt::fetch(main, home_url, deadline),
+                        )
+                        .await,
+                ),
+                ProbeChannel::PlainHttpNoHttps => None,
+            };
+            (privacy_page, security_txt)
+        };
+        let views = views::crawler_views(&mut googlebot, &mut visitor, home_url, kind, deadline);
+        let baseline = probe::baseline(&mut baseline_lane, &plan, deadline);
+        let open = futures::future::join_all(idle.iter_mut().map(|lane| lane.open_ahead(home_url)));
+        let ((privacy_page, security_txt), crawler_views, baseline, _) = tokio::join!(
+            notice_then_disclosure,
+            timeline.time(Phase::CrawlerViews, views),
+            timeline.time(Phase::ExposureBaseline, baseline),
+            open,
+        );
+        let exposure = match baseline {
+            Some(baseline) => {
+                let mut lanes = vec![main, &mut googlebot, &mut visitor, &mut baseline_lane];
+                lanes.extend(idle.iter_mut());
+                let probes = probe::probe_paths(lanes, &plan, baseline, deadline);
+                Some(timeline.time(Phase::ExposureProbes, probes).await)
+            }
+            None => None,
+        };
         PageExtras {
             home,
             privacy_page,
@@ -582,6 +656,7 @@ impl Collector {
         pinned: IpAddr,
         pins: &Pins,
         deadline: Instant,
+        timeline: &Timeline,
     ) -> (
         Option<TlsProbe>,
         Option<FetchChain>,
@@ -610,16 +685,14 @@ impl Collector {
             },
         };
         self.politeness.wait(host, addr.ip()).await;
-        let (probe, stream) = self
-            .tls
-            .probe(
-                addr,
-                server_name,
-                self.settings.connect_timeout,
-                self.settings.handshake_timeout,
-                deadline,
-            )
-            .await;
+        let handshake = self.tls.probe(
+            addr,
+            server_name,
+            self.settings.connect_timeout,
+            self.settings.handshake_timeout,
+            deadline,
+        );
+        let (probe, stream) = timeline.time(Phase::TlsHandshake, handshake).await;
         // Only a stream the strict verifier accepted comes back, so the fetcher returned
         // here (and used for the page extras) never carries the permissive connection.
         match (&probe, stream) {
@@ -627,7 +700,10 @@ impl Collector {
                 let mut fetcher = self.fetcher(host, pins.clone(), &self.fetch, deadline);
                 fetcher.adopt_tls(host, port, stream);
                 let chain = match site_url("https", host, port, 443) {
-                    Ok(url) => fetcher.fetch_chain(url, ChainKind::Secure).await,
+                    Ok(url) => {
+                        let chain = fetcher.fetch_chain(url, ChainKind::Secure);
+                        timeline.time(Phase::HttpsChain, chain).await
+                    }
                     Err(failed) => failed,
                 };
                 (Some(probe), Some(chain), Some(fetcher))

@@ -1,5 +1,5 @@
-//! Exposure probes: the soft-404 baseline, then each rule path, over the site's content
-//! channel, one request each, no redirect followed.
+//! Exposure probes: the soft-404 baseline, then the rule paths side by side on the site's
+//! content connections, one request each, no redirect followed.
 //!
 //! The budget (requests per site, baseline included), the politeness limits (every request
 //! goes through the fetcher's rate limiter) and the site deadline all bound the work; a
@@ -8,6 +8,7 @@
 
 use super::http::{Presentation, SiteFetcher};
 use sha2::{Digest, Sha256};
+use std::sync::Mutex;
 use tokio::time::Instant;
 use trustlabel_core::evidence::{
     ChainEnd, ExposureEvidence, FetchFailureKind, HttpResponse, NotSentReason, PROBE_EXCERPT_CAP,
@@ -27,63 +28,155 @@ pub(super) struct ProbePlan<'p> {
     pub max_requests: usize,
 }
 
-/// `None` when probing is switched off (no paths, or a budget of zero).
-pub(super) async fn probe_site(
+/// The soft-404 answer every probe is judged against.
+pub(super) struct Baseline {
+    probe: Probe,
+}
+
+/// `None` when probing is switched off (no paths, or a budget of zero); else the
+/// baseline request, which must be answered before any rule path is asked.
+pub(super) async fn baseline(
     fetcher: &mut SiteFetcher<'_>,
     plan: &ProbePlan<'_>,
     deadline: Instant,
-) -> Option<ExposureEvidence> {
+) -> Option<Baseline> {
     if plan.paths.is_empty() || plan.max_requests == 0 {
         return None;
     }
-    let how = Presentation {
+    let how = probe_presentation(fetcher);
+    let baseline_path = format!("/trustlabel-not-found-{:016x}", rand::random::<u64>());
+    let probe = send(fetcher, plan.base, &baseline_path, &how, None, deadline).await;
+    Some(Baseline { probe })
+}
+
+fn probe_presentation<'a>(fetcher: &SiteFetcher<'a>) -> Presentation<'a> {
+    Presentation {
         body_cap: PROBE_READ_CAP,
         ..fetcher.presentation()
-    };
-    let baseline_path = format!("/trustlabel-not-found-{:016x}", rand::random::<u64>());
-    let baseline = send(fetcher, plan.base, &baseline_path, &how, None, deadline).await;
+    }
+}
+
+/// The rule paths after the baseline, over every connection in `lanes` at once (each
+/// takes the next path when its previous answer is in, so a connection still being
+/// opened takes fewer). The budget cuts the same paths as one after another would: the
+/// last ones in rule order. After a timeout no lane sends another path.
+pub(super) async fn probe_paths(
+    lanes: Vec<&mut SiteFetcher<'_>>,
+    plan: &ProbePlan<'_>,
+    baseline: Baseline,
+    deadline: Instant,
+) -> ExposureEvidence {
+    let baseline = baseline.probe;
     let catch_all_sha = baseline
         .response()
         .filter(|r| r.status == 200)
         .map(|r| r.sha256.clone());
-    let mut stop = baseline
-        .response()
-        .is_none()
-        .then_some(NotSentReason::BaselineFailed);
-    let mut sent = 1;
-    let mut probes = Vec::with_capacity(plan.paths.len());
-    for path in plan.paths {
-        if sent >= plan.max_requests {
-            stop = stop.or(Some(NotSentReason::Budget));
-        }
+    let shared = Shared {
+        progress: Mutex::new(Progress {
+            stop: baseline
+                .response()
+                .is_none()
+                .then_some(NotSentReason::BaselineFailed),
+            next: 0,
+            results: vec![None; plan.paths.len()],
+        }),
+        // The baseline is one request of the budget.
+        sendable: plan.max_requests.saturating_sub(1),
+        catch_all_sha: catch_all_sha.as_deref(),
+        deadline,
+    };
+    let all = lanes
+        .into_iter()
+        .map(|fetcher| lane(fetcher, plan, &shared));
+    futures::future::join_all(all).await;
+    let results = shared
+        .progress
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .results;
+    let probes = results
+        .into_iter()
+        .zip(plan.paths)
+        .map(|(probe, path)| {
+            // Only with no lane at all is a path left unvisited.
+            probe.unwrap_or_else(|| Probe {
+                path: path.to_string(),
+                outcome: ProbeOutcome::NotSent {
+                    reason: NotSentReason::Budget,
+                },
+            })
+        })
+        .collect();
+    ExposureEvidence {
+        base_url: plan.base.to_string(),
+        channel: plan.channel,
+        baseline,
+        probes,
+        max_requests: plan.max_requests,
+    }
+}
+
+/// What the lanes of one site's probes share.
+struct Shared<'s> {
+    progress: Mutex<Progress>,
+    /// Paths before this index may be sent; the rest are over the budget.
+    sendable: usize,
+    catch_all_sha: Option<&'s str>,
+    deadline: Instant,
+}
+
+struct Progress {
+    stop: Option<NotSentReason>,
+    /// The next path (by index) no lane has taken yet.
+    next: usize,
+    results: Vec<Option<Probe>>,
+}
+
+impl Shared<'_> {
+    fn progress(&self) -> std::sync::MutexGuard<'_, Progress> {
+        self.progress.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// One connection's share: takes the next path until none is left.
+async fn lane(fetcher: &mut SiteFetcher<'_>, plan: &ProbePlan<'_>, shared: &Shared<'_>) {
+    let how = probe_presentation(fetcher);
+    loop {
+        let (index, stop) = {
+            let mut progress = shared.progress();
+            let index = progress.next;
+            if index >= plan.paths.len() {
+                return;
+            }
+            progress.next += 1;
+            if index >= shared.sendable {
+                progress.stop = progress.stop.or(Some(NotSentReason::Budget));
+            }
+            (index, progress.stop)
+        };
+        let path = plan.paths[index];
         let probe = match stop {
             Some(reason) => Probe {
                 path: path.to_string(),
                 outcome: ProbeOutcome::NotSent { reason },
             },
             None => {
-                sent += 1;
-                let catch_all = catch_all_sha.as_deref();
-                send(fetcher, plan.base, path, &how, catch_all, deadline).await
+                let catch_all = shared.catch_all_sha;
+                send(fetcher, plan.base, path, &how, catch_all, shared.deadline).await
             }
         };
-        stop = stop.or(match &probe.outcome {
+        let stopping = match &probe.outcome {
             ProbeOutcome::Failed {
                 kind: FetchFailureKind::Timeout,
                 ..
             } => Some(NotSentReason::Unresponsive),
             ProbeOutcome::NotSent { reason } => Some(*reason),
             _ => None,
-        });
-        probes.push(probe);
+        };
+        let mut progress = shared.progress();
+        progress.stop = progress.stop.or(stopping);
+        progress.results[index] = Some(probe);
     }
-    Some(ExposureEvidence {
-        base_url: plan.base.to_string(),
-        channel: plan.channel,
-        baseline,
-        probes,
-        max_requests: plan.max_requests,
-    })
 }
 
 async fn send(

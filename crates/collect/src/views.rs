@@ -23,9 +23,11 @@ pub const GOOGLEBOT_USER_AGENT: &str =
 pub const SEARCH_VISITOR_USER_AGENT: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) \
      AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
 
-/// The home page as Googlebot, then as a visitor from a Google search for the host.
+/// The home page as Googlebot and as a visitor from a Google search for the host, each
+/// on a connection of its own so neither waits for the other.
 pub(super) async fn crawler_views(
-    fetcher: &mut SiteFetcher<'_>,
+    googlebot: &mut SiteFetcher<'_>,
+    visitor: &mut SiteFetcher<'_>,
     home: &Url,
     kind: ChainKind,
     deadline: Instant,
@@ -35,30 +37,49 @@ pub(super) async fn crawler_views(
         "https://www.google.com/search?q={}",
         url::form_urlencoded::byte_serialize(host.as_bytes()).collect::<String>()
     );
-    let honest = fetcher.presentation();
-    let mut views = Vec::with_capacity(2);
-    for (view, user_agent, referer) in [
-        (CrawlerKind::Googlebot, GOOGLEBOT_USER_AGENT, None),
-        (
-            CrawlerKind::SearchReferrer,
-            SEARCH_VISITOR_USER_AGENT,
-            Some(search.as_str()),
+    let (as_googlebot, as_visitor) = tokio::join!(
+        crawler_view(
+            googlebot,
+            home,
+            kind,
+            (CrawlerKind::Googlebot, GOOGLEBOT_USER_AGENT, None),
+            deadline
         ),
-    ] {
-        let how = Presentation {
-            user_agent,
-            referer,
-            ..honest
-        };
-        let chain = within(deadline, fetcher.fetch_chain_as(home.clone(), kind, &how)).await;
-        views.push(CrawlerView {
-            kind: view,
-            user_agent: user_agent.to_string(),
-            referer: referer.map(str::to_string),
-            chain,
-        });
+        crawler_view(
+            visitor,
+            home,
+            kind,
+            (
+                CrawlerKind::SearchReferrer,
+                SEARCH_VISITOR_USER_AGENT,
+                Some(search.as_str()),
+            ),
+            deadline
+        ),
+    );
+    vec![as_googlebot, as_visitor]
+}
+
+/// The home page as one crawler view: (which view, its `User-Agent`, its `Referer`).
+async fn crawler_view(
+    fetcher: &mut SiteFetcher<'_>,
+    home: &Url,
+    kind: ChainKind,
+    (view, user_agent, referer): (CrawlerKind, &str, Option<&str>),
+    deadline: Instant,
+) -> CrawlerView {
+    let how = Presentation {
+        user_agent,
+        referer,
+        ..fetcher.presentation()
+    };
+    let chain = within(deadline, fetcher.fetch_chain_as(home.clone(), kind, &how)).await;
+    CrawlerView {
+        kind: view,
+        user_agent: user_agent.to_string(),
+        referer: referer.map(str::to_string),
+        chain,
     }
-    views
 }
 
 /// The privacy notice the home page links to, when the link stays on the site and is not

@@ -6,6 +6,7 @@
 //! TLSA records), signed with DNSSEC when the zone is, so scans of the fleet validate a
 //! real chain of trust. Only what a stub resolver sends is understood: one question.
 
+use super::latency::Latency;
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 use std::sync::{Arc, Mutex};
@@ -113,7 +114,9 @@ const TTL_SECONDS: u32 = 60;
 /// Largest UDP payload read; bigger datagrams are truncated and then fail to parse.
 const MAX_DATAGRAM: usize = 4096;
 
-pub(crate) async fn serve(socket: UdpSocket, zone: Arc<Zone>) {
+/// `latency`: each answer leaves one round trip after its question came in.
+pub(crate) async fn serve(socket: UdpSocket, zone: Arc<Zone>, latency: Option<Latency>) {
+    let socket = Arc::new(socket);
     let mut buf = vec![0u8; MAX_DATAGRAM];
     loop {
         // Errors here are per-datagram (e.g. an ICMP unreachable from a past reply):
@@ -121,11 +124,26 @@ pub(crate) async fn serve(socket: UdpSocket, zone: Arc<Zone>) {
         let Ok((len, peer)) = socket.recv_from(&mut buf).await else {
             continue;
         };
-        if let Some(reply) = answer(&zone, &buf[..len]) {
-            if let Err(e) = socket.send_to(&reply, peer).await {
-                tracing::debug!("fleet DNS reply to {peer} failed: {e}");
+        let Some(reply) = answer(&zone, &buf[..len]) else {
+            continue;
+        };
+        match latency {
+            None => send_reply(&socket, &reply, peer).await,
+            Some(latency) => {
+                let socket = Arc::clone(&socket);
+                let due = latency.round_trip();
+                tokio::spawn(async move {
+                    tokio::time::sleep(due).await;
+                    send_reply(&socket, &reply, peer).await;
+                });
             }
         }
+    }
+}
+
+async fn send_reply(socket: &UdpSocket, reply: &[u8], peer: std::net::SocketAddr) {
+    if let Err(e) = socket.send_to(reply, peer).await {
+        tracing::debug!("fleet DNS reply to {peer} failed: {e}");
     }
 }
 

@@ -10,6 +10,7 @@ mod aia;
 mod dns;
 pub mod hostile;
 mod http;
+mod latency;
 mod legacy;
 mod log;
 pub mod ocsp;
@@ -25,6 +26,7 @@ mod weak_rsa;
 pub mod zones;
 
 pub use dns::DnsRecord;
+pub use latency::Latency;
 pub use legacy::{HostileTls, SSLV3_SUITES};
 pub use log::{RequestLog, SeenRequest};
 pub use pki::{PkiError, WRONG_HOST_SAN};
@@ -181,6 +183,18 @@ impl Fleet {
         specs: Vec<SiteSpec>,
         extras: FleetExtras,
     ) -> Result<Fleet, FleetError> {
+        Fleet::start_with_latency(domain, specs, extras, None).await
+    }
+
+    /// [`Fleet::start_with`], with a round-trip time on every site, PKI and OCSP
+    /// connection and every DNS answer (`None`: loopback speed; the mail servers always
+    /// answer at loopback speed).
+    pub async fn start_with_latency(
+        domain: &str,
+        specs: Vec<SiteSpec>,
+        extras: FleetExtras,
+        latency: Option<Latency>,
+    ) -> Result<Fleet, FleetError> {
         let FleetExtras {
             records,
             zones: zone_specs,
@@ -213,6 +227,7 @@ impl Fleet {
             provider,
             tasks: JoinSet::new(),
             closed_ports: Vec::new(),
+            latency,
         };
         let mut zone = dns::Zone::new();
         let mut sites = Vec::with_capacity(specs.len());
@@ -298,7 +313,7 @@ impl Fleet {
         let zone = Arc::new(zone);
         launcher
             .tasks
-            .spawn(dns::serve(dns6_socket, Arc::clone(&zone)));
+            .spawn(dns::serve(dns6_socket, Arc::clone(&zone), latency));
         // Port held by its server: the socket bound to port 0 is the one the DNS
         // responder answers on.
         let dns_bind = SocketAddr::new(IpAddr::V4(DNS_IP), 0);
@@ -314,7 +329,7 @@ impl Fleet {
         })?;
         launcher
             .tasks
-            .spawn(dns::serve(dns_socket, Arc::clone(&zone)));
+            .spawn(dns::serve(dns_socket, Arc::clone(&zone), latency));
 
         let index = sites
             .iter()
@@ -611,6 +626,7 @@ struct Launcher {
     provider: Arc<CryptoProvider>,
     tasks: JoinSet<()>,
     closed_ports: Vec<TcpSocket>,
+    latency: Option<Latency>,
 }
 
 impl Launcher {
@@ -725,7 +741,17 @@ impl Launcher {
         let bind_error = |source| FleetError::Bind { addr, source };
         let listener = TcpListener::bind(addr).await.map_err(bind_error)?;
         let local = listener.local_addr().map_err(bind_error)?;
-        self.tasks.spawn(serve(listener));
+        let Some(latency) = self.latency else {
+            self.tasks.spawn(serve(listener));
+            return Ok(local);
+        };
+        // The port the scanner is told about is the relay's; the server listens on
+        // another port of the same address, known only to the relay.
+        let server = TcpListener::bind(addr).await.map_err(bind_error)?;
+        let server_addr = server.local_addr().map_err(bind_error)?;
+        self.tasks.spawn(serve(server));
+        self.tasks
+            .spawn(latency::relay(listener, server_addr, latency));
         Ok(local)
     }
 

@@ -7,6 +7,7 @@ use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 use tokio::time::Instant;
 use trustlabel_core::tlsprobe::{Flight, ServerFlight};
 
@@ -17,16 +18,22 @@ pub(super) enum Exchange {
     Flight(Flight),
 }
 
+/// `connected`: a connection opened ahead for this hello (see [`Spare`]), else one is
+/// opened now.
 pub(super) async fn exchange(
     addr: SocketAddr,
+    connected: Option<TcpStream>,
     hello: &[u8],
     connect_timeout: Duration,
     hello_timeout: Duration,
     deadline: Instant,
 ) -> Exchange {
-    let mut stream = match connect_tcp(addr, connect_timeout, deadline).await {
-        Ok(s) => s,
-        Err(failure) => return Exchange::Connect(failure),
+    let mut stream = match connected {
+        Some(s) => s,
+        None => match connect_tcp(addr, connect_timeout, deadline).await {
+            Ok(s) => s,
+            Err(failure) => return Exchange::Connect(failure),
+        },
     };
     let limit = (Instant::now() + hello_timeout).min(deadline);
     let mut flight = ServerFlight::new();
@@ -60,5 +67,28 @@ pub(super) async fn exchange(
                 return Exchange::Flight(Flight::Malformed(format!("read failed: {e}")));
             }
         }
+    }
+}
+
+/// A TCP connection opened while the previous hello of a chain waits for its answer, so
+/// the next hello (which depends on that answer) costs one round trip instead of two.
+/// Kept only briefly: a server may hang up on a connection that stays silent.
+#[derive(Default)]
+pub(super) struct Spare {
+    stream: Option<(TcpStream, Instant)>,
+}
+
+/// How long an unused spare connection stays usable.
+const SPARE_FRESH: Duration = Duration::from_secs(2);
+
+impl Spare {
+    /// The spare connection, when there is one still fresh.
+    pub(super) fn take(&mut self) -> Option<TcpStream> {
+        let (stream, opened) = self.stream.take()?;
+        (opened.elapsed() < SPARE_FRESH).then_some(stream)
+    }
+
+    pub(super) fn keep(&mut self, stream: Option<TcpStream>) {
+        self.stream = stream.map(|s| (s, Instant::now()));
     }
 }

@@ -6,20 +6,24 @@
 //! again until the server refuses; the version counts as supported only when the server
 //! answers with that very version. The order probe then offers the first two picks
 //! reversed: a server that keeps its pick prefers its own order. TLS 1.2 is asked first:
-//! a port that does not answer it is not asked anything else, so a silent or dead port
-//! costs one timeout, not five. Every hello waits for the site's politeness budget and a
-//! per-site semaphore bounds how many run at once.
+//! a port that does not answer its first hello is not asked anything else, so a silent
+//! or dead port costs one timeout, not five; once it answers, the other versions run
+//! alongside the rest of TLS 1.2. Every hello waits for the site's politeness budget and
+//! a per-site semaphore bounds how many run at once. A hello that follows a pick goes
+//! out on a connection opened while that pick's answer was awaited (one round trip per
+//! hello instead of two, on a latency-bound path).
 
 mod conn;
 
 use super::certinfo::parse_certificate;
 use super::politeness::Politeness;
-use conn::Exchange;
+use crate::net::connect_tcp;
+use conn::{Exchange, Spare};
 use rand::RngCore;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::Duration;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
 use tokio::time::Instant;
 use trustlabel_core::evidence::{
     AcceptedSuite, KeyExchangeParams, LegacyTls, PublicKeyInfo, TlsVersion, VersionOutcome,
@@ -45,7 +49,9 @@ impl Default for LegacySettings {
         LegacySettings {
             enabled: true,
             max_suites_per_hello: 128,
-            parallelism: 2,
+            // A browser opens six connections to a host; every hello still waits for
+            // the host's and address's politeness budget.
+            parallelism: 6,
         }
     }
 }
@@ -78,6 +84,8 @@ struct Site<'a> {
     permits: Semaphore,
     deadline: Instant,
     server_key: Mutex<Option<PublicKeyInfo>>,
+    /// Whether TLS 1.2's first hello got an answer (`None` until it is in).
+    reachable: watch::Sender<Option<bool>>,
 }
 
 /// One hello's answer, reduced to what the strategy decides on.
@@ -132,21 +140,42 @@ impl LegacyProber {
             permits: Semaphore::new(self.settings.parallelism.max(1)),
             deadline,
             server_key: Mutex::new(None),
+            reachable: watch::Sender::new(None),
         };
-        let first = site.version(TlsVersion::Tls12).await;
-        let reachable = !matches!(
-            first.outcome,
-            VersionOutcome::Timeout | VersionOutcome::ConnectFailed { .. }
-        );
-        let mut versions = vec![first];
-        if reachable {
+        let mut first_answer = site.reachable.subscribe();
+        let others = async {
+            // Whether the port answers TLS 1.2 is known from its first hello: the other
+            // versions need not wait for the rest of its suites.
+            let reachable = matches!(
+                first_answer.wait_for(Option::is_some).await.as_deref(),
+                Ok(Some(true))
+            );
+            if !reachable {
+                return (false, Vec::new());
+            }
             let others = [
                 TlsVersion::Ssl3,
                 TlsVersion::Tls10,
                 TlsVersion::Tls11,
                 TlsVersion::Tls13,
             ];
-            versions.extend(futures::future::join_all(others.map(|v| site.version(v))).await);
+            let probes = futures::future::join_all(others.map(|v| site.version(v))).await;
+            (true, probes)
+        };
+        let tls12 = async {
+            let probe = site.version(TlsVersion::Tls12).await;
+            // No hello sent at all (the deadline): the port is not known unreachable.
+            site.reachable.send_if_modified(|answer| {
+                let unset = answer.is_none();
+                answer.get_or_insert(true);
+                unset
+            });
+            probe
+        };
+        let (first, (reachable, other_probes)) = tokio::join!(tls12, others);
+        let mut versions = vec![first];
+        if reachable {
+            versions.extend(other_probes);
         } else {
             for v in TlsVersion::ALL
                 .into_iter()
@@ -197,11 +226,27 @@ impl Site<'_> {
         let mut refusal: Option<VersionOutcome> = None;
         // The first two picks of one chunk, and whether they came in our offer order.
         let mut order_pair: Option<(u16, u16, bool)> = None;
+        let mut spare = Spare::default();
+        // TLS 1.2's first answer tells the other versions whether to ask at all.
+        let mut first = version == TlsVersion::Tls12;
         'chunks: for part in offer.chunks(chunk) {
             let mut remaining: Vec<u16> = part.to_vec();
             let mut picks: Vec<u16> = Vec::new();
             while !remaining.is_empty() {
-                let Some(answer) = self.hello(version, &remaining, &mut probe).await else {
+                // A chain goes on after a pick: warm the next hello's connection then.
+                let open_spare = !picks.is_empty();
+                let hello = self.hello(version, &remaining, &mut probe, &mut spare, open_spare);
+                let answer = hello.await;
+                if first {
+                    first = false;
+                    let _ = self.reachable.send(Some(!matches!(
+                        answer,
+                        Some(Answer::Broken(
+                            VersionOutcome::Timeout | VersionOutcome::ConnectFailed { .. }
+                        ))
+                    )));
+                }
+                let Some(answer) = answer else {
                     probe.complete = false;
                     break 'chunks;
                 };
@@ -272,7 +317,9 @@ impl Site<'_> {
             probe.server_order = if !in_offer_order {
                 Some(true) // the server skipped our favourite: its order won
             } else {
-                match self.hello(version, &[second, first], &mut probe).await {
+                let reversed = [second, first];
+                let order = self.hello(version, &reversed, &mut probe, &mut spare, false);
+                match order.await {
                     Some(Answer::Chose { suite, .. }) if suite == first => Some(true),
                     Some(Answer::Chose { suite, .. }) if suite == second => Some(false),
                     _ => None,
@@ -282,12 +329,15 @@ impl Site<'_> {
         probe
     }
 
-    /// Sends one hello; `None` when the deadline leaves no time for it.
+    /// Sends one hello; `None` when the deadline leaves no time for it. `open_spare`:
+    /// open the connection for a next hello meanwhile, into `spare`.
     async fn hello(
         &self,
         version: TlsVersion,
         suites: &[u16],
         probe: &mut VersionProbe,
+        spare: &mut Spare,
+        open_spare: bool,
     ) -> Option<Answer> {
         let _permit = tokio::time::timeout_at(self.deadline, self.permits.acquire())
             .await
@@ -314,12 +364,24 @@ impl Site<'_> {
         probe.handshakes += 1;
         let exchange = conn::exchange(
             self.target.addr,
+            spare.take(),
             &bytes,
             self.prober.connect_timeout,
             self.prober.hello_timeout,
             self.deadline,
-        )
-        .await;
+        );
+        // The next hello of a chain that goes on waits for this answer; its connection
+        // need not.
+        let next = async {
+            match open_spare {
+                true => connect_tcp(self.target.addr, self.prober.connect_timeout, self.deadline)
+                    .await
+                    .ok(),
+                false => None,
+            }
+        };
+        let (exchange, next) = tokio::join!(exchange, next);
+        spare.keep(next);
         Some(match exchange {
             Exchange::Connect(failure) => Answer::Broken(VersionOutcome::ConnectFailed {
                 message: failure.message,
