@@ -219,11 +219,20 @@ async fn a_site_receives_exactly_the_budgeted_requests_over_https_with_the_hones
     let exposure = evidence.exposure.unwrap();
     assert_eq!(exposure.probes.len(), paths);
     assert!(exposure.probes.iter().all(|p| p.response().is_some()));
-    // Every https request of the scan rides the one verified connection: one completed
-    // TLS handshake per good site (the goal is at most two) besides the legacy probe's
-    // hellos, which never complete one.
+    // The https requests ride the verified connection and at most five more opened for
+    // the page fetches that run side by side (six, as a browser opens to a host), each
+    // kept alive for several requests; the legacy probe's hellos never complete a
+    // handshake.
     let sessions = fleet.fleet.site(&name).unwrap().requests.tls_sessions();
-    assert_eq!(sessions, 1, "TLS handshakes completed");
+    assert!(
+        (1..=6).contains(&sessions),
+        "TLS handshakes completed: {sessions}"
+    );
+    let https = seen.iter().filter(|r| r.scheme == "https").count();
+    assert!(
+        https >= 3 * sessions,
+        "{https} https requests over {sessions} connections"
+    );
 }
 
 #[tokio::test]
@@ -424,7 +433,8 @@ async fn a_site_that_stops_answering_is_left_alone() {
             .all(|p| p.outcome == ProbeOutcome::NotSent { reason })
     };
 
-    // A probe hangs: the rest are not sent.
+    // A probe hangs: the probes on the other connections may answer meanwhile, but once
+    // it has timed out no further path is sent, and nothing else was left hanging.
     let exposure = probe_evidence.exposure.unwrap();
     assert!(matches!(
         exposure.probes[0].outcome,
@@ -433,12 +443,23 @@ async fn a_site_that_stops_answering_is_left_alone() {
             ..
         }
     ));
-    assert!(all_not_sent(
-        &exposure.probes[1..],
-        NotSentReason::Unresponsive
-    ));
-    // Redirect, home, two views, security.txt, the baseline, the hanging probe.
-    assert_eq!(requests(&hanging_probe), 1 + 1 + 2 + 1 + 1 + 1);
+    let sent = exposure.probes[1..]
+        .iter()
+        .filter(|p| {
+            assert!(
+                p.response().is_some()
+                    || p.outcome
+                        == ProbeOutcome::NotSent {
+                            reason: NotSentReason::Unresponsive
+                        },
+                "{p:?}"
+            );
+            p.response().is_some()
+        })
+        .count();
+    // Redirect, home, two views, security.txt, the baseline, the hanging probe and those
+    // answered beside it.
+    assert_eq!(requests(&hanging_probe), 1 + 1 + 2 + 1 + 1 + 1 + sent);
 
     // The baseline hangs: no probe is sent.
     let exposure = unknown_evidence.exposure.unwrap();

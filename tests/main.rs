@@ -40,3 +40,6 @@ mod vn_notices;
 mod vn_spam;
 mod web_selfscan;
 mod worker;
+// issue 16: fast on the real internet
+mod capacity;
+mod politeness;

@@ -340,7 +340,9 @@ impl Collector {
     pub async fn collect_with_pages(&self, host: &str, https_port: u16) -> Collected {
         let mut pages = AnalysedPages::default();
         let timeline = Timeline::start();
-        let evidence = self.gather(host, https_port, &mut pages, &timeline).await;
+        // On the heap: a site's scan holds many fetches side by side, too big a future
+        // for the stack of whoever awaits several of them at once.
+        let evidence = Box::pin(self.gather(host, https_port, &mut pages, &timeline)).await;
         let (timeline, elapsed) = timeline.finish();
         Collected {
             evidence,
@@ -425,7 +427,7 @@ impl Collector {
         let plain = timeline.time(Phase::HttpChain, self.plain_side(host, &pins, deadline));
         let legacy = timeline.time(
             Phase::LegacyHellos,
-            self.legacy_side(host, https_port, pinned, deadline),
+            Box::pin(self.legacy_side(host, https_port, pinned, deadline)),
         );
         let counter = dns::SiteCounter::default();
         // On the heap: the DNS and mail state would otherwise make every scan's future
@@ -434,53 +436,67 @@ impl Collector {
             Phase::DnsMail,
             self.domain_side(host, https_port, &counter, started_at, deadline),
         ));
-        let (
-            ((mut tls_probe, https_chain, secure_fetcher), (http_chain, plain_fetcher), legacy),
-            (dns_evidence, mail_evidence),
-        ) = tokio::join!(async { tokio::join!(secure, plain, legacy) }, domain_side);
-        evidence.legacy = legacy;
-        let content = match (secure_fetcher, &https_chain) {
-            (Some(fetcher), Some(home)) => {
-                Content::new(fetcher, host, https_port, ProbeChannel::VerifiedHttps, home)
-            }
-            // Plain http only for a site with no HTTPS port at all, never as a fallback
-            // for one whose certificate failed.
-            _ if matches!(tls_probe, Some(TlsProbe::ConnectFailed { .. })) => Content::new(
-                plain_fetcher,
-                host,
-                self.settings.http_port,
-                ProbeChannel::PlainHttpNoHttps,
-                &http_chain,
-            ),
-            _ => None,
-        };
-        let extras = async {
-            match content {
-                Some(mut content) => self.page_extras(&mut content, deadline, timeline).await,
-                None => PageExtras::default(),
-            }
-        };
-        let certificate = async {
-            let Some(TlsProbe::Established(session)) = tls_probe.as_mut() else {
-                return None;
+        // The web side: the content and the certificate's revocation need the TLS
+        // handshake and the home pages, never the legacy hellos nor the DNS/mail side,
+        // which run alongside it to the end.
+        let web = async {
+            let ((mut tls_probe, https_chain, secure_fetcher), (http_chain, plain_fetcher)) =
+                tokio::join!(secure, plain);
+            let content = match (secure_fetcher, &https_chain) {
+                (Some(fetcher), Some(home)) => {
+                    Content::new(fetcher, host, https_port, ProbeChannel::VerifiedHttps, home)
+                }
+                // Plain http only for a site with no HTTPS port at all, never as a fallback
+                // for one whose certificate failed.
+                _ if matches!(tls_probe, Some(TlsProbe::ConnectFailed { .. })) => Content::new(
+                    plain_fetcher,
+                    host,
+                    self.settings.http_port,
+                    ProbeChannel::PlainHttpNoHttps,
+                    &http_chain,
+                ),
+                _ => None,
             };
-            let chain_der = revocation::chain_der(&session.chain);
-            let mut extra = Vec::new();
-            if session.verification.path_as_sent == Some(VerifyError::UnknownIssuer) {
-                let (outcome, fetched) = timeline
-                    .time(
-                        Phase::Aia,
-                        self.complete_via_aia(&session.chain, &chain_der, deadline),
-                    )
-                    .await;
-                session.verification.path_with_aia = outcome;
-                extra = fetched;
-            }
-            let staple = session.ocsp_staple_base64.as_deref();
-            let revocation = self.revocation(&session.chain, staple, &chain_der, &extra, deadline);
-            Some(timeline.time(Phase::Revocation, revocation).await)
+            let extras = async {
+                match content {
+                    // On the heap, like the domain side: the side-by-side fetches hold
+                    // several fetchers and their futures at once.
+                    Some(mut content) => {
+                        Box::pin(self.page_extras(&mut content, deadline, timeline)).await
+                    }
+                    None => PageExtras::default(),
+                }
+            };
+            let certificate = async {
+                let Some(TlsProbe::Established(session)) = tls_probe.as_mut() else {
+                    return None;
+                };
+                let chain_der = revocation::chain_der(&session.chain);
+                let mut extra = Vec::new();
+                if session.verification.path_as_sent == Some(VerifyError::UnknownIssuer) {
+                    let (outcome, fetched) = timeline
+                        .time(
+                            Phase::Aia,
+                            self.complete_via_aia(&session.chain, &chain_der, deadline),
+                        )
+                        .await;
+                    session.verification.path_with_aia = outcome;
+                    extra = fetched;
+                }
+                let staple = session.ocsp_staple_base64.as_deref();
+                let revocation =
+                    self.revocation(&session.chain, staple, &chain_der, &extra, deadline);
+                Some(timeline.time(Phase::Revocation, revocation).await)
+            };
+            let (extras, revocation) = tokio::join!(extras, certificate);
+            (tls_probe, https_chain, http_chain, extras, revocation)
         };
-        let (extras, revocation) = tokio::join!(extras, certificate);
+        let (
+            (tls_probe, https_chain, http_chain, extras, revocation),
+            legacy,
+            (dns_evidence, mail_evidence),
+        ) = tokio::join!(Box::pin(web), legacy, domain_side);
+        evidence.legacy = legacy;
         evidence.revocation = revocation;
         evidence.privacy_page = extras.privacy_page;
         pages.home = extras.home;
@@ -620,16 +636,16 @@ impl Collector {
         let baseline = probe::baseline(&mut baseline_lane, &plan, deadline);
         let open = futures::future::join_all(idle.iter_mut().map(|lane| lane.open_ahead(home_url)));
         let ((privacy_page, security_txt), crawler_views, baseline, _) = tokio::join!(
-            notice_then_disclosure,
-            timeline.time(Phase::CrawlerViews, views),
-            timeline.time(Phase::ExposureBaseline, baseline),
+            Box::pin(notice_then_disclosure),
+            Box::pin(timeline.time(Phase::CrawlerViews, views)),
+            Box::pin(timeline.time(Phase::ExposureBaseline, baseline)),
             open,
         );
         let exposure = match baseline {
             Some(baseline) => {
                 let mut lanes = vec![main, &mut googlebot, &mut visitor, &mut baseline_lane];
                 lanes.extend(idle.iter_mut());
-                let probes = probe::probe_paths(lanes, &plan, baseline, deadline);
+                let probes = Box::pin(probe::probe_paths(lanes, &plan, baseline, deadline));
                 Some(timeline.time(Phase::ExposureProbes, probes).await)
             }
             None => None,

@@ -87,7 +87,7 @@ pub(super) async fn probe_paths(
     };
     let all = lanes
         .into_iter()
-        .map(|fetcher| lane(fetcher, plan, &shared));
+        .map(|fetcher| Box::pin(lane(fetcher, plan, &shared)));
     futures::future::join_all(all).await;
     let results = shared
         .progress

@@ -185,6 +185,7 @@ impl Responder {
                 target: request.target.clone(),
                 user_agent: header("user-agent"),
                 referer: header("referer"),
+                received: std::time::Instant::now(),
             });
         }
         let path = request_path(&request.target);

@@ -17,6 +17,9 @@ pub struct SeenRequest {
     pub target: String,
     pub user_agent: Option<String>,
     pub referer: Option<String>,
+    /// When the request's head had been read, so tests can hold the scanner to its
+    /// politeness rate as the site sees it.
+    pub received: std::time::Instant,
 }
 
 #[derive(Debug, Default)]
