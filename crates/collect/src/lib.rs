@@ -222,6 +222,10 @@ pub struct Collected {
 /// fetched the home page included: what a browser opens to one host. Every request still
 /// waits for the host's and address's politeness budget.
 const CONTENT_CONNECTIONS: usize = 6;
+/// The home page's answer time (ms) from which the page fetches use several
+/// connections: below it the site is so near that the added TLS handshakes cost more
+/// CPU than the round trips they save.
+const SIDE_BY_SIDE_FROM_MS: u64 = 10;
 
 pub struct Collector {
     settings: CollectorSettings,
@@ -604,6 +608,21 @@ impl Collector {
             max_requests: self.settings.exposure_max_requests,
         };
         let main = &mut content.fetcher;
+        // Side-by-side connections only pay where round trips cost more than the TLS
+        // handshakes they add (a site next door answers in well under a millisecond).
+        let round_trip_ms = content
+            .home
+            .hops
+            .iter()
+            .filter_map(|hop| hop.response.as_ref())
+            .map(|r| r.elapsed_ms)
+            .min()
+            .unwrap_or(0);
+        if round_trip_ms < SIDE_BY_SIDE_FROM_MS {
+            return self
+                .page_extras_in_turn(main, home, &plan, kind, channel, deadline, timeline)
+                .await;
+        }
         let mut googlebot = main.sibling();
         let mut visitor = main.sibling();
         let mut baseline_lane = main.sibling();
@@ -646,6 +665,60 @@ impl Collector {
                 let mut lanes = vec![main, &mut googlebot, &mut visitor, &mut baseline_lane];
                 lanes.extend(idle.iter_mut());
                 let probes = Box::pin(probe::probe_paths(lanes, &plan, baseline, deadline));
+                Some(timeline.time(Phase::ExposureProbes, probes).await)
+            }
+            None => None,
+        };
+        PageExtras {
+            home,
+            privacy_page,
+            crawler_views,
+            security_txt,
+            exposure,
+        }
+    }
+
+    /// [`Self::page_extras`] one after another on the one connection, for a site so
+    /// near that more connections would cost more than they save.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the page_extras state, passed on as is"
+    )]
+    async fn page_extras_in_turn(
+        &self,
+        main: &mut SiteFetcher<'_>,
+        home: Option<PageFacts>,
+        plan: &probe::ProbePlan<'_>,
+        kind: ChainKind,
+        channel: ProbeChannel,
+        deadline: Instant,
+        timeline: &Timeline,
+    ) -> PageExtras {
+        let privacy_page = match &home {
+            Some(home) => {
+                let page = views::privacy_page(main, home, kind, &self.page_rules, deadline);
+                timeline.time(Phase::PrivacyPage, page).await
+            }
+            None => None,
+        };
+        let views = views::crawler_views_in_turn(main, plan.base, kind, deadline);
+        let crawler_views = timeline.time(Phase::CrawlerViews, views).await;
+        let security_txt = match channel {
+            ProbeChannel::VerifiedHttps => {
+                let file = security_txt::fetch(main, plan.base, deadline);
+                Some(timeline.time(Phase::SecurityTxt, file).await)
+            }
+            ProbeChannel::PlainHttpNoHttps => None,
+        };
+        let baseline = timeline
+            .time(
+                Phase::ExposureBaseline,
+                probe::baseline(main, plan, deadline),
+            )
+            .await;
+        let exposure = match baseline {
+            Some(baseline) => {
+                let probes = Box::pin(probe::probe_paths(vec![main], plan, baseline, deadline));
                 Some(timeline.time(Phase::ExposureProbes, probes).await)
             }
             None => None,

@@ -32,11 +32,7 @@ pub(super) async fn crawler_views(
     kind: ChainKind,
     deadline: Instant,
 ) -> Vec<CrawlerView> {
-    let host = home.host_str().unwrap_or_default();
-    let search = format!(
-        "https://www.google.com/search?q={}",
-        url::form_urlencoded::byte_serialize(host.as_bytes()).collect::<String>()
-    );
+    let search = search_referer(home);
     let (as_googlebot, as_visitor) = tokio::join!(
         crawler_view(
             googlebot,
@@ -58,6 +54,34 @@ pub(super) async fn crawler_views(
         ),
     );
     vec![as_googlebot, as_visitor]
+}
+
+/// [`crawler_views`] one after the other on one connection.
+pub(super) async fn crawler_views_in_turn(
+    fetcher: &mut SiteFetcher<'_>,
+    home: &Url,
+    kind: ChainKind,
+    deadline: Instant,
+) -> Vec<CrawlerView> {
+    let search = search_referer(home);
+    let googlebot = (CrawlerKind::Googlebot, GOOGLEBOT_USER_AGENT, None);
+    let visitor = (
+        CrawlerKind::SearchReferrer,
+        SEARCH_VISITOR_USER_AGENT,
+        Some(search.as_str()),
+    );
+    let first = crawler_view(fetcher, home, kind, googlebot, deadline).await;
+    let second = crawler_view(fetcher, home, kind, visitor, deadline).await;
+    vec![first, second]
+}
+
+/// What a visitor from a Google search for the host sends as `Referer`.
+fn search_referer(home: &Url) -> String {
+    let host = home.host_str().unwrap_or_default();
+    format!(
+        "https://www.google.com/search?q={}",
+        url::form_urlencoded::byte_serialize(host.as_bytes()).collect::<String>()
+    )
 }
 
 /// The home page as one crawler view: (which view, its `User-Agent`, its `Referer`).
