@@ -5,9 +5,9 @@
 //! witness.
 
 use crate::common::{DOMAIN, collector, host, settings_for};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use trustlabel_collect::RateLimit;
-use trustlabel_fleet::{Fleet, Route, SiteSpec};
+use trustlabel_fleet::{Fleet, FleetExtras, Latency, Route, SiteSpec};
 
 /// Scans one good site (with a privacy link, so every kind of page fetch happens) under
 /// `adjust`ed budgets and returns the arrival times of the requests it received.
@@ -17,14 +17,18 @@ async fn arrivals(
 ) -> Vec<Instant> {
     let privacy =
         "<html><body><a href=\"/chinh-sach-bao-mat\">Chính sách bảo mật</a></body></html>";
-    let fleet = Fleet::start(
-        DOMAIN,
-        vec![SiteSpec::good(name).with_route(Route::page("/", privacy))],
-    )
-    .await
-    .expect("fleet starts");
+    // A round trip far above the collector's side-by-side threshold, so the page
+    // fetches run on several connections at once, as on the internet.
+    let latency = Latency {
+        rtt: Duration::from_millis(30),
+        jitter: Duration::ZERO,
+    };
+    let specs = vec![SiteSpec::good(name).with_route(Route::page("/", privacy))];
+    let fleet = Fleet::start_with_latency(DOMAIN, specs, FleetExtras::default(), Some(latency))
+        .await
+        .expect("fleet starts");
     let mut settings = settings_for(&fleet);
-    settings.site_deadline = std::time::Duration::from_secs(60);
+    settings.site_deadline = Duration::from_secs(60);
     adjust(&mut settings);
     let evidence = collector(settings).collect(name, 443).await;
     assert!(
@@ -41,6 +45,10 @@ async fn arrivals(
         .map(|r| r.received)
         .collect();
     seen.sort();
+    assert!(
+        site.requests.tls_sessions() > 1,
+        "the page fetches ran on several connections at once"
+    );
     assert!(
         seen.len() >= 20,
         "the scan made its requests: {}",
