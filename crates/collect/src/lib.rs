@@ -31,6 +31,7 @@ pub use politeness::RateLimit;
 pub use resolve::{AddressRange, DnsConfig, is_public, load_hosts_file, parse_hosts};
 pub use views::{GOOGLEBOT_USER_AGENT, SEARCH_VISITOR_USER_AGENT};
 
+use domain::SiteReached;
 use http::{ChainKind, FetchSettings, Payload, Pins, SiteFetcher};
 use politeness::Politeness;
 use resolve::{ResolveFailure, Resolver};
@@ -368,15 +369,21 @@ impl Collector {
                 return self.finish(evidence, deadline);
             }
             Ok(Err(ResolveFailure::Dns { kind, message })) => {
+                let why = format!("the site's name did not resolve ({message})");
                 evidence.resolution = Resolution::Failed { kind, message };
-                return self.finish(evidence, deadline);
+                return self
+                    .without_site(evidence, host, https_port, why, started_at, deadline)
+                    .await;
             }
             Ok(Ok(resolved)) => match self.resolver.pick_allowed(&resolved.addresses) {
                 None => {
                     evidence.resolution = Resolution::Refused {
                         addresses: resolved.addresses,
                     };
-                    return self.finish(evidence, deadline);
+                    let why = "the site's name resolves only to addresses that are not scanned";
+                    return self
+                        .without_site(evidence, host, https_port, why.into(), started_at, deadline)
+                        .await;
                 }
                 Some(ip) => {
                     evidence.resolution = Resolution::Resolved {
@@ -397,8 +404,14 @@ impl Collector {
         let counter = dns::SiteCounter::default();
         // On the heap: the DNS and mail state would otherwise make every scan's future
         // (and the stack of a runtime that polls it in place) that much bigger.
-        let domain_side =
-            Box::pin(self.domain_side(host, https_port, &counter, started_at, deadline));
+        let domain_side = Box::pin(self.domain_side(
+            host,
+            https_port,
+            &counter,
+            started_at,
+            deadline,
+            SiteReached::Yes,
+        ));
         let (
             ((mut tls_probe, https_chain, secure_fetcher), (http_chain, plain_fetcher), legacy),
             (dns_evidence, mail_evidence),
@@ -472,6 +485,40 @@ impl Collector {
         self.finish(evidence, deadline)
     }
 
+    /// A site whose own name gave no address to scan still has a domain: its mail
+    /// evidence (as internet.nl tests mail apart from the web) and the DNSSEC of its name
+    /// (a bogus chain is often why a validating resolver gives no address), within the
+    /// same deadline. Only the site over IPv6 is not looked at, and the evidence says why.
+    async fn without_site(
+        &self,
+        mut evidence: Evidence,
+        host: &str,
+        https_port: u16,
+        why: String,
+        started_at: OffsetDateTime,
+        deadline: Instant,
+    ) -> Evidence {
+        let counter = dns::SiteCounter::default();
+        let (dns, mail) = Box::pin(self.domain_side(
+            host,
+            https_port,
+            &counter,
+            started_at,
+            deadline,
+            SiteReached::No(why),
+        ))
+        .await;
+        evidence.dns = dns.map(|mut dns| {
+            dns.queries = counter.queries();
+            dns
+        });
+        evidence.mail = mail.map(|mut mail| {
+            mail.smtp_connections = counter.smtp_connections();
+            mail
+        });
+        self.finish(evidence, deadline)
+    }
+
     /// The DNS and mail evidence of a site named `host`; for an address literal, only a
     /// DNS record saying there is no name to validate.
     async fn domain_side(
@@ -481,6 +528,7 @@ impl Collector {
         counter: &dns::SiteCounter,
         started_at: OffsetDateTime,
         deadline: Instant,
+        reached: SiteReached,
     ) -> (
         Option<trustlabel_core::evidence::dns::DnsEvidence>,
         Option<trustlabel_core::evidence::mail::MailEvidence>,
@@ -524,7 +572,7 @@ impl Collector {
             now: started_at.unix_timestamp(),
         };
         let (dns, mail) = tokio::join!(
-            Box::pin(self.dns_side(&asker, &name, &domain, https_port)),
+            Box::pin(self.dns_side(&asker, &name, &domain, https_port, reached)),
             Box::pin(self.mail_side(&asker, &domain)),
         );
         (Some(dns), Some(mail))
