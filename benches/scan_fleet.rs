@@ -5,7 +5,7 @@
 //! cargo bench --bench scan_fleet -- --sites 2000 --concurrency 64,256,1024 --mixed
 //!     [--no-legacy] [--rate-per-host N] [--burst-per-host N] [--rate-per-ip N]
 //!     [--burst-per-ip N] [--rate-per-responder N] [--burst-per-responder N]
-//!     [--no-politeness]
+//!     [--no-politeness] [--own-domains] [--no-dns-mail]
 //!
 //! (`cargo bench --bench scan_fleet -- --help` lists the flags.) Every setting is the
 //! shipped default unless a flag changes it; the run prints, before measuring, each
@@ -13,7 +13,11 @@
 //!
 //! `--mixed`: one site in four carries one of the demo fleet's defects (certificates,
 //! redirects, headers, exposed files, privacy form, spam, closed ports); every good site
-//! must still pass. Several concurrencies run one after another, each in a fresh process
+//! must still pass. `--own-domains`: every site is `www.<its own domain>`, a signed zone
+//! that receives mail (its own MX with STARTTLS, SPF, DMARC, TLS-RPT), so the DNS
+//! questions and SMTP connections per site are those of a list of real organisations
+//! rather than of many sites sharing one zone without mail. `--no-dns-mail` leaves the
+//! DNS and mail evidence out, for the throughput before it. Several concurrencies run one after another, each in a fresh process
 //! (with a fresh fleet) so peak RSS is per concurrency.
 //!
 //! The politeness budgets bound what a scan of one site (per host, per address) and of
@@ -52,6 +56,8 @@ the shipped default unless a flag below changes it; each change is printed first
   --concurrency A[,B...]     sites scanned at once ([scan] concurrency, default 64); with
                              several values, one fresh process per value
   --mixed                    one site in four carries a demo-fleet defect
+  --own-domains              each site in a mail-receiving domain of its own
+  --no-dns-mail              leave the DNS and mail evidence out (its cost)
   --no-legacy                leave the legacy TLS probe out
   --rate-per-host N          requests and hellos per second per host name (default 10)
   --burst-per-host N         ...after a burst of N (default 50)
@@ -71,6 +77,8 @@ struct Args {
     sites: usize,
     concurrency: Vec<usize>,
     mixed: bool,
+    own_domains: bool,
+    dns_mail: bool,
     legacy: bool,
     per_host: RateLimit,
     per_ip: RateLimit,
@@ -83,6 +91,8 @@ fn args() -> Args {
         sites: 1000,
         concurrency: vec![DEFAULT_CONCURRENCY],
         mixed: false,
+        own_domains: false,
+        dns_mail: defaults.domain.enabled,
         legacy: defaults.legacy.enabled,
         per_host: defaults.per_host,
         per_ip: defaults.per_ip,
@@ -108,6 +118,8 @@ fn args() -> Args {
                     .collect();
             }
             "--mixed" => args.mixed = true,
+            "--own-domains" => args.own_domains = true,
+            "--no-dns-mail" => args.dns_mail = false,
             "--no-legacy" => args.legacy = false,
             "--no-politeness" => {
                 args.per_host = unlimited;
@@ -122,6 +134,9 @@ fn args() -> Args {
             "--burst-per-responder" => args.per_responder.burst = flags.value(&flag),
             other => flags.fail(&format!("unknown flag {other}")),
         }
+    }
+    if args.mixed && args.own_domains {
+        flags.fail("--mixed and --own-domains are two different fleets");
     }
     if args.concurrency.is_empty() || args.concurrency.contains(&0) || args.sites == 0 {
         flags.fail("--sites and every --concurrency must be at least 1");
@@ -146,6 +161,12 @@ fn print_changes(settings: &CollectorSettings, concurrency: usize, overrides: us
         "[network] connect_to",
         "[]",
         format!("{overrides} fleet ports"),
+        fleet,
+    );
+    c.always(
+        "[network] trust_anchors",
+        "the root zone's keys",
+        "the fleet's zone keys",
         fleet,
     );
     c.always(
@@ -189,6 +210,12 @@ fn print_changes(settings: &CollectorSettings, concurrency: usize, overrides: us
         d.legacy.enabled,
         settings.legacy.enabled,
         "--no-legacy",
+    );
+    c.compare(
+        "DNS and mail evidence",
+        d.domain.enabled,
+        settings.domain.enabled,
+        "--no-dns-mail",
     );
     // Not changed by any flag; listed so a future edit cannot change them silently.
     for (name, default, used) in [
@@ -297,7 +324,14 @@ fn main() {
         return;
     }
     let concurrency = args.concurrency[0];
-    let fleet = FleetProcess::start(args.sites, args.mixed);
+    let shape: &[&str] = if args.mixed {
+        &["--mixed"]
+    } else if args.own_domains {
+        &["--own-domains"]
+    } else {
+        &[]
+    };
+    let fleet = FleetProcess::start(args.sites, shape);
     let (manifest, hosts) = (&fleet.manifest, &fleet.hosts);
     let overrides = fleet.overrides.clone();
 
@@ -317,6 +351,12 @@ fn main() {
         allow_private_addresses: true,
         legacy: LegacySettings {
             enabled: args.legacy,
+            ..Default::default()
+        },
+        domain: trustlabel_collect::DomainSettings {
+            enabled: args.dns_mail,
+            trust_anchors: serde_json::from_value(manifest["trust_anchors"].clone())
+                .expect("the fleet's trust anchors"),
             ..Default::default()
         },
         ..CollectorSettings::default()
@@ -420,11 +460,18 @@ fn main() {
     fleet.stop();
     let n = args.sites as f64;
     println!(
-        "sites={}{} concurrency={} legacy={} per_host={}/s burst {} per_responder={}/s burst {} wall={:.2}s sites/s={:.0} cpu/site={:.2}ms fleet_cpu/site={:.2}ms peak_rss={:.0}MiB passed={} legacy_handshakes/site={:.1} http_requests/site={:.1} dns_queries/site={:.1} smtp_connections/site={:.2}",
+        "sites={}{} concurrency={} legacy={} dns_mail={} per_host={}/s burst {} per_responder={}/s burst {} wall={:.2}s sites/s={:.0} cpu/site={:.2}ms fleet_cpu/site={:.2}ms peak_rss={:.0}MiB passed={} legacy_handshakes/site={:.1} http_requests/site={:.1} dns_queries/site={:.1} smtp_connections/site={:.2}",
         args.sites,
-        if args.mixed { " (mixed)" } else { "" },
+        if args.mixed {
+            " (mixed)"
+        } else if args.own_domains {
+            " (own mail domains)"
+        } else {
+            ""
+        },
         concurrency,
         args.legacy,
+        args.dns_mail,
         per_host.per_second,
         per_host.burst,
         per_responder.per_second,

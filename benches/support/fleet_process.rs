@@ -14,18 +14,17 @@ pub struct FleetProcess {
 }
 
 impl FleetProcess {
-    /// `mixed`: one site in four carries a demo-fleet defect (see `fleet-serve --mixed`).
+    /// `shape`: the `fleet-serve` flags that say what the sites are (`--mixed`: one in
+    /// four carries a demo-fleet defect; `--own-domains`: a mail domain per site).
     /// Ports held by their servers: the fleet process binds every port itself (port 0)
     /// and reports them in its manifest; nothing here finds a port free and hands it on.
-    pub fn start(sites: usize, mixed: bool) -> FleetProcess {
+    pub fn start(sites: usize, shape: &[&str]) -> FleetProcess {
         let mut args = vec![
             "fleet-serve".to_string(),
             "--sites".into(),
             sites.to_string(),
         ];
-        if mixed {
-            args.push("--mixed".into());
-        }
+        args.extend(shape.iter().map(|f| f.to_string()));
         let mut child = Command::new(env!("CARGO_BIN_EXE_trustlabel"))
             .args(&args)
             .stdin(Stdio::piped())

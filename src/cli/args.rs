@@ -177,6 +177,10 @@ pub enum Command {
         /// header, exposure, privacy, spam, closed ports), the rest are good sites.
         #[arg(long)]
         mixed: bool,
+        /// Each site in a registrable domain of its own that receives mail (its own
+        /// signed zone, MX with STARTTLS, SPF, DMARC, TLS-RPT), named `www.dom<i>.test`.
+        #[arg(long, conflicts_with = "mixed")]
+        own_domains: bool,
     },
 }
 

@@ -12,7 +12,7 @@ use trustlabel::scan::{ScanItem, Scanner, SiteResult, StopFlag};
 use trustlabel_core::policy::{next_label, personal_data_collected};
 use trustlabel_core::ruleset::RuleSet;
 use trustlabel_core::target::Target;
-use trustlabel_fleet::{Fleet, SiteSpec, demo_specs};
+use trustlabel_fleet::{Fleet, FleetExtras, SiteSpec, demo_specs};
 use trustlabel_store::{LabelUpdate, ScanRecord, Store, StoredTarget};
 
 /// The demo's own database, so trying the demo never touches a real one.
@@ -292,19 +292,30 @@ async fn backfill(
     Ok((today, earlier))
 }
 
-pub async fn fleet_serve(sites: usize, domain: &str, mixed: bool) -> Result<u8, CliError> {
+pub async fn fleet_serve(
+    sites: usize,
+    domain: &str,
+    mixed: bool,
+    own_domains: bool,
+) -> Result<u8, CliError> {
     use tokio::io::AsyncReadExt;
-    let specs = if mixed {
-        mixed_specs(sites, domain)
+    let (specs, extras) = if own_domains {
+        trustlabel_fleet::own_mail_domains(sites)
+    } else if mixed {
+        (mixed_specs(sites, domain), FleetExtras::default())
     } else {
-        (0..sites)
+        let specs = (0..sites)
             .map(|i| SiteSpec::good(&format!("site{i}.{domain}")))
-            .collect()
+            .collect();
+        (specs, FleetExtras::default())
     };
-    let fleet = Fleet::start(domain, specs).await.map_err(runtime)?;
+    let fleet = Fleet::start_with(domain, specs, extras)
+        .await
+        .map_err(runtime)?;
     let manifest = serde_json::json!({
         "root_ca_pem": fleet.root_ca_pem(),
         "dns": fleet.dns_addr().to_string(),
+        "trust_anchors": fleet.trust_anchors(),
         "overrides": fleet.connect_overrides(),
         "hosts": fleet.sites().iter().map(|s| s.host.clone()).collect::<Vec<_>>(),
     });

@@ -99,6 +99,7 @@ pub async fn run(cli: args::Cli) -> Result<u8, CliError> {
             sites,
             domain,
             mixed,
-        } => demo::fleet_serve(sites, &domain, mixed).await,
+            own_domains,
+        } => demo::fleet_serve(sites, &domain, mixed, own_domains).await,
     }
 }

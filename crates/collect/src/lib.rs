@@ -118,6 +118,9 @@ pub struct DomainSettings {
     pub smtp_timeout: Duration,
     /// Mail servers (MX hosts) contacted per domain at most, by preference.
     pub max_mx: usize,
+    /// Off only to measure what the DNS and mail evidence costs (the scan benchmark's
+    /// `--no-dns-mail`): a scan without it cannot earn or lose the DNS and mail criteria.
+    pub enabled: bool,
 }
 
 impl Default for DomainSettings {
@@ -128,6 +131,7 @@ impl Default for DomainSettings {
             ehlo_name: default_ehlo_name(),
             smtp_timeout: Duration::from_secs(15),
             max_mx: 4,
+            enabled: true,
         }
     }
 }
@@ -534,6 +538,9 @@ impl Collector {
         Option<trustlabel_core::evidence::mail::MailEvidence>,
     ) {
         use trustlabel_core::evidence::dns::{DnsEvidence, DnssecEvidence, DnssecStatus};
+        if !self.settings.domain.enabled {
+            return (None, None);
+        }
         let literal = host
             .trim_start_matches('[')
             .trim_end_matches(']')

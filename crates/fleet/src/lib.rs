@@ -771,43 +771,23 @@ impl Launcher {
 }
 
 /// What the demo fleet serves besides [`demo_specs`]: two mail domains, one run well
-/// (`good-mail.test`: SPF `-all`, DMARC `p=reject`, TLS-RPT, an MX with STARTTLS and a
-/// valid certificate; it publishes no MTA-STS or TLSA record) and one run badly
-/// (`bad-mail.test`: SPF `+all`, no DMARC, an MX without STARTTLS), each with a site
-/// `www.<domain>`.
+/// (`good-mail.test`, see [`well_run_mail_domain`]) and one run badly (`bad-mail.test`:
+/// SPF `+all`, no DMARC, an MX without STARTTLS), each with a site `www.<domain>`.
 pub fn demo_mail() -> (Vec<SiteSpec>, FleetExtras) {
     let good = "good-mail.test";
     let bad = "bad-mail.test";
-    let zone = |apex: &str, records: Vec<ZoneRecord>| {
-        ZoneSpec::new(apex)
-            .with_mail(MailDefaults::None)
-            .with_record(ZoneRecord::mx(apex, 10, &format!("mx.{apex}")))
-            .with_records(records)
-    };
+    let (good_zone, good_mx) = well_run_mail_domain(good);
     let extras = FleetExtras {
         records: Vec::new(),
         zones: vec![
-            zone(
-                good,
-                vec![
-                    ZoneRecord::txt(good, "v=spf1 mx -all"),
-                    ZoneRecord::txt(
-                        &format!("_dmarc.{good}"),
-                        &format!("v=DMARC1; p=reject; rua=mailto:dmarc@{good}"),
-                    ),
-                    ZoneRecord::txt(
-                        &format!("_smtp._tls.{good}"),
-                        &format!("v=TLSRPTv1; rua=mailto:tlsrpt@{good}"),
-                    ),
-                ],
-            ),
-            zone(bad, vec![ZoneRecord::txt(bad, "v=spf1 +all")]),
+            good_zone,
+            ZoneSpec::new(bad)
+                .with_mail(MailDefaults::None)
+                .with_record(ZoneRecord::mx(bad, 10, &format!("mx.{bad}")))
+                .with_record(ZoneRecord::txt(bad, "v=spf1 +all")),
         ],
         mail_servers: vec![
-            MailServer::new(
-                &format!("mx.{good}"),
-                SmtpBehaviour::StartTls(CertKind::Good),
-            ),
+            good_mx,
             MailServer::new(&format!("mx.{bad}"), SmtpBehaviour::NoStartTls),
         ],
     };
@@ -815,6 +795,47 @@ pub fn demo_mail() -> (Vec<SiteSpec>, FleetExtras) {
         SiteSpec::good(&format!("www.{good}")),
         SiteSpec::good(&format!("www.{bad}")),
     ];
+    (sites, extras)
+}
+
+/// A signed zone that receives mail and runs it well: MX `mx.<apex>` (STARTTLS with a
+/// valid certificate), SPF `mx -all`, DMARC `p=reject`, TLS-RPT; it publishes no
+/// MTA-STS or TLSA record. Returns the zone and its mail server.
+pub fn well_run_mail_domain(apex: &str) -> (ZoneSpec, MailServer) {
+    let mx = format!("mx.{apex}");
+    let zone = ZoneSpec::new(apex)
+        .with_mail(MailDefaults::None)
+        .with_record(ZoneRecord::mx(apex, 10, &mx))
+        .with_records([
+            ZoneRecord::txt(apex, "v=spf1 mx -all"),
+            ZoneRecord::txt(
+                &format!("_dmarc.{apex}"),
+                &format!("v=DMARC1; p=reject; rua=mailto:dmarc@{apex}"),
+            ),
+            ZoneRecord::txt(
+                &format!("_smtp._tls.{apex}"),
+                &format!("v=TLSRPTv1; rua=mailto:tlsrpt@{apex}"),
+            ),
+        ]);
+    (
+        zone,
+        MailServer::new(&mx, SmtpBehaviour::StartTls(CertKind::Good)),
+    )
+}
+
+/// `count` good sites `www.dom<i>.test`, each in a registrable domain of its own that
+/// receives mail ([`well_run_mail_domain`]): the DNS and SMTP work of a list of real
+/// organisations, where no two sites share a zone or an MX.
+pub fn own_mail_domains(count: usize) -> (Vec<SiteSpec>, FleetExtras) {
+    let mut sites = Vec::with_capacity(count);
+    let mut extras = FleetExtras::default();
+    for i in 0..count {
+        let apex = format!("dom{i}.test");
+        let (zone, mx) = well_run_mail_domain(&apex);
+        sites.push(SiteSpec::good(&format!("www.{apex}")));
+        extras.zones.push(zone);
+        extras.mail_servers.push(mx);
+    }
     (sites, extras)
 }
 
