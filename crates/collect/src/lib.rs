@@ -374,7 +374,14 @@ impl Collector {
             }
             Ok(Err(ResolveFailure::Dns { kind, message })) => {
                 let why = format!("the site's name did not resolve ({message})");
+                // A resolver that does not answer would not answer the domain's
+                // questions either: only an answer (no such name, no address, a
+                // failure such as a validating resolver's SERVFAIL) is worth following.
+                let answered = kind != trustlabel_core::evidence::DnsFailureKind::Timeout;
                 evidence.resolution = Resolution::Failed { kind, message };
+                if !answered {
+                    return self.finish(evidence, deadline);
+                }
                 return self
                     .without_site(evidence, host, https_port, why, started_at, deadline)
                     .await;
