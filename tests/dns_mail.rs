@@ -1026,8 +1026,9 @@ impl PolicyServer {
 /// Issue 14: Debian's Exim as the MX. Offering STARTTLS with a certificate for the MX
 /// name, in a signed zone with a TLSA 3 1 1 record of its key (hashed by `openssl`)
 /// and a valid MTA-STS policy (served by `openssl s_server`), the domain gets no mail
-/// finding at all; a TLSA record that does not match, a certificate for another name
-/// and an Exim without STARTTLS each give their finding. Exim's own log shows one
+/// finding at all; a TLSA record that does not match, a certificate for another name,
+/// an Exim that speaks only TLS 1.0 (STARTTLS failed) and one without STARTTLS each give
+/// their finding. Exim's own log shows one
 /// session per MX name and no message.
 #[tokio::test(flavor = "multi_thread")]
 async fn debian_exim_starttls_dane_and_mta_sts() {
@@ -1039,8 +1040,15 @@ async fn debian_exim_starttls_dane_and_mta_sts() {
         certs.path(),
         "mx",
     );
-    let exim_tls = Exim::start("mx.exim-tls.test", Some(&mx_leaf));
-    let exim_plain = Exim::start("mx.exim-plain.test", None);
+    let exim_tls = Exim::start("mx.exim-tls.test", Some(&mx_leaf), "");
+    let exim_plain = Exim::start("mx.exim-plain.test", None, "");
+    // GnuTLS told to speak TLS 1.0 only, which the scanner (TLS 1.2 and 1.3) refuses.
+    let old_leaf = ca.leaf(&["mx.exim-old.test"], certs.path(), "old");
+    let exim_old = Exim::start(
+        "mx.exim-old.test",
+        Some(&old_leaf),
+        "tls_require_ciphers = NORMAL:-VERS-ALL:+VERS-TLS1.0",
+    );
     let tlsa = openssl_spki_sha256(&mx_leaf.key);
 
     let policy_root = tempfile::tempdir().expect("temp dir");
@@ -1095,6 +1103,13 @@ async fn debian_exim_starttls_dane_and_mta_sts() {
             exim_plain.ip
         ),
     );
+    zones.unsigned(
+        "exim-old.test",
+        &format!(
+            "www IN A {ip}\n@ IN MX 10 mx\nmx IN A {}\n{authenticated}",
+            exim_old.ip
+        ),
+    );
     let nsd = zones.start();
     let mut settings = nsd_settings(&nsd, vec![tls_zone, dane_zone]);
     settings.extra_roots_pem = vec![ca.root_pem()];
@@ -1108,7 +1123,7 @@ async fn debian_exim_starttls_dane_and_mta_sts() {
     assert_eq!(mail.servers.len(), 1, "{mail:#?}");
     let server = &mail.servers[0];
     assert_eq!(server.addresses, [std::net::IpAddr::V4(exim_tls.ip)]);
-    let chain = match &server.smtp {
+    let (chain, version) = match &server.smtp {
         SmtpOutcome::Tls {
             ehlo,
             version,
@@ -1121,7 +1136,7 @@ async fn debian_exim_starttls_dane_and_mta_sts() {
             assert!(version == "TLSv1.3" || version == "TLSv1.2", "{version}");
             assert_eq!(chain[0].san_dns, ["mx.exim-tls.test", "mx.exim-dane.test"]);
             assert_eq!(*verification, None, "valid for the MX name");
-            chain.clone()
+            (chain.clone(), version.clone())
         }
         other => panic!("Exim offers STARTTLS: {other:?}"),
     };
@@ -1199,6 +1214,43 @@ async fn debian_exim_starttls_dane_and_mta_sts() {
     assert_silent(&findings, FindingId::MailMxUnreachable);
     assert_silent(&findings, FindingId::MailStarttlsFailed);
 
+    // Exim speaking only TLS 1.0: OpenSSL sets up a TLS 1.0 session with it (so it is
+    // not merely broken). GnuTLS answers the scanner's TLS 1.2/1.3 hello with a
+    // handshake_failure alert, not protocol_version as OpenSSL-based servers (and the
+    // fleet's outdated server) do, so the version cannot be named from this one
+    // conversation: STARTTLS is recorded as failed, which is what a modern sender meets.
+    let out = Command::new("openssl")
+        .args([
+            "s_client",
+            "-tls1",
+            "-cipher",
+            "DEFAULT:@SECLEVEL=0",
+            "-starttls",
+        ])
+        .args(["smtp", "-connect"])
+        .arg(format!("{}:25", exim_old.ip))
+        .stdin(Stdio::null())
+        .output()
+        .expect("openssl runs (is it installed?)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Protocol  : TLSv1\n"), "{text}");
+    let old = collector.collect("www.exim-old.test", 443).await;
+    let mail = old.mail.as_ref().expect("mail evidence");
+    match &mail.servers[0].smtp {
+        SmtpOutcome::TlsFailed {
+            version_refused,
+            message,
+            ..
+        } => {
+            assert!(!version_refused, "{message}");
+            assert!(message.contains("HandshakeFailure"), "{message}");
+        }
+        other => panic!("TLS 1.0 only: {other:?}"),
+    }
+    let findings = judge(&old, now);
+    assert_fires(&findings, FindingId::MailStarttlsFailed);
+    assert_silent(&findings, FindingId::MailStarttlsMissing);
+
     // A site of that domain whose own name does not exist still has its mail judged.
     let gone = collector.collect("gone.exim-plain.test", 443).await;
     let findings = judge(&gone, now);
@@ -1210,7 +1262,17 @@ async fn debian_exim_starttls_dane_and_mta_sts() {
     let log = exim_tls.main_log();
     let sessions = log.matches("no MAIL in SMTP connection").count();
     assert_eq!(sessions, 3, "{log}");
-    assert!(log.contains("X=TLS1."), "{log}");
+    // The version the evidence records is the one Exim logged (`X=TLS1.3:...`).
+    let logged = log
+        .split("X=")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .unwrap_or_default();
+    assert_eq!(
+        format!("TLSv{}", &logged[3.min(logged.len())..]),
+        version,
+        "{log}"
+    );
     assert!(!log.contains(" <= "), "no message was received: {log}");
     let log = exim_plain.main_log();
     assert_eq!(

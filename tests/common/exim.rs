@@ -29,8 +29,8 @@ impl Drop for Exim {
 
 impl Exim {
     /// Starts Exim greeting as `hostname`; with `tls`, it offers STARTTLS with that
-    /// certificate, without, it offers none.
-    pub fn start(hostname: &str, tls: Option<&Leaf>) -> Exim {
+    /// certificate, without, it offers none. `extra`: more main-section options.
+    pub fn start(hostname: &str, tls: Option<&Leaf>, extra: &str) -> Exim {
         let dir = tempfile::tempdir().expect("temp dir");
         let d = dir.path();
         // The daemon reads its certificate and writes its spool and log as the Exim
@@ -60,7 +60,7 @@ impl Exim {
              host_lookup =\n\
              acl_smtp_rcpt = deny\n\
              log_selector = +smtp_no_mail +smtp_connection\n\
-             {tls_lines}",
+             {tls_lines}{extra}\n",
             d = d.display()
         );
         let conf_path = d.join("exim.conf");
