@@ -1026,7 +1026,8 @@ impl PolicyServer {
 /// Issue 14: Debian's Exim as the MX. Offering STARTTLS with a certificate for the MX
 /// name, in a signed zone with a TLSA 3 1 1 record of its key (hashed by `openssl`)
 /// and a valid MTA-STS policy (served by `openssl s_server`), the domain gets no mail
-/// finding at all; a TLSA record that does not match, a certificate for another name,
+/// finding at all, nor does a certificate for another name that a DANE-EE record
+/// authenticates; a TLSA record that does not match, a certificate for another name,
 /// an Exim that speaks only TLS 1.0 (STARTTLS failed) and one without STARTTLS each give
 /// their finding. Exim's own log shows one
 /// session per MX name and no message.
@@ -1088,6 +1089,17 @@ async fn debian_exim_starttls_dane_and_mta_sts() {
         ),
         Signed::Valid,
     );
+    // A fourth MX name its certificate does not cover, in a signed zone whose TLSA 3 1 1
+    // record names the server's key: DANE-EE authenticates it (RFC 7672 §3.1.1).
+    let dane_ee_zone = zones.signed(
+        "exim-dane-ee.test",
+        &format!(
+            "www IN A {ip}\n@ IN MX 10 mx\nmx IN A {}\n{authenticated}\
+             _25._tcp.mx IN TLSA 3 1 1 {tlsa}\n",
+            exim_tls.ip
+        ),
+        Signed::Valid,
+    );
     // A third MX name for the same Exim: its certificate does not cover it.
     zones.unsigned(
         "exim-wrong.test",
@@ -1111,7 +1123,7 @@ async fn debian_exim_starttls_dane_and_mta_sts() {
         ),
     );
     let nsd = zones.start();
-    let mut settings = nsd_settings(&nsd, vec![tls_zone, dane_zone]);
+    let mut settings = nsd_settings(&nsd, vec![tls_zone, dane_zone, dane_ee_zone]);
     settings.extra_roots_pem = vec![ca.root_pem()];
     settings.only_extra_roots = true;
     let collector = crate::common::collector(settings);
@@ -1199,6 +1211,24 @@ async fn debian_exim_starttls_dane_and_mta_sts() {
     assert_fires(&findings, FindingId::MailStarttlsCertInvalid);
     assert_silent(&findings, FindingId::MailStarttlsMissing);
 
+    // The same name mismatch, authenticated by DANE-EE: nothing to fix.
+    let dane_ee = collector.collect("www.exim-dane-ee.test", 443).await;
+    let mail = dane_ee.mail.as_ref().expect("mail evidence");
+    match &mail.servers[0].smtp {
+        SmtpOutcome::Tls { verification, .. } => {
+            assert!(verification.is_some(), "not valid for mx.exim-dane-ee.test")
+        }
+        other => panic!("Exim offers STARTTLS: {other:?}"),
+    }
+    let findings = judge(&dane_ee, now);
+    for id in [
+        FindingId::MailStarttlsCertInvalid,
+        FindingId::MailDaneMismatch,
+        FindingId::MailDaneMissing,
+    ] {
+        assert_silent(&findings, id);
+    }
+
     // Exim without STARTTLS.
     let plain = collector.collect("www.exim-plain.test", 443).await;
     let mail = plain.mail.as_ref().expect("mail evidence");
@@ -1257,11 +1287,11 @@ async fn debian_exim_starttls_dane_and_mta_sts() {
     assert_fires(&findings, FindingId::SiteDnsFailed);
     assert_fires(&findings, FindingId::MailStarttlsMissing);
 
-    // Exim's account: one session per MX name (three names on the TLS one, which the
+    // Exim's account: one session per MX name (four names on the TLS one, which the
     // run caches per name), TLS on that one, no message in any.
     let log = exim_tls.main_log();
     let sessions = log.matches("no MAIL in SMTP connection").count();
-    assert_eq!(sessions, 3, "{log}");
+    assert_eq!(sessions, 4, "{log}");
     // The version the evidence records is the one Exim logged (`X=TLS1.3:...`).
     let logged = log
         .split("X=")
