@@ -8,6 +8,7 @@
 
 mod body;
 mod certinfo;
+pub mod ct;
 pub mod dns;
 mod domain;
 pub mod http;
@@ -317,6 +318,12 @@ impl Collector {
             },
             settings,
         })
+    }
+
+    /// The strict TLS configuration (Mozilla roots plus `--ca-file`) for other clients of
+    /// the same trust, such as the Certificate Transparency follower.
+    pub fn strict_tls_config(&self) -> std::sync::Arc<rustls::ClientConfig> {
+        self.tls.strict_config()
     }
 
     /// Scans one site. Never fails: unreachable or hostile sites become evidence.

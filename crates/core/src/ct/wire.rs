@@ -146,6 +146,11 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// The bytes of an entry's `leaf_input`: what the tree hashes, whether or not they parse.
+pub fn decode_leaf_input(raw: &RawEntry) -> Result<Vec<u8>, WireError> {
+    decode_base64("leaf_input", &raw.leaf_input)
+}
+
 impl LogEntry {
     /// Decodes the `leaf_input` text of entry `index`; returns the entry and the leaf
     /// bytes (what the tree hashes).
