@@ -13,6 +13,7 @@ pub mod dns;
 mod domain;
 pub mod http;
 pub mod legacy;
+mod light_probe;
 mod mail;
 mod net;
 pub mod ocsp;
@@ -28,6 +29,7 @@ mod views;
 
 pub use certinfo::{CertParseError, parse_certificate};
 pub use legacy::LegacySettings;
+pub use light_probe::LightProbe;
 pub use politeness::RateLimit;
 pub use resolve::{AddressRange, DnsConfig, is_public, load_hosts_file, parse_hosts};
 pub use views::{GOOGLEBOT_USER_AGENT, SEARCH_VISITOR_USER_AGENT};
