@@ -73,7 +73,10 @@ pub struct DiscoveryConfig {
     pub ct: CtSettings,
 }
 
-fn positive_secs(value: Option<f64>, what: &'static str) -> Result<Option<Duration>, DiscoveryError> {
+fn positive_secs(
+    value: Option<f64>,
+    what: &'static str,
+) -> Result<Option<Duration>, DiscoveryError> {
     match value {
         None => Ok(None),
         Some(v) if v.is_finite() && v > 0.0 && v < 86_400.0 => Ok(Some(Duration::from_secs_f64(v))),
@@ -108,7 +111,11 @@ impl DiscoveryConfig {
             .auto_accept
             .iter()
             .map(|rule| {
-                let suffix = rule.suffix.trim().trim_start_matches('.').to_ascii_lowercase();
+                let suffix = rule
+                    .suffix
+                    .trim()
+                    .trim_start_matches('.')
+                    .to_ascii_lowercase();
                 let covered = scope.covers(&suffix) || scope.suffixes().contains(&suffix);
                 if !covered {
                     return Err(DiscoveryError::AutoAccept(rule.suffix.clone()));
@@ -193,7 +200,10 @@ pub async fn follow_log(
     let result = follow(store, client, log, scope, &mut run).await;
     if let Err(DiscoveryError::Log(e)) = &result {
         if e.is_inconsistent() {
-            if let Err(rewind) = store.ct_log_rewind(&log.url, OffsetDateTime::now_utc()).await {
+            if let Err(rewind) = store
+                .ct_log_rewind(&log.url, OffsetDateTime::now_utc())
+                .await
+            {
                 return (run, Err(rewind.into()));
             }
         }
@@ -212,12 +222,11 @@ async fn follow(
     let state = store
         .ct_log_state(&log.url, &empty, OffsetDateTime::now_utc())
         .await?;
-    let frontier = Frontier::from_text(&state.frontier).map_err(|source| {
-        DiscoveryError::Position {
+    let frontier =
+        Frontier::from_text(&state.frontier).map_err(|source| DiscoveryError::Position {
             url: log.url.clone(),
             source,
-        }
-    })?;
+        })?;
     run.from = frontier.size();
     run.to = frontier.size();
     let mut position = state.frontier;

@@ -82,9 +82,7 @@ async fn candidates(env: &Env) -> BTreeMap<String, (String, Vec<String>, Option<
         .collect()
 }
 
-async fn fleet_with_log(
-    behaviour: CtLogBehaviour,
-) -> (Fleet, CtLog, Vec<String>) {
+async fn fleet_with_log(behaviour: CtLogBehaviour) -> (Fleet, CtLog, Vec<String>) {
     let hosts = vec![host("disc-a"), host("disc-b"), host("disc-expired")];
     let fleet = Fleet::start(
         DOMAIN,
@@ -116,11 +114,19 @@ async fn fleet_with_log(
 async fn one_ct_run_finds_the_fleet_and_accepted_candidates_are_assessed_by_scan_all() {
     let (fleet, log, hosts) = fleet_with_log(CtLogBehaviour::default()).await;
     let env = Env::new();
-    env.write("trustlabel.toml", &config(&log, &log.public_key_base64(), ""));
+    env.write(
+        "trustlabel.toml",
+        &config(&log, &log.public_key_base64(), ""),
+    );
 
     let out = run(&env, &fleet, &["discover", "ct"]).await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
     assert!(stdout.contains("tree head verified"), "{stdout}");
 
     let found = candidates(&env).await;
@@ -128,7 +134,10 @@ async fn one_ct_run_finds_the_fleet_and_accepted_candidates_are_assessed_by_scan
     let mut expected: Vec<&str> = hosts.iter().map(String::as_str).collect();
     expected.push(&wild);
     expected.sort();
-    assert_eq!(found.keys().map(String::as_str).collect::<Vec<_>>(), expected);
+    assert_eq!(
+        found.keys().map(String::as_str).collect::<Vec<_>>(),
+        expected
+    );
     for (host, (state, sources, _)) in &found {
         assert_eq!(state, "pending", "{host}");
         assert_eq!(sources.len(), 1, "{host}: {sources:?}");
@@ -171,11 +180,19 @@ async fn one_ct_run_finds_the_fleet_and_accepted_candidates_are_assessed_by_scan
     let out = env
         .run(&["discover", "dismiss", &wild, "--reason", "bored"])
         .await;
-    assert_eq!(out.status.code(), Some(2), "unknown reason is a usage error");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "unknown reason is a usage error"
+    );
 
     let out = run(&env, &fleet, &["scan", "--all", "--quiet"]).await;
     let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "the expired site fails: {stdout}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the expired site fails: {stdout}"
+    );
     let store = Store::open(&env.db()).await.expect("store");
     for h in &hosts {
         let target = store.target_by_host(h).await.unwrap().expect("a target");
@@ -198,7 +215,10 @@ async fn one_ct_run_finds_the_fleet_and_accepted_candidates_are_assessed_by_scan
     for h in &hosts {
         assert!(audit.contains(&format!("discover.accept {h}")), "{audit:?}");
     }
-    assert!(audit.contains(&format!("discover.dismiss {wild}")), "{audit:?}");
+    assert!(
+        audit.contains(&format!("discover.dismiss {wild}")),
+        "{audit:?}"
+    );
 }
 
 /// Runs `discover ct` against a log with `behaviour`; returns the output and the
@@ -206,7 +226,11 @@ async fn one_ct_run_finds_the_fleet_and_accepted_candidates_are_assessed_by_scan
 async fn against(
     behaviour: CtLogBehaviour,
     key_of_other_log: bool,
-) -> (Output, BTreeMap<String, (String, Vec<String>, Option<String>)>, usize) {
+) -> (
+    Output,
+    BTreeMap<String, (String, Vec<String>, Option<String>)>,
+    usize,
+) {
     let (fleet, log, _) = fleet_with_log(behaviour).await;
     let key = if key_of_other_log {
         let (_f, other, _) = fleet_with_log(CtLogBehaviour::default()).await;
@@ -233,8 +257,15 @@ async fn a_log_whose_root_is_not_its_entries_ends_in_an_error_and_keeps_what_was
     .await;
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
-    assert!(stderr.contains("does not serve the tree it signed"), "{stderr}");
-    assert_eq!(found.len(), 4, "candidates read before the check stay: {found:?}");
+    assert!(
+        stderr.contains("does not serve the tree it signed"),
+        "{stderr}"
+    );
+    assert_eq!(
+        found.len(),
+        4,
+        "candidates read before the check stay: {found:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -282,8 +313,15 @@ async fn malformed_entries_are_named_and_skipped_and_the_tree_still_verifies() {
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stdout.contains("tree head verified"), "{stdout}");
-    assert!(stderr.contains("1 malformed entries skipped: entry 0:"), "{stderr}");
-    assert_eq!(found.len(), 3, "the first site's certificate was the bad entry");
+    assert!(
+        stderr.contains("1 malformed entries skipped: entry 0:"),
+        "{stderr}"
+    );
+    assert_eq!(
+        found.len(),
+        3,
+        "the first site's certificate was the bad entry"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -333,5 +371,45 @@ async fn a_slow_log_times_out_within_the_retry_limit() {
     assert!(
         stderr.contains("no answer within 300 ms (after 3 attempts)"),
         "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hosts_linked_from_a_scanned_page_become_candidates_with_the_page() {
+    let portal = host("disc-portal");
+    let agency = host("disc-agency");
+    let body = format!(
+        "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Cổng</title></head>\
+         <body><a href=\"https://{agency}/gioi-thieu\">Sở</a> <a href=\"https://{portal}/\">Trang chủ</a> \
+         <a href=\"https://www.shop.example/\">shop</a></body></html>"
+    );
+    let fleet = Fleet::start(DOMAIN, vec![SiteSpec::good(&portal).with_home_body(&body)])
+        .await
+        .expect("fleet");
+    let env = Env::new();
+    env.write(
+        "trustlabel.toml",
+        &format!("[discovery]\nsuffixes = [\"{DOMAIN}\"]\n"),
+    );
+    let list = env.write("t.csv", &format!("{portal},Cổng,government,Hà Nội,\n"));
+    let out = run(
+        &env,
+        &fleet,
+        &["scan", "--targets", &list.display().to_string(), "--quiet"],
+    )
+    .await;
+    assert!(out.status.code().is_some(), "{}", text(&out.stderr));
+    let found = candidates(&env).await;
+    assert_eq!(
+        found.keys().collect::<Vec<_>>(),
+        [&agency],
+        "only the in-scope host that is not the site itself"
+    );
+    let (state, sources, _) = &found[&agency];
+    assert_eq!(state, "pending");
+    assert_eq!(
+        sources,
+        &[format!("\"link\" \"https://{portal}/\" \"\"")],
+        "the page it was linked from"
     );
 }

@@ -35,8 +35,9 @@ pub async fn run(settings: &Settings, command: DiscoverCommand) -> Result<u8, Cl
         } => {
             let state = state
                 .map(|s| {
-                    CandidateState::parse(&s)
-                        .ok_or_else(|| usage(format!("--state `{s}`: pending, accepted or dismissed")))
+                    CandidateState::parse(&s).ok_or_else(|| {
+                        usage(format!("--state `{s}`: pending, accepted or dismissed"))
+                    })
                 })
                 .transpose()?;
             let kind = source
@@ -65,15 +66,13 @@ pub async fn run(settings: &Settings, command: DiscoverCommand) -> Result<u8, Cl
         } => {
             let rules = load_rules(settings)?;
             let (host, _) = normalise_host(&host).map_err(usage)?;
-            let unit = rules
-                .provinces
-                .resolve(&province)
-                .ok_or_else(|| usage(format!("--province `{province}` is not a provincial unit")))?;
+            let unit = rules.provinces.resolve(&province).ok_or_else(|| {
+                usage(format!("--province `{province}` is not a provincial unit"))
+            })?;
             if organisation.trim().is_empty() || category.trim().is_empty() {
                 return Err(usage("--organisation and --category must not be empty"));
             }
-            let mut target =
-                candidate_target(&host, &organisation, &category, &unit.name, &parent);
+            let mut target = candidate_target(&host, &organisation, &category, &unit.name, &parent);
             target.contact_email = contact_email;
             let actor = cli_actor();
             let detail = format!("{organisation} · {category} · {}", unit.name);

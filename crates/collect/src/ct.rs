@@ -23,8 +23,8 @@ use tokio::time::Instant;
 use tokio_rustls::TlsConnector;
 use trustlabel_core::ct::merkle::Hash;
 use trustlabel_core::ct::{
-    DiscoveryScope, EntryError, Frontier, LogEntry, LogKey, LoggedCertificate, RawEntries,
-    RawSth, SignedTreeHead, SthError, WireError, names_in_certificate, names_in_tbs,
+    DiscoveryScope, EntryError, Frontier, LogEntry, LogKey, LoggedCertificate, RawEntries, RawSth,
+    SignedTreeHead, SthError, WireError, names_in_certificate, names_in_tbs,
 };
 use url::Url;
 
@@ -376,7 +376,12 @@ impl Following<'_> {
         let mut names = Vec::new();
         let mut malformed = Vec::new();
         // A log may answer fewer entries than asked, never more.
-        for (offset, entry) in raw.entries.iter().take((end - start + 1) as usize).enumerate() {
+        for (offset, entry) in raw
+            .entries
+            .iter()
+            .take((end - start + 1) as usize)
+            .enumerate()
+        {
             let index = start + offset as u64;
             let leaf = trustlabel_core::ct::wire::decode_leaf_input(entry).map_err(|source| {
                 CtError::Entry {

@@ -227,7 +227,9 @@ impl CtLog {
         let signer =
             EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &key.serialize_der(), &rng)
                 .map_err(|e| CtLogError::Key(e.to_string()))?;
-        let pick: Vec<u32> = (0..entries).map(|i| (i % certs.len() as u64) as u32).collect();
+        let pick: Vec<u32> = (0..entries)
+            .map(|i| (i % certs.len() as u64) as u32)
+            .collect();
         let mut log = Log {
             certs,
             pick,
@@ -237,7 +239,9 @@ impl CtLog {
             get_entries_requests: AtomicUsize::new(0),
             requests: AtomicUsize::new(0),
         };
-        log.leaf_hashes = (0..entries).map(|i| leaf_hash(&log.leaf_input(i))).collect();
+        log.leaf_hashes = (0..entries)
+            .map(|i| leaf_hash(&log.leaf_input(i)))
+            .collect();
         let mut root = tree_hash(&log.leaf_hashes);
         if log.behaviour.wrong_root {
             root[0] ^= 0xff;

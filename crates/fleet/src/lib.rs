@@ -366,9 +366,10 @@ impl Fleet {
         use sha2::Digest;
         use x509_parser::prelude::FromDer;
         let issuer = self.intermediate_der.to_vec();
-        let issuer_key_hash: [u8; 32] = x509_parser::certificate::X509Certificate::from_der(&issuer)
-            .map(|(_, c)| sha2::Sha256::digest(c.public_key().raw).into())
-            .unwrap_or_default();
+        let issuer_key_hash: [u8; 32] =
+            x509_parser::certificate::X509Certificate::from_der(&issuer)
+                .map(|(_, c)| sha2::Sha256::digest(c.public_key().raw).into())
+                .unwrap_or_default();
         let mut out = Vec::new();
         for (i, site) in self.sites.iter().enumerate() {
             let Some(leaf) = &site.leaf else { continue };

@@ -182,7 +182,10 @@ fn decode_source(row: &AnyRow) -> Result<CandidateSource, StoreError> {
             "candidate_sources.first_seen",
             row.try_get("first_seen")?,
         )?,
-        last_seen: codec::parse_timestamp("candidate_sources.last_seen", row.try_get("last_seen")?)?,
+        last_seen: codec::parse_timestamp(
+            "candidate_sources.last_seen",
+            row.try_get("last_seen")?,
+        )?,
     })
 }
 
@@ -259,12 +262,13 @@ impl Store {
             .await?;
         }
         if let Some((url, frontier)) = log_position {
-            let done = sqlx::query("UPDATE ct_logs SET frontier = $1, updated_at = $2 WHERE url = $3")
-                .bind(frontier)
-                .bind(&at)
-                .bind(url)
-                .execute(&mut *tx)
-                .await?;
+            let done =
+                sqlx::query("UPDATE ct_logs SET frontier = $1, updated_at = $2 WHERE url = $3")
+                    .bind(frontier)
+                    .bind(&at)
+                    .bind(url)
+                    .execute(&mut *tx)
+                    .await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound(format!("log {url}")));
             }

@@ -7,10 +7,12 @@
 
 pub mod merkle;
 pub mod names;
+pub mod sightings;
 pub mod sth;
 pub mod wire;
 
 pub use merkle::{Frontier, FrontierError, leaf_hash};
 pub use names::{DiscoveryScope, ScopeError, names_in_certificate, names_in_tbs};
+pub use sightings::{Sighting, sightings};
 pub use sth::{LogKey, LogKeyError, SignedTreeHead, SthError};
 pub use wire::{EntryError, LogEntry, LoggedCertificate, RawEntries, RawEntry, RawSth, WireError};

@@ -18,7 +18,10 @@ fn seen(host: &str, kind: SourceKind, source: &str, detail: &str) -> Discovery {
 async fn candidates_keep_their_sources_and_log_positions_move_with_their_batch(backend: Backend) {
     let (_db, store) = temp_store_on(backend).await;
     let now = IMPORTED_AT;
-    store.upsert_targets(&[target("known.gov.vn")], now).await.unwrap();
+    store
+        .upsert_targets(&[target("known.gov.vn")], now)
+        .await
+        .unwrap();
     let log = "http://127.0.0.1:1/";
     let state = store.ct_log_state(log, "0:", now).await.unwrap();
     assert_eq!((state.frontier.as_str(), state.tree_size), ("0:", 0));
@@ -36,19 +39,32 @@ async fn candidates_keep_their_sources_and_log_positions_move_with_their_batch(b
         .await
         .unwrap();
     assert_eq!(
-        (summary.new_candidates, summary.seen_again, summary.already_targets),
+        (
+            summary.new_candidates,
+            summary.seen_again,
+            summary.already_targets
+        ),
         (1, 1, 1)
     );
     let later = now + Duration::hours(1);
     store
         .record_discoveries(
-            &[seen("a.gov.vn", SourceKind::Link, "https://known.gov.vn/", "known.gov.vn")],
+            &[seen(
+                "a.gov.vn",
+                SourceKind::Link,
+                "https://known.gov.vn/",
+                "known.gov.vn",
+            )],
             None,
             later,
         )
         .await
         .unwrap();
-    let a = store.candidate("a.gov.vn").await.unwrap().expect("candidate");
+    let a = store
+        .candidate("a.gov.vn")
+        .await
+        .unwrap()
+        .expect("candidate");
     assert_eq!(a.state, CandidateState::Pending);
     assert_eq!((a.first_seen, a.last_seen), (now, later));
     let sources: Vec<(SourceKind, &str, &str)> = a
@@ -64,18 +80,28 @@ async fn candidates_keep_their_sources_and_log_positions_move_with_their_batch(b
         ]
     );
     assert!(store.candidate("known.gov.vn").await.unwrap().is_none());
-    assert_eq!(store.ct_log_state(log, "0:", now).await.unwrap().frontier, "3:ab");
+    assert_eq!(
+        store.ct_log_state(log, "0:", now).await.unwrap().frontier,
+        "3:ab"
+    );
 
     // A lying log: following restarts from the last verified position.
     store.ct_log_rewind(log, now).await.unwrap();
-    assert_eq!(store.ct_log_state(log, "0:", now).await.unwrap().frontier, "0:");
+    assert_eq!(
+        store.ct_log_state(log, "0:", now).await.unwrap().frontier,
+        "0:"
+    );
     store
         .ct_log_verified(log, "3:ab", 3, 99, "root", now)
         .await
         .unwrap();
     let state = store.ct_log_state(log, "0:", now).await.unwrap();
     assert_eq!(
-        (state.verified_frontier.as_str(), state.tree_size, state.sth_root.as_str()),
+        (
+            state.verified_frontier.as_str(),
+            state.tree_size,
+            state.sth_root.as_str()
+        ),
         ("3:ab", 3, "root")
     );
 
@@ -129,7 +155,11 @@ async fn accepting_makes_a_target_and_every_decision_is_audited(backend: Backend
         .await
         .unwrap();
     assert_eq!(
-        store.target_by_host("b.gov.vn").await.unwrap().map(|t| t.id),
+        store
+            .target_by_host("b.gov.vn")
+            .await
+            .unwrap()
+            .map(|t| t.id),
         Some(stored.id)
     );
     let b = store.candidate("b.gov.vn").await.unwrap().unwrap();
@@ -139,7 +169,11 @@ async fn accepting_makes_a_target_and_every_decision_is_audited(backend: Backend
     );
     assert!(matches!(
         store
-            .accept_candidate(&target("b.gov.vn"), audit("discover.accept", "b.gov.vn", ""), now)
+            .accept_candidate(
+                &target("b.gov.vn"),
+                audit("discover.accept", "b.gov.vn", ""),
+                now
+            )
             .await,
         Err(StoreError::Conflict(_))
     ));
@@ -154,7 +188,12 @@ async fn accepting_makes_a_target_and_every_decision_is_audited(backend: Backend
         .unwrap();
     assert!(matches!(
         store
-            .dismiss_candidate("c.gov.vn", "again", audit("discover.dismiss", "c.gov.vn", ""), now)
+            .dismiss_candidate(
+                "c.gov.vn",
+                "again",
+                audit("discover.dismiss", "c.gov.vn", ""),
+                now
+            )
             .await,
         Err(StoreError::NotFound(_))
     ));
