@@ -205,6 +205,7 @@ pub async fn export(
                 trend: &trend,
                 province_league,
                 provinces: &rules.provinces,
+                programme: html::Programme::from_league(province_league, None),
             },
         );
         w.write(&format!("{prefix}dashboard.html"), &dash.into_string())?;
