@@ -16,8 +16,11 @@
 
 #[path = "support/bench_args.rs"]
 mod bench_args;
+#[path = "support/process_usage.rs"]
+mod process_usage;
 
 use bench_args::{Changes, Flags};
+use process_usage::usage;
 use std::io::{BufRead, Write};
 use std::net::{IpAddr, Ipv4Addr};
 use std::process::{Command, Stdio};
@@ -45,7 +48,10 @@ const DOMAIN: &str = "ctbench.test";
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--serve-log") {
-        let entries: u64 = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
+        let entries: u64 = args
+            .get(2)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1_000_000);
         serve_log(entries);
         return;
     }
@@ -106,8 +112,8 @@ fn main() {
         .build()
         .expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
-    let url_db = database
-        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("ct.db").display()));
+    let url_db =
+        database.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("ct.db").display()));
     let (cpu0, _) = usage();
     let started = Instant::now();
     let (run, candidates) = runtime.block_on(async {
@@ -170,26 +176,15 @@ fn serve_log(entries: u64) {
         std::io::stdout().flush().expect("stdout");
         tokio::task::spawn_blocking(|| {
             let mut sink = String::new();
-            while std::io::stdin().read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {}
+            while std::io::stdin()
+                .read_line(&mut sink)
+                .map(|n| n > 0)
+                .unwrap_or(false)
+            {}
         })
         .await
         .expect("stdin");
         drop(log);
         fleet.shutdown().await;
     });
-}
-
-/// CPU seconds (user + system) and peak RSS (MiB) of this process.
-fn usage() -> (f64, f64) {
-    let mut ru = std::mem::MaybeUninit::<libc::rusage>::uninit();
-    // SAFETY: getrusage fills the struct it is given; RUSAGE_SELF is always valid.
-    let ru = unsafe {
-        libc::getrusage(libc::RUSAGE_SELF, ru.as_mut_ptr());
-        ru.assume_init()
-    };
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    (
-        secs(ru.ru_utime) + secs(ru.ru_stime),
-        ru.ru_maxrss as f64 / 1024.0,
-    )
 }

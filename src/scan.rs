@@ -120,14 +120,7 @@ impl Scanner {
         concurrency: usize,
         notices: Option<Notices>,
     ) -> Arc<Scanner> {
-        Arc::new(Scanner {
-            collector,
-            rules,
-            store,
-            concurrency: concurrency.max(1),
-            notices,
-            discovery: None,
-        })
+        Scanner::assemble(collector, rules, store, concurrency, notices, None)
     }
 
     /// [`Scanner::notifying`] that also files the in-scope hosts each stored scan links
@@ -140,13 +133,24 @@ impl Scanner {
         notices: Option<Notices>,
         scope: DiscoveryScope,
     ) -> Arc<Scanner> {
+        Scanner::assemble(collector, rules, store, concurrency, notices, Some(scope))
+    }
+
+    fn assemble(
+        collector: Collector,
+        rules: Arc<RuleSet>,
+        store: Option<Store>,
+        concurrency: usize,
+        notices: Option<Notices>,
+        discovery: Option<DiscoveryScope>,
+    ) -> Arc<Scanner> {
         Arc::new(Scanner {
             collector,
             rules,
             store,
             concurrency: concurrency.max(1),
             notices,
-            discovery: Some(scope),
+            discovery,
         })
     }
 

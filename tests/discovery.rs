@@ -245,22 +245,30 @@ async fn against(
     (out, found, log.requests())
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_log_whose_root_is_not_its_entries_ends_in_an_error_and_keeps_what_was_stored() {
-    let (out, found, _) = against(
-        CtLogBehaviour {
-            wrong_root: true,
-            ..CtLogBehaviour::default()
-        },
-        false,
-    )
-    .await;
+/// [`against`] for a log that must end the run in an error (exit 3) saying `expected`;
+/// returns the candidates stored and the requests the log saw.
+async fn fails_with(
+    behaviour: CtLogBehaviour,
+    key_of_other_log: bool,
+    expected: &str,
+) -> (
+    BTreeMap<String, (String, Vec<String>, Option<String>)>,
+    usize,
+) {
+    let (out, found, requests) = against(behaviour, key_of_other_log).await;
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
-    assert!(
-        stderr.contains("does not serve the tree it signed"),
-        "{stderr}"
-    );
+    assert!(stderr.contains(expected), "{stderr}");
+    (found, requests)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_log_whose_root_is_not_its_entries_ends_in_an_error_and_keeps_what_was_stored() {
+    let behaviour = CtLogBehaviour {
+        wrong_root: true,
+        ..CtLogBehaviour::default()
+    };
+    let (found, _) = fails_with(behaviour, false, "does not serve the tree it signed").await;
     assert_eq!(
         found.len(),
         4,
@@ -270,32 +278,19 @@ async fn a_log_whose_root_is_not_its_entries_ends_in_an_error_and_keeps_what_was
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_log_that_claims_more_entries_than_it_serves_ends_in_an_error() {
-    let (out, found, _) = against(
-        CtLogBehaviour {
-            claimed_extra: 5,
-            ..CtLogBehaviour::default()
-        },
-        false,
-    )
-    .await;
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{stderr}");
-    assert!(
-        stderr.contains("claims 11 entries but it serves none from index 6"),
-        "{stderr}"
-    );
+    let behaviour = CtLogBehaviour {
+        claimed_extra: 5,
+        ..CtLogBehaviour::default()
+    };
+    let expected = "claims 11 entries but it serves none from index 6";
+    let (found, _) = fails_with(behaviour, false, expected).await;
     assert_eq!(found.len(), 4);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_tree_head_signed_by_another_key_is_refused_before_any_entry_is_read() {
-    let (out, found, requests) = against(CtLogBehaviour::default(), true).await;
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{stderr}");
-    assert!(
-        stderr.contains("does not verify under the configured log key"),
-        "{stderr}"
-    );
+    let expected = "does not verify under the configured log key";
+    let (found, requests) = fails_with(CtLogBehaviour::default(), true, expected).await;
     assert!(found.is_empty());
     assert_eq!(requests, 1, "only get-sth");
 }
@@ -339,17 +334,11 @@ async fn throttling_is_retried_with_backoff_and_a_failing_log_stops_after_the_re
 
     // Two batches (4 entries) served, then 503 for ever: 1 + 2 retries, then an error;
     // the candidates of the first two batches are stored.
-    let (out, found, requests) = against(
-        CtLogBehaviour {
-            failing_after: Some(2),
-            ..CtLogBehaviour::default()
-        },
-        false,
-    )
-    .await;
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{stderr}");
-    assert!(stderr.contains("HTTP 503 (after 3 attempts)"), "{stderr}");
+    let behaviour = CtLogBehaviour {
+        failing_after: Some(2),
+        ..CtLogBehaviour::default()
+    };
+    let (found, requests) = fails_with(behaviour, false, "HTTP 503 (after 3 attempts)").await;
     assert_eq!(requests, 1 + 2 + 3, "get-sth, two batches, three tries");
     assert!(found.len() >= 2, "first batches stored: {found:?}");
 }

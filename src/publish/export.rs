@@ -191,6 +191,7 @@ pub async fn export(
                         per_page,
                         categories: &[],
                         provinces: &[],
+                        programme: None,
                     },
                 );
                 w.write(&format!("{prefix}{file}"), &page_html.into_string())?;

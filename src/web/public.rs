@@ -209,6 +209,8 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, RawQuery(query): RawQ
     }
     let facets = facets(&state).await?;
     let (categories, provinces) = (&facets.0, &facets.1);
+    let (_, league) = league_rows(&state, LeagueBy::Province).await?;
+    let programme = pages::Programme::from_league(&league, None);
     let markup = pages::list_page(
         &ctx.page(&state),
         &ListPage {
@@ -218,6 +220,7 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, RawQuery(query): RawQ
             per_page: params.per_page(per_page),
             categories,
             provinces,
+            programme: Some(programme),
         },
     );
     Ok(cached(html(markup).into_response()))

@@ -20,6 +20,8 @@ pub struct ListPage<'a> {
     pub per_page: u64,
     pub categories: &'a [(String, u64)],
     pub provinces: &'a [(String, u64)],
+    /// The goal's denominator line (live pages; the static export leaves it out).
+    pub programme: Option<Programme>,
 }
 
 fn list_title(ctx: &PageCtx<'_>, view: View) -> &'static str {
@@ -158,6 +160,9 @@ pub fn list_page(ctx: &PageCtx<'_>, page: &ListPage<'_>) -> Markup {
             (filter_form(ctx, page))
         }
         p aria-live="polite" { strong { (page.total) } " " (t.results) " · " (t.page) " " (current) "/" (pages) }
+        @if let Some(programme) = page.programme {
+            (programme_line(ctx, &programme))
+        }
         @if page.rows.is_empty() {
             p { (t.no_results) }
         } @else {
@@ -360,6 +365,27 @@ pub fn dashboard_page(ctx: &PageCtx<'_>, data: &DashboardData<'_>) -> Markup {
         }
     };
     layout(ctx, t.dashboard_title, body)
+}
+
+/// One line under the list: how far the goal is, against its named denominator.
+fn programme_line(ctx: &PageCtx<'_>, p: &Programme) -> Markup {
+    let total = p.denominator();
+    let dashboard = ctx.links.dashboard();
+    html! {
+        p id="programme-line" {
+            @if ctx.lang == crate::publish::i18n::Lang::Vi {
+                "Trên " (total) " website thu thập dữ liệu cá nhân: " (p.collecting) " đã được đánh giá ("
+                (charts::percent(p.collecting, total)) "%), " (p.collecting_labelled) " có nhãn ("
+                (charts::percent(p.collecting_labelled, total)) "%). "
+                a href=(dashboard) { "Cách tính" }
+            } @else {
+                "Of " (total) " websites that collect personal data: " (p.collecting) " assessed ("
+                (charts::percent(p.collecting, total)) "%), " (p.collecting_labelled) " labelled ("
+                (charts::percent(p.collecting_labelled, total)) "%). "
+                a href=(dashboard) { "How this is counted" }
+            }
+        }
+    }
 }
 
 /// The goal's own percentages, each naming its denominator.

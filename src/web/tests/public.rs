@@ -507,4 +507,11 @@ async fn the_dashboard_names_its_denominator_and_counts_discovered_sites_awaitin
         en.body
             .contains("Labelled, of the websites that collect personal data")
     );
+    let list = get(&t.app, "/?view=not_assessed").await;
+    assert!(
+        list.body.contains(&format!(
+            "Trên {in_scope} website thu thập dữ liệu cá nhân: "
+        )),
+        "the public list names the denominator too"
+    );
 }
