@@ -34,9 +34,12 @@
 mod bench_args;
 #[path = "support/fleet_process.rs"]
 mod fleet_process;
+#[path = "support/process_usage.rs"]
+mod process_usage;
 
 use bench_args::{Changes, Flags};
 use fleet_process::FleetProcess;
+use process_usage::usage;
 use std::process::Command;
 use std::time::{Duration, Instant};
 use trustlabel::scan::{ScanItem, Scanner, StopFlag};
@@ -274,21 +277,6 @@ fn child_cpu_seconds(pid: u32) -> Option<f64> {
     // SAFETY: sysconf has no preconditions.
     let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
     (per_second > 0.0).then(|| ticks / per_second)
-}
-
-/// (user + system CPU seconds, peak RSS in MiB) of this process.
-fn usage() -> (f64, f64) {
-    let mut ru = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: getrusage fills the struct it is given; RUSAGE_SELF is always valid.
-    let ru = unsafe {
-        libc::getrusage(libc::RUSAGE_SELF, ru.as_mut_ptr());
-        ru.assume_init()
-    };
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    (
-        secs(ru.ru_utime) + secs(ru.ru_stime),
-        ru.ru_maxrss as f64 / 1024.0,
-    )
 }
 
 /// Runs this bench once per concurrency in a child process; returns false when the

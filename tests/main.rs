@@ -16,6 +16,7 @@ mod certificates;
 mod cli;
 mod cli_postgres;
 mod cli_publish;
+mod discovery;
 mod dns_mail;
 mod exposure;
 mod header_policies;

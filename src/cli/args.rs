@@ -163,6 +163,10 @@ pub enum Command {
     /// token is printed once, when it is created).
     #[command(subcommand)]
     ApiToken(ApiTokenCommand),
+    /// Find sites not on the list yet: follow Certificate Transparency logs, then list,
+    /// accept (as targets) or dismiss the candidates.
+    #[command(subcommand)]
+    Discover(DiscoverCommand),
     /// Serve a local fleet of N sites and print its manifest (JSON) on one line; runs
     /// until standard input closes. Used by the benchmark to keep servers out of the
     /// measured process.
@@ -284,5 +288,63 @@ pub enum TargetsCommand {
     List {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DiscoverCommand {
+    /// Follow Certificate Transparency logs ([[discovery.logs]] with their keys) from
+    /// where the last run stopped; hosts under the discovery suffixes become candidates.
+    /// Then apply the auto-accept rules and probe the new candidates.
+    Ct {
+        /// Follow only this configured log (repeatable) [default: every configured log].
+        #[arg(long = "log", value_name = "URL")]
+        logs: Vec<String>,
+        /// Do not probe new candidates (resolves? answers HTTPS/HTTP?).
+        #[arg(long = "no-probe")]
+        no_probe: bool,
+    },
+    /// Probe pending candidates not probed yet.
+    Probe {
+        #[arg(long, default_value_t = 1000)]
+        limit: u64,
+    },
+    /// Print candidates with their sources.
+    List {
+        /// pending, accepted or dismissed [default: every state].
+        #[arg(long, value_name = "STATE")]
+        state: Option<String>,
+        /// ct, link or certificate.
+        #[arg(long, value_name = "KIND")]
+        source: Option<String>,
+        /// Only hosts under this suffix.
+        #[arg(long, value_name = "SUFFIX")]
+        suffix: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Accept a candidate: it becomes a target, assessed by the next `scan --all`.
+    Accept {
+        host: String,
+        #[arg(long)]
+        organisation: String,
+        #[arg(long)]
+        category: String,
+        #[arg(long)]
+        province: String,
+        /// The ministry or provincial body the organisation belongs to.
+        #[arg(long, default_value = "")]
+        parent: String,
+        #[arg(long = "contact-email", default_value = "")]
+        contact_email: String,
+    },
+    /// Dismiss a candidate with a reason: out-of-scope, duplicate or parked.
+    Dismiss {
+        host: String,
+        #[arg(long, value_name = "REASON")]
+        reason: String,
+        /// Free text kept with the decision (e.g. which site it duplicates).
+        #[arg(long, default_value = "")]
+        note: String,
     },
 }

@@ -4,6 +4,7 @@ pub mod args;
 mod commands;
 #[cfg(feature = "demo")]
 mod demo;
+mod discover;
 mod operate;
 mod publishing;
 mod settings;
@@ -94,6 +95,7 @@ pub async fn run(cli: args::Cli) -> Result<u8, CliError> {
         } => publishing::owner_link(&settings, &host, days, revoke, public_url).await,
         args::Command::Staff(command) => publishing::staff(&settings, command).await,
         args::Command::ApiToken(command) => publishing::api_token(&settings, command).await,
+        args::Command::Discover(command) => discover::run(&settings, command).await,
         #[cfg(feature = "demo")]
         args::Command::FleetServe {
             sites,

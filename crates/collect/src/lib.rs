@@ -8,10 +8,12 @@
 
 mod body;
 mod certinfo;
+pub mod ct;
 pub mod dns;
 mod domain;
 pub mod http;
 pub mod legacy;
+mod light_probe;
 mod mail;
 mod net;
 pub mod ocsp;
@@ -27,6 +29,7 @@ mod views;
 
 pub use certinfo::{CertParseError, parse_certificate};
 pub use legacy::LegacySettings;
+pub use light_probe::LightProbe;
 pub use politeness::RateLimit;
 pub use resolve::{AddressRange, DnsConfig, is_public, load_hosts_file, parse_hosts};
 pub use views::{GOOGLEBOT_USER_AGENT, SEARCH_VISITOR_USER_AGENT};
@@ -322,6 +325,12 @@ impl Collector {
             },
             settings,
         })
+    }
+
+    /// The strict TLS configuration (Mozilla roots plus `--ca-file`) for other clients of
+    /// the same trust, such as the Certificate Transparency follower.
+    pub fn strict_tls_config(&self) -> std::sync::Arc<rustls::ClientConfig> {
+        self.tls.strict_config()
     }
 
     /// Scans one site. Never fails: unreachable or hostile sites become evidence.

@@ -10,6 +10,7 @@ pub mod changes;
 pub mod checks;
 pub mod connect_to;
 pub mod cookie_rules;
+pub mod ct;
 pub mod dns;
 pub mod domain;
 pub mod evaluate;

@@ -7,6 +7,7 @@
 //! through the DNS responder at [`Fleet::dns_addr`].
 
 mod aia;
+pub mod ctlog;
 mod dns;
 pub mod hostile;
 mod http;
@@ -356,6 +357,39 @@ impl Fleet {
             .map(|k| pem("PRIVATE KEY", k))
             .ok_or_else(|| FleetError::InvalidHost(host.to_string()))?;
         Ok((chain, key))
+    }
+
+    /// What a Certificate Transparency log would hold for this fleet: each site's
+    /// leaf as a final certificate (with its chain), and, for every other site, the same
+    /// TBS once more as a precertificate entry, as CAs log before issuing.
+    pub fn ct_entries(&self) -> Vec<ctlog::LoggedCert> {
+        use sha2::Digest;
+        use x509_parser::prelude::FromDer;
+        let issuer = self.intermediate_der.to_vec();
+        let issuer_key_hash: [u8; 32] =
+            x509_parser::certificate::X509Certificate::from_der(&issuer)
+                .map(|(_, c)| sha2::Sha256::digest(c.public_key().raw).into())
+                .unwrap_or_default();
+        let mut out = Vec::new();
+        for (i, site) in self.sites.iter().enumerate() {
+            let Some(leaf) = &site.leaf else { continue };
+            let chain = vec![issuer.clone(), self.root_der.to_vec()];
+            out.push(ctlog::LoggedCert::X509 {
+                cert: leaf.to_vec(),
+                chain: chain.clone(),
+            });
+            if i % 2 == 1 {
+                if let Ok((_, cert)) = x509_parser::certificate::X509Certificate::from_der(leaf) {
+                    out.push(ctlog::LoggedCert::Precert {
+                        issuer_key_hash,
+                        tbs: cert.tbs_certificate.as_ref().to_vec(),
+                        precert: leaf.to_vec(),
+                        chain,
+                    });
+                }
+            }
+        }
+        out
     }
 
     /// Stops every listener and waits until they have closed.
