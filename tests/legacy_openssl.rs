@@ -15,10 +15,10 @@ use trustlabel_core::evidence::{Evidence, KeyExchangeParams, TlsVersion, Version
 use trustlabel_core::finding::{Finding, FindingId, Severity};
 use trustlabel_core::policy::{Grade, Policy, Verdict};
 
-const HOST: &str = "legacy.test";
+pub(crate) const HOST: &str = "legacy.test";
 
 /// Scans `HOST` with its TLS port at `addr` (plain HTTP refused).
-async fn scan(addr: SocketAddr, cert: &RsaCert) -> (Evidence, Vec<Finding>) {
+pub(crate) async fn scan(addr: SocketAddr, cert: &RsaCert) -> (Evidence, Vec<Finding>) {
     // Port held, refusing: a socket bound but never listening keeps the port ours (so
     // no other test's server can take it and answer) while connections to it are refused.
     let closed = tokio::net::TcpSocket::new_v4().expect("socket");

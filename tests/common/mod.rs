@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 pub mod cli_env;
+pub mod flaw_peer;
 pub mod legacy;
 pub mod mime;
 pub mod openssl;

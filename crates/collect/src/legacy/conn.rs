@@ -57,8 +57,13 @@ pub(super) async fn exchange_and_follow(
         Ok(s) => s,
         Err(failure) => return Followed::Connect(failure),
     };
-    let flight =
-        first_flight(&mut stream, hello, ServerFlight::through_hello_done(), limits).await;
+    let flight = first_flight(
+        &mut stream,
+        hello,
+        ServerFlight::through_hello_done(),
+        limits,
+    )
+    .await;
     let answer = match flight {
         Flight::Hello(answer) if answer.hello_done => answer,
         other => return Followed::Flight(other),

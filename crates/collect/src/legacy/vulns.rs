@@ -169,7 +169,12 @@ impl Site<'_> {
         })
     }
 
-    async fn robot(&self, version: TlsVersion, suite: u16, count: &(impl Fn() + Sync)) -> RobotProbe {
+    async fn robot(
+        &self,
+        version: TlsVersion,
+        suite: u16,
+        count: &(impl Fn() + Sync),
+    ) -> RobotProbe {
         let round = || async {
             let answers = RobotVariant::ALL.map(|variant| async move {
                 let outcome = self
@@ -219,8 +224,7 @@ impl Site<'_> {
         };
         count();
         let bytes = self.hello_bytes(version, suites, extras);
-        match conn::exchange_and_follow(self.target.addr, &bytes, follow_up, self.limits()).await
-        {
+        match conn::exchange_and_follow(self.target.addr, &bytes, follow_up, self.limits()).await {
             Followed::Connect(failure) => Outcome {
                 answer: None,
                 reaction: ProbeReaction::ConnectFailed {

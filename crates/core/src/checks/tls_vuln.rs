@@ -57,11 +57,9 @@ fn heartbleed(probes: &VulnerabilityProbes, out: &mut Vec<Finding>) {
 
 fn ccs_injection(probes: &VulnerabilityProbes, out: &mut Vec<Finding>) {
     let took_it = match &probes.early_ccs {
-        Some(ProbeReaction::Alert { description }) => {
-            DECRYPTION_ALERTS.contains(&description.as_str()).then(|| {
-                format!("then failed to decrypt the next record (alert {description})")
-            })
-        }
+        Some(ProbeReaction::Alert { description }) => DECRYPTION_ALERTS
+            .contains(&description.as_str())
+            .then(|| format!("then failed to decrypt the next record (alert {description})")),
         Some(ProbeReaction::Continued { content_type }) => Some(format!(
             "then answered with a record of type {content_type}"
         )),
@@ -88,10 +86,7 @@ fn oracle(robot: &RobotProbe, out: &mut Vec<Finding>) {
         return;
     };
     let reactions = |round: &[crate::evidence::RobotAnswer]| {
-        round
-            .iter()
-            .map(|a| a.reaction.clone())
-            .collect::<Vec<_>>()
+        round.iter().map(|a| a.reaction.clone()).collect::<Vec<_>>()
     };
     let pattern = reactions(first);
     let uniform = pattern.windows(2).all(|w| w[0] == w[1]);

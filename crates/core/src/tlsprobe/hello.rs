@@ -244,7 +244,11 @@ mod tests {
             suites.push(x);
         }
         let compression = b.vec8().expect("compression methods");
-        assert_eq!(compression.last(), Some(&0u8), "null compression always offered");
+        assert_eq!(
+            compression.last(),
+            Some(&0u8),
+            "null compression always offered"
+        );
         let mut exts = Vec::new();
         if let Some(list) = b.vec16() {
             let mut e = Cursor::new(list);

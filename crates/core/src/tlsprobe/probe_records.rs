@@ -87,7 +87,13 @@ impl RobotVariant {
 /// padding and the secret (zero bytes are replaced, as padding must be non-zero).
 pub fn robot_block(variant: RobotVariant, k: usize, client_version: u16, random: &[u8]) -> Vec<u8> {
     let mut block: Vec<u8> = (0..k)
-        .map(|i| random.get(i % random.len().max(1)).copied().unwrap_or(1).max(1))
+        .map(|i| {
+            random
+                .get(i % random.len().max(1))
+                .copied()
+                .unwrap_or(1)
+                .max(1)
+        })
         .collect();
     if k < 48 + 11 {
         return block;
@@ -160,7 +166,10 @@ mod tests {
         let random: Vec<u8> = (0..=255u8).collect();
         let good = robot_block(RobotVariant::WellFormed, 256, 0x0303, &random);
         assert_eq!(&good[..2], &[0, 2]);
-        assert_eq!(good.iter().skip(2).position(|b| *b == 0), Some(256 - 49 - 2));
+        assert_eq!(
+            good.iter().skip(2).position(|b| *b == 0),
+            Some(256 - 49 - 2)
+        );
         assert_eq!(&good[256 - 48..256 - 46], &[3, 3]);
         let wrong = robot_block(RobotVariant::WrongFirstBytes, 256, 0x0303, &random);
         assert_eq!(&wrong[..2], &[0x41, 0x17]);

@@ -14,10 +14,15 @@ pub const MAX_REACTION: usize = 64 * 1024;
 pub enum Reaction {
     /// A heartbeat record (RFC 6520): the payload length it announces and the bytes the
     /// record really carried (type, length, payload, padding).
-    Heartbeat { payload_len: u16, record_len: usize },
+    Heartbeat {
+        payload_len: u16,
+        record_len: usize,
+    },
     Alert(Alert),
     /// Another record (handshake, ChangeCipherSpec, application data): the server went on.
-    Record { content_type: u8 },
+    Record {
+        content_type: u8,
+    },
     /// The connection ended without a complete record.
     Closed,
     Timeout,
@@ -51,7 +56,9 @@ impl ReactionReader {
         };
         let len = usize::from(len);
         if !(20..=24).contains(&kind) {
-            return Some(Reaction::Malformed(format!("not a TLS record (type {kind})")));
+            return Some(Reaction::Malformed(format!(
+                "not a TLS record (type {kind})"
+            )));
         }
         if len > MAX_RECORD {
             return Some(Reaction::Malformed(format!(

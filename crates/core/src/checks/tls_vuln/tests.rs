@@ -70,8 +70,15 @@ fn heartbleed_needs_an_answer_longer_than_the_request_that_really_carries_it() {
         }),
         ..clean()
     };
-    assert_eq!(ids(answer(0x4000, 0x4000 + 19)), vec![FindingId::TlsVulnHeartbleed]);
-    assert_eq!(ids(answer(16, 35)), vec![], "the well-formed request echoed");
+    assert_eq!(
+        ids(answer(0x4000, 0x4000 + 19)),
+        vec![FindingId::TlsVulnHeartbleed]
+    );
+    assert_eq!(
+        ids(answer(16, 35)),
+        vec![],
+        "the well-formed request echoed"
+    );
     assert_eq!(ids(answer(0x4000, 40)), vec![], "a claim without the bytes");
 }
 
@@ -89,7 +96,11 @@ fn an_early_ccs_fires_only_when_the_server_took_it() {
             early_ccs: Some(reaction.clone()),
             ..clean()
         });
-        assert_eq!(got.contains(&FindingId::TlsVulnCcsInjection), fires, "{reaction:?}");
+        assert_eq!(
+            got.contains(&FindingId::TlsVulnCcsInjection),
+            fires,
+            "{reaction:?}"
+        );
     }
 }
 
@@ -117,7 +128,11 @@ fn robot_needs_the_same_non_uniform_pattern_twice() {
     assert_eq!(ids(with(vec![round(uniform)])), vec![]);
     let mut noise = oracle.clone();
     noise[1] = alert("bad_record_mac");
-    assert_eq!(ids(with(vec![round(oracle), round(noise)])), vec![], "not repeated");
+    assert_eq!(
+        ids(with(vec![round(oracle), round(noise)])),
+        vec![],
+        "not repeated"
+    );
 }
 
 #[test]
