@@ -3,7 +3,7 @@
 //! (collect → checks → policy → SQLite) at one concurrency.
 //!
 //! cargo bench --bench scan_fleet -- --sites 2000 --concurrency 64,256,1024 --mixed
-//!     [--no-legacy] [--rate-per-host N] [--burst-per-host N] [--rate-per-ip N]
+//!     [--no-legacy] [--no-vuln-probes] [--rate-per-host N] [--burst-per-host N] [--rate-per-ip N]
 //!     [--burst-per-ip N] [--rate-per-responder N] [--burst-per-responder N]
 //!     [--no-politeness]
 //!
@@ -20,7 +20,8 @@
 //! all sites of one CA (per OCSP responder: the fleet's one responder stands in for
 //! every CA, so with the default budget the whole fleet shares 50 OCSP requests a
 //! second) may send; raising them shows what the machine can do. `--no-legacy` turns the
-//! legacy TLS probe (hand-built hellos) off, to measure its cost.
+//! legacy TLS probe (hand-built hellos) off, to measure its cost; `--no-vuln-probes` only
+//! its vulnerability probes (Heartbleed, CCS, ROBOT, fallback, the extended hello).
 //!
 //! Prints sites/s, CPU seconds per site (user + system of this process), peak RSS, and
 //! the TLS handshakes and HTTP requests one site's scan sends.
@@ -53,6 +54,7 @@ the shipped default unless a flag below changes it; each change is printed first
                              several values, one fresh process per value
   --mixed                    one site in four carries a demo-fleet defect
   --no-legacy                leave the legacy TLS probe out
+  --no-vuln-probes           leave the legacy probe's vulnerability probes out
   --rate-per-host N          requests and hellos per second per host name (default 10)
   --burst-per-host N         ...after a burst of N (default 50)
   --rate-per-ip N            the same per address (default 20)
@@ -72,6 +74,7 @@ struct Args {
     concurrency: Vec<usize>,
     mixed: bool,
     legacy: bool,
+    vuln_probes: bool,
     per_host: RateLimit,
     per_ip: RateLimit,
     per_responder: RateLimit,
@@ -84,6 +87,7 @@ fn args() -> Args {
         concurrency: vec![DEFAULT_CONCURRENCY],
         mixed: false,
         legacy: defaults.legacy.enabled,
+        vuln_probes: defaults.legacy.vulnerability_probes,
         per_host: defaults.per_host,
         per_ip: defaults.per_ip,
         per_responder: defaults.per_responder,
@@ -109,6 +113,7 @@ fn args() -> Args {
             }
             "--mixed" => args.mixed = true,
             "--no-legacy" => args.legacy = false,
+            "--no-vuln-probes" => args.vuln_probes = false,
             "--no-politeness" => {
                 args.per_host = unlimited;
                 args.per_ip = unlimited;
@@ -189,6 +194,12 @@ fn print_changes(settings: &CollectorSettings, concurrency: usize, overrides: us
         d.legacy.enabled,
         settings.legacy.enabled,
         "--no-legacy",
+    );
+    c.compare(
+        "legacy TLS vulnerability probes",
+        d.legacy.vulnerability_probes,
+        settings.legacy.vulnerability_probes,
+        "--no-vuln-probes",
     );
     // Not changed by any flag; listed so a future edit cannot change them silently.
     for (name, default, used) in [
@@ -317,6 +328,7 @@ fn main() {
         allow_private_addresses: true,
         legacy: LegacySettings {
             enabled: args.legacy,
+            vulnerability_probes: args.vuln_probes,
             ..Default::default()
         },
         ..CollectorSettings::default()
@@ -420,11 +432,12 @@ fn main() {
     fleet.stop();
     let n = args.sites as f64;
     println!(
-        "sites={}{} concurrency={} legacy={} per_host={}/s burst {} per_responder={}/s burst {} wall={:.2}s sites/s={:.0} cpu/site={:.2}ms fleet_cpu/site={:.2}ms peak_rss={:.0}MiB passed={} legacy_handshakes/site={:.1} http_requests/site={:.1} dns_queries/site={:.1} smtp_connections/site={:.2}",
+        "sites={}{} concurrency={} legacy={} vuln_probes={} per_host={}/s burst {} per_responder={}/s burst {} wall={:.2}s sites/s={:.0} cpu/site={:.2}ms fleet_cpu/site={:.2}ms peak_rss={:.0}MiB passed={} legacy_handshakes/site={:.1} http_requests/site={:.1} dns_queries/site={:.1} smtp_connections/site={:.2}",
         args.sites,
         if args.mixed { " (mixed)" } else { "" },
         concurrency,
         args.legacy,
+        args.vuln_probes,
         per_host.per_second,
         per_host.burst,
         per_responder.per_second,

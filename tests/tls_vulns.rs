@@ -8,7 +8,8 @@
 use crate::common::flaw_peer::FlawPeer;
 use crate::common::legacy::legacy;
 use crate::common::openssl::{OpensslServer, RsaCert};
-use crate::legacy_openssl::{HOST, scan};
+use crate::legacy_openssl::{HOST, scan, scan_with};
+use std::time::Duration;
 use trustlabel_core::evidence::{Evidence, ProbeReaction, TlsVersion, VulnerabilityProbes};
 use trustlabel_core::finding::{Finding, FindingId};
 
@@ -184,4 +185,58 @@ async fn openssl_without_extended_master_secret_fires_its_id() {
         "{:?}",
         legacy(&evidence).vulnerabilities
     );
+}
+
+/// A server that answers the hello and then stalls, sends garbage or hangs up on the
+/// probe's records: every probe ends in evidence (timeout, malformed, closed) within the
+/// site deadline, and no `tls.vuln.*` id is made of it.
+#[tokio::test(flavor = "multi_thread")]
+async fn probes_of_a_hostile_peer_end_in_evidence_within_the_deadline() {
+    let cert = RsaCert::generate(HOST);
+    let deadline = Duration::from_secs(8);
+    let cases = [
+        ("stall", ProbeReaction::Timeout),
+        (
+            "garbage",
+            ProbeReaction::Malformed {
+                message: "not a TLS record (type 0)".into(),
+            },
+        ),
+        ("hangup", ProbeReaction::Closed),
+    ];
+    let peers: Vec<FlawPeer> = cases
+        .iter()
+        .map(|(f, _)| FlawPeer::start(f, &cert))
+        .collect();
+    let scans = futures::future::join_all(peers.iter().map(|p| {
+        scan_with(p.addr, &cert, |s| {
+            s.handshake_timeout = Duration::from_secs(2);
+            s.site_deadline = deadline;
+        })
+    }))
+    .await;
+    for ((flaw, reaction), (evidence, findings)) in cases.iter().zip(&scans) {
+        assert_eq!(vuln_ids(findings), vec![], "{flaw}");
+        let l = legacy(evidence);
+        // The evidence's own clock; the guard only catches a hang.
+        assert!(
+            l.elapsed_ms <= deadline.as_millis() as u64 + 1000,
+            "{flaw}: {} ms",
+            l.elapsed_ms
+        );
+        let p = probes(evidence);
+        assert!(
+            [Some(reaction.clone()), Some(ProbeReaction::NotProbed)].contains(&p.early_ccs),
+            "{flaw}: {:?}",
+            p.early_ccs
+        );
+        let robot = p.robot.as_ref().expect("ROBOT asked");
+        for answer in robot.rounds.iter().flatten() {
+            assert!(
+                [reaction.clone(), ProbeReaction::NotProbed].contains(&answer.reaction),
+                "{flaw}: {robot:?}"
+            );
+        }
+    }
+    drop(peers);
 }

@@ -20,6 +20,11 @@ cipher is implemented); it answers exactly as far as the flaw under test needs:
   no_ems       never echoes extended_master_secret (no RFC 7627)
   no_fallback  ignores TLS_FALLBACK_SCSV (no RFC 7507)
 
+Hostile variants, for the deadline tests: after its first flight the server
+  stall        reads whatever comes and never answers
+  garbage      answers the first record with bytes that are not TLS
+  hangup       closes the connection on the first record
+
 Usage: tls_flaws.py FLAW CERT.pem KEY.pem (PKCS#8 RSA key). Listens on 127.0.0.1, port
 chosen by the kernel, prints "PORT <n>" and serves until killed.
 """
@@ -177,6 +182,13 @@ def serve(conn, flaw, cert_der, key):
         got = records.next()
         if got is None:
             return
+        if flaw == "stall":
+            continue
+        if flaw == "garbage":
+            conn.sendall(b"\x00\x01\x02 not TLS at all\r\n")
+            return
+        if flaw == "hangup":
+            return
         kind, _, body = got
         if kind == HEARTBEAT and flaw == "heartbleed" and len(body) >= 3 and body[0] == 1:
             claimed = struct.unpack("!H", body[1:3])[0]
@@ -215,7 +227,7 @@ def main():
 
     def handle(conn):
         with conn:
-            conn.settimeout(30)
+            conn.settimeout(None if flaw == "stall" else 30)
             try:
                 serve(conn, flaw, cert_der, key)
             except (OSError, ValueError, IndexError, struct.error):
