@@ -384,11 +384,11 @@ fn main() {
                 .iter()
                 .filter(|r| r.verdict.decision == Decision::Pass)
                 .count();
-            let handshakes: u32 = results
+            // Hellos sent and the legacy probe's own wall time, summed over the sites.
+            let handshakes: (u32, u64) = results
                 .iter()
                 .filter_map(|r| r.evidence.legacy.as_ref())
-                .map(|l| l.handshakes)
-                .sum();
+                .fold((0, 0), |(h, ms), l| (h + l.handshakes, ms + l.elapsed_ms));
             let requests: usize = results.iter().map(|r| r.evidence.http_requests()).sum();
             // The DNS/mail side (issue 14): questions sent and SMTP connections opened.
             let dns_queries: u64 = results
@@ -432,7 +432,7 @@ fn main() {
     fleet.stop();
     let n = args.sites as f64;
     println!(
-        "sites={}{} concurrency={} legacy={} vuln_probes={} per_host={}/s burst {} per_responder={}/s burst {} wall={:.2}s sites/s={:.0} cpu/site={:.2}ms fleet_cpu/site={:.2}ms peak_rss={:.0}MiB passed={} legacy_handshakes/site={:.1} http_requests/site={:.1} dns_queries/site={:.1} smtp_connections/site={:.2}",
+        "sites={}{} concurrency={} legacy={} vuln_probes={} per_host={}/s burst {} per_responder={}/s burst {} wall={:.2}s sites/s={:.0} cpu/site={:.2}ms fleet_cpu/site={:.2}ms peak_rss={:.0}MiB passed={} legacy_handshakes/site={:.1} legacy_ms/site={:.1} http_requests/site={:.1} dns_queries/site={:.1} smtp_connections/site={:.2}",
         args.sites,
         if args.mixed { " (mixed)" } else { "" },
         concurrency,
@@ -448,7 +448,8 @@ fn main() {
         fleet_cpu / n * 1000.0,
         rss,
         passed,
-        f64::from(handshakes) / n,
+        f64::from(handshakes.0) / n,
+        handshakes.1 as f64 / n,
         requests as f64 / n,
         domain_io.0 as f64 / n,
         domain_io.1 as f64 / n
