@@ -3,7 +3,7 @@
 //! (collect → checks → policy → SQLite) at one concurrency.
 //!
 //! cargo bench --bench scan_fleet -- --sites 2000 --concurrency 64,256,1024 --mixed
-//!     [--no-legacy] [--rate-per-host N] [--burst-per-host N] [--rate-per-ip N]
+//!     [--no-legacy] [--no-vuln-probes] [--rate-per-host N] [--burst-per-host N] [--rate-per-ip N]
 //!     [--burst-per-ip N] [--rate-per-responder N] [--burst-per-responder N]
 //!     [--no-politeness] [--own-domains] [--no-dns-mail]
 //!
@@ -24,7 +24,8 @@
 //! all sites of one CA (per OCSP responder: the fleet's one responder stands in for
 //! every CA, so with the default budget the whole fleet shares 50 OCSP requests a
 //! second) may send; raising them shows what the machine can do. `--no-legacy` turns the
-//! legacy TLS probe (hand-built hellos) off, to measure its cost.
+//! legacy TLS probe (hand-built hellos) off, to measure its cost; `--no-vuln-probes` only
+//! its vulnerability probes (Heartbleed, CCS, ROBOT, fallback, the extended hello).
 //!
 //! Prints sites/s, CPU seconds per site (user + system of this process), peak RSS, and
 //! the TLS handshakes and HTTP requests one site's scan sends.
@@ -62,6 +63,7 @@ the shipped default unless a flag below changes it; each change is printed first
   --own-domains              each site in a mail-receiving domain of its own
   --no-dns-mail              leave the DNS and mail evidence out (its cost)
   --no-legacy                leave the legacy TLS probe out
+  --no-vuln-probes           leave the legacy probe's vulnerability probes out
   --rate-per-host N          requests and hellos per second per host name (default 10)
   --burst-per-host N         ...after a burst of N (default 50)
   --rate-per-ip N            the same per address (default 20)
@@ -83,6 +85,7 @@ struct Args {
     own_domains: bool,
     dns_mail: bool,
     legacy: bool,
+    vuln_probes: bool,
     per_host: RateLimit,
     per_ip: RateLimit,
     per_responder: RateLimit,
@@ -97,6 +100,7 @@ fn args() -> Args {
         own_domains: false,
         dns_mail: defaults.domain.enabled,
         legacy: defaults.legacy.enabled,
+        vuln_probes: defaults.legacy.vulnerability_probes,
         per_host: defaults.per_host,
         per_ip: defaults.per_ip,
         per_responder: defaults.per_responder,
@@ -124,6 +128,7 @@ fn args() -> Args {
             "--own-domains" => args.own_domains = true,
             "--no-dns-mail" => args.dns_mail = false,
             "--no-legacy" => args.legacy = false,
+            "--no-vuln-probes" => args.vuln_probes = false,
             "--no-politeness" => {
                 args.per_host = unlimited;
                 args.per_ip = unlimited;
@@ -219,6 +224,12 @@ fn print_changes(settings: &CollectorSettings, concurrency: usize, overrides: us
         d.domain.enabled,
         settings.domain.enabled,
         "--no-dns-mail",
+    );
+    c.compare(
+        "legacy TLS vulnerability probes",
+        d.legacy.vulnerability_probes,
+        settings.legacy.vulnerability_probes,
+        "--no-vuln-probes",
     );
     // Not changed by any flag; listed so a future edit cannot change them silently.
     for (name, default, used) in [
@@ -339,6 +350,7 @@ fn main() {
         allow_private_addresses: true,
         legacy: LegacySettings {
             enabled: args.legacy,
+            vulnerability_probes: args.vuln_probes,
             ..Default::default()
         },
         domain: trustlabel_collect::DomainSettings {
@@ -400,11 +412,11 @@ fn main() {
                 .iter()
                 .filter(|r| r.verdict.decision == Decision::Pass)
                 .count();
-            let handshakes: u32 = results
+            // Hellos sent and the legacy probe's own wall time, summed over the sites.
+            let handshakes: (u32, u64) = results
                 .iter()
                 .filter_map(|r| r.evidence.legacy.as_ref())
-                .map(|l| l.handshakes)
-                .sum();
+                .fold((0, 0), |(h, ms), l| (h + l.handshakes, ms + l.elapsed_ms));
             let requests: usize = results.iter().map(|r| r.evidence.http_requests()).sum();
             // The DNS/mail side (issue 14): questions sent and SMTP connections opened.
             let dns_queries: u64 = results
@@ -448,7 +460,7 @@ fn main() {
     fleet.stop();
     let n = args.sites as f64;
     println!(
-        "sites={}{} concurrency={} legacy={} dns_mail={} per_host={}/s burst {} per_responder={}/s burst {} wall={:.2}s sites/s={:.0} cpu/site={:.2}ms fleet_cpu/site={:.2}ms peak_rss={:.0}MiB passed={} legacy_handshakes/site={:.1} http_requests/site={:.1} dns_queries/site={:.1} smtp_connections/site={:.2}",
+        "sites={}{} concurrency={} legacy={} vuln_probes={} dns_mail={} per_host={}/s burst {} per_responder={}/s burst {} wall={:.2}s sites/s={:.0} cpu/site={:.2}ms fleet_cpu/site={:.2}ms peak_rss={:.0}MiB passed={} legacy_handshakes/site={:.1} legacy_ms/site={:.1} http_requests/site={:.1} dns_queries/site={:.1} smtp_connections/site={:.2}",
         args.sites,
         if args.mixed {
             " (mixed)"
@@ -459,6 +471,7 @@ fn main() {
         },
         concurrency,
         args.legacy,
+        args.vuln_probes,
         args.dns_mail,
         per_host.per_second,
         per_host.burst,
@@ -470,7 +483,8 @@ fn main() {
         fleet_cpu / n * 1000.0,
         rss,
         passed,
-        f64::from(handshakes) / n,
+        f64::from(handshakes.0) / n,
+        handshakes.1 as f64 / n,
         requests as f64 / n,
         domain_io.0 as f64 / n,
         domain_io.1 as f64 / n

@@ -35,6 +35,7 @@ mod pages;
 mod revocation;
 mod rules_cli;
 mod security_txt;
+mod tls_vulns;
 mod transport;
 mod vn_forms;
 mod vn_notices;

@@ -18,6 +18,8 @@
 //!
 //! All sites live in one fleet and are scanned concurrently, each once.
 
+use crate::common::flaw_peer::FlawPeer;
+use crate::common::openssl::RsaCert;
 use crate::common::{DOMAIN, host, judge, settings_for};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -74,9 +76,23 @@ struct Case {
     /// The mail server the zone's MX names.
     mail: Option<MailServer>,
     quiet: Option<SiteSpec>,
+    /// The peer outside the fleet the site relays to, kept running for the scan.
+    _peer: Option<(FlawPeer, RsaCert)>,
 }
 
 impl Case {
+    /// A site whose TLS port relays to `tls_flaws.py` with `flaw`.
+    fn flawed(flaw: &str) -> Case {
+        let label = format!("tls-{}", flaw.replace('_', "-"));
+        let cert = RsaCert::generate(&host(&label));
+        let peer = FlawPeer::start(flaw, &cert);
+        let site = good(&label).with_tls(TlsBehaviour::Relay(peer.addr));
+        Case {
+            _peer: Some((peer, cert)),
+            ..Case::site(site)
+        }
+    }
+
     fn site(spec: SiteSpec) -> Case {
         Case {
             host: spec.host.clone(),
@@ -86,6 +102,7 @@ impl Case {
             quiet: None,
             zone: None,
             mail: None,
+            _peer: None,
         }
     }
 
@@ -126,6 +143,7 @@ impl Case {
             zone: None,
             mail: None,
             quiet: None,
+            _peer: None,
         }
     }
 
@@ -407,6 +425,16 @@ fn case(id: FindingId) -> Case {
         SecurityTxtPublished => {
             Case::site(SiteSpec::good(&host("good"))).quiet_on(no_security_txt())
         }
+        // TLS vulnerability probes (issue 12): the fleet site's TLS port relays to a
+        // Python peer with that one flaw (tests/peers/tls_flaws.py; `tls_vulns.rs` proves
+        // each against it and Debian's OpenSSL).
+        TlsVulnHeartbleed => Case::flawed("heartbleed"),
+        TlsVulnCcsInjection => Case::flawed("ccs"),
+        TlsVulnRobot => Case::flawed("robot"),
+        TlsVulnInsecureRenegotiation => Case::flawed("no_reneg"),
+        TlsVulnCompression => Case::flawed("compression"),
+        TlsVulnNoFallbackScsv => Case::flawed("no_fallback"),
+        TlsVulnNoExtendedMasterSecret => Case::flawed("no_ems"),
     }
 }
 

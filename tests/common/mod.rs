@@ -5,6 +5,7 @@
 
 pub mod cli_env;
 pub mod exim;
+pub mod flaw_peer;
 pub mod legacy;
 pub mod mime;
 pub mod nsd;

@@ -56,6 +56,12 @@ impl OpensslServer {
     /// Starts `openssl s_server` with `args` after the certificate options and waits until
     /// it accepts connections.
     pub fn start(cert: &RsaCert, args: &[&str]) -> OpensslServer {
+        OpensslServer::start_configured(cert, args, None)
+    }
+
+    /// [`OpensslServer::start`] with an OpenSSL configuration file (`OPENSSL_CONF`), for
+    /// the options s_server has no switch for (`Options = -ExtendedMasterSecret`).
+    pub fn start_configured(cert: &RsaCert, args: &[&str], config: Option<&Path>) -> OpensslServer {
         // Port held by its server: s_server binds port 0 itself and, from OpenSSL 3 on,
         // prints the address it got (`ACCEPT 127.0.0.1:PORT`); nothing else ever held
         // the port, so nobody can take it between a probe and the server's bind.
@@ -70,6 +76,7 @@ impl OpensslServer {
             // Answer the scanner's HTTPS request and close, freeing the single-threaded server.
             .arg("-www")
             .args(args)
+            .envs(config.map(|c| ("OPENSSL_CONF", c)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

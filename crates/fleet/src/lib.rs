@@ -684,6 +684,10 @@ impl Launcher {
                 self.listen(ip, |l| legacy::serve_only(l, legacy::TLS11))
                     .await?
             }
+            (TlsBehaviour::Relay(peer), _) => {
+                self.listen(ip, move |l| server::serve_relay(l, peer))
+                    .await?
+            }
             // `issue_all` gives every `Serve` site a leaf, so this is only `Closed`.
             _ => self.closed(ip)?,
         };

@@ -31,6 +31,7 @@ mod reachability;
 mod software;
 #[cfg(test)]
 pub(crate) mod test_support;
+mod tls_vuln;
 mod transport;
 
 pub use privacy::notice_incomplete;
@@ -103,6 +104,7 @@ pub fn run_all_with(
     let blocked = blocked::check(evidence, ctx.page_rules, &mut findings);
     transport::check(evidence, &mut findings);
     legacy_tls::check(evidence, &mut findings);
+    tls_vuln::check(evidence, &mut findings);
     certificate::check(evidence, ctx, &mut findings);
     let pages = pages::Pages::from_evidence(evidence, ctx.page_rules, analysed);
     headers::check(evidence, pages.secure(), ctx, &mut findings);
