@@ -249,6 +249,10 @@ finding_catalog! {
     SecurityTxtCanonicalMismatch => "disclosure.security_txt.canonical_mismatch", Disclosure;
     SecurityTxtExpiresFar => "disclosure.security_txt.expires_far", Disclosure;
     SecurityTxtPublished => "disclosure.security_txt.published", Disclosure;
+
+    // Advisory feeds (issue 12).
+    SoftwareVulnerable => "software.vulnerable", Software;
+    SoftwareKnownExploited => "software.known_exploited", Software;
 }
 
 /// The DNS records a finding is about: what the scan saw and what the owner should

@@ -14,6 +14,7 @@ pub mod dns;
 pub mod domain;
 pub mod evaluate;
 pub mod evidence;
+pub mod feeds;
 pub mod exposures;
 pub mod finding;
 pub mod fold;
