@@ -34,6 +34,7 @@ mod pages;
 mod revocation;
 mod rules_cli;
 mod security_txt;
+mod software_feeds;
 mod transport;
 mod vn_forms;
 mod vn_notices;

@@ -4,6 +4,7 @@ pub mod args;
 mod commands;
 #[cfg(feature = "demo")]
 mod demo;
+mod feeds;
 mod operate;
 mod publishing;
 mod settings;
@@ -61,6 +62,9 @@ pub async fn run(cli: args::Cli) -> Result<u8, CliError> {
         }
         args::Command::Status { host, format } => commands::status(&settings, &host, format).await,
         args::Command::Checks(args::ChecksCommand::Lint { dir }) => commands::lint(&dir),
+        args::Command::Checks(args::ChecksCommand::Update { files }) => {
+            feeds::update(&settings, &files)
+        }
         #[cfg(feature = "demo")]
         args::Command::Demo {
             format,

@@ -66,42 +66,46 @@ pub(super) fn check(pages: &Pages, rules: &PageRules, out: &mut Vec<Finding>) {
     }
 }
 
-/// "WordPress 4.7.2 (seen in generator: WordPress 4.7.2; meta generator, confidence
-/// high): <5.8.3 [TL-WORDPRESS-2022-21661 CVE-2022-21661; high; fixed in 5.8.3;
-/// osv.json]: SQL injection…; …"
+/// One line for the sighting, then one indented line per advisory led by its CVE id
+/// (the owner page lists them, the CVE set apart):
+///
+/// ```text
+/// WordPress 4.7.2 (seen in generator: WordPress 4.7.2; meta generator, confidence high)
+///   CVE-2022-21661: high; fixed in 5.8.3; affects <5.8.3; SQL injection… [TL-…, osv.json]
+/// ```
 fn detail(detection: &Detection<'_>, version: &Version, advisories: &[&Advisory]) -> String {
-    let reasons: Vec<String> = advisories
-        .iter()
-        .map(|a| {
-            let mut tags = vec![a.info.id.clone()];
-            if !a.cves.is_empty() && a.cves.first() != Some(&a.info.id) {
-                tags[0].push(' ');
-                tags[0].push_str(&a.cves.join(", "));
-            }
-            tags.push(a.info.severity.as_str().to_string());
-            if let Some(fixed) = &a.fixed {
-                tags.push(format!("fixed in {fixed}"));
-            }
-            if a.known_exploited {
-                tags.push("known exploited (CISA KEV)".to_string());
-            }
-            tags.push(a.source.clone());
-            format!(
-                "{} [{}]: {}",
-                a.affected_text,
-                tags.join("; "),
-                a.info.rationale
-            )
-        })
-        .collect();
-    format!(
-        "{} {version} (seen in {}; {}, confidence {}): {}",
+    let mut out = format!(
+        "{} {version} (seen in {}; {}, confidence {})",
         detection.name(),
-        detection.seen_in,
+        detection.seen_in.replace('\n', " "),
         detection.evidence.as_str(),
         detection.confidence().as_str(),
-        reasons.join("; ")
-    )
+    );
+    for a in advisories {
+        let (lead, also) = match a.cves.split_first() {
+            Some((first, rest)) => (first.as_str(), rest),
+            None => (a.info.id.as_str(), &[][..]),
+        };
+        let mut facts = vec![a.info.severity.as_str().to_string()];
+        if let Some(fixed) = &a.fixed {
+            facts.push(format!("fixed in {fixed}"));
+        }
+        if a.known_exploited {
+            facts.push("known exploited (CISA KEV)".to_string());
+        }
+        facts.push(format!("affects {}", a.affected_text));
+        if !also.is_empty() {
+            facts.push(format!("also {}", also.join(", ")));
+        }
+        out.push_str(&format!(
+            "\n  {lead}: {}; {} [{}, {}]",
+            facts.join("; "),
+            a.info.rationale.replace('\n', " "),
+            a.info.id,
+            a.source
+        ));
+    }
+    out
 }
 
 #[cfg(test)]

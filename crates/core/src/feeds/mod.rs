@@ -102,6 +102,8 @@ pub struct FeedAdvisory {
     pub source: &'static str,
 }
 
+time::serde::format_description!(iso_day, Date, "[year]-[month]-[day]");
+
 /// What each feed in force was, recorded with every verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeedStamp {
@@ -110,7 +112,11 @@ pub struct FeedStamp {
     pub format: FeedFormat,
     /// The feed's own date (KEV `dateReleased`, the newest OSV `modified`), else the
     /// day it was installed; `None` for an undated built-in copy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "iso_day::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub date: Option<Date>,
     /// `feed` or `installed`: where the date came from.
     pub date_from: String,
@@ -208,9 +214,8 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Parsed, FeedError> {
     } else if object.is_some() {
         retirejs::parse(root).map(Parsed::RetireJs)
     } else {
-        Err(root.error(
-            "not a feed: expected a retire.js repository, OSV records or the KEV catalog",
-        ))
+        Err(root
+            .error("not a feed: expected a retire.js repository, OSV records or the KEV catalog"))
     }
 }
 
@@ -247,7 +252,12 @@ impl Feeds {
                 None => None,
             };
             texts.push(match installed {
-                Some((bytes, day)) => (path.map(|p| p.display().to_string()).unwrap_or_default(), bytes, day, false),
+                Some((bytes, day)) => (
+                    path.map(|p| p.display().to_string()).unwrap_or_default(),
+                    bytes,
+                    day,
+                    false,
+                ),
                 None => (
                     format!("checks/{FEEDS_DIR}/{} (built-in)", format.file_name()),
                     format.builtin_text().as_bytes().to_vec(),
@@ -303,7 +313,10 @@ impl Feeds {
     pub fn stale(&self, today: Date, max_age_days: i64) -> Vec<&FeedStamp> {
         self.stamps
             .iter()
-            .filter(|s| s.date.is_some_and(|d| (today - d).whole_days() > max_age_days))
+            .filter(|s| {
+                s.date
+                    .is_some_and(|d| (today - d).whole_days() > max_age_days)
+            })
             .collect()
     }
 }
@@ -322,7 +335,10 @@ fn read_installed(path: &Path) -> Result<Option<(Vec<u8>, Option<Date>)>, FeedEr
     if metadata.len() > MAX_FEED_BYTES as u64 {
         return Err(FeedError::Whole {
             file: path.display().to_string(),
-            reason: format!("{} bytes is more than the {MAX_FEED_BYTES} a feed may have", metadata.len()),
+            reason: format!(
+                "{} bytes is more than the {MAX_FEED_BYTES} a feed may have",
+                metadata.len()
+            ),
         });
     }
     let day = metadata
@@ -374,7 +390,11 @@ pub(crate) fn severity_word(node: &Node<'_>) -> Result<Severity, FeedError> {
         "medium" | "moderate" => Severity::Medium,
         "high" => Severity::High,
         "critical" => Severity::Critical,
-        _ => return Err(node.error(format!("`{word}` is not a severity (low, medium, high, critical)"))),
+        _ => {
+            return Err(node.error(format!(
+                "`{word}` is not a severity (low, medium, high, critical)"
+            )));
+        }
     })
 }
 

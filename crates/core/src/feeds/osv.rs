@@ -31,7 +31,9 @@ pub(super) fn parse(root: Node<'_>) -> Result<(Vec<FeedAdvisory>, Option<Date>),
 fn record(node: Node<'_>) -> Result<(Vec<FeedAdvisory>, Option<Date>), FeedError> {
     let id = node.field("id", |n| n.string())?;
     let modified = node.opt_field("modified", |n| date_prefix(&n))?;
-    let aliases = node.opt_field("aliases", |n| n.strings())?.unwrap_or_default();
+    let aliases = node
+        .opt_field("aliases", |n| n.strings())?
+        .unwrap_or_default();
     let cves: Vec<String> = std::iter::once(&id)
         .chain(&aliases)
         .filter(|a| is_cve_id(a))
@@ -65,9 +67,7 @@ fn record(node: Node<'_>) -> Result<(Vec<FeedAdvisory>, Option<Date>), FeedError
         reference,
         source: SOURCE,
     };
-    let affected = node.opt_field("affected", |list| {
-        list.each(|entry| affected(entry, &base))
-    })?;
+    let affected = node.opt_field("affected", |list| list.each(|entry| affected(entry, &base)))?;
     Ok((affected.into_iter().flatten().flatten().collect(), modified))
 }
 
@@ -93,7 +93,11 @@ fn affected(entry: Node<'_>, base: &FeedAdvisory) -> Result<Vec<FeedAdvisory>, F
         list.each(|v| version(&v).map(|parsed| (parsed, v.string())))
     })?;
     for (parsed, text) in versions.into_iter().flatten() {
-        out.push(with(VersionRange::exactly(parsed), format!("={}", text?), None));
+        out.push(with(
+            VersionRange::exactly(parsed),
+            format!("={}", text?),
+            None,
+        ));
     }
     Ok(out)
 }
@@ -108,7 +112,9 @@ fn range(node: Node<'_>) -> Result<Vec<Span>, FeedError> {
         return Ok(Vec::new());
     }
     if kind != "ECOSYSTEM" && kind != "SEMVER" {
-        return Err(node.error(format!("`{kind}` is not a range type (ECOSYSTEM, SEMVER, GIT)")));
+        return Err(node.error(format!(
+            "`{kind}` is not a range type (ECOSYSTEM, SEMVER, GIT)"
+        )));
     }
     let events = node.field("events", |list| {
         list.each(|event| {

@@ -82,9 +82,14 @@ fn vulnerability(library: &str, node: Node<'_>) -> Result<FeedAdvisory, FeedErro
                 })
             })?;
             let summary = ids.opt_field("summary", |n| n.string())?;
-            let named = ids
-                .opt_field("githubID", |n| n.string())?
-                .or(ids.opt_field("retid", |n| n.value.as_u64().map(|r| format!("retid-{r}")).ok_or_else(|| n.error("must be a number")))?);
+            let named =
+                ids.opt_field("githubID", |n| n.string())?
+                    .or(ids.opt_field("retid", |n| {
+                        n.value
+                            .as_u64()
+                            .map(|r| format!("retid-{r}"))
+                            .ok_or_else(|| n.error("must be a number"))
+                    })?);
             Ok((cves.unwrap_or_default(), summary, named))
         })?
         .unwrap_or_default();

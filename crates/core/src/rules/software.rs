@@ -97,9 +97,9 @@ impl VersionEvidence {
     pub fn confidence(self) -> Confidence {
         match self {
             VersionEvidence::Header | VersionEvidence::MetaGenerator => Confidence::High,
-            VersionEvidence::PageTitle | VersionEvidence::FilePath | VersionEvidence::BuildNumber => {
-                Confidence::Medium
-            }
+            VersionEvidence::PageTitle
+            | VersionEvidence::FilePath
+            | VersionEvidence::BuildNumber => Confidence::Medium,
             VersionEvidence::AssetQuery => Confidence::Low,
         }
     }
@@ -304,7 +304,12 @@ impl SoftwareRules {
                 .uri
                 .iter()
                 .map(|re| (UrlPart::Whole, re.clone()))
-                .chain(library.filename.iter().map(|re| (UrlPart::FileName, re.clone())));
+                .chain(
+                    library
+                        .filename
+                        .iter()
+                        .map(|re| (UrlPart::FileName, re.clone())),
+                );
             match self.software.iter_mut().find(|s| s.info.id == library.name) {
                 Some(known) => known.urls.extend(patterns),
                 None => self.software.push(Software {
@@ -348,7 +353,12 @@ impl SoftwareRules {
             let mut seen: Vec<Sighting> = Vec::new();
             for g in &facts.generators {
                 seen.extend(sw.generator.iter().filter_map(|re| {
-                    capture(re, g, format!("generator: {g}"), VersionEvidence::MetaGenerator)
+                    capture(
+                        re,
+                        g,
+                        format!("generator: {g}"),
+                        VersionEvidence::MetaGenerator,
+                    )
                 }));
             }
             for (name, value) in &facts.software_headers {
@@ -357,13 +367,23 @@ impl SoftwareRules {
                         .iter()
                         .filter(|(h, _)| h == name)
                         .filter_map(|(_, re)| {
-                            capture(re, value, format!("{name}: {value}"), VersionEvidence::Header)
+                            capture(
+                                re,
+                                value,
+                                format!("{name}: {value}"),
+                                VersionEvidence::Header,
+                            )
                         }),
                 );
             }
             if let Some(title) = &facts.title {
                 seen.extend(sw.titles.iter().filter_map(|re| {
-                    capture(re, title, format!("title: {title}"), VersionEvidence::PageTitle)
+                    capture(
+                        re,
+                        title,
+                        format!("title: {title}"),
+                        VersionEvidence::PageTitle,
+                    )
                 }));
             }
             let urls = facts
@@ -448,7 +468,9 @@ fn capture(re: &Regex, text: &str, seen_in: String, evidence: VersionEvidence) -
         (None, None) => (None, evidence),
     };
     Some(Sighting {
-        component: caps.name("component").map(|m| m.as_str().to_ascii_lowercase()),
+        component: caps
+            .name("component")
+            .map(|m| m.as_str().to_ascii_lowercase()),
         version,
         seen_in,
         evidence,
@@ -500,6 +522,9 @@ mod tests {
         assert_eq!(build_version("7004"), Version::parse("7.0.4"));
         assert_eq!(build_version("6210"), Version::parse("6.2.10"));
         assert_eq!(build_version("7"), None);
-        assert_eq!(file_name("https://a.test/js/jquery-1.8.3.min.js?v=2#x"), "jquery-1.8.3.min.js");
+        assert_eq!(
+            file_name("https://a.test/js/jquery-1.8.3.min.js?v=2#x"),
+            "jquery-1.8.3.min.js"
+        );
     }
 }

@@ -101,7 +101,11 @@ impl VersionRange {
 
     /// The versions from `from` (inclusive) up to `below` (exclusive) or `through`
     /// (inclusive), as advisory feeds state them; no bound means unbounded.
-    pub fn between(from: Option<Version>, below: Option<Version>, through: Option<Version>) -> VersionRange {
+    pub fn between(
+        from: Option<Version>,
+        below: Option<Version>,
+        through: Option<Version>,
+    ) -> VersionRange {
         let mut comparators = Vec::new();
         comparators.extend(from.map(|v| (Op::Ge, v)));
         comparators.extend(below.map(|v| (Op::Lt, v)));
@@ -154,6 +158,8 @@ mod tests {
         assert!(fed.contains(&v("4.7.2")) && !fed.contains(&v("4.7.3")));
         assert!(!fed.contains(&v("4.6.9")));
         let open = VersionRange::between(None, None, Some(v("2.0")));
-        assert!(open.contains(&v("0.1")) && open.contains(&v("2.0")) && !open.contains(&v("2.0.1")));
+        assert!(
+            open.contains(&v("0.1")) && open.contains(&v("2.0")) && !open.contains(&v("2.0.1"))
+        );
     }
 }
