@@ -230,10 +230,11 @@ impl Scanner {
         now: OffsetDateTime,
     ) -> (Vec<Finding>, Verdict) {
         let findings = checks::run_all_with(evidence, &self.rules.check_context(now), analysed);
-        let verdict = self
-            .rules
-            .policy
-            .evaluate_at(&findings, evidence.legacy.as_ref(), Some(now));
+        let mut verdict =
+            self.rules
+                .policy
+                .evaluate_at(&findings, evidence.legacy.as_ref(), Some(now));
+        self.rules.stamp_feeds(&mut verdict, now);
         (findings, verdict)
     }
 

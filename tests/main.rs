@@ -36,6 +36,7 @@ mod revocation;
 mod rules_cli;
 mod security_txt;
 mod tls_vulns;
+mod software_feeds;
 mod transport;
 mod vn_forms;
 mod vn_notices;

@@ -435,8 +435,37 @@ fn case(id: FindingId) -> Case {
         TlsVulnCompression => Case::flawed("compression"),
         TlsVulnNoFallbackScsv => Case::flawed("no_fallback"),
         TlsVulnNoExtendedMasterSecret => Case::flawed("no_ems"),
+        // Advisory feeds (issue 12): WordPress 4.7.2 has fixed high-severity advisories;
+        // a Liferay 7.0.4 portal (by its header) one in the CISA KEV catalog.
+        SoftwareVulnerable => Case::site(page("wordpress-4-7-2", WORDPRESS_472_HOME)),
+        SoftwareKnownExploited => Case::site(liferay_portal()),
     }
 }
+
+/// A WordPress 4.7.2 home page as the core prints it: generator tag and `?ver=` assets.
+pub(crate) const WORDPRESS_472_HOME: &str = "<!doctype html><html lang=\"vi\"><head>\
+    <meta charset=\"utf-8\"><title>Sở Văn hóa</title>\
+    <meta name=\"generator\" content=\"WordPress 4.7.2\">\
+    <link rel=\"stylesheet\" href=\"/wp-includes/css/dashicons.min.css?ver=4.7.2\">\
+    <script src=\"/wp-includes/js/wp-emoji-release.min.js?ver=4.7.2\"></script>\
+    </head><body><h1>Sở Văn hóa, Thể thao và Du lịch</h1><p>Tin tức và thông báo.</p>\
+    </body></html>";
+
+/// A Liferay 7.0.4 portal: the `Liferay-Portal` header and a barebone script whose
+/// `b=` parameter is the build number.
+pub(crate) fn liferay_portal() -> SiteSpec {
+    page("liferay-portal", LIFERAY_HOME).with_header(
+        "Liferay-Portal",
+        "Liferay Community Edition Portal 7.0.4 GA5 (Wilberforce / Build 7004 / August 31, 2017)",
+    )
+}
+
+const LIFERAY_HOME: &str = "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
+    <title>Cổng thông tin điện tử</title>\
+    <script src=\"/html/js/barebone.jsp?browserId=other&amp;themeId=portal_WAR_theme&amp;\
+    colorSchemeId=01&amp;minifierType=js&amp;minifierBundleId=javascript.barebone.files&amp;\
+    languageId=vi_VN&amp;b=7004&amp;t=1504171234000\"></script></head>\
+    <body><h1>Cổng thông tin điện tử tỉnh</h1><p>Thông tin chỉ đạo điều hành.</p></body></html>";
 
 const SECURITY_TXT: &str = "/.well-known/security.txt";
 

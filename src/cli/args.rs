@@ -278,6 +278,14 @@ pub enum ChecksCommand {
     /// Validate every rule file in DIR (policy, finding texts, page rules); files DIR
     /// lacks fall back to the built-in ones. Exit 0 when all are valid, 2 otherwise.
     Lint { dir: PathBuf },
+    /// Validate advisory feeds (retire.js jsrepository.json, OSV JSON, the CISA KEV
+    /// catalog) and install them into the checks directory's feeds/ (--checks DIR or
+    /// the config's `checks`), replacing the feed of the same format. Nothing is
+    /// installed when any file is invalid (exit 2).
+    Update {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,6 +5,7 @@ mod commands;
 #[cfg(feature = "demo")]
 mod demo;
 mod discover;
+mod feeds;
 mod operate;
 mod publishing;
 mod settings;
@@ -62,6 +63,9 @@ pub async fn run(cli: args::Cli) -> Result<u8, CliError> {
         }
         args::Command::Status { host, format } => commands::status(&settings, &host, format).await,
         args::Command::Checks(args::ChecksCommand::Lint { dir }) => commands::lint(&dir),
+        args::Command::Checks(args::ChecksCommand::Update { files }) => {
+            feeds::update(&settings, &files)
+        }
         #[cfg(feature = "demo")]
         args::Command::Demo {
             format,

@@ -257,6 +257,9 @@ finding_catalog! {
     TlsVulnCompression => "tls.vuln.compression", Transport;
     TlsVulnNoFallbackScsv => "tls.vuln.no_fallback_scsv", Transport;
     TlsVulnNoExtendedMasterSecret => "tls.vuln.no_extended_master_secret", Transport;
+    // Advisory feeds (issue 12).
+    SoftwareVulnerable => "software.vulnerable", Software;
+    SoftwareKnownExploited => "software.known_exploited", Software;
 }
 
 /// The DNS records a finding is about: what the scan saw and what the owner should

@@ -16,6 +16,7 @@ pub mod domain;
 pub mod evaluate;
 pub mod evidence;
 pub mod exposures;
+pub mod feeds;
 pub mod finding;
 pub mod fold;
 pub mod mail;

@@ -48,6 +48,9 @@ pub struct CheckSettings {
     pub min_rsa_bits: u32,
     /// EC keys below this many bits are `cert.weak_key`.
     pub min_ec_bits: u32,
+    /// An advisory feed dated more than this many days before the scan is named in the
+    /// verdict.
+    pub feed_max_age_days: i64,
 }
 
 impl CheckSettings {
@@ -70,6 +73,7 @@ impl Default for CheckSettings {
             expiring_soon_days: 30,
             min_rsa_bits: 2048,
             min_ec_bits: 256,
+            feed_max_age_days: 30,
         }
     }
 }
