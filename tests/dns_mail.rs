@@ -968,6 +968,24 @@ fn openssl_spki_sha256(key: &Path) -> String {
         .to_uppercase()
 }
 
+/// Scans `www.<apex>`, whose MX `mx.<apex>` offers STARTTLS with a certificate for
+/// other names; its findings.
+async fn name_mismatch_findings(
+    collector: &Collector,
+    apex: &str,
+    now: OffsetDateTime,
+) -> Vec<Finding> {
+    let evidence = collector.collect(&format!("www.{apex}"), 443).await;
+    let mail = evidence.mail.as_ref().expect("mail evidence");
+    match &mail.servers[0].smtp {
+        SmtpOutcome::Tls { verification, .. } => {
+            assert!(verification.is_some(), "not valid for mx.{apex}")
+        }
+        other => panic!("Exim offers STARTTLS: {other:?}"),
+    }
+    judge(&evidence, now)
+}
+
 /// Issue 14: Debian's Exim as the MX. Offering STARTTLS with a certificate for the MX
 /// name, in a signed zone with a TLSA 3 1 1 record of its key (hashed by `openssl`)
 /// and a valid MTA-STS policy (served by `openssl s_server`), the domain gets no mail
@@ -1151,28 +1169,12 @@ async fn debian_exim_starttls_dane_and_mta_sts() {
     assert_silent(&findings, FindingId::MailStarttlsCertInvalid);
 
     // The same Exim under a name its certificate does not cover.
-    let wrong = collector.collect("www.exim-wrong.test", 443).await;
-    let mail = wrong.mail.as_ref().expect("mail evidence");
-    match &mail.servers[0].smtp {
-        SmtpOutcome::Tls { verification, .. } => {
-            assert!(verification.is_some(), "not valid for mx.exim-wrong.test")
-        }
-        other => panic!("Exim offers STARTTLS: {other:?}"),
-    }
-    let findings = judge(&wrong, now);
+    let findings = name_mismatch_findings(&collector, "exim-wrong.test", now).await;
     assert_fires(&findings, FindingId::MailStarttlsCertInvalid);
     assert_silent(&findings, FindingId::MailStarttlsMissing);
 
     // The same name mismatch, authenticated by DANE-EE: nothing to fix.
-    let dane_ee = collector.collect("www.exim-dane-ee.test", 443).await;
-    let mail = dane_ee.mail.as_ref().expect("mail evidence");
-    match &mail.servers[0].smtp {
-        SmtpOutcome::Tls { verification, .. } => {
-            assert!(verification.is_some(), "not valid for mx.exim-dane-ee.test")
-        }
-        other => panic!("Exim offers STARTTLS: {other:?}"),
-    }
-    let findings = judge(&dane_ee, now);
+    let findings = name_mismatch_findings(&collector, "exim-dane-ee.test", now).await;
     for id in [
         FindingId::MailStarttlsCertInvalid,
         FindingId::MailDaneMismatch,
