@@ -12,7 +12,7 @@
 use crate::common::{DOMAIN, host, judge, settings_for};
 use std::net::Ipv4Addr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 use time::OffsetDateTime;
 use trustlabel_collect::{Collector, CollectorSettings, DnsConfig, DomainSettings};
@@ -21,7 +21,7 @@ use trustlabel_core::dns::dnssec::TrustAnchor;
 use trustlabel_core::evidence::Evidence;
 use trustlabel_core::evidence::dns::DnssecStatus;
 use trustlabel_core::evidence::mail::{PolicyFetch, SmtpOutcome};
-use trustlabel_core::finding::FindingId;
+use trustlabel_core::finding::{Finding, FindingId};
 use trustlabel_core::mail::mta_sts;
 use trustlabel_fleet::{
     CertKind, Fleet, FleetExtras, MailDefaults, MailServer, SiteSpec, SmtpBehaviour, ZoneRecord,
@@ -30,7 +30,8 @@ use trustlabel_fleet::{
 
 use crate::common::exim::Exim;
 use crate::common::nsd::{Nsd, Signed, Zones, run};
-use crate::common::pki::{Leaf, TestCa};
+use crate::common::openssl::OpensslServer;
+use crate::common::pki::TestCa;
 use crate::common::{assert_fires, assert_silent};
 
 // ---------------------------------------------------------------------------------
@@ -83,6 +84,27 @@ fn nsd_settings(nsd: &Nsd, anchors: Vec<TrustAnchor>) -> CollectorSettings {
     }
 }
 
+/// Asserts that `evidence` validated in `zone` and no DNSSEC finding fired; the
+/// findings, for more checks.
+#[track_caller]
+fn assert_secure(evidence: &Evidence, zone: &str, now: OffsetDateTime) -> Vec<Finding> {
+    assert_eq!(
+        dnssec_status(evidence),
+        DnssecStatus::Secure { zone: zone.into() },
+        "{:#?}",
+        evidence.dns
+    );
+    let findings = judge(evidence, now);
+    for id in [
+        FindingId::DnsDnssecBogus,
+        FindingId::DnsDnssecUnsigned,
+        FindingId::DnsDnssecUnverified,
+    ] {
+        assert_silent(&findings, id);
+    }
+    findings
+}
+
 fn dnssec_status(evidence: &Evidence) -> DnssecStatus {
     evidence
         .dns
@@ -106,19 +128,8 @@ async fn nsd_zones_signed_by_ldns_validate_or_are_bogus() {
     // The web side fails (nothing listens on port 443 there): the DNS side does not
     // depend on it.
     let good = collector.collect("www.nsd-good.test", 443).await;
-    assert_eq!(
-        dnssec_status(&good),
-        DnssecStatus::Secure {
-            zone: "nsd-good.test".into()
-        },
-        "{:#?}",
-        good.dns
-    );
-    let findings = judge(&good, now);
+    let findings = assert_secure(&good, "nsd-good.test", now);
     for id in [
-        FindingId::DnsDnssecBogus,
-        FindingId::DnsDnssecUnsigned,
-        FindingId::DnsDnssecUnverified,
         FindingId::MailSpfMissing,
         FindingId::MailDmarcMissing,
         FindingId::MailMxMissing,
@@ -796,22 +807,7 @@ async fn nsd_unsigned_child_is_insecure_and_a_broken_chain_is_bogus() {
     let now = OffsetDateTime::now_utc();
 
     let good = collector.collect("www.nsd-parent.test", 443).await;
-    assert_eq!(
-        dnssec_status(&good),
-        DnssecStatus::Secure {
-            zone: "nsd-parent.test".into()
-        },
-        "{:#?}",
-        good.dns
-    );
-    let findings = judge(&good, now);
-    for id in [
-        FindingId::DnsDnssecUnsigned,
-        FindingId::DnsDnssecBogus,
-        FindingId::DnsDnssecUnverified,
-    ] {
-        assert_silent(&findings, id);
-    }
+    assert_secure(&good, "nsd-parent.test", now);
 
     let unsigned = collector.collect("www.unsigned.nsd-parent.test", 443).await;
     match dnssec_status(&unsigned) {
@@ -972,55 +968,22 @@ fn openssl_spki_sha256(key: &Path) -> String {
         .to_uppercase()
 }
 
-/// `openssl s_server -WWW` on port 443 of `ip`, serving the files under `root`: the
-/// MTA-STS policy host, an HTTPS server that is not ours.
-struct PolicyServer {
-    child: Child,
-}
-
-impl Drop for PolicyServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+/// Scans `www.<apex>`, whose MX `mx.<apex>` offers STARTTLS with a certificate for
+/// other names; its findings.
+async fn name_mismatch_findings(
+    collector: &Collector,
+    apex: &str,
+    now: OffsetDateTime,
+) -> Vec<Finding> {
+    let evidence = collector.collect(&format!("www.{apex}"), 443).await;
+    let mail = evidence.mail.as_ref().expect("mail evidence");
+    match &mail.servers[0].smtp {
+        SmtpOutcome::Tls { verification, .. } => {
+            assert!(verification.is_some(), "not valid for mx.{apex}")
+        }
+        other => panic!("Exim offers STARTTLS: {other:?}"),
     }
-}
-
-impl PolicyServer {
-    fn start(ip: Ipv4Addr, leaf: &Leaf, root: &Path) -> PolicyServer {
-        use std::io::BufRead;
-        let mut child = Command::new("openssl")
-            .arg("s_server")
-            .arg("-accept")
-            .arg(format!("{ip}:443"))
-            .arg("-cert")
-            .arg(&leaf.cert)
-            .arg("-key")
-            .arg(&leaf.key)
-            .arg("-WWW")
-            .current_dir(root)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("openssl runs (is it installed?)");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = std::io::BufReader::new(stdout).lines();
-            for line in lines.by_ref() {
-                let Ok(line) = line else { break };
-                if line.starts_with("ACCEPT") {
-                    let _ = tx.send(());
-                    break;
-                }
-            }
-            // Keep reading so the server never blocks on a full pipe.
-            for _ in lines {}
-        });
-        rx.recv_timeout(Duration::from_secs(30))
-            .expect("openssl s_server -WWW started");
-        PolicyServer { child }
-    }
+    judge(&evidence, now)
 }
 
 /// Issue 14: Debian's Exim as the MX. Offering STARTTLS with a certificate for the MX
@@ -1061,7 +1024,15 @@ async fn debian_exim_starttls_dane_and_mta_sts() {
     .expect("write policy");
     let policy_ip = crate::common::nsd::loopback_address(44);
     let policy_leaf = ca.leaf(&["mta-sts.exim-tls.test"], certs.path(), "mta-sts");
-    let _policy_server = PolicyServer::start(policy_ip, &policy_leaf, policy_root.path());
+    // `openssl s_server -WWW` serves the policy file: an HTTPS server that is not ours.
+    let _policy_server = OpensslServer::start_on(
+        &format!("{policy_ip}:443"),
+        &policy_leaf.cert,
+        &policy_leaf.key,
+        &["-WWW"],
+        Some(policy_root.path()),
+        None,
+    );
 
     let mut zones = Zones::new();
     let ip = zones.ip();
@@ -1199,28 +1170,12 @@ async fn debian_exim_starttls_dane_and_mta_sts() {
     assert_silent(&findings, FindingId::MailStarttlsCertInvalid);
 
     // The same Exim under a name its certificate does not cover.
-    let wrong = collector.collect("www.exim-wrong.test", 443).await;
-    let mail = wrong.mail.as_ref().expect("mail evidence");
-    match &mail.servers[0].smtp {
-        SmtpOutcome::Tls { verification, .. } => {
-            assert!(verification.is_some(), "not valid for mx.exim-wrong.test")
-        }
-        other => panic!("Exim offers STARTTLS: {other:?}"),
-    }
-    let findings = judge(&wrong, now);
+    let findings = name_mismatch_findings(&collector, "exim-wrong.test", now).await;
     assert_fires(&findings, FindingId::MailStarttlsCertInvalid);
     assert_silent(&findings, FindingId::MailStarttlsMissing);
 
     // The same name mismatch, authenticated by DANE-EE: nothing to fix.
-    let dane_ee = collector.collect("www.exim-dane-ee.test", 443).await;
-    let mail = dane_ee.mail.as_ref().expect("mail evidence");
-    match &mail.servers[0].smtp {
-        SmtpOutcome::Tls { verification, .. } => {
-            assert!(verification.is_some(), "not valid for mx.exim-dane-ee.test")
-        }
-        other => panic!("Exim offers STARTTLS: {other:?}"),
-    }
-    let findings = judge(&dane_ee, now);
+    let findings = name_mismatch_findings(&collector, "exim-dane-ee.test", now).await;
     for id in [
         FindingId::MailStarttlsCertInvalid,
         FindingId::MailDaneMismatch,

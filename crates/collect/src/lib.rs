@@ -487,21 +487,17 @@ impl Collector {
         evidence.http = Some(http_chain);
         evidence.https = https_chain;
         evidence.tls = tls_probe;
-        evidence.dns = dns_evidence.map(|mut dns| {
-            if let Some(trustlabel_core::evidence::dns::Ipv6Probe {
-                outcome: trustlabel_core::evidence::dns::Ipv6Outcome::Answered { v4, .. },
-                ..
-            }) = dns.ipv6.probe.as_mut()
-            {
-                *v4 = domain::first_answer_summary(evidence.https.as_ref());
-            }
-            dns.queries = counter.queries();
-            dns
-        });
-        evidence.mail = mail_evidence.map(|mut mail| {
-            mail.smtp_connections = counter.smtp_connections();
-            mail
-        });
+        counted(&mut evidence, dns_evidence, mail_evidence, &counter);
+        if let Some(trustlabel_core::evidence::dns::Ipv6Probe {
+            outcome: trustlabel_core::evidence::dns::Ipv6Outcome::Answered { v4, .. },
+            ..
+        }) = evidence
+            .dns
+            .as_mut()
+            .and_then(|dns| dns.ipv6.probe.as_mut())
+        {
+            *v4 = domain::first_answer_summary(evidence.https.as_ref());
+        }
         self.finish(evidence, deadline)
     }
 
@@ -528,14 +524,7 @@ impl Collector {
             SiteReached::No(why),
         ))
         .await;
-        evidence.dns = dns.map(|mut dns| {
-            dns.queries = counter.queries();
-            dns
-        });
-        evidence.mail = mail.map(|mut mail| {
-            mail.smtp_connections = counter.smtp_connections();
-            mail
-        });
+        counted(&mut evidence, dns, mail, &counter);
         self.finish(evidence, deadline)
     }
 
@@ -1020,3 +1009,21 @@ fn pem_blocks(pem: &str) -> Vec<Vec<u8>> {
 
 /// Shared handle for scan tasks.
 pub type SharedCollector = Arc<Collector>;
+
+/// Puts the DNS and mail evidence into `evidence` with the questions and SMTP
+/// connections this site's scan spent on them.
+fn counted(
+    evidence: &mut Evidence,
+    dns: Option<trustlabel_core::evidence::dns::DnsEvidence>,
+    mail: Option<trustlabel_core::evidence::mail::MailEvidence>,
+    counter: &dns::SiteCounter,
+) {
+    evidence.dns = dns.map(|mut dns| {
+        dns.queries = counter.queries();
+        dns
+    });
+    evidence.mail = mail.map(|mut mail| {
+        mail.smtp_connections = counter.smtp_connections();
+        mail
+    });
+}
