@@ -73,10 +73,13 @@ pub(super) async fn exchange_and_follow(
     };
     let limit = (Instant::now() + limits.answer).min(limits.deadline);
     let mut reader = ReactionReader::new();
-    match tokio::time::timeout_at(limit, stream.write_all(&records)).await {
-        Err(_) => return Followed::Reacted(answer, Reaction::Timeout),
-        // A server that closes on the first probe record may still have sent an alert.
-        Ok(Err(_)) | Ok(Ok(())) => {}
+    // A write error is not the end: a server that closes on the first probe record may
+    // still have sent an alert first.
+    if tokio::time::timeout_at(limit, stream.write_all(&records))
+        .await
+        .is_err()
+    {
+        return Followed::Reacted(answer, Reaction::Timeout);
     }
     let reaction = read_until(&mut stream, limit, |bytes| reader.feed(bytes))
         .await
@@ -95,10 +98,12 @@ async fn first_flight(
     limits: Limits,
 ) -> Flight {
     let limit = (Instant::now() + limits.answer).min(limits.deadline);
-    match tokio::time::timeout_at(limit, stream.write_all(hello)).await {
-        Err(_) => return flight.timed_out(),
-        // A server that slams the door mid-write still may have sent an alert first.
-        Ok(Err(_)) | Ok(Ok(())) => {}
+    // A server that slams the door mid-write still may have sent an alert first.
+    if tokio::time::timeout_at(limit, stream.write_all(hello))
+        .await
+        .is_err()
+    {
+        return flight.timed_out();
     }
     match read_until(stream, limit, |bytes| flight.feed(bytes)).await {
         Ok(done) => done,
