@@ -24,6 +24,7 @@ use crate::common::{DOMAIN, host, judge, settings_for};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
+use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::task::JoinSet;
 use trustlabel_collect::{Collector, CollectorSettings};
@@ -614,12 +615,20 @@ const LINKS_TO_LISTED_DOMAIN: &str = "<!doctype html><html lang=\"vi\"><head><me
 type Results = BTreeMap<(String, Scanner), Vec<Finding>>;
 
 fn collector(fleet: &Fleet, scanner: Scanner) -> Arc<Collector> {
+    // Every case's site is scanned at once (some two hundred sites, each with its
+    // exposure probes, legacy hellos and DNS/mail questions), so on a loaded two-core
+    // machine a site can need more than the tests' usual 20 s; a deadline that cut the
+    // last exposure probes would make an id look silent. No case here waits for it.
+    let patient = CollectorSettings {
+        site_deadline: Duration::from_secs(90),
+        ..settings_for(fleet)
+    };
     let settings = match scanner {
-        Scanner::Fleet => settings_for(fleet),
+        Scanner::Fleet => patient,
         Scanner::PublicOnly => CollectorSettings {
             allow_private_addresses: false,
             treat_as_public: vec!["127.77.1.0/24".parse().expect("range")],
-            ..settings_for(fleet)
+            ..patient
         },
     };
     Arc::new(crate::common::collector(settings))
