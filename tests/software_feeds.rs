@@ -28,6 +28,13 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// `trustlabel --checks CHECKS checks update FILES…`.
+async fn update(env: &Env, checks: &str, files: &[&str]) -> std::process::Output {
+    let mut args = vec!["--checks", checks, "checks", "update"];
+    args.extend(files);
+    env.run(&args).await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn wordpress_4_7_2_loses_the_label_and_liferay_is_recognised_by_its_header() {
     let wordpress = host("wp-472");
@@ -144,17 +151,16 @@ async fn checks_update_installs_valid_feeds_atomically_and_scans_record_them() {
         text(&out.stderr)
     );
 
-    let out = env
-        .run(&[
-            "--checks",
-            &checks_arg,
-            "checks",
-            "update",
+    let out = update(
+        &env,
+        &checks_arg,
+        &[
             &fixture_arg("kev.json"),
             &fixture_arg("osv.json"),
             &fixture_arg("jsrepository.json"),
-        ])
-        .await;
+        ],
+    )
+    .await;
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     assert!(
@@ -168,16 +174,15 @@ async fn checks_update_installs_valid_feeds_atomically_and_scans_record_them() {
 
     // An invalid feed (with a valid one beside it) installs nothing and leaves the
     // installed feed as it was.
-    let out = env
-        .run(&[
-            "--checks",
-            &checks_arg,
-            "checks",
-            "update",
+    let out = update(
+        &env,
+        &checks_arg,
+        &[
             &fixture_arg("jsrepository.json"),
             &fixture_arg("kev_bad_cve.json"),
-        ])
-        .await;
+        ],
+    )
+    .await;
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
@@ -186,15 +191,12 @@ async fn checks_update_installs_valid_feeds_atomically_and_scans_record_them() {
     );
     assert!(stderr.contains("nothing installed"), "{stderr}");
     assert_eq!(std::fs::read(&installed).unwrap(), kev_bytes);
-    let out = env
-        .run(&[
-            "--checks",
-            &checks_arg,
-            "checks",
-            "update",
-            &fixture_arg("jsrepository_bad_syntax.json"),
-        ])
-        .await;
+    let out = update(
+        &env,
+        &checks_arg,
+        &[&fixture_arg("jsrepository_bad_syntax.json")],
+    )
+    .await;
     assert!(
         text(&out.stderr).contains("jsrepository_bad_syntax.json:5: trailing comma"),
         "{}",
@@ -213,15 +215,7 @@ async fn checks_update_installs_valid_feeds_atomically_and_scans_record_them() {
         r#"{"catalogVersion": "2025.01.02", "dateReleased": "2025-01-02T10:00:00Z",
             "vulnerabilities": [{"cveID": "CVE-2022-21661"}]}"#,
     );
-    let out = env
-        .run(&[
-            "--checks",
-            &checks_arg,
-            "checks",
-            "update",
-            &old_kev.display().to_string(),
-        ])
-        .await;
+    let out = update(&env, &checks_arg, &[&old_kev.display().to_string()]).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let wordpress = host("wp-472-cli");
     let fleet = Fleet::start(

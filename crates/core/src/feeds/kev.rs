@@ -3,7 +3,7 @@
 //! matter to the label; the other fields are read for their type only when present.
 
 use super::json::Node;
-use super::{FeedError, date_prefix, is_cve_id};
+use super::{FeedError, cve_id, date_prefix};
 use std::collections::BTreeSet;
 use time::Date;
 
@@ -20,14 +20,7 @@ pub(super) fn parse(root: Node<'_>) -> Result<Catalog, FeedError> {
     let ids = root.field("vulnerabilities", |list| {
         list.each(|entry| {
             entry.opt_field("dateAdded", |n| date_prefix(&n))?;
-            entry.field("cveID", |n| {
-                let id = n.string()?;
-                if is_cve_id(&id) {
-                    Ok(id)
-                } else {
-                    Err(n.error(format!("`{id}` is not a CVE id (CVE-YYYY-NNNN)")))
-                }
-            })
+            entry.field("cveID", |n| cve_id(&n))
         })
     })?;
     Ok(Catalog {

@@ -252,7 +252,7 @@ impl Feeds {
                 None => None,
             };
             texts.push(match installed {
-                Some((bytes, day)) => (
+                Some(Installed { bytes, day }) => (
                     path.map(|p| p.display().to_string()).unwrap_or_default(),
                     bytes,
                     day,
@@ -321,8 +321,15 @@ impl Feeds {
     }
 }
 
-/// An installed feed's bytes and modification day; `None` when there is none.
-fn read_installed(path: &Path) -> Result<Option<(Vec<u8>, Option<Date>)>, FeedError> {
+/// An installed feed file as read.
+struct Installed {
+    bytes: Vec<u8>,
+    /// Its modification day: when `checks update` renamed it into place.
+    day: Option<Date>,
+}
+
+/// The installed feed at `path`; `None` when there is none.
+fn read_installed(path: &Path) -> Result<Option<Installed>, FeedError> {
     let unreadable = |e: std::io::Error| FeedError::Whole {
         file: path.display().to_string(),
         reason: format!("cannot read: {e}"),
@@ -346,7 +353,7 @@ fn read_installed(path: &Path) -> Result<Option<(Vec<u8>, Option<Date>)>, FeedEr
         .ok()
         .map(|t| OffsetDateTime::from(t).date());
     let bytes = std::fs::read(path).map_err(unreadable)?;
-    Ok(Some((bytes, day)))
+    Ok(Some(Installed { bytes, day }))
 }
 
 /// The leading `YYYY-MM-DD` of an RFC 3339 date or date-time.
@@ -379,6 +386,23 @@ pub fn is_cve_id(id: &str) -> bool {
             .next()
             .is_some_and(|n| n.len() >= 4 && n.chars().all(|c| c.is_ascii_digit()))
         && parts.next().is_none()
+}
+
+/// A string member that must be a CVE id.
+pub(crate) fn cve_id(node: &Node<'_>) -> Result<String, FeedError> {
+    let id = node.string()?;
+    if is_cve_id(&id) {
+        Ok(id)
+    } else {
+        Err(node.error(format!("`{id}` is not a CVE id (CVE-YYYY-NNNN)")))
+    }
+}
+
+/// A string member that must start with a dotted version.
+pub(crate) fn version(node: &Node<'_>) -> Result<crate::rules::version::Version, FeedError> {
+    let text = node.string()?;
+    crate::rules::version::Version::parse(&text)
+        .ok_or_else(|| node.error(format!("`{text}` is not a version")))
 }
 
 /// A severity word as the feeds write it (`MODERATE` is GitHub's medium).

@@ -8,7 +8,7 @@
 //! authority that writes the feed.
 
 use super::json::Node;
-use super::{FeedAdvisory, FeedError, date_prefix, is_cve_id, severity_word};
+use super::{FeedAdvisory, FeedError, date_prefix, is_cve_id, severity_word, version};
 use crate::finding::Severity;
 use crate::rules::version::{Version, VersionRange};
 use time::Date;
@@ -174,9 +174,4 @@ fn range(node: Node<'_>) -> Result<Vec<Span>, FeedError> {
         spans.push((VersionRange::between(from, None, None), text, None));
     }
     Ok(spans)
-}
-
-fn version(node: &Node<'_>) -> Result<Version, FeedError> {
-    let text = node.string()?;
-    Version::parse(&text).ok_or_else(|| node.error(format!("`{text}` is not a version")))
 }

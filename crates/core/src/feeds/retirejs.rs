@@ -7,8 +7,8 @@
 //! so one exotic pattern does not refuse the authority's whole update.
 
 use super::json::Node;
-use super::{FeedAdvisory, FeedError, is_cve_id, severity_word};
-use crate::rules::version::{Version, VersionRange};
+use super::{FeedAdvisory, FeedError, cve_id, severity_word, version};
+use crate::rules::version::VersionRange;
 use regex::Regex;
 
 const SOURCE: &str = "jsrepository.json";
@@ -71,16 +71,7 @@ fn vulnerability(library: &str, node: Node<'_>) -> Result<FeedAdvisory, FeedErro
     let severity = node.field("severity", |n| severity_word(&n))?;
     let (cves, summary, named) = node
         .opt_field("identifiers", |ids| {
-            let cves = ids.opt_field("CVE", |list| {
-                list.each(|n| {
-                    let id = n.string()?;
-                    if is_cve_id(&id) {
-                        Ok(id)
-                    } else {
-                        Err(n.error(format!("`{id}` is not a CVE id (CVE-YYYY-NNNN)")))
-                    }
-                })
-            })?;
+            let cves = ids.opt_field("CVE", |list| list.each(|n| cve_id(&n)))?;
             let summary = ids.opt_field("summary", |n| n.string())?;
             let named =
                 ids.opt_field("githubID", |n| n.string())?
@@ -142,9 +133,4 @@ fn extractors(name: &str, node: Node<'_>) -> Result<Library, FeedError> {
         filename,
         skipped_patterns: skipped,
     })
-}
-
-fn version(node: &Node<'_>) -> Result<Version, FeedError> {
-    let text = node.string()?;
-    Version::parse(&text).ok_or_else(|| node.error(format!("`{text}` is not a version")))
 }
