@@ -406,14 +406,18 @@ fn programme_section(lang: crate::publish::i18n::Lang, p: &Programme) -> Markup 
                 " listed but not scanned yet (counted until a scan shows they collect none)."
             }
         }
-        dl class="facts" {
-            dt { (if vi { "Đã đánh giá, trên số website thu thập dữ liệu cá nhân" } else { "Assessed, of the websites that collect personal data" }) }
-            dd id="programme-assessed" { (p.collecting) " / " (total) " (" (share(p.collecting)) "%)" }
-            dt { (if vi { "Có nhãn, trên số website thu thập dữ liệu cá nhân" } else { "Labelled, of the websites that collect personal data" }) }
-            dd id="programme-labelled" { (p.collecting_labelled) " / " (total) " (" (share(p.collecting_labelled)) "%)" }
-            @if let Some(pending) = p.candidates_pending {
-                dt { (if vi { "Website mới phát hiện chờ xem xét (chưa tính vào mẫu số)" } else { "Discovered websites awaiting a decision (not in the denominator yet)" }) }
-                dd id="programme-candidates" { (pending) }
+        p {
+            (if vi { "Đã đánh giá, trên số website thu thập dữ liệu cá nhân: " } else { "Assessed, of the websites that collect personal data: " })
+            strong id="programme-assessed" { (p.collecting) " / " (total) " (" (share(p.collecting)) "%)" }
+        }
+        p {
+            (if vi { "Có nhãn, trên số website thu thập dữ liệu cá nhân: " } else { "Labelled, of the websites that collect personal data: " })
+            strong id="programme-labelled" { (p.collecting_labelled) " / " (total) " (" (share(p.collecting_labelled)) "%)" }
+        }
+        @if let Some(pending) = p.candidates_pending {
+            p {
+                (if vi { "Website mới phát hiện chờ xem xét (chưa tính vào mẫu số): " } else { "Discovered websites awaiting a decision (not in the denominator yet): " })
+                strong id="programme-candidates" { (pending) }
             }
         }
     }

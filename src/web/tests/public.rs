@@ -501,7 +501,10 @@ async fn the_dashboard_names_its_denominator_and_counts_discovered_sites_awaitin
         vi.body
     );
     assert!(vi.body.contains(&format!(" / {in_scope} (")));
-    assert!(vi.body.contains("<dd id=\"programme-candidates\">1</dd>"));
+    assert!(
+        vi.body
+            .contains("<strong id=\"programme-candidates\">1</strong>")
+    );
     let en = get(&t.app, "/dashboard?lang=en").await;
     assert!(
         en.body

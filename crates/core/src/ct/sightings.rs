@@ -95,3 +95,33 @@ fn base64_sha256(der_base64: &str) -> String {
         .map(|der| hex::encode(sha2::Sha256::digest(der)))
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::test_support::{evidence_with_https_headers, leaf};
+
+    #[test]
+    fn the_certificate_of_a_scanned_site_names_its_in_scope_siblings() {
+        let mut evidence = evidence_with_https_headers(&[]);
+        evidence.host = "portal.gov.vn".into();
+        let mut cert = leaf("portal.gov.vn");
+        cert.san_dns = vec![
+            "portal.gov.vn".into(),
+            "*.sibling.gov.vn".into(),
+            "www.shop.example".into(),
+        ];
+        evidence.tls = Some(TlsProbe::HandshakeFailed {
+            message: String::new(),
+            timed_out: false,
+            chain: vec![cert],
+        });
+        let scope = DiscoveryScope::new(&["gov.vn"]).unwrap();
+        let seen = sightings(&evidence, None, &scope);
+        assert_eq!(seen.len(), 1, "{seen:?}");
+        assert!(matches!(
+            &seen[0],
+            Sighting::Certificate { host, site, .. } if host == "sibling.gov.vn" && site == "portal.gov.vn"
+        ));
+    }
+}
