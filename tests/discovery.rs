@@ -402,3 +402,65 @@ async fn hosts_linked_from_a_scanned_page_become_candidates_with_the_page() {
         "the page it was linked from"
     );
 }
+
+/// An `[[discovery.auto_accept]]` rule accepts, with no person, exactly the candidates
+/// under its suffix: they become targets with the rule's organisation, category and
+/// province, the audit log names the rule, and every other candidate waits for staff.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_auto_accept_rule_accepts_only_the_candidates_under_its_suffix() {
+    let (fleet, log, hosts) = fleet_with_log(CtLogBehaviour::default()).await;
+    let wild = format!("wild.{DOMAIN}");
+    let env = Env::new();
+    let rule = format!(
+        "[[discovery.auto_accept]]\nsuffix = \"{wild}\"\norganisation = \"UBND tỉnh Lào Cai\"\n\
+         category = \"government\"\nprovince = \"Lào Cai\"\n"
+    );
+    env.write(
+        "trustlabel.toml",
+        &config(&log, &log.public_key_base64(), &rule),
+    );
+    let out = run(&env, &fleet, &["discover", "ct", "--no-probe"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    let found = candidates(&env).await;
+    assert_eq!(found[&wild].0, "accepted", "{found:?}");
+    for h in &hosts {
+        assert_eq!(found[h].0, "pending", "{h} is not under the rule's suffix");
+    }
+    let store = Store::open(&env.db()).await.expect("store");
+    let target = store
+        .target_by_host(&wild)
+        .await
+        .unwrap()
+        .expect("the accepted candidate is a target");
+    assert_eq!(
+        (
+            target.target.organisation.as_str(),
+            target.target.category.as_str(),
+            target.target.province.as_str()
+        ),
+        ("UBND tỉnh Lào Cai", "government", "Lào Cai")
+    );
+    for h in &hosts {
+        assert!(store.target_by_host(h).await.unwrap().is_none(), "{h}");
+    }
+    let audit: Vec<(String, String, String)> = store
+        .audit_log(50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.action, e.host.unwrap_or_default(), e.detail))
+        .collect();
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|(action, _, _)| action == "discover.accept")
+            .collect::<Vec<_>>(),
+        vec![&(
+            "discover.accept".to_string(),
+            wild.clone(),
+            format!("auto-accept rule for {wild}")
+        )],
+        "{audit:?}"
+    );
+}
