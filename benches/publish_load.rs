@@ -267,6 +267,8 @@ async fn record(store: &Store, i: usize, t: &trustlabel_store::StoredTarget, at:
             tls_rating: None,
             advanced_blockers: Vec::new(),
             priced: Vec::new(),
+            feeds: Vec::new(),
+            stale_feeds: Vec::new(),
         };
         let judge = |previous: &LabelState| {
             let (label, transition) = next_label(previous, &verdict, at, &LabelRules::default());

@@ -3,9 +3,10 @@
 //! (collect → checks → policy → SQLite) at one concurrency.
 //!
 //! cargo bench --bench scan_fleet -- --sites 2000 --concurrency 64,256,1024 --mixed
-//!     [--no-legacy] [--rate-per-host N] [--burst-per-host N] [--rate-per-ip N]
+//!     [--no-legacy] [--no-vuln-probes] [--rate-per-host N] [--burst-per-host N] [--rate-per-ip N]
 //!     [--burst-per-ip N] [--rate-per-responder N] [--burst-per-responder N]
-//!     [--no-politeness] [--rtt-ms 80 --jitter-ms 4] [--timelines N]
+//!     [--no-politeness] [--own-domains] [--no-dns-mail] [--rtt-ms 80 --jitter-ms 4]
+//!     [--timelines N]
 //!
 //! (`cargo bench --bench scan_fleet -- --help` lists the flags.) Every setting is the
 //! shipped default unless a flag changes it; the run prints, before measuring, each
@@ -13,14 +14,19 @@
 //!
 //! `--mixed`: one site in four carries one of the demo fleet's defects (certificates,
 //! redirects, headers, exposed files, privacy form, spam, closed ports); every good site
-//! must still pass. Several concurrencies run one after another, each in a fresh process
+//! must still pass. `--own-domains`: every site is `www.<its own domain>`, a signed zone
+//! that receives mail (its own MX with STARTTLS, SPF, DMARC, TLS-RPT), so the DNS
+//! questions and SMTP connections per site are those of a list of real organisations
+//! rather than of many sites sharing one zone without mail. `--no-dns-mail` leaves the
+//! DNS and mail evidence out, for the throughput before it. Several concurrencies run one after another, each in a fresh process
 //! (with a fresh fleet) so peak RSS is per concurrency.
 //!
 //! The politeness budgets bound what a scan of one site (per host, per address) and of
 //! all sites of one CA (per OCSP responder: the fleet's one responder stands in for
 //! every CA, so with the default budget the whole fleet shares 50 OCSP requests a
 //! second) may send; raising them shows what the machine can do. `--no-legacy` turns the
-//! legacy TLS probe (hand-built hellos) off, to measure its cost.
+//! legacy TLS probe (hand-built hellos) off, to measure its cost; `--no-vuln-probes` only
+//! its vulnerability probes (Heartbleed, CCS, ROBOT, fallback, the extended hello).
 //!
 //! `--rtt-ms`: the fleet adds this round-trip time (and `--jitter-ms` per one-way pass)
 //! to every connection and DNS answer, so the scan is measured as it waits on the
@@ -37,9 +43,12 @@
 mod bench_args;
 #[path = "support/fleet_process.rs"]
 mod fleet_process;
+#[path = "support/process_usage.rs"]
+mod process_usage;
 
 use bench_args::{Changes, Flags};
 use fleet_process::FleetProcess;
+use process_usage::usage;
 use std::process::Command;
 use std::time::{Duration, Instant};
 use trustlabel::capacity::Capacity;
@@ -61,7 +70,10 @@ the shipped default unless a flag below changes it; each change is printed first
                              what the open-file limit and memory allow); with several
                              values, one fresh process per value
   --mixed                    one site in four carries a demo-fleet defect
+  --own-domains              each site in a mail-receiving domain of its own
+  --no-dns-mail              leave the DNS and mail evidence out (its cost)
   --no-legacy                leave the legacy TLS probe out
+  --no-vuln-probes           leave the legacy probe's vulnerability probes out
   --rate-per-host N          requests and hellos per second per host name (default 10)
   --burst-per-host N         ...after a burst of N (default 50)
   --rate-per-ip N            the same per address (default 20)
@@ -83,7 +95,10 @@ struct Args {
     /// Empty: the default (what the descriptors and memory allow).
     concurrency: Vec<usize>,
     mixed: bool,
+    own_domains: bool,
+    dns_mail: bool,
     legacy: bool,
+    vuln_probes: bool,
     per_host: RateLimit,
     per_ip: RateLimit,
     per_responder: RateLimit,
@@ -98,7 +113,10 @@ fn args() -> Args {
         sites: 1000,
         concurrency: Vec::new(),
         mixed: false,
+        own_domains: false,
+        dns_mail: defaults.domain.enabled,
         legacy: defaults.legacy.enabled,
+        vuln_probes: defaults.legacy.vulnerability_probes,
         per_host: defaults.per_host,
         per_ip: defaults.per_ip,
         per_responder: defaults.per_responder,
@@ -126,7 +144,10 @@ fn args() -> Args {
                     .collect();
             }
             "--mixed" => args.mixed = true,
+            "--own-domains" => args.own_domains = true,
+            "--no-dns-mail" => args.dns_mail = false,
             "--no-legacy" => args.legacy = false,
+            "--no-vuln-probes" => args.vuln_probes = false,
             "--no-politeness" => {
                 args.per_host = unlimited;
                 args.per_ip = unlimited;
@@ -143,6 +164,9 @@ fn args() -> Args {
             "--timelines" => args.timelines = flags.value(&flag),
             other => flags.fail(&format!("unknown flag {other}")),
         }
+    }
+    if args.mixed && args.own_domains {
+        flags.fail("--mixed and --own-domains are two different fleets");
     }
     if args.concurrency.contains(&0) || args.sites == 0 {
         flags.fail("--sites and every --concurrency must be at least 1");
@@ -167,6 +191,12 @@ fn print_changes(settings: &CollectorSettings, concurrency: usize, overrides: us
         "[network] connect_to",
         "[]",
         format!("{overrides} fleet ports"),
+        fleet,
+    );
+    c.always(
+        "[network] trust_anchors",
+        "the root zone's keys",
+        "the fleet's zone keys",
         fleet,
     );
     c.always(
@@ -222,6 +252,18 @@ fn print_changes(settings: &CollectorSettings, concurrency: usize, overrides: us
         d.legacy.enabled,
         settings.legacy.enabled,
         "--no-legacy",
+    );
+    c.compare(
+        "DNS and mail evidence",
+        d.domain.enabled,
+        settings.domain.enabled,
+        "--no-dns-mail",
+    );
+    c.compare(
+        "legacy TLS vulnerability probes",
+        d.legacy.vulnerability_probes,
+        settings.legacy.vulnerability_probes,
+        "--no-vuln-probes",
     );
     // Not changed by any flag; listed so a future edit cannot change them silently.
     for (name, default, used) in [
@@ -329,21 +371,6 @@ fn child_cpu_seconds(pid: u32) -> Option<f64> {
     (per_second > 0.0).then(|| ticks / per_second)
 }
 
-/// (user + system CPU seconds, peak RSS in MiB) of this process.
-fn usage() -> (f64, f64) {
-    let mut ru = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: getrusage fills the struct it is given; RUSAGE_SELF is always valid.
-    let ru = unsafe {
-        libc::getrusage(libc::RUSAGE_SELF, ru.as_mut_ptr());
-        ru.assume_init()
-    };
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    (
-        secs(ru.ru_utime) + secs(ru.ru_stime),
-        ru.ru_maxrss as f64 / 1024.0,
-    )
-}
-
 /// Runs this bench once per concurrency in a child process; returns false when the
 /// concurrency list has one value (the caller measures it itself).
 fn fan_out(args: &Args) -> bool {
@@ -384,7 +411,14 @@ fn main() {
         capacity.memory / (1024 * 1024),
         capacity.sites()
     );
-    let fleet = FleetProcess::start_with_rtt(args.sites, args.mixed, args.rtt_ms, args.jitter_ms);
+    let shape: &[&str] = if args.mixed {
+        &["--mixed"]
+    } else if args.own_domains {
+        &["--own-domains"]
+    } else {
+        &[]
+    };
+    let fleet = FleetProcess::start_with_rtt(args.sites, shape, args.rtt_ms, args.jitter_ms);
     let (manifest, hosts) = (&fleet.manifest, &fleet.hosts);
     let overrides = fleet.overrides.clone();
 
@@ -404,6 +438,13 @@ fn main() {
         allow_private_addresses: true,
         legacy: LegacySettings {
             enabled: args.legacy,
+            vulnerability_probes: args.vuln_probes,
+            ..Default::default()
+        },
+        domain: trustlabel_collect::DomainSettings {
+            enabled: args.dns_mail,
+            trust_anchors: serde_json::from_value(manifest["trust_anchors"].clone())
+                .expect("the fleet's trust anchors"),
             ..Default::default()
         },
         ..CollectorSettings::default()
@@ -466,11 +507,11 @@ fn main() {
                 .iter()
                 .filter(|r| r.verdict.decision == Decision::Pass)
                 .count();
-            let handshakes: u32 = results
+            // Hellos sent and the legacy probe's own wall time, summed over the sites.
+            let handshakes: (u32, u64) = results
                 .iter()
                 .filter_map(|r| r.evidence.legacy.as_ref())
-                .map(|l| l.handshakes)
-                .sum();
+                .fold((0, 0), |(h, ms), l| (h + l.handshakes, ms + l.elapsed_ms));
             let requests: usize = results.iter().map(|r| r.evidence.http_requests()).sum();
             // The DNS/mail side (issue 14): questions sent and SMTP connections opened.
             let dns_queries: u64 = results
@@ -514,13 +555,21 @@ fn main() {
     fleet.stop();
     let n = args.sites as f64;
     println!(
-        "rtt={}ms jitter={}ms sites={}{} concurrency={} legacy={} per_host={}/s burst {} per_responder={}/s burst {} wall={:.2}s sites/s={:.0} cpu/site={:.2}ms fleet_cpu/site={:.2}ms peak_rss={:.0}MiB passed={} legacy_handshakes/site={:.1} http_requests/site={:.1} dns_queries/site={:.1} smtp_connections/site={:.2}",
+        "rtt={}ms jitter={}ms sites={}{} concurrency={} legacy={} vuln_probes={} dns_mail={} per_host={}/s burst {} per_responder={}/s burst {} wall={:.2}s sites/s={:.0} cpu/site={:.2}ms fleet_cpu/site={:.2}ms peak_rss={:.0}MiB passed={} legacy_handshakes/site={:.1} legacy_ms/site={:.1} http_requests/site={:.1} dns_queries/site={:.1} smtp_connections/site={:.2}",
         args.rtt_ms,
         args.jitter_ms,
         args.sites,
-        if args.mixed { " (mixed)" } else { "" },
+        if args.mixed {
+            " (mixed)"
+        } else if args.own_domains {
+            " (own mail domains)"
+        } else {
+            ""
+        },
         concurrency,
         args.legacy,
+        args.vuln_probes,
+        args.dns_mail,
         per_host.per_second,
         per_host.burst,
         per_responder.per_second,
@@ -531,7 +580,8 @@ fn main() {
         fleet_cpu / n * 1000.0,
         rss,
         passed,
-        f64::from(handshakes) / n,
+        f64::from(handshakes.0) / n,
+        handshakes.1 as f64 / n,
         requests as f64 / n,
         domain_io.0 as f64 / n,
         domain_io.1 as f64 / n

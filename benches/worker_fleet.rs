@@ -184,7 +184,7 @@ fn main() {
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
 
-    let fleet = FleetProcess::start(args.sites, false);
+    let fleet = FleetProcess::start(args.sites, &[]);
     let (manifest, overrides, hosts) = (&fleet.manifest, &fleet.overrides, &fleet.hosts);
     let ca = dir.path().join("root.pem");
     std::fs::write(&ca, manifest["root_ca_pem"].as_str().expect("root")).expect("write root");

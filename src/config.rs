@@ -25,6 +25,55 @@ pub struct FileConfig {
     pub schedule: ScheduleSection,
     #[serde(default)]
     pub notify: NotifySection,
+    #[serde(default)]
+    pub discovery: DiscoverySection,
+}
+
+/// `[discovery]`: where candidates come from and which hosts count.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscoverySection {
+    /// Hosts under these suffixes are candidates (default `["gov.vn"]`).
+    pub suffixes: Option<Vec<String>>,
+    /// Registrable domains (e-commerce, digital services) whose hosts are candidates too.
+    #[serde(default)]
+    pub domains: Vec<String>,
+    /// The Certificate Transparency logs `discover ct` follows, each with its key.
+    #[serde(default)]
+    pub logs: Vec<CtLogSection>,
+    /// Candidates under a suffix here are accepted without a person, as this target.
+    #[serde(default)]
+    pub auto_accept: Vec<AutoAcceptSection>,
+    /// Entries asked per `get-entries` (default 256).
+    pub batch_size: Option<u64>,
+    /// Requests per second to one log (default 4).
+    pub requests_per_second: Option<f64>,
+    /// Seconds for one request to a log (default 30).
+    pub request_timeout_secs: Option<f64>,
+    /// Retries of a request after 429, 5xx or a timeout (default 5).
+    pub max_retries: Option<u32>,
+    /// First wait before a retry, doubled each time (default 2 s).
+    pub backoff_secs: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CtLogSection {
+    /// The log's URL prefix (`https://ct.example/2026/`).
+    pub url: String,
+    /// Its public key: base64 DER SubjectPublicKeyInfo, as log lists publish it.
+    pub key: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutoAcceptSection {
+    pub suffix: String,
+    pub organisation: String,
+    pub category: String,
+    pub province: String,
+    #[serde(default)]
+    pub parent: String,
 }
 
 /// `[schedule]`: how often `serve` and `worker` re-scan every target.

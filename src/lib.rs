@@ -7,6 +7,7 @@ pub mod api_tokens;
 pub mod auth;
 pub mod capacity;
 pub mod config;
+pub mod discovery;
 pub mod notify;
 pub mod publish;
 pub mod report;

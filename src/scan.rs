@@ -13,6 +13,7 @@ use tokio::task::JoinSet;
 use trustlabel_collect::Collector;
 use trustlabel_core::changes::{ScanOutline, changes};
 use trustlabel_core::checks;
+use trustlabel_core::ct::{DiscoveryScope, Sighting, sightings};
 use trustlabel_core::evidence::Evidence;
 use trustlabel_core::finding::Finding;
 use trustlabel_core::page::AnalysedPages;
@@ -21,7 +22,9 @@ use trustlabel_core::policy::{
 };
 use trustlabel_core::ruleset::RuleSet;
 use trustlabel_core::target::Target;
-use trustlabel_store::{JobClaim, LabelUpdate, ScanRecord, Store, StoreError, StoredTarget};
+use trustlabel_store::{
+    Discovery, JobClaim, LabelUpdate, ScanRecord, SourceKind, Store, StoreError, StoredTarget,
+};
 
 /// The outcome of one site scan.
 #[derive(Debug, Clone)]
@@ -92,6 +95,9 @@ pub struct Scanner {
     concurrency: usize,
     /// When set, label changes that matter queue an e-mail to the site's contact.
     notices: Option<Notices>,
+    /// When set, in-scope hosts in a stored scan's links and certificate become
+    /// discovery candidates.
+    discovery: Option<DiscoveryScope>,
 }
 
 impl Scanner {
@@ -114,12 +120,37 @@ impl Scanner {
         concurrency: usize,
         notices: Option<Notices>,
     ) -> Arc<Scanner> {
+        Scanner::assemble(collector, rules, store, concurrency, notices, None)
+    }
+
+    /// [`Scanner::notifying`] that also files the in-scope hosts each stored scan links
+    /// to or names in its certificate as discovery candidates.
+    pub fn discovering(
+        collector: Collector,
+        rules: Arc<RuleSet>,
+        store: Option<Store>,
+        concurrency: usize,
+        notices: Option<Notices>,
+        scope: DiscoveryScope,
+    ) -> Arc<Scanner> {
+        Scanner::assemble(collector, rules, store, concurrency, notices, Some(scope))
+    }
+
+    fn assemble(
+        collector: Collector,
+        rules: Arc<RuleSet>,
+        store: Option<Store>,
+        concurrency: usize,
+        notices: Option<Notices>,
+        discovery: Option<DiscoveryScope>,
+    ) -> Arc<Scanner> {
         Arc::new(Scanner {
             collector,
             rules,
             store,
             concurrency: concurrency.max(1),
             notices,
+            discovery,
         })
     }
 
@@ -199,10 +230,11 @@ impl Scanner {
         now: OffsetDateTime,
     ) -> (Vec<Finding>, Verdict) {
         let findings = checks::run_all_with(evidence, &self.rules.check_context(now), analysed);
-        let verdict = self
-            .rules
-            .policy
-            .evaluate_at(&findings, evidence.legacy.as_ref(), Some(now));
+        let mut verdict =
+            self.rules
+                .policy
+                .evaluate_at(&findings, evidence.legacy.as_ref(), Some(now));
+        self.rules.stamp_feeds(&mut verdict, now);
         (findings, verdict)
     }
 
@@ -257,6 +289,11 @@ impl Scanner {
         // The wall clock is read once per site, here at the edge; the checks and the
         // policy get it as a value.
         let now = OffsetDateTime::now_utc();
+        let seen = self
+            .discovery
+            .as_ref()
+            .map(|scope| sightings(&evidence, collected.pages.home.as_ref(), scope))
+            .unwrap_or_default();
         let (findings, verdict) = self.judge(&evidence, collected.pages, now);
         let mut result = SiteResult {
             host: item.host().to_string(),
@@ -313,6 +350,11 @@ impl Scanner {
                     recompute,
                 )
                 .await?;
+            if !seen.is_empty() {
+                store
+                    .record_discoveries(&discoveries(&seen), None, now)
+                    .await?;
+            }
             result.target_id = Some(target.id);
             result.label = Some(stored.label);
             result.transition = stored.transition;
@@ -320,4 +362,28 @@ impl Scanner {
         }
         Ok(result)
     }
+}
+
+/// What the store keeps of each sighting on a scanned site.
+fn discoveries(seen: &[Sighting]) -> Vec<Discovery> {
+    seen.iter()
+        .map(|s| match s {
+            Sighting::Link { host, page } => Discovery {
+                host: host.clone(),
+                kind: SourceKind::Link,
+                source: page.clone(),
+                detail: String::new(),
+            },
+            Sighting::Certificate {
+                host,
+                site,
+                fingerprint,
+            } => Discovery {
+                host: host.clone(),
+                kind: SourceKind::Certificate,
+                source: site.clone(),
+                detail: format!("certificate sha256 {fingerprint}"),
+            },
+        })
+        .collect()
 }

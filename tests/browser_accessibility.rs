@@ -74,6 +74,20 @@ async fn every_public_owner_and_staff_page_has_no_accessibility_violation_on_des
         )
         .await
         .unwrap();
+    // One discovered candidate, so the queue shows its sources and both forms.
+    app.store
+        .record_discoveries(
+            &[trustlabel_store::Discovery {
+                host: "moi.example.vn".into(),
+                kind: trustlabel_store::SourceKind::CtLog,
+                source: "https://ct.example/log/".into(),
+                detail: "entry 7".into(),
+            }],
+            None,
+            now,
+        )
+        .await
+        .unwrap();
 
     let public = [
         "/".to_string(),
@@ -108,6 +122,8 @@ async fn every_public_owner_and_staff_page_has_no_accessibility_violation_on_des
         "/staff/audit".into(),
         "/staff/tokens".into(),
         "/staff/tokens?lang=en".into(),
+        "/staff/discovery".into(),
+        "/staff/discovery?lang=en&state=pending".into(),
         "/staff?lang=en".into(),
     ];
 

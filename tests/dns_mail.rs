@@ -10,202 +10,64 @@
 //! A missing `nsd`, `ldns-*` or `openssl` binary fails the tests: `.ci/run` installs them.
 
 use crate::common::{DOMAIN, host, judge, settings_for};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::Ipv4Addr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 use time::OffsetDateTime;
 use trustlabel_collect::{Collector, CollectorSettings, DnsConfig, DomainSettings};
 use trustlabel_core::dns::Name;
 use trustlabel_core::dns::dnssec::TrustAnchor;
-use trustlabel_core::dns::wire::Ds;
 use trustlabel_core::evidence::Evidence;
 use trustlabel_core::evidence::dns::DnssecStatus;
-use trustlabel_core::evidence::mail::SmtpOutcome;
-use trustlabel_core::finding::FindingId;
+use trustlabel_core::evidence::mail::{PolicyFetch, SmtpOutcome};
+use trustlabel_core::finding::{Finding, FindingId};
+use trustlabel_core::mail::mta_sts;
 use trustlabel_fleet::{
     CertKind, Fleet, FleetExtras, MailDefaults, MailServer, SiteSpec, SmtpBehaviour, ZoneRecord,
     ZoneSpec,
 };
 
+use crate::common::exim::Exim;
+use crate::common::nsd::{Nsd, Signed, Zones, run};
+use crate::common::openssl::OpensslServer;
+use crate::common::pki::TestCa;
 use crate::common::{assert_fires, assert_silent};
 
 // ---------------------------------------------------------------------------------
 // NSD with ldns-signed zones
 // ---------------------------------------------------------------------------------
 
-/// An NSD process on port 53 of an address of its own in 127.0.0.0/8 (root binds port
-/// 53; a random address keeps parallel runs apart without handing a port on).
-struct Nsd {
-    child: Child,
-    addr: SocketAddr,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Nsd {
-    fn drop(&mut self) {
-        // SIGTERM to the process we started, by its id: NSD stops its server children.
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
-fn run(dir: &Path, program: &str, args: &[&str]) -> String {
-    let out = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("{program} cannot run (is it installed?): {e}"));
-    assert!(
-        out.status.success(),
-        "{program} {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn unhex(text: &str) -> Vec<u8> {
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex digest"))
-        .collect()
-}
-
-/// How `ldns-signzone` signs a zone for the test.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Signed {
-    Valid,
-    /// Signatures that expired a year ago.
-    Expired,
-    /// Valid signatures, then the address of `www` changed in the signed file.
-    Tampered,
-}
-
-/// Writes, signs (Ed25519 KSK and ZSK from `ldns-keygen`) and returns the zone's DS as
-/// `ldns-keygen` wrote it, as a trust anchor.
-fn sign_zone(dir: &Path, apex: &str, ns_ip: Ipv4Addr, how: Signed) -> TrustAnchor {
-    let zone = format!(
-        "$ORIGIN {apex}.\n$TTL 60\n\
-         @ IN SOA ns1.{apex}. hostmaster.{apex}. 1 3600 600 86400 60\n\
-         @ IN NS ns1.{apex}.\n\
-         ns1 IN A {ns_ip}\n\
-         www IN A {ns_ip}\n\
-         @ IN MX 0 .\n\
-         @ IN TXT \"v=spf1 -all\"\n\
-         _dmarc IN TXT \"v=DMARC1; p=reject; rua=mailto:dmarc@{apex}\"\n\
-         @ IN CAA 0 issue \"letsencrypt.org\"\n"
-    );
-    let file = format!("{apex}.zone");
-    std::fs::write(dir.join(&file), zone).expect("write zone");
-    let ksk = run(dir, "ldns-keygen", &["-a", "ED25519", "-k", apex]);
-    let zsk = run(dir, "ldns-keygen", &["-a", "ED25519", apex]);
-    let mut args: Vec<&str> = vec!["-n"];
-    if how == Signed::Expired {
-        args.extend(["-i", "20241101000000", "-e", "20241201000000"]);
-    }
-    args.extend([file.as_str(), zsk.as_str(), ksk.as_str()]);
-    run(dir, "ldns-signzone", &args);
-    let signed = dir.join(format!("{file}.signed"));
-    if how == Signed::Tampered {
-        let text = std::fs::read_to_string(&signed).expect("signed zone");
-        let www = format!("www.{apex}.");
-        let changed: String = text
-            .lines()
-            .map(|line| {
-                let fields: Vec<&str> = line.split_whitespace().collect();
-                if fields.first() == Some(&www.as_str()) && fields.get(3) == Some(&"A") {
-                    format!("{www}\t60\tIN\tA\t192.0.2.66\n")
-                } else {
-                    format!("{line}\n")
-                }
-            })
-            .collect();
-        assert_ne!(changed, text, "the A record of www was changed");
-        std::fs::write(&signed, changed).expect("write tampered zone");
-    }
-    // "apex.\tIN\tDS\t<tag> <alg> <digest type> <hex>"
-    let ds_line = std::fs::read_to_string(dir.join(format!("{ksk}.ds"))).expect("DS file");
-    let fields: Vec<&str> = ds_line.split_whitespace().collect();
-    assert_eq!(fields[2], "DS", "{ds_line}");
-    TrustAnchor {
-        zone: Name::parse(apex).unwrap(),
-        ds: vec![Ds {
-            key_tag: fields[3].parse().unwrap(),
-            algorithm: fields[4].parse().unwrap(),
-            digest_type: fields[5].parse().unwrap(),
-            digest: unhex(fields[6]),
-        }],
-        keys: vec![],
-    }
-}
-
-/// Starts NSD serving each `(apex, signing)` zone; returns it with the zones' anchors.
+/// Starts NSD serving each `(apex, signing)` zone (a domain that receives no mail,
+/// with SPF, DMARC and CAA); returns it with the zones' anchors.
 fn start_nsd(zones: &[(&str, Signed)]) -> (Nsd, Vec<TrustAnchor>) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let ip = nsd_address();
-    let anchors: Vec<TrustAnchor> = zones
+    let mut dir = Zones::new();
+    let ip = dir.ip();
+    let anchors = zones
         .iter()
-        .map(|(apex, how)| sign_zone(dir.path(), apex, ip, *how))
+        .map(|(apex, how)| {
+            let body = format!(
+                "www IN A {ip}\n\
+                 @ IN MX 0 .\n\
+                 @ IN TXT \"v=spf1 -all\"\n\
+                 _dmarc IN TXT \"v=DMARC1; p=reject; rua=mailto:dmarc@{apex}\"\n\
+                 @ IN CAA 0 issue \"letsencrypt.org\"\n"
+            );
+            dir.signed(apex, &body, *how)
+        })
         .collect();
-    let files: Vec<(String, String)> = zones
-        .iter()
-        .map(|(apex, _)| (apex.to_string(), format!("{apex}.zone.signed")))
-        .collect();
-    (launch_nsd(dir, ip, &files), anchors)
-}
-
-/// A random address in 127.53.0.0/16 for one NSD.
-fn nsd_address() -> Ipv4Addr {
-    use rand::Rng;
-    let mut rng = rand::thread_rng();
-    Ipv4Addr::new(127, 53, rng.gen_range(1..255), rng.gen_range(1..255))
-}
-
-/// Runs NSD on port 53 of `ip`, serving each `(apex, zone file in dir)`; returns once
-/// it has read every zone.
-fn launch_nsd(dir: tempfile::TempDir, ip: Ipv4Addr, zones: &[(String, String)]) -> Nsd {
-    let d = dir.path().display();
-    let mut conf = format!(
-        "server:\n  ip-address: {ip}@53\n  username: \"\"\n  chroot: \"\"\n  zonesdir: \"{d}\"\n  \
-         database: \"\"\n  pidfile: \"{d}/nsd.pid\"\n  xfrdfile: \"{d}/xfrd.state\"\n  \
-         zonelistfile: \"{d}/zone.list\"\n  logfile: \"{d}/nsd.log\"\n  server-count: 1\n\
-         remote-control:\n  control-enable: no\n"
-    );
-    for (apex, file) in zones {
-        conf.push_str(&format!("zone:\n  name: {apex}\n  zonefile: {file}\n"));
-    }
-    std::fs::write(dir.path().join("nsd.conf"), conf).expect("write nsd.conf");
-    let child = Command::new("nsd")
-        .args(["-d", "-c"])
-        .arg(dir.path().join("nsd.conf"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("nsd runs (is it installed?)");
-    let nsd = Nsd {
-        child,
-        addr: SocketAddr::new(IpAddr::V4(ip), 53),
-        _dir: dir,
-    };
-    // Ready once it says so in its log (every zone read first).
-    let log = nsd._dir.path().join("nsd.log");
-    for _ in 0..100 {
-        if std::fs::read_to_string(&log).is_ok_and(|l| l.contains("nsd started")) {
-            return nsd;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!(
-        "nsd did not start: {}",
-        std::fs::read_to_string(&log).unwrap_or_default()
-    );
+    (dir.start(), anchors)
 }
 
 fn nsd_collector(nsd: &Nsd, anchors: Vec<TrustAnchor>) -> Collector {
+    crate::common::collector(nsd_settings(nsd, anchors))
+}
+
+/// Resolves through `nsd` only, trusts `anchors`; private addresses allowed (every
+/// peer is on loopback).
+fn nsd_settings(nsd: &Nsd, anchors: Vec<TrustAnchor>) -> CollectorSettings {
     let quick = Duration::from_secs(3);
-    crate::common::collector(CollectorSettings {
+    CollectorSettings {
         dns: DnsConfig::Servers(vec![nsd.addr]),
         allow_private_addresses: true,
         connect_timeout: quick,
@@ -219,7 +81,28 @@ fn nsd_collector(nsd: &Nsd, anchors: Vec<TrustAnchor>) -> Collector {
             ..DomainSettings::default()
         },
         ..CollectorSettings::default()
-    })
+    }
+}
+
+/// Asserts that `evidence` validated in `zone` and no DNSSEC finding fired; the
+/// findings, for more checks.
+#[track_caller]
+fn assert_secure(evidence: &Evidence, zone: &str, now: OffsetDateTime) -> Vec<Finding> {
+    assert_eq!(
+        dnssec_status(evidence),
+        DnssecStatus::Secure { zone: zone.into() },
+        "{:#?}",
+        evidence.dns
+    );
+    let findings = judge(evidence, now);
+    for id in [
+        FindingId::DnsDnssecBogus,
+        FindingId::DnsDnssecUnsigned,
+        FindingId::DnsDnssecUnverified,
+    ] {
+        assert_silent(&findings, id);
+    }
+    findings
 }
 
 fn dnssec_status(evidence: &Evidence) -> DnssecStatus {
@@ -245,19 +128,8 @@ async fn nsd_zones_signed_by_ldns_validate_or_are_bogus() {
     // The web side fails (nothing listens on port 443 there): the DNS side does not
     // depend on it.
     let good = collector.collect("www.nsd-good.test", 443).await;
-    assert_eq!(
-        dnssec_status(&good),
-        DnssecStatus::Secure {
-            zone: "nsd-good.test".into()
-        },
-        "{:#?}",
-        good.dns
-    );
-    let findings = judge(&good, now);
+    let findings = assert_secure(&good, "nsd-good.test", now);
     for id in [
-        FindingId::DnsDnssecBogus,
-        FindingId::DnsDnssecUnsigned,
-        FindingId::DnsDnssecUnverified,
         FindingId::MailSpfMissing,
         FindingId::MailDmarcMissing,
         FindingId::MailMxMissing,
@@ -746,9 +618,9 @@ const CASES: &[Case] = &[
     },
 ];
 
-/// The zone of one case; `mail` receives no mail (null MX), so nothing is probed over SMTP.
+/// The zone body of one case; it receives no mail (null MX), so nothing is probed over
+/// SMTP.
 fn case_zone(case: &Case, ns_ip: Ipv4Addr) -> String {
-    let apex = format!("{}.test", case.label);
     // A TXT character-string holds at most 255 bytes: longer records are split into
     // several strings, which receivers join (RFC 7208 §3.3).
     let quote = |r: &str| {
@@ -760,11 +632,7 @@ fn case_zone(case: &Case, ns_ip: Ipv4Addr) -> String {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    let mut zone = format!(
-        "$ORIGIN {apex}.\n$TTL 60\n\
-         @ IN SOA ns1.{apex}. hostmaster.{apex}. 1 3600 600 86400 60\n\
-         @ IN NS ns1.{apex}.\nns1 IN A {ns_ip}\n@ IN A {ns_ip}\n@ IN MX 0 .\n"
-    );
+    let mut zone = format!("@ IN A {ns_ip}\n@ IN MX 0 .\n");
     for r in case.spf {
         zone.push_str(&format!("@ IN TXT {}\n", quote(r)));
     }
@@ -847,27 +715,15 @@ fn checkdmarc_verdicts(answer: &serde_json::Value) -> (&'static str, &'static st
 /// `python3` first on PATH: the test fails, never skips, without it.
 #[tokio::test(flavor = "multi_thread")]
 async fn spf_and_dmarc_verdicts_agree_with_checkdmarc() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let ip = nsd_address();
-    let mut files = Vec::new();
+    let mut zones = Zones::new();
+    let ip = zones.ip();
     for case in CASES {
-        let apex = format!("{}.test", case.label);
-        std::fs::write(dir.path().join(format!("{apex}.zone")), case_zone(case, ip))
-            .expect("write zone");
-        files.push((apex.clone(), format!("{apex}.zone")));
+        zones.unsigned(&format!("{}.test", case.label), &case_zone(case, ip));
     }
     // The parent `test` itself, so a fallback to it (checkdmarc looks for DMARC at the
     // base domain as well) gets an authoritative "no such name" rather than REFUSED.
-    std::fs::write(
-        dir.path().join("test.zone"),
-        format!(
-            "$ORIGIN test.\n$TTL 60\n@ IN SOA ns1.test. hostmaster.test. 1 3600 600 86400 60\n\
-             @ IN NS ns1.test.\nns1 IN A {ip}\n"
-        ),
-    )
-    .expect("write zone");
-    files.push(("test".into(), "test.zone".into()));
-    let nsd = launch_nsd(dir, ip, &files);
+    zones.unsigned("test", "");
+    let nsd = zones.start();
 
     let domains: Vec<String> = CASES.iter().map(|c| format!("{}.test", c.label)).collect();
     let out = Command::new("python3")
@@ -913,4 +769,501 @@ fn theirs_detail(stdout: &[u8], domain: &str) -> String {
     serde_json::from_slice::<serde_json::Value>(stdout)
         .map(|v| v[domain].to_string())
         .unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------------
+// NSD: an unsigned child and a broken chain below a signed parent
+// ---------------------------------------------------------------------------------
+
+/// Issue 14: below a parent signed by `ldns-signzone`, a delegation without DS (its
+/// absence proved by the parent's signed NSEC) is insecure, and one whose DS names a key
+/// the child does not sign with is bogus, through the real validator against NSD.
+#[tokio::test(flavor = "multi_thread")]
+async fn nsd_unsigned_child_is_insecure_and_a_broken_chain_is_bogus() {
+    let mut zones = Zones::new();
+    let ip = zones.ip();
+    // A key-signing key the child never uses: the parent's DS names it.
+    let stranger = zones.ksk("broken.nsd-parent.test");
+    let parent = zones.signed(
+        "nsd-parent.test",
+        &format!(
+            "www IN A {ip}\n@ IN MX 0 .\n@ IN TXT \"v=spf1 -all\"\n\
+             _dmarc IN TXT \"v=DMARC1; p=reject\"\n\
+             unsigned IN NS ns1.unsigned\nns1.unsigned IN A {ip}\n\
+             broken IN NS ns1.broken\nns1.broken IN A {ip}\n\
+             broken IN DS {}\n",
+            stranger.ds_rdata
+        ),
+        Signed::Valid,
+    );
+    zones.unsigned("unsigned.nsd-parent.test", &format!("www IN A {ip}\n"));
+    zones.signed(
+        "broken.nsd-parent.test",
+        &format!("www IN A {ip}\n"),
+        Signed::Valid,
+    );
+    let nsd = zones.start();
+    let collector = nsd_collector(&nsd, vec![parent]);
+    let now = OffsetDateTime::now_utc();
+
+    let good = collector.collect("www.nsd-parent.test", 443).await;
+    assert_secure(&good, "nsd-parent.test", now);
+
+    let unsigned = collector.collect("www.unsigned.nsd-parent.test", 443).await;
+    match dnssec_status(&unsigned) {
+        DnssecStatus::Insecure { at, why } => {
+            assert_eq!(at, "unsigned.nsd-parent.test", "{why}");
+        }
+        other => panic!(
+            "a delegation proved to have no DS is insecure: {other:?}\n{:#?}",
+            unsigned.dns
+        ),
+    }
+    let findings = judge(&unsigned, now);
+    assert_fires(&findings, FindingId::DnsDnssecUnsigned);
+    assert_silent(&findings, FindingId::DnsDnssecBogus);
+
+    let broken = collector.collect("www.broken.nsd-parent.test", 443).await;
+    match dnssec_status(&broken) {
+        DnssecStatus::Bogus { at, why } => {
+            assert_eq!(at, "broken.nsd-parent.test", "{why}");
+        }
+        other => panic!(
+            "a DS that matches no key of the child is bogus: {other:?}\n{:#?}",
+            broken.dns
+        ),
+    }
+    let findings = judge(&broken, now);
+    assert_fires(&findings, FindingId::DnsDnssecBogus);
+    assert_silent(&findings, FindingId::DnsDnssecUnsigned);
+    drop(nsd);
+}
+
+// ---------------------------------------------------------------------------------
+// TCP after a truncated UDP answer, and a site whose own name does not resolve
+// ---------------------------------------------------------------------------------
+
+/// A TXT question with EDNS (1232 bytes, DO) written byte by byte, so the truncation
+/// the test relies on is shown without the collector's code.
+fn raw_txt_query(name: &str) -> Vec<u8> {
+    let mut q = vec![0x4a, 0x17, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1];
+    for label in name.split('.') {
+        q.push(label.len() as u8);
+        q.extend_from_slice(label.as_bytes());
+    }
+    q.extend_from_slice(&[0, 0, 16, 0, 1]);
+    // OPT: root owner, type 41, payload 1232, DO bit set.
+    q.extend_from_slice(&[0, 0, 41, 0x04, 0xd0, 0, 0, 0x80, 0, 0, 0]);
+    q
+}
+
+/// Issue 14: a domain with many TXT records (site verifications, as real domains
+/// collect them) has an answer larger than the 1232 bytes the collector advertises; NSD
+/// sets TC over UDP and the collector reads the whole answer over TCP, so the SPF
+/// record among them is found. The same NSD then shows a site whose own name does not
+/// exist: its domain's mail evidence is still gathered.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_truncated_answer_is_read_over_tcp_and_an_unresolved_site_keeps_its_mail_evidence() {
+    let mut zones = Zones::new();
+    let ip = zones.ip();
+    let mut body = format!(
+        "www IN A {ip}\n@ IN MX 0 .\n_dmarc IN TXT \"v=DMARC1; p=reject\"\n\
+         @ IN TXT \"v=spf1 -all\"\n"
+    );
+    for i in 0..40 {
+        body.push_str(&format!(
+            "@ IN TXT \"site-verification-{i:02}=Zm9yIHRoZSB0ZXN0IG9ubHk6IGEgbG9uZyB0b2tlbiBsaWtlIHJlYWwgb25lcw\"\n"
+        ));
+    }
+    zones.unsigned("many-txt.test", &body);
+    let nsd = zones.start();
+
+    // NSD truncates the UDP answer: the premise of the test.
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("UDP socket");
+    socket
+        .set_read_timeout(Some(Duration::from_secs(3)))
+        .expect("timeout");
+    socket
+        .send_to(&raw_txt_query("many-txt.test"), nsd.addr)
+        .expect("send");
+    let mut buf = [0u8; 4096];
+    let (len, _) = socket.recv_from(&mut buf).expect("NSD answers over UDP");
+    assert!(len <= 1232, "{len} bytes over UDP");
+    assert_eq!(buf[2] & 0x02, 0x02, "TC set by NSD ({len} bytes)");
+
+    let collector = nsd_collector(&nsd, vec![]);
+    let now = OffsetDateTime::now_utc();
+    let site = collector.collect("www.many-txt.test", 443).await;
+    let mail = site.mail.as_ref().expect("mail evidence");
+    match mail.spf.fetched.get("many-txt.test") {
+        Some(trustlabel_core::mail::spf::Fetched::Records { records }) => {
+            assert_eq!(records, &["v=spf1 -all"]);
+        }
+        other => panic!("the SPF record among 41 TXT records: {other:?}"),
+    }
+    let findings = judge(&site, now);
+    for id in [
+        FindingId::MailSpfMissing,
+        FindingId::MailSpfInvalid,
+        FindingId::MailDmarcMissing,
+    ] {
+        assert_silent(&findings, id);
+    }
+
+    // The site's own name does not exist; its registrable domain does.
+    let gone = collector.collect("gone.many-txt.test", 443).await;
+    assert!(
+        matches!(
+            gone.resolution,
+            trustlabel_core::evidence::Resolution::Failed { .. }
+        ),
+        "{:?}",
+        gone.resolution
+    );
+    let mail = gone.mail.as_ref().expect("mail evidence without the site");
+    assert_eq!(mail.domain, "many-txt.test");
+    assert!(mail.mx.is_null(), "{:?}", mail.mx);
+    assert_eq!(mail.dmarc.records, ["v=DMARC1; p=reject"]);
+    let dns = gone.dns.as_ref().expect("DNS evidence without the site");
+    assert!(
+        dns.ipv6
+            .lookup_failure
+            .as_deref()
+            .is_some_and(|why| why.contains("did not resolve")),
+        "{:?}",
+        dns.ipv6
+    );
+    let findings = judge(&gone, now);
+    assert_fires(&findings, FindingId::SiteDnsFailed);
+    for id in [
+        FindingId::DnsIpv6Missing,
+        FindingId::MailSpfMissing,
+        FindingId::MailDmarcMissing,
+    ] {
+        assert_silent(&findings, id);
+    }
+    drop(nsd);
+}
+
+// ---------------------------------------------------------------------------------
+// Debian's Exim as the mail peer, in zones NSD serves: STARTTLS, DANE, MTA-STS
+// ---------------------------------------------------------------------------------
+
+/// The data of a TLSA 3 1 1 record for `key` (a PEM private key): the SHA-256 of its
+/// public key, as `openssl` computes it, which shares no code with the collector.
+fn openssl_spki_sha256(key: &Path) -> String {
+    let dir = key.parent().expect("key directory");
+    let key = key.to_str().expect("UTF-8 path");
+    run(
+        dir,
+        "openssl",
+        &[
+            "pkey", "-in", key, "-pubout", "-outform", "DER", "-out", "spki.der",
+        ],
+    );
+    let out = run(dir, "openssl", &["dgst", "-sha256", "-r", "spki.der"]);
+    out.split_whitespace()
+        .next()
+        .expect("digest")
+        .to_uppercase()
+}
+
+/// Scans `www.<apex>`, whose MX `mx.<apex>` offers STARTTLS with a certificate for
+/// other names; its findings.
+async fn name_mismatch_findings(
+    collector: &Collector,
+    apex: &str,
+    now: OffsetDateTime,
+) -> Vec<Finding> {
+    let evidence = collector.collect(&format!("www.{apex}"), 443).await;
+    let mail = evidence.mail.as_ref().expect("mail evidence");
+    match &mail.servers[0].smtp {
+        SmtpOutcome::Tls { verification, .. } => {
+            assert!(verification.is_some(), "not valid for mx.{apex}")
+        }
+        other => panic!("Exim offers STARTTLS: {other:?}"),
+    }
+    judge(&evidence, now)
+}
+
+/// Issue 14: Debian's Exim as the MX. Offering STARTTLS with a certificate for the MX
+/// name, in a signed zone with a TLSA 3 1 1 record of its key (hashed by `openssl`)
+/// and a valid MTA-STS policy (served by `openssl s_server`), the domain gets no mail
+/// finding at all, nor does a certificate for another name that a DANE-EE record
+/// authenticates; a TLSA record that does not match, a certificate for another name,
+/// an Exim that speaks only TLS 1.0 (STARTTLS failed) and one without STARTTLS each give
+/// their finding. Exim's own log shows one
+/// session per MX name and no message.
+#[tokio::test(flavor = "multi_thread")]
+async fn debian_exim_starttls_dane_and_mta_sts() {
+    let certs = tempfile::tempdir().expect("temp dir");
+    crate::common::pki::readable_by_all(certs.path());
+    let ca = TestCa::new();
+    let mx_leaf = ca.leaf(
+        &["mx.exim-tls.test", "mx.exim-dane.test"],
+        certs.path(),
+        "mx",
+    );
+    let exim_tls = Exim::start("mx.exim-tls.test", Some(&mx_leaf), "");
+    let exim_plain = Exim::start("mx.exim-plain.test", None, "");
+    // GnuTLS told to speak TLS 1.0 only, which the scanner (TLS 1.2 and 1.3) refuses.
+    let old_leaf = ca.leaf(&["mx.exim-old.test"], certs.path(), "old");
+    let exim_old = Exim::start(
+        "mx.exim-old.test",
+        Some(&old_leaf),
+        "tls_require_ciphers = NORMAL:-VERS-ALL:+VERS-TLS1.0",
+    );
+    let tlsa = openssl_spki_sha256(&mx_leaf.key);
+
+    let policy_root = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(policy_root.path().join(".well-known")).expect("mkdir");
+    std::fs::write(
+        policy_root.path().join(".well-known/mta-sts.txt"),
+        "version: STSv1\r\nmode: enforce\r\nmx: mx.exim-tls.test\r\nmax_age: 604800\r\n",
+    )
+    .expect("write policy");
+    let policy_ip = crate::common::nsd::loopback_address(44);
+    let policy_leaf = ca.leaf(&["mta-sts.exim-tls.test"], certs.path(), "mta-sts");
+    // `openssl s_server -WWW` serves the policy file: an HTTPS server that is not ours.
+    let _policy_server = OpensslServer::start_on(
+        &format!("{policy_ip}:443"),
+        &policy_leaf.cert,
+        &policy_leaf.key,
+        &["-WWW"],
+        Some(policy_root.path()),
+        None,
+    );
+
+    let mut zones = Zones::new();
+    let ip = zones.ip();
+    let authenticated = "@ IN TXT \"v=spf1 mx -all\"\n\
+                         _dmarc IN TXT \"v=DMARC1; p=reject; rua=mailto:dmarc@example.net\"\n";
+    let tls_zone = zones.signed(
+        "exim-tls.test",
+        &format!(
+            "www IN A {ip}\n@ IN MX 10 mx\nmx IN A {}\n{authenticated}\
+             _25._tcp.mx IN TLSA 3 1 1 {tlsa}\n\
+             _mta-sts IN TXT \"v=STSv1; id=20261205T0300\"\n\
+             mta-sts IN A {policy_ip}\n\
+             _smtp._tls IN TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@example.net\"\n",
+            exim_tls.ip
+        ),
+        Signed::Valid,
+    );
+    let wrong_hash = "0".repeat(64);
+    let dane_zone = zones.signed(
+        "exim-dane.test",
+        &format!(
+            "www IN A {ip}\n@ IN MX 10 mx\nmx IN A {}\n{authenticated}\
+             _25._tcp.mx IN TLSA 3 1 1 {wrong_hash}\n",
+            exim_tls.ip
+        ),
+        Signed::Valid,
+    );
+    // A fourth MX name its certificate does not cover, in a signed zone whose TLSA 3 1 1
+    // record names the server's key: DANE-EE authenticates it (RFC 7672 §3.1.1).
+    let dane_ee_zone = zones.signed(
+        "exim-dane-ee.test",
+        &format!(
+            "www IN A {ip}\n@ IN MX 10 mx\nmx IN A {}\n{authenticated}\
+             _25._tcp.mx IN TLSA 3 1 1 {tlsa}\n",
+            exim_tls.ip
+        ),
+        Signed::Valid,
+    );
+    // A third MX name for the same Exim: its certificate does not cover it.
+    zones.unsigned(
+        "exim-wrong.test",
+        &format!(
+            "www IN A {ip}\n@ IN MX 10 mx\nmx IN A {}\n{authenticated}",
+            exim_tls.ip
+        ),
+    );
+    zones.unsigned(
+        "exim-plain.test",
+        &format!(
+            "www IN A {ip}\n@ IN MX 10 mx\nmx IN A {}\n{authenticated}",
+            exim_plain.ip
+        ),
+    );
+    zones.unsigned(
+        "exim-old.test",
+        &format!(
+            "www IN A {ip}\n@ IN MX 10 mx\nmx IN A {}\n{authenticated}",
+            exim_old.ip
+        ),
+    );
+    let nsd = zones.start();
+    let mut settings = nsd_settings(&nsd, vec![tls_zone, dane_zone, dane_ee_zone]);
+    settings.extra_roots_pem = vec![ca.root_pem()];
+    settings.only_extra_roots = true;
+    let collector = crate::common::collector(settings);
+    let now = OffsetDateTime::now_utc();
+
+    // The good domain: STARTTLS with a valid certificate, DANE that matches, MTA-STS.
+    let good = collector.collect("www.exim-tls.test", 443).await;
+    let mail = good.mail.as_ref().expect("mail evidence");
+    assert_eq!(mail.servers.len(), 1, "{mail:#?}");
+    let server = &mail.servers[0];
+    assert_eq!(server.addresses, [std::net::IpAddr::V4(exim_tls.ip)]);
+    let (chain, version) = match &server.smtp {
+        SmtpOutcome::Tls {
+            ehlo,
+            version,
+            chain,
+            verification,
+            ..
+        } => {
+            assert!(ehlo[0].starts_with("mx.exim-tls.test"), "{ehlo:?}");
+            assert!(ehlo.iter().any(|l| l == "STARTTLS"), "{ehlo:?}");
+            assert!(version == "TLSv1.3" || version == "TLSv1.2", "{version}");
+            assert_eq!(chain[0].san_dns, ["mx.exim-tls.test", "mx.exim-dane.test"]);
+            assert_eq!(*verification, None, "valid for the MX name");
+            (chain.clone(), version.clone())
+        }
+        other => panic!("Exim offers STARTTLS: {other:?}"),
+    };
+    let dane = server.tlsa.as_ref().expect("TLSA asked in a signed zone");
+    assert!(dane.secure, "{dane:?}");
+    assert_eq!(dane.records, [format!("3 1 1 {tlsa}")]);
+    let der: Vec<Vec<u8>> = chain
+        .iter()
+        .map(|c| {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD
+                .decode(&c.der_base64)
+                .expect("DER")
+        })
+        .collect();
+    let record = trustlabel_core::dns::tlsa::parse_tlsa_text(&dane.records[0]).expect("TLSA");
+    assert_eq!(
+        trustlabel_core::dns::tlsa::tlsa_match(&record, &der),
+        trustlabel_core::dns::tlsa::TlsaMatch::Matches { index: 0 }
+    );
+    match &mail.mta_sts.policy {
+        Some(PolicyFetch::Fetched {
+            status,
+            content_type,
+            body,
+            ..
+        }) => {
+            assert_eq!(*status, 200);
+            assert_eq!(content_type.as_deref(), Some("text/plain"));
+            let policy = mta_sts::parse_policy(body).expect("a valid policy");
+            assert_eq!(policy.mode, mta_sts::Mode::Enforce);
+            assert!(policy.covers("mx.exim-tls.test"));
+        }
+        other => panic!("the policy file over HTTPS: {other:?}"),
+    }
+    let findings = judge(&good, now);
+    let mail_findings: Vec<_> = findings
+        .iter()
+        .filter(|f| f.id.to_string().starts_with("mail."))
+        .map(|f| (f.id, f.detail.clone()))
+        .collect();
+    assert!(mail_findings.is_empty(), "{mail_findings:#?}");
+
+    // A TLSA record that names another key.
+    let dane_bad = collector.collect("www.exim-dane.test", 443).await;
+    let findings = judge(&dane_bad, now);
+    assert_fires(&findings, FindingId::MailDaneMismatch);
+    assert_silent(&findings, FindingId::MailStarttlsCertInvalid);
+
+    // The same Exim under a name its certificate does not cover.
+    let findings = name_mismatch_findings(&collector, "exim-wrong.test", now).await;
+    assert_fires(&findings, FindingId::MailStarttlsCertInvalid);
+    assert_silent(&findings, FindingId::MailStarttlsMissing);
+
+    // The same name mismatch, authenticated by DANE-EE: nothing to fix.
+    let findings = name_mismatch_findings(&collector, "exim-dane-ee.test", now).await;
+    for id in [
+        FindingId::MailStarttlsCertInvalid,
+        FindingId::MailDaneMismatch,
+        FindingId::MailDaneMissing,
+    ] {
+        assert_silent(&findings, id);
+    }
+
+    // Exim without STARTTLS.
+    let plain = collector.collect("www.exim-plain.test", 443).await;
+    let mail = plain.mail.as_ref().expect("mail evidence");
+    match &mail.servers[0].smtp {
+        SmtpOutcome::NoStarttls { ehlo, .. } => {
+            assert!(ehlo[0].starts_with("mx.exim-plain.test"), "{ehlo:?}");
+            assert!(!ehlo.iter().any(|l| l.contains("STARTTLS")), "{ehlo:?}");
+        }
+        other => panic!("no STARTTLS expected: {other:?}"),
+    }
+    let findings = judge(&plain, now);
+    assert_fires(&findings, FindingId::MailStarttlsMissing);
+    assert_silent(&findings, FindingId::MailMxUnreachable);
+    assert_silent(&findings, FindingId::MailStarttlsFailed);
+
+    // Exim speaking only TLS 1.0: OpenSSL sets up a TLS 1.0 session with it (so it is
+    // not merely broken). GnuTLS answers the scanner's TLS 1.2/1.3 hello with a
+    // handshake_failure alert, not protocol_version as OpenSSL-based servers (and the
+    // fleet's outdated server) do, so the version cannot be named from this one
+    // conversation: STARTTLS is recorded as failed, which is what a modern sender meets.
+    let out = Command::new("openssl")
+        .args([
+            "s_client",
+            "-tls1",
+            "-cipher",
+            "DEFAULT:@SECLEVEL=0",
+            "-starttls",
+        ])
+        .args(["smtp", "-connect"])
+        .arg(format!("{}:25", exim_old.ip))
+        .stdin(Stdio::null())
+        .output()
+        .expect("openssl runs (is it installed?)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Protocol  : TLSv1\n"), "{text}");
+    let old = collector.collect("www.exim-old.test", 443).await;
+    let mail = old.mail.as_ref().expect("mail evidence");
+    match &mail.servers[0].smtp {
+        SmtpOutcome::TlsFailed {
+            version_refused,
+            message,
+            ..
+        } => {
+            assert!(!version_refused, "{message}");
+            assert!(message.contains("HandshakeFailure"), "{message}");
+        }
+        other => panic!("TLS 1.0 only: {other:?}"),
+    }
+    let findings = judge(&old, now);
+    assert_fires(&findings, FindingId::MailStarttlsFailed);
+    assert_silent(&findings, FindingId::MailStarttlsMissing);
+
+    // A site of that domain whose own name does not exist still has its mail judged.
+    let gone = collector.collect("gone.exim-plain.test", 443).await;
+    let findings = judge(&gone, now);
+    assert_fires(&findings, FindingId::SiteDnsFailed);
+    assert_fires(&findings, FindingId::MailStarttlsMissing);
+
+    // Exim's account: one session per MX name (four names on the TLS one, which the
+    // run caches per name), TLS on that one, no message in any.
+    let log = exim_tls.main_log();
+    let sessions = log.matches("no MAIL in SMTP connection").count();
+    assert_eq!(sessions, 4, "{log}");
+    // The version the evidence records is the one Exim logged (`X=TLS1.3:...`).
+    let logged = log
+        .split("X=")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .unwrap_or_default();
+    assert_eq!(
+        format!("TLSv{}", &logged[3.min(logged.len())..]),
+        version,
+        "{log}"
+    );
+    assert!(!log.contains(" <= "), "no message was received: {log}");
+    let log = exim_plain.main_log();
+    assert_eq!(
+        log.matches("no MAIL in SMTP connection").count(),
+        1,
+        "{log}"
+    );
+    drop(nsd);
 }

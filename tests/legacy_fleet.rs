@@ -4,7 +4,7 @@
 
 use crate::common::legacy::{alert, legacy, legacy_findings, outcomes, suites};
 use crate::common::{TestFleet, host};
-use trustlabel_core::evidence::{TlsVersion, VersionOutcome};
+use trustlabel_core::evidence::{ProbeReaction, TlsVersion, VersionOutcome};
 use trustlabel_core::finding::{Finding, FindingId};
 use trustlabel_core::policy::{Grade, Policy};
 use trustlabel_fleet::{HostileTls, SiteSpec, TlsBehaviour};
@@ -49,7 +49,22 @@ async fn a_modern_rustls_site_speaks_tls12_and_13_with_aead_forward_secret_suite
     assert_eq!(tls12.server_order, Some(false), "rustls follows the client");
     assert!(l.versions.iter().all(|v| v.complete));
     assert_eq!(l.server_key.as_ref().map(|k| k.bits), Some(256));
-    assert_eq!(l.handshakes, 16);
+    // 16 for versions and suites, 2 for the vulnerability probes: the extended hello
+    // (with its early ChangeCipherSpec) and the TLS_FALLBACK_SCSV hello at 1.2.
+    assert_eq!(l.handshakes, 18);
+    let probes = l.vulnerabilities.as_ref().expect("vulnerability probes");
+    assert_eq!(probes.handshakes, 2);
+    assert_eq!(
+        probes.early_ccs,
+        Some(ProbeReaction::Alert {
+            description: "unexpected_message".into()
+        })
+    );
+    let fallback = probes.fallback.as_ref().expect("fallback asked");
+    // rustls does not look for the SCSV; as a TLS 1.3 server it marks the 1.2 answer
+    // with RFC 8446's downgrade sentinel instead, which TLS 1.3 clients check.
+    assert_eq!(fallback.accepted, Some(TlsVersion::Tls12));
+    assert!(fallback.downgrade_sentinel);
     let problems: Vec<_> = findings.iter().filter(|f| !f.id.is_strength()).collect();
     assert_eq!(
         problems,

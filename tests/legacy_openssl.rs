@@ -15,10 +15,19 @@ use trustlabel_core::evidence::{Evidence, KeyExchangeParams, TlsVersion, Version
 use trustlabel_core::finding::{Finding, FindingId, Severity};
 use trustlabel_core::policy::{Grade, Policy, Verdict};
 
-const HOST: &str = "legacy.test";
+pub(crate) const HOST: &str = "legacy.test";
 
 /// Scans `HOST` with its TLS port at `addr` (plain HTTP refused).
-async fn scan(addr: SocketAddr, cert: &RsaCert) -> (Evidence, Vec<Finding>) {
+pub(crate) async fn scan(addr: SocketAddr, cert: &RsaCert) -> (Evidence, Vec<Finding>) {
+    scan_with(addr, cert, |_| {}).await
+}
+
+/// [`scan`] with settings changed by `adjust` (shorter timeouts for hostile peers).
+pub(crate) async fn scan_with(
+    addr: SocketAddr,
+    cert: &RsaCert,
+    adjust: impl FnOnce(&mut CollectorSettings),
+) -> (Evidence, Vec<Finding>) {
     // Port held, refusing: a socket bound but never listening keeps the port ours (so
     // no other test's server can take it and answer) while connections to it are refused.
     let closed = tokio::net::TcpSocket::new_v4().expect("socket");
@@ -26,7 +35,7 @@ async fn scan(addr: SocketAddr, cert: &RsaCert) -> (Evidence, Vec<Finding>) {
         .bind("127.0.0.1:0".parse().expect("addr"))
         .expect("bind");
     let closed_addr = closed.local_addr().expect("addr");
-    let settings = CollectorSettings {
+    let mut settings = CollectorSettings {
         dns: DnsConfig::Servers(vec!["127.0.0.1:9".parse().expect("addr")]),
         overrides: vec![
             ConnectTo {
@@ -58,6 +67,7 @@ async fn scan(addr: SocketAddr, cert: &RsaCert) -> (Evidence, Vec<Finding>) {
         },
         ..CollectorSettings::default()
     };
+    adjust(&mut settings);
     let collector = crate::common::collector(settings);
     let evidence = collector.collect(HOST, 443).await;
     drop(closed);

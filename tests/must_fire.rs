@@ -18,10 +18,13 @@
 //!
 //! All sites live in one fleet and are scanned concurrently, each once.
 
+use crate::common::flaw_peer::FlawPeer;
+use crate::common::openssl::RsaCert;
 use crate::common::{DOMAIN, host, judge, settings_for};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
+use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::task::JoinSet;
 use trustlabel_collect::{Collector, CollectorSettings};
@@ -74,9 +77,23 @@ struct Case {
     /// The mail server the zone's MX names.
     mail: Option<MailServer>,
     quiet: Option<SiteSpec>,
+    /// The peer outside the fleet the site relays to, kept running for the scan.
+    _peer: Option<(FlawPeer, RsaCert)>,
 }
 
 impl Case {
+    /// A site whose TLS port relays to `tls_flaws.py` with `flaw`.
+    fn flawed(flaw: &str) -> Case {
+        let label = format!("tls-{}", flaw.replace('_', "-"));
+        let cert = RsaCert::generate(&host(&label));
+        let peer = FlawPeer::start(flaw, &cert);
+        let site = good(&label).with_tls(TlsBehaviour::Relay(peer.addr));
+        Case {
+            _peer: Some((peer, cert)),
+            ..Case::site(site)
+        }
+    }
+
     fn site(spec: SiteSpec) -> Case {
         Case {
             host: spec.host.clone(),
@@ -86,6 +103,7 @@ impl Case {
             quiet: None,
             zone: None,
             mail: None,
+            _peer: None,
         }
     }
 
@@ -126,6 +144,7 @@ impl Case {
             zone: None,
             mail: None,
             quiet: None,
+            _peer: None,
         }
     }
 
@@ -407,8 +426,47 @@ fn case(id: FindingId) -> Case {
         SecurityTxtPublished => {
             Case::site(SiteSpec::good(&host("good"))).quiet_on(no_security_txt())
         }
+        // TLS vulnerability probes (issue 12): the fleet site's TLS port relays to a
+        // Python peer with that one flaw (tests/peers/tls_flaws.py; `tls_vulns.rs` proves
+        // each against it and Debian's OpenSSL).
+        TlsVulnHeartbleed => Case::flawed("heartbleed"),
+        TlsVulnCcsInjection => Case::flawed("ccs"),
+        TlsVulnRobot => Case::flawed("robot"),
+        TlsVulnInsecureRenegotiation => Case::flawed("no_reneg"),
+        TlsVulnCompression => Case::flawed("compression"),
+        TlsVulnNoFallbackScsv => Case::flawed("no_fallback"),
+        TlsVulnNoExtendedMasterSecret => Case::flawed("no_ems"),
+        // Advisory feeds (issue 12): WordPress 4.7.2 has fixed high-severity advisories;
+        // a Liferay 7.0.4 portal (by its header) one in the CISA KEV catalog.
+        SoftwareVulnerable => Case::site(page("wordpress-4-7-2", WORDPRESS_472_HOME)),
+        SoftwareKnownExploited => Case::site(liferay_portal()),
     }
 }
+
+/// A WordPress 4.7.2 home page as the core prints it: generator tag and `?ver=` assets.
+pub(crate) const WORDPRESS_472_HOME: &str = "<!doctype html><html lang=\"vi\"><head>\
+    <meta charset=\"utf-8\"><title>Sở Văn hóa</title>\
+    <meta name=\"generator\" content=\"WordPress 4.7.2\">\
+    <link rel=\"stylesheet\" href=\"/wp-includes/css/dashicons.min.css?ver=4.7.2\">\
+    <script src=\"/wp-includes/js/wp-emoji-release.min.js?ver=4.7.2\"></script>\
+    </head><body><h1>Sở Văn hóa, Thể thao và Du lịch</h1><p>Tin tức và thông báo.</p>\
+    </body></html>";
+
+/// A Liferay 7.0.4 portal: the `Liferay-Portal` header and a barebone script whose
+/// `b=` parameter is the build number.
+pub(crate) fn liferay_portal() -> SiteSpec {
+    page("liferay-portal", LIFERAY_HOME).with_header(
+        "Liferay-Portal",
+        "Liferay Community Edition Portal 7.0.4 GA5 (Wilberforce / Build 7004 / August 31, 2017)",
+    )
+}
+
+const LIFERAY_HOME: &str = "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
+    <title>Cổng thông tin điện tử</title>\
+    <script src=\"/html/js/barebone.jsp?browserId=other&amp;themeId=portal_WAR_theme&amp;\
+    colorSchemeId=01&amp;minifierType=js&amp;minifierBundleId=javascript.barebone.files&amp;\
+    languageId=vi_VN&amp;b=7004&amp;t=1504171234000\"></script></head>\
+    <body><h1>Cổng thông tin điện tử tỉnh</h1><p>Thông tin chỉ đạo điều hành.</p></body></html>";
 
 const SECURITY_TXT: &str = "/.well-known/security.txt";
 
@@ -557,12 +615,20 @@ const LINKS_TO_LISTED_DOMAIN: &str = "<!doctype html><html lang=\"vi\"><head><me
 type Results = BTreeMap<(String, Scanner), Vec<Finding>>;
 
 fn collector(fleet: &Fleet, scanner: Scanner) -> Arc<Collector> {
+    // Every case's site is scanned at once (some two hundred sites, each with its
+    // exposure probes, legacy hellos and DNS/mail questions), so on a loaded two-core
+    // machine a site can need more than the tests' usual 20 s; a deadline that cut the
+    // last exposure probes would make an id look silent. No case here waits for it.
+    let patient = CollectorSettings {
+        site_deadline: Duration::from_secs(90),
+        ..settings_for(fleet)
+    };
     let settings = match scanner {
-        Scanner::Fleet => settings_for(fleet),
+        Scanner::Fleet => patient,
         Scanner::PublicOnly => CollectorSettings {
             allow_private_addresses: false,
             treat_as_public: vec!["127.77.1.0/24".parse().expect("range")],
-            ..settings_for(fleet)
+            ..patient
         },
     };
     Arc::new(crate::common::collector(settings))

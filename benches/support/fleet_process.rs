@@ -14,28 +14,32 @@ pub struct FleetProcess {
 }
 
 impl FleetProcess {
-    /// `mixed`: one site in four carries a demo-fleet defect (see `fleet-serve --mixed`).
+    /// `shape`: the `fleet-serve` flags that say what the sites are (`--mixed`: one in
+    /// four carries a demo-fleet defect; `--own-domains`: a mail domain per site).
     /// Ports held by their servers: the fleet process binds every port itself (port 0)
     /// and reports them in its manifest; nothing here finds a port free and hands it on.
     #[allow(
         dead_code,
         reason = "the scan bench starts its fleet with a round-trip time"
     )]
-    pub fn start(sites: usize, mixed: bool) -> FleetProcess {
-        FleetProcess::start_with_rtt(sites, mixed, 0, 0)
+    pub fn start(sites: usize, shape: &[&str]) -> FleetProcess {
+        FleetProcess::start_with_rtt(sites, shape, 0, 0)
     }
 
     /// [`FleetProcess::start`] with `rtt_ms` (plus or minus `jitter_ms` per one-way pass)
     /// on every connection and DNS answer of the fleet: the internet, on loopback.
-    pub fn start_with_rtt(sites: usize, mixed: bool, rtt_ms: u64, jitter_ms: u64) -> FleetProcess {
+    pub fn start_with_rtt(
+        sites: usize,
+        shape: &[&str],
+        rtt_ms: u64,
+        jitter_ms: u64,
+    ) -> FleetProcess {
         let mut args = vec![
             "fleet-serve".to_string(),
             "--sites".into(),
             sites.to_string(),
         ];
-        if mixed {
-            args.push("--mixed".into());
-        }
+        args.extend(shape.iter().map(|f| f.to_string()));
         if rtt_ms > 0 {
             args.extend([
                 "--rtt-ms".to_string(),

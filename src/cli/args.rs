@@ -164,6 +164,10 @@ pub enum Command {
     /// token is printed once, when it is created).
     #[command(subcommand)]
     ApiToken(ApiTokenCommand),
+    /// Find sites not on the list yet: follow Certificate Transparency logs, then list,
+    /// accept (as targets) or dismiss the candidates.
+    #[command(subcommand)]
+    Discover(DiscoverCommand),
     /// Serve a local fleet of N sites and print its manifest (JSON) on one line; runs
     /// until standard input closes. Used by the benchmark to keep servers out of the
     /// measured process.
@@ -185,6 +189,10 @@ pub enum Command {
         /// Each one-way pass varies by up to this many milliseconds (uniform).
         #[arg(long, default_value_t = 0)]
         jitter_ms: u64,
+        /// Each site in a registrable domain of its own that receives mail (its own
+        /// signed zone, MX with STARTTLS, SPF, DMARC, TLS-RPT), named `www.dom<i>.test`.
+        #[arg(long, conflicts_with = "mixed")]
+        own_domains: bool,
     },
 }
 
@@ -278,6 +286,14 @@ pub enum ChecksCommand {
     /// Validate every rule file in DIR (policy, finding texts, page rules); files DIR
     /// lacks fall back to the built-in ones. Exit 0 when all are valid, 2 otherwise.
     Lint { dir: PathBuf },
+    /// Validate advisory feeds (retire.js jsrepository.json, OSV JSON, the CISA KEV
+    /// catalog) and install them into the checks directory's feeds/ (--checks DIR or
+    /// the config's `checks`), replacing the feed of the same format. Nothing is
+    /// installed when any file is invalid (exit 2).
+    Update {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -288,5 +304,63 @@ pub enum TargetsCommand {
     List {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DiscoverCommand {
+    /// Follow Certificate Transparency logs ([[discovery.logs]] with their keys) from
+    /// where the last run stopped; hosts under the discovery suffixes become candidates.
+    /// Then apply the auto-accept rules and probe the new candidates.
+    Ct {
+        /// Follow only this configured log (repeatable) [default: every configured log].
+        #[arg(long = "log", value_name = "URL")]
+        logs: Vec<String>,
+        /// Do not probe new candidates (resolves? answers HTTPS/HTTP?).
+        #[arg(long = "no-probe")]
+        no_probe: bool,
+    },
+    /// Probe pending candidates not probed yet.
+    Probe {
+        #[arg(long, default_value_t = 1000)]
+        limit: u64,
+    },
+    /// Print candidates with their sources.
+    List {
+        /// pending, accepted or dismissed [default: every state].
+        #[arg(long, value_name = "STATE")]
+        state: Option<String>,
+        /// ct, link or certificate.
+        #[arg(long, value_name = "KIND")]
+        source: Option<String>,
+        /// Only hosts under this suffix.
+        #[arg(long, value_name = "SUFFIX")]
+        suffix: Option<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Accept a candidate: it becomes a target, assessed by the next `scan --all`.
+    Accept {
+        host: String,
+        #[arg(long)]
+        organisation: String,
+        #[arg(long)]
+        category: String,
+        #[arg(long)]
+        province: String,
+        /// The ministry or provincial body the organisation belongs to.
+        #[arg(long, default_value = "")]
+        parent: String,
+        #[arg(long = "contact-email", default_value = "")]
+        contact_email: String,
+    },
+    /// Dismiss a candidate with a reason: out-of-scope, duplicate or parked.
+    Dismiss {
+        host: String,
+        #[arg(long, value_name = "REASON")]
+        reason: String,
+        /// Free text kept with the decision (e.g. which site it duplicates).
+        #[arg(long, default_value = "")]
+        note: String,
     },
 }

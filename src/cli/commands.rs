@@ -31,6 +31,15 @@ pub(super) fn collector(settings: &Settings, rules: &RuleSet) -> Result<Collecto
     Collector::new(settings.collector.clone(), rules).map_err(usage)
 }
 
+/// The hosts discovery keeps (`[discovery]` suffixes and domains), also from scans.
+pub(super) fn discovery_scope(
+    settings: &Settings,
+) -> Result<trustlabel_core::ct::DiscoveryScope, CliError> {
+    trustlabel::discovery::DiscoveryConfig::from_section(&settings.discovery)
+        .map(|c| c.scope)
+        .map_err(usage)
+}
+
 pub(super) async fn open_store(url: &str) -> Result<Store, CliError> {
     Store::open(url).await.map_err(|e| {
         let shown = trustlabel_store::display_location(url);
@@ -74,11 +83,13 @@ pub(super) async fn run_scan(
     format: Format,
     quiet: bool,
 ) -> Result<u8, CliError> {
-    let scanner = Scanner::new(
+    let scanner = Scanner::discovering(
         collector(settings, &rules)?,
         Arc::clone(&rules),
         store.clone(),
         settings.concurrency,
+        None,
+        discovery_scope(settings)?,
     );
     let stop = StopFlag::default();
     install_ctrl_c(stop.clone());

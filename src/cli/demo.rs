@@ -298,22 +298,27 @@ pub async fn fleet_serve(
     sites: usize,
     domain: &str,
     mixed: bool,
+    own_domains: bool,
     latency: Option<Latency>,
 ) -> Result<u8, CliError> {
     use tokio::io::AsyncReadExt;
-    let specs = if mixed {
-        mixed_specs(sites, domain)
+    let (specs, extras) = if own_domains {
+        trustlabel_fleet::own_mail_domains(sites)
+    } else if mixed {
+        (mixed_specs(sites, domain), FleetExtras::default())
     } else {
-        (0..sites)
+        let specs = (0..sites)
             .map(|i| SiteSpec::good(&format!("site{i}.{domain}")))
-            .collect()
+            .collect();
+        (specs, FleetExtras::default())
     };
-    let fleet = Fleet::start_with_latency(domain, specs, FleetExtras::default(), latency)
+    let fleet = Fleet::start_with_latency(domain, specs, extras, latency)
         .await
         .map_err(runtime)?;
     let manifest = serde_json::json!({
         "root_ca_pem": fleet.root_ca_pem(),
         "dns": fleet.dns_addr().to_string(),
+        "trust_anchors": fleet.trust_anchors(),
         "overrides": fleet.connect_overrides(),
         "hosts": fleet.sites().iter().map(|s| s.host.clone()).collect::<Vec<_>>(),
     });

@@ -4,6 +4,8 @@ pub mod args;
 mod commands;
 #[cfg(feature = "demo")]
 mod demo;
+mod discover;
+mod feeds;
 mod operate;
 mod publishing;
 mod settings;
@@ -61,6 +63,9 @@ pub async fn run(cli: args::Cli) -> Result<u8, CliError> {
         }
         args::Command::Status { host, format } => commands::status(&settings, &host, format).await,
         args::Command::Checks(args::ChecksCommand::Lint { dir }) => commands::lint(&dir),
+        args::Command::Checks(args::ChecksCommand::Update { files }) => {
+            feeds::update(&settings, &files)
+        }
         #[cfg(feature = "demo")]
         args::Command::Demo {
             format,
@@ -94,6 +99,7 @@ pub async fn run(cli: args::Cli) -> Result<u8, CliError> {
         } => publishing::owner_link(&settings, &host, days, revoke, public_url).await,
         args::Command::Staff(command) => publishing::staff(&settings, command).await,
         args::Command::ApiToken(command) => publishing::api_token(&settings, command).await,
+        args::Command::Discover(command) => discover::run(&settings, command).await,
         #[cfg(feature = "demo")]
         args::Command::FleetServe {
             sites,
@@ -101,12 +107,13 @@ pub async fn run(cli: args::Cli) -> Result<u8, CliError> {
             mixed,
             rtt_ms,
             jitter_ms,
+            own_domains,
         } => {
             let latency = (rtt_ms > 0).then(|| trustlabel_fleet::Latency {
                 rtt: std::time::Duration::from_millis(rtt_ms),
                 jitter: std::time::Duration::from_millis(jitter_ms),
             });
-            demo::fleet_serve(sites, &domain, mixed, latency).await
+            demo::fleet_serve(sites, &domain, mixed, own_domains, latency).await
         }
     }
 }

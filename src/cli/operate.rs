@@ -91,12 +91,13 @@ pub fn start(
     parts: Parts,
 ) -> Result<Background, CliError> {
     let notices = notices(settings, publish);
-    let scanner = Scanner::notifying(
+    let scanner = Scanner::discovering(
         super::commands::collector(settings, rules)?,
         Arc::clone(rules),
         Some(store.clone()),
         parts.jobs,
         notices.clone(),
+        super::commands::discovery_scope(settings)?,
     );
     let (stop, stop_rx) = watch::channel(false);
     let wake = Arc::new(Notify::new());

@@ -24,6 +24,7 @@ pub struct Settings {
     pub publish: trustlabel::config::PublishSection,
     pub schedule: trustlabel::config::ScheduleSection,
     pub notify: trustlabel::config::NotifySection,
+    pub discovery: trustlabel::config::DiscoverySection,
 }
 
 impl Settings {
@@ -154,5 +155,6 @@ pub fn resolve_settings(args: &GlobalArgs) -> Result<Settings, CliError> {
         publish: file.publish.clone(),
         schedule: file.schedule.clone(),
         notify: file.notify.clone(),
+        discovery: file.discovery.clone(),
     })
 }

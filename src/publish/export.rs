@@ -191,6 +191,7 @@ pub async fn export(
                         per_page,
                         categories: &[],
                         provinces: &[],
+                        programme: None,
                     },
                 );
                 w.write(&format!("{prefix}{file}"), &page_html.into_string())?;
@@ -205,6 +206,7 @@ pub async fn export(
                 trend: &trend,
                 province_league,
                 provinces: &rules.provinces,
+                programme: html::Programme::from_league(province_league, None),
             },
         );
         w.write(&format!("{prefix}dashboard.html"), &dash.into_string())?;

@@ -43,6 +43,8 @@ pub fn site_json(r: &SiteResult, catalog: &Catalog) -> Value {
         "category_scores": r.verdict.category_scores,
         "blocking": r.verdict.blocking,
         "reasons": r.verdict.reasons,
+        "feeds": r.verdict.feeds,
+        "stale_feeds": r.verdict.stale_feeds,
         "transition": r.transition,
         "findings": findings,
         "scanned_at": r.evidence.started_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),

@@ -7,6 +7,7 @@
 
 pub mod batch;
 mod ctx;
+mod discovery;
 pub mod login_throttle;
 mod owner;
 pub mod proxy;
@@ -148,6 +149,9 @@ pub fn router(state: AppState) -> Router {
             get(staff::tokens).post(staff::create_token),
         )
         .route("/staff/tokens/{id}/revoke", post(staff::revoke_token))
+        .route("/staff/discovery", get(discovery::queue))
+        .route("/staff/discovery/{host}/accept", post(discovery::accept))
+        .route("/staff/discovery/{host}/dismiss", post(discovery::dismiss))
         .route("/staff/site/{host}", get(staff::site))
         .route("/staff/site/{host}/scan", post(staff::scan))
         .route("/staff/site/{host}/attest", post(staff::attest))

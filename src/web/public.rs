@@ -209,6 +209,8 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, RawQuery(query): RawQ
     }
     let facets = facets(&state).await?;
     let (categories, provinces) = (&facets.0, &facets.1);
+    let (_, league) = league_rows(&state, LeagueBy::Province).await?;
+    let programme = pages::Programme::from_league(&league, None);
     let markup = pages::list_page(
         &ctx.page(&state),
         &ListPage {
@@ -218,6 +220,7 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, RawQuery(query): RawQ
             per_page: params.per_page(per_page),
             categories,
             provinces,
+            programme: Some(programme),
         },
     );
     Ok(cached(html(markup).into_response()))
@@ -264,6 +267,14 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> WebResult {
     let overall = opendata::overall(&by_category);
     let trend = charts::trend(&state.store.hourly_changes().await?, &state.settings.zone);
     let (_, provinces) = league_rows(&state, LeagueBy::Province).await?;
+    let pending = state
+        .store
+        .candidate_counts()
+        .await?
+        .into_iter()
+        .find(|(s, _)| *s == trustlabel_store::CandidateState::Pending)
+        .map_or(0, |(_, n)| n);
+    let programme = pages::Programme::from_league(&provinces, Some(pending));
     let markup = pages::dashboard_page(
         &ctx.page(&state),
         &DashboardData {
@@ -273,6 +284,7 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> WebResult {
             trend: &trend,
             province_league: &provinces,
             provinces: &state.rules.provinces,
+            programme,
         },
     );
     Ok(cached(html(markup).into_response()))

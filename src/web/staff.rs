@@ -62,7 +62,7 @@ fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-async fn current(
+pub(super) async fn current(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<StaffSession>, trustlabel_store::StoreError> {
@@ -77,7 +77,7 @@ async fn current(
     }
 }
 
-fn lang_q(lang: Lang, first: bool) -> &'static str {
+pub(super) fn lang_q(lang: Lang, first: bool) -> &'static str {
     match (lang, first) {
         (Lang::En, true) => "?lang=en",
         (Lang::En, false) => "&lang=en",
@@ -85,13 +85,17 @@ fn lang_q(lang: Lang, first: bool) -> &'static str {
     }
 }
 
-fn staff_ctx<'a>(ctx: &Ctx, state: &'a AppState, session: &'a StaffSession) -> PageCtx<'a> {
+pub(super) fn staff_ctx<'a>(
+    ctx: &Ctx,
+    state: &'a AppState,
+    session: &'a StaffSession,
+) -> PageCtx<'a> {
     let mut page = ctx.page(state);
     page.staff_user = Some(&session.user.username);
     page
 }
 
-fn forbidden(ctx: &Ctx, state: &AppState) -> Response {
+pub(super) fn forbidden(ctx: &Ctx, state: &AppState) -> Response {
     private(ctx.message(state, StatusCode::FORBIDDEN, ctx.lang.t().bad_request))
 }
 

@@ -4,9 +4,13 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 pub mod cli_env;
+pub mod exim;
+pub mod flaw_peer;
 pub mod legacy;
 pub mod mime;
+pub mod nsd;
 pub mod openssl;
+pub mod pki;
 pub mod smtp;
 pub mod webapp;
 pub mod webdriver;

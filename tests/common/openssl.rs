@@ -53,36 +53,68 @@ pub struct OpensslServer {
 }
 
 impl OpensslServer {
-    /// Starts `openssl s_server` with `args` after the certificate options and waits until
-    /// it accepts connections.
+    /// Starts `openssl s_server -www` with `args` after the certificate options and
+    /// waits until it accepts connections.
     pub fn start(cert: &RsaCert, args: &[&str]) -> OpensslServer {
+        OpensslServer::start_configured(cert, args, None)
+    }
+
+    /// [`OpensslServer::start`] with an OpenSSL configuration file (`OPENSSL_CONF`), for
+    /// the options s_server has no switch for (`Options = -ExtendedMasterSecret`).
+    pub fn start_configured(cert: &RsaCert, args: &[&str], config: Option<&Path>) -> OpensslServer {
+        // Answer the scanner's HTTPS request and close, freeing the single-threaded server.
+        let mut all = vec!["-www"];
+        all.extend_from_slice(args);
         // Port held by its server: s_server binds port 0 itself and, from OpenSSL 3 on,
         // prints the address it got (`ACCEPT 127.0.0.1:PORT`); nothing else ever held
         // the port, so nobody can take it between a probe and the server's bind.
-        let mut child = Command::new("openssl")
+        OpensslServer::start_on("127.0.0.1:0", &cert.cert, &cert.key, &all, None, config)
+    }
+
+    /// Starts `openssl s_server` on `accept` (`ADDRESS:PORT`) with this certificate and
+    /// key, `args` after them, in `dir` when given (where `-WWW` finds its files), with the
+    /// OpenSSL configuration file `config` when given.
+    pub fn start_on(
+        accept: &str,
+        cert: &Path,
+        key: &Path,
+        args: &[&str],
+        dir: Option<&Path>,
+        config: Option<&Path>,
+    ) -> OpensslServer {
+        let mut command = Command::new("openssl");
+        command
             .arg("s_server")
             .arg("-accept")
-            .arg("127.0.0.1:0")
+            .arg(accept)
             .arg("-cert")
-            .arg(&cert.cert)
+            .arg(cert)
             .arg("-key")
-            .arg(&cert.key)
-            // Answer the scanner's HTTPS request and close, freeing the single-threaded server.
-            .arg("-www")
+            .arg(key)
             .args(args)
+            .envs(config.map(|c| ("OPENSSL_CONF", c)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some(dir) = dir {
+            command.current_dir(dir);
+        }
+        let mut child = command
             .spawn()
             .expect("`openssl` must be installed (Debian package openssl; .ci/run installs it)");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = mpsc::channel();
+        // Given a port, s_server prints a bare `ACCEPT` once it listens.
+        let asked = accept.parse::<SocketAddr>().ok().filter(|a| a.port() != 0);
         std::thread::spawn(move || {
             let mut lines = BufReader::new(stdout).lines();
             for line in lines.by_ref() {
                 let Ok(line) = line else { break };
-                if let Some(addr) = line.strip_prefix("ACCEPT ") {
-                    let _ = tx.send(addr.trim().parse::<SocketAddr>());
+                if let Some(addr) = line.strip_prefix("ACCEPT") {
+                    let _ = tx.send(match asked {
+                        Some(addr) => Ok(addr),
+                        None => addr.trim().parse::<SocketAddr>(),
+                    });
                     break;
                 }
             }

@@ -15,6 +15,16 @@ use x509_parser::public_key::PublicKey;
 #[error("certificate is not valid DER: {0}")]
 pub struct CertParseError(pub String);
 
+/// The RSA modulus and public exponent of a certificate's key (big-endian), for the
+/// ROBOT probe's ClientKeyExchange; `None` for other keys or an unreadable certificate.
+pub fn rsa_public_key(der: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
+    match cert.public_key().parsed().ok()? {
+        PublicKey::RSA(rsa) => Some((rsa.modulus.to_vec(), rsa.exponent.to_vec())),
+        _ => None,
+    }
+}
+
 pub fn parse_certificate(der: &[u8]) -> Result<CertificateInfo, CertParseError> {
     let (_, cert) = X509Certificate::from_der(der).map_err(|e| CertParseError(e.to_string()))?;
     let mut san_dns = Vec::new();

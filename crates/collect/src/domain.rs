@@ -76,6 +76,14 @@ impl ZoneCache {
     }
 }
 
+/// Whether the site's own name gave an address that was scanned: the IPv6 twin of a
+/// site that could not be reached is not looked for.
+pub(crate) enum SiteReached {
+    Yes,
+    /// Why not, as the IPv6 evidence words it.
+    No(String),
+}
+
 /// One site's DNS work: where answers come from and whose budget they count against.
 pub(crate) struct Asker<'c> {
     pub collector: &'c Collector,
@@ -215,11 +223,21 @@ impl Collector {
         host: &Name,
         domain: &Name,
         https_port: u16,
+        reached: SiteReached,
     ) -> DnsEvidence {
+        let ipv6 = async {
+            match reached {
+                SiteReached::Yes => self.ipv6(asker, host, https_port).await,
+                SiteReached::No(why) => Ipv6Evidence {
+                    lookup_failure: Some(format!("not looked at: {why}")),
+                    ..Ipv6Evidence::default()
+                },
+            }
+        };
         let (dnssec, caa, ipv6, name_servers) = tokio::join!(
             self.dnssec(asker, host),
             self.caa(asker, host),
-            self.ipv6(asker, host, https_port),
+            ipv6,
             self.name_servers(asker, domain),
         );
         DnsEvidence {

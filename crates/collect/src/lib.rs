@@ -8,10 +8,12 @@
 
 mod body;
 mod certinfo;
+pub mod ct;
 pub mod dns;
 mod domain;
 pub mod http;
 pub mod legacy;
+mod light_probe;
 mod mail;
 mod net;
 pub mod ocsp;
@@ -28,10 +30,12 @@ mod views;
 
 pub use certinfo::{CertParseError, parse_certificate};
 pub use legacy::LegacySettings;
+pub use light_probe::LightProbe;
 pub use politeness::RateLimit;
 pub use resolve::{AddressRange, DnsConfig, is_public, load_hosts_file, parse_hosts};
 pub use views::{GOOGLEBOT_USER_AGENT, SEARCH_VISITOR_USER_AGENT};
 
+use domain::SiteReached;
 use http::{ChainKind, FetchSettings, Payload, Pins, SiteFetcher};
 use politeness::Politeness;
 use resolve::{ResolveFailure, Resolver};
@@ -119,6 +123,9 @@ pub struct DomainSettings {
     pub smtp_timeout: Duration,
     /// Mail servers (MX hosts) contacted per domain at most, by preference.
     pub max_mx: usize,
+    /// Off only to measure what the DNS and mail evidence costs (the scan benchmark's
+    /// `--no-dns-mail`): a scan without it cannot earn or lose the DNS and mail criteria.
+    pub enabled: bool,
 }
 
 impl Default for DomainSettings {
@@ -129,6 +136,7 @@ impl Default for DomainSettings {
             ehlo_name: default_ehlo_name(),
             smtp_timeout: Duration::from_secs(15),
             max_mx: 4,
+            enabled: true,
         }
     }
 }
@@ -335,6 +343,12 @@ impl Collector {
         })
     }
 
+    /// The strict TLS configuration (Mozilla roots plus `--ca-file`) for other clients of
+    /// the same trust, such as the Certificate Transparency follower.
+    pub fn strict_tls_config(&self) -> std::sync::Arc<rustls::ClientConfig> {
+        self.tls.strict_config()
+    }
+
     /// Scans one site. Never fails: unreachable or hostile sites become evidence.
     pub async fn collect(&self, host: &str, https_port: u16) -> Evidence {
         self.collect_with_pages(host, https_port).await.evidence
@@ -404,15 +418,28 @@ impl Collector {
                 return self.finish(evidence, deadline);
             }
             Ok(Err(ResolveFailure::Dns { kind, message })) => {
+                let why = format!("the site's name did not resolve ({message})");
+                // A resolver that does not answer would not answer the domain's
+                // questions either: only an answer (no such name, no address, a
+                // failure such as a validating resolver's SERVFAIL) is worth following.
+                let answered = kind != trustlabel_core::evidence::DnsFailureKind::Timeout;
                 evidence.resolution = Resolution::Failed { kind, message };
-                return self.finish(evidence, deadline);
+                if !answered {
+                    return self.finish(evidence, deadline);
+                }
+                return self
+                    .without_site(evidence, host, https_port, why, started_at, deadline)
+                    .await;
             }
             Ok(Ok(resolved)) => match self.resolver.pick_allowed(&resolved.addresses) {
                 None => {
                     evidence.resolution = Resolution::Refused {
                         addresses: resolved.addresses,
                     };
-                    return self.finish(evidence, deadline);
+                    let why = "the site's name resolves only to addresses that are not scanned";
+                    return self
+                        .without_site(evidence, host, https_port, why.into(), started_at, deadline)
+                        .await;
                 }
                 Some(ip) => {
                     evidence.resolution = Resolution::Resolved {
@@ -438,7 +465,14 @@ impl Collector {
         // (and the stack of a runtime that polls it in place) that much bigger.
         let domain_side = Box::pin(timeline.time(
             Phase::DnsMail,
-            self.domain_side(host, https_port, &counter, started_at, deadline),
+            self.domain_side(
+                host,
+                https_port,
+                &counter,
+                started_at,
+                deadline,
+                SiteReached::Yes,
+            ),
         ));
         // The web side: the content and the certificate's revocation need the TLS
         // handshake and the home pages, never the legacy hellos nor the DNS/mail side,
@@ -510,21 +544,44 @@ impl Collector {
         evidence.http = Some(http_chain);
         evidence.https = https_chain;
         evidence.tls = tls_probe;
-        evidence.dns = dns_evidence.map(|mut dns| {
-            if let Some(trustlabel_core::evidence::dns::Ipv6Probe {
-                outcome: trustlabel_core::evidence::dns::Ipv6Outcome::Answered { v4, .. },
-                ..
-            }) = dns.ipv6.probe.as_mut()
-            {
-                *v4 = domain::first_answer_summary(evidence.https.as_ref());
-            }
-            dns.queries = counter.queries();
-            dns
-        });
-        evidence.mail = mail_evidence.map(|mut mail| {
-            mail.smtp_connections = counter.smtp_connections();
-            mail
-        });
+        counted(&mut evidence, dns_evidence, mail_evidence, &counter);
+        if let Some(trustlabel_core::evidence::dns::Ipv6Probe {
+            outcome: trustlabel_core::evidence::dns::Ipv6Outcome::Answered { v4, .. },
+            ..
+        }) = evidence
+            .dns
+            .as_mut()
+            .and_then(|dns| dns.ipv6.probe.as_mut())
+        {
+            *v4 = domain::first_answer_summary(evidence.https.as_ref());
+        }
+        self.finish(evidence, deadline)
+    }
+
+    /// A site whose own name gave no address to scan still has a domain: its mail
+    /// evidence (as internet.nl tests mail apart from the web) and the DNSSEC of its name
+    /// (a bogus chain is often why a validating resolver gives no address), within the
+    /// same deadline. Only the site over IPv6 is not looked at, and the evidence says why.
+    async fn without_site(
+        &self,
+        mut evidence: Evidence,
+        host: &str,
+        https_port: u16,
+        why: String,
+        started_at: OffsetDateTime,
+        deadline: Instant,
+    ) -> Evidence {
+        let counter = dns::SiteCounter::default();
+        let (dns, mail) = Box::pin(self.domain_side(
+            host,
+            https_port,
+            &counter,
+            started_at,
+            deadline,
+            SiteReached::No(why),
+        ))
+        .await;
+        counted(&mut evidence, dns, mail, &counter);
         self.finish(evidence, deadline)
     }
 
@@ -537,11 +594,15 @@ impl Collector {
         counter: &dns::SiteCounter,
         started_at: OffsetDateTime,
         deadline: Instant,
+        reached: SiteReached,
     ) -> (
         Option<trustlabel_core::evidence::dns::DnsEvidence>,
         Option<trustlabel_core::evidence::mail::MailEvidence>,
     ) {
         use trustlabel_core::evidence::dns::{DnsEvidence, DnssecEvidence, DnssecStatus};
+        if !self.settings.domain.enabled {
+            return (None, None);
+        }
         let literal = host
             .trim_start_matches('[')
             .trim_end_matches(']')
@@ -580,7 +641,7 @@ impl Collector {
             now: started_at.unix_timestamp(),
         };
         let (dns, mail) = tokio::join!(
-            Box::pin(self.dns_side(&asker, &name, &domain, https_port)),
+            Box::pin(self.dns_side(&asker, &name, &domain, https_port, reached)),
             Box::pin(self.mail_side(&asker, &domain)),
         );
         (Some(dns), Some(mail))
@@ -1114,3 +1175,21 @@ fn pem_blocks(pem: &str) -> Vec<Vec<u8>> {
 
 /// Shared handle for scan tasks.
 pub type SharedCollector = Arc<Collector>;
+
+/// Puts the DNS and mail evidence into `evidence` with the questions and SMTP
+/// connections this site's scan spent on them.
+fn counted(
+    evidence: &mut Evidence,
+    dns: Option<trustlabel_core::evidence::dns::DnsEvidence>,
+    mail: Option<trustlabel_core::evidence::mail::MailEvidence>,
+    counter: &dns::SiteCounter,
+) {
+    evidence.dns = dns.map(|mut dns| {
+        dns.queries = counter.queries();
+        dns
+    });
+    evidence.mail = mail.map(|mut mail| {
+        mail.smtp_connections = counter.smtp_connections();
+        mail
+    });
+}

@@ -11,7 +11,8 @@ use time::OffsetDateTime;
 
 mod legacy;
 pub use legacy::{
-    AcceptedSuite, KeyExchangeParams, LegacyTls, TlsVersion, VersionOutcome, VersionProbe,
+    AcceptedSuite, FallbackProbe, HelloEchoes, KeyExchangeParams, LegacyTls, ProbeReaction,
+    RobotAnswer, RobotProbe, TlsVersion, VersionOutcome, VersionProbe, VulnerabilityProbes,
     wire_version_name,
 };
 mod crawler;

@@ -249,6 +249,17 @@ finding_catalog! {
     SecurityTxtCanonicalMismatch => "disclosure.security_txt.canonical_mismatch", Disclosure;
     SecurityTxtExpiresFar => "disclosure.security_txt.expires_far", Disclosure;
     SecurityTxtPublished => "disclosure.security_txt.published", Disclosure;
+
+    TlsVulnHeartbleed => "tls.vuln.heartbleed", Transport;
+    TlsVulnCcsInjection => "tls.vuln.ccs_injection", Transport;
+    TlsVulnRobot => "tls.vuln.robot", Transport;
+    TlsVulnInsecureRenegotiation => "tls.vuln.insecure_renegotiation", Transport;
+    TlsVulnCompression => "tls.vuln.compression", Transport;
+    TlsVulnNoFallbackScsv => "tls.vuln.no_fallback_scsv", Transport;
+    TlsVulnNoExtendedMasterSecret => "tls.vuln.no_extended_master_secret", Transport;
+    // Advisory feeds (issue 12).
+    SoftwareVulnerable => "software.vulnerable", Software;
+    SoftwareKnownExploited => "software.known_exploited", Software;
 }
 
 /// The DNS records a finding is about: what the scan saw and what the owner should

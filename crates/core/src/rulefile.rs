@@ -36,6 +36,9 @@ pub enum RuleFileError {
     /// out of order, a milder cap for the critical case).
     #[error("{file}: {reason}")]
     Inconsistent { file: String, reason: String },
+    /// An advisory feed of `feeds/` (its own `file:line` or `file: json path` form).
+    #[error(transparent)]
+    Feed(#[from] crate::feeds::FeedError),
 }
 
 /// Every rule file, by its name inside a checks directory, in the order their texts are

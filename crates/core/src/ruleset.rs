@@ -10,7 +10,8 @@ use crate::catalog::Catalog;
 use crate::checks::{CheckContext, CheckSettings};
 use crate::cookie_rules::CookieRules;
 use crate::exposures::ExposureRules;
-use crate::policy::Policy;
+use crate::feeds::Feeds;
+use crate::policy::{Policy, Verdict};
 use crate::provinces::Provinces;
 use crate::rulefile::{FILES, RuleFileError, RuleSource};
 use crate::rules::PageRules;
@@ -33,6 +34,9 @@ pub struct RuleSet {
     pub cookies: Arc<CookieRules>,
     /// The provincial units in force, which target lists are filed under.
     pub provinces: Provinces,
+    /// The advisory feeds in force (`feeds/` of the checks directory over the built-in
+    /// copies), already joined into the software rules; kept for their stamps.
+    pub feeds: Arc<Feeds>,
     /// Every file's text and name, in [`FILES`] order.
     sources: Vec<RuleSource>,
     hash: String,
@@ -65,10 +69,10 @@ impl RuleSet {
                 *source = RuleSource::read(dir, file)?;
             }
         }
-        RuleSet::parse(sources)
+        RuleSet::parse(sources, Feeds::load(dir)?)
     }
 
-    fn parse(sources: [RuleSource; 11]) -> Result<RuleSet, RuleFileError> {
+    fn parse(sources: [RuleSource; 11], feeds: Feeds) -> Result<RuleSet, RuleFileError> {
         let [
             policy,
             catalog,
@@ -82,18 +86,19 @@ impl RuleSet {
             cookies,
             provinces,
         ] = sources.each_ref();
+        let mut page = PageRules::parse([privacy, trackers, software, spam, blocklist, firewall])?;
+        page.software = page.software.with_feeds(&feeds);
         Ok(RuleSet {
             policy: Policy::from_toml(&policy.name, &policy.text)?,
             check_settings: CheckSettings::from_policy_file(&policy.as_text())?,
             catalog: Catalog::from_toml(&catalog.name, &catalog.text)?,
             exposures: Arc::new(ExposureRules::from_toml(&exposures.name, &exposures.text)?),
-            page: Arc::new(PageRules::parse([
-                privacy, trackers, software, spam, blocklist, firewall,
-            ])?),
+            page: Arc::new(page),
             cookies: Arc::new(CookieRules::parse(&cookies.as_text())?),
             provinces: Provinces::from_toml(&provinces.name, &provinces.text)?,
-            hash: hash(&sources),
+            hash: hash(&sources, &feeds),
             sources: sources.to_vec(),
+            feeds: Arc::new(feeds),
         })
     }
 
@@ -107,6 +112,22 @@ impl RuleSet {
     /// The name and text of each file in force, in [`FILES`] order.
     pub fn sources(&self) -> &[RuleSource] {
         &self.sources
+    }
+
+    /// Records the feeds in force in a verdict, naming those older than the policy's
+    /// `feed_max_age_days` at `now`.
+    pub fn stamp_feeds(&self, verdict: &mut Verdict, now: OffsetDateTime) {
+        verdict.feeds = self.feeds.stamps.clone();
+        let max_age = self.check_settings.feed_max_age_days;
+        verdict.stale_feeds = self
+            .feeds
+            .stale(now.date(), max_age)
+            .into_iter()
+            .map(|s| {
+                let date = s.date.map(|d| d.to_string()).unwrap_or_default();
+                format!("{} dated {date} is older than {max_age} days", s.name)
+            })
+            .collect();
     }
 
     /// What the checks need besides the evidence.
@@ -133,7 +154,7 @@ impl RuleSet {
                         // The file in its place among the built-in others.
                         let mut sources = FILES.map(RuleSource::builtin);
                         sources[index] = own;
-                        RuleSet::parse(sources)
+                        RuleSet::parse(sources, Feeds::load(None)?)
                     })
                     .err()
                     .map(|e| e.to_string());
@@ -147,11 +168,16 @@ impl RuleSet {
     }
 }
 
-fn hash(sources: &[RuleSource]) -> String {
+fn hash(sources: &[RuleSource], feeds: &Feeds) -> String {
     let mut hasher = Sha256::new();
     for source in sources {
         hasher.update((source.text.len() as u64).to_be_bytes());
         hasher.update(source.text.as_bytes());
+    }
+    // The feeds' own hashes (fixed length each), so a feed update changes the rules hash
+    // stored with each scan as a rule edit does.
+    for stamp in &feeds.stamps {
+        hasher.update(stamp.sha256.as_bytes());
     }
     hex::encode(hasher.finalize())
 }

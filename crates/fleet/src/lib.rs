@@ -7,6 +7,7 @@
 //! through the DNS responder at [`Fleet::dns_addr`].
 
 mod aia;
+pub mod ctlog;
 mod dns;
 pub mod hostile;
 mod http;
@@ -373,6 +374,39 @@ impl Fleet {
         Ok((chain, key))
     }
 
+    /// What a Certificate Transparency log would hold for this fleet: each site's
+    /// leaf as a final certificate (with its chain), and, for every other site, the same
+    /// TBS once more as a precertificate entry, as CAs log before issuing.
+    pub fn ct_entries(&self) -> Vec<ctlog::LoggedCert> {
+        use sha2::Digest;
+        use x509_parser::prelude::FromDer;
+        let issuer = self.intermediate_der.to_vec();
+        let issuer_key_hash: [u8; 32] =
+            x509_parser::certificate::X509Certificate::from_der(&issuer)
+                .map(|(_, c)| sha2::Sha256::digest(c.public_key().raw).into())
+                .unwrap_or_default();
+        let mut out = Vec::new();
+        for (i, site) in self.sites.iter().enumerate() {
+            let Some(leaf) = &site.leaf else { continue };
+            let chain = vec![issuer.clone(), self.root_der.to_vec()];
+            out.push(ctlog::LoggedCert::X509 {
+                cert: leaf.to_vec(),
+                chain: chain.clone(),
+            });
+            if i % 2 == 1 {
+                if let Ok((_, cert)) = x509_parser::certificate::X509Certificate::from_der(leaf) {
+                    out.push(ctlog::LoggedCert::Precert {
+                        issuer_key_hash,
+                        tbs: cert.tbs_certificate.as_ref().to_vec(),
+                        precert: leaf.to_vec(),
+                        chain,
+                    });
+                }
+            }
+        }
+        out
+    }
+
     /// Stops every listener and waits until they have closed.
     pub async fn shutdown(mut self) {
         self.tasks.shutdown().await;
@@ -666,6 +700,10 @@ impl Launcher {
                 self.listen(ip, |l| legacy::serve_only(l, legacy::TLS11))
                     .await?
             }
+            (TlsBehaviour::Relay(peer), _) => {
+                self.listen(ip, move |l| server::serve_relay(l, peer))
+                    .await?
+            }
             // `issue_all` gives every `Serve` site a leaf, so this is only `Closed`.
             _ => self.closed(ip)?,
         };
@@ -797,43 +835,23 @@ impl Launcher {
 }
 
 /// What the demo fleet serves besides [`demo_specs`]: two mail domains, one run well
-/// (`good-mail.test`: SPF `-all`, DMARC `p=reject`, TLS-RPT, an MX with STARTTLS and a
-/// valid certificate; it publishes no MTA-STS or TLSA record) and one run badly
-/// (`bad-mail.test`: SPF `+all`, no DMARC, an MX without STARTTLS), each with a site
-/// `www.<domain>`.
+/// (`good-mail.test`, see [`well_run_mail_domain`]) and one run badly (`bad-mail.test`:
+/// SPF `+all`, no DMARC, an MX without STARTTLS), each with a site `www.<domain>`.
 pub fn demo_mail() -> (Vec<SiteSpec>, FleetExtras) {
     let good = "good-mail.test";
     let bad = "bad-mail.test";
-    let zone = |apex: &str, records: Vec<ZoneRecord>| {
-        ZoneSpec::new(apex)
-            .with_mail(MailDefaults::None)
-            .with_record(ZoneRecord::mx(apex, 10, &format!("mx.{apex}")))
-            .with_records(records)
-    };
+    let (good_zone, good_mx) = well_run_mail_domain(good);
     let extras = FleetExtras {
         records: Vec::new(),
         zones: vec![
-            zone(
-                good,
-                vec![
-                    ZoneRecord::txt(good, "v=spf1 mx -all"),
-                    ZoneRecord::txt(
-                        &format!("_dmarc.{good}"),
-                        &format!("v=DMARC1; p=reject; rua=mailto:dmarc@{good}"),
-                    ),
-                    ZoneRecord::txt(
-                        &format!("_smtp._tls.{good}"),
-                        &format!("v=TLSRPTv1; rua=mailto:tlsrpt@{good}"),
-                    ),
-                ],
-            ),
-            zone(bad, vec![ZoneRecord::txt(bad, "v=spf1 +all")]),
+            good_zone,
+            ZoneSpec::new(bad)
+                .with_mail(MailDefaults::None)
+                .with_record(ZoneRecord::mx(bad, 10, &format!("mx.{bad}")))
+                .with_record(ZoneRecord::txt(bad, "v=spf1 +all")),
         ],
         mail_servers: vec![
-            MailServer::new(
-                &format!("mx.{good}"),
-                SmtpBehaviour::StartTls(CertKind::Good),
-            ),
+            good_mx,
             MailServer::new(&format!("mx.{bad}"), SmtpBehaviour::NoStartTls),
         ],
     };
@@ -841,6 +859,47 @@ pub fn demo_mail() -> (Vec<SiteSpec>, FleetExtras) {
         SiteSpec::good(&format!("www.{good}")),
         SiteSpec::good(&format!("www.{bad}")),
     ];
+    (sites, extras)
+}
+
+/// A signed zone that receives mail and runs it well: MX `mx.<apex>` (STARTTLS with a
+/// valid certificate), SPF `mx -all`, DMARC `p=reject`, TLS-RPT; it publishes no
+/// MTA-STS or TLSA record. Returns the zone and its mail server.
+pub fn well_run_mail_domain(apex: &str) -> (ZoneSpec, MailServer) {
+    let mx = format!("mx.{apex}");
+    let zone = ZoneSpec::new(apex)
+        .with_mail(MailDefaults::None)
+        .with_record(ZoneRecord::mx(apex, 10, &mx))
+        .with_records([
+            ZoneRecord::txt(apex, "v=spf1 mx -all"),
+            ZoneRecord::txt(
+                &format!("_dmarc.{apex}"),
+                &format!("v=DMARC1; p=reject; rua=mailto:dmarc@{apex}"),
+            ),
+            ZoneRecord::txt(
+                &format!("_smtp._tls.{apex}"),
+                &format!("v=TLSRPTv1; rua=mailto:tlsrpt@{apex}"),
+            ),
+        ]);
+    (
+        zone,
+        MailServer::new(&mx, SmtpBehaviour::StartTls(CertKind::Good)),
+    )
+}
+
+/// `count` good sites `www.dom<i>.test`, each in a registrable domain of its own that
+/// receives mail ([`well_run_mail_domain`]): the DNS and SMTP work of a list of real
+/// organisations, where no two sites share a zone or an MX.
+pub fn own_mail_domains(count: usize) -> (Vec<SiteSpec>, FleetExtras) {
+    let mut sites = Vec::with_capacity(count);
+    let mut extras = FleetExtras::default();
+    for i in 0..count {
+        let apex = format!("dom{i}.test");
+        let (zone, mx) = well_run_mail_domain(&apex);
+        sites.push(SiteSpec::good(&format!("www.{apex}")));
+        extras.zones.push(zone);
+        extras.mail_servers.push(mx);
+    }
     (sites, extras)
 }
 

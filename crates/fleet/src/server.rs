@@ -93,6 +93,18 @@ pub(crate) async fn serve_silent(listener: TcpListener) {
     .await;
 }
 
+/// Relays every connection to `peer`: a site whose TLS port is a server outside the fleet
+/// (Debian's OpenSSL, a peer written in Python), so the tests can scan it by name.
+pub(crate) async fn serve_relay(listener: TcpListener, peer: std::net::SocketAddr) {
+    accept_loop(listener, move |mut stream| async move {
+        if let Ok(mut upstream) = TcpStream::connect(peer).await {
+            let _ = upstream.set_nodelay(true);
+            let _ = tokio::io::copy_bidirectional(&mut stream, &mut upstream).await;
+        }
+    })
+    .await;
+}
+
 fn log_end(result: io::Result<()>) {
     if let Err(e) = result {
         tracing::debug!("fleet connection ended: {e}");

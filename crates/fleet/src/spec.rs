@@ -84,6 +84,8 @@ pub enum TlsBehaviour {
     Tls10Only,
     /// The same with TLS 1.1.
     Tls11Only,
+    /// Relays the connection to a server outside the fleet (a Debian or Python peer).
+    Relay(std::net::SocketAddr),
 }
 
 /// What the site's plain-HTTP port does.

@@ -13,6 +13,7 @@
 
 mod batches;
 mod codec;
+mod discovery;
 mod engine;
 mod league;
 mod migrations;
@@ -33,6 +34,10 @@ use trustlabel_core::policy::{LabelState, Transition, Verdict};
 use trustlabel_core::target::Target;
 
 pub use batches::{ApiScope, ApiToken, Batch, BatchItem};
+pub use discovery::{
+    Candidate, CandidateFilter, CandidateSource, CandidateState, CtLogState, Discovery,
+    DiscoverySummary, SourceKind,
+};
 pub use league::{LeagueBy, LeagueRow};
 pub use operate::{Notification, OutboxEntry, OutboxMessage};
 pub use publish::{

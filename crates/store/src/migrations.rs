@@ -45,6 +45,11 @@ pub(super) const SQLITE: MigrationList = &[
         "batches",
         include_str!("../migrations/sqlite/0006_batches.sql"),
     ),
+    (
+        7,
+        "discovery",
+        include_str!("../migrations/sqlite/0007_discovery.sql"),
+    ),
 ];
 
 pub(super) const POSTGRES: MigrationList = &[
@@ -77,6 +82,11 @@ pub(super) const POSTGRES: MigrationList = &[
         6,
         "batches",
         include_str!("../migrations/postgres/0006_batches.sql"),
+    ),
+    (
+        7,
+        "discovery",
+        include_str!("../migrations/postgres/0007_discovery.sql"),
     ),
 ];
 

@@ -428,7 +428,7 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
         .is_some_and(|d| d.kind() == sqlx::error::ErrorKind::UniqueViolation)
 }
 
-async fn insert_audit(
+pub(crate) async fn insert_audit(
     conn: &mut AnyConnection,
     audit: Audit<'_>,
     at: &str,

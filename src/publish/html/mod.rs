@@ -4,6 +4,7 @@
 //! without JavaScript; forms are plain GET/POST.
 
 mod criteria;
+mod discovery;
 mod league;
 mod owner;
 mod public;
@@ -11,11 +12,12 @@ mod scanner;
 mod staff;
 
 pub use criteria::{CriteriaView, criteria_page};
+pub use discovery::{DISMISS_REASONS, QueueFilter, staff_discovery_page};
 pub use league::{LeagueView, by_param, league_page, rank};
 pub use owner::{OwnerView, owner_page};
 pub use public::{
-    DashboardData, ListPage, SitePage, dashboard_page, list_page, message_page, open_data_page,
-    site_page,
+    DashboardData, ListPage, Programme, SitePage, dashboard_page, list_page, message_page,
+    open_data_page, site_page,
 };
 pub use scanner::{ScannerView, scanner_page};
 pub use staff::{

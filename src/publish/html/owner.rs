@@ -321,4 +321,29 @@ mod tests {
         );
         assert!(!plain.contains("Bonuses"));
     }
+
+    #[test]
+    fn a_software_finding_lists_each_advisory_with_its_cve_and_fixed_version() {
+        // The shape `checks::software` writes (issue 12).
+        let finding = Finding::new(
+            FindingId::SoftwareVulnerable,
+            Severity::High,
+            "WordPress 4.7.2 (seen in generator: WordPress 4.7.2; meta generator, confidence high)\n  \
+             CVE-2022-21661: high; fixed in 5.8.3; affects <5.8.3; SQL injection [TL-WORDPRESS-2022-21661, osv.json]\n  \
+             CVE-2019-8942: high; fixed in 4.9.9; affects <4.9.9; also CVE-2019-8943; code execution [TL-WORDPRESS-2019-8942, osv.json]",
+        );
+        let html = table(&[finding]);
+        assert!(
+            html.contains("<code class=\"evidence\">WordPress 4.7.2 (seen in generator: WordPress 4.7.2; meta generator, confidence high)</code>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<strong class=\"origin\">CVE-2022-21661</strong>: <code class=\"evidence\">high; fixed in 5.8.3;"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<strong class=\"origin\">CVE-2019-8942</strong>"),
+            "{html}"
+        );
+    }
 }

@@ -20,6 +20,8 @@ pub struct ListPage<'a> {
     pub per_page: u64,
     pub categories: &'a [(String, u64)],
     pub provinces: &'a [(String, u64)],
+    /// The goal's denominator line (live pages; the static export leaves it out).
+    pub programme: Option<Programme>,
 }
 
 fn list_title(ctx: &PageCtx<'_>, view: View) -> &'static str {
@@ -158,6 +160,9 @@ pub fn list_page(ctx: &PageCtx<'_>, page: &ListPage<'_>) -> Markup {
             (filter_form(ctx, page))
         }
         p aria-live="polite" { strong { (page.total) } " " (t.results) " · " (t.page) " " (current) "/" (pages) }
+        @if let Some(programme) = page.programme {
+            (programme_line(ctx, &programme))
+        }
         @if page.rows.is_empty() {
             p { (t.no_results) }
         } @else {
@@ -256,6 +261,47 @@ pub struct DashboardData<'a> {
     /// The province league table, for the tile map.
     pub province_league: &'a [trustlabel_store::LeagueRow],
     pub provinces: &'a trustlabel_core::provinces::Provinces,
+    pub programme: Programme,
+}
+
+/// The programme's own denominator: every site that collects personal data. A site no
+/// scan has read yet counts in it until a scan says otherwise (as in the league tables),
+/// so the share cannot look better by assessing less.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Programme {
+    /// Assessed and found collecting personal data.
+    pub collecting: u64,
+    /// Of those, holding the label.
+    pub collecting_labelled: u64,
+    /// Listed but not read by a scan yet (accepted discoveries included).
+    pub not_read: u64,
+    /// Discovered hosts waiting for a staff decision (not in any figure yet); `None`
+    /// where it is not known (the static export reads no candidates).
+    pub candidates_pending: Option<u64>,
+}
+
+impl Programme {
+    pub fn from_league(
+        rows: &[trustlabel_store::LeagueRow],
+        candidates_pending: Option<u64>,
+    ) -> Programme {
+        rows.iter().fold(
+            Programme {
+                candidates_pending,
+                ..Programme::default()
+            },
+            |p, r| Programme {
+                collecting: p.collecting + r.collecting,
+                collecting_labelled: p.collecting_labelled + r.collecting_labelled,
+                not_read: p.not_read + r.not_assessed,
+                candidates_pending,
+            },
+        )
+    }
+
+    pub fn denominator(&self) -> u64 {
+        self.collecting + self.not_read
+    }
 }
 
 fn progress(counts: &StatusCounts, name: String) -> GroupProgress {
@@ -299,6 +345,7 @@ pub fn dashboard_page(ctx: &PageCtx<'_>, data: &DashboardData<'_>) -> Markup {
             dt { (t.assessed_share) } dd { (lang.count_of(overall.assessed, overall.total)) " (" (pct(overall.assessed)) "%)" }
             dt { (t.labelled_share) } dd { (lang.count_of(overall.labelled, overall.total)) " (" (pct(overall.labelled)) "%)" }
         }
+        (programme_section(lang, &data.programme))
         h2 { (t.by_category) }
         (charts::progress_table(lang, t.by_category, t.category, &categories))
         h2 { (t.by_province) }
@@ -318,6 +365,62 @@ pub fn dashboard_page(ctx: &PageCtx<'_>, data: &DashboardData<'_>) -> Markup {
         }
     };
     layout(ctx, t.dashboard_title, body)
+}
+
+/// One line under the list: how far the goal is, against its named denominator.
+fn programme_line(ctx: &PageCtx<'_>, p: &Programme) -> Markup {
+    let total = p.denominator();
+    let dashboard = ctx.links.dashboard();
+    html! {
+        p id="programme-line" {
+            @if ctx.lang == crate::publish::i18n::Lang::Vi {
+                "Trên " (total) " website thu thập dữ liệu cá nhân: " (p.collecting) " đã được đánh giá ("
+                (charts::percent(p.collecting, total)) "%), " (p.collecting_labelled) " có nhãn ("
+                (charts::percent(p.collecting_labelled, total)) "%). "
+                a href=(dashboard) { "Cách tính" }
+            } @else {
+                "Of " (total) " websites that collect personal data: " (p.collecting) " assessed ("
+                (charts::percent(p.collecting, total)) "%), " (p.collecting_labelled) " labelled ("
+                (charts::percent(p.collecting_labelled, total)) "%). "
+                a href=(dashboard) { "How this is counted" }
+            }
+        }
+    }
+}
+
+/// The goal's own percentages, each naming its denominator.
+fn programme_section(lang: crate::publish::i18n::Lang, p: &Programme) -> Markup {
+    let vi = lang == crate::publish::i18n::Lang::Vi;
+    let total = p.denominator();
+    let share = |n: u64| charts::percent(n, total);
+    html! {
+        h2 id="programme" { (if vi { "Mục tiêu: website thu thập dữ liệu cá nhân" } else { "The goal: websites that collect personal data" }) }
+        p {
+            @if vi {
+                "Mẫu số của chương trình là " strong { (total) } " website thu thập dữ liệu cá nhân: "
+                (p.collecting) " website đã được đánh giá và có thu thập, cộng " (p.not_read)
+                " website trong danh sách chưa được quét (được tính cho đến khi một lần quét cho thấy không thu thập)."
+            } @else {
+                "The programme's denominator is " strong { (total) } " websites that collect personal data: "
+                (p.collecting) " assessed and found collecting, plus " (p.not_read)
+                " listed but not scanned yet (counted until a scan shows they collect none)."
+            }
+        }
+        p {
+            (if vi { "Đã đánh giá, trên số website thu thập dữ liệu cá nhân: " } else { "Assessed, of the websites that collect personal data: " })
+            strong id="programme-assessed" { (p.collecting) " / " (total) " (" (share(p.collecting)) "%)" }
+        }
+        p {
+            (if vi { "Có nhãn, trên số website thu thập dữ liệu cá nhân: " } else { "Labelled, of the websites that collect personal data: " })
+            strong id="programme-labelled" { (p.collecting_labelled) " / " (total) " (" (share(p.collecting_labelled)) "%)" }
+        }
+        @if let Some(pending) = p.candidates_pending {
+            p {
+                (if vi { "Website mới phát hiện chờ xem xét (chưa tính vào mẫu số): " } else { "Discovered websites awaiting a decision (not in the denominator yet): " })
+                strong id="programme-candidates" { (pending) }
+            }
+        }
+    }
 }
 
 pub fn open_data_page(ctx: &PageCtx<'_>) -> Markup {

@@ -12,7 +12,7 @@ use trustlabel_core::finding::Finding;
 use trustlabel_core::policy::LabelStatus;
 use trustlabel_store::{AuditEntry, ScanJob, SiteRow};
 
-fn csrf_field(csrf: &str) -> Markup {
+pub(super) fn csrf_field(csrf: &str) -> Markup {
     html! { input type="hidden" name="csrf" value=(csrf); }
 }
 
@@ -42,7 +42,7 @@ pub fn login_page(ctx: &PageCtx<'_>, error: Option<&str>, username: &str) -> Mar
     layout(ctx, t.login_title, body)
 }
 
-fn session_bar(ctx: &PageCtx<'_>, csrf: &str) -> Markup {
+pub(super) fn session_bar(ctx: &PageCtx<'_>, csrf: &str) -> Markup {
     let t = ctx.lang.t();
     html! {
         p {
@@ -50,6 +50,10 @@ fn session_bar(ctx: &PageCtx<'_>, csrf: &str) -> Markup {
             a href=(format!("/staff/audit{}", if ctx.lang == crate::publish::i18n::Lang::En { "?lang=en" } else { "" })) { (t.audit_title) }
             " · "
             a href=(format!("/staff/tokens{}", if ctx.lang == crate::publish::i18n::Lang::En { "?lang=en" } else { "" })) { (t.api_tokens) }
+            " · "
+            a href=(format!("/staff/discovery{}", if ctx.lang == crate::publish::i18n::Lang::En { "?lang=en" } else { "" })) {
+                (if ctx.lang == crate::publish::i18n::Lang::En { "Discovered websites" } else { "Website mới phát hiện" })
+            }
         }
         form class="inline" method="post" action="/staff/logout" {
             (csrf_field(csrf))

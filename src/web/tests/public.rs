@@ -466,3 +466,55 @@ async fn the_scanner_page_names_the_user_agent_addresses_and_schedule() {
         "every page links to it"
     );
 }
+
+#[tokio::test]
+async fn the_dashboard_names_its_denominator_and_counts_discovered_sites_awaiting_a_decision() {
+    let t = test_app().await;
+    t.state
+        .store
+        .record_discoveries(
+            &[trustlabel_store::Discovery {
+                host: "moi.gov.vn".into(),
+                kind: trustlabel_store::SourceKind::CtLog,
+                source: "https://ct.example/log/".into(),
+                detail: "entry 1".into(),
+            }],
+            None,
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap();
+    let league: serde_json::Value =
+        serde_json::from_str(&get(&t.app, "/api/v1/league?by=province").await.body).unwrap();
+    let in_scope: u64 = league["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["in_scope"].as_u64().expect("in_scope"))
+        .sum();
+    let vi = get(&t.app, "/dashboard").await;
+    assert!(
+        vi.body.contains(&format!(
+            "Mẫu số của chương trình là <strong>{in_scope}</strong> website thu thập dữ liệu cá nhân"
+        )),
+        "{}",
+        vi.body
+    );
+    assert!(vi.body.contains(&format!(" / {in_scope} (")));
+    assert!(
+        vi.body
+            .contains("<strong id=\"programme-candidates\">1</strong>")
+    );
+    let en = get(&t.app, "/dashboard?lang=en").await;
+    assert!(
+        en.body
+            .contains("Labelled, of the websites that collect personal data")
+    );
+    let list = get(&t.app, "/?view=not_assessed").await;
+    assert!(
+        list.body.contains(&format!(
+            "Trên {in_scope} website thu thập dữ liệu cá nhân: "
+        )),
+        "the public list names the denominator too"
+    );
+}

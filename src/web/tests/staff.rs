@@ -505,3 +505,148 @@ async fn staff_issue_a_token_once_see_it_listed_without_its_secret_and_revoke_it
             .any(|a| a.action == "api_token_revoke" && a.actor == "lan")
     );
 }
+
+/// The candidate queue's forms do what they say: accepting makes the candidate a target
+/// with the staff member's organisation, category and province, dismissing records the
+/// reason, both under the staff member's name in the audit log; a form without the
+/// session's CSRF token or with an unknown reason changes nothing.
+#[tokio::test]
+async fn staff_accept_and_dismiss_discovered_candidates_through_the_queue_forms() {
+    use trustlabel_store::{CandidateState, Discovery, SourceKind};
+    let t = test_app().await;
+    with_staff(&t).await;
+    let found: Vec<Discovery> = ["moi.example.vn", "do-xe.example.vn"]
+        .into_iter()
+        .map(|host| Discovery {
+            host: host.into(),
+            kind: SourceKind::CtLog,
+            source: "https://ct.example/log/".into(),
+            detail: "entry 7".into(),
+        })
+        .collect();
+    t.store
+        .record_discoveries(&found, None, OffsetDateTime::now_utc())
+        .await
+        .unwrap();
+    let (cookie, csrf) = sign_in(&t).await;
+
+    let queue = send(
+        &t.app,
+        Request::get("/staff/discovery?state=pending")
+            .header("cookie", &cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(queue.status, StatusCode::OK);
+    assert!(queue.body.contains("moi.example.vn"), "{}", queue.body);
+    assert!(
+        queue
+            .body
+            .contains("/staff/discovery/moi.example.vn/accept")
+    );
+
+    let accept = |token: &str| {
+        form_post(
+            "/staff/discovery/moi.example.vn/accept",
+            &[
+                ("csrf", token),
+                ("organisation", "Sở Y tế"),
+                ("category", "government"),
+                ("province", "Hà Nội"),
+            ],
+            Some(&cookie),
+        )
+    };
+    let forged = send(&t.app, accept("guess")).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(
+        t.store
+            .target_by_host("moi.example.vn")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let accepted = send(&t.app, accept(&csrf)).await;
+    assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.body);
+    let target = t
+        .store
+        .target_by_host("moi.example.vn")
+        .await
+        .unwrap()
+        .expect("accepted candidate is a target");
+    assert_eq!(
+        (
+            target.target.organisation.as_str(),
+            target.target.category.as_str(),
+            target.target.province.as_str()
+        ),
+        ("Sở Y tế", "government", "Hà Nội")
+    );
+
+    let dismiss = |reason: &str| {
+        form_post(
+            "/staff/discovery/do-xe.example.vn/dismiss",
+            &[("csrf", &csrf), ("reason", reason), ("note", "trang đỗ")],
+            Some(&cookie),
+        )
+    };
+    let unknown = send(&t.app, dismiss("bored")).await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    let pending = t
+        .store
+        .candidate("do-xe.example.vn")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(pending.state, CandidateState::Pending);
+
+    let dismissed = send(&t.app, dismiss("parked")).await;
+    assert_eq!(
+        dismissed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        dismissed.body
+    );
+    let candidate = t
+        .store
+        .candidate("do-xe.example.vn")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(candidate.state, CandidateState::Dismissed);
+    assert_eq!(candidate.reason.as_deref(), Some("parked: trang đỗ"));
+    assert_eq!(candidate.decided_by.as_deref(), Some("lan"));
+    assert!(
+        t.store
+            .target_by_host("do-xe.example.vn")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let audit: Vec<(String, String, String)> = t
+        .store
+        .audit_log(20)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action.starts_with("discover."))
+        .map(|e| (e.actor, e.action, e.host.unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        audit.len(),
+        2,
+        "one entry per decision, none for refused forms: {audit:?}"
+    );
+    for (actor, action, host) in [
+        ("lan", "discover.accept", "moi.example.vn"),
+        ("lan", "discover.dismiss", "do-xe.example.vn"),
+    ] {
+        assert!(
+            audit.contains(&(actor.into(), action.into(), host.into())),
+            "{audit:?}"
+        );
+    }
+}

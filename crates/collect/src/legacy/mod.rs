@@ -14,6 +14,7 @@
 //! hello instead of two, on a latency-bound path).
 
 mod conn;
+mod vulns;
 
 use super::certinfo::parse_certificate;
 use super::politeness::Politeness;
@@ -31,7 +32,7 @@ use trustlabel_core::evidence::{
 };
 use trustlabel_core::tlsprobe::server::{group_params, parse_server_key_exchange};
 use trustlabel_core::tlsprobe::{
-    Flight, HelloSpec, KxLayout, ServerAnswer, SuiteTable, client_hello,
+    Flight, HelloExtras, HelloSpec, KxLayout, ServerAnswer, SuiteTable, client_hello,
 };
 
 /// How hard the prober may push one site.
@@ -42,6 +43,9 @@ pub struct LegacySettings {
     pub max_suites_per_hello: usize,
     /// Hellos in flight at once for one site.
     pub parallelism: usize,
+    /// Heartbleed, CCS injection, ROBOT, renegotiation, compression, fallback and EMS
+    /// probes after the version probes.
+    pub vulnerability_probes: bool,
 }
 
 impl Default for LegacySettings {
@@ -52,6 +56,7 @@ impl Default for LegacySettings {
             // A browser opens six connections to a host; every hello still waits for
             // the host's and address's politeness budget.
             parallelism: 6,
+            vulnerability_probes: true,
         }
     }
 }
@@ -192,16 +197,23 @@ impl LegacyProber {
             }
         }
         versions.sort_by_key(|v| v.version);
+        let vulnerabilities = if self.settings.vulnerability_probes {
+            site.vulnerabilities(&versions).await
+        } else {
+            None
+        };
         let cut_short = versions
             .iter()
             .any(|v| v.outcome == VersionOutcome::NotProbed && reachable)
             || (Instant::now() >= deadline && versions.iter().any(|v| !v.complete));
         LegacyTls {
-            handshakes: versions.iter().map(|v| v.handshakes).sum(),
+            handshakes: versions.iter().map(|v| v.handshakes).sum::<u32>()
+                + vulnerabilities.as_ref().map_or(0, |v| v.handshakes),
             elapsed_ms: started.elapsed().as_millis().min(u128::from(u64::MAX)) as u64,
             server_key: site.server_key.lock().map(|k| k.clone()).unwrap_or(None),
             cut_short,
             versions,
+            vulnerabilities,
         }
     }
 }
@@ -329,6 +341,44 @@ impl Site<'_> {
         probe
     }
 
+    /// Waits for a hello slot and the site's politeness budget; `None` when the deadline
+    /// comes first. Every probe connection of the site goes through here.
+    async fn admit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        let permit = tokio::time::timeout_at(self.deadline, self.permits.acquire())
+            .await
+            .ok()?
+            .ok()?;
+        let ip: IpAddr = self.target.addr.ip();
+        tokio::time::timeout_at(self.deadline, self.politeness.wait(self.target.host, ip))
+            .await
+            .ok()?;
+        (Instant::now() < self.deadline).then_some(permit)
+    }
+
+    fn limits(&self) -> conn::Limits {
+        conn::Limits {
+            connect: self.prober.connect_timeout,
+            answer: self.prober.hello_timeout,
+            deadline: self.deadline,
+        }
+    }
+
+    /// A hello for `version` offering `suites` (and `extras`), with fresh randomness.
+    fn hello_bytes(&self, version: TlsVersion, suites: &[u16], extras: HelloExtras) -> Vec<u8> {
+        let mut random = [0u8; 32];
+        let mut key_share = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut random);
+        rand::thread_rng().fill_bytes(&mut key_share);
+        client_hello(&HelloSpec {
+            version,
+            suites,
+            server_name: self.target.server_name,
+            random,
+            key_share,
+            extras,
+        })
+    }
+
     /// Sends one hello; `None` when the deadline leaves no time for it. `open_spare`:
     /// open the connection for a next hello meanwhile, into `spare`.
     async fn hello(
@@ -339,37 +389,10 @@ impl Site<'_> {
         spare: &mut Spare,
         open_spare: bool,
     ) -> Option<Answer> {
-        let _permit = tokio::time::timeout_at(self.deadline, self.permits.acquire())
-            .await
-            .ok()?
-            .ok()?;
-        let ip: IpAddr = self.target.addr.ip();
-        tokio::time::timeout_at(self.deadline, self.politeness.wait(self.target.host, ip))
-            .await
-            .ok()?;
-        if Instant::now() >= self.deadline {
-            return None;
-        }
-        let mut random = [0u8; 32];
-        let mut key_share = [0u8; 32];
-        rand::thread_rng().fill_bytes(&mut random);
-        rand::thread_rng().fill_bytes(&mut key_share);
-        let bytes = client_hello(&HelloSpec {
-            version,
-            suites,
-            server_name: self.target.server_name,
-            random,
-            key_share,
-        });
+        let _permit = self.admit().await?;
+        let bytes = self.hello_bytes(version, suites, HelloExtras::default());
         probe.handshakes += 1;
-        let exchange = conn::exchange(
-            self.target.addr,
-            spare.take(),
-            &bytes,
-            self.prober.connect_timeout,
-            self.prober.hello_timeout,
-            self.deadline,
-        );
+        let exchange = conn::exchange(self.target.addr, spare.take(), &bytes, self.limits());
         // The next hello of a chain that goes on waits for this answer; its connection
         // need not.
         let next = async {

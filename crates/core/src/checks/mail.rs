@@ -327,6 +327,12 @@ fn server_findings(mail: &MailEvidence, server: &MxServer, out: &mut Vec<Finding
                 vec![],
             ),
         ),
+        // RFC 7672 §3.1.1: a DANE-EE record that matches the server's key authenticates
+        // it whatever its names and dates say, and DANE-aware senders check nothing else.
+        SmtpOutcome::Tls {
+            verification: Some(_),
+            ..
+        } if dane_ee_authenticates(server) => {}
         SmtpOutcome::Tls {
             address,
             verification: Some(error),
@@ -351,14 +357,9 @@ fn server_findings(mail: &MailEvidence, server: &MxServer, out: &mut Vec<Finding
     dane(server, out);
 }
 
-fn dane(server: &MxServer, out: &mut Vec<Finding>) {
-    let Some(tlsa) = &server.tlsa else {
-        return;
-    };
-    if tlsa.failure.is_some() {
-        return;
-    }
-    let chain: Vec<Vec<u8>> = server
+/// The certificates the server presented, DER, leaf first.
+fn chain_der(server: &MxServer) -> Vec<Vec<u8>> {
+    server
         .smtp
         .chain()
         .iter()
@@ -368,7 +369,31 @@ fn dane(server: &MxServer, out: &mut Vec<Finding>) {
                 .decode(&c.der_base64)
                 .ok()
         })
-        .collect();
+        .collect()
+}
+
+/// Whether a DNSSEC-validated DANE-EE (usage 3) record matches the server's own
+/// certificate.
+fn dane_ee_authenticates(server: &MxServer) -> bool {
+    let Some(tlsa) = server.tlsa.as_ref().filter(|t| t.secure) else {
+        return false;
+    };
+    let chain = chain_der(server);
+    tlsa.records
+        .iter()
+        .filter_map(|r| parse_tlsa_text(r))
+        .filter(|t| t.usage == 3)
+        .any(|t| tlsa_match(&t, &chain) == TlsaMatch::Matches { index: 0 })
+}
+
+fn dane(server: &MxServer, out: &mut Vec<Finding>) {
+    let Some(tlsa) = &server.tlsa else {
+        return;
+    };
+    if tlsa.failure.is_some() {
+        return;
+    }
+    let chain = chain_der(server);
     let recommended = chain
         .first()
         .and_then(|der| crate::dns::tlsa::recommended_3_1_1(der))

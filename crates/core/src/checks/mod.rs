@@ -31,6 +31,7 @@ mod reachability;
 mod software;
 #[cfg(test)]
 pub(crate) mod test_support;
+mod tls_vuln;
 mod transport;
 
 pub use privacy::notice_incomplete;
@@ -47,6 +48,9 @@ pub struct CheckSettings {
     pub min_rsa_bits: u32,
     /// EC keys below this many bits are `cert.weak_key`.
     pub min_ec_bits: u32,
+    /// An advisory feed dated more than this many days before the scan is named in the
+    /// verdict.
+    pub feed_max_age_days: i64,
 }
 
 impl CheckSettings {
@@ -69,6 +73,7 @@ impl Default for CheckSettings {
             expiring_soon_days: 30,
             min_rsa_bits: 2048,
             min_ec_bits: 256,
+            feed_max_age_days: 30,
         }
     }
 }
@@ -103,6 +108,7 @@ pub fn run_all_with(
     let blocked = blocked::check(evidence, ctx.page_rules, &mut findings);
     transport::check(evidence, &mut findings);
     legacy_tls::check(evidence, &mut findings);
+    tls_vuln::check(evidence, &mut findings);
     certificate::check(evidence, ctx, &mut findings);
     let pages = pages::Pages::from_evidence(evidence, ctx.page_rules, analysed);
     headers::check(evidence, pages.secure(), ctx, &mut findings);

@@ -1,144 +1,112 @@
-//! `software.outdated` and `software.vulnerable_js`: software the page shows (generator
-//! tag, version headers, script and stylesheet URLs) whose version falls in an
-//! advisory of `checks/software.toml`.
+//! Software the page shows (generator tag, version headers, page title, script and
+//! stylesheet URLs) whose version falls in an advisory of `checks/software.toml` or of
+//! an advisory feed (`checks/feeds/`):
 //!
-//! One finding per product, at the severity of its worst advisory, naming the version,
-//! where it was seen and the CVE ids; JavaScript libraries are `software.vulnerable_js`,
-//! CMSs, servers and languages `software.outdated`. Software seen without a version
-//! proves nothing and is not reported.
+//! - `software.outdated` / `software.vulnerable_js`: any advisory, one finding per
+//!   product at the severity of its worst advisory (JavaScript libraries are the
+//!   latter);
+//! - `software.vulnerable`: an advisory of high or critical severity with a fixed
+//!   version to upgrade to; the label policy blocks on it;
+//! - `software.known_exploited`: an advisory naming a CVE of the Known Exploited
+//!   Vulnerabilities catalog in force; always critical.
+//!
+//! Each detail names the version, how it was seen (the evidence and its confidence) and
+//! per advisory its CVE ids and fixed version, which the owner page shows as they are.
+//! Software seen without a version proves nothing and is not reported.
 
 use super::pages::Pages;
-use crate::finding::{Finding, FindingId};
+use crate::finding::{Finding, FindingId, Severity};
 use crate::rules::PageRules;
-use crate::rules::software::SoftwareKind;
+use crate::rules::software::{Advisory, Detection, SoftwareKind};
+use crate::rules::version::Version;
 
 pub(super) fn check(pages: &Pages, rules: &PageRules, out: &mut Vec<Finding>) {
     let Some(page) = &pages.primary else { return };
     for detection in rules.software.detect(page) {
-        let advisories = detection.advisories();
-        let Some(severity) = advisories.iter().map(|a| a.info.severity).max() else {
+        let Some(version) = &detection.version else {
             continue;
         };
-        let Some(version) = &detection.version else {
+        let advisories = detection.advisories();
+        let Some(severity) = advisories.iter().map(|a| a.info.severity).max() else {
             continue;
         };
         let id = match detection.software.kind {
             SoftwareKind::Js => FindingId::SoftwareVulnerableJs,
             _ => FindingId::SoftwareOutdated,
         };
-        let reasons: Vec<String> = advisories
-            .iter()
-            .map(|a| {
-                let cves = if a.cves.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {}", a.cves.join(", "))
-                };
-                format!(
-                    "{} [{}{cves}]: {}",
-                    a.affected_text, a.info.id, a.info.rationale
-                )
-            })
-            .collect();
         out.push(Finding::new(
             id,
             severity,
-            format!(
-                "{} {version} (seen in {}): {}",
-                detection.software.name,
-                detection.seen_in,
-                reasons.join("; ")
-            ),
+            detail(&detection, version, &advisories),
+        ));
+        let serious: Vec<&Advisory> = advisories
+            .iter()
+            .copied()
+            .filter(|a| a.serious_with_fix())
+            .collect();
+        if let Some(severity) = serious.iter().map(|a| a.info.severity).max() {
+            out.push(Finding::new(
+                FindingId::SoftwareVulnerable,
+                severity,
+                detail(&detection, version, &serious),
+            ));
+        }
+        let exploited: Vec<&Advisory> = advisories
+            .iter()
+            .copied()
+            .filter(|a| a.known_exploited)
+            .collect();
+        if !exploited.is_empty() {
+            out.push(Finding::new(
+                FindingId::SoftwareKnownExploited,
+                Severity::Critical,
+                detail(&detection, version, &exploited),
+            ));
+        }
+    }
+}
+
+/// One line for the sighting, then one indented line per advisory led by its CVE id
+/// (the owner page lists them, the CVE set apart):
+///
+/// ```text
+/// WordPress 4.7.2 (seen in generator: WordPress 4.7.2; meta generator, confidence high)
+///   CVE-2022-21661: high; fixed in 5.8.3; affects <5.8.3; SQL injection… [TL-…, osv.json]
+/// ```
+fn detail(detection: &Detection<'_>, version: &Version, advisories: &[&Advisory]) -> String {
+    let mut out = format!(
+        "{} {version} (seen in {}; {}, confidence {})",
+        detection.name(),
+        detection.seen_in.replace('\n', " "),
+        detection.evidence.as_str(),
+        detection.confidence().as_str(),
+    );
+    for a in advisories {
+        let (lead, also) = match a.cves.split_first() {
+            Some((first, rest)) => (first.as_str(), rest),
+            None => (a.info.id.as_str(), &[][..]),
+        };
+        let mut facts = vec![a.info.severity.as_str().to_string()];
+        if let Some(fixed) = &a.fixed {
+            facts.push(format!("fixed in {fixed}"));
+        }
+        if a.known_exploited {
+            facts.push("known exploited (CISA KEV)".to_string());
+        }
+        facts.push(format!("affects {}", a.affected_text));
+        if !also.is_empty() {
+            facts.push(format!("also {}", also.join(", ")));
+        }
+        out.push_str(&format!(
+            "\n  {lead}: {}; {} [{}, {}]",
+            facts.join("; "),
+            a.info.rationale.replace('\n', " "),
+            a.info.id,
+            a.source
         ));
     }
+    out
 }
 
 #[cfg(test)]
-mod tests {
-    use crate::checks::test_support::pages::GOV_HOME;
-    use crate::checks::test_support::{
-        evidence_with_chains, evidence_with_home, html_page, judge_pages, page_chain, with_id,
-    };
-    use crate::finding::{Finding, FindingId, Severity};
-
-    fn with_headers(body: &str, headers: &[(&str, &str)]) -> Vec<Finding> {
-        judge_pages(&evidence_with_chains(
-            None,
-            Some(page_chain(
-                "https://example.test/",
-                html_page(body.as_bytes(), headers),
-            )),
-        ))
-    }
-
-    #[test]
-    fn an_old_cms_and_old_libraries_are_reported_with_their_cves() {
-        let f = judge_pages(&evidence_with_home(GOV_HOME));
-        let outdated = with_id(&f, FindingId::SoftwareOutdated);
-        assert_eq!(outdated.len(), 1, "{outdated:?}");
-        assert!(
-            outdated[0]
-                .detail
-                .starts_with("WordPress 5.2.1 (seen in generator")
-        );
-        assert!(outdated[0].detail.contains("CVE-2022-21661"));
-        assert_eq!(outdated[0].severity, Severity::High);
-        let js = with_id(&f, FindingId::SoftwareVulnerableJs);
-        let details: Vec<&str> = js.iter().map(|f| f.detail.as_str()).collect();
-        assert_eq!(js.len(), 2, "{details:?}");
-        assert!(
-            details
-                .iter()
-                .any(|d| d.starts_with("Bootstrap 3.3.7") && d.contains("CVE-2019-8331"))
-        );
-        assert!(
-            details
-                .iter()
-                .any(|d| d.starts_with("jQuery 1.8.3") && d.contains("CVE-2020-11022"))
-        );
-        assert!(js.iter().all(|f| f.severity == Severity::Medium));
-    }
-
-    #[test]
-    fn current_versions_and_versionless_sightings_are_not_reported() {
-        let f = with_headers(
-            "<meta name=generator content='WordPress 6.6.2'>\
-             <meta name=generator content='Joomla! - Open Source Content Management'>\
-             <script src='https://code.jquery.com/jquery-3.7.1.min.js'></script>\
-             <script src='/js/jquery.min.js'></script>",
-            &[("server", "nginx/1.25.3"), ("x-powered-by", "PHP/8.3.4")],
-        );
-        assert!(with_id(&f, FindingId::SoftwareOutdated).is_empty(), "{f:?}");
-        assert!(
-            with_id(&f, FindingId::SoftwareVulnerableJs).is_empty(),
-            "{f:?}"
-        );
-    }
-
-    #[test]
-    fn a_critical_advisory_makes_the_finding_critical() {
-        let f = with_headers(
-            "<script src='https://cdnjs.cloudflare.com/ajax/libs/lodash.js/4.17.11/lodash.min.js'></script>",
-            &[
-                ("server", "Apache/2.4.49 (Unix)"),
-                ("x-powered-by", "PHP/5.6.40"),
-            ],
-        );
-        let js = with_id(&f, FindingId::SoftwareVulnerableJs);
-        assert_eq!(js.len(), 1);
-        assert_eq!(js[0].severity, Severity::Critical);
-        assert!(js[0].detail.contains("CVE-2019-10744"));
-        let outdated = with_id(&f, FindingId::SoftwareOutdated);
-        let apache = outdated
-            .iter()
-            .find(|f| f.detail.starts_with("Apache httpd 2.4.49"))
-            .expect("apache");
-        assert_eq!(apache.severity, Severity::Critical);
-        assert!(apache.detail.contains("CVE-2021-41773"));
-        let php = outdated
-            .iter()
-            .find(|f| f.detail.starts_with("PHP 5.6.40"))
-            .expect("php");
-        assert_eq!(php.severity, Severity::High);
-    }
-}
+mod tests;

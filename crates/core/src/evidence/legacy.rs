@@ -87,6 +87,11 @@ pub struct LegacyTls {
     /// Set when the probe was cut short (site deadline), so missing answers are not
     /// mistaken for "not supported".
     pub cut_short: bool,
+    /// The vulnerability probes (Heartbleed, CCS injection, ROBOT, RFC 5746/7627/7507,
+    /// compression), asked after the versions are known; `None` in evidence recorded
+    /// before they existed or when no version up to TLS 1.2 answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vulnerabilities: Option<VulnerabilityProbes>,
 }
 
 impl LegacyTls {
@@ -179,4 +184,105 @@ pub enum KeyExchangeParams {
     Ecdh { group: String },
     /// A temporary RSA key (EXPORT suites): modulus size in bits.
     Rsa { bits: u32 },
+}
+
+/// What the vulnerability probes saw. Facts only: which extensions the server echoed, how
+/// it reacted to each probe's records; whether that is a vulnerability is the checks'
+/// call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VulnerabilityProbes {
+    /// The version the probes spoke: the newest up to TLS 1.2 the server supports.
+    pub version: TlsVersion,
+    /// The ServerHello to a hello offering renegotiation_info, extended_master_secret,
+    /// heartbeat and DEFLATE; `None` when no ServerHello came (see `hello_outcome`).
+    pub hello: Option<HelloEchoes>,
+    /// How the extended hello ended when it did not bring a ServerHello.
+    pub hello_outcome: Option<ProbeReaction>,
+    /// The reaction to an over-long heartbeat request followed by a well-formed one;
+    /// `None` when the server did not echo the heartbeat extension (not asked).
+    pub heartbeat: Option<ProbeReaction>,
+    /// The reaction to a ChangeCipherSpec right after ServerHelloDone.
+    pub early_ccs: Option<ProbeReaction>,
+    pub fallback: Option<FallbackProbe>,
+    /// `None` when the server accepts no RSA key exchange (nothing to ask).
+    pub robot: Option<RobotProbe>,
+    /// Handshakes these probes cost.
+    pub handshakes: u32,
+}
+
+/// The extensions and compression a ServerHello answered with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HelloEchoes {
+    /// renegotiation_info present (RFC 5746).
+    pub secure_renegotiation: bool,
+    /// extended_master_secret present (RFC 7627).
+    pub extended_master_secret: bool,
+    /// The heartbeat extension present (RFC 6520).
+    pub heartbeat: bool,
+    /// The compression method chosen (0 null, 1 DEFLATE) while DEFLATE was offered first.
+    pub compression: u8,
+}
+
+/// How a server answered a probe's records after its first flight.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reaction", rename_all = "snake_case")]
+pub enum ProbeReaction {
+    /// A heartbeat response: the payload length it announced and the bytes its record
+    /// really carried, beside what the client sent.
+    Heartbeat {
+        payload_len: u16,
+        record_len: usize,
+        sent_payload_len: u16,
+    },
+    Alert {
+        description: String,
+    },
+    /// Another record: the server went on with the handshake.
+    Continued {
+        content_type: u8,
+    },
+    /// The server accepted the hello but the flight did not reach ServerHelloDone.
+    NoHelloDone {
+        note: String,
+    },
+    Closed,
+    Timeout,
+    Malformed {
+        message: String,
+    },
+    ConnectFailed {
+        message: String,
+    },
+    /// Not asked: the site deadline came first.
+    NotProbed,
+}
+
+/// RFC 7507: a hello at an older version carrying TLS_FALLBACK_SCSV.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FallbackProbe {
+    /// The newest version the server supports.
+    pub highest: TlsVersion,
+    /// The older version the fallback hello asked for.
+    pub asked: TlsVersion,
+    /// `Some(version)` when the server answered with a ServerHello (accepting the
+    /// fallback), else how it refused or failed.
+    pub accepted: Option<TlsVersion>,
+    pub reaction: Option<ProbeReaction>,
+    /// The accepted ServerHello carried RFC 8446's downgrade sentinel.
+    pub downgrade_sentinel: bool,
+}
+
+/// The ROBOT test: the server's reaction to each ClientKeyExchange variant, in
+/// `tlsprobe::probe_records::RobotVariant::ALL` order, twice when the first round differed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RobotProbe {
+    /// The RSA suite the probes used.
+    pub suite: String,
+    pub rounds: Vec<Vec<RobotAnswer>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RobotAnswer {
+    pub variant: String,
+    pub reaction: ProbeReaction,
 }

@@ -272,7 +272,7 @@ pub enum LimitHit {
 }
 
 /// Headers whose values name server-side software.
-const SOFTWARE_HEADERS: [&str; 7] = [
+const SOFTWARE_HEADERS: [&str; 9] = [
     "server",
     "x-powered-by",
     "x-generator",
@@ -280,6 +280,8 @@ const SOFTWARE_HEADERS: [&str; 7] = [
     "x-aspnetmvc-version",
     "x-drupal-cache",
     "x-pingback",
+    "liferay-portal",
+    "microsoftsharepointteamservices",
 ];
 
 /// Analyses one response fetched from `url` (see the module docs).

@@ -237,6 +237,14 @@ pub struct Verdict {
     /// kind, a severity, the default): the score is explainable line by line.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub priced: Vec<Priced>,
+    /// The advisory feeds the software checks used (name, date, hash), so a verdict
+    /// can be traced to the catalogs in force; empty in verdicts from before feeds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub feeds: Vec<crate::feeds::FeedStamp>,
+    /// Feeds older than the policy's `feed_max_age_days` on the day of the scan, with
+    /// their date: the verdict may miss advisories published since.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stale_feeds: Vec<String>,
 }
 
 /// One finding id's price in a verdict.

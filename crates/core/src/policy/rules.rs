@@ -606,6 +606,8 @@ impl Policy {
             reasons,
             tls_rating,
             priced,
+            feeds: Vec::new(),
+            stale_feeds: Vec::new(),
         }
     }
 

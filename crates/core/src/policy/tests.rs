@@ -249,6 +249,7 @@ fn the_tls_rating_caps_the_grade_and_is_recorded() {
         elapsed_ms: 1,
         server_key: None,
         cut_short: false,
+        vulnerabilities: None,
     };
     // DHE with a 512-bit group and AES-128-GCM: key exchange 40, cipher 80 → 74 → B.
     let v = policy().evaluate_at(&[], Some(&legacy(0x009e)), None);

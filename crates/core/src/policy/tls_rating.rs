@@ -176,6 +176,7 @@ mod tests {
                 curve: None,
             }),
             cut_short: false,
+            vulnerabilities: None,
         }
     }
 

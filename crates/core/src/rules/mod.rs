@@ -93,7 +93,9 @@ impl PageRules {
     /// The rules compiled into the binary. A `Result` so that a bad edit of a built-in
     /// file fails the tests instead of panicking in production.
     pub fn builtin() -> Result<PageRules, RuleFileError> {
-        PageRules::parse(FILES.map(RuleSource::builtin).each_ref())
+        let mut rules = PageRules::parse(FILES.map(RuleSource::builtin).each_ref())?;
+        rules.software = rules.software.with_feeds(&crate::feeds::Feeds::load(None)?);
+        Ok(rules)
     }
 
     /// Parses the page rule files, given in [`FILES`] order.
@@ -124,6 +126,7 @@ impl PageRules {
             },
             software: SoftwareRules {
                 software: Vec::new(),
+                by_package: std::collections::BTreeMap::new(),
             },
             spam: SpamRules {
                 scoring: spam::Scoring {

@@ -99,6 +99,25 @@ impl VersionRange {
         Ok(VersionRange(comparators))
     }
 
+    /// The versions from `from` (inclusive) up to `below` (exclusive) or `through`
+    /// (inclusive), as advisory feeds state them; no bound means unbounded.
+    pub fn between(
+        from: Option<Version>,
+        below: Option<Version>,
+        through: Option<Version>,
+    ) -> VersionRange {
+        let mut comparators = Vec::new();
+        comparators.extend(from.map(|v| (Op::Ge, v)));
+        comparators.extend(below.map(|v| (Op::Lt, v)));
+        comparators.extend(through.map(|v| (Op::Le, v)));
+        VersionRange(comparators)
+    }
+
+    /// Exactly one version.
+    pub fn exactly(version: Version) -> VersionRange {
+        VersionRange(vec![(Op::Eq, version)])
+    }
+
     pub fn contains(&self, v: &Version) -> bool {
         self.0.iter().all(|(op, bound)| match op {
             Op::Lt => v < bound,
@@ -135,5 +154,12 @@ mod tests {
         assert!(!r.contains(&v("1.1.9")));
         assert!(VersionRange::parse("3.5").is_err());
         assert!(VersionRange::parse("<3.x").is_err());
+        let fed = VersionRange::between(Some(v("4.7")), Some(v("4.7.3")), None);
+        assert!(fed.contains(&v("4.7.2")) && !fed.contains(&v("4.7.3")));
+        assert!(!fed.contains(&v("4.6.9")));
+        let open = VersionRange::between(None, None, Some(v("2.0")));
+        assert!(
+            open.contains(&v("0.1")) && open.contains(&v("2.0")) && !open.contains(&v("2.0.1"))
+        );
     }
 }

@@ -43,7 +43,27 @@ const EXT_PADDING: u16 = 21;
 const EXT_SUPPORTED_VERSIONS: u16 = 43;
 const EXT_KEY_SHARE: u16 = 51;
 const EXT_RENEGOTIATION_INFO: u16 = 0xff01;
+const EXT_HEARTBEAT: u16 = 15;
+const EXT_EXTENDED_MASTER_SECRET: u16 = 23;
 const SCSV_RENEGOTIATION: u16 = 0x00ff;
+/// RFC 7507: the client retries with a lower version than it supports.
+const SCSV_FALLBACK: u16 = 0x5600;
+const COMPRESSION_DEFLATE: u8 = 1;
+
+/// What the vulnerability probes add to an ordinary hello, so one ServerHello answers
+/// several questions (RFC 5746, 7627, 6520, 3749, 7507). All off for the version probes,
+/// whose answers must not depend on them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HelloExtras {
+    /// Offer the heartbeat extension (RFC 6520, peer allowed to send).
+    pub heartbeat: bool,
+    /// Offer extended_master_secret (RFC 7627).
+    pub extended_master_secret: bool,
+    /// Offer DEFLATE before null compression (RFC 3749).
+    pub deflate: bool,
+    /// Append TLS_FALLBACK_SCSV (RFC 7507).
+    pub fallback_scsv: bool,
+}
 
 /// What one hello asks for. Randomness comes from the caller so the builder stays a pure
 /// function (tests and the fuzzer get byte-identical hellos).
@@ -56,6 +76,7 @@ pub struct HelloSpec<'a> {
     pub random: [u8; 32],
     /// TLS 1.3 key share (an x25519 public value).
     pub key_share: [u8; 32],
+    pub extras: HelloExtras,
 }
 
 /// The hello as one handshake record, ready to write to the socket.
@@ -78,12 +99,19 @@ pub fn client_hello(spec: &HelloSpec<'_>) -> Vec<u8> {
     if spec.version == TlsVersion::Ssl3 {
         suites.push(SCSV_RENEGOTIATION);
     }
+    if spec.extras.fallback_scsv {
+        suites.push(SCSV_FALLBACK);
+    }
     let suites_len = (suites.len() * 2).min(0xfffe);
     put_u16(&mut body, suites_len as u16);
     for s in suites.iter().take(suites_len / 2) {
         put_u16(&mut body, *s);
     }
-    body.extend_from_slice(&[1, 0]); // compression: null only
+    if spec.extras.deflate {
+        body.extend_from_slice(&[2, COMPRESSION_DEFLATE, 0]);
+    } else {
+        body.extend_from_slice(&[1, 0]); // compression: null only
+    }
     if spec.version != TlsVersion::Ssl3 {
         let mut ext = extensions(spec);
         // Hellos of 256–511 bytes hang some F5 devices (RFC 7685): pad them past 512.
@@ -136,6 +164,12 @@ fn extensions(spec: &HelloSpec<'_>) -> Vec<u8> {
         &u16_list(&SIGNATURE_SCHEMES),
     );
     put_extension(&mut ext, EXT_RENEGOTIATION_INFO, &[0]);
+    if spec.extras.extended_master_secret {
+        put_extension(&mut ext, EXT_EXTENDED_MASTER_SECRET, &[]);
+    }
+    if spec.extras.heartbeat {
+        put_extension(&mut ext, EXT_HEARTBEAT, &[1]); // peer_allowed_to_send
+    }
     if spec.version == TlsVersion::Tls13 {
         put_extension(&mut ext, EXT_SUPPORTED_VERSIONS, &[2, 0x03, 0x04]);
         let mut share = Vec::new();
@@ -186,6 +220,7 @@ mod tests {
             server_name: Some("example.gov.vn"),
             random: [7; 32],
             key_share: [9; 32],
+            extras: HelloExtras::default(),
         }
     }
 
@@ -208,7 +243,12 @@ mod tests {
         while let Some(x) = s.u16() {
             suites.push(x);
         }
-        assert_eq!(b.vec8(), Some(&[0u8][..]));
+        let compression = b.vec8().expect("compression methods");
+        assert_eq!(
+            compression.last(),
+            Some(&0u8),
+            "null compression always offered"
+        );
         let mut exts = Vec::new();
         if let Some(list) = b.vec16() {
             let mut e = Cursor::new(list);
@@ -258,6 +298,29 @@ mod tests {
         assert!(exts.contains(&21));
         let small = client_hello(&spec(TlsVersion::Tls12, &[0x002f]));
         assert!(small.len() - 5 < 256, "a small hello stays small");
+    }
+
+    #[test]
+    fn vulnerability_extras_add_their_extensions_scsv_and_deflate() {
+        let mut s = spec(TlsVersion::Tls12, &[0x002f]);
+        s.extras = HelloExtras {
+            heartbeat: true,
+            extended_master_secret: true,
+            deflate: true,
+            fallback_scsv: true,
+        };
+        let record = client_hello(&s);
+        let (_, _, suites, exts) = dissect(&record);
+        assert_eq!(suites, vec![0x002f, 0x5600]);
+        assert!(exts.contains(&15) && exts.contains(&23), "{exts:?}");
+        // DEFLATE (1) then null (0), right after the suites.
+        let at = record
+            .windows(4)
+            .position(|w| w == [0x56, 0x00, 2, 1])
+            .expect("compression list after the SCSV");
+        assert_eq!(record[at + 4], 0);
+        let (_, _, _, plain) = dissect(&client_hello(&spec(TlsVersion::Tls12, &[0x002f])));
+        assert!(!plain.contains(&15) && !plain.contains(&23));
     }
 
     #[test]

@@ -8,10 +8,13 @@
 
 pub mod forge;
 pub mod hello;
+pub mod probe_records;
+pub mod reaction;
 pub mod server;
 pub mod suites;
 pub mod wire;
 
-pub use hello::{HelloSpec, client_hello};
+pub use hello::{HelloExtras, HelloSpec, client_hello};
+pub use reaction::{Reaction, ReactionReader};
 pub use server::{Alert, Flight, KxLayout, ServerAnswer, ServerFlight, ServerHello};
 pub use suites::{CipherSuite, Mode, SuiteTable, Weakness};

@@ -13,6 +13,10 @@ pub const MAX_MESSAGE: usize = 128 * 1024;
 /// Bytes read for one flight at most, so a peer that streams forever is cut off.
 pub const MAX_FLIGHT: usize = 256 * 1024;
 
+/// RFC 8446 §4.1.3: the last eight bytes of a TLS 1.3 server's random when it negotiates
+/// TLS 1.2 (…01) or older (…00).
+const DOWNGRADE_SENTINEL: [u8; 7] = *b"DOWNGRD";
+
 const HRR_RANDOM: [u8; 32] = [
     0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
     0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
@@ -28,6 +32,13 @@ pub struct ServerHello {
     pub retry_request: bool,
     pub key_share_group: Option<u16>,
     pub secure_renegotiation: bool,
+    /// extended_master_secret echoed (RFC 7627).
+    pub extended_master_secret: bool,
+    /// The heartbeat extension echoed (RFC 6520): the server speaks heartbeat.
+    pub heartbeat: bool,
+    /// The random ends in RFC 8446's "DOWNGRD" sentinel: a TLS 1.3 server answering an
+    /// older hello, which a TLS 1.3 client takes as proof of a downgrade.
+    pub downgrade_sentinel: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +98,9 @@ pub struct ServerAnswer {
     pub server_key_exchange: Option<Vec<u8>>,
     /// Why reading stopped before ServerHelloDone, if it did.
     pub note: Option<String>,
+    /// The flight ended with ServerHelloDone (only read that far by
+    /// [`ServerFlight::through_hello_done`]).
+    pub hello_done: bool,
 }
 
 /// How a flight ended.
@@ -109,11 +123,21 @@ pub struct ServerFlight {
     total: usize,
     answer: Option<ServerAnswer>,
     records_seen: usize,
+    through_done: bool,
 }
 
 impl ServerFlight {
     pub fn new() -> Self {
         ServerFlight::default()
+    }
+
+    /// A reader that goes on past ServerKeyExchange to ServerHelloDone: the probes that
+    /// send something after the server's flight must wait for all of it.
+    pub fn through_hello_done() -> Self {
+        ServerFlight {
+            through_done: true,
+            ..ServerFlight::default()
+        }
     }
 
     /// Feeds received bytes; `Some` once the flight is decided.
@@ -230,6 +254,7 @@ impl ServerFlight {
                             certificates: Vec::new(),
                             server_key_exchange: None,
                             note: None,
+                            hello_done: false,
                         });
                         if tls13 {
                             return Some(self.finish("")); // the rest is encrypted
@@ -249,10 +274,17 @@ impl ServerFlight {
                     if let Some(a) = self.answer.as_mut() {
                         a.server_key_exchange = Some(body);
                     }
-                    return Some(self.finish(""));
+                    if !self.through_done {
+                        return Some(self.finish(""));
+                    }
                 }
                 (13 | 22, true) => {} // CertificateRequest, CertificateStatus
-                (14, true) => return Some(self.finish("")),
+                (14, true) => {
+                    if let Some(a) = self.answer.as_mut() {
+                        a.hello_done = true;
+                    }
+                    return Some(self.finish(""));
+                }
                 (other, true) => {
                     return Some(self.finish(&format!("unexpected handshake message {other}")));
                 }
@@ -300,6 +332,9 @@ pub fn parse_server_hello(body: &[u8]) -> Result<ServerHello, &'static str> {
         retry_request: random == HRR_RANDOM,
         key_share_group: None,
         secure_renegotiation: false,
+        extended_master_secret: false,
+        heartbeat: false,
+        downgrade_sentinel: random[24..31] == DOWNGRADE_SENTINEL && random[31] <= 1,
     };
     if c.is_empty() {
         return Ok(hello); // SSLv3-style: no extensions
@@ -312,6 +347,8 @@ pub fn parse_server_hello(body: &[u8]) -> Result<ServerHello, &'static str> {
             43 => hello.version = data.u16().ok_or("empty supported_versions")?,
             51 => hello.key_share_group = Some(data.u16().ok_or("empty key_share")?),
             0xff01 => hello.secure_renegotiation = true,
+            23 => hello.extended_master_secret = true,
+            15 => hello.heartbeat = true,
             _ => {}
         }
     }

@@ -255,6 +255,8 @@ pub fn verdict(decision: Decision) -> Verdict {
         tls_rating: None,
         advanced_blockers: Vec::new(),
         priced: Vec::new(),
+        feeds: Vec::new(),
+        stale_feeds: Vec::new(),
     }
 }
 

@@ -8,6 +8,7 @@ pub(crate) use crate::test_support::{Backend, fixtures};
 mod batches;
 mod concurrency;
 mod crash;
+mod discovery;
 mod import;
 mod labels;
 mod league;

@@ -50,6 +50,7 @@ fn evidence_of(versions: Vec<VersionProbe>) -> Evidence {
         elapsed_ms: 0,
         server_key: None,
         cut_short: false,
+        vulnerabilities: None,
     });
     e
 }
