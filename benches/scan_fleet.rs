@@ -406,7 +406,7 @@ fn main() {
     let capacity = Capacity::of_this_process();
     let concurrency = capacity.sites_capped(args.concurrency.first().copied());
     println!(
-        "capacity: {} open files, {} MiB for sites in flight -> {} sites in flight by default",
+        "capacity: {} open files, {} MiB for sites in flight -> at most {} sites in flight by default",
         capacity.descriptors,
         capacity.memory / (1024 * 1024),
         capacity.sites()
@@ -503,6 +503,11 @@ fn main() {
                 .expect("scan");
             let wall = start.elapsed();
             let (cpu1, rss) = usage();
+            println!(
+                "sites in flight: from {} up to {} (cap {concurrency})",
+                trustlabel::capacity::STARTING_SITES.min(concurrency),
+                scanner.peak_in_flight()
+            );
             let passed = results
                 .iter()
                 .filter(|r| r.verdict.decision == Decision::Pass)

@@ -1,14 +1,16 @@
 //! The scan runner: collect → check → judge → store, for many sites at once.
 //!
-//! Each site is its own task (so both cores work), bounded by a semaphore; each site's
+//! Each site is its own task (so both cores work), as many at once as the admission
+//! allows (`capacity::Admission`); each site's
 //! result is stored in one transaction as soon as it is known, so an interrupted run
 //! loses only the sites in flight, and the run's pending items say where to resume.
 
+use crate::capacity::Admission;
 use crate::notify::{ChangeLine, Notices, message_with_changes};
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use time::OffsetDateTime;
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use trustlabel_collect::Collector;
 use trustlabel_core::changes::{ScanOutline, changes};
@@ -92,7 +94,11 @@ pub struct Scanner {
     /// The rules in force; the collector was built with the same ones.
     rules: Arc<RuleSet>,
     store: Option<Store>,
+    /// Sites in flight at most; a run starts below and grows only while it waits on the
+    /// network (see [`Admission`]).
     concurrency: usize,
+    /// The most sites a run of this scanner let in flight at once (its admission's peak).
+    peak_in_flight: AtomicUsize,
     /// When set, label changes that matter queue an e-mail to the site's contact.
     notices: Option<Notices>,
     /// When set, in-scope hosts in a stored scan's links and certificate become
@@ -149,9 +155,15 @@ impl Scanner {
             rules,
             store,
             concurrency: concurrency.max(1),
+            peak_in_flight: AtomicUsize::new(0),
             notices,
             discovery,
         })
+    }
+
+    /// The most sites any run of this scanner let in flight at once.
+    pub fn peak_in_flight(&self) -> usize {
+        self.peak_in_flight.load(Ordering::Relaxed)
     }
 
     pub fn policy(&self) -> &Policy {
@@ -167,31 +179,29 @@ impl Scanner {
         stop: &StopFlag,
         mut on_result: impl FnMut(&SiteResult),
     ) -> Result<Vec<SiteResult>, ScanError> {
-        let permits = Arc::new(Semaphore::new(self.concurrency));
+        let mut admission = Admission::new(self.concurrency);
         let mut tasks: JoinSet<Result<SiteResult, ScanError>> = JoinSet::new();
         let mut results = Vec::with_capacity(items.len());
         let mut first_error = None;
         for item in items {
-            // Wait for a free slot, collecting finished sites meanwhile.
-            let permit = loop {
+            // Wait for a free slot, collecting finished sites and adjusting the number
+            // of slots meanwhile.
+            while tasks.len() >= admission.limit() {
                 tokio::select! {
-                    permit = permits.clone().acquire_owned() => break permit,
                     Some(done) = tasks.join_next() => {
                         Self::absorb(done, &mut results, &mut first_error, &mut on_result);
                     }
+                    () = admission.sample() => {}
                 }
-            };
-            let Ok(permit) = permit else { break };
+            }
             if stop.is_stopped() || first_error.is_some() {
                 break;
             }
             let scanner = self.clone();
-            tasks.spawn(async move {
-                let result = scanner.scan_one(item, run_id, None).await;
-                drop(permit);
-                result
-            });
+            tasks.spawn(async move { scanner.scan_one(item, run_id, None).await });
         }
+        self.peak_in_flight
+            .fetch_max(admission.peak(), Ordering::Relaxed);
         while let Some(done) = tasks.join_next().await {
             Self::absorb(done, &mut results, &mut first_error, &mut on_result);
         }

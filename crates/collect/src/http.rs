@@ -6,7 +6,7 @@
 //! second handshake, and (c) see every header as sent, duplicates included.
 
 use super::body;
-use super::net::connect_tcp;
+use super::net::{RoundTrip, connect_tcp_timed};
 use super::politeness::Politeness;
 use super::resolve::Resolver;
 use super::tls::TlsContext;
@@ -138,6 +138,8 @@ pub struct SiteFetcher<'a> {
     /// Connect only over IPv6 (the site-over-IPv6 probe): overrides of the other family
     /// are not used.
     ipv6_only: bool,
+    /// The fastest connect of this fetcher: whether more connections would pay.
+    round_trip: RoundTrip,
 }
 
 /// Why a single request produced no response.
@@ -175,6 +177,7 @@ impl<'a> SiteFetcher<'a> {
             ready_tls: HashMap::new(),
             tasks: Tasks(Vec::new()),
             ipv6_only: false,
+            round_trip: RoundTrip::default(),
         }
     }
 
@@ -202,6 +205,12 @@ impl<'a> SiteFetcher<'a> {
                 self.deadline,
             )
         }
+    }
+
+    /// Whether a round trip to the site costs more than the TLS handshakes of more
+    /// connections (from the fastest connect this fetcher made).
+    pub fn round_trips_cost(&self) -> bool {
+        self.round_trip.costly()
     }
 
     /// Opens the connection a request to `url` would use, so the request itself later
@@ -233,8 +242,18 @@ impl<'a> SiteFetcher<'a> {
     }
 
     /// Hands over the verified stream of the recording handshake so the first https
-    /// request needs no second handshake.
-    pub fn adopt_tls(&mut self, host: &str, port: u16, stream: TlsStream<TcpStream>) {
+    /// request needs no second handshake; `connected_in`: how long its TCP connect took
+    /// (see [`SiteFetcher::round_trips_cost`]).
+    pub fn adopt_tls(
+        &mut self,
+        host: &str,
+        port: u16,
+        stream: TlsStream<TcpStream>,
+        connected_in: Option<Duration>,
+    ) {
+        if let Some(connect) = connected_in {
+            self.round_trip.observe(connect);
+        }
         self.ready_tls
             .insert((true, host.to_string(), port), stream);
     }
@@ -573,23 +592,33 @@ impl<'a> SiteFetcher<'a> {
     async fn open(&mut self, key: &ConnKey, addr: SocketAddr) -> Result<Sender, RequestFailure> {
         let (secure, host, _) = key;
         if !*secure {
-            let tcp = connect_tcp(addr, self.settings.connect_timeout, self.deadline)
-                .await
-                .map_err(|f| RequestFailure {
-                    kind: FetchFailureKind::Connect,
-                    message: f.message,
-                })?;
+            let tcp = connect_tcp_timed(
+                addr,
+                self.settings.connect_timeout,
+                self.deadline,
+                &self.round_trip,
+            )
+            .await
+            .map_err(|f| RequestFailure {
+                kind: FetchFailureKind::Connect,
+                message: f.message,
+            })?;
             return self.handshake_h1(TokioIo::new(tcp)).await;
         }
         let stream = match self.ready_tls.remove(key) {
             Some(s) => s,
             None => {
-                let tcp = connect_tcp(addr, self.settings.connect_timeout, self.deadline)
-                    .await
-                    .map_err(|f| RequestFailure {
-                        kind: FetchFailureKind::Connect,
-                        message: f.message,
-                    })?;
+                let tcp = connect_tcp_timed(
+                    addr,
+                    self.settings.connect_timeout,
+                    self.deadline,
+                    &self.round_trip,
+                )
+                .await
+                .map_err(|f| RequestFailure {
+                    kind: FetchFailureKind::Connect,
+                    message: f.message,
+                })?;
                 let name = ServerName::try_from(host.clone()).map_err(|e| RequestFailure {
                     kind: FetchFailureKind::Tls,
                     message: e.to_string(),

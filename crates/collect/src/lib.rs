@@ -230,10 +230,6 @@ pub struct Collected {
 /// fetched the home page included: what a browser opens to one host. Every request still
 /// waits for the host's and address's politeness budget.
 const CONTENT_CONNECTIONS: usize = 6;
-/// The home page's answer time (ms) from which the page fetches use several
-/// connections: below it the site is so near that the added TLS handshakes cost more
-/// CPU than the round trips they save.
-const SIDE_BY_SIDE_FROM_MS: u64 = 10;
 
 pub struct Collector {
     settings: CollectorSettings,
@@ -670,16 +666,9 @@ impl Collector {
         };
         let main = &mut content.fetcher;
         // Side-by-side connections only pay where round trips cost more than the TLS
-        // handshakes they add (a site next door answers in well under a millisecond).
-        let round_trip_ms = content
-            .home
-            .hops
-            .iter()
-            .filter_map(|hop| hop.response.as_ref())
-            .map(|r| r.elapsed_ms)
-            .min()
-            .unwrap_or(0);
-        if round_trip_ms < SIDE_BY_SIDE_FROM_MS {
+        // handshakes they add. The connect time says so even on a loaded machine, where
+        // a near site's answers also wait for the CPU.
+        if !main.round_trips_cost() {
             return self
                 .page_extras_in_turn(main, home, &plan, kind, channel, deadline, timeline)
                 .await;
@@ -835,12 +824,14 @@ impl Collector {
             },
         };
         self.politeness.wait(host, addr.ip()).await;
+        let round_trip = net::RoundTrip::default();
         let handshake = self.tls.probe(
             addr,
             server_name,
             self.settings.connect_timeout,
             self.settings.handshake_timeout,
             deadline,
+            &round_trip,
         );
         let (probe, stream) = timeline.time(Phase::TlsHandshake, handshake).await;
         // Only a stream the strict verifier accepted comes back, so the fetcher returned
@@ -848,7 +839,7 @@ impl Collector {
         match (&probe, stream) {
             (_, Some(stream)) => {
                 let mut fetcher = self.fetcher(host, pins.clone(), &self.fetch, deadline);
-                fetcher.adopt_tls(host, port, stream);
+                fetcher.adopt_tls(host, port, stream, round_trip.fastest());
                 let chain = match site_url("https", host, port, 443) {
                     Ok(url) => {
                         let chain = fetcher.fetch_chain(url, ChainKind::Secure);

@@ -9,7 +9,7 @@
 //!   right after the handshake; no request is ever sent over it.
 
 use super::certinfo::parse_certificate;
-use super::net::{ConnectFailure, connect_tcp};
+use super::net::{ConnectFailure, RoundTrip, connect_tcp_timed};
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
@@ -146,6 +146,7 @@ impl TlsContext {
         connect_timeout: Duration,
         handshake_timeout: Duration,
         deadline: Instant,
+        round_trip: &RoundTrip,
     ) -> (TlsProbe, Option<TlsStream<TcpStream>>) {
         let strict = match self
             .handshake(
@@ -155,6 +156,7 @@ impl TlsContext {
                 connect_timeout,
                 handshake_timeout,
                 deadline,
+                round_trip,
             )
             .await
         {
@@ -179,6 +181,7 @@ impl TlsContext {
                         connect_timeout,
                         handshake_timeout,
                         deadline,
+                        round_trip,
                     )
                     .await
                 {
@@ -236,10 +239,14 @@ impl TlsContext {
         connect_timeout: Duration,
         handshake_timeout: Duration,
         deadline: Instant,
+        round_trip: &RoundTrip,
     ) -> Result<Recorded, TlsProbe> {
-        let tcp = connect_tcp(addr, connect_timeout, deadline).await.map_err(
-            |ConnectFailure { kind, message }| TlsProbe::ConnectFailed { kind, message },
-        )?;
+        let tcp = connect_tcp_timed(addr, connect_timeout, deadline, round_trip)
+            .await
+            .map_err(|ConnectFailure { kind, message }| TlsProbe::ConnectFailed {
+                kind,
+                message,
+            })?;
         let verifier = Arc::new(RecordingVerifier {
             inner: self.webpki.clone(),
             permissive,

@@ -4,7 +4,7 @@
 //! flight and read the server's first reaction. Every step is bounded by the per-hello
 //! timeout and the site deadline.
 
-use crate::net::{ConnectFailure, connect_tcp};
+use crate::net::{ConnectFailure, RoundTrip, connect_tcp, connect_tcp_timed};
 use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -38,16 +38,17 @@ pub(super) struct Limits {
 }
 
 /// `connected`: a connection opened ahead for this hello (see `Spare`), else one is
-/// opened now.
+/// opened now, its time on `round_trip`.
 pub(super) async fn exchange(
     addr: SocketAddr,
     connected: Option<TcpStream>,
     hello: &[u8],
     limits: Limits,
+    round_trip: &RoundTrip,
 ) -> Exchange {
     let mut stream = match connected {
         Some(s) => s,
-        None => match connect_tcp(addr, limits.connect, limits.deadline).await {
+        None => match connect_tcp_timed(addr, limits.connect, limits.deadline, round_trip).await {
             Ok(s) => s,
             Err(failure) => return Exchange::Connect(failure),
         },

@@ -18,7 +18,7 @@ mod vulns;
 
 use super::certinfo::parse_certificate;
 use super::politeness::Politeness;
-use crate::net::connect_tcp;
+use crate::net::{RoundTrip, connect_tcp};
 use conn::{Exchange, Spare};
 use rand::RngCore;
 use std::net::{IpAddr, SocketAddr};
@@ -91,6 +91,8 @@ struct Site<'a> {
     server_key: Mutex<Option<PublicKeyInfo>>,
     /// Whether TLS 1.2's first hello got an answer (`None` until it is in).
     reachable: watch::Sender<Option<bool>>,
+    /// Whether a connection opened ahead saves anything (see `Spare`).
+    round_trip: RoundTrip,
 }
 
 /// One hello's answer, reduced to what the strategy decides on.
@@ -146,6 +148,7 @@ impl LegacyProber {
             deadline,
             server_key: Mutex::new(None),
             reachable: watch::Sender::new(None),
+            round_trip: RoundTrip::default(),
         };
         let mut first_answer = site.reachable.subscribe();
         let others = async {
@@ -245,8 +248,9 @@ impl Site<'_> {
             let mut remaining: Vec<u16> = part.to_vec();
             let mut picks: Vec<u16> = Vec::new();
             while !remaining.is_empty() {
-                // A chain goes on after a pick: warm the next hello's connection then.
-                let open_spare = !picks.is_empty();
+                // A chain goes on after a pick: warm the next hello's connection then,
+                // where a round trip costs more than a connection that may go unused.
+                let open_spare = !picks.is_empty() && self.round_trip.costly();
                 let hello = self.hello(version, &remaining, &mut probe, &mut spare, open_spare);
                 let answer = hello.await;
                 if first {
@@ -392,7 +396,13 @@ impl Site<'_> {
         let _permit = self.admit().await?;
         let bytes = self.hello_bytes(version, suites, HelloExtras::default());
         probe.handshakes += 1;
-        let exchange = conn::exchange(self.target.addr, spare.take(), &bytes, self.limits());
+        let exchange = conn::exchange(
+            self.target.addr,
+            spare.take(),
+            &bytes,
+            self.limits(),
+            &self.round_trip,
+        );
         // The next hello of a chain that goes on waits for this answer; its connection
         // need not.
         let next = async {

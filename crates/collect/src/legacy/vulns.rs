@@ -144,7 +144,14 @@ impl Site<'_> {
         };
         count();
         let bytes = self.hello_bytes(lower.version, &suites, extras);
-        let exchange = conn::exchange(self.target.addr, None, &bytes, self.limits()).await;
+        let exchange = conn::exchange(
+            self.target.addr,
+            None,
+            &bytes,
+            self.limits(),
+            &self.round_trip,
+        )
+        .await;
         let (accepted, reaction, sentinel) = match exchange {
             conn::Exchange::Flight(Flight::Hello(answer)) => (
                 TlsVersion::from_wire(answer.hello.version),
