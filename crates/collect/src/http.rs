@@ -242,18 +242,16 @@ impl<'a> SiteFetcher<'a> {
     }
 
     /// Hands over the verified stream of the recording handshake so the first https
-    /// request needs no second handshake; `connected_in`: how long its TCP connect took
+    /// request needs no second handshake; `seen`: its connect and handshake times
     /// (see [`SiteFetcher::round_trips_cost`]).
     pub fn adopt_tls(
         &mut self,
         host: &str,
         port: u16,
         stream: TlsStream<TcpStream>,
-        connected_in: Option<Duration>,
+        seen: (Option<Duration>, Option<Duration>),
     ) {
-        if let Some(connect) = connected_in {
-            self.round_trip.observe(connect);
-        }
+        self.round_trip.merge(seen);
         self.ready_tls
             .insert((true, host.to_string(), port), stream);
     }

@@ -666,8 +666,8 @@ impl Collector {
         };
         let main = &mut content.fetcher;
         // Side-by-side connections only pay where round trips cost more than the TLS
-        // handshakes they add. The connect time says so even on a loaded machine, where
-        // a near site's answers also wait for the CPU.
+        // handshakes they add. The fastest connect and handshake say so even on a loaded
+        // machine, where a near site's later answers also wait for the CPU.
         if !main.round_trips_cost() {
             return self
                 .page_extras_in_turn(main, home, &plan, kind, channel, deadline, timeline)

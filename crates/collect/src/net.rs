@@ -18,41 +18,76 @@ pub struct ConnectFailure {
 /// connection opened ahead: a site next door (loopback, the same data centre) connects in
 /// well under a millisecond even on a loaded machine, a site across the internet takes
 /// one round trip, tens of milliseconds.
-pub const COSTLY_ROUND_TRIP: Duration = Duration::from_millis(5);
+pub const COSTLY_CONNECT: Duration = Duration::from_millis(5);
+/// The same for the fastest first answer (a TLS server's first flight, sent back as soon
+/// as the hello is in): one round trip plus the server's work, and, on a loaded machine,
+/// the wait for a core; set well above what queueing adds to a near site's answer
+/// (loopback under load: a few milliseconds), well below a far site's (one round trip
+/// of a user-space relay that cannot delay the kernel's TCP handshake charges it here).
+pub const COSTLY_ANSWER: Duration = Duration::from_millis(40);
 
-/// A site's round-trip estimate: the fastest TCP connect seen to it. A connect is one
-/// round trip and little CPU, unlike a page's answer time, which grows with the load of
-/// the machine that waits for it; the minimum drops the connects that queued.
+/// A site's round-trip estimate: the fastest TCP connect and the fastest first answer
+/// seen from it. A connect is one round trip and little CPU; the minimum of either drops
+/// the samples that queued for a core.
 #[derive(Debug)]
 pub struct RoundTrip {
-    /// Microseconds; `u64::MAX` until a connect succeeded.
-    fastest_micros: AtomicU64,
+    /// Microseconds; `u64::MAX` until one was seen.
+    fastest_connect: AtomicU64,
+    fastest_answer: AtomicU64,
 }
 
 impl Default for RoundTrip {
     fn default() -> Self {
         RoundTrip {
-            fastest_micros: AtomicU64::new(u64::MAX),
+            fastest_connect: AtomicU64::new(u64::MAX),
+            fastest_answer: AtomicU64::new(u64::MAX),
         }
     }
 }
 
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX - 1)
+}
+
+fn fastest(of: &AtomicU64) -> Option<Duration> {
+    let us = of.load(Ordering::Relaxed);
+    (us != u64::MAX).then(|| Duration::from_micros(us))
+}
+
 impl RoundTrip {
-    pub fn observe(&self, connect: Duration) {
-        let micros = u64::try_from(connect.as_micros()).unwrap_or(u64::MAX - 1);
-        self.fastest_micros.fetch_min(micros, Ordering::Relaxed);
+    pub fn observe_connect(&self, connect: Duration) {
+        self.fastest_connect
+            .fetch_min(micros(connect), Ordering::Relaxed);
     }
 
-    /// The fastest connect seen, if any.
-    pub fn fastest(&self) -> Option<Duration> {
-        let fastest = self.fastest_micros.load(Ordering::Relaxed);
-        (fastest != u64::MAX).then(|| Duration::from_micros(fastest))
+    pub fn observe_answer(&self, answer: Duration) {
+        self.fastest_answer
+            .fetch_min(micros(answer), Ordering::Relaxed);
+    }
+
+    /// The fastest connect and first answer seen, if any.
+    pub fn fastest(&self) -> (Option<Duration>, Option<Duration>) {
+        (
+            fastest(&self.fastest_connect),
+            fastest(&self.fastest_answer),
+        )
+    }
+
+    /// Takes in what another estimate of the same site saw.
+    pub fn merge(&self, (connect, answer): (Option<Duration>, Option<Duration>)) {
+        if let Some(c) = connect {
+            self.observe_connect(c);
+        }
+        if let Some(a) = answer {
+            self.observe_answer(a);
+        }
     }
 
     /// Whether a round trip to the site costs more than the work that would save it;
     /// `false` while nothing is known.
     pub fn costly(&self) -> bool {
-        self.fastest().is_some_and(|f| f >= COSTLY_ROUND_TRIP)
+        let (connect, answer) = self.fastest();
+        connect.is_some_and(|c| c >= COSTLY_CONNECT) || answer.is_some_and(|a| a >= COSTLY_ANSWER)
     }
 }
 
@@ -65,7 +100,7 @@ pub async fn connect_tcp_timed(
 ) -> Result<TcpStream, ConnectFailure> {
     let started = Instant::now();
     let stream = connect_tcp(addr, timeout, deadline).await?;
-    round_trip.observe(started.elapsed());
+    round_trip.observe_connect(started.elapsed());
     Ok(stream)
 }
 

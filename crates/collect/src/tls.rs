@@ -260,8 +260,13 @@ impl TlsContext {
             }
         })?;
         let connector = TlsConnector::from(Arc::new(config));
-        let limit = (Instant::now() + handshake_timeout).min(deadline);
+        let started = Instant::now();
+        let limit = (started + handshake_timeout).min(deadline);
         let result = tokio::time::timeout_at(limit, connector.connect(server_name, tcp)).await;
+        if let Ok(Ok(_)) = &result {
+            // Hello to Finished: the server's first flight plus the client's finish.
+            round_trip.observe_answer(started.elapsed());
+        }
         let record = verifier.take();
         match result {
             Err(_) => Err(TlsProbe::HandshakeFailed {

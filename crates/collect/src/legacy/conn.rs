@@ -53,7 +53,12 @@ pub(super) async fn exchange(
             Err(failure) => return Exchange::Connect(failure),
         },
     };
-    Exchange::Flight(first_flight(&mut stream, hello, ServerFlight::new(), limits).await)
+    let asked = Instant::now();
+    let flight = first_flight(&mut stream, hello, ServerFlight::new(), limits).await;
+    if matches!(flight, Flight::Hello(_) | Flight::Alert(_)) {
+        round_trip.observe_answer(asked.elapsed());
+    }
+    Exchange::Flight(flight)
 }
 
 /// Sends `hello`, reads the flight through ServerHelloDone, then writes what
