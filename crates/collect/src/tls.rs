@@ -231,6 +231,10 @@ impl TlsContext {
         }
     }
 
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the probe's own arguments passed on, plus where the round trip is noted"
+    )]
     async fn handshake(
         &self,
         addr: SocketAddr,
