@@ -10,7 +10,11 @@
 //! (`deadline_exceeded`); an overall guard many times the deadline only turns a hang
 //! into a failure.
 //!
-//! This file holds one test on purpose: the memory figure is the whole process's.
+//! This file is a test binary of its own and holds one test on purpose: the memory
+//! figure is the whole process's, and the integration binary runs tests side by side.
+
+#[path = "common/mod.rs"]
+mod common;
 
 use crate::common::{DOMAIN, host, settings_for};
 use std::collections::BTreeMap;

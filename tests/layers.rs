@@ -18,9 +18,28 @@ struct Graph {
     normal: HashMap<String, Vec<String>>,
 }
 
+/// The platform the tests run on, from `rustc -vV`: the graph is filtered to it, since
+/// that is what links here, and an unfiltered `cargo metadata --offline` needs the
+/// manifests of other platforms' crates (Windows consoles and the like), which a fresh
+/// machine's registry cache does not hold after building for Linux.
+fn host_triple() -> String {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string());
+    let output = Command::new(rustc)
+        .arg("-vV")
+        .output()
+        .expect("rustc -vV runs");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find_map(|line| line.strip_prefix("host: "))
+        .expect("rustc -vV names the host")
+        .trim()
+        .to_string()
+}
+
 fn graph() -> Graph {
     let output = Command::new(env!("CARGO"))
         .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .args(["--filter-platform", &host_triple()])
         .current_dir(root())
         .output()
         .expect("cargo metadata runs");

@@ -1,5 +1,6 @@
 //! The integration tests: one binary (the workspace is linked once, not once per file),
-//! one module per capability, all against real peers on loopback: the fleet's TLS/HTTP
+//! one module per capability (but `tests/hostile_fleet.rs`, whose memory bound needs a
+//! process of its own), all against real peers on loopback: the fleet's TLS/HTTP
 //! sites and DNS server, Debian's OpenSSL and PostgreSQL, headless Chromium, and the
 //! `trustlabel` binary itself for the CLI.
 
@@ -21,7 +22,6 @@ mod dns_mail;
 mod exposure;
 mod header_policies;
 mod headers;
-mod hostile_fleet;
 mod layers;
 mod legacy_fleet;
 mod legacy_openssl;
