@@ -587,36 +587,31 @@ impl<'a> SiteFetcher<'a> {
         })
     }
 
+    /// A TCP connection for a request, its round trip taken into the site's estimate.
+    async fn connect(&self, addr: SocketAddr) -> Result<TcpStream, RequestFailure> {
+        connect_tcp_timed(
+            addr,
+            self.settings.connect_timeout,
+            self.deadline,
+            &self.round_trip,
+        )
+        .await
+        .map_err(|f| RequestFailure {
+            kind: FetchFailureKind::Connect,
+            message: f.message,
+        })
+    }
+
     async fn open(&mut self, key: &ConnKey, addr: SocketAddr) -> Result<Sender, RequestFailure> {
         let (secure, host, _) = key;
         if !*secure {
-            let tcp = connect_tcp_timed(
-                addr,
-                self.settings.connect_timeout,
-                self.deadline,
-                &self.round_trip,
-            )
-            .await
-            .map_err(|f| RequestFailure {
-                kind: FetchFailureKind::Connect,
-                message: f.message,
-            })?;
+            let tcp = self.connect(addr).await?;
             return self.handshake_h1(TokioIo::new(tcp)).await;
         }
         let stream = match self.ready_tls.remove(key) {
             Some(s) => s,
             None => {
-                let tcp = connect_tcp_timed(
-                    addr,
-                    self.settings.connect_timeout,
-                    self.deadline,
-                    &self.round_trip,
-                )
-                .await
-                .map_err(|f| RequestFailure {
-                    kind: FetchFailureKind::Connect,
-                    message: f.message,
-                })?;
+                let tcp = self.connect(addr).await?;
                 let name = ServerName::try_from(host.clone()).map_err(|e| RequestFailure {
                     kind: FetchFailureKind::Tls,
                     message: e.to_string(),
