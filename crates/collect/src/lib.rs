@@ -710,15 +710,10 @@ impl Collector {
             Box::pin(timeline.time(Phase::ExposureBaseline, baseline)),
             open,
         );
-        let exposure = match baseline {
-            Some(baseline) => {
-                let mut lanes = vec![main, &mut googlebot, &mut visitor, &mut baseline_lane];
-                lanes.extend(idle.iter_mut());
-                let probes = Box::pin(probe::probe_paths(lanes, &plan, baseline, deadline));
-                Some(timeline.time(Phase::ExposureProbes, probes).await)
-            }
-            None => None,
-        };
+        let mut lanes = vec![main, &mut googlebot, &mut visitor, &mut baseline_lane];
+        lanes.extend(idle.iter_mut());
+        let exposure =
+            probe::probe_paths_with_baseline(lanes, &plan, baseline, deadline, timeline).await;
         PageExtras {
             home,
             privacy_page,
@@ -766,13 +761,8 @@ impl Collector {
                 probe::baseline(main, plan, deadline),
             )
             .await;
-        let exposure = match baseline {
-            Some(baseline) => {
-                let probes = Box::pin(probe::probe_paths(vec![main], plan, baseline, deadline));
-                Some(timeline.time(Phase::ExposureProbes, probes).await)
-            }
-            None => None,
-        };
+        let exposure =
+            probe::probe_paths_with_baseline(vec![main], plan, baseline, deadline, timeline).await;
         PageExtras {
             home,
             privacy_page,

@@ -7,6 +7,7 @@
 //! was not looked at rather than implying it was clean.
 
 use super::http::{Presentation, SiteFetcher};
+use super::timeline::{Phase, Timeline};
 use sha2::{Digest, Sha256};
 use std::sync::Mutex;
 use tokio::time::Instant;
@@ -54,6 +55,20 @@ fn probe_presentation<'a>(fetcher: &SiteFetcher<'a>) -> Presentation<'a> {
         body_cap: PROBE_READ_CAP,
         ..fetcher.presentation()
     }
+}
+
+/// [`probe_paths`] over `lanes`, timed as the exposure probes, once a baseline tells a
+/// file from a soft 404; nothing is asked without one.
+pub(super) async fn probe_paths_with_baseline(
+    lanes: Vec<&mut SiteFetcher<'_>>,
+    plan: &ProbePlan<'_>,
+    baseline: Option<Baseline>,
+    deadline: Instant,
+    timeline: &Timeline,
+) -> Option<ExposureEvidence> {
+    let baseline = baseline?;
+    let probes = Box::pin(probe_paths(lanes, plan, baseline, deadline));
+    Some(timeline.time(Phase::ExposureProbes, probes).await)
 }
 
 /// The rule paths after the baseline, over every connection in `lanes` at once (each
