@@ -540,7 +540,17 @@ fn main() {
                     !(args.mixed && defect == Some(true))
                 })
                 .filter(|r| r.verdict.decision != Decision::Pass)
-                .map(|r| format!("{}: {:?}", r.host, r.verdict.reasons))
+                .map(|r| {
+                    // The findings' details say what the scan saw (which connection failed
+                    // and how), which the verdict's reasons alone do not.
+                    let seen: Vec<String> = r
+                        .findings
+                        .iter()
+                        .filter(|f| f.severity >= trustlabel_core::finding::Severity::Medium)
+                        .map(|f| format!("{}: {}", f.id, f.detail))
+                        .collect();
+                    format!("{}: {:?} {seen:?}", r.host, r.verdict.reasons)
+                })
                 .collect();
             (
                 wall,

@@ -7,7 +7,7 @@
 //! `trustlabel_core::ct`, which computes a streaming frontier and verifies. The HTTP side
 //! is a few lines written here, so a hostile variant can answer exactly what it wants.
 
-use super::server::accept_loop;
+use super::server::{Conn, Incoming, accept_loop};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use ring::rand::SystemRandom;
@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 /// Largest batch `get-entries` returns, as real logs cap it (Google's logs: 256, some
@@ -269,7 +269,7 @@ impl CtLog {
         let addr = listener.local_addr()?;
         let log = Arc::new(log);
         let served = Arc::clone(&log);
-        let task = tokio::spawn(accept_loop(listener, move |stream| {
+        let task = tokio::spawn(accept_loop(Incoming::new(listener, None), move |stream| {
             let log = Arc::clone(&served);
             async move {
                 let _ = serve(stream, &log).await;
@@ -305,7 +305,7 @@ impl CtLog {
 
 /// One request per connection: enough for a follower, and no keep-alive state to get
 /// wrong in the peer.
-async fn serve(mut stream: TcpStream, log: &Log) -> io::Result<()> {
+async fn serve(mut stream: Conn, log: &Log) -> io::Result<()> {
     let mut head = Vec::new();
     let mut buf = [0u8; 1024];
     while !head.windows(4).any(|w| w == b"\r\n\r\n") {

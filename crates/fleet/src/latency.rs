@@ -2,31 +2,26 @@
 //! be measured as it behaves on the internet, where it waits far more than it computes.
 //!
 //! The kernel's own delay (`tc netem` on a namespace's loopback) is not built into the
-//! development machine's kernel, so the delay is added in user space: each listener of a
-//! site sits behind a relay that accepts the scanner's connection, connects to the real
-//! server on another port of the same address, and holds every chunk of bytes for half a
-//! round trip in each direction. The relay cannot delay the kernel's TCP handshake, so it
-//! charges it instead: bytes sent in either direction count as sent one round trip after
-//! the accept at the earliest, and then take half a round trip, so a TLS 1.3 handshake
-//! (client speaks first) completes two round trips after `connect` as on the internet.
+//! development machine's kernel, so the delay is added in user space: every accepted
+//! connection of a site is served through an in-memory pipe, and [`delay`] moves the
+//! bytes between the socket and the pipe holding every chunk for half a round trip in
+//! each direction. It cannot delay the kernel's TCP handshake, so it charges it instead:
+//! bytes sent in either direction count as sent one round trip after the accept at the
+//! earliest, and then take half a round trip, so a TLS 1.3 handshake (client speaks
+//! first) completes two round trips after `connect` as on the internet.
 //! The DNS responder sends each answer one round trip after the question came in.
 
 use rand::Rng;
-use std::net::SocketAddr;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream};
+use tokio::net::TcpStream;
 use tokio::sync::mpsc;
-use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 /// Chunks in flight per direction of one relayed connection: bounds the relay's memory
 /// (at most this many reads of [`CHUNK`] bytes) while a fast sender waits on the delay.
 const IN_FLIGHT_CHUNKS: usize = 64;
 const CHUNK: usize = 16 * 1024;
-/// Pause after a failed `accept` (e.g. out of file descriptors) before trying again.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
 /// The simulated path between the scanner and every fleet site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,43 +51,27 @@ impl Latency {
     }
 }
 
-/// Accepts on `public` and relays every connection to `server` with the delays of
-/// `latency`, until the task is aborted (which ends every relayed connection).
-pub(crate) async fn relay(public: TcpListener, server: SocketAddr, latency: Latency) {
-    let mut connections = JoinSet::new();
-    loop {
-        match public.accept().await {
-            Ok((client, _peer)) => {
-                connections.spawn(relay_connection(client, server, latency));
-            }
-            Err(e) => {
-                tracing::warn!("fleet latency relay accept failed: {e}");
-                tokio::time::sleep(ACCEPT_BACKOFF).await;
-            }
-        }
-        while connections.try_join_next().is_some() {}
-    }
-}
-
-async fn relay_connection(client: TcpStream, server: SocketAddr, latency: Latency) {
+/// Moves bytes between the scanner's connection `client` and the server's end of the
+/// pipe `server` with the delays of `latency`, until both directions have ended.
+pub(crate) async fn delay(client: TcpStream, server: DuplexStream, latency: Latency) {
     // The TCP handshake the client already finished in the kernel costs one round trip.
     let open = Instant::now() + latency.round_trip();
-    let Ok(backend) = TcpStream::connect(server).await else {
-        return;
-    };
-    let _ = client.set_nodelay(true);
-    let _ = backend.set_nodelay(true);
     let (client_read, client_write) = client.into_split();
-    let (backend_read, backend_write) = backend.into_split();
-    let upstream = pass(client_read, backend_write, open, latency);
-    let downstream = pass(backend_read, client_write, open, latency);
+    let (server_read, server_write) = tokio::io::split(server);
+    let upstream = pass(client_read, server_write, open, latency);
+    let downstream = pass(server_read, client_write, open, latency);
     tokio::join!(upstream, downstream);
 }
 
 /// One direction: every chunk read is written `latency.one_way()` later (counted from
 /// `open` at the earliest, never before the chunk read ahead of it), end of stream
 /// included.
-async fn pass(mut from: OwnedReadHalf, mut to: OwnedWriteHalf, open: Instant, latency: Latency) {
+async fn pass(
+    mut from: impl AsyncRead + Unpin,
+    mut to: impl AsyncWrite + Unpin,
+    open: Instant,
+    latency: Latency,
+) {
     let (queue, mut due) = mpsc::channel::<(Instant, Vec<u8>)>(IN_FLIGHT_CHUNKS);
     let reader = async move {
         let mut last = open;

@@ -4,10 +4,9 @@
 //! garbage, a record cut off mid-way, an oversized record or an alert. Only the framing
 //! is real.
 
-use super::server::accept_loop;
+use super::server::{Conn, Incoming, accept_loop};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 use trustlabel_core::tlsprobe::forge;
 use trustlabel_core::tlsprobe::wire::Cursor;
 
@@ -36,7 +35,7 @@ pub(crate) const TLS11: u16 = 0x0302;
 /// How long a hostile port holds a connection open before giving up on it.
 const LINGER: Duration = Duration::from_secs(30);
 
-pub(crate) async fn serve_hostile(listener: TcpListener, kind: HostileTls) {
+pub(crate) async fn serve_hostile(listener: Incoming, kind: HostileTls) {
     accept_loop(listener, move |mut stream| async move {
         if read_client_hello(&mut stream).await.is_none() {
             return;
@@ -65,7 +64,7 @@ pub(crate) async fn serve_hostile(listener: TcpListener, kind: HostileTls) {
 /// does: the first offered suite it accepts, a placeholder Certificate, ServerHelloDone.
 /// A hello whose version is below `version` gets a `protocol_version` alert (an SSLv3
 /// server therefore answers every hello).
-pub(crate) async fn serve_only(listener: TcpListener, version: u16) {
+pub(crate) async fn serve_only(listener: Incoming, version: u16) {
     accept_loop(listener, move |mut stream| async move {
         let Some((client_version, offered)) = read_client_hello(&mut stream).await else {
             return;
@@ -92,13 +91,13 @@ pub(crate) async fn serve_only(listener: TcpListener, version: u16) {
     .await;
 }
 
-async fn drain(stream: &mut TcpStream) {
+async fn drain(stream: &mut Conn) {
     let _ = tokio::io::copy(stream, &mut tokio::io::sink()).await;
 }
 
 /// Reads one ClientHello record and returns its `client_version` and the offered suites;
 /// `None` when what arrives is not one (the connection is then simply dropped).
-async fn read_client_hello(stream: &mut TcpStream) -> Option<(u16, Vec<u16>)> {
+async fn read_client_hello(stream: &mut Conn) -> Option<(u16, Vec<u16>)> {
     let mut header = [0u8; 5];
     tokio::time::timeout(LINGER, stream.read_exact(&mut header))
         .await

@@ -772,24 +772,15 @@ impl Launcher {
         serve: F,
     ) -> Result<SocketAddr, FleetError>
     where
-        F: FnOnce(TcpListener) -> Fut,
+        F: FnOnce(server::Incoming) -> Fut,
         Fut: Future<Output = ()> + Send + 'static,
     {
         let addr = SocketAddr::new(ip.into(), 0);
         let bind_error = |source| FleetError::Bind { addr, source };
         let listener = TcpListener::bind(addr).await.map_err(bind_error)?;
         let local = listener.local_addr().map_err(bind_error)?;
-        let Some(latency) = self.latency else {
-            self.tasks.spawn(serve(listener));
-            return Ok(local);
-        };
-        // The port the scanner is told about is the relay's; the server listens on
-        // another port of the same address, known only to the relay.
-        let server = TcpListener::bind(addr).await.map_err(bind_error)?;
-        let server_addr = server.local_addr().map_err(bind_error)?;
-        self.tasks.spawn(serve(server));
         self.tasks
-            .spawn(latency::relay(listener, server_addr, latency));
+            .spawn(serve(server::Incoming::new(listener, self.latency)));
         Ok(local)
     }
 

@@ -8,8 +8,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
+
+use super::server::{Conn, Incoming, accept_loop};
 
 use crate::CertKind;
 
@@ -57,26 +58,24 @@ const IDLE: Duration = Duration::from_secs(30);
 const PROTOCOL_VERSION_ALERT: [u8; 7] = [0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46];
 
 pub(crate) async fn serve(
-    listener: TcpListener,
+    listener: Incoming,
     host: String,
     behaviour: SmtpBehaviour,
     tls: Option<TlsAcceptor>,
 ) {
     let host = Arc::new(host);
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
-        };
+    accept_loop(listener, move |stream| {
         let host = Arc::clone(&host);
         let tls = tls.clone();
-        tokio::spawn(async move {
+        async move {
             let _ = tokio::time::timeout(IDLE * 4, session(stream, &host, behaviour, tls)).await;
-        });
-    }
+        }
+    })
+    .await;
 }
 
 async fn session(
-    mut stream: tokio::net::TcpStream,
+    mut stream: Conn,
     host: &str,
     behaviour: SmtpBehaviour,
     tls: Option<TlsAcceptor>,

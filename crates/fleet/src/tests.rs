@@ -473,3 +473,48 @@ async fn thousand_good_sites_start_quickly() {
     let mut tls = tls_connect(trusting_fleet_root(&fleet, &rustls::version::TLS13), last).await;
     assert_eq!(get(&mut tls, &last.host, "/").await.status, 200);
 }
+
+/// The rig's internet: with a round trip on the fleet, a TLS 1.3 handshake finishes two
+/// round trips after `connect` (the TCP handshake is charged, then hello and answer) and
+/// a request on the open connection takes one more, as on a real path; the server's end
+/// of the stream reaches the client.
+#[tokio::test]
+async fn a_fleet_with_latency_costs_the_round_trips_of_a_real_path() {
+    let rtt = Duration::from_millis(100);
+    let latency = Latency {
+        rtt,
+        jitter: Duration::ZERO,
+    };
+    let fleet = Fleet::start_with_latency(
+        DOMAIN,
+        vec![SiteSpec::good(&host("far"))],
+        FleetExtras::default(),
+        Some(latency),
+    )
+    .await
+    .unwrap();
+    let site = fleet.site("far.demo.test").unwrap();
+    let started = tokio::time::Instant::now();
+    let mut tls = tls_connect(trusting_fleet_root(&fleet, &rustls::version::TLS13), site).await;
+    let handshake = started.elapsed();
+    assert!(
+        handshake >= rtt * 2 && handshake < rtt * 2 + rtt / 2,
+        "TLS 1.3 handshake took {handshake:?} at a {rtt:?} round trip"
+    );
+    let asked = tokio::time::Instant::now();
+    assert_eq!(get(&mut tls, &site.host, "/").await.status, 200);
+    let request = asked.elapsed();
+    assert!(
+        request >= rtt && request < rtt + rtt / 2,
+        "a request took {request:?} at a {rtt:?} round trip"
+    );
+    // The client's close crosses the path and the server's close comes back.
+    tls.get_mut().0.shutdown().await.unwrap();
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(rtt * 5, tls.get_mut().0.read_to_end(&mut rest)).await;
+    assert!(
+        matches!(read, Ok(Ok(_))),
+        "the server's end of stream: {read:?}"
+    );
+    fleet.shutdown().await;
+}
