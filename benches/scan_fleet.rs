@@ -46,6 +46,10 @@ mod fleet_process;
 #[path = "support/process_usage.rs"]
 mod process_usage;
 
+/// The shipped binary's allocator (`src/main.rs`), so the scanner is measured as it runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use bench_args::{Changes, Flags};
 use fleet_process::FleetProcess;
 use process_usage::usage;

@@ -5,6 +5,12 @@ mod cli;
 use clap::Parser;
 use std::process::ExitCode;
 
+/// A scan allocates and frees small buffers on both runtime threads all the time (records,
+/// headers, parsed documents); glibc's allocator spent an eighth of the scanner's CPU in
+/// a 2-core scan (`perf`), mimalloc's thread-local pages far less.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::args::Cli::parse();
     let filter = match cli.global.verbose {
