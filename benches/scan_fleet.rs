@@ -43,6 +43,8 @@
 mod bench_args;
 #[path = "support/fleet_process.rs"]
 mod fleet_process;
+#[path = "support/own_network.rs"]
+mod own_network;
 #[path = "support/process_usage.rs"]
 mod process_usage;
 
@@ -92,6 +94,11 @@ the shipped default unless a flag below changes it; each change is printed first
   --jitter-ms N              each one-way pass varies by up to N ms (0)
   --timelines N              first scan N sites one at a time and print where each
                              one's time goes (1; 0: none)
+  --ocsp-responders N        OCSP responders in the fleet, as the CAs of a real list
+                             (4); site i's certificate names responder i mod N
+  --shared-ipv6              every site's IPv6 on ::1 (one per-address budget for all)
+                             instead of an address each in a network namespace of the
+                             bench's own (needs root and `ip`; without them, shared)
   --help                     this text";
 
 struct Args {
@@ -109,6 +116,9 @@ struct Args {
     rtt_ms: u64,
     jitter_ms: u64,
     timelines: usize,
+    ocsp_responders: usize,
+    /// Each site's IPv6 on an address of its own (in the bench's network namespace).
+    own_ipv6: bool,
 }
 
 fn args() -> Args {
@@ -127,6 +137,8 @@ fn args() -> Args {
         rtt_ms: 0,
         jitter_ms: 0,
         timelines: 1,
+        ocsp_responders: 4,
+        own_ipv6: true,
     };
     let unlimited = RateLimit {
         per_second: 1_000_000,
@@ -166,14 +178,16 @@ fn args() -> Args {
             "--rtt-ms" => args.rtt_ms = flags.value(&flag),
             "--jitter-ms" => args.jitter_ms = flags.value(&flag),
             "--timelines" => args.timelines = flags.value(&flag),
+            "--ocsp-responders" => args.ocsp_responders = flags.value(&flag),
+            "--shared-ipv6" => args.own_ipv6 = false,
             other => flags.fail(&format!("unknown flag {other}")),
         }
     }
     if args.mixed && args.own_domains {
         flags.fail("--mixed and --own-domains are two different fleets");
     }
-    if args.concurrency.contains(&0) || args.sites == 0 {
-        flags.fail("--sites and every --concurrency must be at least 1");
+    if args.concurrency.contains(&0) || args.sites == 0 || args.ocsp_responders == 0 {
+        flags.fail("--sites, --ocsp-responders and every --concurrency must be at least 1");
     }
     args
 }
@@ -209,6 +223,21 @@ fn print_changes(settings: &CollectorSettings, concurrency: usize, overrides: us
         "the fleet's test root only",
         fleet,
     );
+    c.always(
+        "OCSP responders (the rig's CAs)",
+        "1",
+        args.ocsp_responders.to_string(),
+        "--ocsp-responders: the sites of a real list come from several CAs, and the \
+         per-responder budget applies to each",
+    );
+    if args.own_ipv6 {
+        c.always(
+            "each site's IPv6 address (the rig's internet)",
+            "::1, shared by every site",
+            format!("its own, in {}/64", own_network::SITE_IPV6_BASE),
+            "a network namespace of the bench's own; --shared-ipv6 for ::1",
+        );
+    }
     if args.rtt_ms > 0 {
         c.always(
             "round trip to every site (the rig's internet)",
@@ -403,7 +432,17 @@ fn fan_out(args: &Args) -> bool {
 }
 
 fn main() {
-    let args = args();
+    let mut args = args();
+    if args.own_ipv6 {
+        match own_network::enter(args.sites) {
+            own_network::OwnNetwork::Inside => {}
+            own_network::OwnNetwork::RanInside(code) => std::process::exit(code),
+            own_network::OwnNetwork::Unavailable(why) => {
+                println!("no network namespace of its own ({why}): every site's IPv6 on ::1");
+                args.own_ipv6 = false;
+            }
+        }
+    }
     if fan_out(&args) {
         return;
     }
@@ -415,14 +454,22 @@ fn main() {
         capacity.memory / (1024 * 1024),
         capacity.sites()
     );
-    let shape: &[&str] = if args.mixed {
-        &["--mixed"]
+    let mut shape: Vec<String> = if args.mixed {
+        vec!["--mixed".into()]
     } else if args.own_domains {
-        &["--own-domains"]
+        vec!["--own-domains".into()]
     } else {
-        &[]
+        Vec::new()
     };
-    let fleet = FleetProcess::start_with_rtt(args.sites, shape, args.rtt_ms, args.jitter_ms);
+    shape.extend(["--ocsp-responders".into(), args.ocsp_responders.to_string()]);
+    if args.own_ipv6 {
+        shape.extend([
+            "--site-ipv6".into(),
+            own_network::SITE_IPV6_BASE.to_string(),
+        ]);
+    }
+    let shape: Vec<&str> = shape.iter().map(String::as_str).collect();
+    let fleet = FleetProcess::start_with_rtt(args.sites, &shape, args.rtt_ms, args.jitter_ms);
     let (manifest, hosts) = (&fleet.manifest, &fleet.hosts);
     let overrides = fleet.overrides.clone();
 

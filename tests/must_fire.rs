@@ -706,6 +706,7 @@ async fn every_finding_id_fires_through_the_collector_and_not_on_the_good_site()
         records: vec![internal],
         zones: zones.into_values().collect(),
         mail_servers: mail.into_values().collect(),
+        ..FleetExtras::default()
     };
     let fleet = Fleet::start_with(DOMAIN, specs, extras)
         .await

@@ -193,6 +193,14 @@ pub enum Command {
         /// signed zone, MX with STARTTLS, SPF, DMARC, TLS-RPT), named `www.dom<i>.test`.
         #[arg(long, conflicts_with = "mixed")]
         own_domains: bool,
+        /// OCSP responders, as the several CAs of a real list; site i names responder
+        /// i modulo N.
+        #[arg(long, default_value_t = 1)]
+        ocsp_responders: usize,
+        /// Give site i the IPv6 address BASE + i + 1 (already on an interface, say a
+        /// network namespace's loopback) instead of a port of ::1.
+        #[arg(long, value_name = "BASE")]
+        site_ipv6: Option<std::net::Ipv6Addr>,
     },
 }
 

@@ -292,25 +292,37 @@ async fn backfill(
     Ok((today, earlier))
 }
 
+/// What `fleet-serve` serves besides its site count (see its flags).
+pub struct FleetShape {
+    pub mixed: bool,
+    pub own_domains: bool,
+    pub ocsp_responders: usize,
+    pub site_ipv6: Option<std::net::Ipv6Addr>,
+}
+
 /// `latency`: a round-trip time on every connection and DNS answer of the fleet (the
 /// latency benchmark's internet), `None` for loopback speed.
 pub async fn fleet_serve(
     sites: usize,
     domain: &str,
-    mixed: bool,
-    own_domains: bool,
+    shape: &FleetShape,
     latency: Option<Latency>,
 ) -> Result<u8, CliError> {
     use tokio::io::AsyncReadExt;
-    let (specs, extras) = if own_domains {
+    let (specs, extras) = if shape.own_domains {
         trustlabel_fleet::own_mail_domains(sites)
-    } else if mixed {
+    } else if shape.mixed {
         (mixed_specs(sites, domain), FleetExtras::default())
     } else {
         let specs = (0..sites)
             .map(|i| SiteSpec::good(&format!("site{i}.{domain}")))
             .collect();
         (specs, FleetExtras::default())
+    };
+    let extras = FleetExtras {
+        ocsp_responders: shape.ocsp_responders,
+        site_ipv6: shape.site_ipv6,
+        ..extras
     };
     let fleet = Fleet::start_with_latency(domain, specs, extras, latency)
         .await

@@ -108,12 +108,20 @@ pub async fn run(cli: args::Cli) -> Result<u8, CliError> {
             rtt_ms,
             jitter_ms,
             own_domains,
+            ocsp_responders,
+            site_ipv6,
         } => {
             let latency = (rtt_ms > 0).then(|| trustlabel_fleet::Latency {
                 rtt: std::time::Duration::from_millis(rtt_ms),
                 jitter: std::time::Duration::from_millis(jitter_ms),
             });
-            demo::fleet_serve(sites, &domain, mixed, own_domains, latency).await
+            let shape = demo::FleetShape {
+                mixed,
+                own_domains,
+                ocsp_responders,
+                site_ipv6,
+            };
+            demo::fleet_serve(sites, &domain, &shape, latency).await
         }
     }
 }

@@ -64,10 +64,15 @@ pub const MAX_SITES: usize = 255 * HOSTS_PER_BLOCK;
 const DNS_IP: Ipv4Addr = Ipv4Addr::new(127, 77, 0, 1);
 const PKI_IP: Ipv4Addr = Ipv4Addr::new(127, 77, 0, 2);
 const OCSP_IP: Ipv4Addr = Ipv4Addr::new(127, 77, 0, 3);
+/// Responders after the first ([`FleetExtras::ocsp_responders`]): 127.77.0.16, .17, ...
+const MORE_OCSP_FIRST_HOST: usize = 16;
+/// How many OCSP responders a fleet may have (they take 127.77.0.16–.254).
+pub const MAX_OCSP_RESPONDERS: usize = 1 + 254 - MORE_OCSP_FIRST_HOST;
 /// The fleet's mail servers: 127.78.0.1, 127.78.0.2, ...
 const MAIL_NET: [u8; 2] = [127, 78];
 /// Every IPv6 listener of the fleet (sites, the DNS server) is on `::1`, each on its own
-/// port; the AAAA records say `::1` and the overrides name the port.
+/// port, unless [`FleetExtras::site_ipv6`] gives each site an address of its own; the
+/// AAAA records say where and the overrides name the port.
 const IPV6_LOOPBACK: Ipv6Addr = Ipv6Addr::LOCALHOST;
 
 /// What a fleet serves besides its sites: extra DNS names, DNS zones (mail, CAA, TLSA
@@ -80,6 +85,15 @@ pub struct FleetExtras {
     /// apex here replaces.
     pub zones: Vec<ZoneSpec>,
     pub mail_servers: Vec<MailServer>,
+    /// OCSP responders, as the several CAs of a real list (0 or 1: one). Site `i`'s
+    /// leaf names responder `i % ocsp_responders`; the scanner's per-responder politeness
+    /// budget applies to each.
+    pub ocsp_responders: usize,
+    /// Site `i`'s IPv6 listener on `site_ipv6 + i + 1`, an address of its own as on the
+    /// internet, instead of a port of `::1` shared by every site (which puts all sites
+    /// behind one per-address politeness budget). The addresses must already be on an
+    /// interface: a network namespace's loopback, say (`scan_fleet` does that).
+    pub site_ipv6: Option<Ipv6Addr>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -96,6 +110,8 @@ pub enum FleetError {
     InvalidHost(String),
     #[error("{0} sites do not fit in the fleet's {MAX_SITES} loopback addresses")]
     TooManySites(usize),
+    #[error("{0} OCSP responders do not fit in the fleet's {MAX_OCSP_RESPONDERS} addresses")]
+    TooManyResponders(usize),
     #[error("certificate worker failed: {0}")]
     Worker(#[from] tokio::task::JoinError),
 }
@@ -143,7 +159,8 @@ pub struct Fleet {
     /// Port 25 of each mail server.
     mail_addrs: Vec<(String, SocketAddr)>,
     pki_addr: SocketAddr,
-    ocsp_addr: SocketAddr,
+    /// Each responder's name and port 80 (the first is `ocsp.<domain>`).
+    ocsp_addrs: Vec<(String, SocketAddr)>,
     ocsp: Arc<OcspResponder>,
     tasks: JoinSet<()>,
     /// Kept to issue certificates for servers outside the fleet ([`Fleet::issue_pem`]).
@@ -200,12 +217,23 @@ impl Fleet {
             records,
             zones: zone_specs,
             mail_servers,
+            ocsp_responders,
+            site_ipv6,
         } = extras;
+        let ocsp_responders = ocsp_responders.max(1);
+        if ocsp_responders > MAX_OCSP_RESPONDERS {
+            return Err(FleetError::TooManyResponders(ocsp_responders));
+        }
         let domain =
             normalise_host(domain).ok_or_else(|| FleetError::InvalidHost(domain.to_string()))?;
         let pki_host = format!("pki.{domain}");
-        let ocsp_host = format!("ocsp.{domain}");
-        let specs = normalise_specs(specs, &[&pki_host, &ocsp_host])?;
+        let ocsp_hosts: Vec<String> = (0..ocsp_responders)
+            .map(|r| pki::ocsp_host(&domain, r))
+            .collect();
+        let reserved: Vec<&str> = std::iter::once(pki_host.as_str())
+            .chain(ocsp_hosts.iter().map(String::as_str))
+            .collect();
+        let specs = normalise_specs(specs, &reserved)?;
         let expires = fleet_expires(time::OffsetDateTime::now_utc());
         let specs: Vec<SiteSpec> = specs
             .into_iter()
@@ -214,7 +242,7 @@ impl Fleet {
 
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let pki = Arc::new(Pki::new(&domain, Arc::clone(&provider))?);
-        let leaves = issue_all(&pki, &specs).await?;
+        let leaves = issue_all(&pki, &specs, ocsp_responders).await?;
         let revoked: Vec<Vec<u8>> = specs
             .iter()
             .zip(&leaves)
@@ -239,7 +267,10 @@ impl Fleet {
                 }
                 _ => None,
             };
-            let site = launcher.start_site(site_ip(i), spec, leaf, staple).await?;
+            let v6 = site_ipv6.map_or(IPV6_LOOPBACK, |base| nth_address_after(base, i));
+            let site = launcher
+                .start_site(site_ip(i), v6, spec, leaf, staple)
+                .await?;
             zone.insert(site.host.clone(), site.ip);
             sites.push(site);
         }
@@ -250,10 +281,20 @@ impl Fleet {
             .await?;
         zone.insert(pki_host, PKI_IP);
         let ocsp_service = Arc::new(Responder::ocsp(Arc::clone(&ocsp)));
-        let ocsp_addr = launcher
-            .listen(OCSP_IP, |l| server::serve_plain(l, ocsp_service))
-            .await?;
-        zone.insert(ocsp_host, OCSP_IP);
+        let mut ocsp_addrs = Vec::with_capacity(ocsp_hosts.len());
+        for (r, host) in ocsp_hosts.into_iter().enumerate() {
+            let ip = match r {
+                0 => OCSP_IP,
+                // `MAX_OCSP_RESPONDERS` keeps the host part within a byte.
+                r => Ipv4Addr::new(127, 77, 0, (MORE_OCSP_FIRST_HOST + r - 1) as u8),
+            };
+            let service = Arc::clone(&ocsp_service);
+            let addr = launcher
+                .listen(ip, |l| server::serve_plain(l, service))
+                .await?;
+            zone.insert(host.clone(), ip);
+            ocsp_addrs.push((host, addr));
+        }
 
         for record in &records {
             zone.insert_record(record);
@@ -289,11 +330,13 @@ impl Fleet {
             })?;
         let ns_host = format!("ns1.{domain}");
         zone.insert(ns_host.clone(), DNS_IP);
-        let ipv6_hosts: Vec<String> = sites
+        let ipv6_hosts: Vec<(String, Ipv6Addr)> = sites
             .iter()
-            .filter(|s| s.https_v6_addr.is_some())
-            .map(|s| s.host.clone())
-            .chain([ns_host.clone()])
+            .filter_map(|s| match s.https_v6_addr?.ip() {
+                IpAddr::V6(ip) => Some((s.host.clone(), ip)),
+                IpAddr::V4(_) => None,
+            })
+            .chain([(ns_host.clone(), IPV6_LOOPBACK)])
             .collect();
         let ca_identity = trustlabel_core::domain::registrable_domain(&format!("ocsp.{domain}"))
             .unwrap_or_else(|| domain.clone());
@@ -352,7 +395,7 @@ impl Fleet {
             anchors,
             mail_addrs,
             pki_addr,
-            ocsp_addr,
+            ocsp_addrs,
             ocsp,
             tasks: launcher.tasks,
             pki,
@@ -457,7 +500,11 @@ impl Fleet {
             })
             .collect();
         overrides.push(connect(&self.pki_host(), 80, self.pki_addr));
-        overrides.push(connect(&self.ocsp_host(), 80, self.ocsp_addr));
+        overrides.extend(
+            self.ocsp_addrs
+                .iter()
+                .map(|(host, addr)| connect(host, 80, *addr)),
+        );
         overrides.extend(
             self.sites
                 .iter()
@@ -535,8 +582,9 @@ impl Fleet {
         format!("ocsp.{}", self.domain)
     }
 
+    /// The first (or only) OCSP responder's port 80.
     pub fn ocsp_addr(&self) -> SocketAddr {
-        self.ocsp_addr
+        self.ocsp_addrs[0].1
     }
 
     /// How many requests the OCSP responder has answered.
@@ -583,6 +631,12 @@ fn fleet_expires(now: time::OffsetDateTime) -> String {
 
 /// The site's address: the i-th host of 127.77.1.0/24, 127.77.2.0/24, ... (skipping .0 and
 /// .255 so no address looks like a network or broadcast address to a cautious client).
+/// `base + index + 1`, wrapping within the address space (the caller picks a base with
+/// room: a /64 of its own).
+fn nth_address_after(base: Ipv6Addr, index: usize) -> Ipv6Addr {
+    Ipv6Addr::from(u128::from(base).wrapping_add(index as u128 + 1))
+}
+
 fn site_ip(index: usize) -> Ipv4Addr {
     let block = 1 + index / HOSTS_PER_BLOCK;
     let host = 1 + index % HOSTS_PER_BLOCK;
@@ -627,12 +681,17 @@ fn normalise_specs(specs: Vec<SiteSpec>, reserved: &[&str]) -> Result<Vec<SiteSp
 async fn issue_all(
     pki: &Arc<Pki>,
     specs: &[SiteSpec],
+    ocsp_responders: usize,
 ) -> Result<Vec<Option<IssuedLeaf>>, FleetError> {
-    let wanted: Vec<(String, Option<CertKind>)> = specs
+    let wanted: Vec<(String, Option<CertKind>, usize)> = specs
         .iter()
-        .map(|s| match s.tls {
-            TlsBehaviour::Serve(kind) => (s.host.clone(), Some(kind)),
-            _ => (s.host.clone(), None),
+        .enumerate()
+        .map(|(i, s)| {
+            let kind = match s.tls {
+                TlsBehaviour::Serve(kind) => Some(kind),
+                _ => None,
+            };
+            (s.host.clone(), kind, i % ocsp_responders.max(1))
         })
         .collect();
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -643,7 +702,10 @@ async fn issue_all(
         let pki = Arc::clone(pki);
         jobs.push(tokio::task::spawn_blocking(move || {
             part.iter()
-                .map(|(host, kind)| kind.map(|k| pki.issue(host, k)).transpose())
+                .map(|(host, kind, responder)| {
+                    kind.map(|k| pki.issue_for_responder(host, k, *responder))
+                        .transpose()
+                })
                 .collect::<Result<Vec<_>, PkiError>>()
         }));
     }
@@ -667,6 +729,7 @@ impl Launcher {
     async fn start_site(
         &mut self,
         ip: Ipv4Addr,
+        ipv6: Ipv6Addr,
         spec: SiteSpec,
         leaf: Option<IssuedLeaf>,
         ocsp_staple: Option<Vec<u8>>,
@@ -707,7 +770,7 @@ impl Launcher {
             // `issue_all` gives every `Serve` site a leaf, so this is only `Closed`.
             _ => self.closed(ip)?,
         };
-        let v6 = IpAddr::V6(IPV6_LOOPBACK);
+        let v6 = IpAddr::V6(ipv6);
         let requests_v6 = Arc::new(RequestLog::default());
         let https_v6_addr = match (&spec.ipv6, spec.tls, &leaf) {
             (Ipv6Behaviour::None, _, _) => None,
@@ -845,6 +908,7 @@ pub fn demo_mail() -> (Vec<SiteSpec>, FleetExtras) {
             good_mx,
             MailServer::new(&format!("mx.{bad}"), SmtpBehaviour::NoStartTls),
         ],
+        ..FleetExtras::default()
     };
     let sites = vec![
         SiteSpec::good(&format!("www.{good}")),

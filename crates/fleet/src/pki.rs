@@ -88,6 +88,16 @@ impl IssuedLeaf {
     }
 }
 
+/// The name of OCSP responder `responder` of the fleet for `domain`: several responders
+/// stand for the several CAs a real list of sites is issued by (one signing key behind
+/// them all: the scanner's politeness is per responder, not per key).
+pub(crate) fn ocsp_host(domain: &str, responder: usize) -> String {
+    match responder {
+        0 => format!("ocsp.{domain}"),
+        n => format!("ocsp{}.{domain}", n + 1),
+    }
+}
+
 pub(crate) struct Pki {
     domain: String,
     provider: Arc<CryptoProvider>,
@@ -167,9 +177,10 @@ impl Pki {
         format!("http://pki.{}/{file}", self.domain)
     }
 
-    /// The OCSP responder the trusted intermediate's leaves name.
-    pub(crate) fn ocsp_url(&self) -> String {
-        format!("http://ocsp.{}/", self.domain)
+    /// The OCSP responder the trusted intermediate's leaves name: `responder` 0 is
+    /// `ocsp.<domain>`, 1 `ocsp2.<domain>` and so on (see [`ocsp_host`]).
+    pub(crate) fn ocsp_url(&self, responder: usize) -> String {
+        format!("http://{}/", ocsp_host(&self.domain, responder))
     }
 
     /// The issuer OCSP answers about the intermediate's leaves come from.
@@ -194,8 +205,18 @@ impl Pki {
         ))
     }
 
-    /// Issues the leaf `kind` describes for `host`.
+    /// Issues the leaf `kind` describes for `host`, naming the first OCSP responder.
     pub(crate) fn issue(&self, host: &str, kind: CertKind) -> Result<IssuedLeaf, PkiError> {
+        self.issue_for_responder(host, kind, 0)
+    }
+
+    /// [`Pki::issue`], naming OCSP responder `responder` (see [`Pki::ocsp_url`]).
+    pub(crate) fn issue_for_responder(
+        &self,
+        host: &str,
+        kind: CertKind,
+        responder: usize,
+    ) -> Result<IssuedLeaf, PkiError> {
         let now = OffsetDateTime::now_utc();
         let days = Duration::days;
         let (not_before, not_after) = match kind {
@@ -237,7 +258,7 @@ impl Pki {
             params.crl_distribution_points = vec![CrlDistributionPoint {
                 uris: vec![self.url(&format!("{file}.crl"))],
             }];
-            let ocsp = by_intermediate.then(|| self.ocsp_url());
+            let ocsp = by_intermediate.then(|| self.ocsp_url(responder));
             params.custom_extensions = vec![aia_extension(
                 &self.url(&format!("{file}.der")),
                 ocsp.as_deref(),

@@ -284,11 +284,12 @@ fn record(name: Name, rtype: RType, rdata: RData) -> Record {
 
 /// Every zone ready to serve, with the signed parents of the anchored ones, and the
 /// parents' trust anchors. `a_names` are the fleet's names with their IPv4 address and
-/// `ipv6_hosts` those that answer on `::1` too: each zone gets the ones below its apex.
+/// `ipv6_hosts` those that answer over IPv6 too, with their IPv6 address: each zone gets
+/// the ones below its apex.
 pub(crate) fn build_all(
     specs: &[ZoneSpec],
     a_names: &[(String, Ipv4Addr)],
-    ipv6_hosts: &[String],
+    ipv6_hosts: &[(String, Ipv6Addr)],
     ca_identity: &str,
     ns_host: &str,
 ) -> (Vec<AuthZone>, Vec<TrustAnchor>) {
@@ -314,10 +315,10 @@ pub(crate) fn build_all(
                 }
             }
         }
-        for host in ipv6_hosts {
+        for (host, ip) in ipv6_hosts {
             if let Ok(n) = Name::parse(host) {
                 if n.is_subdomain_of(&apex) {
-                    records.push(record(n, RType::AAAA, RData::Aaaa(Ipv6Addr::LOCALHOST)));
+                    records.push(record(n, RType::AAAA, RData::Aaaa(*ip)));
                 }
             }
         }
