@@ -63,7 +63,7 @@ impl Capacity {
 /// extra sites only queue for the CPU and lengthen every site's scan).
 pub const STARTING_SITES: usize = 64;
 /// How often [`Admission`] looks at the process.
-const SAMPLE_EVERY: Duration = Duration::from_millis(250);
+const SAMPLE_EVERY: Duration = Duration::from_millis(100);
 /// How late a timer of the scan's runtime may fire while its tasks still find a core
 /// at once: later, sites are queueing for the CPU, not waiting on the network.
 const TIMELY: Duration = Duration::from_millis(5);
