@@ -213,7 +213,7 @@ async fn mail_fleet() -> (Fleet, Collector) {
             MailServer::new("mx.tls-mail.test", SmtpBehaviour::StartTls(CertKind::Good)),
             MailServer::new("mx.plain-mail.test", SmtpBehaviour::NoStartTls),
         ],
-        ..FleetExtras::default()..FleetExtras::default()
+        ..FleetExtras::default()
     };
     let sites = vec![
         SiteSpec::good(&host("good")),
@@ -382,7 +382,7 @@ async fn an_mx_that_tarpits_drops_refuses_or_answers_garbage_becomes_evidence() 
             .iter()
             .map(|(apex, b)| MailServer::new(&format!("mx.{apex}"), *b))
             .collect(),
-        ..FleetExtras::default()..FleetExtras::default()
+        ..FleetExtras::default()
     };
     let sites = cases
         .iter()

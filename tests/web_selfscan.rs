@@ -26,7 +26,7 @@ async fn our_own_server_over_tls_gets_an_a_plus_and_the_label() {
             &ours,
             RecordData::Aaaa(std::net::Ipv6Addr::LOCALHOST),
         ))],
-        ..FleetExtras::default()..FleetExtras::default()
+        ..FleetExtras::default()
     };
     let fleet = Fleet::start_with(DOMAIN, vec![SiteSpec::good(&host("good"))], extras)
         .await
