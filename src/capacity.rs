@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 /// The most sockets one site scan holds open at once: six legacy hellos each with a
-/// connection opened ahead (12), six content connections, the plain-http chain, the
+/// connection opened ahead (12), four content connections, the plain-http chain, the
 /// IPv6 fetch, the DNS questions, up to four SMTP conversations, and the CA's OCSP,
 /// AIA and CRL servers, rounded up.
 pub const SOCKETS_PER_SITE: usize = 32;
