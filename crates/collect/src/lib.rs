@@ -229,10 +229,11 @@ pub struct Collected {
 /// Connections one site's page fetches may use at once, the verified connection that
 /// fetched the home page included; every request still waits for the host's and
 /// address's politeness budget. A browser opens six to a host, but on a far site the
-/// legacy probe is the longer side of the scan (14 round trips against 10.5 for the
-/// page extras on six connections, 11.4 on four), so two more connections only cost
-/// two TLS handshakes a site: 300 sites at 80 ms ran at 106-120 sites/s on four against
-/// 94-112 on six, with 1-2 ms less CPU per site on each side.
+/// page extras on four end with the legacy probe (11.6 and 11.3 round trips; on six
+/// 10.5), so two more connections would cost two TLS handshakes a site for a third of a
+/// round trip: 300 sites at 80 ms ran at 106-120 sites/s on four against 94-112 on six
+/// (before the legacy probe's chunks went side by side), with 1-2 ms less CPU per site
+/// on each side.
 const CONTENT_CONNECTIONS: usize = 4;
 
 pub struct Collector {

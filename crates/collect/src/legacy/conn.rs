@@ -185,6 +185,10 @@ impl Spare {
         (opened.elapsed() < SPARE_FRESH).then_some(stream)
     }
 
+    pub(super) fn is_empty(&self) -> bool {
+        self.stream.is_none()
+    }
+
     pub(super) fn keep(&mut self, stream: Option<TcpStream>) {
         self.stream = stream.map(|s| (s, Instant::now()));
     }
