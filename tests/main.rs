@@ -20,6 +20,7 @@ mod cli_publish;
 mod discovery;
 mod dns_mail;
 mod exposure;
+mod fleet_rig;
 mod header_policies;
 mod headers;
 mod layers;
