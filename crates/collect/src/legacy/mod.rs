@@ -125,6 +125,18 @@ struct Chunk {
     ended: bool,
 }
 
+/// A version's probe before any answer: nothing learned, nothing left out yet.
+fn nothing_yet(version: TlsVersion) -> VersionProbe {
+    VersionProbe {
+        version,
+        outcome: VersionOutcome::NotProbed,
+        suites: vec![],
+        server_order: None,
+        complete: true,
+        handshakes: 0,
+    }
+}
+
 /// Whether, after the first answer of a version's first chunk, the version's other
 /// chunks are worth asking: the answer picked a suite of this version, or refused only
 /// the suites offered (not the version, and not by breaking down).
@@ -293,14 +305,7 @@ impl Site<'_> {
 
         // Merged in offer order as if asked one after another: a chunk that ended the
         // version's enumeration hides what later chunks (already asked) found.
-        let mut probe = VersionProbe {
-            version,
-            outcome: VersionOutcome::NotProbed,
-            suites: vec![],
-            server_order: None,
-            complete: true,
-            handshakes: 0,
-        };
+        let mut probe = nothing_yet(version);
         let mut refusal: Option<VersionOutcome> = None;
         // The first two picks of one chunk, and whether they came in our offer order.
         let mut order_pair: Option<(u16, u16, bool)> = None;
@@ -369,14 +374,7 @@ impl Site<'_> {
         open: Option<&watch::Sender<Option<bool>>>,
     ) -> Chunk {
         let mut chunk = Chunk {
-            probe: VersionProbe {
-                version,
-                outcome: VersionOutcome::NotProbed,
-                suites: vec![],
-                server_order: None,
-                complete: true,
-                handshakes: 0,
-            },
+            probe: nothing_yet(version),
             refusal: None,
             picks: Vec::new(),
             spare: Spare::default(),
