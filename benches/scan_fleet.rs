@@ -223,10 +223,10 @@ fn print_changes(settings: &CollectorSettings, concurrency: usize, overrides: us
         "the fleet's test root only",
         fleet,
     );
-    c.always(
+    c.compare(
         "OCSP responders (the rig's CAs)",
-        "1",
-        args.ocsp_responders.to_string(),
+        1,
+        args.ocsp_responders,
         "--ocsp-responders: the sites of a real list come from several CAs, and the \
          per-responder budget applies to each",
     );
