@@ -577,9 +577,9 @@ impl Fleet {
         format!("pki.{}", self.domain)
     }
 
-    /// The OCSP responder's name; its URL is `http://ocsp.<domain>/`.
+    /// The first (or only) OCSP responder's name; its URL is `http://ocsp.<domain>/`.
     pub fn ocsp_host(&self) -> String {
-        format!("ocsp.{}", self.domain)
+        self.ocsp_addrs[0].0.clone()
     }
 
     /// The first (or only) OCSP responder's port 80.
@@ -629,14 +629,14 @@ fn fleet_expires(now: time::OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
-/// The site's address: the i-th host of 127.77.1.0/24, 127.77.2.0/24, ... (skipping .0 and
-/// .255 so no address looks like a network or broadcast address to a cautious client).
 /// `base + index + 1`, wrapping within the address space (the caller picks a base with
 /// room: a /64 of its own).
 fn nth_address_after(base: Ipv6Addr, index: usize) -> Ipv6Addr {
     Ipv6Addr::from(u128::from(base).wrapping_add(index as u128 + 1))
 }
 
+/// The site's address: the i-th host of 127.77.1.0/24, 127.77.2.0/24, ... (skipping .0 and
+/// .255 so no address looks like a network or broadcast address to a cautious client).
 fn site_ip(index: usize) -> Ipv4Addr {
     let block = 1 + index / HOSTS_PER_BLOCK;
     let host = 1 + index % HOSTS_PER_BLOCK;

@@ -117,8 +117,6 @@ struct Chunk {
     probe: VersionProbe,
     /// The first refusal, when the chunk ran out of suites the server takes.
     refusal: Option<VersionOutcome>,
-    /// The server's picks, in the order it made them.
-    picks: Vec<u16>,
     /// A connection opened for a next hello that did not come.
     spare: Spare,
     /// The chunk ended the version's enumeration (as the loop over chunks would have).
@@ -325,16 +323,17 @@ impl Site<'_> {
             {
                 probe.outcome = chunk.probe.outcome;
             }
+            // A chunk's suites are the server's picks, in the order it made them.
+            if let (None, [first, second, ..]) = (order_pair, chunk.probe.suites.as_slice()) {
+                let (first, second) = (first.code, second.code);
+                let in_offer_order =
+                    part.iter().position(|s| *s == first) < part.iter().position(|s| *s == second);
+                order_pair = Some((first, second, in_offer_order));
+            }
             probe.suites.extend(chunk.probe.suites);
             probe.complete &= chunk.probe.complete;
             if refusal.is_none() {
                 refusal = chunk.refusal;
-            }
-            let picks = &chunk.picks;
-            if order_pair.is_none() && picks.len() >= 2 {
-                let in_offer_order = part.iter().position(|s| *s == picks[0])
-                    < part.iter().position(|s| *s == picks[1]);
-                order_pair = Some((picks[0], picks[1], in_offer_order));
             }
             if spare.is_empty() {
                 spare = chunk.spare;
@@ -376,7 +375,6 @@ impl Site<'_> {
         let mut chunk = Chunk {
             probe: nothing_yet(version),
             refusal: None,
-            picks: Vec::new(),
             spare: Spare::default(),
             ended: false,
         };
@@ -408,7 +406,8 @@ impl Site<'_> {
         while !remaining.is_empty() {
             // A chain goes on after a pick: warm the next hello's connection then,
             // where a round trip costs more than a connection that may go unused.
-            let open_spare = (likely_spoken || !chunk.picks.is_empty()) && self.round_trip.costly();
+            let open_spare =
+                (likely_spoken || !probe.suites.is_empty()) && self.round_trip.costly();
             let hello = self.hello(version, &remaining, probe, &mut chunk.spare, open_spare);
             let answer = hello.await;
             if first {
@@ -444,7 +443,6 @@ impl Site<'_> {
                         return;
                     };
                     remaining.remove(at);
-                    chunk.picks.push(suite);
                     probe.suites.push(AcceptedSuite {
                         code: suite,
                         name: self.prober.suites.name(suite),
